@@ -1,0 +1,35 @@
+# make run | make test | make bench -- each sets up .venv itself on a fresh machine.
+
+PYTHON := .venv/bin/python
+STAMP  := .venv/.installed
+
+.PHONY: venv chromium run test bench
+
+venv: $(STAMP)
+
+# Re-installs only when requirements.txt is newer than the stamp.
+$(STAMP): requirements.txt
+	test -x $(PYTHON) || python3 -m venv .venv
+	$(PYTHON) -m pip install --upgrade pip
+	$(PYTHON) -m pip install -r requirements.txt
+	touch $@
+
+# Debian's chromium for the browser tests (never `playwright install`).
+chromium:
+	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ]; then \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	fi
+
+run: venv
+	.venv/bin/streamlit run app.py
+
+test: venv chromium
+	$(PYTHON) -m pytest tests
+
+bench: venv
+	@found=0; \
+	for f in benchmarks/*.py; do \
+		[ -e "$$f" ] || continue; found=1; \
+		echo "== $$f"; $(PYTHON) "$$f" || exit 1; \
+	done; \
+	[ $$found = 1 ] || echo "no benchmarks/*.py to run"

@@ -1,0 +1,14 @@
+"""Medical Image Analysis in Python: the course app. Run with `streamlit run app.py`."""
+
+import streamlit as st
+
+from ui.course import OBJECTIVES
+from ui.picker import image_picker
+
+st.set_page_config(page_title="Medical Image Analysis in Python", page_icon=":material/radiology:", layout="wide")
+
+pages = [st.Page("pages/home.py", title="Course map", icon=":material/map:", default=True)]
+pages += [st.Page(o.page, title=f"{o.number} · {o.title}", icon=o.icon or None) for o in OBJECTIVES if o.page]
+navigation = st.navigation(pages)
+image_picker()
+navigation.run()

@@ -1,0 +1,138 @@
+"""Objective 2: loading data. File types, headers, physical values, orientation, and the code to do it."""
+
+import pandas as pd
+import streamlit as st
+
+from core import describe, display, snippets
+from core.phi import REDACTED
+from ui import picker
+from ui.code import show_code
+from ui.viewer import show_volume
+
+st.title("2 · Loading data")
+st.caption("Objective: learn strategies for loading medical images, with their headers, in Python.")
+picker.show_upload_error()
+volume = picker.current_volume()
+sample = picker.current_sample()
+
+st.header("Three families of files")
+dicom_col, nifti_col, photo_col = st.columns(3)
+with dicom_col.container(border=True):
+    st.markdown("**DICOM** · the gold standard of hospitals")
+    st.caption(
+        "Header and pixels in **one file**: patient, scanner, pixel size, position and orientation in the "
+        "patient, and the rescale that turns stored numbers into physical units (Hounsfield units for CT). "
+        "A 3D scan is usually a **series**: one file per slice, put in order by position. Read with **pydicom**."
+    )
+with nifti_col.container(border=True):
+    st.markdown("**NIfTI and ANALYZE** · research neuroimaging")
+    st.caption(
+        "ANALYZE 7.5 keeps the **header (.hdr) and the image (.img) apart**; NIfTI can too, or joins them in "
+        "one .nii (often gzipped, .nii.gz). NIfTI adds the **orientation**: an affine matrix from voxel indices "
+        "to millimetres in the scanner, so software knows left from right. Read with **nibabel**."
+    )
+with photo_col.container(border=True):
+    st.markdown("**PNG, JPEG, TIFF, GIF** · everyday images")
+    st.caption(
+        "Pixels and little else: no patient, usually no pixel size, no orientation. JPEG is lossy (it changes "
+        "values), PNG and TIFF are lossless and can hold 16 bits, TIFF and GIF can hold stacks of pages. "
+        "Read with **imageio** or **scikit-image**."
+    )
+
+st.header(f"Your image: {volume.name}")
+facts = describe.summary(volume)
+if sample:
+    st.caption(f"{sample.provenance} Licence: {sample.licence}.")
+metric_names = ["format", "dimensions", "data type", "bit depth (stored)", "voxel size (mm)"]
+for column, name in zip(st.columns(len(metric_names)), metric_names):
+    column.metric(name.capitalize(), facts[name])
+st.dataframe(pd.DataFrame({"property": list(facts), "value": list(facts.values())}), hide_index=True, width="stretch")
+if "stored values" in facts:
+    st.info(
+        f"The file stores **{facts['stored values']}**, but the pixels mean **{facts['physical values']}**: "
+        "the header's rescale (slope and intercept) converts one into the other. Always compute on the "
+        "physical values.", icon=":material/calculate:")
+
+st.header("Look at it")
+show_volume(volume, key="loading")
+
+
+def value_chain_section() -> tuple[int, ...]:
+    """Probe one pixel and follow its value from the file to the screen."""
+    st.header("From the file to the screen, one pixel")
+    st.markdown("Pick a pixel and follow its number: **stored value → modality LUT (× slope + intercept) → "
+                "physical value → window → displayed grey (0-255)**.")
+    shape = volume.spatial_shape
+    axes = ("slice", "row", "column")[-len(shape):]
+    columns = st.columns(len(shape) + (1 if volume.is_4d else 0))
+    index = tuple(
+        int(col.number_input(axis.capitalize(), 0, n - 1, n // 2, key=f"probe-{axis}-{volume.name}-{shape}"))
+        for col, axis, n in zip(columns, axes, shape)
+    )
+    if volume.is_4d:
+        index = (int(columns[-1].number_input("Time point", 0, volume.n_frames - 1, 0, key=f"probe-t-{volume.name}")),
+                 *index)
+    if volume.rgb:
+        r, g, b = (float(v) for v in volume.data[index])
+        st.markdown(f"A colour pixel holds three numbers: **red {r:g}, green {g:g}, blue {b:g}**. The screen "
+                    "mixes them; there is no rescale and no window.")
+        return index
+    image = volume.frame(index[0] if volume.is_4d else 0)
+    width, level = display.CT_WINDOWS["soft tissue"] if volume.modality == "CT" else display.auto_window(image)
+    wcol, lcol = st.columns(2)
+    width = wcol.number_input("Window width", min_value=1e-6, value=float(width), key=f"chain-w-{volume.name}")
+    level = lcol.number_input("Window level", value=float(level), key=f"chain-l-{volume.name}")
+    chain = describe.value_chain(volume, index, width, level)
+    steps = st.columns(4)
+    steps[0].metric("Stored value", f"{chain['stored']:.6g}")
+    steps[1].metric("× slope + intercept", f"× {chain['slope']:.6g} + {chain['intercept']:.6g}")
+    steps[2].metric("Physical value", f"{chain['physical']:.6g}")
+    steps[3].metric("Displayed grey", f"{chain['grey']}")
+    low = level - width / 2
+    st.caption(
+        f"Window: values from {low:.6g} (black) to {low + width:.6g} (white). "
+        f"Grey = clip(({chain['physical']:.6g} − {low:.6g}) / {width:.6g} × 255) = {chain['grey']}"
+        + (" (MONOCHROME1: inverted)." if volume.monochrome1 else ".")
+    )
+    return index
+
+
+probe = value_chain_section()
+
+if volume.affine is not None and volume.is_3d:
+    st.header("From voxel to world: the affine")
+    spatial = probe[-3:]
+    own = describe.file_index(volume, spatial)
+    st.markdown(
+        "The header's 4 × 4 **affine** maps a voxel index (i, j, k) to millimetres in the scanner (x towards the "
+        "patient's right, y anterior, z superior: RAS). The course turns every volume so that slices go from foot to "
+        "head and each axial slice shows the front at the top, but the file's own affine works on the file's own "
+        f"indices: the probed voxel (slice {spatial[0]}, row {spatial[1]}, col {spatial[2]}) is "
+        f"**(i, j, k) = {own}** in the file."
+    )
+    matrix, steps_col = st.columns([2, 3])
+    matrix.dataframe(pd.DataFrame(volume.file_affine, index=["x", "y", "z", ""], columns=["i", "j", "k", "1"]).round(4),
+                     width="stretch")
+    steps_col.dataframe(describe.affine_steps(volume.file_affine, own), hide_index=True, width="stretch")
+    st.caption(f"Orientation codes of the file's axes (nibabel.aff2axcodes): {facts.get('orientation in the file')}.")
+
+st.header("The header")
+st.markdown("Every field the file carries. Fields that could identify a patient (names, IDs, dates, places, "
+            "free text, UIDs, private tags) are hidden, following the DICOM PS3.15 confidentiality profile.")
+search_col, reveal_col = st.columns([3, 2])
+query = search_col.text_input("Search the header", placeholder="e.g. spacing, Rescale, dim")
+hidden = getattr(volume, "hidden_metadata", {})
+reveal = reveal_col.toggle(f"Show the {len(hidden)} hidden field(s) for this session", False, key="reveal-phi",
+                           disabled=not hidden,
+                           help="Only in your browser session; nothing is stored. Use it for your own data only.")
+fields = dict(volume.metadata, **hidden) if reveal else volume.metadata
+table = describe.header_table(fields, query)
+st.dataframe(table, hide_index=True, width="stretch", height=320)
+st.caption(f"{len(table)} of {len(fields)} fields shown · {sum(v == REDACTED for v in fields.values())} redacted.")
+
+show_code(snippets.loading_snippet(
+    volume, probe, sample.path_code if sample and sample.package else None,
+    "from core.samples import mni_dicom_series\nfiles = mni_dicom_series()" if sample and not sample.package else None,
+))
+st.caption("The snippet uses the file's own library, so its indices are the file's own (before the course turns "
+           "the volume to its display orientation).")

@@ -1,0 +1,205 @@
+"""Browser-test fixtures: a live `streamlit run` server and headless Debian Chromium.
+
+The app under test is app.py at the repo root; set COURSE_APP to another file to
+point the fixtures elsewhere. Screenshots go to tests/e2e/screenshots/ (gitignored).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+APP = Path(os.environ.get("COURSE_APP", REPO_ROOT / "app.py")).resolve()
+SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",  # we run as root
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PAGE_TIMEOUT_MS = 120_000  # allowed per page, first loads of Keras pages included
+VIEWPORT = {"width": 1400, "height": 1000}  # wide enough for the sidebar to be open
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _tail(path: Path, lines: int = 40) -> str:
+    text = path.read_text(errors="replace") if path.exists() else ""
+    return "\n".join(text.splitlines()[-lines:])
+
+
+@pytest.fixture(scope="session")
+def server_log(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("streamlit") / "server.log"
+
+
+@pytest.fixture(scope="session")
+def base_url(server_log: Path):
+    """Start `streamlit run APP` on a free loopback port; yield its URL; stop it."""
+    if not APP.exists():
+        pytest.fail(f"app not found: {APP}")
+    port = _free_port()
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", str(APP),
+        "--server.headless", "true",
+        "--server.port", str(port),
+        "--server.address", "127.0.0.1",
+        "--browser.gatherUsageStats", "false",
+        "--server.fileWatcherType", "none",
+        "--logger.enableRich", "false",  # plain tracebacks in the log, quoted in failures
+    ]
+    log = server_log.open("w")
+    proc = subprocess.Popen(cmd, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)  # own process group, killed as a whole below
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"streamlit exited with code {proc.returncode}:\n{_tail(server_log)}")
+            try:
+                with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"streamlit did not answer on {url} within 60 s:\n{_tail(server_log)}")
+            time.sleep(0.3)
+        yield url
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=20)
+        except ProcessLookupError:
+            pass
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian Chromium. Missing Chromium is a failure: `make test` installs it."""
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(f"{CHROMIUM} not found: install it with `make chromium` "
+                    "(apt-get install chromium, as root). Browser tests never download a browser.")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+def wait_idle(page, timeout_ms: int = PAGE_TIMEOUT_MS) -> None:
+    """Wait until Streamlit is connected and has finished running the page script."""
+    page.wait_for_selector('[data-testid="stAppViewContainer"]', state="attached", timeout=timeout_ms)
+    page.wait_for_selector('[data-testid="stApp"][data-test-connection-state="CONNECTED"]',
+                           timeout=timeout_ms)
+    page.wait_for_timeout(300)  # let the rerun start before we look for "notRunning"
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]',
+                           timeout=timeout_ms)
+    page.wait_for_function(
+        "() => document.querySelectorAll('[data-testid=\"stSkeleton\"]').length === 0",
+        timeout=timeout_ms)
+    page.wait_for_timeout(300)
+
+
+def discover_pages(page, base_url: str) -> list[str]:
+    """Absolute URLs of every page linked from the sidebar navigation (home first)."""
+    page.goto(base_url + "/")
+    wait_idle(page)
+    # With many pages the sidebar shows the first ten and a "View N more" button.
+    more = page.locator('[data-testid="stSidebarNavViewButton"]')
+    if more.count() and "more" in more.inner_text():
+        more.click()
+        page.wait_for_timeout(300)
+    links = page.locator('[data-testid="stSidebarNav"] a, [data-testid="stSidebarNavLink"]')
+    urls: list[str] = []
+    for i in range(links.count()):
+        href = links.nth(i).get_attribute("href") or ""
+        url = href if href.startswith("http") else base_url + "/" + href.lstrip("/")
+        if href and url not in urls:
+            urls.append(url)
+    return urls or [base_url + "/"]
+
+
+def _exception_text(text: str) -> str:
+    """An exception box's text without its buttons."""
+    buttons = {"Copy", "Ask Google", "Ask ChatGPT"}
+    return "\n".join(line for line in text.strip().splitlines() if line.strip() not in buttons)
+
+
+@dataclass
+class Visit:
+    """What one page showed in the browser."""
+    name: str
+    url: str
+    seconds: float = 0.0
+    load_error: str = ""  # set when the page never finished running
+    exceptions: list[str] = field(default_factory=list)  # text of each stException box
+    markdown_or_headings: int = 0  # rendered text blocks in the main area
+    page_errors: list[str] = field(default_factory=list)  # uncaught JavaScript errors
+    screenshot: Path | None = None
+
+
+@pytest.fixture(scope="session")
+def visits(browser, base_url: str, server_log: Path) -> list[Visit]:
+    """Open every page once, screenshot it and record what it showed; the tests judge."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    for old in SCREENSHOTS.glob("*.png"):
+        old.unlink()
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    errors: list[str] = []  # uncaught JavaScript errors, in order
+    page.on("pageerror", lambda err: errors.append(str(err)))
+    seen = 0
+
+    try:
+        urls = discover_pages(page, base_url)
+    except Exception as exc:
+        pytest.fail(f"the home page did not finish loading: {exc}\n{_tail(server_log)}")
+
+    results: list[Visit] = []
+    for n, url in enumerate(urls):
+        name = re.sub(r"[^A-Za-z0-9_-]+", "_", url.removeprefix(base_url).strip("/")) or "home"
+        visit = Visit(name=name, url=url)
+        results.append(visit)
+        t0 = time.monotonic()
+        try:
+            page.goto(url)
+            wait_idle(page)
+        except Exception as exc:  # one page that never settles must not hide the others
+            visit.load_error = f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
+        visit.seconds = time.monotonic() - t0
+        visit.page_errors, seen = errors[seen:], len(errors)  # the first page also gets discovery's
+        visit.exceptions = [_exception_text(t) for t in
+                            page.locator('[data-testid="stException"]').all_inner_texts()]
+        visit.markdown_or_headings = page.locator('[data-testid="stMain"]').locator(
+            '[data-testid="stMarkdown"], [data-testid="stHeading"], h1, h2, h3').count()
+        visit.screenshot = SCREENSHOTS / f"{n:02d}_{name}.png"
+        page.screenshot(path=str(visit.screenshot), full_page=True)
+        print(f"{name}: {visit.seconds:.1f} s, {len(visit.exceptions)} exception(s) -> {visit.screenshot}")
+    context.close()
+    return results

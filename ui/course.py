@@ -1,0 +1,33 @@
+"""The course's objectives and the pages that teach them, declared in one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Objective:
+    """One lecture objective and, once it exists, the page that teaches it."""
+
+    number: int
+    title: str
+    summary: str
+    page: str | None = None
+    icon: str = ""
+
+
+OBJECTIVES = [
+    Objective(1, "How a computer sees an image",
+              "Pixels and voxels are numbers: values, bit depth, RGB channels, signal and noise."),
+    Objective(2, "Loading data",
+              "DICOM, NIfTI and ANALYZE, PNG/JPEG/TIFF/GIF: headers, pixel values in physical units, orientation.",
+              "pages/loading.py", ":material/folder_open:"),
+    Objective(3, "Exploratory data analysis",
+              "How many images, their dimensions, patient metadata, histograms, corrupted data, signal-to-noise."),
+    Objective(4, "Preparing data",
+              "Masking, thresholding (manual and Otsu), filtering (Gaussian, median), edge detection (Roberts, Sobel)."),
+    Objective(5, "Unsupervised learning",
+              "Image registration (translation, rigid, affine, deformable; SSD and mutual information), clustering."),
+    Objective(6, "Supervised learning",
+              "A Keras CNN: convolution, ReLU and pooling made visible, training, evaluation, Grad-CAM heatmaps."),
+]

@@ -1,0 +1,102 @@
+"""The shared image picker in the sidebar: a built-in sample or the learner's own upload.
+
+Samples are loaded once per server and shared read-only; an upload lives in
+this session's `st.session_state` only and is never cached where another
+session could reach it.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core import samples
+from core.io import ImageLoadError, load_image, load_series
+from core.volume import Volume
+
+SAMPLE, UPLOAD = "Built-in sample", "My own file(s)"
+SOURCE_KEY, SAMPLE_KEY, UPLOAD_KEY = "image_source", "sample_name", "upload_files"
+UPLOAD_TYPES_HELP = (
+    "DICOM (one file, or all the files of a series), NIfTI (.nii, .nii.gz), ANALYZE (.hdr + .img), "
+    "PNG, JPEG, TIFF, GIF, or a .zip of a DICOM series. Nothing is stored: the image stays in this browser session."
+)
+
+
+@st.cache_resource(max_entries=len(samples.SAMPLES), show_spinner="Loading the sample...")
+def load_sample(name: str) -> Volume:
+    """A sample, loaded once per server; its arrays are read-only because every session shares them."""
+    volume = samples.load(name)
+    for array in (volume.data, volume.stored):
+        if array is not None:
+            array.flags.writeable = False
+    return volume
+
+
+def _switch_to_upload() -> None:
+    if st.session_state.get(UPLOAD_KEY):
+        st.session_state[SOURCE_KEY] = UPLOAD
+
+
+def _load_upload(files) -> None:
+    """Load the uploaded files once per new set of files; keep the volume or the error in the session."""
+    signature = tuple(f.file_id for f in files)
+    if st.session_state.get("upload_signature") == signature:
+        return
+    st.session_state["upload_signature"] = signature
+    st.session_state.pop("upload_volume", None)
+    st.session_state.pop("upload_error", None)
+    try:
+        with st.spinner(f"Reading {len(files)} file(s)..."):
+            if len(files) == 1:
+                volume = load_image(files[0].getvalue(), files[0].name)
+            else:
+                volume = load_series([(f.name, f.getvalue()) for f in files])
+        st.session_state["upload_volume"] = volume
+    except ImageLoadError as exc:
+        st.session_state["upload_error"] = str(exc)
+
+
+def image_picker() -> None:
+    """Draw the picker in the sidebar (called once per run by app.py)."""
+    with st.sidebar:
+        st.subheader("Image")
+        st.radio("Work on", (SAMPLE, UPLOAD), key=SOURCE_KEY, horizontal=True)
+        on_sample = st.session_state[SOURCE_KEY] == SAMPLE
+        st.selectbox("Sample", samples.names(), key=SAMPLE_KEY, disabled=not on_sample,
+                     help="Real data shipped with pydicom, nibabel, nilearn and scikit-image.")
+        if on_sample:
+            st.caption(samples.info(st.session_state[SAMPLE_KEY]).provenance)
+        files = st.file_uploader("Upload", accept_multiple_files=True, key=UPLOAD_KEY,
+                                 on_change=_switch_to_upload, help=UPLOAD_TYPES_HELP)
+        if files:
+            _load_upload(files)
+        else:
+            for key in ("upload_signature", "upload_volume", "upload_error"):
+                st.session_state.pop(key, None)
+        if st.session_state[SOURCE_KEY] == UPLOAD:
+            if "upload_volume" in st.session_state:
+                st.caption(f"Showing your upload: {st.session_state['upload_volume'].name}")
+            elif "upload_error" not in st.session_state:
+                st.info("Upload a file above; until then the sample is shown.")
+        if "upload_error" in st.session_state:
+            st.error(st.session_state["upload_error"], icon=":material/error:")
+
+
+def current_volume() -> Volume:
+    """The image every page works on: the upload when chosen and readable, else the sample."""
+    if st.session_state.get(SOURCE_KEY) == UPLOAD and "upload_volume" in st.session_state:
+        return st.session_state["upload_volume"]
+    return load_sample(st.session_state.get(SAMPLE_KEY, samples.DEFAULT))
+
+
+def current_sample() -> samples.Sample | None:
+    """The sample's provenance when a sample is shown, None for an upload."""
+    if st.session_state.get(SOURCE_KEY) == UPLOAD and "upload_volume" in st.session_state:
+        return None
+    return samples.info(st.session_state.get(SAMPLE_KEY, samples.DEFAULT))
+
+
+def show_upload_error() -> None:
+    """Repeat a failed upload's message at the top of the page, so it cannot be missed."""
+    if st.session_state.get(SOURCE_KEY) == UPLOAD and "upload_error" in st.session_state:
+        st.error(f"Your upload could not be loaded: {st.session_state['upload_error']} "
+                 "The sample is shown meanwhile.", icon=":material/error:")

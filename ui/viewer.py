@@ -1,0 +1,165 @@
+"""Image and volume viewers: a 2D view with values on hover, and three orthogonal planes for 3D."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.express as px
+import plotly.graph_objects as go
+import streamlit as st
+
+from core import display
+from core.orientation import voxel_to_world
+from core.volume import Volume
+
+MAX_HEATMAP_SIDE = 256
+"""Larger images are sampled every n-th pixel for the hover view (values stay exact where shown)."""
+
+PLOT_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
+
+
+def _state_key(volume: Volume, key: str) -> str:
+    """Widget keys that reset when another image is chosen."""
+    return f"{key}-{volume.name}-{volume.data.shape}"
+
+
+def window_controls(volume: Volume, image: np.ndarray, key: str) -> tuple[float, float]:
+    """Preset and width/level sliders for a grey image; returns ``(width, level)``."""
+    finite = image[np.isfinite(image)] if image.dtype.kind == "f" else image
+    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    if hi <= lo:
+        hi = lo + 1.0
+    presets = {"auto (1st-99th percentile)": display.auto_window(image), "full range": (hi - lo, (hi + lo) / 2)}
+    if volume.modality == "CT":
+        presets.update({f"CT {name} ({w:g}/{l:g})": (w, l) for name, (w, l) in display.CT_WINDOWS.items()})
+    base = _state_key(volume, key)
+    choice = st.selectbox("Window preset (width/level)", list(presets), key=f"{base}-preset",
+                          help="The window maps `width` values centred on `level` to the 256 greys of the screen.")
+    width, level = presets[choice]
+    span = hi - lo
+    step = 1.0 if span > 20 and image.dtype.kind in "iu" else span / 200
+    cols = st.columns(2)
+    width = cols[0].slider("Width", min_value=float(step), max_value=float(max(2 * span, width)),
+                           value=float(width), step=float(step), key=f"{base}-width-{choice}")
+    level = cols[1].slider("Level", min_value=float(min(lo - span / 2, level)), max_value=float(max(hi + span / 2, level)),
+                           value=float(level), step=float(step), key=f"{base}-level-{choice}")
+    return width, level
+
+
+def heatmap_figure(image: np.ndarray, spacing: tuple[float, float], width: float, level: float,
+                   title: str = "", value_label: str = "value") -> go.Figure:
+    """A grey heatmap whose hover shows row, column and the real value.
+
+    Images larger than `MAX_HEATMAP_SIDE` are sampled every n-th pixel; the
+    axes keep the true row and column numbers.
+    """
+    step = max(1, int(np.ceil(max(image.shape[:2]) / MAX_HEATMAP_SIDE)))
+    rows, cols = np.arange(0, image.shape[0], step), np.arange(0, image.shape[1], step)
+    z = image[::step, ::step].astype(np.float32)
+    figure = go.Figure(go.Heatmap(
+        z=z, x=cols, y=rows, colorscale="gray", zmin=level - width / 2, zmax=level + width / 2,
+        hovertemplate=f"row %{{y}}, col %{{x}}<br>{value_label} %{{z:.6g}}<extra></extra>",
+        colorbar={"title": {"text": value_label, "side": "right"}, "thickness": 12},
+    ))
+    figure.update_yaxes(autorange="reversed", scaleanchor="x", scaleratio=spacing[0] / spacing[1],
+                        title="row", constrain="domain")
+    figure.update_xaxes(title="column", constrain="domain")
+    title_text = title + (f" (every {step}th pixel shown)" if step > 1 else "")
+    figure.update_layout(title=title_text, margin={"l": 10, "r": 10, "t": 40 if title else 10, "b": 10}, height=460)
+    return figure
+
+
+def colour_figure(image: np.ndarray, title: str = "") -> go.Figure:
+    """An RGB image; hover shows row, column and the red, green and blue values."""
+    step = max(1, int(np.ceil(max(image.shape[:2]) / (2 * MAX_HEATMAP_SIDE))))
+    figure = px.imshow(display.colour_to_uint8(image[::step, ::step]),
+                       x=np.arange(0, image.shape[1], step), y=np.arange(0, image.shape[0], step))
+    figure.update_layout(title=title, margin={"l": 10, "r": 10, "t": 40 if title else 10, "b": 10}, height=460)
+    return figure
+
+
+def plane_figure(image_uint8: np.ndarray, labels: tuple[str, str, str, str], cross: tuple[int, int], title: str) -> go.Figure:
+    """One plane of the 3D viewer: the windowed slice, its anatomical edge labels and the cursor lines."""
+    figure = px.imshow(image_uint8, binary_string=True, binary_format="png")
+    height, width = image_uint8.shape[:2]
+    top, bottom, left, right = labels
+    font = {"size": 16, "color": "#ffd33d"}
+    for text, x, y in ((top, width / 2, 0), (bottom, width / 2, height - 1), (left, 0, height / 2), (right, width - 1, height / 2)):
+        figure.add_annotation(x=x, y=y, text=f"<b>{text}</b>", showarrow=False, font=font,
+                              xanchor="left" if x == 0 else ("right" if x == width - 1 else "center"),
+                              yanchor="top" if y == 0 else ("bottom" if y == height - 1 else "middle"))
+    line = {"color": "rgba(0, 200, 255, 0.6)", "width": 1}
+    figure.add_hline(y=cross[0], line=line)
+    figure.add_vline(x=cross[1], line=line)
+    figure.update_traces(hoverinfo="skip", hovertemplate=None)
+    figure.update_xaxes(visible=False)
+    figure.update_yaxes(visible=False)
+    figure.update_layout(title=title, margin={"l": 0, "r": 0, "t": 30, "b": 0}, height=330)
+    return figure
+
+
+def show_2d(volume: Volume, image: np.ndarray, key: str, title: str = "") -> None:
+    """A 2D grey or colour image with window controls and hover values."""
+    if volume.rgb:
+        st.plotly_chart(colour_figure(image, title), config=PLOT_CONFIG, key=f"{key}-colour")
+        return
+    width, level = window_controls(volume, image, key)
+    if volume.monochrome1:
+        st.caption("MONOCHROME1: in this file low values are meant to be white; the colour bar shows values.")
+    st.plotly_chart(heatmap_figure(image, volume.pixel_spacing, width, level, title), config=PLOT_CONFIG, key=f"{key}-heatmap")
+
+
+def show_volume(volume: Volume, key: str = "viewer") -> None:
+    """The right viewer for any image: 2D, colour, 3D (three planes) or 4D (plus a time slider)."""
+    if not volume.is_3d:
+        show_2d(volume, volume.data, key)
+    elif volume.rgb or volume.affine is None:
+        _stack_viewer(volume, key)
+    else:
+        _three_planes(volume, key)
+
+
+@st.fragment
+def _stack_viewer(volume: Volume, key: str) -> None:
+    """A stack without orientation (multi-page TIFF, GIF frames, multi-frame DICOM): one slider."""
+    base = _state_key(volume, key)
+    index = st.slider("Frame / slice", 0, volume.n_slices - 1, volume.n_slices // 2, key=f"{base}-frame")
+    show_2d(volume, volume.data[index], key, title=f"frame {index} of {volume.n_slices}")
+
+
+@st.fragment
+def _three_planes(volume: Volume, key: str) -> None:
+    """Axial, coronal and sagittal planes with sliders, labels, cursor and window/level."""
+    base = _state_key(volume, key)
+    data = volume.frame(0)
+    if volume.is_4d:
+        t = st.slider("Time point", 0, volume.n_frames - 1, 0, key=f"{base}-time")
+        data = volume.frame(t)
+    n_slices, n_rows, n_cols = data.shape
+    controls = st.columns([1, 1, 1, 1])
+    k = controls[0].slider("Axial slice (I→S)", 0, n_slices - 1, n_slices // 2, key=f"{base}-k")
+    r = controls[1].slider("Coronal slice (A→P)", 0, n_rows - 1, n_rows // 2, key=f"{base}-r")
+    c = controls[2].slider("Sagittal slice (R→L)", 0, n_cols - 1, n_cols // 2, key=f"{base}-c")
+    radiological = controls[3].toggle("Radiological (patient's right on the left)", True, key=f"{base}-radio",
+                                      help="Radiology shows the patient as if facing you; neurology as if seen from behind.")
+    with st.expander("Window / level", expanded=False):
+        width, level = window_controls(volume, data, key)
+    views = display.orthogonal_views(data, (k, r, c), radiological)
+    spacings = display.plane_spacing(volume.spacing)
+    crosses = {"axial": (r, c if radiological else n_cols - 1 - c),
+               "coronal": (n_slices - 1 - k, c if radiological else n_cols - 1 - c),
+               "sagittal": (n_slices - 1 - k, r)}
+    columns = st.columns(3)
+    for column, (plane, (image, labels)) in zip(columns, views.items()):
+        grey = display.apply_window(image, width, level, invert=volume.monochrome1)
+        dy, dx = spacings[plane]
+        shown = display.equal_aspect(grey, (dy, dx))
+        cross_row = crosses[plane][0] * shown.shape[0] / grey.shape[0]
+        cross_col = crosses[plane][1] * shown.shape[1] / grey.shape[1]
+        column.plotly_chart(plane_figure(shown, labels, (cross_row, cross_col), plane), config=PLOT_CONFIG,
+                            key=f"{key}-{plane}")
+    world = voxel_to_world(volume.affine, (k, r, c))
+    value = data[k, r, c]
+    st.caption(
+        f"Cursor: voxel (slice {k}, row {r}, col {c}) · world (x {world[0]:.1f}, y {world[1]:.1f}, z {world[2]:.1f}) mm "
+        f"RAS · value {value:.6g} · voxel size {' × '.join(f'{s:.3g}' for s in volume.spacing)} mm"
+    )
