@@ -1,0 +1,49 @@
+"""Run one page the way app.py does (shared sidebar picker first), for AppTest.
+
+AppTest loses the sidebar that app.py draws when `at.switch_page` changes
+page, so page tests start from this script instead: the picker, then the
+page, exactly as in the app. Usage: ``page_test("pages/loading.py")``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[2]
+HARNESS = Path(__file__).resolve().parent / "page_harness_script.py"
+
+
+def page_test(page: str, timeout: float = 120) -> AppTest:
+    """An AppTest running the sidebar picker and then `page` (a path relative to the project root)."""
+    at = AppTest.from_file(str(HARNESS), default_timeout=timeout)
+    at.session_state["harness_page"] = str(ROOT / page)
+    return at
+
+
+def widget(at: AppTest, kind: str, key: str):
+    """The widget of type `kind` ("selectbox", "radio", "file_uploader"...) with `key`, anywhere on the page."""
+    matches = [w for w in at.get(kind) if getattr(w, "key", None) == key]
+    if not matches:
+        raise KeyError(f"no {kind} with key {key!r}")
+    return matches[0]
+
+
+def choose_sample(at: AppTest, name: str) -> AppTest:
+    """Pick a built-in sample in the sidebar and rerun."""
+    widget(at, "radio", "image_source").set_value("Built-in sample")
+    widget(at, "selectbox", "sample_name").set_value(name)
+    return at.run()
+
+
+def upload(at: AppTest, *files: tuple[str, bytes]) -> AppTest:
+    """Upload files through the sidebar's uploader and rerun."""
+    widget(at, "file_uploader", "upload_files").set_value(
+        [(name, data, "application/octet-stream") for name, data in files])
+    return at.run()
+
+
+def problems(at: AppTest) -> list[str]:
+    """Exceptions shown on the page (should be none)."""
+    return [e.value for e in at.exception]
