@@ -16,11 +16,12 @@ from collections.abc import Sequence
 import numpy as np
 
 from core import phi
-from core.errors import ImageLoadError, check_budget
+from core.errors import MAX_DECODED_BYTES, ImageLoadError, check_budget, inflate_bounded
 from core.orientation import LPS_TO_RAS, to_display_frame
 from core.volume import Volume
 
 NO_PIXEL_TAGS = ("PixelData", "FloatPixelData", "DoubleFloatPixelData")
+DEFLATED = b"1.2.840.10008.1.2.1.99"
 MAX_VALUE_CHARS = 200
 DICOMDIR_UID = "1.2.840.10008.1.3.10"
 
@@ -43,6 +44,7 @@ def read_dataset(data: bytes, filename: str, header_only: bool = False):
     """
     import pydicom
 
+    check_deflated_size(data, filename)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -51,10 +53,23 @@ def read_dataset(data: bytes, filename: str, header_only: bool = False):
                 raise ValueError("no data elements")
     except Exception as exc:  # pydicom raises many types on broken files
         raise ImageLoadError(
-            f"{filename}: not a readable DICOM file ({_short(exc)}). "
-            "It may be truncated or damaged: export it again from the scanner or PACS."
+            f"{filename}: not a readable DICOM file. It may be truncated or damaged: "
+            "export it again from the scanner or PACS."
         ) from None
     return ds
+
+
+def check_deflated_size(data: bytes, filename: str) -> None:
+    """Refuse a Deflated Explicit VR DICOM whose dataset would inflate past the budget.
+
+    pydicom inflates the whole dataset before any attribute can be checked,
+    so the inflated size is counted first, chunk by chunk, without keeping it.
+    """
+    if data[128:132] != b"DICM" or DEFLATED not in data[132:4096]:
+        return
+    if data[132:136] == b"\x02\x00\x00\x00" and data[136:138] == b"UL":
+        meta_end = 144 + int.from_bytes(data[140:144], "little")
+        inflate_bounded(data[meta_end:], MAX_DECODED_BYTES, -15, filename, keep=False)
 
 
 def looks_like_dicom(data: bytes) -> bool:
@@ -67,12 +82,6 @@ def looks_like_dicom(data: bytes) -> bool:
     except ImageLoadError:
         return False
     return any(keyword in ds for keyword in ("SOPClassUID", "Modality")) and "Rows" in ds
-
-
-def _short(exc: BaseException) -> str:
-    """One line of an exception's message, without paths or tracebacks."""
-    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return text[:120]
 
 
 def _int(ds, keyword: str, default: int | None = None) -> int | None:
@@ -143,6 +152,8 @@ def check_image_attributes(ds, filename: str, header_only: bool = False) -> tupl
     """
     if not header_only and not any(tag in ds for tag in NO_PIXEL_TAGS):
         kind = _sop_class_name(ds)
+        if "Image Storage" in kind and "Rows" in ds:
+            raise ImageLoadError(f"{filename}: the file ends before its pixel data ({kind}). It is truncated: copy it again.")
         raise ImageLoadError(
             f"{filename}: this DICOM file holds no image{f' (it is a {kind})' if kind else ''}. "
             "Choose an image file of the study instead."
@@ -166,6 +177,10 @@ def check_image_attributes(ds, filename: str, header_only: bool = False) -> tupl
             f"{filename}: {samples} samples per pixel contradicts PhotometricInterpretation {photometric}. The file is damaged."
         )
     syntax = _meta(ds, "TransferSyntaxUID")
+    if syntax is not None and not syntax.is_transfer_syntax:
+        raise ImageLoadError(
+            f"{filename} declares transfer syntax {str(syntax)[:64]}, which is not a DICOM transfer syntax pydicom "
+            "knows. Export it again as Explicit VR Little Endian.")
     if not header_only and (syntax is None or not syntax.is_compressed):
         subsampled = photometric == "YBR_FULL_422"  # two chroma samples shared by two pixels
         expected = rows * cols * frames * (2 if subsampled else samples) * bits / 8
@@ -207,7 +222,7 @@ def _decode(ds, filename: str) -> np.ndarray:
                 f"{filename}: pixel data compressed as {name}, and no installed decoder can read it. "
                 "Export it uncompressed (Explicit VR Little Endian) and try again."
             ) from None
-        raise ImageLoadError(f"{filename}: the pixel data ({name}) could not be decoded ({_short(exc)}). The file may be damaged.") from None
+        raise ImageLoadError(f"{filename}: the pixel data ({name}) could not be decoded: the file may be damaged or truncated.") from None
 
 
 def physical_values(stored: np.ndarray, ds, filename: str) -> np.ndarray:
@@ -313,8 +328,8 @@ def volume_from_dataset(ds, filename: str) -> Volume:
 
         try:
             stored = apply_color_lut(stored, ds)
-        except Exception as exc:  # noqa: BLE001
-            raise ImageLoadError(f"{filename}: its colour palette could not be applied ({_short(exc)}).") from None
+        except Exception:  # noqa: BLE001
+            raise ImageLoadError(f"{filename}: its colour palette could not be applied: the palette is damaged.") from None
         if stored.dtype != np.uint8:
             stored = (stored >> 8).astype(np.uint8)
         samples = 3
@@ -380,6 +395,9 @@ def load_dicom_series(files: list[tuple[str, bytes]]) -> Volume:
         ds = read_dataset(data, name, header_only=True)
         if str(_meta(ds, "MediaStorageSOPClassUID")) == DICOMDIR_UID:
             continue  # a DICOMDIR index, not a slice
+        if "Rows" not in ds:
+            kind = _sop_class_name(ds)
+            raise ImageLoadError(f"{name} holds no image{f' (it is a {kind})' if kind else ''}: remove it from the series.")
         headers.append((name, data, ds))
     if not headers:
         raise ImageLoadError("None of the files is a DICOM image.")
@@ -392,7 +410,7 @@ def load_dicom_series(files: list[tuple[str, bytes]]) -> Volume:
     if len(series) > 1:
         counts = ", ".join(f"{len(v)} file(s) like {v[0]}" for v in series.values())
         raise ImageLoadError(
-            f"These files belong to {len(series)} different series ({counts}). Upload one series at a time."
+            f"The files belong to {len(series)} different series ({counts}). Upload one series at a time."
         )
     first_name, _, first = headers[0]
     rows, cols, frames, samples, bits = check_image_attributes(first, first_name, header_only=True)

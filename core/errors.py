@@ -31,6 +31,71 @@ def human_bytes(n: float) -> str:
     return f"{n:.1f} TiB"
 
 
+def inflate_bounded(stream: bytes, limit: int, wbits: int, what: str, keep: bool = True,
+                    chunk: int = 16 * 1024**2) -> bytes:
+    """Decompress a zlib/gzip/deflate stream chunk by chunk, refusing output over `limit` bytes.
+
+    Memory stays at most `limit` plus one chunk, however large the stream
+    would expand (a decompression bomb is stopped at the limit).
+
+    Parameters
+    ----------
+    stream : bytes
+        Compressed data.
+    limit : int
+        Most bytes of output accepted.
+    wbits : int
+        zlib's window bits: 31 for gzip, -15 for raw deflate.
+    what : str
+        The start of the messages, e.g. ``"scan.nii.gz"``.
+    keep : bool
+        False only checks the size: chunks are counted and dropped, so even
+        the limit itself is never held in memory.
+
+    Returns
+    -------
+    bytes
+        The whole output (empty when `keep` is False).
+
+    Raises
+    ------
+    ImageLoadError
+        Damaged or truncated stream, or more than `limit` bytes of output.
+    """
+    import zlib
+
+    inflater = zlib.decompressobj(wbits=wbits)
+    out = bytearray()
+    size = 0
+    pending = stream
+    try:
+        while pending and not inflater.eof:
+            piece = inflater.decompress(pending, min(chunk, limit + 1 - size))
+            size += len(piece)
+            if keep:
+                out += piece
+            pending = inflater.unconsumed_tail
+            if size > limit:
+                raise ImageLoadError(
+                    f"{what} decompresses to more than {human_bytes(limit)}, more than its header declares or "
+                    "over the course's limit. It may be a decompression bomb: nothing more was expanded."
+                )
+    except zlib.error:
+        raise ImageLoadError(f"{what}: the compressed data is damaged. Compress or export the file again.") from None
+    if not inflater.eof:
+        raise ImageLoadError(f"{what}: the compressed data ends early: the file is truncated. Copy it again.")
+    return bytes(out)
+
+
+def plain_reason(exc: BaseException) -> str:
+    """A library's exception as one short line without object addresses, for the end of a message."""
+    import re
+
+    text = str(exc).splitlines()[0] if str(exc).strip() else type(exc).__name__
+    text = re.sub(r"<[^<>]* at 0x[0-9a-fA-F]+>", "the file", text)
+    return text[:100].rstrip(" .:")
+
+
 def check_budget(nbytes: float, what: str) -> None:
     """Refuse an image whose decoded size would pass `MAX_DECODED_BYTES`.
 

@@ -18,7 +18,8 @@ import zipfile
 from pathlib import Path, PurePosixPath
 
 from core import dicom, nifti, raster
-from core.errors import MAX_DECODED_BYTES, MAX_ZIP_MEMBERS, MAX_ZIP_RATIO, ImageLoadError, check_budget, human_bytes
+from core.errors import (MAX_DECODED_BYTES, MAX_ZIP_MEMBERS, MAX_ZIP_RATIO, ImageLoadError, check_budget, human_bytes,
+                         inflate_bounded)
 from core.volume import Volume
 
 __all__ = ["ImageLoadError", "MAX_DECODED_BYTES", "load_image", "load_series", "sniff"]
@@ -153,6 +154,7 @@ def _load_bytes(data: bytes, name: str) -> Volume:
     if kind == "DICOM":
         return dicom.load_dicom(data, name)
     if kind == "DICOM.gz":
+        inflate_bounded(data, MAX_DECODED_BYTES, 31, name, keep=False)  # count first: a bomb is never held
         return dicom.load_dicom(nifti.gunzip_bounded(data, name), name)
     if kind in ("NIfTI", "NIfTI.gz"):
         return nifti.load_nifti(data, name)
@@ -161,7 +163,16 @@ def _load_bytes(data: bytes, name: str) -> Volume:
     if kind == "TIFF":
         return raster.load_tiff(data, name)
     if kind == "ZIP":
-        return load_series(read_zip(data, name), name)
+        try:
+            return load_series(read_zip(data, name), name)
+        except ImageLoadError as exc:
+            message = str(exc)
+            raise ImageLoadError(message if message.startswith(name) else f"{name}: {message}") from None
+    if kind == "ANALYZE-header" and len(data) > 1024:
+        raise ImageLoadError(
+            f"{name} starts like a NIfTI/ANALYZE header but its magic string is not 'n+1' or 'n+2', and it is "
+            "too long for a lone .hdr: a single-file NIfTI with a damaged header. Export it again."
+        )
     if kind == "ANALYZE-header":
         raise ImageLoadError(
             f"{name} is an ANALYZE/NIfTI header (.hdr) alone: its pixels are in a separate .img file. "
@@ -229,7 +240,11 @@ def read_zip(data: bytes, name: str) -> list[tuple[str, bytes]]:
         try:
             with archive.open(m) as member:
                 content = member.read(m.file_size + 1)
-        except Exception:  # noqa: BLE001 - bad CRC, unsupported compression, truncated data
+        except NotImplementedError:
+            raise ImageLoadError(
+                f"{name}: {m.filename[:80]} is compressed with a method the course cannot read. "
+                "Create the archive again with standard (Deflate) compression.") from None
+        except Exception:  # noqa: BLE001 - bad CRC, truncated data
             raise ImageLoadError(f"{name}: {m.filename[:80]} inside the archive is damaged (bad checksum or truncated).") from None
         if len(content) > m.file_size:
             raise ImageLoadError(f"{name}: {m.filename[:80]} is larger than the archive declares. Nothing was extracted.")

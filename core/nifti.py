@@ -7,6 +7,7 @@ a huge image or a gzip bomb is refused without being expanded in memory.
 from __future__ import annotations
 
 import io
+import logging
 import math
 import struct
 import warnings
@@ -15,9 +16,11 @@ import zlib
 import numpy as np
 
 from core import phi
-from core.errors import MAX_DECODED_BYTES, ImageLoadError, check_budget, human_bytes
+from core.errors import MAX_DECODED_BYTES, ImageLoadError, check_budget, inflate_bounded, plain_reason
 from core.orientation import axis_codes, spacing_from_affine, to_display_frame
 from core.volume import Volume
+
+logging.getLogger("nibabel").setLevel(logging.ERROR)  # its warnings about damaged files would flood the server log
 
 NIFTI1_MAGICS = (b"n+1\0", b"ni1\0")
 NIFTI2_MAGICS = (b"n+2\0", b"ni2\0")
@@ -52,27 +55,9 @@ def header_kind(head: bytes) -> str | None:
     return None
 
 
-def gunzip_bounded(data: bytes, filename: str, limit: int = MAX_DECODED_BYTES + 1024**2) -> bytes:
-    """Decompress gzip data, refusing to produce more than `limit` bytes.
-
-    Raises
-    ------
-    ImageLoadError
-        Corrupt or truncated stream, or output over the limit (a gzip bomb).
-    """
-    inflater = zlib.decompressobj(wbits=31)
-    try:
-        out = inflater.decompress(data, limit)
-    except zlib.error:
-        raise ImageLoadError(f"{filename}: the gzip stream is damaged. Compress the file again.") from None
-    if inflater.unconsumed_tail:
-        raise ImageLoadError(
-            f"{filename}: decompresses to more than {human_bytes(limit)}, over the course's limit. "
-            "It may be a decompression bomb, or simply too large: crop or downsample it first."
-        )
-    if not inflater.eof:
-        raise ImageLoadError(f"{filename}: the gzip stream ends early: the file is truncated. Copy it again.")
-    return out
+def gunzip_bounded(data: bytes, filename: str, limit: int = MAX_DECODED_BYTES) -> bytes:
+    """Decompress gzip data chunk by chunk, refusing to produce more than `limit` bytes."""
+    return inflate_bounded(data, limit, 31, filename)
 
 
 def gunzip_head(data: bytes, n: int) -> bytes:
@@ -94,6 +79,14 @@ def _image_class(kind: str):
 
 def _parse_header(header_bytes: bytes, kind: str, filename: str):
     """Parse and check a header; refuse impossible or over-budget images before decoding."""
+    dims = declared_dims(header_bytes, kind)
+    if not 1 <= dims[0] <= 7:
+        raise ImageLoadError(
+            f"{filename}: the header declares {dims[0]} dimensions; NIfTI and ANALYZE allow 1 to 7. The header is damaged.")
+    if any(d <= 0 for d in dims[1:dims[0] + 1]):
+        raise ImageLoadError(
+            f"{filename}: the header declares an image of {' × '.join(map(str, dims[1:dims[0] + 1]))} voxels; "
+            "a size of zero or less cannot hold an image.")
     klass = _image_class(kind)
     try:
         with warnings.catch_warnings():
@@ -102,7 +95,7 @@ def _parse_header(header_bytes: bytes, kind: str, filename: str):
             shape = header.get_data_shape()
             dtype = header.get_data_dtype()
     except Exception as exc:  # nibabel raises HeaderDataError, ValueError, struct.error...
-        raise ImageLoadError(f"{filename}: the {_format_name(kind)} header is invalid ({str(exc)[:120]}). The file is damaged.") from None
+        raise ImageLoadError(f"{filename}: the {_format_name(kind)} header is invalid ({plain_reason(exc)}). The file is damaged.") from None
     if not shape or any(d <= 0 for d in shape):
         raise ImageLoadError(f"{filename}: the header declares an image of shape {shape}, which cannot hold an image.")
     if len(shape) > 4 and any(d > 1 for d in shape[4:]):
@@ -111,6 +104,14 @@ def _parse_header(header_bytes: bytes, kind: str, filename: str):
         )
     check_budget(math.prod(shape) * dtype.itemsize, f"{filename} declares {' × '.join(map(str, shape))} voxels")
     return header
+
+
+def declared_dims(head: bytes, kind: str) -> tuple[int, ...]:
+    """The ``dim`` field of a NIfTI/ANALYZE header (number of dimensions, then sizes), read with struct."""
+    order = "<" if struct.unpack("<i", head[:4])[0] in (348, 540) else ">"
+    if kind.startswith("nifti2"):
+        return struct.unpack(order + "8q", head[16:80])
+    return struct.unpack(order + "8h", head[40:56])
 
 
 def _format_name(kind: str) -> str:
@@ -139,10 +140,10 @@ def load_nifti(data: bytes, filename: str) -> Volume:
     if kind not in ("nifti1", "nifti2"):
         raise ImageLoadError(f"{filename}: not a single-file NIfTI image.")
     header = _parse_header(head, kind, filename)
-    if gzipped:
-        data = gunzip_bounded(data, filename)
     offset = int(header.get_data_offset())
     needed = offset + math.prod(header.get_data_shape()) * header.get_data_dtype().itemsize
+    if gzipped:
+        data = gunzip_bounded(data, filename, limit=needed)
     if len(data) < needed:
         raise ImageLoadError(
             f"{filename}: holds {len(data):,} bytes but its header needs {needed:,}. The file is truncated: copy it again."
@@ -152,7 +153,7 @@ def load_nifti(data: bytes, filename: str) -> Volume:
             warnings.simplefilter("ignore")
             image = _image_class(kind).from_bytes(data)
     except Exception as exc:  # noqa: BLE001
-        raise ImageLoadError(f"{filename}: the NIfTI file could not be read ({str(exc)[:120]}).") from None
+        raise ImageLoadError(f"{filename}: the NIfTI file could not be read ({plain_reason(exc)}). It may be damaged.") from None
     return _volume(image, kind, filename)
 
 
@@ -172,13 +173,13 @@ def load_analyze_pair(header_bytes: bytes, image_bytes: bytes, filename: str) ->
     """
     if header_bytes[:2] == b"\x1f\x8b":
         header_bytes = gunzip_bounded(header_bytes, filename, 1024**2)
-    if image_bytes[:2] == b"\x1f\x8b":
-        image_bytes = gunzip_bounded(image_bytes, filename)
     kind = header_kind(header_bytes)
     if kind not in ("analyze", "nifti1-pair", "nifti2-pair"):
         raise ImageLoadError(f"{filename}: the .hdr file is not an ANALYZE or NIfTI header.")
     header = _parse_header(header_bytes, kind, filename)
     needed = int(header.get_data_offset()) + math.prod(header.get_data_shape()) * header.get_data_dtype().itemsize
+    if image_bytes[:2] == b"\x1f\x8b":
+        image_bytes = gunzip_bounded(image_bytes, filename, limit=needed)
     if len(image_bytes) < needed:
         raise ImageLoadError(
             f"{filename}: the .img file holds {len(image_bytes):,} bytes but the header declares {needed:,}. "
@@ -188,10 +189,13 @@ def load_analyze_pair(header_bytes: bytes, image_bytes: bytes, filename: str) ->
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            file_map = klass.make_file_map({"header": io.BytesIO(header_bytes), "image": io.BytesIO(image_bytes)})
+            files = {"header": io.BytesIO(header_bytes), "image": io.BytesIO(image_bytes)}
+            if any(kind == "mat" for kind, _ in klass.files_types):  # SPM's optional .mat orientation file: absent
+                files["mat"] = io.BytesIO()
+            file_map = klass.make_file_map(files)
             image = klass.from_file_map(file_map)
     except Exception as exc:  # noqa: BLE001
-        raise ImageLoadError(f"{filename}: the pair could not be read ({str(exc)[:120]}).") from None
+        raise ImageLoadError(f"{filename}: the pair could not be read ({plain_reason(exc)}). It may be damaged.") from None
     return _volume(image, kind, filename)
 
 
@@ -216,11 +220,12 @@ def _volume(image, kind: str, filename: str) -> Volume:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             scaled = np.asanyarray(image.dataobj)
-            slope, inter = header.get_slope_inter() if hasattr(header, "get_slope_inter") else (None, None)
-            rescaled = slope not in (None, 1.0) or inter not in (None, 0.0)
+            # nibabel moves scl_slope/scl_inter from the header to the array proxy when it loads
+            slope, inter = float(getattr(image.dataobj, "slope", 1.0)), float(getattr(image.dataobj, "inter", 0.0))
+            rescaled = (slope, inter) != (1.0, 0.0)
             stored = np.asanyarray(image.dataobj.get_unscaled()) if rescaled else scaled
     except Exception as exc:  # noqa: BLE001
-        raise ImageLoadError(f"{filename}: the voxel data could not be read ({str(exc)[:120]}).") from None
+        raise ImageLoadError(f"{filename}: the voxel data could not be read ({plain_reason(exc)}). It may be damaged.") from None
     if scaled.dtype.kind == "c" or scaled.dtype.names:
         raise ImageLoadError(f"{filename}: holds {scaled.dtype} voxels (complex or RGB records); the course reads real-valued images.")
     shape = scaled.shape
@@ -230,6 +235,8 @@ def _volume(image, kind: str, filename: str) -> Volume:
     if scaled.ndim == 2:
         scaled, stored = scaled[:, :, None], stored[:, :, None]
     fields = _header_fields(header)
+    if "scl_slope" in fields:
+        fields["scl_slope"], fields["scl_inter"] = f"{slope:g}", f"{inter:g}"
     affine = np.asarray(image.affine, dtype=float)
     zooms = [float(z) if np.isfinite(z) and z > 0 else 1.0 for z in header.get_zooms()[:3]]
     zooms += [1.0] * (3 - len(zooms))

@@ -8,6 +8,7 @@ and checked against the budget before any pixel is decoded.
 from __future__ import annotations
 
 import io
+import logging
 import math
 import warnings
 
@@ -15,6 +16,8 @@ import numpy as np
 
 from core.errors import ImageLoadError, check_budget
 from core.volume import Volume
+
+logging.getLogger("tifffile").setLevel(logging.ERROR)  # its warnings about damaged files would flood the server log
 
 # Pillow modes mapped to what imageio is asked to decode them as (None keeps the stored values).
 DECODE_MODE = {
@@ -60,21 +63,25 @@ def load_pillow_format(data: bytes, filename: str, kind: str) -> Volume:
             with Image.open(io.BytesIO(data)) as probe:
                 width, height, mode = probe.width, probe.height, probe.mode
                 frames = getattr(probe, "n_frames", 1) if kind == "GIF" else 1
-    except Exception as exc:  # Pillow raises UnidentifiedImageError, DecompressionBombError, OSError...
-        raise ImageLoadError(f"{filename}: the {kind} header cannot be read ({str(exc)[:100]}). The file is damaged or truncated.") from None
+    except Image.DecompressionBombError:
+        raise ImageLoadError(
+            f"{filename}: the {kind} header declares more pixels than Pillow's decompression-bomb guard allows, "
+            "over the course's limit. Crop or downsample the image first.") from None
+    except Exception:  # Pillow raises UnidentifiedImageError, OSError, SyntaxError...
+        raise ImageLoadError(f"{filename}: the {kind} header cannot be read: the file is damaged or truncated.") from None
     if width <= 0 or height <= 0:
         raise ImageLoadError(f"{filename}: the {kind} header declares {width} × {height} pixels, which cannot hold an image.")
     target = DECODE_MODE.get(mode, "RGB")
-    channels = 3 if target == "RGB" or mode == "RGB" else 1
+    channels = max(Image.getmodebands(mode) if mode in Image.MODES else 4, 3 if target == "RGB" else 1)
     check_budget(width * height * frames * channels * max(MODE_BITS.get(mode, 8), 8) // 8,
-                 f"{filename} declares {frames} × {height} × {width} pixels")
+                 f"{filename} declares {frames} × {height} × {width} pixels in {mode} mode")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             options = {"rotate": True} if kind == "JPEG" else {}
             image = iio.imread(data, index=None if frames > 1 else 0, mode=target, **options)
-    except Exception as exc:  # noqa: BLE001
-        raise ImageLoadError(f"{filename}: the {kind} pixels could not be decoded ({str(exc)[:100]}). The file is damaged or truncated.") from None
+    except Exception:  # noqa: BLE001 - truncated data, bad CRC, oversized text chunks...
+        raise ImageLoadError(f"{filename}: the {kind} pixels could not be decoded: the file is damaged or truncated.") from None
     if mode == "1":
         image = (np.asarray(image) > 0).astype(np.uint8)  # keep the stored 0/1 values of a 1-bit image
     image = np.asarray(image)
@@ -118,8 +125,8 @@ def load_tiff(data: bytes, filename: str) -> Volume:
                 image = series.asarray()
     except ImageLoadError:
         raise
-    except Exception as exc:  # tifffile raises TiffFileError, ValueError, struct.error...
-        raise ImageLoadError(f"{filename}: the TIFF file cannot be read ({str(exc)[:100]}). It is damaged or truncated.") from None
+    except Exception:  # tifffile raises TiffFileError, ValueError, IndexError, struct.error...
+        raise ImageLoadError(f"{filename}: the TIFF file cannot be read: it is damaged or truncated.") from None
     if dtype.kind == "c" or dtype.names:
         raise ImageLoadError(f"{filename}: holds {dtype} pixels; the course reads real-valued images.")
     if "S" in axes:  # samples (colour) axis last

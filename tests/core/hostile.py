@@ -22,7 +22,6 @@ True
 
 from __future__ import annotations
 
-import copy
 import functools
 import gzip
 import io

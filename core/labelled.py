@@ -1,0 +1,162 @@
+"""A labelled image set for supervised learning: images, their classes, counts, balance and splits.
+
+The dermoscopy-like generator (`core.dermoscopy`), the brain-lesion set
+(`core.lesions`) and a learner's class folders (`core.class_folders`) all
+return a `LabelledImages`, so the model code never cares where images came from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+IMBALANCE_RATIO = 1.5
+"""A set whose largest class holds more than this many times the images of its smallest is called unbalanced."""
+
+
+@dataclass
+class LabelledImages:
+    """Images with one class label each.
+
+    Attributes
+    ----------
+    images : numpy.ndarray of float32
+        ``(n, rows, cols, channels)``, values in [0, 1].
+    labels : numpy.ndarray of int
+        ``(n,)``, indices into `class_names`.
+    class_names : tuple of str
+        One name per class, in label order.
+    names : tuple of str
+        One name per image (its file name, or a generated label).
+    masks : numpy.ndarray of bool or None
+        ``(n, rows, cols)``: where the finding is (the lesion), when known.
+    test : numpy.ndarray of bool or None
+        ``(n,)``: True for images set aside for testing (a ``test/`` folder);
+        None when the set has no test part.
+    features : dict
+        Per-image numbers that explain the label (e.g. the ABCD scores), each
+        an array of length n.
+    """
+
+    images: np.ndarray
+    labels: np.ndarray
+    class_names: tuple[str, ...]
+    names: tuple[str, ...] = ()
+    masks: np.ndarray | None = None
+    test: np.ndarray | None = None
+    features: dict = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return int(self.labels.shape[0])
+
+    def subset(self, index: np.ndarray) -> "LabelledImages":
+        """The images at `index` (integer indices or a boolean mask), with their labels, names and masks."""
+        index = np.asarray(index)
+        positions = np.flatnonzero(index) if index.dtype == bool else index
+        return LabelledImages(
+            images=self.images[positions], labels=self.labels[positions], class_names=self.class_names,
+            names=tuple(self.names[i] for i in positions) if self.names else (),
+            masks=None if self.masks is None else self.masks[positions],
+            test=None if self.test is None else self.test[positions],
+            features={k: np.asarray(v)[positions] for k, v in self.features.items()},
+        )
+
+
+def class_counts(labels: np.ndarray, n_classes: int) -> np.ndarray:
+    """Number of images in each class.
+
+    Examples
+    --------
+    >>> class_counts(np.array([0, 1, 1, 1]), 3).tolist()
+    [1, 3, 0]
+    """
+    return np.bincount(np.asarray(labels, dtype=np.int64), minlength=n_classes)[:n_classes]
+
+
+def imbalance(counts: np.ndarray) -> float:
+    """Largest class count over smallest (inf when a class is empty, 1 when balanced).
+
+    Examples
+    --------
+    >>> imbalance(np.array([90, 10]))
+    9.0
+    """
+    counts = np.asarray(counts)
+    if counts.size == 0 or counts.max() == 0:
+        return float("inf")
+    return float("inf") if counts.min() == 0 else float(counts.max() / counts.min())
+
+
+def stratified_split(labels: np.ndarray, fraction: float, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of a training part and a held-out part that keep each class's share.
+
+    Parameters
+    ----------
+    labels : numpy.ndarray of int
+        One class per image.
+    fraction : float
+        Share of each class held out (0 < fraction < 1); every class with at
+        least two images keeps at least one image on each side.
+    seed : int
+        Seed of the shuffle.
+
+    Returns
+    -------
+    train, held_out : numpy.ndarray of int
+        Sorted indices.
+
+    Examples
+    --------
+    >>> train, held = stratified_split(np.array([0] * 8 + [1] * 2), 0.5)
+    >>> len(train), len(held)
+    (5, 5)
+    """
+    if not 0 < fraction < 1:
+        raise ValueError("the held-out fraction must be between 0 and 1")
+    labels = np.asarray(labels)
+    rng = np.random.default_rng(seed)
+    held = []
+    for c in np.unique(labels):
+        members = rng.permutation(np.flatnonzero(labels == c))
+        k = int(round(fraction * members.size))
+        if members.size >= 2:
+            k = min(max(k, 1), members.size - 1)
+        held.extend(members[:k].tolist())
+    held = np.sort(np.array(held, dtype=np.int64))
+    train = np.setdiff1d(np.arange(labels.size), held)
+    return train, held
+
+
+def resize_images(images: np.ndarray, size: int) -> np.ndarray:
+    """Resize a stack ``(n, rows, cols, channels)`` to ``(n, size, size, channels)`` (bilinear, anti-aliased).
+
+    Parameters
+    ----------
+    images : numpy.ndarray
+        Values in [0, 1].
+    size : int
+        Side of the square output.
+
+    Returns
+    -------
+    numpy.ndarray of float32
+    """
+    from skimage.transform import resize
+
+    images = np.asarray(images, dtype=np.float32)
+    if images.shape[1:3] == (size, size):
+        return images
+    out = resize(images, (images.shape[0], size, size, images.shape[3]), order=1, anti_aliasing=True,
+                 preserve_range=True)
+    return np.clip(out, 0.0, 1.0).astype(np.float32)
+
+
+def resize_masks(masks: np.ndarray, size: int) -> np.ndarray:
+    """Resize boolean masks ``(n, rows, cols)`` to ``(n, size, size)`` (a pixel is in when over half of it was)."""
+    from skimage.transform import resize
+
+    masks = np.asarray(masks, dtype=bool)
+    if masks.shape[1:3] == (size, size):
+        return masks
+    return resize(masks.astype(np.float32), (masks.shape[0], size, size), order=1, anti_aliasing=True) >= 0.5

@@ -1,0 +1,561 @@
+"""How a computer sees an image: tables of numbers, bit depth, colour channels and regions.
+
+A digital image is an array of numbers. These functions build the small
+examples of the lecture (the 6 × 6 "X", the same X in red and blue making
+magenta), re-quantise an image to ``n`` bits, split and merge colour
+channels, cut out windows and regions, and draw outlines for display.
+
+Noise and the signal-to-noise ratio live in `core.noise`.
+
+>>> import numpy as np
+>>> ramp = np.arange(1024)
+>>> len(np.unique(quantise(ramp, 2)))  # 2 bits: 2**2 = 4 levels, 0 to 3
+4
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from core.display import apply_window, auto_window, colour_to_uint8
+
+X_SIZE = 6
+"""Side of the lecture's X matrix."""
+
+ZOOM = 12
+"""Side of the zoom window, in pixels."""
+
+MAX_BITS = 16
+"""The largest bit depth the page re-quantises to."""
+
+HISTOGRAM_BINS = 256
+"""Histograms of deeper images group levels into this many bins."""
+
+CHANNELS = ("red", "green", "blue")
+
+LUMA = (0.2125, 0.7154, 0.0721)
+"""Weights of red, green and blue in the grey value (ITU-R BT.709, as skimage.color.rgb2gray)."""
+
+
+# --- pixels ------------------------------------------------------------------------------------
+
+
+def x_matrix(size: int = X_SIZE) -> np.ndarray:
+    """The lecture's "X": ones on both diagonals, zeros elsewhere.
+
+    Parameters
+    ----------
+    size : int
+        Rows and columns.
+
+    Returns
+    -------
+    (size, size) numpy.ndarray of int64
+
+    Examples
+    --------
+    >>> x_matrix(3).tolist()
+    [[1, 0, 1], [0, 1, 0], [1, 0, 1]]
+    """
+    eye = np.eye(size, dtype=np.int64)
+    return np.maximum(eye, eye[:, ::-1])
+
+
+def window_origin(shape: tuple[int, ...], top: int, left: int, size: int = ZOOM) -> tuple[int, int]:
+    """The top-left corner of a `size` × `size` window moved, if needed, to lie inside the image.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        ``(rows, cols, ...)`` of the image.
+    top, left : int
+        The requested corner.
+    size : int
+        Side of the window; an image smaller than that gives the whole image.
+
+    Returns
+    -------
+    (int, int)
+
+    Examples
+    --------
+    >>> window_origin((20, 30), 15, -4, 12)
+    (8, 0)
+    """
+    rows, cols = shape[:2]
+    return (int(np.clip(top, 0, max(rows - size, 0))), int(np.clip(left, 0, max(cols - size, 0))))
+
+
+def zoom_window(image: np.ndarray, top: int, left: int, size: int = ZOOM) -> tuple[np.ndarray, tuple[int, int]]:
+    """A `size` × `size` window of an image, with the corner it really starts at.
+
+    Parameters
+    ----------
+    image : numpy.ndarray
+        ``(rows, cols)`` or ``(rows, cols, channels)``.
+    top, left : int
+        Requested top-left corner (moved inside the image if needed).
+    size : int
+        Side of the window (smaller for images smaller than that).
+
+    Returns
+    -------
+    window : numpy.ndarray
+        A view of ``image[top:top + size, left:left + size]``.
+    origin : (int, int)
+        Its top-left corner.
+    """
+    top, left = window_origin(image.shape, top, left, size)
+    return image[top:top + size, left:left + size], (top, left)
+
+
+def voxel_block(data: np.ndarray, slice_index: int, top: int, left: int, size: int = ZOOM,
+                depth: int = 3) -> tuple[np.ndarray, tuple[int, int, int]]:
+    """A block of voxels: `depth` neighbouring slices of a `size` × `size` window.
+
+    Parameters
+    ----------
+    data : numpy.ndarray
+        ``(slices, rows, cols)``.
+    slice_index : int
+        The middle slice of the block (the block moves to stay inside the volume).
+    top, left : int
+        Top-left corner of the window in each slice.
+    size, depth : int
+        Side of the window and number of slices.
+
+    Returns
+    -------
+    block : numpy.ndarray
+        ``(depth, size, size)`` or smaller for a small volume.
+    origin : (int, int, int)
+        The first slice, row and column of the block.
+
+    Examples
+    --------
+    >>> block, origin = voxel_block(np.zeros((5, 20, 20)), 4, 2, 3, size=4)
+    >>> block.shape, origin
+    ((3, 4, 4), (2, 2, 3))
+    """
+    n_slices = data.shape[0]
+    first = int(np.clip(slice_index - depth // 2, 0, max(n_slices - depth, 0)))
+    top, left = window_origin(data.shape[1:], top, left, size)
+    return data[first:first + depth, top:top + size, left:left + size], (first, top, left)
+
+
+def cell_labels(values: np.ndarray) -> np.ndarray:
+    """The numbers of an array as short text, one label per cell (integers exactly, others to 4 significant digits).
+
+    Examples
+    --------
+    >>> cell_labels(np.array([[3, -1000], [2, 7]])).tolist()
+    [['3', '-1000'], ['2', '7']]
+    >>> cell_labels(np.array([0.12345, np.nan])).tolist()
+    ['0.1235', 'nan']
+    """
+    values = np.asarray(values)
+    if values.dtype.kind in "iub":
+        return values.astype(np.int64).astype(str)
+    as_int = np.isfinite(values) & (values == np.round(values)) & (np.abs(values) < 1e6)
+    text = np.array([f"{v:.4g}" for v in values.ravel()], dtype=object).reshape(values.shape)
+    whole = np.array([str(int(v)) if ok else "" for v, ok in zip(values.ravel(), as_int.ravel())],
+                     dtype=object).reshape(values.shape)
+    return np.where(as_int, whole, text).astype(str)
+
+
+# --- bit depth ---------------------------------------------------------------------------------
+
+
+def level_count(bits: int) -> int:
+    """Number of grey levels of an n-bit image: ``2**n`` (values 0 to ``2**n - 1``).
+
+    Examples
+    --------
+    >>> level_count(1), level_count(2), level_count(8), level_count(12)
+    (2, 4, 256, 4096)
+    """
+    if bits < 1:
+        raise ValueError("an image needs at least 1 bit per pixel")
+    return 2 ** int(bits)
+
+
+def value_range(image: np.ndarray) -> tuple[float, float]:
+    """Smallest and largest finite value (``(0.0, 0.0)`` when there is none)."""
+    values = np.asarray(image)
+    if values.dtype.kind == "f":
+        values = values[np.isfinite(values)]
+    if values.size == 0:
+        return 0.0, 0.0
+    return float(values.min()), float(values.max())
+
+
+def quantise(image: np.ndarray, bits: int) -> np.ndarray:
+    """Re-quantise an image to n bits: its value range cut into ``2**n`` equal steps.
+
+    ``level = floor((value - min) / (max - min) * 2**n)``, with the maximum
+    put in the top level ``2**n - 1``. A colour image shares one range over
+    its channels. Non-finite values go to level 0, a constant image is all 0.
+
+    Parameters
+    ----------
+    image : numpy.ndarray
+        Any real values, grey or colour.
+    bits : int
+        The bit depth n (1 to 32).
+
+    Returns
+    -------
+    numpy.ndarray
+        Integer levels 0 to ``2**n - 1`` in the smallest unsigned type that holds them.
+
+    Examples
+    --------
+    >>> quantise(np.array([0, 10, 20, 30, 40]), 1).tolist()
+    [0, 0, 1, 1, 1]
+    """
+    n_levels = level_count(bits)
+    lo, hi = value_range(image)
+    dtype = np.uint8 if bits <= 8 else np.uint16 if bits <= 16 else np.uint32
+    values = np.asarray(image, dtype=np.float64)
+    if hi <= lo:
+        return np.zeros(values.shape, dtype)
+    scaled = np.floor((values - lo) * (n_levels / (hi - lo)))
+    return np.nan_to_num(np.clip(scaled, 0, n_levels - 1), nan=0.0).astype(dtype)
+
+
+def level_step(image: np.ndarray, bits: int) -> float:
+    """Width of one level in the image's own units: ``(max - min) / 2**n``.
+
+    Examples
+    --------
+    >>> level_step(np.array([-1024, 3072]), 8)
+    16.0
+    """
+    lo, hi = value_range(image)
+    return (hi - lo) / level_count(bits)
+
+
+def levels_to_uint8(levels: np.ndarray, bits: int) -> np.ndarray:
+    """Levels 0 to ``2**n - 1`` spread over the screen's 0 to 255 (0 black, top level white).
+
+    Examples
+    --------
+    >>> levels_to_uint8(np.array([0, 1, 2, 3]), 2).tolist()
+    [0, 85, 170, 255]
+    """
+    top = level_count(bits) - 1
+    return apply_window(levels, width=float(top), level=top / 2)
+
+
+def distinct_values(image: np.ndarray) -> int:
+    """How many different finite values an image holds (over all channels).
+
+    Examples
+    --------
+    >>> distinct_values(np.array([[0, 3], [3, 3]]))
+    2
+    """
+    values = np.asarray(image)
+    if values.dtype.kind == "f":
+        values = values[np.isfinite(values)]
+    return int(np.unique(values).size)
+
+
+def bits_needed(low: float, high: float) -> int:
+    """Bits needed to store every integer from `low` to `high`: ``ceil(log2(high - low + 1))``.
+
+    Examples
+    --------
+    >>> bits_needed(-1024, 3071)  # the CT scale, -1024 to 3071 HU: 4096 values
+    12
+    >>> bits_needed(0, 255)
+    8
+    """
+    count = int(np.floor(high)) - int(np.ceil(low)) + 1
+    return max(1, int(np.ceil(np.log2(max(count, 1)))))
+
+
+def bytes_per_sample(bits: int) -> int:
+    """Bytes one value takes in memory: n bits rounded up to a standard type (1, 2, 4 or 8 bytes).
+
+    Examples
+    --------
+    >>> bytes_per_sample(1), bytes_per_sample(8), bytes_per_sample(12), bytes_per_sample(16)
+    (1, 1, 2, 2)
+    """
+    for size in (1, 2, 4, 8):
+        if bits <= 8 * size:
+            return size
+    raise ValueError(f"{bits} bits do not fit in a standard number type")
+
+
+def image_bytes(n_pixels: int, bits: int, channels: int = 1) -> tuple[int, int, float]:
+    """Storage of an image of n-bit values.
+
+    Parameters
+    ----------
+    n_pixels : int
+        Rows × columns (× slices).
+    bits : int
+        Bits per value.
+    channels : int
+        Values per pixel (3 for RGB).
+
+    Returns
+    -------
+    per_pixel : int
+        Bytes per pixel in memory (``channels * bytes_per_sample(bits)``).
+    per_image : int
+        Bytes of the whole image in memory.
+    packed : float
+        Bytes if the bits were packed with nothing wasted (``n_pixels * channels * bits / 8``).
+
+    Examples
+    --------
+    >>> image_bytes(512 * 512, 12)
+    (2, 524288, 393216.0)
+    """
+    per_pixel = channels * bytes_per_sample(bits)
+    return per_pixel, per_pixel * int(n_pixels), int(n_pixels) * channels * bits / 8
+
+
+def level_histogram(levels: np.ndarray, bits: int,
+                    max_bins: int = HISTOGRAM_BINS) -> tuple[np.ndarray, np.ndarray, int]:
+    """Pixel counts per level, grouped into at most `max_bins` bins of equal width.
+
+    Parameters
+    ----------
+    levels : numpy.ndarray of int
+        Levels 0 to ``2**n - 1`` (from `quantise`).
+    bits : int
+        The bit depth n.
+    max_bins : int
+        Upper bound of the number of bins (a power of two).
+
+    Returns
+    -------
+    starts : numpy.ndarray
+        First level of each bin.
+    counts : numpy.ndarray
+        Number of values in each bin.
+    per_bin : int
+        Levels per bin (1 when every level has its own bar).
+
+    Examples
+    --------
+    >>> starts, counts, per_bin = level_histogram(np.array([0, 1, 1, 3]), 2)
+    >>> counts.tolist(), per_bin
+    ([1, 2, 0, 1], 1)
+    """
+    n_levels = level_count(bits)
+    per_bin = max(1, n_levels // max_bins)
+    counts = np.bincount(np.asarray(levels).ravel() // per_bin, minlength=n_levels // per_bin)
+    return np.arange(0, n_levels, per_bin), counts, per_bin
+
+
+# --- colour ------------------------------------------------------------------------------------
+
+
+def split_channels(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The red, green and blue channels of a ``(rows, cols, 3)`` image, each a grey image.
+
+    Examples
+    --------
+    >>> red, green, blue = split_channels(np.array([[[1, 2, 3]]]))
+    >>> red.tolist(), green.tolist(), blue.tolist()
+    ([[1]], [[2]], [[3]])
+    """
+    rgb = np.asarray(rgb)
+    if rgb.ndim != 3 or rgb.shape[2] < 3:
+        raise ValueError(f"expected a (rows, cols, 3) colour image, got shape {rgb.shape}")
+    return rgb[..., 0], rgb[..., 1], rgb[..., 2]
+
+
+def merge_channels(red: np.ndarray, green: np.ndarray, blue: np.ndarray,
+                   keep: tuple[bool, bool, bool] = (True, True, True)) -> np.ndarray:
+    """Stack three grey images into a colour image; a channel not kept is all zeros.
+
+    Parameters
+    ----------
+    red, green, blue : numpy.ndarray
+        Same shape ``(rows, cols)``.
+    keep : (bool, bool, bool)
+        Which channels to use.
+
+    Returns
+    -------
+    (rows, cols, 3) numpy.ndarray
+        Same type as `red`.
+
+    Examples
+    --------
+    >>> merge_channels(np.ones((1, 1)), np.ones((1, 1)), np.ones((1, 1)), (True, False, True)).tolist()
+    [[[1.0, 0.0, 1.0]]]
+    """
+    channels = [np.asarray(c) if k else np.zeros_like(c) for c, k in zip((red, green, blue), keep)]
+    return np.stack(channels, axis=-1)
+
+
+def magenta_x(size: int = X_SIZE, value: int = 255) -> np.ndarray:
+    """The lecture's colour example: the X in the red and the blue channel, green all zeros.
+
+    Red and blue light together look magenta.
+
+    Returns
+    -------
+    (size, size, 3) numpy.ndarray of uint8
+
+    Examples
+    --------
+    >>> magenta_x(3)[0, 0].tolist(), magenta_x(3)[0, 1].tolist()
+    ([255, 0, 255], [0, 0, 0])
+    """
+    x = (x_matrix(size) * value).astype(np.uint8)
+    return merge_channels(x, np.zeros_like(x), x)
+
+
+def to_grey(rgb: np.ndarray) -> np.ndarray:
+    """Grey value of a colour image: ``0.2125 R + 0.7154 G + 0.0721 B`` (float, same units).
+
+    Examples
+    --------
+    >>> float(to_grey(np.array([[[100, 100, 100]]]))[0, 0])
+    100.0
+    """
+    return np.asarray(rgb, dtype=np.float64)[..., :3] @ np.array(LUMA)
+
+
+# --- regions -----------------------------------------------------------------------------------
+
+
+def region_mask(shape: tuple[int, ...], rows: tuple[int, int], cols: tuple[int, int]) -> np.ndarray:
+    """A rectangle as a boolean mask; `rows` and `cols` are inclusive ``(first, last)`` pairs.
+
+    Examples
+    --------
+    >>> region_mask((3, 4), (0, 1), (2, 3)).astype(int).tolist()
+    [[0, 0, 1, 1], [0, 0, 1, 1], [0, 0, 0, 0]]
+    """
+    mask = np.zeros(shape[:2], dtype=bool)
+    mask[rows[0]:rows[1] + 1, cols[0]:cols[1] + 1] = True
+    return mask
+
+
+def region_stats(image: np.ndarray, mask: np.ndarray) -> dict[str, float]:
+    """Mean, standard deviation and number of pixels of an image inside a mask.
+
+    Examples
+    --------
+    >>> region_stats(np.array([[1.0, 3.0], [5.0, 7.0]]), np.array([[True, True], [False, False]]))
+    {'mean': 2.0, 'std': 1.0, 'pixels': 2}
+    """
+    values = np.asarray(image)[np.asarray(mask, bool)]
+    if values.size == 0:
+        return {"mean": float("nan"), "std": float("nan"), "pixels": 0}
+    return {"mean": float(values.mean()), "std": float(values.std()), "pixels": int(values.size)}
+
+
+def default_regions(shape: tuple[int, ...]) -> tuple[tuple[tuple[int, int], tuple[int, int]], ...]:
+    """Starting regions: signal in the middle fifth of the image, background in the top-left corner.
+
+    Returns
+    -------
+    ((signal_rows, signal_cols), (background_rows, background_cols))
+        Inclusive ``(first, last)`` pairs.
+
+    Examples
+    --------
+    >>> default_regions((100, 200))
+    (((40, 59), (80, 119)), ((0, 9), (0, 19)))
+    """
+    rows, cols = shape[:2]
+
+    def middle(n):
+        half = max(n // 10, 0)
+        return (max(n // 2 - half, 0), min(n // 2 + half - 1, n - 1) if half else n // 2)
+
+    def corner(n):
+        return (0, max(n // 10 - 1, 0))
+
+    return (middle(rows), middle(cols)), (corner(rows), corner(cols))
+
+
+def poisson_strength(photons_at_max: float, image: np.ndarray) -> float:
+    """Photons per unit of value for `core.noise.add_noise(..., "poisson", ...)` from the photons at the brightest pixel.
+
+    Examples
+    --------
+    >>> poisson_strength(1000, np.array([0.0, 500.0]))
+    2.0
+    """
+    lo, hi = value_range(image)
+    return float(photons_at_max) / (hi - lo) if hi > lo else float(photons_at_max)
+
+
+# --- display -----------------------------------------------------------------------------------
+
+
+def to_display_rgb(image: np.ndarray, width: float | None = None, level: float | None = None) -> np.ndarray:
+    """Any grey or colour image as 8-bit RGB for the screen (grey through a window, automatic if not given)."""
+    image = np.asarray(image)
+    if image.ndim == 3:
+        return colour_to_uint8(image[..., :3])
+    if width is None or level is None:
+        width, level = auto_window(image)
+    grey = apply_window(image, width, level)
+    return np.repeat(grey[..., None], 3, axis=2)
+
+
+def display_scale(shape: tuple[int, ...], target: int = 420) -> float:
+    """Zoom factor bringing the longer side near `target` screen pixels: a whole factor up, or 1/step down.
+
+    Examples
+    --------
+    >>> display_scale((64, 64)), display_scale((512, 512)), display_scale((1411, 1411))
+    (6.0, 1.0, 0.25)
+    """
+    side = max(shape[:2])
+    if side * 2 <= target:
+        return float(target // side)
+    if side > target * 1.5:
+        return 1.0 / int(np.ceil(side / target))
+    return 1.0
+
+
+def rescale_for_display(rgb: np.ndarray, scale: float) -> np.ndarray:
+    """Nearest-neighbour zoom by a `display_scale` factor, so each pixel stays a crisp square."""
+    if scale >= 1:
+        factor = int(scale)
+        return np.repeat(np.repeat(rgb, factor, axis=0), factor, axis=1) if factor > 1 else rgb
+    step = int(round(1 / scale))
+    return rgb[::step, ::step]
+
+
+def draw_outline(rgb: np.ndarray, rows: tuple[int, int], cols: tuple[int, int], colour: tuple[int, int, int],
+                 scale: float = 1.0, thickness: int = 2) -> np.ndarray:
+    """Draw a rectangle's outline on an RGB image shown at `scale` (in place; returns the image).
+
+    Parameters
+    ----------
+    rgb : numpy.ndarray of uint8
+        The displayed image (already rescaled by `scale`).
+    rows, cols : (int, int)
+        Inclusive first and last row and column, in pixels of the original image.
+    colour : (int, int, int)
+        The outline's colour.
+    scale : float
+        Screen pixels per image pixel.
+    thickness : int
+        Line width in screen pixels.
+    """
+    height, width = rgb.shape[:2]
+    top = int(np.clip(np.floor(rows[0] * scale), 0, height - 1))
+    bottom = int(np.clip(np.ceil((rows[1] + 1) * scale) - 1, top, height - 1))
+    left = int(np.clip(np.floor(cols[0] * scale), 0, width - 1))
+    right = int(np.clip(np.ceil((cols[1] + 1) * scale) - 1, left, width - 1))
+    t = max(1, thickness)
+    rgb[top:min(top + t, bottom + 1), left:right + 1] = colour
+    rgb[max(bottom - t + 1, top):bottom + 1, left:right + 1] = colour
+    rgb[top:bottom + 1, left:min(left + t, right + 1)] = colour
+    rgb[top:bottom + 1, max(right - t + 1, left):right + 1] = colour
+    return rgb
