@@ -1,0 +1,299 @@
+"""The Python of the "Preparing data" page's "Show the code" panels.
+
+Each function returns complete code, with the current parameters filled in,
+that runs as it is in a plain Python session (numpy, scipy, scikit-image) and
+prints the numbers the page shows. The code starts from the same grey image
+as the page: a built-in sample (read with `core.samples`, the only course
+import allowed, and only to get the data), the synthetic shapes (generated in
+the code itself) or, for an upload, a ``.npy`` file of the slice that the
+page offers for download (page 2 shows how to read the file itself).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core import preprocess, samples
+
+SYNTHETIC_CODE = '''rows, cols = np.mgrid[:{size}, :{size}] / {size}
+truth = (rows - 0.35) ** 2 + (cols - 0.35) ** 2 <= 0.2**2               # disc
+truth |= (rows >= 0.6) & (rows < 0.85) & (cols >= 0.55) & (cols < 0.8)  # square
+truth |= (rows >= 0.1) & (rows < 0.5) & (cols >= 0.8) & (cols < 0.83)   # thin bar
+truth |= (rows - 0.8) ** 2 + (cols - 0.2) ** 2 <= 0.04**2               # small dot
+{name} = np.where(truth, 160, 60).astype(float)                          # the synthetic shapes'''
+"""Code that builds `core.preprocess.synthetic_shapes` as ``{name}`` (the image) and ``truth``."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where the page's grey image comes from, for the code's first lines.
+
+    Attributes
+    ----------
+    sample : str
+        A built-in sample's name ("" otherwise).
+    synthetic_size : int
+        Rows and columns of the synthetic shapes (0 otherwise).
+    npy_name : str
+        For an upload: the ``.npy`` file of the grey slice (or volume) the
+        page offers for download.
+    index : tuple of int
+        Leading indices of the slice in the sample's data: ``()`` for 2D,
+        ``(slice,)`` for 3D, ``(time, slice)`` for 4D.
+    rgb : bool
+        The sample is in colour (converted to grey luminance, 0-255).
+    """
+
+    sample: str = ""
+    synthetic_size: int = 0
+    npy_name: str = ""
+    index: tuple[int, ...] = ()
+    rgb: bool = False
+
+
+def _grey_lines(name: str, rgb: bool) -> str:
+    if rgb:
+        return f"{name} = color.rgb2gray({name}[..., :3]) * 255      # colour to grey luminance, 0-255"
+    return f"{name} = {name}.astype(float)"
+
+
+def clean_code(source: Source, name: str = "clean") -> str:
+    """Code that sets `name`: the page's grey 2D image before noise (float64).
+
+    For the synthetic shapes it also sets ``truth``.
+    """
+    if source.synthetic_size:
+        return SYNTHETIC_CODE.format(size=source.synthetic_size, name=name)
+    if source.npy_name:
+        return (f'{name} = np.load("{source.npy_name}")  # the grey slice of your upload, downloaded from the page\n'
+                "# (page 2, Loading data, shows how to read your file itself)")
+    where = "".join(f"[{i}]" for i in source.index)
+    return (f'{name} = load("{source.sample}").data{where}\n' + _grey_lines(name, source.rgb))
+
+
+def volume_code(source: Source) -> str:
+    """Code that sets ``volume``: the whole grey volume (3D) the page's slice comes from (float64)."""
+    if source.npy_name:
+        return f'volume = np.load("{source.npy_name}")  # your grey volume, downloaded from the page'
+    where = f"[{source.index[0]}]" if len(source.index) == 2 else ""
+    return f'volume = load("{source.sample}").data{where}\n' + _grey_lines("volume", source.rgb)
+
+
+def imports(source: Source, *modules: str) -> str:
+    """The import lines: numpy, the sample loader when needed, and `modules` (e.g. "from skimage import filters")."""
+    lines = ["import numpy as np"]
+    lines += sorted(set(modules) | ({"from skimage import color"} if source.rgb else set()))
+    if source.sample:
+        lines.append("from core.samples import load  # only to get the sample's pixels")
+    return "\n".join(lines)
+
+
+def noise_code(noise: preprocess.NoiseSettings, scale: tuple[float, float], source_name: str = "clean",
+               target: str = "image", seed: str | None = None) -> str:
+    """Code that sets `target` to `source_name` plus the noise of `core.noise.add_noise` (same random numbers).
+
+    Parameters
+    ----------
+    noise : NoiseSettings
+    scale : (float, float)
+        The image's range, which the noise level refers to.
+    source_name, target : str
+        Variable names.
+    seed : str, optional
+        A seed expression to use instead of the literal seed (e.g. ``"seed + k"``).
+    """
+    strength = noise.strength(scale)
+    if strength <= 0:
+        return f"{target} = {source_name}.copy()  # no noise added"
+    seed = seed or str(noise.seed)
+    x = source_name
+    head = f"rng = np.random.default_rng({seed})\n"
+    if noise.kind == "gaussian":
+        return head + f"{target} = {x} + rng.normal(0.0, {strength!r}, {x}.shape)  # Gaussian noise, sigma {strength:.4g}"
+    if noise.kind == "salt and pepper":
+        return head + (
+            f"{target} = {x}.copy()\n"
+            f"hit = rng.random({x}.shape) < {min(strength, 1.0)!r}  # pixels hit\n"
+            f"salt = rng.random({x}.shape) < 0.5\n"
+            f"{target}[hit & salt] = {x}.max(initial=0)   # salt: the maximum\n"
+            f"{target}[hit & ~salt] = {x}.min(initial=0)  # pepper: the minimum (or 0)")
+    if noise.kind == "poisson":
+        return head + (
+            f"low = {x}.min(initial=0)\n"
+            f"photons = rng.poisson(({x} - low) * {strength!r})  # photon counts\n"
+            f"{target} = photons / {strength!r} + low")
+    return head + (
+        f"real = {x} + rng.normal(0.0, {strength!r}, {x}.shape)  # Rician: magnitude of a complex signal\n"
+        f"imaginary = rng.normal(0.0, {strength!r}, {x}.shape)\n"
+        f"{target} = np.hypot(real, imaginary)")
+
+
+def truth_code(source: Source, truth: str) -> str:
+    """Code that sets ``truth`` (a boolean mask of the 2D image) for one of `preprocess.sample_truths`' names.
+
+    For the synthetic shapes ``truth`` is already set by `clean_code`; for
+    an image without ground truth, ``truth`` is Otsu's answer on the clean image.
+    """
+    if source.synthetic_size:
+        return "# truth: the synthetic shapes (set above)"
+    if truth == "skull (value 255)":
+        return "truth = clean == 255  # the phantom's skull"
+    if truth == "head (value > 0)":
+        return "truth = clean > 0  # the phantom's head"
+    if truth.endswith("matter > 50 %") or truth.startswith("brain"):
+        sample = samples.info(source.sample)
+        if sample.file in (samples.MNI_GM, samples.MNI_WM):
+            return "truth = clean > 127  # this tissue's probability above 50 % (0-255)"
+        k = source.index[-1] * (1 if sample.file else 2)  # the DICOM series holds every second slice
+        maps = (f'gm = load("{samples.SAMPLES[3].name}").data[{k}].astype(int)  # grey matter probability, 0-255\n'
+                f'wm = load("{samples.SAMPLES[4].name}").data[{k}].astype(int)  # white matter probability, 0-255\n')
+        if truth.startswith("brain"):
+            return maps + "truth = gm + wm > 127  # brain: grey + white matter above 50 %"
+        tissue = "gm" if truth.startswith("grey") else "wm"
+        return maps + f"truth = {tissue} > 127  # {truth}"
+    return "truth = clean > filters.threshold_otsu(clean)  # no ground truth: Otsu on the clean image"
+
+
+def _scale_line(scale: tuple[float, float]) -> str:
+    return f"lo, hi = {scale[0]!r}, {scale[1]!r}  # the image's range: noise level and manual threshold refer to it"
+
+
+def _start(source: Source, noise: preprocess.NoiseSettings, scale: tuple[float, float], *modules: str) -> str:
+    return "\n".join([imports(source, *modules), "", clean_code(source), _scale_line(scale),
+                      noise_code(noise, scale), ""])
+
+
+MASK_CODE = {
+    "circle": "rows, cols = np.ogrid[:image.shape[0], :image.shape[1]]\n"
+              "mask = (rows - {row!r}) ** 2 + (cols - {col!r}) ** 2 <= {radius!r} ** 2",
+    "rectangle": "mask = np.zeros(image.shape, dtype=bool)\nmask[{top}:{bottom}, {left}:{right}] = True",
+    "threshold (Otsu)": "mask = image > filters.threshold_otsu(image)",
+    "brain (computed)": "mask = ndi.binary_fill_holes(image > filters.threshold_otsu(image))  # Otsu, holes filled\n"
+                        "labels = measure.label(mask)\n"
+                        "mask = labels == np.argmax(np.bincount(labels.ravel())[1:]) + 1  # the largest region",
+}
+"""Code that sets ``mask`` for each way of making one (see `mask_snippet`)."""
+
+
+def mask_snippet(source: Source, noise: preprocess.NoiseSettings, scale: tuple[float, float],
+                 how: str, params: dict, truth: str = "") -> str:
+    """Code of the masking view: make the mask, apply it, count the removed pixels.
+
+    Parameters
+    ----------
+    how : str
+        A key of `MASK_CODE`, or ``"brain (MNI tissue maps)"`` (then `truth`
+        names the brain ground truth).
+    params : dict
+        ``row, col, radius`` (circle) or ``top, left, bottom, right`` (rectangle), in pixels.
+    """
+    if how in MASK_CODE:
+        make = MASK_CODE[how].format(**params)
+    else:
+        make = truth_code(source, truth) + "\nmask = truth"
+    return _start(source, noise, scale, "from scipy import ndimage as ndi", "from skimage import filters, measure") + f"""
+{make}
+fill = image.min()  # removed pixels look like background (x * mask would give 0: water, not air, in CT)
+masked = np.where(mask, image, fill)
+removed = int((~mask).sum())
+print(f"removed {{removed}} of {{mask.size}} pixels ({{100 * removed / mask.size:.2f}} %)")
+print(f"kept {{int(mask.sum())}} pixels, filled with {{fill:.6g}}")
+"""
+
+
+THRESHOLD_CODE = {
+    "otsu": "filters.threshold_otsu(image)",
+    "li": "filters.threshold_li(image)",
+    "yen": "filters.threshold_yen(image)",
+    "triangle": "filters.threshold_triangle(image)",
+    "mean": "filters.threshold_mean(image)",
+}
+"""scikit-image's call for each automatic method (``manual`` is ``lo + level / 255 * (hi - lo)``)."""
+
+
+def threshold_snippet(source: Source, noise: preprocess.NoiseSettings, scale: tuple[float, float],
+                      level: float, truth: str | None) -> str:
+    """Code of the thresholding view: every method's threshold, foreground share and Dice."""
+    methods = "\n".join(f'    "{m}": {c},' for m, c in THRESHOLD_CODE.items())
+    truth_part = ""
+    if truth is not None:
+        truth_part = truth_code(source, truth) + "\n"
+    dice_print = ('    dice = 2 * (mask & truth).sum() / (mask.sum() + truth.sum())\n'
+                  '    print(f"{name:9s} threshold {t:12.6g}   foreground {100 * mask.mean():6.2f} %   Dice {dice:.4f}")'
+                  if truth is not None else
+                  '    print(f"{name:9s} threshold {t:12.6g}   foreground {100 * mask.mean():6.2f} %")')
+    return _start(source, noise, scale, "from skimage import filters") + f"""{truth_part}
+level = {float(level)!r}  # the lecture's v = 127 is on an 8-bit scale (0-255)
+thresholds = {{
+    "manual": lo + level / 255 * (hi - lo),  # {level:g}/255 of the way from lo to hi
+{methods}
+}}
+for name, t in thresholds.items():
+    mask = image > t  # foreground: brighter than the threshold
+{dice_print}
+"""
+
+
+def filter_snippet(source: Source, noise: preprocess.NoiseSettings, scale: tuple[float, float],
+                   sigma: float, size: int) -> str:
+    """Code of the filtering view: Gaussian and median, and how far each is from the clean image."""
+    return _start(source, noise, scale, "from skimage import filters") + f"""
+smooth = filters.gaussian(image, sigma={float(sigma)!r}, preserve_range=True)  # Gaussian, sigma in pixels
+middle = filters.median(image, np.ones(({int(size)}, {int(size)}), dtype=bool))  # median of each {int(size)} x {int(size)} square
+for name, x in (("noisy", image), ("gaussian", smooth), ("median", middle)):
+    rmse = np.sqrt(np.mean((x - clean) ** 2))  # root mean square error against the clean image
+    print(f"{{name:8s}} mean {{x.mean():10.6g}}  std {{x.std():10.6g}}  error vs clean (RMSE) {{rmse:10.6g}}")
+"""
+
+
+EDGE_CODE = {
+    "roberts": "filters.roberts(image)",
+    "sobel": "filters.sobel(image)",
+    "prewitt": "filters.prewitt(image)",
+    "scharr": "filters.scharr(image)",
+}
+
+
+def edges_snippet(source: Source, noise: preprocess.NoiseSettings, scale: tuple[float, float],
+                  method: str, sigma: float) -> str:
+    """Code of the edges view: the kernels, and the edge map's numbers."""
+    kernels = preprocess.EDGE_KERNELS[method]
+    kernel_lines = "\n".join(
+        f"kernel_{i} = np.array({k.integers.tolist()}) / {k.divisor}  # {k.name}" for i, k in enumerate(kernels, 1))
+    if method == "canny":
+        body = f"""# Canny: scale to 0-1, Gaussian (sigma {float(sigma):g}), Sobel gradients, thin ridges, hysteresis (0.1 / 0.2)
+unit = (image - image.min()) / (image.max() - image.min()) if image.max() > image.min() else np.zeros_like(image)
+edges = feature.canny(unit, sigma={float(sigma)!r})
+print(f"edge pixels {{int(edges.sum())}} of {{edges.size}} ({{100 * edges.mean():.2f}} %)")
+"""
+    else:
+        body = f"""# scikit-image convolves with both kernels and combines them: sqrt((g1**2 + g2**2) / 2)
+g1 = ndi.convolve(image, kernel_1)
+g2 = ndi.convolve(image, kernel_2)
+edges = {EDGE_CODE[method]}
+print("same as the two convolutions:", bool(np.allclose(edges, np.sqrt((g1**2 + g2**2) / 2))))
+print(f"edge strength: mean {{edges.mean():.6g}}  max {{edges.max():.6g}}")
+"""
+    return _start(source, noise, scale, "from scipy import ndimage as ndi", "from skimage import feature, filters") \
+        + kernel_lines + "\n" + body
+
+
+def lecture_snippet(source: Source, noise: preprocess.NoiseSettings, scale: tuple[float, float], sigma: float,
+                    truth: str | None, sigmas: tuple[float, ...]) -> str:
+    """Code of the lecture's pipeline: noisy → Otsu against noisy → Gaussian → Otsu, and the sigma sweep."""
+    return _start(source, noise, scale, "from skimage import filters") + truth_code(source, truth or "") + f"""
+
+
+def dice(a, b):
+    return 2 * (a & b).sum() / (a.sum() + b.sum())
+
+
+t_noisy = filters.threshold_otsu(image)
+smooth = filters.gaussian(image, sigma={float(sigma)!r}, preserve_range=True)
+t_smooth = filters.threshold_otsu(smooth)
+print(f"noisy -> Otsu:            threshold {{t_noisy:.6g}}  Dice {{dice(image > t_noisy, truth):.4f}}")
+print(f"noisy -> Gaussian -> Otsu: threshold {{t_smooth:.6g}}  Dice {{dice(smooth > t_smooth, truth):.4f}}")
+for s in {list(sigmas)!r}:  # the trade-off: more smoothing removes noise but blurs edges and thin parts
+    x = filters.gaussian(image, sigma=s, preserve_range=True) if s > 0 else image
+    print(f"sigma {{s:4.2f}}  Dice {{dice(x > filters.threshold_otsu(x), truth):.4f}}")
+"""
