@@ -393,7 +393,7 @@ def load_dicom_series(files: list[tuple[str, bytes]]) -> Volume:
     headers = []
     for name, data in files:
         ds = read_dataset(data, name, header_only=True)
-        if str(_meta(ds, "MediaStorageSOPClassUID")) == DICOMDIR_UID:
+        if str(_meta(ds, "MediaStorageSOPClassUID")) == DICOMDIR_UID or "DirectoryRecordSequence" in ds:
             continue  # a DICOMDIR index, not a slice
         if "Rows" not in ds:
             kind = _sop_class_name(ds)

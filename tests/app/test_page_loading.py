@@ -7,6 +7,7 @@ import zipfile
 from pathlib import Path
 
 import nibabel as nib
+import numpy as np
 import pytest
 from pydicom.data import get_testdata_file
 
@@ -71,6 +72,14 @@ def test_header_search_filters_the_table(at):
     assert all("rescale" in f"{field} {value}".lower() for field, value in zip(table["field"], table["value"]))
 
 
+def analyze_pair() -> tuple[bytes, bytes]:
+    image = nib.load(NIBABEL_DATA / "anatomical.nii")
+    pair = nib.AnalyzeImage(np.asanyarray(image.dataobj), image.affine)
+    header, pixels = io.BytesIO(), io.BytesIO()
+    pair.to_file_map({"header": nib.FileHolder(fileobj=header), "image": nib.FileHolder(fileobj=pixels)})
+    return header.getvalue(), pixels.getvalue()
+
+
 def series_zip() -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
@@ -87,6 +96,11 @@ GOOD_UPLOADS = {
     "a JPEG": [("retina.jpg", Path(samples.SAMPLES[-3].path).read_bytes())],
     "a multi-page TIFF": [("multipage.tif", Path(samples.SAMPLES[-1].path).with_name("multipage.tif").read_bytes())],
     "a zip of a series": [("series.zip", series_zip())],
+    "a JPEG 2000 DICOM": [("j2k.dcm", Path(get_testdata_file("JPEG2000.dcm")).read_bytes())],
+    "a palette colour DICOM": [("palette.dcm", Path(get_testdata_file("examples_palette.dcm")).read_bytes())],
+    "a multi-frame RGB DICOM": [("rle.dcm", Path(get_testdata_file("SC_rgb_rle_2frame.dcm")).read_bytes())],
+    "an animated GIF": [("anim.gif", Path(samples.SAMPLES[-1].path).with_name("no_time_for_that_tiny.gif").read_bytes())],
+    "an ANALYZE pair": list(zip(("brain.hdr", "brain.img"), analyze_pair())),
     "several series files": samples.mni_dicom_series(step=40),
 }
 

@@ -259,3 +259,14 @@ def test_loaders_accept_paths_bytes_and_file_objects():
         load_image("/nonexistent/file.dcm")
     with pytest.raises(ImageLoadError):
         load_image(12345)
+
+
+def test_a_dicomdir_index_inside_a_series_zip_is_skipped():
+    dicomdir = Path(get_testdata_file("DICOMDIR")).read_bytes()
+    files = samples.mni_dicom_series(step=30)
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("DICOMDIR", dicomdir)
+        for name, data in files:
+            z.writestr(f"IMAGES/{name}", data)
+    assert load_image(archive.getvalue(), "cd.zip").data.shape[0] == len(files)
