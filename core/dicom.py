@@ -9,6 +9,7 @@ header is returned as a flat dict with protected health information redacted.
 from __future__ import annotations
 
 import io
+import logging
 import math
 import warnings
 from collections.abc import Sequence
@@ -16,9 +17,11 @@ from collections.abc import Sequence
 import numpy as np
 
 from core import phi
-from core.errors import MAX_DECODED_BYTES, ImageLoadError, check_budget, inflate_bounded
+from core.errors import MAX_DECODED_BYTES, NOT_ABOUT_THE_FILE, ImageLoadError, check_budget, inflate_bounded
 from core.orientation import LPS_TO_RAS, to_display_frame
 from core.volume import Volume
+
+logging.getLogger("pydicom").setLevel(logging.ERROR)  # its warnings about damaged files would flood the server log
 
 NO_PIXEL_TAGS = ("PixelData", "FloatPixelData", "DoubleFloatPixelData")
 DEFLATED = b"1.2.840.10008.1.2.1.99"
@@ -212,7 +215,9 @@ def _decode(ds, filename: str) -> np.ndarray:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return ds.pixel_array
-    except Exception as exc:  # decoders raise RuntimeError, ValueError, NotImplementedError...
+    except NOT_ABOUT_THE_FILE:
+        raise
+    except BaseException as exc:  # decoders raise RuntimeError, ValueError, even a Rust panic...
         name = getattr(_meta(ds, "TransferSyntaxUID"), "name", "unknown transfer syntax")
         text = str(exc).lower()
         missing = "exceptions were raised" not in text and any(

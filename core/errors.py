@@ -16,6 +16,11 @@ class ImageLoadError(ValueError):
     """A file could not be read as an image; the message says why and what to try."""
 
 
+NOT_ABOUT_THE_FILE = (KeyboardInterrupt, SystemExit, GeneratorExit)
+"""BaseExceptions that stop the program rather than describe a bad file. Everything else a decoder
+raises, including a Rust decoder's ``PanicException`` (a BaseException), is about the file."""
+
+
 def human_bytes(n: float) -> str:
     """Bytes as a short human string.
 

@@ -18,8 +18,8 @@ import zipfile
 from pathlib import Path, PurePosixPath
 
 from core import dicom, nifti, raster
-from core.errors import (MAX_DECODED_BYTES, MAX_ZIP_MEMBERS, MAX_ZIP_RATIO, ImageLoadError, check_budget, human_bytes,
-                         inflate_bounded)
+from core.errors import (MAX_DECODED_BYTES, MAX_ZIP_MEMBERS, MAX_ZIP_RATIO, NOT_ABOUT_THE_FILE, ImageLoadError,
+                         check_budget, human_bytes, inflate_bounded)
 from core.volume import Volume
 
 __all__ = ["ImageLoadError", "MAX_DECODED_BYTES", "load_image", "load_series", "sniff"]
@@ -136,7 +136,9 @@ def load_image(source, filename: str | None = None) -> Volume:
         raise
     except MemoryError:
         raise ImageLoadError(f"{name}: not enough memory to load this image. Try a smaller one.") from None
-    except Exception:  # noqa: BLE001 - the boundary: no library exception reaches the user
+    except NOT_ABOUT_THE_FILE:
+        raise
+    except BaseException:  # noqa: BLE001 - the boundary: no library exception (not even a Rust panic) reaches the user
         raise ImageLoadError(f"{name}: the file could not be read as an image. It may be damaged.") from None
 
 
@@ -290,7 +292,9 @@ def load_series(files, name: str | None = None) -> Volume:
         raise
     except MemoryError:
         raise ImageLoadError(f"{label}: not enough memory to load these images. Try fewer or smaller files.") from None
-    except Exception:  # noqa: BLE001 - the boundary: no library exception reaches the user
+    except NOT_ABOUT_THE_FILE:
+        raise
+    except BaseException:  # noqa: BLE001 - the boundary: no library exception (not even a Rust panic) reaches the user
         raise ImageLoadError(f"{label}: the files could not be read as one image. They may be damaged.") from None
 
 
