@@ -53,6 +53,10 @@ if "stored values" in facts:
         "the header's rescale (slope and intercept) converts one into the other. Always compute on the "
         "physical values.", icon=":material/calculate:")
 
+if str(volume.metadata.get("BurnedInAnnotation", "")).upper() == "YES":
+    st.warning("This file says its pixels contain **burned-in annotation**: text such as a name or a date may be "
+               "part of the image itself, where no header redaction can hide it.", icon=":material/warning:")
+
 st.header("Look at it")
 show_volume(volume, key="loading")
 
@@ -125,6 +129,9 @@ hidden = getattr(volume, "hidden_metadata", {})
 reveal = reveal_col.toggle(f"Show the {len(hidden)} hidden field(s) for this session", False, key="reveal-phi",
                            disabled=not hidden,
                            help="Only in your browser session; nothing is stored. Use it for your own data only.")
+if reveal:
+    st.warning("Identifying fields are shown for this browser session only. Do not share screenshots of them.",
+               icon=":material/visibility:")
 fields = dict(volume.metadata, **hidden) if reveal else volume.metadata
 table = describe.header_table(fields, query)
 st.dataframe(table, hide_index=True, width="stretch", height=320)
