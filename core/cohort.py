@@ -179,6 +179,7 @@ def build_cohort(seed: int = SEED) -> Cohort:
     problems: dict[str, tuple[str, ...]] = {}
 
     def add(name: str, blob: bytes) -> None:
+        """Append one file to the cohort."""
         files.append((name, blob))
 
     # Series 1: patient 1, MR brain, 14 axial slices 6 mm apart, slice 8 missing.
@@ -206,6 +207,7 @@ def build_cohort(seed: int = SEED) -> Cohort:
     number = 3
 
     def mr_single(spacing: float = 1.0, sigma: float = 14.0, k: int | None = None, gain: float = 1.0):
+        """A new fake patient's MR slice: slice index, patient attributes, noisy pixels, geometry."""
         nonlocal number
         k = int(rng.integers(60, 120)) if k is None else k
         patient = _patient(number, sexes[number % 2], int(rng.integers(22, 86)),
@@ -215,6 +217,7 @@ def build_cohort(seed: int = SEED) -> Cohort:
         return k, patient, pixels, w.mr_geometry(k, spacing)
 
     def write_mr(name: str, patient: dict, pixels: np.ndarray, geometry: dict, thickness: float) -> bytes:
+        """One single-image MR study (its own series)."""
         return w.write(name, pixels, series=name, patient=patient, thickness=thickness,
                        description="T1 axial brain (fake)", geometry=geometry)
 

@@ -512,8 +512,8 @@ def _slice_positions(readable: pd.DataFrame) -> dict[str, str]:
                     notes[name] = f"{series}: {names[k]} and {names[k + 1]} are at the same position ({_fmt(positions[k])} mm)"
             elif usual > 0 and step > GAP_FACTOR * usual:
                 missing = int(round(step / usual)) - 1
-                text = (f"{series}: {_fmt(step)} mm between {names[k]} and {names[k + 1]} where slices are "
-                        f"{_fmt(usual)} mm apart (about {missing} slice(s) missing)")
+                text = (f"{series}: a gap of {_fmt(step)} mm between {names[k]} and {names[k + 1]}, where "
+                        f"slices are {_fmt(usual)} mm apart: about {missing} slice(s) missing")
                 for name in names[k:k + 2]:
                     notes[name] = text
     return notes
@@ -537,6 +537,7 @@ def quality_report(table: pd.DataFrame) -> list[Finding]:
     found: list[Finding] = []
 
     def add(check: str, title: str, notes: dict, severity: str = "warning") -> None:
+        """Record a finding when the check found files."""
         if notes:
             found.append(Finding(check, title, tuple(notes), notes, FIXES[check], severity))
 
@@ -764,6 +765,67 @@ def pooled_histogram(arrays: Iterable[np.ndarray], bins: int, value_range: tuple
     return histogram, stats
 
 
+@dataclass(frozen=True)
+class HistogramView:
+    """Histograms of one or more images on shared bins, with a row of statistics per image.
+
+    Attributes
+    ----------
+    curves : list of (str, Histogram, dict)
+        Label, histogram and `value_stats` of each image, for `histogram_figure`.
+    table : pandas.DataFrame
+        One row per image: pixels, NaN or infinite, mean, median, 1st and 99th
+        percentiles, most common value and its proportion, SNR.
+    bins : int
+        Number of bins.
+    per_level : bool
+        True when there is one bin per grey level.
+    integer : bool
+        True when every image holds integers.
+    """
+
+    curves: list
+    table: pd.DataFrame
+    bins: int
+    per_level: bool
+    integer: bool
+
+
+def compare_histograms(images: list[tuple[str, np.ndarray, np.ndarray | None]], max_bins: int = 256) -> HistogramView | None:
+    """Histograms of images on the same bins (for a fair comparison), with their statistics and SNR.
+
+    Parameters
+    ----------
+    images : list of (str, numpy.ndarray, numpy.ndarray or None)
+        Label, values (any shape; colour channels are pooled) and the grey
+        image whose SNR is estimated (None for colour).
+    max_bins : int
+        The most bins (integers spanning fewer levels get one bin per level).
+
+    Returns
+    -------
+    HistogramView or None
+        None when no image has a finite value.
+    """
+    low, high, integer = value_range([values for _, values, _ in images])
+    if not np.isfinite(low):
+        return None
+    bins, span = histogram_bins(low, high, integer, max_bins)
+    curves, rows = [], []
+    for label, values, grey in images:
+        histogram = intensity_histogram(values, bins, span)
+        stats = value_stats(values)
+        top = int(np.argmax(histogram.proportions))
+        curves.append((label, histogram, stats))
+        rows.append({"image": label, "pixels": histogram.n_values, "NaN or infinite": histogram.n_nonfinite,
+                     "mean": stats["mean"], "median": stats["median"], "1st percentile": stats["p1"],
+                     "99th percentile": stats["p99"], "most common value": float(histogram.centres[top]),
+                     "its proportion": float(histogram.proportions[top]),
+                     "SNR": snr_estimate(grey) if grey is not None else float("nan")})
+    per_level = bool(integer and span == (low - 0.5, high + 0.5))
+    return HistogramView(curves, pd.DataFrame(rows), bins, per_level, bool(integer))
+
+
 # ----------------------------------------------------------------------------- charts
 
 COLOURS = ("#1f6feb", "#d9480f", "#2f9e44", "#9c36b5")
@@ -800,11 +862,14 @@ def histogram_figure(curves: list[tuple[str, Histogram, dict]], log: bool = Fals
             hovertemplate="value %{x:.6g}<br>proportion %{y:.4%}<extra>" + label[:40] + "</extra>",
         ))
         if marks:
-            for key, dash in MARKS:
-                if np.isfinite(stats.get(key, np.nan)):
-                    figure.add_vline(x=stats[key], line={"color": colour, "dash": dash, "width": 1.2},
-                                     annotation_text=f"{key} {stats[key]:.4g}" if i == 0 else None,
-                                     annotation_position="top", annotation_font_size=11)
+            for j, (key, dash) in enumerate(MARKS):
+                if not np.isfinite(stats.get(key, np.nan)):
+                    continue
+                figure.add_vline(x=stats[key], line={"color": colour, "dash": dash, "width": 1.2})
+                figure.add_annotation(  # staggered so that close marks stay readable
+                    x=stats[key], y=0.98 - 0.08 * (j + len(MARKS) * i), yref="paper", text=f"{key} {stats[key]:.4g}",
+                    showarrow=False, xanchor="left", font={"size": 11, "color": colour},
+                    bgcolor="rgba(255, 255, 255, 0.75)")
     figure.update_layout(
         height=380, margin={"l": 10, "r": 10, "t": 40, "b": 10}, hovermode="x unified",
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.08, "x": 0},
@@ -869,7 +934,8 @@ def snr_figure(table: pd.DataFrame):
     shown = readable[np.isfinite(readable["SNR"].astype(float)) & (readable["SNR"] > 0)]
     figure = px.strip(shown, x="SNR", y="modality", color="modality", hover_name="file", log_x=True,
                       title=f"SNR estimate per image ({len(shown)} of {len(readable)} images)")
-    figure.add_vline(x=LOW_SNR, line={"color": "#d9480f", "dash": "dash"}, annotation_text=f"SNR {LOW_SNR:g}",
-                     annotation_position="top")
+    figure.add_vline(x=LOW_SNR, line={"color": "#d9480f", "dash": "dash"})
+    figure.add_annotation(x=np.log10(LOW_SNR), y=1, yref="paper", text=f"SNR {LOW_SNR:g}", showarrow=False,
+                          xanchor="left", font={"color": "#d9480f"})  # on a log axis, x is given as log10
     figure.update_layout(height=260, margin={"l": 10, "r": 10, "t": 40, "b": 10}, showlegend=False)
     return figure

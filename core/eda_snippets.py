@@ -66,7 +66,10 @@ def upload_file_code(name: str, source_format: str, var: str = "values") -> str:
         return f"import nibabel as nib\n{path}\n{var} = np.asanyarray(nib.load({var}_path).dataobj)  # scaled values"
     if source_format == "TIFF":
         return f"import tifffile\n{path}\n{var} = tifffile.imread({var}_path)"
-    return f"import imageio.v3 as iio\n{path}\n{var} = iio.imread({var}_path)"
+    return (f"import imageio.v3 as iio\n{path}\n{var} = iio.imread({var}_path)\n"
+            f"if {var}.ndim == 3 and {var}.shape[-1] == 4:\n    {var} = {var}[..., :3]  # drop the alpha channel\n"
+            f"if {var}.ndim == 3 and {var}.shape[-1] == 3 and ({var} == {var}[..., :1]).all():\n"
+            f"    {var} = {var}[..., 0]  # a grey picture saved as RGB: the three channels are equal")
 
 
 def table_snippet(files_code: str) -> str:
@@ -153,6 +156,8 @@ SNR_CODE = '''
 def snr(image):
     """(mean above Otsu's threshold - mean below) / noise sigma from the finest Haar wavelet details."""
     image = np.asarray(image, dtype=np.float64)
+    if not np.isfinite(image).all() or image.min() == image.max():
+        return np.nan  # NaN pixels or a constant image: no SNR
     above = image > threshold_otsu(image)
     contrast = image[above].mean() - image[~above].mean()
     details, padding = image, image == image.min()  # blocks all at the minimum: background padding, left out

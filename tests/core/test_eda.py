@@ -1,0 +1,193 @@
+"""Exploratory data analysis: the table against pydicom, the quality report against the answer key, histograms, SNR."""
+
+import io
+import zipfile
+
+import imageio.v3 as iio
+import numpy as np
+import pandas as pd
+import pydicom
+import pytest
+
+from core import eda, samples
+from core.cohort import build_cohort
+
+
+@pytest.fixture(scope="module")
+def cohort():
+    return build_cohort()
+
+
+@pytest.fixture(scope="module")
+def table(cohort):
+    return eda.file_table(cohort.files)
+
+
+def test_every_deliberate_problem_is_found_and_no_clean_file_is_flagged(cohort, table):
+    findings = {f.check: f for f in eda.quality_report(table)}
+    for check, names in cohort.problems.items():
+        assert check in findings, f"{check} not found"
+        assert set(names) <= set(findings[check].files), (check, findings[check].files)
+    assert eda.flagged_files(list(findings.values())) <= cohort.problem_files
+    assert all(findings[c].fix for c in findings)
+    assert [f.severity for f in findings.values()][:3] == ["error"] * 3  # unreadable, constant, NaN first
+
+
+def test_table_numbers_match_pydicom_read_directly(cohort, table):
+    rows = table.set_index("file")
+    for name, data in cohort.files:
+        row = rows.loc[name]
+        ds = pydicom.dcmread(io.BytesIO(data))
+        try:
+            stored = ds.pixel_array
+        except Exception:
+            assert not row["readable"] and "truncated" in row["why unreadable"]
+            continue
+        values = stored.astype(np.float64) * float(ds.get("RescaleSlope", 1)) + float(ds.get("RescaleIntercept", 0))
+        finite = values[np.isfinite(values)]
+        assert row["readable"] and row["modality"] == ds.Modality
+        assert (row["rows"], row["columns"], row["slices"]) == (ds.Rows, ds.Columns, 1)
+        spacing = [float(v) for v in ds.get("PixelSpacing", [1, 1])]
+        assert (row["row spacing (mm)"], row["column spacing (mm)"]) == pytest.approx(spacing)
+        assert row["bit depth"] == ds.get("BitsStored", ds.BitsAllocated)
+        assert row["min"] == finite.min() and row["max"] == finite.max()
+        assert row["mean"] == pytest.approx(finite.mean(), rel=1e-9)
+        assert row["non-finite (%)"] == pytest.approx(100 * (1 - finite.size / values.size))
+        assert row["sex"] == ds.PatientSex and row["age"] == int(ds.PatientAge[:3])
+
+
+def test_summary_counts_patients_and_series_from_their_ids(cohort, table):
+    readable = [pydicom.dcmread(io.BytesIO(d), stop_before_pixels=True) for n, d in cohort.files
+                if n not in cohort.problems["unreadable"]]
+    assert eda.summary_counts(table) == {
+        "files": len(cohort.files), "images": len(readable), "patients": len({ds.PatientID for ds in readable}),
+        "series": len({ds.SeriesInstanceUID for ds in readable}), "unreadable files": 1,
+    }
+
+
+def test_identifying_fields_never_reach_the_table(cohort, table):
+    text = table.to_csv()
+    assert "FAKE^" not in text and "DEMO-" not in text and "Nowhere" not in text
+    ds = pydicom.dcmread(io.BytesIO(cohort.files[0][1]), stop_before_pixels=True)
+    assert ds.SeriesInstanceUID not in text and ds.StudyDate not in text
+    assert table["patient"].iloc[0] == "patient 1" and table["series"].iloc[0] == "series 1"
+
+
+def _png(array: np.ndarray) -> bytes:
+    return iio.imwrite("<bytes>", array, extension=".png")
+
+
+def test_uploads_mixing_formats_zips_and_bad_files_give_one_row_each(cohort):
+    files = dict(cohort.files)
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("a/P03_MR.dcm", files["P03_MR.dcm"])
+        z.writestr("b/P03_MR.dcm", files["P04_MR.dcm"])  # the same name in another folder
+        z.writestr("notes.txt", b"not an image")
+    uploads = [("set.zip", archive.getvalue()), ("broken.zip", b"PK\x03\x04broken"),
+               ("grey.png", _png(np.arange(64, dtype=np.uint8).reshape(8, 8))),
+               ("head.nii", open(samples.info("MRI 3D: subject head (nibabel anatomical.nii)").path, "rb").read())]
+    expanded = eda.expand_zips(uploads)
+    assert [n for n, _ in expanded] == ["set.zip/P03_MR.dcm", "set.zip/P03_MR.dcm (2)", "set.zip/notes.txt",
+                                        "broken.zip", "grey.png", "head.nii"]
+    progress = []
+    table = eda.file_table(expanded, progress=lambda i, n, name: progress.append((i, n)))
+    assert progress[-1] == (6, 6)
+    rows = table.set_index("file")
+    assert list(rows["readable"]) == [True, True, False, False, True, True]
+    assert "not a recognised image" in rows.loc["set.zip/notes.txt", "why unreadable"]
+    assert "damaged" in rows.loc["broken.zip", "why unreadable"]
+    assert (rows.loc["grey.png", "min"], rows.loc["grey.png", "max"], rows.loc["grey.png", "mean"]) == (0, 63, 31.5)
+    assert (rows.loc["head.nii", "slices"], rows.loc["head.nii", "format"]) == (25, "NIfTI-1")
+    assert eda.summary_counts(table)["series"] == 4  # two DICOM series, the PNG and the NIfTI
+
+
+def test_outliers_gaps_and_orientation_rules_on_a_small_table():
+    base = {"readable": True, "why unreadable": "", "format": "DICOM", "modality": "CT", "series": "series 1",
+            "rows": 512, "columns": 512, "row spacing (mm)": 0.7, "column spacing (mm)": 0.7,
+            "slice thickness (mm)": 2.0, "orientation": "PL", "min": -1000.0, "max": 2000.0, "non-finite (%)": 0.0,
+            "at max (%)": 0.0, "at min, not background (%)": 0.0, "SNR": 40.0}
+    rows = [dict(base, file=f"f{i}", **{"position (mm)": 2.0 * i, "pixel hash": str(i)}) for i in (0, 1, 2, 4, 5)]
+    rows[1].update({"row spacing (mm)": 1.5, "column spacing (mm)": 1.5})  # 1.5 / 0.7 > 2
+    rows[2]["orientation"] = "AL"
+    table = pd.DataFrame(rows)
+    findings = {f.check: f for f in eda.quality_report(table)}
+    assert set(findings) == {"spacing", "orientation", "slice positions"}
+    assert findings["spacing"].files == ("f1",)
+    assert "rows towards the anterior" in findings["orientation"].notes["f2"]
+    assert findings["slice positions"].files == ("f2", "f4")
+    assert "4 mm" in findings["slice positions"].notes["f2"]
+
+
+def test_noise_sigma_and_snr_against_known_noise():
+    rng = np.random.default_rng(1)
+    assert eda.noise_sigma(rng.normal(0, 10, (256, 256))) == pytest.approx(10, rel=0.03)
+    assert eda.noise_sigma(rng.normal(0, 5, (32, 64, 64))) == pytest.approx(5, rel=0.03)
+    image = np.zeros((256, 256))
+    image[64:192, 64:192] = 100.0
+    noisy = image + rng.normal(0, 10, image.shape)
+    assert eda.snr_estimate(noisy) == pytest.approx(10, rel=0.05)  # contrast 100, noise 10
+    padded = np.pad(noisy, 100, constant_values=noisy.min())  # padding at the minimum is left out
+    assert eda.noise_sigma(padded) == pytest.approx(10, rel=0.05)
+    assert eda.snr_estimate(image) == float("inf")  # a noiseless phantom
+    assert np.isnan(eda.snr_estimate(np.full((8, 8), 3.0)))
+    assert np.isnan(eda.snr_estimate(np.where(image > 0, np.nan, 1.0)))
+
+
+def test_saturation_leaves_out_the_background_touching_the_border():
+    image = np.full((10, 10), 5.0)
+    image[0, :] = 0  # background row along the border
+    image[4:6, 4:6] = 0  # a clipped dark patch inside: 4 %
+    image[8, 8] = 9  # one pixel at the maximum: 1 %
+    assert eda.saturation(image) == pytest.approx((1.0, 4.0))
+    assert eda.saturation(np.zeros((4, 4))) == (0.0, 0.0)
+
+
+def test_parse_age_and_pixel_digest():
+    assert eda.parse_age("045Y") == 45 and eda.parse_age("018M") == 1.5 and eda.parse_age("104Y") == 90
+    assert np.isnan(eda.parse_age(None)) and np.isnan(eda.parse_age("old"))
+    a = np.arange(6).reshape(2, 3)
+    assert eda.pixel_digest(a) == eda.pixel_digest(a.copy()) != eda.pixel_digest(a.reshape(3, 2))
+    assert eda.pixel_digest(a) != eda.pixel_digest(a.astype(np.int32))
+
+
+def test_histogram_proportions_sum_to_one_with_one_bin_per_level():
+    values = np.array([[0, 0, 1, 3], [3, 3, 3, 255]], dtype=np.uint8)
+    bins, value_range = eda.histogram_bins(0, 255, True)
+    histogram = eda.intensity_histogram(values, bins, value_range)
+    assert bins == 256 and histogram.proportions.sum() == pytest.approx(1.0)
+    assert histogram.proportions[[0, 1, 3, 255]].tolist() == [0.25, 0.125, 0.5, 0.125]
+    assert histogram.centres[3] == 3.0
+    float_values = np.array([0.0, 0.5, np.nan, 1.0, np.inf])
+    low, high, integer = eda.value_range([float_values])
+    assert (low, high, integer) == (0.0, 1.0, False)
+    histogram = eda.intensity_histogram(float_values, *eda.histogram_bins(low, high, integer, 4))
+    assert histogram.proportions.sum() == pytest.approx(1.0) and histogram.n_nonfinite == 2
+    assert eda.histogram_bins(-1000, 3000, True, 256) == (256, (-1000.0, 3000.0))
+
+
+def test_pooled_histogram_matches_the_histogram_of_all_pixels():
+    rng = np.random.default_rng(0)
+    images = [rng.integers(0, 200, (20, 30)), rng.integers(50, 255, (10, 10))]
+    bins, value_range = eda.histogram_bins(0, 254, True)
+    pooled, stats = eda.pooled_histogram(images, bins, value_range)
+    everything = np.concatenate([i.ravel() for i in images])
+    direct = eda.intensity_histogram(everything, bins, value_range)
+    assert np.allclose(pooled.proportions, direct.proportions) and pooled.proportions.sum() == pytest.approx(1.0)
+    exact = eda.value_stats(everything)
+    assert stats["mean"] == pytest.approx(exact["mean"])
+    for key in ("median", "p1", "p99"):
+        assert abs(stats[key] - exact[key]) <= 1  # one bin per level: within one grey level
+
+
+def test_figures_show_the_dataset(table):
+    figures = eda.overview_figures(table)
+    assert set(figures) == {"dimensions", "spacing", "modality", "age"}
+    modality = {t.name: int(sum(t.y)) for t in figures["modality"].data}
+    assert modality == {"MR": 29, "CT": 12, "OT": 1}
+    assert "22 patients" in figures["age"].layout.title.text
+    values = np.arange(100)
+    curves = [("a", eda.intensity_histogram(values, 100, (-0.5, 99.5)), eda.value_stats(values))]
+    figure = eda.histogram_figure(curves, log=True)
+    assert len(figure.data) == 1 and figure.layout.yaxis.type == "log" and len(figure.layout.shapes) == 4
+    assert len(eda.snr_figure(table).data) == 3
