@@ -25,6 +25,9 @@ X_SIZE = 6
 ZOOM = 12
 """Side of the zoom window, in pixels."""
 
+BLOCK = 6
+"""Side of the block of voxels shown for a 3D image (the middle of the zoom window)."""
+
 MAX_BITS = 16
 """The largest bit depth the page re-quantises to."""
 
@@ -220,7 +223,7 @@ def quantise(image: np.ndarray, bits: int) -> np.ndarray:
     if hi <= lo:
         return np.zeros(values.shape, dtype)
     scaled = np.floor((values - lo) * (n_levels / (hi - lo)))
-    return np.nan_to_num(np.clip(scaled, 0, n_levels - 1), nan=0.0).astype(dtype)
+    return np.where(np.isfinite(scaled), np.clip(scaled, 0, n_levels - 1), 0).astype(dtype)
 
 
 def level_step(image: np.ndarray, bits: int) -> float:
@@ -233,6 +236,18 @@ def level_step(image: np.ndarray, bits: int) -> float:
     """
     lo, hi = value_range(image)
     return (hi - lo) / level_count(bits)
+
+
+def level_values(levels: np.ndarray, image: np.ndarray, bits: int) -> np.ndarray:
+    """The value each level stands for, back in the image's units: the middle of its step.
+
+    Examples
+    --------
+    >>> level_values(np.array([0, 1]), np.array([0.0, 100.0]), 1).tolist()
+    [25.0, 75.0]
+    """
+    lo, _ = value_range(image)
+    return lo + (np.asarray(levels, dtype=np.float64) + 0.5) * level_step(image, bits)
 
 
 def levels_to_uint8(levels: np.ndarray, bits: int) -> np.ndarray:
@@ -319,16 +334,26 @@ def image_bytes(n_pixels: int, bits: int, channels: int = 1) -> tuple[int, int, 
     return per_pixel, per_pixel * int(n_pixels), int(n_pixels) * channels * bits / 8
 
 
-def level_histogram(levels: np.ndarray, bits: int,
-                    max_bins: int = HISTOGRAM_BINS) -> tuple[np.ndarray, np.ndarray, int]:
-    """Pixel counts per level, grouped into at most `max_bins` bins of equal width.
+def level_counts(levels: np.ndarray, bits: int) -> np.ndarray:
+    """Number of pixels (values, for colour) at each level 0 to ``2**n - 1``.
+
+    ``np.count_nonzero(level_counts(q, n))`` is the number of levels the image really uses.
+
+    Examples
+    --------
+    >>> level_counts(np.array([0, 1, 1, 3]), 2).tolist()
+    [1, 2, 0, 1]
+    """
+    return np.bincount(np.asarray(levels).ravel(), minlength=level_count(bits))
+
+
+def level_histogram(counts: np.ndarray, max_bins: int = HISTOGRAM_BINS) -> tuple[np.ndarray, np.ndarray, int]:
+    """Counts per level (from `level_counts`) grouped into at most `max_bins` bins of equal width.
 
     Parameters
     ----------
-    levels : numpy.ndarray of int
-        Levels 0 to ``2**n - 1`` (from `quantise`).
-    bits : int
-        The bit depth n.
+    counts : numpy.ndarray
+        One count per level; its length is a power of two.
     max_bins : int
         Upper bound of the number of bins (a power of two).
 
@@ -336,21 +361,20 @@ def level_histogram(levels: np.ndarray, bits: int,
     -------
     starts : numpy.ndarray
         First level of each bin.
-    counts : numpy.ndarray
+    grouped : numpy.ndarray
         Number of values in each bin.
     per_bin : int
         Levels per bin (1 when every level has its own bar).
 
     Examples
     --------
-    >>> starts, counts, per_bin = level_histogram(np.array([0, 1, 1, 3]), 2)
-    >>> counts.tolist(), per_bin
-    ([1, 2, 0, 1], 1)
+    >>> starts, grouped, per_bin = level_histogram(np.arange(8), max_bins=4)
+    >>> starts.tolist(), grouped.tolist(), per_bin
+    ([0, 2, 4, 6], [1, 5, 9, 13], 2)
     """
-    n_levels = level_count(bits)
-    per_bin = max(1, n_levels // max_bins)
-    counts = np.bincount(np.asarray(levels).ravel() // per_bin, minlength=n_levels // per_bin)
-    return np.arange(0, n_levels, per_bin), counts, per_bin
+    counts = np.asarray(counts)
+    per_bin = max(1, counts.size // max_bins)
+    return np.arange(0, counts.size, per_bin), counts.reshape(-1, per_bin).sum(axis=1), per_bin
 
 
 # --- colour ------------------------------------------------------------------------------------
@@ -412,6 +436,17 @@ def magenta_x(size: int = X_SIZE, value: int = 255) -> np.ndarray:
     """
     x = (x_matrix(size) * value).astype(np.uint8)
     return merge_channels(x, np.zeros_like(x), x)
+
+
+def channel_stats(rgb: np.ndarray) -> list[dict[str, float]]:
+    """Minimum, mean and maximum of each of the red, green and blue channels.
+
+    Examples
+    --------
+    >>> channel_stats(np.array([[[0, 10, 20]], [[2, 10, 40]]]))[2]
+    {'min': 20.0, 'mean': 30.0, 'max': 40.0}
+    """
+    return [{"min": float(c.min()), "mean": float(c.mean()), "max": float(c.max())} for c in split_channels(rgb)]
 
 
 def to_grey(rgb: np.ndarray) -> np.ndarray:
@@ -483,13 +518,17 @@ def default_regions(shape: tuple[int, ...]) -> tuple[tuple[tuple[int, int], tupl
 def poisson_strength(photons_at_max: float, image: np.ndarray) -> float:
     """Photons per unit of value for `core.noise.add_noise(..., "poisson", ...)` from the photons at the brightest pixel.
 
+    `add_noise` counts photons from ``min(image minimum, 0)``, so the
+    brightest pixel receives `photons_at_max` photons on average.
+
     Examples
     --------
     >>> poisson_strength(1000, np.array([0.0, 500.0]))
     2.0
     """
     lo, hi = value_range(image)
-    return float(photons_at_max) / (hi - lo) if hi > lo else float(photons_at_max)
+    low = min(lo, 0.0)  # add_noise counts photons from min(image minimum, 0)
+    return float(photons_at_max) / (hi - low) if hi > low else float(photons_at_max)
 
 
 # --- display -----------------------------------------------------------------------------------
@@ -511,12 +550,12 @@ def display_scale(shape: tuple[int, ...], target: int = 420) -> float:
 
     Examples
     --------
-    >>> display_scale((64, 64)), display_scale((512, 512)), display_scale((1411, 1411))
-    (6.0, 1.0, 0.25)
+    >>> display_scale((64, 64)), display_scale((233, 197)), display_scale((512, 512)), display_scale((1411, 1411))
+    (7.0, 2.0, 1.0, 0.25)
     """
     side = max(shape[:2])
-    if side * 2 <= target:
-        return float(target // side)
+    if side < target:
+        return float(max(1, round(target / side)))
     if side > target * 1.5:
         return 1.0 / int(np.ceil(side / target))
     return 1.0
@@ -533,7 +572,7 @@ def rescale_for_display(rgb: np.ndarray, scale: float) -> np.ndarray:
 
 def draw_outline(rgb: np.ndarray, rows: tuple[int, int], cols: tuple[int, int], colour: tuple[int, int, int],
                  scale: float = 1.0, thickness: int = 2) -> np.ndarray:
-    """Draw a rectangle's outline on an RGB image shown at `scale` (in place; returns the image).
+    """A copy of an RGB image shown at `scale` with a rectangle's outline drawn on it.
 
     Parameters
     ----------
@@ -547,7 +586,18 @@ def draw_outline(rgb: np.ndarray, rows: tuple[int, int], cols: tuple[int, int], 
         Screen pixels per image pixel.
     thickness : int
         Line width in screen pixels.
+
+    Returns
+    -------
+    numpy.ndarray of uint8
+        A new image; the input is not changed.
+
+    Examples
+    --------
+    >>> draw_outline(np.zeros((4, 4, 3), np.uint8), (1, 2), (1, 2), (9, 9, 9), thickness=1)[..., 0].tolist()
+    [[0, 0, 0, 0], [0, 9, 9, 0], [0, 9, 9, 0], [0, 0, 0, 0]]
     """
+    rgb = np.array(rgb, dtype=np.uint8, copy=True)
     height, width = rgb.shape[:2]
     top = int(np.clip(np.floor(rows[0] * scale), 0, height - 1))
     bottom = int(np.clip(np.ceil((rows[1] + 1) * scale) - 1, top, height - 1))
