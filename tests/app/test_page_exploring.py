@@ -1,0 +1,162 @@
+"""AppTest of the Exploratory data analysis page: the cohort, every sample's histogram, uploads good and bad."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from core import eda, samples
+from core.cohort import build_cohort
+from core.noise import NOISE_KINDS
+from harness import choose_sample, page_test, problems, upload, widget
+
+PAGE = "pages/exploring.py"
+COHORT = build_cohort()
+FILES = dict(COHORT.files)
+
+
+@pytest.fixture
+def at():
+    app = page_test(PAGE, timeout=180)
+    app.run()
+    assert not problems(app), problems(app)
+    return app
+
+
+def metrics(app) -> dict[str, str]:
+    return {m.label: m.value for m in app.metric}
+
+
+def file_table(app):
+    return next(d.value for d in app.dataframe if "why unreadable" in d.value.columns)
+
+
+def stats_table(app):
+    return next(d.value for d in app.dataframe if "its proportion" in d.value.columns)
+
+
+def options(app, key: str) -> list[str]:
+    return widget(app, "selectbox", key).options
+
+
+def test_the_cohort_is_summarised_tabled_and_every_problem_reported(at):
+    table = eda.file_table(COHORT.files)
+    counts = eda.summary_counts(table)
+    assert metrics(at) == {k.capitalize(): str(v) for k, v in counts.items()}
+    shown = file_table(at)
+    assert list(shown["file"]) == [n for n, _ in COHORT.files]
+    assert shown.loc[~shown["readable"], "why unreadable"].str.contains("truncated").all()
+    assert "FAKE^" not in shown.to_csv() and "DEMO-" not in shown.to_csv()
+    text = " ".join(m.value for m in at.markdown)
+    for finding in eda.quality_report(table):
+        assert finding.title in text and finding.fix in text
+    key = next(d.value for d in at.dataframe if "found" in d.value.columns)
+    assert key["found"].all() and len(key) == len(COHORT.problems)
+    assert len(at.get("plotly_chart")) == 6  # four overview charts, the histogram, the SNR per image
+    assert any(d.label == "Download the table (CSV)" for d in at.get("download_button"))
+    assert any("files = build_cohort().files" in c.value for c in at.code)
+
+
+def test_every_sample_as_the_current_image_has_its_histogram(at):
+    for name in samples.names():
+        choose_sample(at, name)
+        current = next(o for o in options(at, "eda_hist_image") if o.startswith("The current image"))
+        widget(at, "selectbox", "eda_hist_image").set_value(current).run()
+        assert not problems(at), (name, problems(at))
+        volume = samples.load(name)
+        row = stats_table(at).iloc[0]
+        assert row["pixels"] == volume.data.size, name
+        assert (row["SNR"] == row["SNR"]) == (not volume.rgb), name  # NaN for colour only
+        assert any(f'load("{name}")' in c.value for c in at.code)
+
+
+def test_histogram_controls_noise_comparison_and_whole_set(at):
+    image = widget(at, "selectbox", "eda_hist_image")
+    image.set_value("P03_MR.dcm").run()
+    before = stats_table(at).iloc[0]
+    widget(at, "toggle", "eda_log").set_value(True).run()
+    widget(at, "select_slider", "eda_bins").set_value(64).run()
+    assert not problems(at)
+    assert stats_table(at).iloc[0]["most common value"] != before["most common value"]  # wider bins
+    widget(at, "selectbox", "eda_compare").set_value("a noisy copy").run()
+    for kind in NOISE_KINDS:
+        widget(at, "selectbox", "eda_noise_kind").set_value(kind).run()
+        assert not problems(at), kind
+        rows = stats_table(at)
+        assert len(rows) == 2 and rows.iloc[1]["SNR"] < rows.iloc[0]["SNR"], kind
+    widget(at, "selectbox", "eda_compare").set_value("another file of the dataset").run()
+    widget(at, "selectbox", "eda_other").set_value("P15_MR_T2map.dcm").run()
+    rows = stats_table(at)
+    assert not problems(at) and rows.iloc[1]["NaN or infinite"] > 0
+    whole = next(o for o in options(at, "eda_hist_image") if o.startswith("All CT images"))
+    widget(at, "selectbox", "eda_hist_image").set_value(whole).run()
+    assert not problems(at)
+    assert any("12 images" in c.value for c in at.caption)
+    for name in ("P14_MR.dcm", "P15_MR_T2map.dcm"):  # constant, NaN-filled
+        widget(at, "selectbox", "eda_hist_image").set_value(name).run()
+        assert not problems(at), name
+
+
+def own_files(app):
+    widget(app, "radio", "eda_source").set_value("My own files").run()
+    return widget(app, "file_uploader", "eda_upload")
+
+
+def test_a_multi_file_upload_lists_bad_files_in_the_table(at):
+    uploader = own_files(at)
+    assert any("until then the built-in cohort" in i.value for i in at.info)
+    chosen = ["P02_CT_s01.dcm", "P02_CT_s02.dcm", "P03_MR.dcm", "P13_MR.dcm"]
+    uploader.set_value([(n, FILES[n], "application/dicom") for n in chosen]
+                       + [("notes.txt", b"not an image", "text/plain"), ("empty.dcm", b"", "application/dicom")])
+    at.run()
+    assert not problems(at)
+    table = file_table(at)
+    assert list(table["file"]) == chosen + ["notes.txt", "empty.dcm"]
+    assert list(table["readable"]) == [True, True, True, False, False, False]
+    assert table["why unreadable"].iloc[3:].str.len().gt(10).all()
+    assert metrics(at)["Unreadable files"] == "3" and metrics(at)["Patients"] == "2"
+    assert any("my_dataset" in c.value for c in at.code)
+
+
+def test_a_zip_with_bad_files_and_a_damaged_zip(at):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name in ("P01_MR_s01.dcm", "P01_MR_s02.dcm", "P01_MR_s03.dcm", "P13_MR.dcm", "P14_MR.dcm"):
+            archive.writestr(f"study/{name}", FILES[name])
+        archive.writestr("study/DICOMDIR.txt", b"index")
+    uploader = own_files(at)
+    uploader.set_value([("study.zip", buffer.getvalue(), "application/zip"),
+                        ("damaged.zip", b"PK\x03\x04" + bytes(40), "application/zip")])
+    at.run()
+    assert not problems(at)
+    table = file_table(at)
+    unreadable = dict(zip(table.loc[~table["readable"], "file"], table.loc[~table["readable"], "why unreadable"]))
+    assert set(unreadable) == {"study.zip/P13_MR.dcm", "study.zip/DICOMDIR.txt", "damaged.zip"}
+    assert "truncated" in unreadable["study.zip/P13_MR.dcm"] and "damaged" in unreadable["damaged.zip"]
+    text = " ".join(m.value for m in at.markdown)
+    assert "Constant images" in text and "Files that cannot be read" in text
+    widget(at, "selectbox", "eda_hist_image").set_value("study.zip/P01_MR_s02.dcm").run()
+    assert not problems(at) and stats_table(at).iloc[0]["pixels"] == 233 * 197
+
+
+def test_nothing_readable_gives_a_warning_and_the_page_keeps_working(at):
+    own_files(at).set_value([("a.txt", b"hello", "text/plain")])
+    at.run()
+    assert not problems(at)
+    assert any("None of these files" in w.value for w in at.warning)
+    assert metrics(at)["Images"] == "0"
+
+
+def test_a_bad_sidebar_upload_does_not_break_the_page(at):
+    upload(at, ("broken.dcm", b"\x00garbage" * 50))
+    assert not problems(at)
+    assert any("could not be loaded" in e.value for e in at.error)
+    assert file_table(at)["file"].tolist()[0] == "P01_MR_s01.dcm"  # the dataset is untouched
+    good = Path(samples.info("Phantom: Shepp-Logan head (scikit-image)").path)
+    upload(at, (good.name, good.read_bytes()))
+    current = next(o for o in options(at, "eda_hist_image") if o.startswith("The current image"))
+    widget(at, "selectbox", "eda_hist_image").set_value(current).run()
+    assert not problems(at) and stats_table(at).iloc[0]["SNR"] == float("inf")  # a noiseless phantom
