@@ -29,7 +29,7 @@ MAX_VALUE_CHARS = 200
 DICOMDIR_UID = "1.2.840.10008.1.3.10"
 
 
-def read_dataset(data: bytes, filename: str, header_only: bool = False):
+def read_dataset(data: bytes, filename: str, header_only: bool = False, defer_pixels: bool = False):
     """Parse DICOM bytes with pydicom, turning every parser failure into `ImageLoadError`.
 
     Parameters
@@ -39,7 +39,10 @@ def read_dataset(data: bytes, filename: str, header_only: bool = False):
     filename : str
         Name used in messages.
     header_only : bool
-        Stop before the pixel data (fast, for sorting a series).
+        Stop before the pixel data (fast, for a quick look at the header).
+    defer_pixels : bool
+        Parse everything but leave large values (the pixel data) in `data`
+        until they are used: one parse per slice of a series, no copy.
 
     Returns
     -------
@@ -51,7 +54,8 @@ def read_dataset(data: bytes, filename: str, header_only: bool = False):
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            ds = pydicom.dcmread(io.BytesIO(data), force=True, stop_before_pixels=header_only)
+            ds = pydicom.dcmread(io.BytesIO(data), force=True, stop_before_pixels=header_only,
+                                 defer_size=4096 if defer_pixels else None)
             if len(ds) == 0:
                 raise ValueError("no data elements")
     except Exception as exc:  # pydicom raises many types on broken files
@@ -375,6 +379,23 @@ def load_dicom(data: bytes, filename: str) -> Volume:
     return volume_from_dataset(read_dataset(data, filename), filename)
 
 
+def _stack_pixels(datasets: list, first: Volume) -> np.ndarray:
+    """Decode the slices ``(name, dataset)``, in the given order, into one preallocated array of stored values."""
+    template = first.data if first.stored is None else first.stored
+    stack = np.empty((len(datasets), *template.shape), dtype=template.dtype)
+    for n, (name, ds) in enumerate(datasets):
+        check_image_attributes(ds, name)
+        if str(ds.get("PhotometricInterpretation", "")).upper() == "PALETTE COLOR":
+            pixels = volume_from_dataset(ds, name).data
+        else:
+            pixels = _decode(ds, name)
+        if pixels.shape != template.shape:
+            raise ImageLoadError(f"{name} holds {pixels.shape} pixels where the series has {template.shape}.")
+        stack[n] = pixels
+        del ds.PixelData  # drops pydicom's copies of this slice: peak memory stays near one volume
+    return stack
+
+
 def load_dicom_series(files: list[tuple[str, bytes]]) -> Volume:
     """Stack the slices of one DICOM series in order along the slice normal.
 
@@ -397,7 +418,7 @@ def load_dicom_series(files: list[tuple[str, bytes]]) -> Volume:
     """
     headers = []
     for name, data in files:
-        ds = read_dataset(data, name, header_only=True)
+        ds = read_dataset(data, name, defer_pixels=True)
         if str(_meta(ds, "MediaStorageSOPClassUID")) == DICOMDIR_UID or "DirectoryRecordSequence" in ds:
             continue  # a DICOMDIR index, not a slice
         if "Rows" not in ds:
@@ -454,22 +475,30 @@ def load_dicom_series(files: list[tuple[str, bytes]]) -> Volume:
             f"Slice missing after slice {k + 1} of {len(headers)}: gap of {steps[k]:.3g} mm where the others are "
             f"{step:.3g} mm apart ({headers[order[k]][0]} to {headers[order[k + 1]][0]}). Upload the complete series."
         )
-    slices = [load_dicom(headers[i][1], headers[i][0]) for i in order]
-    data = np.stack([s.data for s in slices])
-    stored = np.stack([s.stored for s in slices]) if all(s.stored is not None for s in slices) else None
-    spacing_rc = slices[0].spacing
+    first_slice = volume_from_dataset(headers[order[0]][2], headers[order[0]][0])  # its header describes the series
+    stored = _stack_pixels([(headers[i][0], headers[i][2]) for i in order], first_slice)
+    rescales = {(str(ds.get("RescaleSlope", "")), str(ds.get("RescaleIntercept", ""))) for _, _, ds in headers}
+    if first_slice.rgb:
+        data = stored
+    elif len(rescales) == 1:
+        data = physical_values(stored, headers[order[0]][2], first_name)
+    else:  # slice-by-slice rescale (some scanners scale each slice differently)
+        data = np.stack([physical_values(stored[n], headers[i][2], headers[i][0]) for n, i in enumerate(order)])
+        data = data.astype(np.float32, copy=False)
+    spacing_rc = first_slice.spacing
     affine = _affine(headers[order[0]][2], spacing_rc, step, normal)
     file_affine = affine
-    if affine is not None and not slices[0].rgb:
-        data, affine = to_display_frame(data, file_affine)
-        if stored is not None:
-            stored, _ = to_display_frame(stored, file_affine)
-    first_slice = slices[0]
-    metadata = dict(first_slice.metadata, **{"number of slices": str(len(slices)), "spacing between slices (mm)": f"{step:.4g}"})
+    if affine is not None and not first_slice.rgb:
+        reoriented, affine = to_display_frame(data, file_affine)
+        stored = None if data is stored else to_display_frame(stored, file_affine)[0]
+        data = reoriented
+    elif data is stored:
+        stored = None
+    metadata = dict(first_slice.metadata, **{"number of slices": str(len(order)), "spacing between slices (mm)": f"{step:.4g}"})
     spacing = tuple(float(v) for v in np.linalg.norm(affine[:3, :3], axis=0)) if affine is not None else (step, *spacing_rc)
     volume = Volume(
         data=np.ascontiguousarray(data), spacing=spacing, metadata=metadata,
-        name=f"{first_name} (+{len(slices) - 1} slices)", affine=affine, rgb=first_slice.rgb,
+        name=f"{first_name} (+{len(order) - 1} slices)", affine=affine, rgb=first_slice.rgb,
         modality=first_slice.modality, source_format="DICOM series",
         stored=None if stored is None else np.ascontiguousarray(stored), file_affine=file_affine,
         hidden_metadata=first_slice.hidden_metadata, monochrome1=first_slice.monochrome1,

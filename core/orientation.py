@@ -10,7 +10,6 @@ DICOM viewers.
 from __future__ import annotations
 
 import numpy as np
-from nibabel import orientations
 
 DISPLAY_AXCODES = ("S", "P", "L")
 """Where the axes (slice, row, col) of a loaded 3D image point."""
@@ -39,6 +38,8 @@ def axis_codes(affine: np.ndarray) -> tuple[str, str, str]:
     >>> axis_codes(np.diag([-1.0, 1.0, 1.0, 1.0]))
     ('L', 'A', 'S')
     """
+    from nibabel import orientations
+
     return tuple(orientations.aff2axcodes(affine))  # type: ignore[return-value]
 
 
@@ -61,6 +62,8 @@ def to_display_frame(data: np.ndarray, affine: np.ndarray) -> tuple[np.ndarray, 
     affine : (4, 4) numpy.ndarray
         The matching voxel-to-world matrix.
     """
+    from nibabel import orientations
+
     start = orientations.io_orientation(affine)
     end = orientations.axcodes2ornt(DISPLAY_AXCODES)
     transform = orientations.ornt_transform(start, end)

@@ -1,0 +1,125 @@
+"""Speed of start-up and loading: the home page, a slice change in the MNI volume, a 200-slice DICOM series.
+
+Prints one table: medians of several runs, with the reference measured in
+the same run where there is one (SimpleITK's ImageSeriesReader on the same
+files), the goal, and the machine's core count.
+
+Usage: .venv/bin/python benchmarks/bench_loading.py [--runs 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "app")]
+
+HOME = f"""
+import sys, time
+from streamlit.testing.v1 import AppTest
+at = AppTest.from_file({str(ROOT / "app.py")!r}, default_timeout=120)
+start = time.perf_counter()
+at.run()
+print(time.perf_counter() - start, int(any(m in sys.modules for m in ("tensorflow", "keras", "SimpleITK"))))
+"""
+
+
+def home_first_run() -> tuple[float, bool]:
+    """Seconds of the home page's first run in a fresh process (Streamlit itself already imported),
+    and whether a heavy library got imported."""
+    out = subprocess.run([sys.executable, "-c", HOME], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    seconds, heavy = out.split()[-2:]
+    return float(seconds), heavy == "1"
+
+
+def slice_change(runs: int) -> list[float]:
+    """Rerun times of the Loading page after moving the axial slider of the MNI volume."""
+    from harness import choose_sample, page_test, widget
+
+    at = page_test("pages/loading.py", timeout=300)
+    at.run()
+    name = "MRI 3D: brain template (MNI152 2009)"
+    choose_sample(at, name)
+    key = f"loading-{name}-(189, 233, 197)-k"
+    times = []
+    for n in range(runs):
+        widget(at, "slider", key).set_value(60 + 10 * n)
+        start = time.perf_counter()
+        at.run()
+        times.append(time.perf_counter() - start)
+        assert not at.exception
+    return times
+
+
+def series_files(n_slices: int = 200) -> list[tuple[str, bytes]]:
+    from core.dicom_writer import write_dicom_series
+
+    data = (np.random.default_rng(0).random((n_slices, 512, 512)) * 2000 - 1000).astype(np.int16)
+    affine = np.array([[0, 0, -0.7, 0], [0, -0.7, 0, 0], [1.5, 0, 0, 0], [0, 0, 0, 1.0]])
+    return write_dicom_series(data, affine, modality="CT")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    rows = []
+
+    homes = [home_first_run() for _ in range(args.runs)]
+    heavy = any(h for _, h in homes)
+    rows.append(("home page first run (AppTest, fresh process)", statistics.median(s for s, _ in homes) * 1000, None,
+                 f"< 1000 ms, no TF/Keras/SimpleITK ({'IMPORTED' if heavy else 'none imported'})"))
+
+    times = slice_change(args.runs)
+    rows.append(("MNI 197×233×189 slice change (Loading page rerun)", statistics.median(times) * 1000, None, "< 80 ms"))
+
+    from core.io import load_series
+
+    files = series_files()
+    ours = []
+    for _ in range(args.runs):
+        start = time.perf_counter()
+        volume = load_series(files)
+        ours.append(time.perf_counter() - start)
+    tracemalloc.start()
+    load_series(files)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    import SimpleITK as sitk
+
+    with tempfile.TemporaryDirectory() as folder:
+        for name, data in files:
+            Path(folder, name).write_bytes(data)
+        reader = sitk.ImageSeriesReader()
+        reader.SetFileNames(reader.GetGDCMSeriesFileNames(folder))
+        theirs = []
+        for _ in range(args.runs):
+            start = time.perf_counter()
+            reader.Execute()
+            theirs.append(time.perf_counter() - start)
+    rows.append(("load 200 × 512 × 512 DICOM series (core.io, from memory)", statistics.median(ours) * 1000,
+                 statistics.median(theirs) * 1000, "≤ 1.2 × SimpleITK ImageSeriesReader (from disk)"))
+    rows.append((f"  peak memory of that load: {peak / 2**20:.0f} MiB for a {volume.data.nbytes / 2**20:.0f} MiB volume",
+                 None, None, "≤ 2 × volume"))
+
+    print(f"cores: {os.cpu_count()} · median of {args.runs} runs")
+    print("| benchmark | median (ms) | reference (ms) | ratio | goal |")
+    print("|---|---|---|---|---|")
+    for name, ms, reference, goal in rows:
+        ratio = f"{ms / reference:.2f}" if ms and reference else ""
+        print(f"| {name} | {'' if ms is None else f'{ms:.0f}'} | {'' if reference is None else f'{reference:.0f}'} "
+              f"| {ratio} | {goal} |")
+
+
+if __name__ == "__main__":
+    main()
