@@ -509,7 +509,8 @@ def _slice_positions(readable: pd.DataFrame) -> dict[str, str]:
         for k, step in enumerate(steps):
             if step < 1e-3:
                 for name in names[k:k + 2]:
-                    notes[name] = f"{series}: {names[k]} and {names[k + 1]} are at the same position ({_fmt(positions[k])} mm)"
+                    notes[name] = (f"{series}: {names[k]} and {names[k + 1]} are at the same position "
+                                   f"({_fmt(positions[k])} mm)")
             elif usual > 0 and step > GAP_FACTOR * usual:
                 missing = int(round(step / usual)) - 1
                 text = (f"{series}: a gap of {_fmt(step)} mm between {names[k]} and {names[k + 1]}, where "
@@ -727,7 +728,8 @@ def value_stats(values: np.ndarray) -> dict[str, float]:
     return {"mean": float(finite.mean(dtype=np.float64)), "median": median, "p1": p1, "p99": p99}
 
 
-def pooled_histogram(arrays: Iterable[np.ndarray], bins: int, value_range: tuple[float, float]) -> tuple[Histogram, dict[str, float]]:
+def pooled_histogram(arrays: Iterable[np.ndarray], bins: int,
+                     value_range: tuple[float, float]) -> tuple[Histogram, dict[str, float]]:
     """One histogram of the pixels of many images, without holding them all in memory.
 
     The mean is exact; the median and percentiles are read from the
@@ -791,7 +793,8 @@ class HistogramView:
     integer: bool
 
 
-def compare_histograms(images: list[tuple[str, np.ndarray, np.ndarray | None]], max_bins: int = 256) -> HistogramView | None:
+def compare_histograms(images: list[tuple[str, np.ndarray, np.ndarray | None]],
+                       max_bins: int = 256) -> HistogramView | None:
     """Histograms of images on the same bins (for a fair comparison), with their statistics and SNR.
 
     Parameters

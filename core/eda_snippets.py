@@ -130,7 +130,8 @@ def _noise_code(kind: str, strength: float, seed: int) -> str:
     if kind == "gaussian":
         body = f"other = clean + rng.normal(0.0, {strength!r}, clean.shape)  # Gaussian noise, sigma {strength:g}"
     elif kind == "salt and pepper":
-        body = (f"other = clean.copy()\nhit = rng.random(clean.shape) < {min(strength, 1.0)!r}  # {strength:.0%} of the pixels\n"
+        body = (f"other = clean.copy()\n"
+                f"hit = rng.random(clean.shape) < {min(strength, 1.0)!r}  # {strength:.0%} of the pixels\n"
                 "salt = rng.random(clean.shape) < 0.5\n"
                 "other[hit & salt] = clean.max(initial=0)\nother[hit & ~salt] = clean.min(initial=0)")
     elif kind == "poisson":
@@ -275,6 +276,7 @@ edges = np.linspace(*value_range, bins + 1)
 centres = (edges[:-1] + edges[1:]) / 2
 cumulative = np.cumsum(proportions)
 median, p1, p99 = (centres[np.searchsorted(cumulative, q - 1e-12)] for q in (0.5, 0.01, 0.99))  # to within a bin
-print({_q(modality)}, "images", len(images), "pixels", counts.sum(), "bins", bins, "sum of proportions", proportions.sum())
+print({_q(modality)}, "images", len(images), "pixels", counts.sum(), "bins", bins,
+      "sum of proportions", proportions.sum())
 print("mean", sum(v.sum() for v in images) / counts.sum(), "median", median, "p1", p1, "p99", p99)
 '''

@@ -130,7 +130,8 @@ st.dataframe(
         "non-finite (%)": st.column_config.NumberColumn(format="%.2f"),
         "at max (%)": st.column_config.NumberColumn(format="%.2f"),
         "at min, not background (%)": st.column_config.NumberColumn(
-            format="%.2f", help="Pixels at the minimum value, except those connected to the image border (background)."),
+            format="%.2f",
+            help="Pixels at the minimum value, except those connected to the image border (the background)."),
         "SNR": st.column_config.NumberColumn(format="%.1f", help=eda.SNR_METHOD),
         "pixel hash": st.column_config.TextColumn(help="A hash of the pixel values: equal hashes, identical images."),
     },
@@ -263,7 +264,8 @@ st.markdown(f"**{len(findings)} finding(s)** concern **{len(flagged)} of {len(ta
             f"{len(table) - len(flagged)} pass every check. Each finding lists its files and the pre-processing "
             "that would address it.")
 if not findings:
-    st.success("No problem found: the files are readable, consistent and not too noisy.", icon=":material/check_circle:")
+    st.success("No problem found: the files are readable, consistent and not too noisy.",
+               icon=":material/check_circle:")
 for pair in range(0, len(findings), 2):
     for column, finding in zip(st.columns(2), findings[pair:pair + 2]):
         with column.container(border=True):

@@ -72,7 +72,8 @@ def test_table_snippet_prints_the_tables_numbers(cohort, table):
         if name in rows.index and rows.loc[name, "readable"]:
             row, numbers = rows.loc[name], [float(t) for t in tokens[-7:]]
             assert tokens[-8] == row["modality"]
-            assert numbers[:4] == [row["rows"], row["columns"], pytest.approx(row["row spacing (mm)"]), row["bit depth"]]
+            spacing = pytest.approx(row["row spacing (mm)"])
+            assert numbers[:4] == [row["rows"], row["columns"], spacing, row["bit depth"]]
             assert numbers[4:] == pytest.approx([row["min"], row["max"], row["mean"]], rel=1e-6)
             seen += 1
     assert seen == counts["images"]
@@ -112,7 +113,8 @@ def test_histogram_snippet_of_a_nan_filled_float_image(cohort):
     assert "SNR nan" in text
 
 
-@pytest.mark.parametrize("name", ["CT: chest slice (pydicom CT_small)", "fMRI 4D: time series (nibabel example4d.nii.gz)",
+@pytest.mark.parametrize("name", ["CT: chest slice (pydicom CT_small)",
+                                  "fMRI 4D: time series (nibabel example4d.nii.gz)",
                                   "Photo: retina fundus (scikit-image)"])
 def test_histogram_snippet_of_the_current_sample(name):
     volume = samples.load(name)
