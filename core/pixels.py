@@ -505,14 +505,14 @@ def default_regions(shape: tuple[int, ...]) -> tuple[tuple[tuple[int, int], tupl
     """
     rows, cols = shape[:2]
 
-    def middle(n):
-        half = max(n // 10, 0)
-        return (max(n // 2 - half, 0), min(n // 2 + half - 1, n - 1) if half else n // 2)
+    def _middle(n):
+        half = n // 10
+        return (n // 2 - half, n // 2 + half - 1) if half else (n // 2, n // 2)
 
-    def corner(n):
+    def _corner(n):
         return (0, max(n // 10 - 1, 0))
 
-    return (middle(rows), middle(cols)), (corner(rows), corner(cols))
+    return (_middle(rows), _middle(cols)), (_corner(rows), _corner(cols))
 
 
 def poisson_strength(photons_at_max: float, image: np.ndarray) -> float:

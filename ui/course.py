@@ -18,7 +18,8 @@ class Objective:
 
 OBJECTIVES = [
     Objective(1, "How a computer sees an image",
-              "Pixels and voxels are numbers: values, bit depth, RGB channels, signal and noise."),
+              "Pixels and voxels are numbers: values, bit depth, RGB channels, signal and noise.",
+              "pages/pixels.py", ":material/grid_on:"),
     Objective(2, "Loading data",
               "DICOM, NIfTI and ANALYZE, PNG/JPEG/TIFF/GIF: headers, pixel values in physical units, orientation.",
               "pages/loading.py", ":material/folder_open:"),
