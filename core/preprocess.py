@@ -482,8 +482,8 @@ def dice(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def compare_thresholds(image: np.ndarray, scale: tuple[float, float], truths: dict[str, np.ndarray] | None = None,
-                       level: float = MANUAL_LEVEL) -> list[dict]:
-    """Every method of `THRESHOLD_METHODS` on one image: threshold, foreground share and Dice.
+                       level: float = MANUAL_LEVEL, methods: tuple[str, ...] = THRESHOLD_METHODS) -> list[dict]:
+    """Threshold methods side by side on one image: threshold, foreground share and Dice.
 
     Parameters
     ----------
@@ -495,6 +495,8 @@ def compare_thresholds(image: np.ndarray, scale: tuple[float, float], truths: di
         Ground-truth masks by name, same shape as `image`.
     level : float
         The manual level on an 8-bit scale.
+    methods : tuple of str
+        Which of `THRESHOLD_METHODS` to run (all by default).
 
     Returns
     -------
@@ -503,7 +505,7 @@ def compare_thresholds(image: np.ndarray, scale: tuple[float, float], truths: di
         ``Dice vs <name>`` for each truth.
     """
     rows = []
-    for method in THRESHOLD_METHODS:
+    for method in methods:
         t = threshold_value(image, method, level, scale)
         mask = binarize(image, t)
         row = {"method": method, "threshold": t, "foreground %": 100.0 * float(mask.mean())}

@@ -42,6 +42,9 @@ class Source:
         ``(slice,)`` for 3D, ``(time, slice)`` for 4D.
     rgb : bool
         The sample is in colour (converted to grey luminance, 0-255).
+    step : int
+        Keep every `step`-th row and column (the page reduces very large
+        images so that it stays interactive).
     """
 
     sample: str = ""
@@ -49,6 +52,7 @@ class Source:
     npy_name: str = ""
     index: tuple[int, ...] = ()
     rgb: bool = False
+    step: int = 1
 
 
 def _grey_lines(name: str, rgb: bool) -> str:
@@ -67,15 +71,21 @@ def clean_code(source: Source, name: str = "clean") -> str:
     if source.npy_name:
         return (f'{name} = np.load("{source.npy_name}")  # the grey slice of your upload, downloaded from the page\n'
                 "# (page 2, Loading data, shows how to read your file itself)")
-    where = "".join(f"[{i}]" for i in source.index)
+    where = "".join(f"[{i}]" for i in source.index) + _every(source.step)
     return (f'{name} = load("{source.sample}").data{where}\n' + _grey_lines(name, source.rgb))
+
+
+def _every(step: int, leading: str = "") -> str:
+    if step <= 1:
+        return ""
+    return f"[{leading}::{step}, ::{step}]  # one row and column in {step}, as on the page"
 
 
 def volume_code(source: Source) -> str:
     """Code that sets ``volume``: the whole grey volume (3D) the page's slice comes from (float64)."""
     if source.npy_name:
         return f'volume = np.load("{source.npy_name}")  # your grey volume, downloaded from the page'
-    where = f"[{source.index[0]}]" if len(source.index) == 2 else ""
+    where = (f"[{source.index[0]}]" if len(source.index) == 2 else "") + _every(source.step, ":, ")
     return f'volume = load("{source.sample}").data{where}\n' + _grey_lines("volume", source.rgb)
 
 
@@ -256,7 +266,11 @@ EDGE_CODE = {
 
 def edges_snippet(source: Source, noise: preprocess.NoiseSettings, scale: tuple[float, float],
                   method: str, sigma: float) -> str:
-    """Code of the edges view: the kernels, and the edge map's numbers."""
+    """Code of the edges view: the kernels, and the edge map's numbers.
+
+    `sigma` is Canny's own smoothing, or the Gaussian applied before the
+    other detectors (0: none).
+    """
     kernels = preprocess.EDGE_KERNELS[method]
     kernel_lines = "\n".join(
         f"kernel_{i} = np.array({k.integers.tolist()}) / {k.divisor}  # {k.name}" for i, k in enumerate(kernels, 1))
@@ -267,7 +281,9 @@ edges = feature.canny(unit, sigma={float(sigma)!r})
 print(f"edge pixels {{int(edges.sum())}} of {{edges.size}} ({{100 * edges.mean():.2f}} %)")
 """
     else:
-        body = f"""# scikit-image convolves with both kernels and combines them: sqrt((g1**2 + g2**2) / 2)
+        smooth = (f"image = filters.gaussian(image, sigma={float(sigma)!r}, preserve_range=True)  # smooth first\n"
+                  if sigma > 0 else "")
+        body = smooth + f"""# scikit-image convolves with both kernels and combines them: sqrt((g1**2 + g2**2) / 2)
 g1 = ndi.convolve(image, kernel_1)
 g2 = ndi.convolve(image, kernel_2)
 edges = {EDGE_CODE[method]}
