@@ -157,12 +157,17 @@ def choose_work() -> Work | None:
         index = ()
         if base.is_3d:
             columns = st.columns(2 if base.is_4d else 1)
-            if base.is_4d:
+            t = 0
+            if base.is_4d and base.n_frames > 1:
                 t = columns[1].slider("Time point", 0, base.n_frames - 1, 0, key=f"preparing-t-{identity}")
-            k = columns[0].slider(f"Slice (of {base.n_slices})", 0, base.n_slices - 1, base.n_slices // 2,
-                                  key=f"preparing-k-{identity}-{base.data.shape}",
-                                  help="Every section works on this slice; the pipeline builder can also run "
-                                       "on the whole volume.")
+            k = 0
+            if base.n_slices > 1:
+                k = columns[0].slider(f"Slice (of {base.n_slices})", 0, base.n_slices - 1, base.n_slices // 2,
+                                      key=f"preparing-k-{identity}-{base.data.shape}",
+                                      help="Every section works on this slice; the pipeline builder can also run "
+                                           "on the whole volume.")
+            else:
+                columns[0].caption("A volume of a single slice: the sections work on it.")
             index = (t, k) if base.is_4d else (k,)
         if base.rgb:
             st.info("A colour image: the sections work on its grey luminance (0.2125 R + 0.7154 G + 0.0721 B, "
@@ -254,9 +259,9 @@ def masking_section(work: Work) -> None:
     with controls[1]:
         if how == "circle":
             a, b, c = st.columns(3)
-            params["row"] = float(a.slider("Centre row", 0, rows - 1, rows // 2, key=f"mask-row-{work.key[0]}"))
-            params["col"] = float(b.slider("Centre column", 0, cols - 1, cols // 2, key=f"mask-col-{work.key[0]}"))
-            params["radius"] = float(c.slider("Radius (pixels)", 1, max(rows, cols), max(1, int(0.4 * min(rows, cols))),
+            params["row"] = float(a.slider("Centre row", 0, max(rows - 1, 1), rows // 2, key=f"mask-row-{work.key[0]}"))
+            params["col"] = float(b.slider("Centre column", 0, max(cols - 1, 1), cols // 2, key=f"mask-col-{work.key[0]}"))
+            params["radius"] = float(c.slider("Radius (pixels)", 1, max(rows, cols, 2), max(1, int(0.4 * min(rows, cols))),
                                               key=f"mask-radius-{work.key[0]}"))
             mask = preprocess.circle_mask(work.image.shape, (params["row"], params["col"]), params["radius"])
         elif how == "rectangle":
