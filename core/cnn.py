@@ -433,7 +433,8 @@ def _outputs(model, x, names: list[str]) -> dict:
         return out
     tensors = [model.get_layer(n.split(":")[0]).input if n.endswith(":input") else model.get_layer(n).output
                for n in names]
-    values = keras.Model(model.inputs, tensors)(x, training=False)
+    inputs = model.inputs[0] if len(model.inputs) == 1 else model.inputs
+    values = keras.Model(inputs, tensors)(x, training=False)
     return dict(zip(names, values if isinstance(values, (list, tuple)) else [values]))
 
 
@@ -573,7 +574,8 @@ def grad_cams(model, images: np.ndarray, class_index: int | None = None, layer_n
             values[last.name] = value
         else:
             tensors = [model.get_layer(layer_name).output, last.input, last.output]
-            a, b, c = keras.Model(model.inputs, tensors)(x, training=False)
+            inputs = model.inputs[0] if len(model.inputs) == 1 else model.inputs
+            a, b, c = keras.Model(inputs, tensors)(x, training=False)
             values = {layer_name: a, pre: b, last.name: c}
         maps = values[layer_name]
         if how == "dense":

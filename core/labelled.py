@@ -160,3 +160,29 @@ def resize_masks(masks: np.ndarray, size: int) -> np.ndarray:
     if masks.shape[1:3] == (size, size):
         return masks
     return resize(masks.astype(np.float32), (masks.shape[0], size, size), order=1, anti_aliasing=True) >= 0.5
+
+
+def training_split(data: LabelledImages, fraction: float, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Which images train the network, which validate it, and which evaluate it in the end.
+
+    Images of a ``test/`` folder are left out of training and validation
+    and evaluate the model; without one, the validation images do.
+
+    Parameters
+    ----------
+    data : LabelledImages
+    fraction : float
+        Share of each class of the non-test images held out for validation.
+    seed : int
+        Seed of the split.
+
+    Returns
+    -------
+    train, validation, evaluation : numpy.ndarray of int
+        Indices into `data`.
+    """
+    candidates = np.flatnonzero(~data.test) if data.test is not None else np.arange(len(data))
+    train, held = stratified_split(data.labels[candidates], fraction, seed)
+    validation = candidates[held]
+    evaluation = np.flatnonzero(data.test) if data.test is not None else validation
+    return candidates[train], validation, evaluation
