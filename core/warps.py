@@ -29,7 +29,7 @@ from scipy import ndimage
 from core.noise import add_noise
 
 MAX_WARP_SLOPE = 0.5
-"""Largest slope ``2 pi a / L`` of the smooth wave: beyond it the truth could fold."""
+"""Largest slope ``2 pi a / L`` of the smooth bend: beyond it the truth could fold."""
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ class Motion:
 
     A point ``p`` of the fixed image's anatomy is found in the moving image at
     ``c + scale * R (p - d(p) - c) + shift``, where ``c`` is the image centre,
-    ``R`` the rotation and ``d`` a smooth wave (see `warp_field`).
+    ``R`` the rotation and ``d`` a smooth bend (see `warp_field`).
 
     Attributes
     ----------
@@ -53,7 +53,7 @@ class Motion:
     scale : float
         Isotropic scale about the centre (1 = none).
     warp_mm : float
-        Amplitude of the smooth non-linear wave in mm (0 = none).
+        Amplitude of the smooth non-linear bend in mm (0 = none).
     """
 
     shift_mm: tuple[float, ...] = (0.0, 0.0)
@@ -96,8 +96,8 @@ class Problem:
         points : (n, ndim) numpy.ndarray
             Physical positions in the fixed image, mm, array-axis order.
         iterations : int
-            Fixed-point iterations that invert the smooth wave (it converges
-            because the wave's slope is at most `MAX_WARP_SLOPE`).
+            Fixed-point iterations that invert the smooth bend (it converges
+            because the bend's slope is at most `MAX_WARP_SLOPE`).
 
         Returns
         -------
@@ -151,19 +151,24 @@ def rotation_matrix(angles_deg: tuple[float, ...], ndim: int) -> np.ndarray:
 
 
 def warp_field(points: np.ndarray, amplitude_mm: float, extent_mm: np.ndarray) -> np.ndarray:
-    """A smooth wave of displacements: one period across the image.
+    """A smooth bend: displacements that follow one period of a cosine across the image.
 
-    Component ``i`` is ``a * sin(2 pi p_j / L_j)`` with ``j`` the next axis,
-    so rows move with the column position and columns with the row position.
+    Component ``i`` is ``a * cos(2 pi (p_j - c_j) / L_j)`` with ``j`` the next
+    axis and ``c`` the centre: the middle band of the image moves by ``a``,
+    its edges by ``-a``, so rows bend with the column position and columns
+    with the row position. The field has no affine part (its mean and its
+    best linear fit over the image are zero), so only a deformable
+    transform can undo it.
 
     Parameters
     ----------
     points : (n, ndim) numpy.ndarray
-        Positions in mm.
+        Positions in mm (pixel 0 at 0 mm).
     amplitude_mm : float
         ``a``, the largest displacement along one axis.
     extent_mm : numpy.ndarray
-        ``L``, the image size in mm along each axis.
+        ``L``, the image size in mm along each axis (the centre is ``L / 2``
+        minus half a pixel, which this ignores).
 
     Returns
     -------
@@ -173,11 +178,12 @@ def warp_field(points: np.ndarray, amplitude_mm: float, extent_mm: np.ndarray) -
     points = np.asarray(points, dtype=float)
     ndim = points.shape[-1]
     nxt = [(i + 1) % ndim for i in range(ndim)]
-    return amplitude_mm * np.sin(2 * np.pi * points[..., nxt] / np.asarray(extent_mm, dtype=float)[nxt])
+    extent = np.asarray(extent_mm, dtype=float)[nxt]
+    return amplitude_mm * np.cos(2 * np.pi * (points[..., nxt] - extent / 2) / extent)
 
 
 def max_warp_mm(shape: tuple[int, ...], spacing: tuple[float, ...]) -> float:
-    """The largest wave amplitude that cannot fold the image (slope `MAX_WARP_SLOPE`)."""
+    """The largest bend amplitude that cannot fold the image (slope `MAX_WARP_SLOPE`)."""
     extent = np.asarray(shape, dtype=float) * np.asarray(spacing, dtype=float)
     return float(MAX_WARP_SLOPE * extent.min() / (2 * np.pi))
 
@@ -250,7 +256,7 @@ def make_problem(fixed: np.ndarray, spacing: tuple[float, ...], motion: Motion, 
     if len(spacing) != ndim or len(motion.shift_mm) != ndim:
         raise ValueError(f"a {ndim}D image needs {ndim} spacings and {ndim} shift values")
     if motion.warp_mm > max_warp_mm(fixed.shape, spacing) + 1e-9:
-        raise ValueError(f"the wave's amplitude must stay below {max_warp_mm(fixed.shape, spacing):.3g} mm "
+        raise ValueError(f"the bend's amplitude must stay below {max_warp_mm(fixed.shape, spacing):.3g} mm "
                          "or the image would fold over itself")
     spacing_arr = np.asarray(spacing, dtype=float)
     matrix = motion.scale * rotation_matrix(motion.angles_deg, ndim)
