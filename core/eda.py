@@ -515,8 +515,8 @@ def _slice_positions(readable: pd.DataFrame) -> dict[str, str]:
                 missing = int(round(step / usual)) - 1
                 text = (f"{series}: a gap of {_fmt(step)} mm between {names[k]} and {names[k + 1]}, where "
                         f"slices are {_fmt(usual)} mm apart: about {missing} slice(s) missing")
-                for name in names[k:k + 2]:
-                    notes[name] = text
+                notes[names[k]] = text
+                notes[names[k + 1]] = f"{series}: the slice after that gap"
     return notes
 
 
@@ -543,7 +543,8 @@ def quality_report(table: pd.DataFrame) -> list[Finding]:
             found.append(Finding(check, title, tuple(notes), notes, FIXES[check], severity))
 
     add("unreadable", "Files that cannot be read",
-        {r["file"]: r["why unreadable"] for _, r in table[~table["readable"]].iterrows()}, "error")
+        {r["file"]: r["why unreadable"].removeprefix(f"{r['file']}: ") for _, r in table[~table["readable"]].iterrows()},
+        "error")
     constant = readable[(readable["min"] == readable["max"])]
     add("constant", "Constant images (every pixel has the same value)",
         {r["file"]: f"every pixel is {_fmt(r['min'])}" for _, r in constant.iterrows()}, "error")
@@ -914,10 +915,16 @@ def overview_figures(table: pd.DataFrame) -> dict:
                       title="Modalities").update_layout(**layout, showlegend=False)
     patients = readable[readable["patient"] != ""].drop_duplicates("patient")
     patients = patients.assign(sex=patients["sex"].replace("", "not recorded"))
-    age = px.histogram(patients, x="age", color="sex", nbins=10, range_x=(0, 100),
+    age = px.histogram(patients, x="age", color="sex", range_x=(0, 100),
                        title=f"Patient ages ({len(patients)} patients, one count each)").update_layout(**layout)
-    age.update_xaxes(title="age (years)")
+    age.update_traces(xbins={"start": 0, "end": 100, "size": 10})
+    age.update_xaxes(title="age (years)", dtick=10)
     age.update_yaxes(title="patients")
+    ages = patients["age"].to_numpy(float)
+    tallest = {"dimensions": sizes.groupby("size")["images"].sum().max(), "modality": modalities["images"].max(),
+               "age": np.histogram(ages[np.isfinite(ages)], bins=10, range=(0, 100))[0].max(initial=0)}
+    for figure, top in zip((dimensions, modality, age), tallest.values()):  # counts: whole numbers on the axis
+        figure.update_yaxes(dtick=max(1, int(np.ceil((top or 1) / 5))), rangemode="tozero")
     return {"dimensions": dimensions, "spacing": spacing, "modality": modality, "age": age}
 
 
@@ -937,6 +944,9 @@ def snr_figure(table: pd.DataFrame):
     shown = readable[np.isfinite(readable["SNR"].astype(float)) & (readable["SNR"] > 0)]
     figure = px.strip(shown, x="SNR", y="modality", color="modality", hover_name="file", log_x=True,
                       title=f"SNR estimate per image ({len(shown)} of {len(readable)} images)")
+    ticks = [v for v in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000)
+             if v <= max(LOW_SNR, float(shown["SNR"].max()) if len(shown) else LOW_SNR) * 2]
+    figure.update_xaxes(tickvals=ticks, ticktext=[f"{v:g}" for v in ticks])
     figure.add_vline(x=LOW_SNR, line={"color": "#d9480f", "dash": "dash"})
     figure.add_annotation(x=np.log10(LOW_SNR), y=1, yref="paper", text=f"SNR {LOW_SNR:g}", showarrow=False,
                           xanchor="left", font={"color": "#d9480f"})  # on a log axis, x is given as log10

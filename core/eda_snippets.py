@@ -60,6 +60,13 @@ def upload_file_code(name: str, source_format: str, var: str = "values") -> str:
         The variable to set.
     """
     path = f"{var}_path = {_q(name.rsplit('/', 1)[-1])}  # your file, next to this script"
+    if source_format == "DICOM series":
+        return f"""import glob
+{var}_slices = [pydicom.dcmread(p) for p in glob.glob("my_series/*")]  # the files of your series, in one folder
+normal = np.cross(*np.reshape(np.array({var}_slices[0].ImageOrientationPatient, dtype=float), (2, 3)))
+{var}_slices.sort(key=lambda ds: float(np.dot(np.array(ds.ImagePositionPatient, dtype=float), normal)))
+{var} = np.stack([ds.pixel_array * float(ds.get("RescaleSlope", 1)) + float(ds.get("RescaleIntercept", 0))
+                  for ds in {var}_slices])  # physical units, slices in order along their normal"""
     if source_format.startswith("DICOM"):
         return path + "\n" + _DICOM_VALUES.format(data=f"open({var}_path, 'rb').read()", var=var)
     if source_format.startswith(("NIfTI", "ANALYZE")):

@@ -116,9 +116,9 @@ st.markdown(
     "counted from their IDs but shown as *patient 1*, *series 1*: names, IDs, dates and UIDs stay redacted."
 )
 st.dataframe(
-    table, hide_index=True, width="stretch", height=420,
+    table, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(table)),
     column_config={
-        "file": st.column_config.TextColumn(pinned=True),
+        "file": st.column_config.TextColumn(pinned=True, width="medium"),
         "why unreadable": st.column_config.TextColumn(width="medium"),
         "age": st.column_config.NumberColumn(help="Years (from PatientAge); ages over 89 are shown as 90."),
         "orientation": st.column_config.TextColumn(
@@ -157,11 +157,11 @@ def histogram_section() -> None:
     current = f"The {CURRENT} of the sidebar: {volume.name}"
     choice = st.selectbox("Image", [*names, *whole, current], key="eda_hist_image",
                           help="A file of the dataset, all the images of one modality pooled, or the sidebar's image.")
-    controls = st.columns([2, 2, 1, 1])
-    max_bins = controls[0].select_slider("Bins (at most)", [32, 64, 128, 256, 512, 1024], 256, key="eda_bins",
-                                         help="Integer images spanning fewer grey levels get one bin per level.")
-    log = controls[2].toggle("Log scale", False, key="eda_log", help="Shows the rare values in the tails.")
-    marks = controls[3].toggle("Mark statistics", True, key="eda_marks")
+    bins_col, log_col, marks_col = st.columns([2, 1, 1], vertical_alignment="center")
+    max_bins = bins_col.select_slider("Bins (at most)", [32, 64, 128, 256, 512, 1024], 256, key="eda_bins",
+                                      help="Integer images spanning fewer grey levels get one bin per level.")
+    log = log_col.toggle("Log scale", False, key="eda_log", help="Shows the rare values in the tails.")
+    marks = marks_col.toggle("Mark statistics", True, key="eda_marks", help="Mean, median, 1st and 99th percentiles.")
 
     if choice in whole:
         group = whole[choice]
@@ -200,10 +200,11 @@ def histogram_section() -> None:
                      eda_snippets.upload_file_code(choice, image.source_format))
 
     options = ["nothing", "a noisy copy", "another file of the dataset"]
-    compare = controls[1].selectbox("Compare with", options, key="eda_compare")
+    compare_col, kind_col, strength_col = st.columns(3)
+    compare = compare_col.selectbox("Compare with", options, key="eda_compare",
+                                    help="Both on one chart, with the same bins.")
     other, other_label, other_code, noise, other_grey = None, "", None, None, None
     if compare == "a noisy copy":
-        kind_col, strength_col = st.columns(2)
         kind = kind_col.selectbox("Noise", NOISE_KINDS, key="eda_noise_kind")
         finite = eda.finite_values(data)
         span = float(np.subtract(*np.percentile(finite, [99, 1]))) if finite.size else 1.0
@@ -221,7 +222,7 @@ def histogram_section() -> None:
         other_label, noise = f"with {kind} noise ({strength:g})", (kind, strength, 0)
         other_grey = None if rgb else (other[0] if is_4d else other)
     elif compare == "another file of the dataset":
-        other_name = st.selectbox("Other file", [n for n in names if n != label] or names, key="eda_other")
+        other_name = kind_col.selectbox("Other file", [n for n in names if n != label] or names, key="eda_other")
         other_image = load_image(dict(files)[other_name], other_name)
         other, other_label = other_image.data, other_name
         other_grey = None if other_image.rgb else other_image.frame(0)
@@ -243,7 +244,7 @@ def histogram_section() -> None:
     width = (view.curves[0][1].edges[-1] - view.curves[0][1].edges[0]) / view.bins
     st.caption(f"{view.bins} bins {'one per grey level' if view.per_level else f'of width {width:.4g}'}; each "
                f"curve's proportions sum to 1 ({', '.join(f'{c[1].proportions.sum():.6f}' for c in view.curves)}). "
-               + eda.SNR_METHOD)
+               "SNR: see its method under the quality report.")
     rows = view.table.to_dict("records")
     if noise is not None:
         st.info(f"The noisy copy's SNR is {rows[1]['SNR']:.1f} against {rows[0]['SNR']:.1f}: noise widens every "

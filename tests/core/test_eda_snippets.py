@@ -154,3 +154,19 @@ def test_upload_read_code_gives_the_values_core_loads(tmp_path, monkeypatch):
         exec("import io\nimport numpy as np\nimport pydicom\n" + eda_snippets.upload_file_code(name, fmt), namespace)
         expected = load_image(path).data
         assert np.array_equal(np.sort(np.ravel(namespace["values"])), np.sort(expected.ravel())), fmt
+
+
+def test_upload_read_code_of_a_dicom_series(tmp_path, monkeypatch):
+    files = samples.mni_dicom_series(step=20)
+    (tmp_path / "my_series").mkdir()
+    for name, data in files:
+        (tmp_path / "my_series" / name).write_bytes(data)
+    namespace = {}
+    monkeypatch.chdir(tmp_path)
+    exec("import io\nimport numpy as np\nimport pydicom\n" + eda_snippets.upload_file_code("IM0001.dcm (+9 slices)",
+                                                                                       "DICOM series"), namespace)
+    from core.io import load_series
+
+    expected = load_series(files).data
+    assert namespace["values"].shape == expected.shape
+    assert np.array_equal(np.sort(namespace["values"].ravel()), np.sort(expected.ravel()))
