@@ -173,6 +173,14 @@ def _start(source: Source, noise: preprocess.NoiseSettings, scale: tuple[float, 
                       noise_code(noise, scale), ""])
 
 
+def noise_snippet(source: Source, noise: preprocess.NoiseSettings, scale: tuple[float, float]) -> str:
+    """Code of the noise view: add the noise, and measure it (mean and standard deviation of noisy − clean)."""
+    return _start(source, noise, scale) + """noise = image - clean
+print(f"noise: mean {noise.mean():.4g}, standard deviation {noise.std():.4g}")
+print(f"noisy image: min {image.min():.4g}, max {image.max():.4g}")
+"""
+
+
 MASK_CODE = {
     "circle": "rows, cols = np.ogrid[:image.shape[0], :image.shape[1]]\n"
               "mask = (rows - {row!r}) ** 2 + (cols - {col!r}) ** 2 <= {radius!r} ** 2",

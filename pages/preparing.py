@@ -224,9 +224,15 @@ def choose_work() -> Work | None:
     picture(columns[1], difference, "the noise alone (noisy − clean; grey is 0)", (2 * spread, 0.0),
             ("noise", key))
     picture(columns[2], noisy, "noisy: the image every section below works on", window, ("noisy", key))
+    measured = st.columns(3)
+    measured[0].metric("Noise: mean (noisy − clean)", fmt(float(difference.mean())),
+                       help="Gaussian noise averages 0; Rician and salt and pepper can shift the mean.")
+    measured[1].metric("Noise: standard deviation", fmt(float(difference.std())))
+    measured[2].metric("Noisy image: min to max", f"{fmt(float(noisy.min()))} to {fmt(float(noisy.max()))}")
     if max(clean.shape) > MAX_SHOWN_SIDE:
         st.caption(f"Shown at 1/{int(np.ceil(max(clean.shape) / MAX_SHOWN_SIDE))} of its size; every number is "
                    "computed on all the pixels.")
+    show_code(snip.noise_snippet(source, noise, scale))
     return Work(key, clean, noisy, scale, units, noise, source, truths, window)
 
 
@@ -509,8 +515,9 @@ def lecture_section(work: Work) -> None:
                 "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
                 "shapes": [{"type": "line", "xref": "x", "yref": "paper", "x0": sigma, "x1": sigma, "y0": 0, "y1": 1,
                             "line": {"color": METHOD_COLOURS["manual"], "dash": "dot"}}],
-                "annotations": [{"x": sigma, "y": 1, "xref": "x", "yref": "paper", "text": f"your sigma {sigma:g}",
-                                 "showarrow": False, "xanchor": "left", "yanchor": "top"}]}))
+                "annotations": [{"x": sigma, "y": 0, "xref": "x", "yref": "paper", "text": f" your sigma {sigma:g}",
+                                 "showarrow": False, "xanchor": "left", "yanchor": "bottom",
+                                 "font": {"color": METHOD_COLOURS["manual"]}}]}))
     metrics[0].metric("Best sigma of the sweep", f"{best[0]:g}", help=f"Dice {best[2]:.4f}")
     st.plotly_chart(figure, config=PLOT_CONFIG, key="lecture-sweep")
     gain = result.dice_filtered - result.dice_noisy

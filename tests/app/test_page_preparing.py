@@ -68,6 +68,7 @@ def test_phantom_shows_the_lecture_s_gain_from_filtering_first(at):
     noisy = add_noise(clean, "gaussian", 51.0, seed=0)  # the page's default: Gaussian, 20 % of 0-255
     result = pp.otsu_with_and_without_smoothing(noisy, clean == 255, 1.0)
     found = metrics(at)
+    assert found["Noise: standard deviation"] == f"{(noisy - clean).std():.4g}"  # about 51
     assert found["Dice, Otsu alone"] == f"{result.dice_noisy:.4f}"
     assert found["Dice, Gaussian first"] == f"{result.dice_filtered:.4f}"
     assert result.dice_filtered - result.dice_noisy > 0.6

@@ -37,7 +37,7 @@ def page_image(source: snip.Source, noise: pp.NoiseSettings):
     else:
         volume = samples.load(source.sample)
         raw = volume.data[source.index] if source.index else volume.data
-        clean = pp.to_grey(raw, volume.rgb)
+        clean = pp.to_grey(raw[::source.step, ::source.step], volume.rgb)
         scale = (0.0, 255.0) if volume.rgb else pp.value_range(volume.data)
         whole = {} if volume.is_4d else pp.sample_truths(samples.info(source.sample).file, volume.data)
         truths = {n: (m[source.index[-1]] if volume.is_3d else m) for n, m in whole.items()}
@@ -50,7 +50,7 @@ SOURCES = {
     "t1": snip.Source(sample=T1, index=(94,)),
     "gm": snip.Source(sample=GM, index=(80,)),
     "series": snip.Source(sample=SERIES, index=(47,)),
-    "retina": snip.Source(sample=RETINA, rgb=True),
+    "retina": snip.Source(sample=RETINA, rgb=True, step=2),  # the page reduces images over 1024 pixels
     "fmri": snip.Source(sample=FMRI, index=(1, 12)),
     "synthetic": snip.Source(synthetic_size=128),
 }
@@ -63,6 +63,15 @@ def test_noise_code_draws_the_same_numbers_as_add_noise(kind):
     code = "import numpy as np\nclean = np.linspace(-50, 200, 400).reshape(20, 20)\n" + \
            snip.noise_code(noise, (-50.0, 200.0)) + "\nprint(repr(image.tolist()))"
     assert eval(run(code)) == add_noise(clean, kind, noise.strength((-50.0, 200.0)), 4).tolist()
+
+
+@pytest.mark.parametrize("kind", ("gaussian", "rician"))
+def test_noise_snippet_measures_the_noise_the_page_shows(kind):
+    source, noise = SOURCES["t1"], pp.NoiseSettings(kind, 20, 5)
+    clean, scale, image, _ = page_image(source, noise)
+    lines = run(snip.noise_snippet(source, noise, scale)).splitlines()
+    assert numbers(lines[0]) == pytest.approx([(image - clean).mean(), (image - clean).std()], rel=1e-3)
+    assert numbers(lines[1]) == pytest.approx([image.min(), image.max()], rel=1e-3)
 
 
 @pytest.mark.parametrize("name", list(SOURCES))
