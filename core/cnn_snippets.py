@@ -80,6 +80,17 @@ def data_code(kind: str, n: int = 0, fraction: float = 0.5, size: int = 64, seed
             f"data = load_class_folders(open({filename!r}, \"rb\").read(), size={size})")
 
 
+def data_snippet(data: str) -> str:
+    """Code that makes (or loads) the labelled set and prints its size and class counts."""
+    return f'''import numpy as np
+
+{data}
+print("images", data.images.shape)
+for name, count in zip(data.class_names, np.bincount(data.labels, minlength=len(data.class_names))):
+    print(name, int(count))
+'''
+
+
 def _split_code(fraction: float, seed: int) -> str:
     """Code that sets ``train`` and ``held`` (index arrays) as `core.labelled.stratified_split` does."""
     return f'''# hold out {fraction:g} of each class, never trained on (a test/ folder, when there is one, is left out)

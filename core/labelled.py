@@ -186,3 +186,44 @@ def training_split(data: LabelledImages, fraction: float, seed: int = 0) -> tupl
     validation = candidates[held]
     evaluation = np.flatnonzero(data.test) if data.test is not None else validation
     return candidates[train], validation, evaluation
+
+
+def to_model_input(image: np.ndarray, size: int, channels: int) -> np.ndarray:
+    """Turn any 2D picture into one network input: [0, 1] values, ``(size, size, channels)``.
+
+    Parameters
+    ----------
+    image : numpy.ndarray
+        ``(rows, cols)`` grey in any units (windowed from its 1st to 99th
+        percentile) or ``(rows, cols, 3)`` colour.
+    size : int
+        The network's input side.
+    channels : int
+        1 (colour becomes its mean grey) or 3 (grey is repeated).
+
+    Returns
+    -------
+    numpy.ndarray of float32
+
+    Raises
+    ------
+    ValueError
+        For an image with no finite value.
+    """
+    from core.display import apply_window, auto_window, colour_to_uint8
+
+    image = np.asarray(image)
+    colour = image.ndim == 3 and image.shape[-1] in (3, 4)
+    if image.dtype.kind == "f" and not np.isfinite(image).any():
+        raise ValueError("the image holds no finite value (all NaN or infinite)")
+    if colour:
+        unit = colour_to_uint8(image[..., :3]).astype(np.float32) / 255.0
+    else:
+        width, level = auto_window(image)
+        unit = (apply_window(image, width, level).astype(np.float32) / 255.0)[..., None]
+    unit = resize_images(unit[None], size)[0]
+    if channels == 1 and unit.shape[-1] == 3:
+        unit = unit.mean(axis=-1, keepdims=True)
+    elif channels == 3 and unit.shape[-1] == 1:
+        unit = np.repeat(unit, 3, axis=-1)
+    return unit.astype(np.float32)

@@ -32,5 +32,6 @@ OBJECTIVES = [
     Objective(5, "Unsupervised learning",
               "Image registration (translation, rigid, affine, deformable; SSD and mutual information), clustering."),
     Objective(6, "Supervised learning",
-              "A Keras CNN: convolution, ReLU and pooling made visible, training, evaluation, Grad-CAM heatmaps."),
+              "A Keras CNN: convolution, ReLU and pooling made visible, training, evaluation, Grad-CAM heatmaps.",
+              page="pages/supervised.py", icon=":material/neurology:"),
 ]
