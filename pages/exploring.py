@@ -150,7 +150,7 @@ def histogram_section() -> None:
     st.markdown("The **proportion of pixels at each grey level**: where the background, the tissues and the "
                 "outliers sit, whether values are clipped, how noisy the image is.")
     names = readable["file"].tolist()
-    groups = eda.image_kind(readable).value_counts()
+    groups = eda.image_kind(readable[readable["min"].notna()]).value_counts()  # images with a finite value
     whole = {f"All {g} images of the dataset ({n})": g for g, n in groups.items() if n > 1}
     volume = picker.current_volume()
     sample = picker.current_sample()
