@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 from dataclasses import dataclass, field
@@ -24,7 +25,8 @@ SYNTHETIC_SIZE = 256
 MAX_WORK_SIDE = 1024  # larger images are reduced (one row and column in n) so that every control stays interactive
 MAX_SHOWN_SIDE = 640  # larger images are shown every n-th pixel (the numbers are computed on every pixel)
 SWEEP_SIGMAS = (0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0)
-MEMO_ENTRIES = 48
+MEMO_ENTRIES = 64
+MEMO_BYTES = 96 * 1024**2  # per session
 NO_STEP = "—"
 
 
@@ -43,20 +45,33 @@ class Work:
     window: tuple[float, float] = (1.0, 0.0)
 
 
+def _nbytes(value) -> int:
+    """Memory held by a memoised value (arrays, bytes, and tuples, lists or dataclasses of them)."""
+    if isinstance(value, np.ndarray):
+        return value.nbytes
+    if isinstance(value, bytes):
+        return len(value)
+    if isinstance(value, (tuple, list)):
+        return sum(_nbytes(v) for v in value)
+    if dataclasses.is_dataclass(value):
+        return sum(_nbytes(getattr(value, f.name)) for f in dataclasses.fields(value))
+    return 0
+
+
 def memo(key: tuple, compute):
-    """This session's memo of recent results (never shared with another session, bounded)."""
+    """This session's memo of recent results: never shared with another session, bounded in entries and bytes."""
     store = st.session_state.setdefault("preparing-memo", {})
     if key in store:
         store[key] = store.pop(key)  # most recently used last
-        return store[key]
+        return store[key][0]
     value = compute()
-    store[key] = value
-    while len(store) > MEMO_ENTRIES:
+    store[key] = (value, _nbytes(value))
+    while len(store) > 1 and (len(store) > MEMO_ENTRIES or sum(size for _, size in store.values()) > MEMO_BYTES):
         store.pop(next(iter(store)))
     return value
 
 
-@st.cache_resource(max_entries=4, show_spinner="Preparing the ground truth...")
+@st.cache_resource(max_entries=3, show_spinner="Preparing the ground truth...")
 def sample_truths(name: str) -> dict[str, np.ndarray]:
     """Ground-truth masks of a built-in sample (shared read-only by every session)."""
     truths = preprocess.sample_truths(samples.info(name).file, picker.load_sample(name).data)
@@ -625,16 +640,18 @@ def volume_section(work: Work, base: Volume, steps: list[pipeline.Step]) -> None
         grey = grey_volume(base, frame, work.source.step)
         result = pipeline.run_volume(grey, steps, work.scale, progress)
         bar.empty()
-        st.session_state["preparing-volume"] = stored = (run_key, result)
+        numbers = pipeline.summary(result)  # from the exact result, as the code prints it
+        result = result if result.dtype == bool else result.astype(np.float32)  # halves the session's memory
+        st.session_state["preparing-volume"] = stored = (run_key, result, numbers)
     if stored is None or stored[0] != run_key:
         st.caption("Runs every step on each slice (a threshold once, from all the slices) and offers the result as "
                    "NIfTI.")
         return
-    result = stored[1]
+    result, numbers = stored[1], stored[2]
     k = work.source.index[-1]
     columns = st.columns([1, 2])
     picture(columns[0], result[k], f"result, slice {k} of the volume")
-    columns[1].metric("Result", pipeline.summary(result))
+    columns[1].metric("Result", numbers)
     columns[1].caption(f"{result.shape[0]} × {result.shape[1]} × {result.shape[2]} voxels, {result.dtype}.")
     columns[1].download_button("Download the result (NIfTI, .nii.gz)",
                                lambda: pipeline.result_bytes(result, base.affine), file_name="result.nii.gz",

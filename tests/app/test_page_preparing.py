@@ -10,6 +10,7 @@ import nibabel as nib
 import numpy as np
 import pytest
 
+from core import pipeline as pl
 from core import preprocess as pp
 from core import samples
 from core.noise import add_noise
@@ -171,7 +172,10 @@ def test_pipeline_builder_steps_and_whole_volume(at):
     run_button = next(b for b in at.button if b.label.startswith("Run the pipeline on all"))
     run_button.click().run()
     assert not problems(at)
-    assert "Result" in metrics(at)
+    head = samples.load(HEAD).data
+    steps = [pl.Step("noise", "gaussian", 20.0), pl.Step("gaussian", value=1.0), pl.Step("threshold", "otsu"),
+             pl.Step("edges", "canny", 1.0), pl.Step("mask", "circle", 45.0)]
+    assert metrics(at)["Result"] == pl.summary(pl.run_volume(head, steps, pp.value_range(head)))
     assert any(b.label == "Download the result (NIfTI, .nii.gz)" for b in at.get("download_button"))
     assert any("nib.save" in c.value for c in at.code)
 
