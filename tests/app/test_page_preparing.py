@@ -223,3 +223,20 @@ def test_colour_upload_works_on_its_luminance(at):
     upload(at, ("colour.png", png_bytes(rgb)))
     assert not problems(at) and not at.error
     assert any("luminance" in i.value for i in at.info)
+
+
+@pytest.mark.parametrize("name", [samples.SAMPLES[2].name, samples.SAMPLES[7].name, samples.SAMPLES[8].name],
+                         ids=["3D", "4D", "colour"])
+def test_main_controls_on_3d_4d_and_colour_samples(at, name):
+    choose_sample(at, name)
+    volume = samples.load(name)
+    if volume.is_3d:
+        next(s for s in at.slider if s.label.startswith("Slice (of")).set_value(volume.n_slices // 3).run()
+    if volume.is_4d:
+        by_label(at, "slider", "Time point").set_value(1).run()
+    widget(at, "radio", "threshold-method").set_value("li").run()
+    widget(at, "slider", "filter-sigma").set_value(2.5).run()
+    widget(at, "radio", "edges-method").set_value("canny").run()
+    by_label(at, "radio", "Mask from").set_value("threshold (Otsu)").run()
+    assert not problems(at) and not at.error, name
+    assert metrics(at)["Threshold"]
