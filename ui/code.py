@@ -17,4 +17,4 @@ def show_code(snippet: str, title: str = "Show the code") -> None:
     """
     with st.expander(title, icon=":material/code:"):
         st.caption("Copy it into a notebook or a Python session: it prints the numbers shown on this page.")
-        st.code(snippet, language="python")
+        st.code(snippet, language="python", wrap_lines=True)
