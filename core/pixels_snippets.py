@@ -149,8 +149,20 @@ print("bytes if packed", levels.size * n / 8)
 '''
 
 
-def ct_range_snippet(path_code: str) -> str:
-    """Code that reads the CT sample with pydicom and prints its Hounsfield range and the bits it needs."""
+def ct_range_snippet(path_code: str, top: int, left: int, size: int) -> str:
+    """Code that reads the CT sample with pydicom, prints its Hounsfield range, the bits it needs, and an 8-bit copy.
+
+    Parameters
+    ----------
+    path_code : str
+        Code that sets ``path`` to the CT file.
+    top, left, size : int
+        The patch whose values are printed before and after 8 bits.
+
+    Returns
+    -------
+    str
+    """
     return f'''import numpy as np
 import pydicom
 
@@ -161,6 +173,16 @@ print("HU from", hu.min(), "to", hu.max(), "·", len(np.unique(hu)), "different 
 print("bits needed", int(np.ceil(np.log2(hu.max() - hu.min() + 1))))
 print("bits stored in the file", ds.BitsStored, "· bytes per pixel", ds.BitsAllocated // 8)
 print("with 8 bits one level spans", (hu.max() - hu.min()) / 2**8, "HU")
+lo, hi = hu.min(), hu.max()
+levels = np.minimum(np.floor((hu - lo) * (2**8 / (hi - lo))), 2**8 - 1)  # the 8-bit copy
+back = lo + (levels + 0.5) * (hi - lo) / 2**8                            # each level's middle, in HU
+print("8-bit copy", len(np.unique(back)), "values, largest error", np.abs(back - hu).max(), "HU")
+np.set_printoptions(linewidth=200)
+patch = (slice({top}, {top + size}), slice({left}, {left + size}))  # {size} x {size} pixels of soft tissue
+print("patch, original")
+print(hu[patch])
+print("patch, 8 bits")
+print(back[patch].round(2))
 '''
 
 

@@ -14,7 +14,7 @@ from ui.code import show_code
 from ui.pixel_figures import colour_grid, grids_figure, level_histogram_figure, value_grid
 from ui.viewer import PLOT_CONFIG
 
-WINDOW_COLOUR = (255, 215, 0)
+WINDOW_COLOUR = (0, 230, 255)
 SIGNAL_COLOUR = (0, 150, 255)
 BACKGROUND_COLOUR = (255, 110, 0)
 PHOTONS = (1, 3, 10, 30, 100, 300, 1000, 3000, 10000)
@@ -82,6 +82,11 @@ if sample is None:
                        help="The code panels of this page read your image from this NumPy file (np.load).")
 
 
+def show_picture(container, array: np.ndarray, caption: str, stretch: bool = False) -> None:
+    """An 8-bit image sent as a quickly compressed PNG, at its own size (so Streamlit never resamples it)."""
+    container.image(pixels.png_bytes(array), caption=caption, width="stretch" if stretch else int(array.shape[1]))
+
+
 def image_lines(colour_to: str | None = None) -> str:
     return snip.image_code(sample_name, slice_index, frame, colour_to)
 
@@ -93,7 +98,7 @@ def reset_x() -> None:
     st.session_state["px-x-version"] = st.session_state.get("px-x-version", 0) + 1
 
 
-@st.fragment
+@st.fragment(key="px-x")
 def x_section() -> None:
     """The lecture's 6 × 6 X: an editable table of numbers and the picture it makes."""
     st.header("Pixels: an image is a table of numbers")
@@ -124,13 +129,13 @@ x_section()
 
 # --- zoom ----------------------------------------------------------------------------------------
 
-@st.fragment
+@st.fragment(key="px-zoom")
 def zoom_section() -> None:
     """A 12 × 12 window of the chosen image with every value printed, and a block of voxels for 3D."""
     st.header("Zoom in: your image is a table too")
     rows, cols = image.shape[:2]
     size = pixels.ZOOM
-    st.markdown(f"Move the {size} × {size} window (the yellow square) with the sliders: on the right, every "
+    st.markdown(f"Move the {size} × {size} window (the cyan square) with the sliders: on the right, every "
                 "number inside it. Hover over a cell for its row and column.")
     top_col, left_col = st.columns(2)
     top = left = 0
@@ -144,9 +149,11 @@ def zoom_section() -> None:
     scale = pixels.display_scale(image.shape)
     rows_in, cols_in = (top, top + window.shape[0] - 1), (left, left + window.shape[1] - 1)
     shown = pixels.draw_outline(pixels.rescale_for_display(whole, scale), rows_in, cols_in, WINDOW_COLOUR, scale)
+    if window.shape[0] * scale < 16:  # a few screen pixels only: lines lead the eye to it
+        shown = pixels.draw_crosshair(shown, rows_in, cols_in, WINDOW_COLOUR, scale)
     picture, numbers = st.columns([2, 3])
-    picture.image(shown, output_format="PNG", width=min(shown.shape[1], 420),
-                  caption=f"The whole {'slice' if volume.is_3d else 'image'}, {rows} × {cols} pixels"
+    show_picture(picture, shown,
+                 caption=f"The whole {'slice' if volume.is_3d else 'image'}, {rows} × {cols} pixels"
                   + ("" if scale == 1 else f" (shown {scale:g}× {'larger' if scale > 1 else 'smaller'})"))
     title = f"Rows {rows_in[0]}-{rows_in[1]}, columns {cols_in[0]}-{cols_in[1]}"
     if colour:
@@ -204,7 +211,7 @@ max_bits = int(np.clip(source_bits, 1, pixels.MAX_BITS))
 original_values = pixels.distinct_values(image)
 
 
-@st.fragment
+@st.fragment(key="px-bits")
 def bit_depth_section() -> None:
     """Re-quantise the chosen image to n bits: picture, histogram, levels present, bytes."""
     st.subheader("Re-quantise your image")
@@ -247,8 +254,8 @@ def bit_depth_section() -> None:
     shown = pixels.levels_to_uint8(levels, n)
     scale = pixels.display_scale(image.shape, 360)
     shown = pixels.rescale_for_display(shown, scale)
-    picture.image(shown, output_format="PNG", width=min(shown.shape[1], 360),
-                  caption=f"{n} bit{'s' if n > 1 else ''}: {2 ** n:,} levels from black (0) to white ({2 ** n - 1:,})")
+    show_picture(picture, shown,
+                 caption=f"{n} bit{'s' if n > 1 else ''}: {2 ** n:,} levels from black (0) to white ({2 ** n - 1:,})")
     starts, _, per_bin = pixels.level_histogram(counts[0][1])
     grouped = [(name, pixels.level_histogram(c)[1]) for name, c in counts]
     histogram.plotly_chart(level_histogram_figure(starts, grouped, per_bin, n), config=PLOT_CONFIG,
@@ -284,17 +291,22 @@ def ct_section() -> None:
         f"**{step8:.3g} HU**: soft tissues that differ by a few HU would get the same number. Files use 16-bit "
         "integers because 12 bits do not fill a whole number of bytes."
     )
-    width, level = display.CT_WINDOWS["soft tissue"]
     eight = pixels.level_values(pixels.quantise(hu, 8), hu, 8)
-    scale = pixels.display_scale(hu.shape, 300)
-    left, right = st.columns(2)
-    left.image(pixels.rescale_for_display(display.apply_window(hu, width, level), scale), output_format="PNG",
-               width=int(hu.shape[1] * scale),
-               caption=f"All {pixels.distinct_values(hu):,} values, soft-tissue window ({width:g}/{level:g} HU)")
-    right.image(pixels.rescale_for_display(display.apply_window(eight, width, level), scale), output_format="PNG",
-                width=int(hu.shape[1] * scale),
-                caption=f"The same at 8 bits ({pixels.distinct_values(eight)} values, steps of {step8:.3g} HU), same window")
-    show_code(snip.ct_range_snippet(samples.info(CT_SAMPLE).path_code))
+    error = float(np.abs(eight - hu).max())
+    top, left = pixels.patch_near(hu, 40.0, pixels.BLOCK)
+    side = pixels.BLOCK
+    patch, patch8 = hu[top:top + side, left:left + side], eight[top:top + side, left:left + side]
+    panels = [{"values": patch, "title": "original values (HU)", "top": top, "left": left, "zmin": 0, "zmax": 80},
+              {"values": patch8.round(2), "title": "8-bit copy (HU, middle of each level)", "top": top, "left": left,
+               "zmin": 0, "zmax": 80}]
+    st.plotly_chart(grids_figure(panels, height=330), config=PLOT_CONFIG, key="px-ct-patch")
+    st.caption(
+        f"A {side} × {side} patch of soft tissue (rows {top}-{top + side - 1}, columns {left}-{left + side - 1}, mean "
+        f"{patch.mean():.3g} HU) holds {pixels.distinct_values(patch)} different values; its 8-bit copy only "
+        f"{pixels.distinct_values(patch8)}, each value off by up to {error:.3g} HU. Over the whole slice "
+        f"{pixels.distinct_values(hu):,} values become {pixels.distinct_values(eight)}."
+    )
+    show_code(snip.ct_range_snippet(samples.info(CT_SAMPLE).path_code, top, left, side))
 
 
 ct_section()
@@ -305,7 +317,7 @@ ct_section()
 X_CHOICE = "The lecture's X in red and blue"
 
 
-@st.fragment
+@st.fragment(key="px-colour")
 def colour_section() -> None:
     """Split a colour image into red, green and blue, and recombine the channels chosen."""
     st.header("Colour: three tables, one per channel")
@@ -350,13 +362,11 @@ def colour_section() -> None:
     scale = pixels.display_scale(rgb.shape, 300)
     columns = st.columns(4)
     for column, name, channel, stat in zip(columns, pixels.CHANNELS, channels, stats):
-        column.image(pixels.rescale_for_display(display.colour_to_uint8(np.dstack([channel] * 3)), scale),
-                     output_format="PNG", width="stretch",
+        show_picture(column, pixels.rescale_for_display(display.colour_to_uint8(channel), scale), stretch=True,
                      caption=f"{name} as grey · min {stat['min']:g} · mean {stat['mean']:.2f} · max {stat['max']:g}")
     recombined = merged.mean(axis=(0, 1))
-    columns[3].image(pixels.rescale_for_display(display.colour_to_uint8(merged), scale), output_format="PNG",
-                     width="stretch",
-                     caption="recombined · mean per channel " + ", ".join(f"{m:.2f}" for m in recombined))
+    show_picture(columns[3], pixels.rescale_for_display(display.colour_to_uint8(merged), scale), stretch=True,
+                 caption="recombined · mean per channel " + ", ".join(f"{m:.2f}" for m in recombined))
     st.caption("In fundus photographs the green channel shows vessels and small bleeds best; the red one is "
                "nearly saturated and the blue one dark and noisy. Many analyses keep only the green channel.")
     show_code(snip.channels_snippet(lines, keep))
@@ -379,7 +389,7 @@ def db_text(value: float) -> str:
     return "∞ dB" if np.isinf(value) else f"{snr_db(value):.1f} dB"
 
 
-@st.fragment
+@st.fragment(key="px-noise")
 def noise_section() -> None:
     """Signal and background regions, added noise, and the signal-to-noise ratio before and after."""
     st.header("Signal and noise")
@@ -391,7 +401,7 @@ def noise_section() -> None:
     )
     grey, colour_to = image, None
     if colour:
-        colour_to = st.selectbox("Work on", ["grey", "red", "green", "blue"], key=f"px-noise-channel-{tag}",
+        colour_to = st.columns(3)[0].selectbox("Work on", ["grey", "red", "green", "blue"], key=f"px-noise-channel-{tag}",
                                  help="Noise and SNR are measured on one grey image: the grey value (weighted "
                                       "sum of the channels) or one channel.")
         grey = pixels.to_grey(image) if colour_to == "grey" else image[..., pixels.CHANNELS.index(colour_to)]
@@ -443,8 +453,7 @@ def noise_section() -> None:
     shown = pixels.draw_outline(shown, sig_r, sig_c, SIGNAL_COLOUR, scale)
     shown = pixels.draw_outline(shown, bg_r, bg_c, BACKGROUND_COLOUR, scale)
     picture, numbers = st.columns([3, 2])
-    picture.image(shown, output_format="PNG", width=min(shown.shape[1], 420),
-                  caption=f"With {kind} noise (same window as the original)")
+    show_picture(picture, shown, caption=f"With {kind} noise (same window as the original)")
     with numbers:
         a, b = st.columns(2)
         a.metric("SNR of the original", ratio_text(before))

@@ -75,6 +75,14 @@ def test_bits_and_bytes():
     assert pixels.image_bytes(10, 8, channels=3) == (3, 30, 30.0)
 
 
+def test_patch_near_finds_the_patch_with_the_closest_mean():
+    image = np.random.default_rng(0).random((20, 20)) * 100
+    top, left = pixels.patch_near(image, 40.0, 6)
+    means = {(i, j): image[i:i + 6, j:j + 6].mean() for i in range(15) for j in range(15)}
+    assert (top, left) == min(means, key=lambda k: abs(means[k] - 40.0))
+    assert pixels.patch_near(np.ones((3, 4)), 1.0, 6) == (0, 0)
+
+
 def test_ct_sample_needs_12_bits():
     from core import samples
 
@@ -202,3 +210,7 @@ def test_display_helpers():
     assert drawn[2, 3:7, 0].tolist() == [255] * 4 and drawn[3, 4, 0] == 0 and drawn[4, 6, 0] == 255
     scaled = pixels.draw_outline(np.zeros((20, 20, 3), np.uint8), (0, 0), (0, 0), (9, 9, 9), scale=2.0, thickness=1)
     assert scaled[:2, :2, 0].tolist() == [[9, 9], [9, 9]] and scaled[2:, 2:].sum() == 0
+    marked = pixels.draw_crosshair(np.zeros((40, 40, 3), np.uint8), (10, 12), (20, 22), (7, 7, 7), gap=3)
+    assert marked[11, :17, 0].all() and not marked[11, 17:26, 0].any() and marked[11, 26:, 0].all()
+    assert marked[:7, 21, 0].all() and not marked[7:16, 21, 0].any() and marked[16:, 21, 0].all()
+    assert pixels.png_bytes(np.zeros((3, 4, 3), np.uint8)).startswith(b"\x89PNG")

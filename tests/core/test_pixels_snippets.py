@@ -124,12 +124,18 @@ def test_quantise_snippet_on_an_upload_reads_the_downloaded_array(tmp_path, monk
 
 def test_ct_range_snippet_reads_the_file_with_pydicom(loaded):
     hu = loaded[CT].data
-    out = run(snip.ct_range_snippet(samples.info(CT).path_code))
+    top, left = pixels.patch_near(hu, 40.0, 6)
+    out = run(snip.ct_range_snippet(samples.info(CT).path_code, top, left, 6))
     lo, hi = pixels.value_range(hu)
     assert line(out, "HU from") == [lo, hi, pixels.distinct_values(hu)]
     assert line(out, "bits needed") == [pixels.bits_needed(lo, hi)] == [12]
     assert line(out, "bits stored in the file") == [16, 2]
     assert line(out, "with 8 bits one level spans") == pytest.approx([pixels.level_step(hu, 8)])
+    eight = pixels.level_values(pixels.quantise(hu, 8), hu, 8)
+    assert line(out, "8-bit copy") == pytest.approx([pixels.distinct_values(eight), np.abs(eight - hu).max()])
+    assert _window_numbers(out, "patch, original\n", 36) == hu[top:top + 6, left:left + 6].ravel().tolist()
+    assert _window_numbers(out, "patch, 8 bits\n", 36) == pytest.approx(
+        eight[top:top + 6, left:left + 6].round(2).ravel().tolist())
 
 
 @pytest.mark.parametrize("keep", [(True, True, True), (False, True, True), (True, False, False)])

@@ -1,0 +1,113 @@
+"""Speed of the page "How a computer sees an image": moving the bit-depth slider on a 512 × 512 image.
+
+The learner's upload is a 512 × 512 16-bit PNG (the Shepp-Logan phantom on a
+0-4095 scale with a little noise). The bit-depth slider is moved to a new
+value and the page rerun in AppTest, two ways:
+
+- fragment rerun: what the browser triggers, only the bit-depth section
+  (``@st.fragment(key="px-bits")``) reruns: re-quantisation, histogram,
+  picture and code panel;
+- full page rerun: the whole page, as after a change of image.
+
+Goal: under 100 ms for the fragment rerun (the issue's target for a slider).
+Prints one table row: medians of several runs and the machine's core count.
+
+Usage: .venv/bin/python benchmarks/bench_pixels.py [--runs 9]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "app")]
+
+PAGE = "pages/pixels.py"
+SLIDER = "Bits per value, n"
+FRAGMENT_KEY = "px-bits"
+
+
+def phantom_png() -> bytes:
+    """A 512 × 512 16-bit PNG: the Shepp-Logan phantom, 0-4095, with Gaussian noise."""
+    import imageio.v3 as iio
+    from skimage.data import shepp_logan_phantom
+    from skimage.transform import resize
+
+    image = resize(shepp_logan_phantom(), (512, 512), order=1) * 4000
+    image += np.random.default_rng(0).normal(0, 20, image.shape)
+    return iio.imwrite("<bytes>", np.clip(image, 0, 4095).astype(np.uint16), extension=".png")
+
+
+def slider(at):
+    return next(s for s in at.slider if s.label == SLIDER)
+
+
+@contextmanager
+def fragment_reruns(fragment_ids: list[str]):
+    """Make AppTest's runs fragment-scoped, as a widget inside a fragment makes the browser's."""
+    from streamlit.testing.v1 import local_script_runner
+
+    original = local_script_runner.RerunData
+
+    def scoped(**kwargs):
+        return original(fragment_id_queue=list(fragment_ids), is_fragment_scoped_rerun=True, **kwargs)
+
+    local_script_runner.RerunData = scoped
+    try:
+        yield
+    finally:
+        local_script_runner.RerunData = original
+
+
+def timed_moves(at, values: list[int]) -> list[float]:
+    """Seconds per rerun after moving the slider to each value; checks the page shows the new level count."""
+    seconds = []
+    for value in values:
+        slider(at).set_value(value)
+        start = time.perf_counter()
+        at.run()
+        seconds.append(time.perf_counter() - start)
+        if at.exception:
+            raise RuntimeError(at.exception[0].value)
+        shown = {m.label: m.value for m in at.metric}.get("Levels possible")
+        if shown != f"{2 ** value:,}":
+            raise RuntimeError(f"after moving to {value} bits the page shows {shown!r} levels")
+    return seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=9)
+    args = parser.parse_args()
+
+    from harness import page_test, upload
+
+    at = page_test(PAGE, timeout=300)
+    at.run()
+    upload(at, ("phantom512.png", phantom_png()))
+    if at.exception or "Your image: phantom512.png" not in [h.value for h in at.header]:
+        raise RuntimeError("the upload did not load")
+    values = [4 + (3 * i) % 12 for i in range(args.runs + 1)]  # 4, 7, 10, 13, 5, ...: always a new value
+    timed_moves(at, [16])  # warm-up: imports, first figure
+    full = timed_moves(at, values[: args.runs])
+    fragment_ids = at._fragment_storage.resolve_target(FRAGMENT_KEY)
+    with fragment_reruns(fragment_ids):
+        timed_moves(at, [16])
+        fragment = timed_moves(at, values[: args.runs])
+    print(f"cores: {os.cpu_count()} · median of {args.runs} runs")
+    print("| benchmark | fragment rerun (ms) | full page rerun (ms) | goal |")
+    print("|---|---|---|---|")
+    print(f"| pixels: bit-depth slider on a 512 × 512 upload (AppTest) | {statistics.median(fragment) * 1000:.0f} "
+          f"| {statistics.median(full) * 1000:.0f} | fragment < 100 ms |")
+
+
+if __name__ == "__main__":
+    main()
