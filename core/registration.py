@@ -324,6 +324,7 @@ class _Tracker:
         self.stage, self.level, self.iterations = 0, 0, 1
 
     def new_level(self, label: str, stage: int, level: int, iterations: int) -> None:
+        """Mark the start of a stage's resolution level at the current iteration."""
         self.levels.append((len(self.history), label))
         self.stage, self.level, self.iterations = stage, level, max(iterations, 1)
 
@@ -361,6 +362,7 @@ def _watch(method, tracker: _Tracker, stage_label: str, stage: int, shrink: list
     import SimpleITK as sitk
 
     def level_started() -> None:
+        """Called by SimpleITK when the pyramid moves to the next level."""
         level = method.GetCurrentLevel()
         tracker.new_level(f"{stage_label} · level {level + 1} (1/{shrink[level]} size)", stage, level, iterations)
 

@@ -210,9 +210,10 @@ def other_contrast(image: np.ndarray, amount: float = 1.0) -> np.ndarray:
         Same shape and range as the input.
     """
     values = np.asarray(image, dtype=np.float64)
-    lo = float(values.min(initial=0.0))
-    hi = float(np.percentile(values, 99.5)) if values.size else lo
-    if hi <= lo or amount == 0:
+    if values.size == 0 or amount == 0:
+        return values.copy()
+    lo, hi = float(values.min()), float(np.percentile(values, 99.5))
+    if hi <= lo:
         return values.copy()
     t = np.clip((values - lo) / (hi - lo), 0.0, 1.0)
     grid = np.linspace(0, 1, 1001)
@@ -270,7 +271,7 @@ def make_problem(fixed: np.ndarray, spacing: tuple[float, ...], motion: Motion, 
     if motion.warp_mm:
         source = source + warp_field(grid, motion.warp_mm, extent)
     moved = ndimage.map_coordinates(fixed, (source / spacing_arr).T, order=3, mode="constant",
-                                    cval=float(fixed.min(initial=0.0))).reshape(fixed.shape)
+                                    cval=float(fixed.min())).reshape(fixed.shape)
     moved = other_contrast(moved, contrast)
     if noise > 0:
         low, high = np.percentile(fixed, [1, 99]) if fixed.size else (0.0, 1.0)
@@ -340,7 +341,8 @@ def rotation_error_deg(matrix: np.ndarray, truth: np.ndarray) -> float:
     >>> round(rotation_error_deg(rotation_matrix((3.0,), 2), rotation_matrix((1.0,), 2)), 6)
     2.0
     """
-    def rotation(m: np.ndarray) -> np.ndarray:  # polar decomposition: the closest rotation
+    def rotation(m: np.ndarray) -> np.ndarray:
+        """The closest rotation (polar decomposition)."""
         u, _, vt = np.linalg.svd(np.asarray(m, dtype=float))
         return u @ vt
 
@@ -385,3 +387,93 @@ def working_slice(image: np.ndarray, spacing: tuple[float, float], max_side: int
     shape = tuple(max(1, int(round(n / factor))) for n in values.shape)
     small = resize(values, shape, order=1, anti_aliasing=True, preserve_range=True)
     return small, tuple(float(s * n / m) for s, n, m in zip(spacing, values.shape, shape))
+
+
+def anatomy_points(image: np.ndarray, spacing: tuple[float, ...], per_axis: int = 20) -> np.ndarray:
+    """The points of `grid_points` that fall inside the anatomy, brighter than the background.
+
+    Background carries no information a registration could use, so the TRE
+    of a deformable result is measured where there is something to align: at
+    points whose value is above ``min + 0.1 * (p99 - min)`` (10 % of the way
+    from the darkest value to the 99th percentile). Falls back to the whole
+    grid when fewer than 10 points are inside.
+
+    Returns
+    -------
+    (n, ndim) numpy.ndarray
+        Positions in mm, array-axis order.
+    """
+    points = grid_points(image.shape, spacing, per_axis)
+    index = tuple(np.round(points / np.asarray(spacing, dtype=float)).astype(int).T)
+    values = np.asarray(image, dtype=float)
+    background = float(values.min())
+    inside = values[index] > background + 0.1 * (float(np.percentile(values, 99)) - background)
+    return points[inside] if inside.sum() >= 10 else points
+
+
+def compare(problem: Problem, parameters: dict) -> list[dict]:
+    """The recovered parameters of a linear registration next to the true ones, with their errors.
+
+    The recovered shift is read at the image centre (``T(c) - c``), where the
+    true motion's shift is defined, whatever centre the transform used.
+
+    Parameters
+    ----------
+    problem : Problem
+    parameters : dict
+        ``matrix``, ``centre_mm`` and ``translation_mm`` in array-axis order,
+        as `core.registration.RegistrationResult.parameters` holds them.
+
+    Returns
+    -------
+    list of dict
+        Rows with ``parameter``, ``true``, ``recovered`` and ``error``
+        (absolute; the rotation error is the angle between the two rotations).
+    """
+    matrix = np.asarray(parameters["matrix"], dtype=float)
+    centre = np.asarray(parameters["centre_mm"], dtype=float)
+    shift = matrix @ (problem.centre - centre) + centre + np.asarray(parameters["translation_mm"]) - problem.centre
+    ndim = matrix.shape[0]
+    axes = ("rows (down)", "columns (right)") if ndim == 2 else ("slices (up)", "rows (back)", "columns (left)")
+    rows = [{"parameter": f"shift along {axis} (mm)", "true": float(t), "recovered": float(r),
+             "error": abs(float(r) - float(t))} for axis, t, r in zip(axes, problem.motion.shift_mm, shift)]
+    if ndim == 2:
+        u, _, vt = np.linalg.svd(matrix)
+        rotation = u @ vt
+        angle = float(np.degrees(np.arctan2(rotation[0, 1], rotation[0, 0])))
+        rows.append({"parameter": "rotation (degrees, clockwise)", "true": float(problem.motion.angles_deg[0]),
+                     "recovered": angle, "error": rotation_error_deg(matrix, problem.matrix)})
+    else:
+        rows.append({"parameter": "rotation (degrees, any axis)", "true": rotation_error_deg(problem.matrix, np.eye(3)),
+                     "recovered": rotation_error_deg(matrix, np.eye(3)),
+                     "error": rotation_error_deg(matrix, problem.matrix)})
+    scale = float(abs(np.linalg.det(matrix)) ** (1 / ndim))
+    rows.append({"parameter": "scale", "true": float(problem.motion.scale), "recovered": scale,
+                 "error": abs(scale - problem.motion.scale)})
+    return rows
+
+
+def working_image(volume, slice_index: int | None = None, max_side: int = 256
+                  ) -> tuple[np.ndarray, tuple[float, float], bool]:
+    """The 2D grey image a page registers: one slice of the first time point, luminance of colour, shrunk.
+
+    Parameters
+    ----------
+    volume : core.volume.Volume
+        Any image the course loads.
+    slice_index : int, optional
+        The slice of a 3D or 4D volume (the middle one when None).
+    max_side : int
+        The longer side after shrinking (see `working_slice`).
+
+    Returns
+    -------
+    image : numpy.ndarray of float64
+    spacing : (float, float)
+    resized : bool
+        True when the image was shrunk.
+    """
+    plane = volume.slice2d(slice_index) if volume.is_3d else volume.frame(0)
+    grey = to_grey(plane, volume.rgb)
+    image, spacing = working_slice(grey, volume.pixel_spacing, max_side)
+    return image, spacing, image.shape != grey.shape
