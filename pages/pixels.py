@@ -61,7 +61,8 @@ lo, hi = pixels.value_range(image)
 kind = "colour" if colour else "grey"
 where = ""
 if volume.is_3d:
-    where = f" · slice {slice_index} of {volume.n_slices}" + (f", time point {frame} of {volume.n_frames}" if volume.is_4d else "")
+    where = (f" · slice {slice_index} (of 0 to {volume.n_slices - 1})"
+             + (f", time point {frame} (of 0 to {volume.n_frames - 1})" if volume.is_4d else ""))
 st.markdown(
     f"A {kind} {'volume' if volume.is_3d else 'image'} of shape **{volume.data.shape}**, type **{volume.data.dtype}**"
     f"{where}. This {'slice' if volume.is_3d else 'image'}: **{image.shape[0]} rows × {image.shape[1]} columns"
@@ -152,7 +153,7 @@ def zoom_section() -> None:
     if window.shape[0] * scale < 16:  # a few screen pixels only: lines lead the eye to it
         shown = pixels.draw_crosshair(shown, rows_in, cols_in, WINDOW_COLOUR, scale)
     picture, numbers = st.columns([2, 3])
-    show_picture(picture, shown,
+    show_picture(picture, shown, stretch=True,
                  caption=f"The whole {'slice' if volume.is_3d else 'image'}, {rows} × {cols} pixels"
                   + ("" if scale == 1 else f" (shown {scale:g}× {'larger' if scale > 1 else 'smaller'})"))
     title = f"Rows {rows_in[0]}-{rows_in[1]}, columns {cols_in[0]}-{cols_in[1]}"
@@ -254,7 +255,7 @@ def bit_depth_section() -> None:
     shown = pixels.levels_to_uint8(levels, n)
     scale = pixels.display_scale(image.shape, 360)
     shown = pixels.rescale_for_display(shown, scale)
-    show_picture(picture, shown,
+    show_picture(picture, shown, stretch=True,
                  caption=f"{n} bit{'s' if n > 1 else ''}: {2 ** n:,} levels from black (0) to white ({2 ** n - 1:,})")
     starts, _, per_bin = pixels.level_histogram(counts[0][1])
     grouped = [(name, pixels.level_histogram(c)[1]) for name, c in counts]
@@ -470,8 +471,8 @@ def noise_section() -> None:
                      width="stretch")
         st.caption(f"Signal: {int(signal_mask.sum()):,} pixels · background: {int(background_mask.sum()):,} pixels.")
     if np.isinf(before):
-        st.caption("The original background has no variation at all (std 0), so its SNR is infinite: a synthetic "
-                   "or heavily processed image. Real scans always carry some noise.")
+        st.caption("The original background has no variation at all (std 0), so its SNR is infinite: a synthetic, "
+                   "masked or heavily processed image. Real scans always carry some noise.")
     if (signal_mask & background_mask).any():
         st.warning("The two regions overlap: the background should hold no signal.", icon=":material/warning:")
     if g_lo < 0:
