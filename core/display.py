@@ -94,7 +94,7 @@ def colour_to_uint8(image: np.ndarray) -> np.ndarray:
         top = 255 if image.max(initial=0) <= 255 else np.iinfo(image.dtype).max
         return (image.astype(np.float32) * (255.0 / top)).clip(0, 255).astype(np.uint8)
     values = np.nan_to_num(image.astype(np.float32))
-    lo, hi = float(values.min(initial=0)), float(values.max(initial=0))
+    lo, hi = (float(values.min()), float(values.max())) if values.size else (0.0, 0.0)
     if lo >= 0 and hi <= 1:
         return (values * 255 + 0.5).astype(np.uint8)
     return ((values - lo) / max(hi - lo, 1e-12) * 255 + 0.5).astype(np.uint8)

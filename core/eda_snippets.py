@@ -140,9 +140,9 @@ def _noise_code(kind: str, strength: float, seed: int) -> str:
         body = (f"other = clean.copy()\n"
                 f"hit = rng.random(clean.shape) < {min(strength, 1.0)!r}  # {strength:.0%} of the pixels\n"
                 "salt = rng.random(clean.shape) < 0.5\n"
-                "other[hit & salt] = clean.max(initial=0)\nother[hit & ~salt] = clean.min(initial=0)")
+                "other[hit & salt] = np.nanmax(clean)\nother[hit & ~salt] = np.nanmin(clean)")
     elif kind == "poisson":
-        body = (f"low = clean.min(initial=0)\nother = rng.poisson((clean - low) * {strength!r}) / {strength!r} + low"
+        body = (f"low = min(float(np.nanmin(clean)), 0.0)\nother = rng.poisson((clean - low) * {strength!r}) / {strength!r} + low"
                 f"  # {strength:g} photons per unit")
     elif kind == "rician":
         body = (f"other = np.hypot(clean + rng.normal(0.0, {strength!r}, clean.shape),\n"

@@ -51,7 +51,7 @@ def add_noise(image: np.ndarray, kind: str, strength: float, seed: int = 0) -> n
     if strength < 0:
         raise ValueError("noise strength must be zero or positive")
     values = np.asarray(image, dtype=np.float64)
-    if strength == 0:
+    if strength == 0 or values.size == 0 or not np.isfinite(values).any():
         return values.copy()
     rng = np.random.default_rng(seed)
     if kind == "gaussian":
@@ -60,11 +60,11 @@ def add_noise(image: np.ndarray, kind: str, strength: float, seed: int = 0) -> n
         noisy = values.copy()
         hit = rng.random(values.shape) < min(strength, 1.0)
         salt = rng.random(values.shape) < 0.5
-        noisy[hit & salt] = values.max(initial=0)
-        noisy[hit & ~salt] = values.min(initial=0)
+        noisy[hit & salt] = np.nanmax(values)
+        noisy[hit & ~salt] = np.nanmin(values)
         return noisy
     if kind == "poisson":
-        low = values.min(initial=0)
+        low = min(float(np.nanmin(values)), 0.0)  # counts start at 0, or at the most negative value (HU)
         counts = rng.poisson((values - low) * strength)
         return counts / strength + low
     real = values + rng.normal(0.0, strength, values.shape)

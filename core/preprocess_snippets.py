@@ -125,11 +125,11 @@ def noise_code(noise: preprocess.NoiseSettings, scale: tuple[float, float], sour
             f"{target} = {x}.copy()\n"
             f"hit = rng.random({x}.shape) < {min(strength, 1.0)!r}  # pixels hit\n"
             f"salt = rng.random({x}.shape) < 0.5\n"
-            f"{target}[hit & salt] = {x}.max(initial=0)   # salt: the maximum\n"
-            f"{target}[hit & ~salt] = {x}.min(initial=0)  # pepper: the minimum (or 0)")
+            f"{target}[hit & salt] = np.nanmax({x})   # salt: the maximum\n"
+            f"{target}[hit & ~salt] = np.nanmin({x})  # pepper: the minimum")
     if noise.kind == "poisson":
         return head + (
-            f"low = {x}.min(initial=0)\n"
+            f"low = min(float(np.nanmin({x})), 0.0)\n"
             f"photons = rng.poisson(({x} - low) * {strength!r})  # photon counts\n"
             f"{target} = photons / {strength!r} + low")
     return head + (

@@ -55,3 +55,17 @@ def test_snr_and_decibels():
     assert snr_db(10.0) == 20.0
     assert snr(np.ones((2, 2)), signal, ~signal) == float("inf")
     assert np.isnan(snr(image, np.zeros((2, 2), bool), signal))
+
+
+def test_salt_and_pepper_and_poisson_use_the_image_range_not_zero():
+    image = np.linspace(100.0, 200.0, 10000).reshape(100, 100)  # all positive: 0 is not the minimum
+    noisy = add_noise(image, "salt and pepper", 0.5, seed=0)
+    assert noisy.min() == 100.0 and noisy.max() == 200.0
+    negative = -image
+    assert add_noise(negative, "salt and pepper", 0.5, seed=0).max() == -100.0
+
+
+def test_nan_and_empty_images_do_not_break_the_noise():
+    with_nan = np.array([[1.0, np.nan], [3.0, 4.0]])
+    assert np.nanmax(add_noise(with_nan, "salt and pepper", 1.0, seed=0)) <= 4.0
+    assert add_noise(np.zeros((0, 3)), "gaussian", 1.0).shape == (0, 3)
