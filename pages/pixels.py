@@ -170,7 +170,6 @@ def zoom_section() -> None:
         voxels, (first, b_top, b_left) = pixels.voxel_block(data3d, slice_index, top + inset, left + inset,
                                                             pixels.BLOCK)
         spacing = tuple(float(s) for s in volume.spacing[-3:])
-        block = (first, voxels.shape[0])
         st.subheader("Voxels: the same in 3D")
         ds, dr, dc = spacing
         depth, b_rows, b_cols = voxels.shape
@@ -287,8 +286,9 @@ def ct_section() -> None:
     cols[4].metric("Bits stored in the file", ct.metadata.get("BitsStored", "?"))
     step8 = pixels.level_step(hu, 8)
     st.markdown(
-        f"{ct_hi - ct_lo + 1:,.0f} integer values need **{need} bits** (2¹¹ = 2,048 would be too few here; a scanner's "
-        f"full scale of −1024 to 3071 HU is exactly 2¹² = 4,096 values). With 8 bits, one level would span "
+        f"{ct_hi - ct_lo + 1:,.0f} integer values need **{need} bits** ({need - 1} bits give only "
+        f"{2 ** (need - 1):,} levels; a scanner's full scale of −1024 to 3071 HU is exactly 2¹² = 4,096 values). "
+        f"With 8 bits, one level would span "
         f"**{step8:.3g} HU**: soft tissues that differ by a few HU would get the same number. Files use 16-bit "
         "integers because 12 bits do not fill a whole number of bytes."
     )
@@ -368,8 +368,10 @@ def colour_section() -> None:
     recombined = merged.mean(axis=(0, 1))
     show_picture(columns[3], pixels.rescale_for_display(display.colour_to_uint8(merged), scale), stretch=True,
                  caption="recombined · mean per channel " + ", ".join(f"{m:.2f}" for m in recombined))
-    st.caption("In fundus photographs the green channel shows vessels and small bleeds best; the red one is "
-               "nearly saturated and the blue one dark and noisy. Many analyses keep only the green channel.")
+    if choice != "Your colour image":
+        st.caption("In fundus photographs the green channel shows vessels and small bleeds with the most contrast; "
+                   "the red one is bright and flat, the blue one dark. Many analyses keep only the green channel "
+                   "(the microaneurysms sample is such a green channel).")
     show_code(snip.channels_snippet(lines, keep))
 
 
@@ -434,7 +436,7 @@ def noise_section() -> None:
         strength = strength_col.slider("Fraction of pixels hit", 0.0, 0.5, 0.05, 0.01, key=f"px-noise-sp-{tag}")
     elif kind == "poisson":
         photons = strength_col.select_slider("Photons at the brightest pixel", PHOTONS, 100, key=f"px-noise-ph-{tag}",
-                                             help="Fewer photons, more noise: the noise is the square root of the count.")
+                                             help="Fewer photons, more noise: a count of N photons varies by about √N.")
         strength = pixels.poisson_strength(photons, grey)
     else:
         step = 1.0 if span > 50 else max(span, 1.0) / 500
