@@ -59,16 +59,16 @@ def model_summary(spec: cnn.ModelSpec) -> tuple[pd.DataFrame, int]:
 
 def matrix_editor(matrix: np.ndarray, key: str) -> np.ndarray:
     """An editable matrix; returns its values (empty cells become 0)."""
-    edited = st.data_editor(pd.DataFrame(matrix), key=key, hide_index=True, width="content",
-                            column_config={c: st.column_config.NumberColumn(str(c), width="small")
-                                           for c in range(matrix.shape[1])})
+    frame = pd.DataFrame(matrix, columns=[f"col {c + 1}" for c in range(matrix.shape[1])])
+    edited = st.data_editor(frame, key=key, hide_index=True, width="content")
     return np.nan_to_num(edited.to_numpy(dtype=np.float64))
 
 
 def show_matrix(matrix: np.ndarray, caption: str = "") -> None:
     values = np.asarray(matrix)
     shown = values.astype(int) if np.all(values == np.round(values)) else values.round(4)
-    st.dataframe(pd.DataFrame(shown), hide_index=True, width="content")
+    st.dataframe(pd.DataFrame(shown, columns=[f"col {c + 1}" for c in range(shown.shape[1])]), hide_index=True,
+                 width="content")
     if caption:
         st.caption(caption)
 
@@ -312,7 +312,8 @@ if data is not None:
     metric_cols[0].metric("Images", f"{len(data):,}", help="Of which "
                           f"{int(data.test.sum()) if data.test is not None else 0} in a test/ folder.")
     for column, name, count in zip(metric_cols[1:], data.class_names, counts):
-        column.metric(name.capitalize(), f"{count:,}", f"{100 * count / len(data):.0f}%", delta_color="off")
+        column.metric(name.capitalize(), f"{count:,}", f"{100 * count / len(data):.0f}% of the images",
+                      delta_color="off", delta_arrow="off")
     if ratio > labelled.IMBALANCE_RATIO:
         biggest = data.class_names[int(np.argmax(counts))]
         st.warning(f"**Unbalanced classes**: the largest class has {ratio:.1f} times the images of the smallest. "
@@ -363,7 +364,7 @@ try:
 except ValueError as exc:
     st.error(str(exc).capitalize() + ".")
     st.stop()
-st.dataframe(summary, hide_index=True, width="stretch")
+st.dataframe(summary, hide_index=True, width="stretch", height=35 * (len(summary) + 1) + 3)
 st.caption(f"**{total:,} parameters** (weights and biases) to learn. Pooling, ReLU, flatten and dropout have none; "
            "a convolution has kernel × kernel × input channels × filters weights plus one bias per filter.")
 show_code(cnn_snippets.model_snippet(spec))
@@ -509,19 +510,20 @@ positive = st.selectbox("Positive class (the disease)", range(n_classes), index=
 result = cnn.evaluate(data.labels[eval_idx], proba, positive)
 majority = labelled.class_counts(data.labels[eval_idx], n_classes).max() / max(len(eval_idx), 1)
 m1, m2, m3, m4 = st.columns(4)
-m1.metric("Accuracy", f"{result.accuracy:.1%}", f"always the biggest class: {majority:.0%}", delta_color="off",
-          help="Share of right answers.")
+m1.metric("Accuracy", f"{result.accuracy:.1%}", help="Share of right answers.")
 m2.metric("Sensitivity", "n/a" if np.isnan(result.sensitivity) else f"{result.sensitivity:.1%}",
           help=f"Of the truly {names[positive]} images, the share found (true positive rate).")
 m3.metric("Specificity", "n/a" if np.isnan(result.specificity) else f"{result.specificity:.1%}",
           help=f"Of the images that are not {names[positive]}, the share correctly cleared (true negative rate).")
 m4.metric("AUC", "n/a" if np.isnan(result.auc) else f"{result.auc:.3f}",
           help="Area under the ROC curve: 0.5 is guessing, 1 is perfect.")
+st.caption(f"On the {len(eval_idx)} {eval_label} images. Always answering the biggest class would score "
+           f"{majority:.0%} accuracy: a model must beat that, and find the {names[positive]} images (sensitivity).")
 left, right = st.columns(2)
 with left:
-    st.caption(f"Confusion matrix on the {len(eval_idx)} {eval_label} images (rows: truth, columns: prediction)")
-    st.dataframe(pd.DataFrame(result.confusion, index=[f"true {n}" for n in names],
-                              columns=[f"predicted {n}" for n in names]), width="stretch")
+    st.caption("Confusion matrix: rows are the truth, columns the network's answer")
+    st.dataframe(pd.DataFrame(result.confusion, index=[f"is {n}" for n in names],
+                              columns=[f"said {n}" for n in names]), width="content")
 with right:
     if np.isnan(result.auc):
         st.info("The ROC curve needs images of the positive class and of the others.")
@@ -585,7 +587,7 @@ def grad_cam_section() -> None:
             maps, _ = cnn.grad_cams(model, data.images[with_finding], positive, layer)
             hits = cnn.pointing_game(maps, data.masks[with_finding])
             st.metric("Pointing game", f"{hits.mean():.0%}", f"{int(hits.sum())} of {hits.size} {names[positive]} images",
-                      delta_color="off",
+                      delta_color="off", delta_arrow="off",
                       help="Share of the images whose Grad-CAM maximum (for the positive class) falls on the true "
                            "lesion mask (Zhang et al. 2018). A high score says the network looks at the lesion, "
                            "not at the background.")

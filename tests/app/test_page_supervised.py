@@ -1,0 +1,173 @@
+"""AppTest of the Supervised learning page: every sample, uploads, worked examples, a short training, Grad-CAM."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from core import samples
+from harness import choose_sample, page_test, problems, upload, widget
+
+PAGE = "pages/supervised.py"
+SMALL = {"sup-n-dermoscopy": 60, "sup-n-lesions": 80, "sup-size": 32, "sup-blocks": 2,
+         "sup-epochs-dermoscopy": 2, "sup-epochs-lesions": 3}
+
+
+@pytest.fixture
+def at():
+    app = page_test(PAGE, timeout=300)
+    for key, value in SMALL.items():
+        app.session_state[key] = value
+    app.run()
+    assert not problems(app), problems(app)
+    return app
+
+
+def png(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(array).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def texts(at) -> str:
+    return "\n".join([m.value for m in at.markdown] + [c.value for c in at.caption] + [i.value for i in at.info]
+                     + [w.value for w in at.warning] + [e.value for e in at.error])
+
+
+def train(at, source: str = "dermoscopy"):
+    if source != "dermoscopy":
+        widget(at, "radio", "sup-source").set_value(source)
+        at.run()
+    at.button(key="sup-train").click()
+    at.run()
+    assert not problems(at), problems(at)
+    return at
+
+
+def image_captions(at) -> list[str]:
+    return [caption for image in at.get("image") for caption in image.captions]
+
+
+def metrics(at) -> dict:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_worked_examples_reproduce_the_lecture(at):
+    frames = [d.value for d in at.dataframe]
+    values = [f.to_numpy().tolist() for f in frames]
+    assert [[15, 20, 0], [35, 18, 0], [25, 100, 0]] in values
+    assert [[100, 184], [12, 45]] in values
+    assert [[36.5, 80.0], [12.0, 15.0]] in values
+    assert "36.5" in texts(at) and "prints 36" in texts(at)
+
+
+def test_every_sample_renders_the_convolution_and_the_page(at):
+    for name in samples.names():
+        choose_sample(at, name)
+        assert not problems(at), (name, problems(at))
+        assert not at.error, (name, [e.value for e in at.error])
+        assert "**Sum** =" in texts(at), name
+        assert any(h.value.startswith("3 · The network") for h in at.header)
+
+
+def test_kernel_choice_changes_the_sum(at):
+    choose_sample(at, "MR: head slice (pydicom MR_small)")
+    sums = set()
+    for kernel in ("Sobel, vertical edges", "Gaussian blur", "Sharpen"):
+        widget(at, "selectbox", "sup-kernel").set_value(kernel)
+        at.run()
+        sums.add(next(m.value for m in at.markdown if m.value.startswith("**Sum**")))
+    assert len(sums) == 3
+
+
+def test_good_and_bad_uploads(at):
+    ramp = np.tile(np.arange(64, dtype=np.uint8) * 4, (48, 1))
+    upload(at, ("ramp.png", png(ramp)))
+    assert not problems(at) and not at.error
+    assert "ramp.png" in texts(at)
+    upload(at, ("tiny.png", png(np.array([[7]], np.uint8))))
+    assert not problems(at)
+    assert any("smaller than the 3 × 3 kernel" in w.value for w in at.warning)
+    upload(at, ("flat.png", png(np.full((20, 20), 9, np.uint8))))
+    assert not problems(at) and "**Sum** =" in texts(at)
+    upload(at, ("broken.png", b"\x89PNG\r\n\x1a\n" + b"garbage" * 10))
+    assert not problems(at)
+    assert at.error  # the picker's message; the page carries on with the sample
+    assert any(h.value.startswith("3 · The network") for h in at.header)
+
+
+def test_short_training_then_evaluation_inside_and_grad_cam(at):
+    assert any("Train the network" in i.value for i in at.info)
+    train(at)
+    found = metrics(at)
+    for label in ("Accuracy", "Sensitivity", "Specificity", "AUC"):
+        assert label in found
+    assert "sup_trained" in at.session_state
+    assert len(at.get("image")) > 0
+    headers = [h.value for h in at.header]
+    assert "5 · Inside the network" in headers and "7 · Grad-CAM: where did it look?" in headers
+    widget(at, "selectbox", "sup-cam-class").set_value(0)
+    widget(at, "selectbox", "sup-inside-layer").set_value("conv2")
+    at.run()
+    assert not problems(at)
+    assert any("Grad-CAM for “benign”" in c for c in image_captions(at))
+    choose_sample(at, "fMRI 4D: time series (nibabel example4d.nii.gz)")
+    assert not problems(at) and "What the network receives" in image_captions(at)
+
+
+def test_brain_lesions_give_a_pointing_game_score(at):
+    train(at, "lesions")
+    score = metrics(at)["Pointing game"]
+    assert score.endswith("%") and 0 <= int(score[:-1]) <= 100
+    outlined = []
+    for position in range(1, 7):  # the first held-out images: some have a lesion, outlined in white
+        widget(at, "slider", "sup-cam-image").set_value(position)
+        at.run()
+        outlined.append(any("white outline: the true lesion" in c for c in image_captions(at)))
+    assert not problems(at) and any(outlined)
+
+
+def test_model_download_and_reupload(at):
+    train(at)
+    saved = at.session_state["sup_trained"]["bytes"]
+    assert saved[:2] == b"PK"
+    widget(at, "file_uploader", "sup-model-file").set_value(("mine.keras", saved, "application/octet-stream"))
+    at.run()
+    assert not problems(at) and not at.error
+    assert any("Using the model loaded from mine.keras" in c.value for c in at.caption)
+    widget(at, "file_uploader", "sup-model-file").set_value(("bad.keras", b"not a model", "application/octet-stream"))
+    at.run()
+    assert not problems(at)
+    assert any("not a .keras model file" in e.value for e in at.error)
+
+
+def class_zip(files: dict) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for path, data in files.items():
+            archive.writestr(path, data)
+    return buffer.getvalue()
+
+
+def test_zip_of_class_folders_good_and_bad(at):
+    widget(at, "radio", "sup-source").set_value("zip")
+    at.run()
+    assert any("Upload a .zip" in i.value for i in at.info)
+    rng = np.random.default_rng(0)
+    good = {f"train/{c}/{i}.png": png((rng.random((24, 24)) * 80 + (0 if c == "dark" else 150)).astype(np.uint8))
+            for c in ("dark", "light") for i in range(8)}
+    widget(at, "file_uploader", "sup-zip").set_value(("mine.zip", class_zip(good), "application/zip"))
+    at.run()
+    assert not problems(at) and not at.error
+    assert metrics(at)["Dark"] == "8" and metrics(at)["Light"] == "8"
+    train(at, "zip")
+    assert "Accuracy" in metrics(at)
+    bad = {f"train/only/{i}.png": good[f"train/dark/{i}.png"] for i in range(8)}
+    widget(at, "file_uploader", "sup-zip").set_value(("bad.zip", class_zip(bad), "application/zip"))
+    at.run()
+    assert not problems(at)
+    assert any("single class" in e.value for e in at.error)
