@@ -245,8 +245,8 @@ def snr_snippet(image_lines: str, signal: tuple[tuple[int, int], tuple[int, int]
         "salt and pepper": (f"hit = rng.random(values.shape) < {min(strength, 1.0)!r}  # dead or stuck pixels\n"
                             "salt = rng.random(values.shape) < 0.5\n"
                             "noisy = values.copy()\n"
-                            "noisy[hit & salt] = max(values.max(), 0)\n"
-                            "noisy[hit & ~salt] = min(values.min(), 0)"),
+                            "noisy[hit & salt] = np.nanmax(values)  # stuck at the brightest value\n"
+                            "noisy[hit & ~salt] = np.nanmin(values)  # dead: the darkest value"),
         "poisson": (f"photons = {strength!r}  # photons per unit of value: fewer photons, more noise\n"
                     "low = min(values.min(), 0)\n"
                     "noisy = rng.poisson((values - low) * photons) / photons + low"),

@@ -12,7 +12,7 @@ from core import pixels_snippets as snip
 from core.noise import NOISE_KINDS, add_noise, snr, snr_db
 
 NUMBER = re.compile(r"-?inf|nan|-?\d+(?:\.\d*)?(?:e[-+]?\d+)?")
-CT, MNI, HEAD, FMRI, RETINA = (samples.SAMPLES[i].name for i in (0, 2, 6, 7, 8))
+CT, MR, MNI, HEAD, FMRI, RETINA = (samples.SAMPLES[i].name for i in (0, 1, 2, 6, 7, 8))
 
 
 def run(code: str) -> str:
@@ -37,7 +37,7 @@ def line(output: str, start: str) -> list[float]:
 
 @pytest.fixture(scope="module")
 def loaded():
-    return {name: samples.load(name) for name in (CT, HEAD, FMRI, RETINA)}
+    return {name: samples.load(name) for name in (CT, MR, HEAD, FMRI, RETINA)}
 
 
 def test_x_snippet_prints_the_matrix_default_and_edited():
@@ -159,16 +159,17 @@ def test_channels_snippet_prints_channel_statistics_and_the_round_trip(loaded):
     assert line(out, "recombined") == pytest.approx([round(float(m), 2) for m in merged.mean(axis=(0, 1))])
 
 
+@pytest.mark.parametrize("name", [CT, MR])
 @pytest.mark.parametrize("kind", NOISE_KINDS)
-def test_snr_snippet_reproduces_core_noise_and_snr(loaded, kind):
-    image = loaded[CT].data.astype(np.float64)
-    signal, background = ((50, 79), (50, 79)), ((0, 11), (0, 11))
+def test_snr_snippet_reproduces_core_noise_and_snr(loaded, kind, name):
+    image = loaded[name].data.astype(np.float64)  # CT has negative values, MR only positive ones
+    signal, background = ((30, 59), (30, 59)), ((0, 11), (0, 11))
     strength = {"gaussian": 103.0, "salt and pepper": 0.05, "poisson": pixels.poisson_strength(30, image),
                 "rician": 40.0}[kind]
     noisy = add_noise(image, kind, strength, seed=4)
     s_mask = pixels.region_mask(image.shape, *signal)
     b_mask = pixels.region_mask(image.shape, *background)
-    out = run(snip.snr_snippet(snip.image_code(CT), signal, background, kind, strength, 4))
+    out = run(snip.snr_snippet(snip.image_code(name), signal, background, kind, strength, 4))
     for label, img in (("before", image), ("after", noisy)):
         ratio = snr(img, s_mask, b_mask)
         expected = [img[s_mask].mean(), img[b_mask].std(), ratio, snr_db(ratio)]
