@@ -52,8 +52,7 @@ def keras_module(threads: int = DEFAULT_THREADS):
     import keras
 
     try:
-        tf.config.threading.set_intra_op_parallelism_threads(threads)
-        tf.config.threading.set_inter_op_parallelism_threads(1)
+        tf.config.threading.set_intra_op_parallelism_threads(min(threads, os.cpu_count() or threads))
     except RuntimeError:  # TensorFlow already started: its threads are set for good
         pass
     return keras

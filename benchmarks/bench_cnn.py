@@ -1,0 +1,147 @@
+"""Speed of the Supervised learning page: training the default CNN, Grad-CAM, and opening the page.
+
+1. The default model (the page's defaults: 800 dermoscopy-like images of
+   64 × 64, 3 blocks of 8/16/32 filters, flatten, 20 epochs, batch 32,
+   learning rate 0.003, 20% held out) trained by `core.cnn.train` with its
+   per-epoch callback. Goals: < 30 s on 2 CPU cores, validation accuracy >= 90%.
+2. The same `model.fit` in a plain script (the page's own training snippet,
+   in a fresh Python process with TensorFlow's default threads). Goal: core
+   within 10% of it.
+3. One Grad-CAM map (`core.cnn.grad_cam`) of one 64 × 64 image with the trained model. Goal: < 50 ms.
+4. Opening the page in AppTest: the first run (imports TensorFlow, generates
+   the images) and a second run in the same process (cached). Goal: the
+   import is paid once per server.
+
+Prints medians as table rows, with the machine's core count. The machine may
+be shared: run it on a quiet machine for numbers to compare.
+
+Usage: .venv/bin/python benchmarks/bench_cnn.py [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "app")]
+
+DATA = {"n": 800, "fraction": 0.5, "size": 64, "seed": 0}
+TRAINING = {"epochs": 20, "batch_size": 32, "learning_rate": 3e-3, "validation_fraction": 0.2}
+
+
+def default_setup():
+    from core import cnn, dermoscopy, labelled
+
+    data = dermoscopy.generate(DATA["n"], DATA["fraction"], DATA["size"], DATA["seed"])
+    train, validation, _ = labelled.training_split(data, TRAINING["validation_fraction"], seed=0)
+    spec = cnn.ModelSpec(input_size=DATA["size"], channels=3, n_classes=2)
+    return data, train, validation, spec
+
+
+def core_training(runs: int):
+    from core import cnn
+
+    data, train, validation, spec = default_setup()
+    results, model = [], None
+    for _ in range(runs):
+        model = cnn.build_model(spec)
+        history = cnn.train(model, data.images[train], data.labels[train], data.images[validation],
+                            data.labels[validation], TRAINING["epochs"], TRAINING["batch_size"],
+                            TRAINING["learning_rate"], seed=0, on_epoch=lambda epoch, h: None)
+        results.append((history.seconds, history.val_accuracy[-1]))
+    return results, model, data.images[validation]
+
+
+def plain_script_training(runs: int) -> list[tuple[float, float]]:
+    """The page's training snippet, with a clock around its model.fit, in a fresh process each run."""
+    from core import cnn_snippets
+    from core.cnn import ModelSpec
+
+    code = cnn_snippets.training_snippet(
+        ModelSpec(input_size=DATA["size"], channels=3, n_classes=2),
+        cnn_snippets.data_code("dermoscopy", DATA["n"], DATA["fraction"], DATA["size"], DATA["seed"]),
+        TRAINING["epochs"], TRAINING["batch_size"], TRAINING["learning_rate"], TRAINING["validation_fraction"])
+    marker = "history = model.fit("
+    assert marker in code
+    code = code.replace(marker, "import time\nstart = time.perf_counter()\n" + marker)
+    code = code.replace(f'model.save("{cnn_snippets.MODEL_FILE}")',
+                        'print("FIT", time.perf_counter() - start, history.history["val_accuracy"][-1])')
+    results = []
+    for _ in range(runs):
+        out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=900,
+                             env=dict(os.environ, PYTHONPATH=str(ROOT)))
+        line = next(line for line in out.stdout.splitlines() if line.startswith("FIT"))
+        _, seconds, accuracy = line.split()
+        results.append((float(seconds), float(accuracy)))
+    return results
+
+
+def grad_cam_times(model, images: np.ndarray, runs: int = 50) -> list[float]:
+    from core import cnn
+
+    cnn.grad_cam(model, images[0])  # warm up
+    times = []
+    for i in range(runs):
+        start = time.perf_counter()
+        heatmap = cnn.grad_cam(model, images[i % len(images)])
+        times.append(time.perf_counter() - start)
+        assert heatmap.shape == images.shape[1:3]
+    return times
+
+
+PAGE_OPEN = """
+import sys, time
+sys.path[:0] = [{root!r}, {harness!r}]
+from harness import page_test
+at = page_test("pages/supervised.py", timeout=600)
+for _ in range(2):
+    start = time.perf_counter()
+    at.run()
+    print("OPEN", time.perf_counter() - start)
+    assert not at.exception, [e.value for e in at.exception]
+"""
+
+
+def page_open_times() -> tuple[float, float]:
+    """The page's first and second AppTest run, in a fresh process (so the first pays the TensorFlow import)."""
+    code = PAGE_OPEN.format(root=str(ROOT), harness=str(ROOT / "tests" / "app"))
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=900)
+    first, second = (float(line.split()[1]) for line in out.stdout.splitlines() if line.startswith("OPEN"))
+    return first, second
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    plain, core = [], []
+    for _ in range(args.runs):  # alternate, so both see the same load on a shared machine
+        plain += plain_script_training(1)
+        results, model, held_out = core_training(1)
+        core += results
+    first_open, second_open = page_open_times()
+    cam = statistics.median(grad_cam_times(model, held_out))
+    core_s, core_acc = statistics.median(s for s, _ in core), statistics.median(a for _, a in core)
+    plain_s, plain_acc = statistics.median(s for s, _ in plain), statistics.median(a for _, a in plain)
+    print(f"cores: {os.cpu_count()} · median of {args.runs} training runs, 50 Grad-CAM maps, one page opening")
+    print("| benchmark | median | goal |")
+    print("|---|---|---|")
+    print(f"| default model, core.cnn.train (20 epochs, 640 images of 64 × 64 × 3) | {core_s:.1f} s | < 30 s |")
+    print(f"| its validation accuracy (160 held-out images) | {core_acc:.1%} | >= 90% |")
+    print(f"| the same model.fit in a plain script (page's snippet, fresh process) | {plain_s:.1f} s "
+          f"(accuracy {plain_acc:.1%}) | core within 10%: {100 * (core_s / plain_s - 1):+.0f}% |")
+    print(f"| one Grad-CAM map, 64 × 64 (core.cnn.grad_cam) | {cam * 1000:.0f} ms | < 50 ms |")
+    print(f"| opening the page, first run (TensorFlow import, 800 images generated) | {first_open:.1f} s | once per server |")
+    print(f"| opening the page again (cached) | {second_open:.1f} s | |")
+
+
+if __name__ == "__main__":
+    main()
