@@ -85,6 +85,14 @@ def unit_png(image: np.ndarray) -> np.ndarray:
     return (np.clip(image, 0, 1) * 255 + 0.5).astype(np.uint8)
 
 
+def gallery(pictures: list, captions: list[str], columns: int) -> None:
+    """Pictures in a grid of equal columns, each with its caption."""
+    for start in range(0, len(pictures), columns):
+        for column, picture, caption in zip(st.columns(columns), pictures[start:start + columns],
+                                            captions[start:start + columns]):
+            column.image(picture, caption=caption, width="stretch", output_format="PNG")
+
+
 def curves_figure(history: cnn.History, epochs: int) -> go.Figure:
     figure = make_subplots(rows=1, cols=2, subplot_titles=("Loss (lower is better)", "Accuracy"))
     x = list(range(1, history.epochs + 1))
@@ -323,8 +331,8 @@ if data is not None:
     for c, name in enumerate(data.class_names):
         members = np.flatnonzero(data.labels == c)[:8]
         if members.size:
-            st.image([unit_png(data.images[i]) for i in members], caption=[data.names[i] for i in members]
-                     if data.names else None, width=96, output_format="PNG")
+            gallery([unit_png(data.images[i]) for i in members],
+                     [data.names[i] if data.names else name for i in members], columns=8)
     if data.features and kind == "dermoscopy":
         table = pd.DataFrame({name: [data.features[name][data.labels == c].mean() for c in range(2)]
                               for name in dermoscopy.FEATURES}, index=data.class_names).round(2)
@@ -353,8 +361,8 @@ head = c5.selectbox("From maps to vector", cnn.HEADS, index=cnn.HEADS.index(defa
 dense = c6.select_slider("Fully connected units", [0, 16, 32, 64, 128], 32, key="sup-dense")
 dropout = c7.slider("Dropout", 0.0, 0.7, defaults["dropout"], 0.1, key=f"sup-dropout-{kind}",
                     help="Share of the fully connected outputs switched off at random during training, against overfitting.")
-augment = c8.toggle("Random flips while training", True, key="sup-augment",
-                    help="Shows each training image flipped up-down or left-right at random: more variety for free.")
+augment = c8.toggle("Random flips", True, key="sup-augment",
+                    help="While training, shows each image flipped up-down or left-right at random: more variety for free.")
 spec = cnn.ModelSpec(input_size=size, channels=channels, n_classes=n_classes, conv_blocks=blocks, filters=filters,
                      kernel_size=kernel_size, pooling=pooling, dense_units=dense, dropout=dropout, head=head,
                      augment=augment)
@@ -537,9 +545,9 @@ with right:
 wrong = np.flatnonzero(predicted != data.labels[eval_idx])
 st.caption(f"**{len(wrong)} misclassified** of {len(eval_idx)}" + (": the first ones below." if len(wrong) else "."))
 if len(wrong):
-    st.image([unit_png(data.images[eval_idx[i]]) for i in wrong[:12]],
-             caption=[f"true {names[data.labels[eval_idx[i]]]}, said {names[predicted[i]]} ({proba[i].max():.0%})"
-                      for i in wrong[:12]], width=110, output_format="PNG")
+    gallery([unit_png(data.images[eval_idx[i]]) for i in wrong[:12]],
+            [f"is {names[data.labels[eval_idx[i]]]}, said {names[predicted[i]]} ({proba[i].max():.0%})"
+             for i in wrong[:12]], columns=6)
 show_code(cnn_snippets.evaluation_snippet(data_code, validation, 0, data.test is not None, positive))
 
 # ------------------------------------------------------------------ Grad-CAM
