@@ -2,7 +2,9 @@
 
 import streamlit as st
 
+from ui.code import code_download, start_collecting
 from ui.course import OBJECTIVES
+from ui.lesson import lecturer_toggle
 from ui.picker import image_picker
 
 st.set_page_config(page_title="Medical Image Analysis in Python", page_icon=":material/radiology:", layout="wide")
@@ -10,5 +12,8 @@ st.set_page_config(page_title="Medical Image Analysis in Python", page_icon=":ma
 pages = [st.Page("pages/home.py", title="Course map", icon=":material/map:", default=True)]
 pages += [st.Page(o.page, title=f"{o.number} · {o.title}", icon=o.icon or None) for o in OBJECTIVES if o.page]
 navigation = st.navigation(pages)
+lecturer_toggle()
 image_picker()
+start_collecting()
 navigation.run()
+code_download(navigation.title)

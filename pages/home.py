@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from core import samples
+from core.selfcheck import progress_from_json, progress_to_json
 from ui.course import OBJECTIVES
 
 st.title("Medical Image Analysis in Python")
@@ -33,6 +34,26 @@ for n, objective in enumerate(OBJECTIVES):
             st.page_link(objective.page, label="Open this lesson", icon=":material/arrow_forward:")
         else:
             st.caption(":material/schedule: This lesson is not available yet.")
+
+st.header("Your progress")
+progress = st.session_state.setdefault("progress", {})
+pages = {o.page.removeprefix("pages/").removesuffix(".py"): o for o in OBJECTIVES if o.page}
+st.dataframe(pd.DataFrame([
+    {"objective": f"{o.number}. {o.title}",
+     "self-check": (f"{progress[p]['correct']} of {progress[p]['total']} right" if p in progress else "not started")}
+    for p, o in pages.items()]), hide_index=True, width="stretch")
+save, restore = st.columns(2)
+save.download_button("Download my progress (.json)", progress_to_json(progress), file_name="course-progress.json",
+                     mime="application/json", icon=":material/download:",
+                     help="Nothing is stored on the server: keep this file to continue another day.")
+upload = restore.file_uploader("Restore progress from a file", type=None, key="progress-file")
+if upload is not None and st.session_state.get("progress-restored") != upload.file_id:
+    try:
+        progress.update(progress_from_json(upload.getvalue(), set(pages)))
+        st.session_state["progress-restored"] = upload.file_id
+        st.rerun()
+    except ValueError as exc:
+        restore.error(str(exc))
 
 st.header("AI, machine learning and deep learning")
 st.table(pd.DataFrame(

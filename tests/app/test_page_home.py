@@ -1,4 +1,4 @@
-"""AppTest of the home page through app.py: the course map, samples and upload help."""
+"""AppTest of the home page through app.py: the course map, samples, progress and lecturer mode."""
 
 from __future__ import annotations
 
@@ -7,21 +7,61 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from core import samples
+from core.selfcheck import progress_to_json
 from ui.course import OBJECTIVES
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 
-def test_home_page_shows_the_course_map_and_samples():
+def home() -> AppTest:
     at = AppTest.from_file(APP, default_timeout=120)
     at.run()
     assert not at.exception
+    return at
+
+
+def table_with(at: AppTest, column: str):
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def test_home_page_shows_the_course_map_and_samples():
+    at = home()
     assert at.title[0].value == "Medical Image Analysis in Python"
     text = " ".join(m.value for m in at.markdown)
     for objective in OBJECTIVES:
         assert f"{objective.number}. {objective.title}" in text
     links = [link.proto.page for link in at.get("page_link")]
     assert len(links) == sum(1 for o in OBJECTIVES if o.page)
-    table = at.dataframe[0].value
-    assert list(table["sample"]) == samples.names()
+    assert list(table_with(at, "sample")["sample"]) == samples.names()
     assert "Garbage in, garbage out" in " ".join(i.value for i in at.info)
+
+
+def test_progress_is_shown_and_restored_from_a_downloaded_file():
+    at = home()
+    assert set(table_with(at, "self-check")["self-check"]) == {"not started"}
+    saved = progress_to_json({"loading": {"answered": 3, "correct": 2, "total": 4}})
+    uploader = next(w for w in at.get("file_uploader") if w.key == "progress-file")
+    uploader.set_value([("course-progress.json", saved.encode(), "application/json")])
+    at.run()
+    assert "2 of 4 right" in set(table_with(at, "self-check")["self-check"])
+
+
+def test_a_broken_progress_file_gives_a_message_not_a_crash():
+    at = home()
+    uploader = next(w for w in at.get("file_uploader") if w.key == "progress-file")
+    uploader.set_value([("oops.json", b"\x00\x01 not json", "application/json")])
+    at.run()
+    assert not at.exception
+    assert any("progress file" in e.value for e in at.error)
+
+
+def test_lecturer_mode_is_remembered_in_the_url():
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["lecturer"] = "1"
+    at.run()
+    assert not at.exception
+    toggle = next(t for t in at.get("toggle") if t.key == "lecturer")
+    assert toggle.value is True
+    toggle.set_value(False)
+    at.run()
+    assert "lecturer" not in at.query_params

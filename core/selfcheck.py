@@ -1,0 +1,120 @@
+"""Self-check questions: multiple choice or numeric, checked on the spot, and the learner's progress.
+
+Progress is a small dict ``{page: {"answered": n, "correct": n, "total": n}}``
+that the learner can download as JSON and restore later: no accounts, nothing
+stored on the server.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Question:
+    """One self-check question.
+
+    Attributes
+    ----------
+    prompt : str
+        The question (Markdown).
+    explanation : str
+        Why the right answer is right, shown after any attempt.
+    choices : tuple of str
+        For multiple choice; empty for a numeric question.
+    answer : int or float
+        Index of the right choice, or the right number.
+    tolerance : float
+        For numeric questions: accepted absolute difference.
+    """
+
+    prompt: str
+    explanation: str
+    answer: float
+    choices: tuple[str, ...] = field(default_factory=tuple)
+    tolerance: float = 0.0
+
+    @property
+    def numeric(self) -> bool:
+        """True when the answer is a number typed by the learner."""
+        return not self.choices
+
+
+def is_correct(question: Question, response) -> bool:
+    """Whether a response answers the question.
+
+    Parameters
+    ----------
+    question : Question
+    response : int, float, str or None
+        The chosen option's index (or its text) for multiple choice, a number
+        for numeric questions; None means not answered.
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> is_correct(Question("2^8?", "256 levels", 256.0), 256)
+    True
+    >>> is_correct(Question("Colour?", "", 1, ("red", "magenta")), "magenta")
+    True
+    """
+    if response is None:
+        return False
+    if question.numeric:
+        try:
+            value = float(response)
+        except (TypeError, ValueError):
+            return False
+        return math.isfinite(value) and abs(value - float(question.answer)) <= question.tolerance
+    if isinstance(response, str):
+        return response in question.choices and question.choices.index(response) == int(question.answer)
+    return int(response) == int(question.answer)
+
+
+def progress_to_json(progress: dict) -> str:
+    """The learner's progress as a small JSON document (for download)."""
+    return json.dumps({"course": "Medical Image Analysis in Python", "version": 1, "progress": progress}, indent=2)
+
+
+def progress_from_json(text: str | bytes, pages: set[str]) -> dict:
+    """Read a progress file back, keeping only well-formed entries for known pages.
+
+    Parameters
+    ----------
+    text : str or bytes
+        The downloaded JSON.
+    pages : set of str
+        The pages that exist; anything else in the file is ignored.
+
+    Returns
+    -------
+    dict
+        ``{page: {"answered": int, "correct": int, "total": int}}``.
+
+    Raises
+    ------
+    ValueError
+        With a plain message, when the file is not a progress file of this course.
+    """
+    try:
+        document = json.loads(text[:100_000] if isinstance(text, (str, bytes)) else "")
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise ValueError("This file is not a progress file of the course (it is not valid JSON).") from None
+    if not isinstance(document, dict) or not isinstance(document.get("progress"), dict):
+        raise ValueError("This JSON file holds no course progress.")
+    restored = {}
+    for page, entry in document["progress"].items():
+        if page not in pages or not isinstance(entry, dict):
+            continue
+        try:
+            counts = {key: int(entry[key]) for key in ("answered", "correct", "total")}
+        except (KeyError, TypeError, ValueError):
+            continue
+        if 0 <= counts["correct"] <= counts["answered"] <= counts["total"] <= 100:
+            restored[page] = counts
+    return restored

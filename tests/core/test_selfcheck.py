@@ -1,0 +1,36 @@
+"""Self-check answers and the progress file."""
+
+import json
+
+import pytest
+
+from core.selfcheck import Question, is_correct, progress_from_json, progress_to_json
+
+CHOICE = Question("How many levels has an 8-bit image?", "2^8 = 256.", 2, ("8", "255", "256"))
+NUMBER = Question("Otsu threshold?", "", 127.5, tolerance=0.5)
+
+
+def test_multiple_choice_by_index_or_text():
+    assert is_correct(CHOICE, 2) and is_correct(CHOICE, "256")
+    assert not is_correct(CHOICE, 1) and not is_correct(CHOICE, "255") and not is_correct(CHOICE, None)
+
+
+def test_numeric_answers_within_tolerance():
+    assert is_correct(NUMBER, 127) and is_correct(NUMBER, "128.0")
+    assert not is_correct(NUMBER, 126.9) and not is_correct(NUMBER, "abc") and not is_correct(NUMBER, float("nan"))
+
+
+def test_progress_round_trip_keeps_only_known_pages_and_sane_counts():
+    progress = {"pixels": {"answered": 3, "correct": 2, "total": 4}}
+    text = progress_to_json(progress)
+    assert progress_from_json(text, {"pixels", "loading"}) == progress
+    hostile = json.dumps({"progress": {"pixels": {"answered": 9, "correct": 10, "total": 4},
+                                       "unknown": {"answered": 1, "correct": 1, "total": 1},
+                                       "loading": {"answered": "x"}}})
+    assert progress_from_json(hostile, {"pixels", "loading"}) == {}
+
+
+@pytest.mark.parametrize("bad", [b"\x89PNG not json", b"[1, 2]", b'{"progress": 3}', "{"])
+def test_a_file_that_is_not_a_progress_file_is_refused_plainly(bad):
+    with pytest.raises(ValueError, match="progress|JSON"):
+        progress_from_json(bad, {"pixels"})

@@ -1,0 +1,121 @@
+"""What makes each page a lesson: lecturer mode, the objective and a "try this" path, presets and self-checks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import streamlit as st
+
+from core.selfcheck import Question, is_correct
+from ui.course import OBJECTIVES
+
+LECTURER_KEY = "lecturer"
+LECTURER_CSS = """
+<style>
+  html, body, [data-testid="stAppViewContainer"] { font-size: 21px; }
+  [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.15rem; }
+  h1 { font-size: 3rem !important; }  h2 { font-size: 2.2rem !important; }
+  [data-testid="stMetricValue"] { font-size: 2.6rem; }
+</style>
+"""
+
+
+def _sync_lecturer_to_url() -> None:
+    if st.session_state.get(LECTURER_KEY):
+        st.query_params["lecturer"] = "1"
+    else:
+        st.query_params.pop("lecturer", None)
+
+
+def lecturer_toggle() -> None:
+    """The sidebar switch for lecturer mode, remembered in the URL (``?lecturer=1``) so it can be bookmarked."""
+    if LECTURER_KEY not in st.session_state:
+        st.session_state[LECTURER_KEY] = st.query_params.get("lecturer") == "1"
+    st.sidebar.toggle("Lecturer mode", key=LECTURER_KEY, on_change=_sync_lecturer_to_url,
+                      help="Large type for a room, explanations folded away, presets for the lecture's figures. "
+                           "Bookmark the page to come back in this mode.")
+    if st.session_state[LECTURER_KEY]:
+        st.html(LECTURER_CSS)
+
+
+def lecturer_mode() -> bool:
+    """True when the lecturer switch is on."""
+    return bool(st.session_state.get(LECTURER_KEY, False))
+
+
+def intro(number: int, try_this: list[str]) -> None:
+    """The objective of the lesson and a short "try this" sequence (folded away in lecturer mode)."""
+    objective = next(o for o in OBJECTIVES if o.number == number)
+    st.markdown(f"**Objective {number}.** {objective.summary}")
+    if not lecturer_mode():
+        with st.expander("Try this", icon=":material/directions_walk:", expanded=False):
+            st.markdown("\n".join(f"{n}. {step}" for n, step in enumerate(try_this, 1)))
+
+
+def explain(markdown: str) -> None:
+    """Explanatory text: shown in full to a learner, folded into an expander in lecturer mode."""
+    if lecturer_mode():
+        with st.expander("Explanation"):
+            st.markdown(markdown)
+    else:
+        st.markdown(markdown)
+
+
+def presets(name: str, choices: dict[str, dict], key: str) -> None:
+    """Buttons that set several widgets at once to reproduce one of the lecture's figures.
+
+    Parameters
+    ----------
+    name : str
+        What the row of buttons is called ("Lecture presets").
+    choices : dict
+        ``{label: {widget_key: value, ...}}``.
+    key : str
+        Unique prefix for the buttons' keys.
+    """
+
+    def apply(values: dict) -> None:
+        st.session_state.update(values)
+
+    columns = st.columns(len(choices) + 1)
+    columns[0].markdown(f"**{name}**")
+    for column, (label, values) in zip(columns[1:], choices.items()):
+        column.button(label, key=f"{key}-{label}", on_click=apply, args=(values,), width="stretch")
+
+
+def record_progress(page: str, answered: int, correct: int, total: int) -> None:
+    """Keep the self-check score of a page in this session (shown on the home page)."""
+    st.session_state.setdefault("progress", {})[page] = {"answered": answered, "correct": correct, "total": total}
+
+
+def self_check(page: str, questions: list[Question | Callable[[], Question]]) -> None:
+    """Three to five questions checked on the spot, each with the explanation of its answer.
+
+    Parameters
+    ----------
+    page : str
+        The page's short name, used for widget keys and progress.
+    questions : list
+        Questions, or functions building one from the learner's current image.
+    """
+    st.header("Check yourself")
+    answered = correct = 0
+    for n, item in enumerate(questions):
+        question = item() if callable(item) else item
+        key = f"check-{page}-{n}"
+        st.markdown(f"**{n + 1}.** {question.prompt}")
+        if question.numeric:
+            response = st.number_input("Your answer", value=None, key=key, label_visibility="collapsed",
+                                       placeholder="type a number")
+        else:
+            response = st.radio("Your answer", question.choices, index=None, key=key, label_visibility="collapsed")
+        if response is None:
+            continue
+        answered += 1
+        if is_correct(question, response):
+            correct += 1
+            st.success(f"Right. {question.explanation}", icon=":material/check_circle:")
+        else:
+            st.error(f"Not quite. {question.explanation}", icon=":material/cancel:")
+    st.caption(f"{correct} of {len(questions)} right ({answered} answered).")
+    record_progress(page, answered, correct, len(questions))
