@@ -3,14 +3,27 @@
 import pandas as pd
 import streamlit as st
 
+import numpy as np
+
 from core import describe, display, snippets
 from core.phi import REDACTED
+from core.selfcheck import Question
 from ui import picker
 from ui.code import show_code
+from ui.lesson import explain, intro, self_check
 from ui.viewer import show_volume
 
 st.title("2 · Loading data")
-st.caption("Objective: learn strategies for loading medical images, with their headers, in Python.")
+intro(2, [
+    "Pick **CT: chest slice** in the sidebar: the file stores 128 to 2191, yet the pixels mean −896 to 1167 HU. Find the "
+    "rescale that does it in the header table (search *Rescale*).",
+    "In *From the file to the screen*, move the probe onto bone, then fat: watch the displayed grey saturate with the "
+    "soft-tissue window.",
+    "Pick **MRI 3D: brain template**: move the three sliders and switch radiological/neurological; find which side is "
+    "the patient's left.",
+    "Pick the **brain as a DICOM series**: 95 files, put in order by their positions, not their names.",
+    "Upload a file of your own, or a broken one (any text file renamed .dcm), and read the message.",
+])
 picker.show_upload_error()
 volume = picker.current_volume()
 sample = picker.current_sample()
@@ -64,8 +77,8 @@ show_volume(volume, key="loading")
 def value_chain_section() -> tuple[int, ...]:
     """Probe one pixel and follow its value from the file to the screen."""
     st.header("From the file to the screen, one pixel")
-    st.markdown("Pick a pixel and follow its number: **stored value → modality LUT (× slope + intercept) → "
-                "physical value → window → displayed grey (0-255)**.")
+    explain("Pick a pixel and follow its number: **stored value → modality LUT (× slope + intercept) → "
+            "physical value → window → displayed grey (0-255)**.")
     shape = volume.spatial_shape
     axes = ("slice", "row", "column")[-len(shape):]
     columns = st.columns(len(shape) + (1 if volume.is_4d else 0))
@@ -107,7 +120,7 @@ if volume.affine is not None and volume.is_3d:
     st.header("From voxel to world: the affine")
     spatial = probe[-3:]
     own = describe.file_index(volume, spatial)
-    st.markdown(
+    explain(
         "The header's 4 × 4 **affine** maps a voxel index (i, j, k) to millimetres in the scanner (x towards the "
         "patient's right, y anterior, z superior: RAS). The course turns every volume so that slices go from foot to "
         "head and each axial slice shows the front at the top, but the file's own affine works on the file's own "
@@ -121,7 +134,7 @@ if volume.affine is not None and volume.is_3d:
     st.caption(f"Orientation codes of the file's axes (nibabel.aff2axcodes): {facts.get('orientation in the file')}.")
 
 st.header("The header")
-st.markdown("Every field the file carries. Fields that could identify a patient (names, IDs, dates, places, "
+explain("Every field the file carries. Fields that could identify a patient (names, IDs, dates, places, "
             "free text, UIDs, private tags) are hidden, following the DICOM PS3.15 confidentiality profile.")
 search_col, reveal_col = st.columns([3, 2])
 query = search_col.text_input("Search the header", placeholder="e.g. spacing, Rescale, dim")
@@ -143,3 +156,43 @@ show_code(snippets.loading_snippet(
 ))
 st.caption("The snippet uses the file's own library, so its indices are the file's own (before the course turns "
            "the volume to its display orientation).")
+
+
+def physical_value_question() -> Question:
+    """A numeric question on the probed pixel of the learner's own image."""
+    if volume.rgb:
+        return Question(f"The probed pixel is {tuple(int(v) for v in volume.data[probe])} (red, green, blue). How many "
+                        "numbers does the screen mix for it?", "A colour pixel holds one number per channel: 3.", 3.0)
+    chain = describe.value_chain(volume, probe, 1.0, 0.0)
+    return Question(
+        f"The probed pixel stores **{chain['stored']:.6g}**; the rescale slope is {chain['slope']:.6g} and the intercept "
+        f"{chain['intercept']:.6g}. What is its physical value?",
+        f"stored × slope + intercept = {chain['stored']:.6g} × {chain['slope']:.6g} + {chain['intercept']:.6g} = "
+        f"{chain['physical']:.6g}.", chain["physical"], tolerance=max(abs(chain["physical"]) * 1e-3, 0.01))
+
+
+def voxel_size_question() -> Question:
+    """A numeric question on the voxel (or pixel) size of the current image."""
+    size = float(np.prod(volume.spacing[-3:] if volume.is_3d else volume.spacing[-2:]))
+    unit, what = ("mm³", "voxel") if volume.is_3d else ("mm²", "pixel")
+    return Question(
+        f"From the voxel size above, what is the {what} {'volume' if volume.is_3d else 'area'} of this image in {unit}?",
+        f"Multiply the spacings: {' × '.join(f'{s:.4g}' for s in volume.spacing[-3 if volume.is_3d else -2:])} = "
+        f"{size:.4g} {unit}.", size, tolerance=size * 0.01)
+
+
+self_check("loading", [
+    Question("Where are the header and the pixels of an ANALYZE 7.5 image?",
+             "ANALYZE keeps them apart: a .hdr header and an .img file of raw pixels, which must travel together.", 1,
+             ("Together in one .dcm file", "In a .hdr file and an .img file", "In the PNG's metadata")),
+    Question("What does a NIfTI file's affine tell you?",
+             "It maps a voxel index (i, j, k) to millimetres in the scanner's frame, so software knows left from right.",
+             0, ("Where each voxel is in the patient, in mm", "How to rescale stored values to physical units",
+                 "How the file was compressed")),
+    Question("Why does the course order DICOM slices by ImagePositionPatient and not by file name?",
+             "File names and instance numbers are not guaranteed to follow the anatomy; the position along the slice "
+             "normal is.", 2, ("Sorting by name is slower", "DICOM files have no names",
+                               "Only the position says where the slice is in the body")),
+    physical_value_question,
+    voxel_size_question,
+])

@@ -131,3 +131,22 @@ def test_bad_uploads_give_an_error_and_the_page_keeps_working(at, files):
     good = ("CT_small.dcm", Path(get_testdata_file("CT_small.dcm")).read_bytes())
     upload(at, good)
     assert not at.error and image_header(at) == "Your image: CT_small.dcm"
+
+
+def test_self_check_gives_feedback_and_computes_from_the_image(at):
+    choose_sample(at, "CT: chest slice (pydicom CT_small)")
+    widget(at, "radio", "check-loading-0").set_value("In a .hdr file and an .img file")
+    widget(at, "radio", "check-loading-1").set_value("How the file was compressed")
+    at.run()
+    assert any(s.value.startswith("Right.") for s in at.success)
+    assert any(e.value.startswith("Not quite.") for e in at.error)
+    physical = float({m.label: m.value for m in at.metric}["Physical value"])
+    widget(at, "number_input", "check-loading-3").set_value(physical).run()
+    assert sum(s.value.startswith("Right.") for s in at.success) == 2
+    assert at.session_state["progress"]["loading"] == {"answered": 3, "correct": 2, "total": 5}
+
+
+def test_lecturer_mode_folds_explanations_away(at):
+    widget(at, "toggle", "lecturer").set_value(True).run()
+    assert not problems(at)
+    assert any(e.label == "Explanation" for e in at.expander)
