@@ -119,8 +119,15 @@ class RegistrationResult:
         points = np.asarray(points, dtype=float)
         return np.array([self.transform.TransformPoint(tuple(float(v) for v in p[::-1]))[::-1] for p in points])
 
-    def displacement(self) -> np.ndarray:
+    def displacement(self, deformable_only: bool = False) -> np.ndarray:
         """The displacement ``T(x) - x`` in mm at every pixel of the fixed grid.
+
+        Parameters
+        ----------
+        deformable_only : bool
+            For a deformable result, the displacement of the B-spline or
+            demons part alone (applied before the affine part), without the
+            affine motion.
 
         Returns
         -------
@@ -129,11 +136,14 @@ class RegistrationResult:
         """
         import SimpleITK as sitk
 
+        transform = self.transform
+        if deformable_only and transform.GetName() == "CompositeTransform":
+            transform = sitk.CompositeTransform(transform).GetNthTransform(1)
         reference = to_sitk(np.zeros(self.registered.shape, np.float32), self.spacing, self.origin)
         converter = sitk.TransformToDisplacementFieldFilter()
         converter.SetReferenceImage(reference)
         converter.SetOutputPixelType(sitk.sitkVectorFloat64)
-        field_xyz = sitk.GetArrayFromImage(converter.Execute(self.transform))
+        field_xyz = sitk.GetArrayFromImage(converter.Execute(transform))
         return field_xyz[..., ::-1]
 
 

@@ -540,3 +540,43 @@ for name, t in truth.items():
     found = np.isin(labels, [i + 1 for i, n in enumerate(names) if n == name])
     print(name, "Dice", round(2 * (found & t).sum() / (found.sum() + t.sum()), 4))
 '''
+
+
+def clustering_image_snippet(source: Source, k: int, method: str, seed: int = 0) -> str:
+    """Code that clusters the intensities of the page's working slice and prints each cluster's mean and size.
+
+    Parameters
+    ----------
+    source : Source
+        The working 2D image.
+    k : int
+        Number of clusters.
+    method : str
+        ``"kmeans"`` or ``"gmm"``.
+    seed : int
+
+    Returns
+    -------
+    str
+    """
+    model = (f"KMeans({k}, n_init=3, random_state={seed})" if method == "kmeans"
+             else f"GaussianMixture({k}, random_state={seed})")
+    module = "from sklearn.cluster import KMeans" if method == "kmeans" else "from sklearn.mixture import GaussianMixture"
+    resize = "from skimage.transform import resize\n" if source.resized and source.sample else ""
+    return f'''import numpy as np
+{module}
+{resize}
+{_fixed_code(source)}image = fixed
+mask = image > image.min()  # leave the darkest value (the background) out
+x = image[mask].reshape(-1, 1)
+model = {model}.fit(x)  # sees only intensities, never a label
+raw = model.predict(x)
+order = np.argsort([x[raw == i].mean() for i in range({k})])  # number clusters from dark to bright
+rank = np.empty({k}, dtype=int)
+rank[order] = np.arange(1, {k} + 1)
+labels = np.zeros(image.shape, dtype=int)
+labels[mask] = rank[raw]
+for cluster in range(1, {k} + 1):
+    print("cluster", cluster, "mean", round(float(image[labels == cluster].mean()), 3),
+          "pixels", int((labels == cluster).sum()))
+'''

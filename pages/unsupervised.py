@@ -1,0 +1,632 @@
+"""Objective 5: unsupervised learning. Registration with a known answer, why the loss matters, an atlas, clustering."""
+
+from __future__ import annotations
+
+import io
+import time
+
+import numpy as np
+import pandas as pd
+import plotly.express as px
+import plotly.graph_objects as go
+import streamlit as st
+from plotly.subplots import make_subplots
+
+from core import display, overlays, samples
+from core import registration_snippets as snip
+from core.atlas import block_mean, physical_origin, resample_like, shrunk_origin, transfer_labels
+from core.clustering import METHODS, cluster_intensities, score
+from core.registration import (DEFORMABLE_METHODS, METRICS, TRANSFORMS, check_pair, jacobian_determinant,
+                               landscape, ncc, register)
+from core.warps import (Motion, anatomy_points, compare, make_problem, max_warp_mm, tre, working_image)
+from ui import picker
+from ui.code import show_code
+from ui.viewer import PLOT_CONFIG
+
+PHANTOM = "Phantom: Shepp-Logan head (scikit-image)"
+MNI, GREY, WHITE = (samples.SAMPLES[i].name for i in (2, 3, 4))
+SUBJECT = "MRI 3D: subject head (nibabel anatomical.nii)"
+METRIC_SHORT = {"ssd": "SSD", "mattes_mi": "MI", "correlation": "correlation"}
+SWEEP_POINTS = 21
+GREY_COLOUR, WHITE_COLOUR = (255, 127, 14), (44, 160, 44)  # the colours of clusters 2 and 3
+
+
+# ----------------------------------------------------------------------------------------------- helpers
+
+def grey8(image: np.ndarray) -> np.ndarray:
+    """An image windowed to 8 bits on its own 1st-99th percentiles."""
+    width, level = display.auto_window(image)
+    return display.apply_window(image, width, level)
+
+
+def show_images(images: list[tuple[np.ndarray, str]], min_side: int = 200) -> None:
+    """A row of uint8 images with captions, enlarged (nearest neighbour) when small."""
+    for column, (image, caption) in zip(st.columns(len(images)), images):
+        column.image(overlays.enlarge(image, min_side), caption=caption, output_format="PNG", width="stretch")
+
+
+def history_figure(history: list[float], levels: list[tuple[int, str]], title: str) -> go.Figure:
+    """The metric against iteration, one colour per stage and resolution level, a dashed line where each starts."""
+    figure = go.Figure()
+    palette = px.colors.qualitative.D3
+    bounds = [start for start, _ in levels] + [len(history)]
+    if not levels:
+        levels, bounds = [(0, "metric")], [0, len(history)]
+    for n, (start, label) in enumerate(levels):
+        x = np.arange(start + 1, bounds[n + 1] + 1)
+        figure.add_trace(go.Scatter(x=x, y=history[start:bounds[n + 1]], mode="lines", name=label,
+                                    line={"color": palette[n % len(palette)]},
+                                    hovertemplate=f"{label}<br>iteration %{{x}}<br>metric %{{y:.6g}}<extra></extra>"))
+        if n:
+            figure.add_vline(x=start + 0.5, line={"dash": "dash", "width": 1, "color": "#888"})
+    figure.update_layout(title=title, height=340, margin={"l": 10, "r": 10, "t": 40, "b": 10},
+                         xaxis_title="iteration", yaxis_title="metric (lower is better)",
+                         legend={"font": {"size": 11}})
+    return figure
+
+
+def live_progress(label: str):
+    """A progress bar and a live metric chart; returns the callback `register` calls after every iteration."""
+    bar = st.progress(0.0, text=label)
+    chart = st.empty()
+    last = [0.0]
+
+    def on_iteration(progress) -> None:
+        now = time.perf_counter()
+        if now - last[0] < 0.3 and progress.fraction < 1:
+            return
+        last[0] = now
+        stage = progress.levels[-1][1] if progress.levels else ""
+        bar.progress(min(progress.fraction, 1.0),
+                     text=f"{stage} · iteration {len(progress.metric_history)} · metric "
+                          f"{progress.metric_history[-1]:.5g}")
+        chart.line_chart(pd.DataFrame({"metric": progress.metric_history}), height=220, x_label="iteration",
+                         y_label="metric")
+
+    return on_iteration, bar, chart
+
+
+def memo(name: str, key: tuple, compute, keep: int = 4):
+    """This session's memo of the last few results of `compute` (never shared with another session)."""
+    store = st.session_state.setdefault(f"unsup-memo-{name}", {})
+    if key not in store:
+        store[key] = compute()
+        while len(store) > keep:
+            store.pop(next(iter(store)))
+    return store[key]
+
+
+# ----------------------------------------------------------------------------------------------- the page
+
+st.title("5 · Unsupervised learning")
+st.caption("Objective: discover patterns in unlabelled data — align images (registration), group voxels "
+           "(clustering) and reuse labels drawn once (an atlas).")
+picker.show_upload_error()
+volume = picker.current_volume()
+sample = picker.current_sample()
+
+st.markdown(
+    "**Unsupervised** means that nobody tells the computer the answer: there are no labels. Instead it "
+    "optimises a criterion it can compute from the data alone. **Registration** finds the transform that "
+    "aligns a *source* image to a *target* by making a loss (sum of squared differences, mutual information) "
+    "as small as possible. **Clustering** groups voxels whose values are alike. An **atlas** carries labels "
+    "drawn once on a template onto every new image through a registration. (Anomaly detection, which flags "
+    "what does not fit the learned pattern, is another member of the family, not shown here.)")
+
+# --- the working image ----------------------------------------------------------------------------------
+st.header("1 · A problem with a known answer")
+st.markdown(
+    "To judge a registration we need the truth. Take the chosen image as the **target** (fixed), move it "
+    "by a motion we choose, and call the result the **source** (moving). A registration must find that motion "
+    "again; because we know it everywhere, we can measure the error at every point.")
+
+settings_cols = st.columns([2, 1])
+slice_index = None
+if volume.is_3d:
+    slice_index = settings_cols[0].slider("Axial slice of the 3D image", 0, volume.n_slices - 1,
+                                          volume.n_slices // 2, key=f"unsup-slice-{volume.name}-{volume.data.shape}")
+max_side = settings_cols[1].radio("Working size (longer side, pixels)", (128, 256), index=1, horizontal=True,
+                                  key="unsup-size", help="Larger images register more slowly.")
+work_volume, fallback = volume, None
+image, spacing, resized = working_image(volume, slice_index, max_side)
+try:
+    check_pair(image, image)
+except ValueError as exc:
+    fallback = str(exc)
+if fallback:
+    st.warning(f"This image cannot be registered: {fallback}. The registration sections below use the "
+               "Shepp-Logan phantom instead.", icon=":material/warning:")
+    work_volume = picker.load_sample(PHANTOM)
+    slice_index = None
+    image, spacing, resized = working_image(work_volume, None, max_side)
+from_sample = fallback is not None or sample is not None
+source = snip.Source(work_volume.name if from_sample else None,
+                     (slice_index if slice_index is not None else work_volume.n_slices // 2)
+                     if work_volume.is_3d else None,
+                     work_volume.rgb, work_volume.is_4d, image.shape, resized, spacing)
+notes = []
+if volume.is_3d and not fallback:
+    notes.append(f"slice {source.slice_index} of {volume.n_slices}" + (", first time point" if volume.is_4d else ""))
+if work_volume.rgb:
+    notes.append("colour turned into grey (luminance)")
+if resized:
+    notes.append(f"shrunk to {image.shape[0]} × {image.shape[1]}")
+st.caption(f"Working image: {work_volume.name} · {image.shape[0]} × {image.shape[1]} pixels of "
+           f"{spacing[0]:.3g} × {spacing[1]:.3g} mm" + (f" ({'; '.join(notes)})" if notes else "") + ".")
+
+fov = np.array(image.shape) * np.array(spacing)
+base = f"unsup-{work_volume.name}-{image.shape}-{source.slice_index}"
+limit = float(np.round(0.15 * fov.min(), 1))
+bend_limit = float(np.floor(max_warp_mm(image.shape, spacing) * 10) / 10)
+c1, c2, c3, c4 = st.columns(4)
+shift_down = c1.slider("Shift down (mm)", -limit, limit, float(np.round(0.03 * fov[0], 1)), 0.1, key=f"{base}-dy")
+shift_right = c1.slider("Shift right (mm)", -limit, limit, float(np.round(-0.05 * fov[1], 1)), 0.1,
+                        key=f"{base}-dx")
+angle = c2.slider("Rotation (degrees, clockwise)", -30.0, 30.0, 8.0, 0.5, key=f"{base}-angle")
+scale = c2.slider("Scale", 0.80, 1.25, 1.0, 0.01, key=f"{base}-scale")
+bend = c3.slider("Smooth bend (mm)", 0.0, bend_limit, 0.0, 0.1, key=f"{base}-bend",
+                 help="A non-linear warp: one period of a cosine across the image, no affine part. Only a "
+                      "deformable transform can undo it.")
+noise = c3.slider("Noise (% of the intensity range)", 0.0, 20.0, 2.0, 0.5, key=f"{base}-noise") / 100
+contrast = c4.slider("Other contrast (T1-like → T2-like)", 0.0, 1.0, 0.0, 0.05, key=f"{base}-contrast",
+                     help="Remaps intensities as another MRI sequence would: dark fluid turns bright, bright "
+                          "tissue dark, the background stays dark. Not monotonic: no rescaling undoes it.")
+seed = int(c4.number_input("Noise seed", 0, 9999, 0, key=f"{base}-seed"))
+motion = Motion((shift_down, shift_right), (angle,), scale, bend)
+problem = make_problem(image, spacing, motion, noise=noise, contrast=contrast, seed=seed)
+problem_key = (base, motion, noise, contrast, seed)
+fixed8, moving8 = grey8(problem.fixed), grey8(problem.moving)
+show_images([(moving8, "(a) source: the moving image we made"), (fixed8, "(b) target: the fixed image"),
+             (overlays.overlay(fixed8, moving8), "target in magenta, source in green")])
+st.caption(f"Before registration: normalised cross-correlation (NCC) {ncc(problem.fixed, problem.moving):.4f} "
+           "(1 = identical up to brightness and contrast).")
+show_code(snip.problem_snippet(source, motion, noise, contrast, seed))
+if not from_sample:
+    buffer = io.BytesIO()
+    np.save(buffer, image)
+    st.download_button("Download the working image (.npy) for the code", buffer.getvalue(), snip.UPLOAD_FILE,
+                       key="unsup-download")
+
+# --- register -------------------------------------------------------------------------------------------
+st.header("2 · Register")
+st.markdown(
+    "A **transform** with a few parameters maps every point of the target into the source; a **metric** (the "
+    "loss) scores how well the images then agree; an **optimiser** changes the parameters, iteration after "
+    "iteration, to improve it. A **multi-resolution pyramid** solves the problem first on shrunk, smoothed "
+    "copies, where the loss is smoother, then refines it at full size.")
+r1, r2, r3, r4 = st.columns(4)
+transform = r1.selectbox("Transform", TRANSFORMS, index=1, key="unsup-transform",
+                         help="translation: 2 parameters · rigid: + rotation · affine: + scale and shear "
+                              "(found after a similarity) · deformable: affine + B-spline grid or demons field")
+method = "bspline"
+if transform == "deformable":
+    method = r1.radio("Deformable model", list(DEFORMABLE_METHODS), format_func=DEFORMABLE_METHODS.get,
+                      key="unsup-deformable")
+metric = r2.selectbox("Metric (loss)", list(METRICS), index=1, format_func=METRICS.get, key="unsup-metric",
+                      disabled=transform == "deformable" and method == "demons")
+if transform == "deformable" and method == "demons":
+    metric = "ssd"
+    r2.caption("Demons compares intensities directly: it always uses mean squares.")
+levels = r3.slider("Resolution levels", 1, 4, 3, key="unsup-levels")
+iterations = r3.slider("Iterations per level (maximum)", 5, 300, 100, 5, key="unsup-iterations")
+sampling = r4.slider("Pixels sampled for the metric (%)", 5, 100, 25, 5, key="unsup-sampling") / 100
+mesh = 8
+if transform == "deformable" and method == "bspline":
+    mesh = r4.slider("B-spline grid (control intervals at full size)", 2, 16, 8, key="unsup-mesh")
+options = {"levels": levels, "iterations": iterations, "sampling": sampling}
+if transform == "deformable":
+    options.update({"deformable": method, "mesh_size": mesh})
+
+if st.button("Register", type="primary", icon=":material/play_arrow:", key="unsup-run"):
+    callback, bar, chart = live_progress("Registering...")
+    try:
+        result = register(problem.fixed, problem.moving, transform, metric, spacing=spacing, progress=callback,
+                          **options)
+        st.session_state["unsup-state-result"] = {"key": problem_key, "result": result, "transform": transform,
+                                            "metric": metric, "options": options}
+    except (ValueError, RuntimeError) as exc:
+        st.session_state.pop("unsup-state-result", None)
+        st.error(f"The registration failed: {exc}", icon=":material/error:")
+    bar.empty()
+    chart.empty()
+
+stored = st.session_state.get("unsup-state-result")
+current = stored if stored and stored["key"] == problem_key else None
+if stored and not current:
+    st.info("The problem changed since the last registration: press **Register** again.", icon=":material/info:")
+elif not stored:
+    st.info("Choose a transform and a metric, then press **Register**. It runs only when you press it.",
+            icon=":material/info:")
+if current:
+    result = current["result"]
+    points = anatomy_points(problem.fixed, spacing)
+    error = tre(result.map_points(points), problem.true_points(points))
+    pixel = min(spacing)
+    m = st.columns(5)
+    m[0].metric("Time (s)", f"{result.seconds:.2f}")
+    m[1].metric("Iterations", len(result.metric_history))
+    m[2].metric("Mean TRE (mm)", f"{error['mean']:.2f}", f"{error['mean'] / pixel:.2f} pixel", delta_color="off",
+                delta_arrow="off")
+    m[3].metric("Max TRE (mm)", f"{error['max']:.2f}", f"{error['max'] / pixel:.2f} pixel", delta_color="off",
+                delta_arrow="off")
+    after = ncc(result.registered, problem.fixed)
+    m[4].metric("NCC after", f"{after:.4f}", f"{after - ncc(problem.fixed, problem.moving):+.4f}",
+                help="Over the whole image: noise, and corners the moved source does not cover, keep it below 1.")
+    st.plotly_chart(history_figure(result.metric_history, result.levels,
+                                   f"{METRICS[current['metric']]}: {current['transform']} registration"),
+                    config=PLOT_CONFIG, key="unsup-history")
+    st.caption(f"Why it stopped: {result.stop_reason} The metric jumps where a level starts: it is then computed "
+               "on finer, less smoothed images, so values of different levels are not comparable.")
+    table = pd.DataFrame(compare(problem, result.parameters))
+    st.dataframe(table.round(4), hide_index=True, width="stretch")
+    st.caption(
+        f"TRE (target registration error): the distance between where the found transform and the true motion "
+        f"send each of {len(points)} grid points inside the anatomy; below one pixel ({pixel:.3g} mm) the result "
+        "is as good as the image allows." + (" The shift, rotation and scale rows are those of the affine part; "
+                                             "the bend is in the TRE." if current["transform"] == "deformable" else ""))
+    show_code(snip.registration_snippet(source, motion, noise, contrast, seed, current["transform"],
+                                        current["metric"], **current["options"]))
+
+
+# --- the lecture's figure -------------------------------------------------------------------------------
+@st.fragment
+def lecture_figure() -> None:
+    """(a) source, (b) target, (c) registered, (d) before and (e) after; checkerboard and blend; deformation."""
+    st.header("3 · The lecture's figure, live")
+    if not current:
+        st.info("Register the problem above to see the figure.", icon=":material/info:")
+        return
+    result = current["result"]
+    registered8 = display.apply_window(result.registered, *display.auto_window(problem.moving))
+    mode = st.radio("Compare as", ("colour overlay", "difference"), horizontal=True, key="unsup-compare",
+                    help="Overlay: target magenta, source green; aligned structures turn grey or white. "
+                         "Difference: mid grey where the two agree.")
+    pair = overlays.overlay if mode == "colour overlay" else overlays.difference
+    show_images([(moving8, "(a) source"), (fixed8, "(b) target"), (registered8, "(c) registered source"),
+                 (pair(fixed8, moving8), "(d) before registration"), (pair(fixed8, registered8), "(e) after")],
+                min_side=160)
+    if contrast and mode == "difference":
+        st.caption("With a contrast change the difference never vanishes, even when aligned: use the overlay.")
+    left, middle, right = st.columns(3)
+    tiles = left.slider("Checkerboard tiles", 2, 16, 8, key="unsup-tiles")
+    left.image(overlays.checkerboard(fixed8, registered8, tiles), output_format="PNG", width="stretch",
+               caption="checkerboard of the target and the registered source")
+    alpha = middle.slider("Blend: target ↔ registered source", 0.0, 1.0, 0.5, 0.05, key="unsup-blend")
+    middle.image(overlays.blend(fixed8, registered8, alpha), output_format="PNG", width="stretch",
+                 caption=f"blend: {1 - alpha:.2f} × target + {alpha:.2f} × registered")
+    right.markdown(
+        "**How to read them.** In the checkerboard, tiles alternate between the two images: where the registration "
+        "is right, edges run on across the tiles without a step. Slide the blend from one image to the other: what "
+        "is aligned stays still, what is not moves. With a contrast change the tiles differ in brightness, not in "
+        "position.")
+    if current["transform"] == "deformable":
+        deformation_views(result)
+
+
+def deformation_views(result) -> None:
+    """The warped grid, and the displacement and Jacobian determinant of the deformable part."""
+    field = result.displacement()
+    local = result.displacement(deformable_only=True)
+    jacobian = jacobian_determinant(local, spacing)
+    folded = float((jacobian <= 0).mean())
+    st.subheader("The deformation")
+    step = max(2, image.shape[0] // 16)
+    grid = go.Figure()
+    grid.add_trace(go.Heatmap(z=moving8, colorscale="gray", showscale=False, hoverinfo="skip"))
+    rows, cols = np.arange(0, image.shape[0], step), np.arange(0, image.shape[1], step)
+    for r in rows:  # each grid line of the target, carried into the source by the transform
+        grid.add_trace(go.Scatter(x=cols + field[r, cols, 1] / spacing[1], y=r + field[r, cols, 0] / spacing[0],
+                                  mode="lines", line={"color": "#ffd33d", "width": 1}, hoverinfo="skip"))
+    for c in cols:
+        grid.add_trace(go.Scatter(x=c + field[rows, c, 1] / spacing[1], y=rows + field[rows, c, 0] / spacing[0],
+                                  mode="lines", line={"color": "#ffd33d", "width": 1}, hoverinfo="skip"))
+    grid.update_yaxes(autorange="reversed", scaleanchor="x", scaleratio=spacing[0] / spacing[1], visible=False)
+    grid.update_xaxes(visible=False)
+    grid.update_layout(title="the target's grid, carried into the source", showlegend=False, height=400,
+                       margin={"l": 0, "r": 0, "t": 40, "b": 0})
+    magnitude = np.linalg.norm(local, axis=-1)
+    maps = make_subplots(1, 2, subplot_titles=("non-linear displacement (mm)", "Jacobian determinant"),
+                         horizontal_spacing=0.12)
+    maps.add_trace(go.Heatmap(z=magnitude, colorscale="Viridis", colorbar={"x": 0.44, "thickness": 10},
+                              hovertemplate="row %{y}, col %{x}<br>%{z:.2f} mm<extra></extra>"), 1, 1)
+    low, high = np.percentile(jacobian, [1, 99])
+    spread = max(abs(low - 1), abs(high - 1), 1e-3)
+    maps.add_trace(go.Heatmap(z=jacobian, colorscale="RdBu_r", zmid=1.0, zmin=1 - spread, zmax=1 + spread,
+                              colorbar={"thickness": 10},
+                              hovertemplate="row %{y}, col %{x}<br>det %{z:.3f}<extra></extra>"), 1, 2)
+    maps.update_yaxes(autorange="reversed", visible=False)
+    maps.update_yaxes(scaleanchor="x", scaleratio=spacing[0] / spacing[1], row=1, col=1)
+    maps.update_yaxes(scaleanchor="x2", scaleratio=spacing[0] / spacing[1], row=1, col=2)
+    maps.update_xaxes(visible=False)
+    maps.update_layout(height=400, margin={"l": 0, "r": 0, "t": 40, "b": 0})
+    left, right = st.columns([2, 3])
+    left.plotly_chart(grid, config=PLOT_CONFIG, key="unsup-grid")
+    right.plotly_chart(maps, config=PLOT_CONFIG, key="unsup-jacobian")
+    st.caption(
+        f"Left: the whole transform (affine and non-linear parts). Right: the non-linear part alone, "
+        f"{'the B-spline' if current['options'].get('deformable') == 'bspline' else 'the demons field'}: it moves "
+        f"pixels by up to {magnitude.max():.2f} mm (mean {magnitude.mean():.2f} mm). Its Jacobian determinant is the "
+        f"local change of area (1 = none, above 1 growth, below shrinkage; colours clipped to the 1st-99th "
+        f"percentiles): from {jacobian.min():.3f} to {jacobian.max():.3f}, and **{100 * folded:.2f} % of the pixels "
+        "fold** (determinant ≤ 0), which no real anatomy can do.")
+
+
+lecture_figure()
+
+
+# --- why the loss matters -------------------------------------------------------------------------------
+@st.fragment
+def loss_section() -> None:
+    """SSD and MI landscapes on a same-contrast and an other-contrast pair; the two registrations that prove it."""
+    st.header("4 · Why the loss matters")
+    st.markdown(
+        "The optimiser walks downhill on the loss. Below, the loss is computed for candidate transforms around "
+        "the truth (offset 0), for the same motion applied without and with the contrast change (no noise, no "
+        "bend). **Sum of squared differences** compares intensities one to one, so it wants equal values; "
+        "**mutual information** only wants each intensity of one image to predict the intensity of the other.")
+    sweep = st.radio("Sweep", ("shift", "angle"), horizontal=True, key="unsup-sweep",
+                     format_func={"shift": "shift to the right (mm)", "angle": "rotation (degrees)"}.get)
+    span = 20.0 if sweep == "shift" else 30.0
+    offsets = [float(v) for v in np.linspace(-span, span, SWEEP_POINTS)]
+    plain = Motion(motion.shift_mm, motion.angles_deg, motion.scale)
+
+    def compute():
+        curves = {}
+        for amount, name in ((0.0, "same contrast"), (1.0, "other contrast")):
+            pair = make_problem(image, spacing, plain, contrast=amount)
+            candidates = [{"translation_mm": (plain.shift_mm[0], plain.shift_mm[1] + (d if sweep == "shift" else 0)),
+                           "angle_deg": plain.angles_deg[0] + (d if sweep == "angle" else 0)} for d in offsets]
+            for key in ("ssd", "mattes_mi"):
+                curves[(name, key)] = landscape(pair.fixed, pair.moving, key, candidates, spacing=spacing)
+        return curves
+
+    curves = memo("landscape", (base, plain, sweep), compute)
+    figure = make_subplots(1, 2, subplot_titles=("same contrast", "other contrast (T1-like → T2-like)"))
+    lows = {}
+    for column, name in enumerate(("same contrast", "other contrast"), start=1):
+        for key, colour in (("ssd", "#e45756"), ("mattes_mi", "#4c78a8")):
+            values = np.array(curves[(name, key)])
+            scaled = (values - values.min()) / max(np.ptp(values), 1e-12)
+            lows[(name, key)] = offsets[int(np.argmin(values))]
+            figure.add_trace(go.Scatter(x=offsets, y=scaled, mode="lines+markers", name=METRIC_SHORT[key],
+                                        line={"color": colour}, showlegend=column == 1,
+                                        hovertemplate="offset %{x}<br>loss (scaled) %{y:.3f}<extra></extra>"),
+                             1, column)
+        figure.add_vline(x=0, line={"dash": "dot", "color": "#2ca02c"}, row=1, col=column)
+    unit = "mm" if sweep == "shift" else "°"
+    figure.update_xaxes(title=f"offset from the truth ({unit})")
+    figure.update_yaxes(title="loss, scaled to 0-1 (lower is better)", col=1)
+    figure.update_layout(height=360, margin={"l": 10, "r": 10, "t": 40, "b": 10})
+    st.plotly_chart(figure, config=PLOT_CONFIG, key="unsup-landscape")
+    suffix = " mm" if sweep == "shift" else "°"
+    low = {key: f"{value:+g}{suffix}" for key, value in lows.items()}
+    st.caption(
+        f"Lowest loss (offset from the truth, the green dotted line): same contrast — SSD "
+        f"{low[('same contrast', 'ssd')]}, MI {low[('same contrast', 'mattes_mi')]}; other contrast — SSD "
+        f"{low[('other contrast', 'ssd')]}, MI {low[('other contrast', 'mattes_mi')]}. "
+        f"Sampled every {offsets[1] - offsets[0]:g}{suffix}.")
+    show_code(snip.landscape_snippet(source, motion, sweep, offsets))
+
+    st.markdown("**The proof:** register the other-contrast pair (your motion and noise, full contrast change) "
+                "with each loss.")
+    duel_key = (base, motion, noise, seed)
+    if st.button("Register with SSD and with MI", icon=":material/compare_arrows:", key="unsup-duel"):
+        pair = make_problem(image, spacing, motion, noise=noise, contrast=1.0, seed=seed)
+        rows = []
+        with st.spinner("Two registrations..."):
+            for key in ("ssd", "mattes_mi"):
+                try:
+                    found = register(pair.fixed, pair.moving, "rigid", key, spacing=spacing)
+                except (ValueError, RuntimeError) as exc:
+                    st.error(f"{METRICS[key]} failed: {exc}", icon=":material/error:")
+                    continue
+                points = anatomy_points(pair.fixed, spacing)
+                error = tre(found.map_points(points), pair.true_points(points))
+                table = {row["parameter"]: row["error"] for row in compare(pair, found.parameters)}
+                rows.append({"loss": METRICS[key], "mean TRE (mm)": error["mean"], "max TRE (mm)": error["max"],
+                             "rotation error (°)": table["rotation (degrees, clockwise)"],
+                             "time (s)": found.seconds})
+        st.session_state["unsup-state-duel"] = {"key": duel_key, "rows": rows}
+    duel = st.session_state.get("unsup-state-duel")
+    if duel and duel["key"] == duel_key and duel["rows"]:
+        table = pd.DataFrame(duel["rows"])
+        st.dataframe(table.round(3), hide_index=True, width="stretch")
+        if len(table) == 2:
+            ssd, mi = table["mean TRE (mm)"]
+            verdict = ("MI recovers the motion where SSD does not" if mi < min(spacing) < ssd else
+                       "here both succeed: try a larger contrast change or another image" if ssd < min(spacing)
+                       else "neither loss recovers this motion: try a smaller one")
+            st.caption(f"Mean TRE: SSD {ssd:.2f} mm, MI {mi:.2f} mm (one pixel is {min(spacing):.3g} mm) — {verdict}.")
+
+
+loss_section()
+
+
+# --- 3D and the atlas -----------------------------------------------------------------------------------
+@st.cache_resource(max_entries=2, show_spinner="Preparing the template...")
+def atlas_inputs(factor: int) -> dict:
+    """The MNI template and its tissue maps shrunk to `factor` mm, and the subject (shared, read-only)."""
+    template, grey, white, subject = (picker.load_sample(n) for n in (MNI, GREY, WHITE, SUBJECT))
+    inputs = {
+        "template": block_mean(template.data, factor),
+        "maps": {"grey matter": block_mean(grey.data, factor) / 255.0,
+                 "white matter": block_mean(white.data, factor) / 255.0},
+        "origin": shrunk_origin(physical_origin(template.affine), template.spacing, factor),
+        "spacing": (float(factor),) * 3,
+        "subject": subject.data.astype(np.float64),
+        "subject_spacing": tuple(float(s) for s in subject.spacing),
+        "subject_origin": physical_origin(subject.affine),
+    }
+    inputs["before"] = resample_like(inputs["subject"], inputs["subject_spacing"], inputs["subject_origin"],
+                                     inputs["template"].shape, inputs["spacing"], inputs["origin"])
+    for value in (inputs["template"], inputs["subject"], inputs["before"], *inputs["maps"].values()):
+        value.flags.writeable = False
+    return inputs
+
+
+def planes(data: np.ndarray, index: tuple[int, int, int], window: tuple[float, float]) -> list[np.ndarray]:
+    """Axial, coronal and sagittal uint8 slices through `index` (radiological display)."""
+    return [display.apply_window(view, *window) for view, _ in display.orthogonal_views(data, index).values()]
+
+
+def atlas_section() -> None:
+    """Register the subject MRI to the MNI template, then carry the grey and white matter maps onto it."""
+    st.header("5 · 3D: the subject to the MNI template, and an atlas")
+    st.markdown(
+        "Two real images now: a subject's T1 MRI (nibabel's `anatomical.nii`, a 66 × 82 × 50 mm block of the "
+        "head at 2 mm) and the MNI152 template. **Orientation is key**: each file's header says where every voxel "
+        "sits in the scanner, in mm, so the two start roughly in place; registration corrects what is left. "
+        "Then the template's grey and white matter maps, drawn once for the template, are **carried onto the "
+        "subject** through the inverse transform: an atlas segments the subject without any label of its own.")
+    a1, a2, a3 = st.columns(3)
+    kind = a1.radio("Transform", ("rigid", "affine"), horizontal=True, key="unsup-atlas-transform")
+    factor = a2.radio("Template voxel size (mm)", (2, 4), horizontal=True, key="unsup-atlas-factor")
+    iterations = a3.slider("Iterations per level (maximum)", 10, 200, 100, 10, key="unsup-atlas-iterations")
+    settings = {"transform": kind, "factor": factor, "levels": 3, "iterations": iterations, "sampling": 0.1}
+    if st.button("Register the subject to the MNI template", type="primary", icon=":material/play_arrow:",
+                 key="unsup-atlas-run"):
+        inputs = atlas_inputs(factor)
+        callback, bar, chart = live_progress("Registering in 3D...")
+        try:
+            result = register(inputs["template"], inputs["subject"], kind, "mattes_mi", spacing=inputs["spacing"],
+                              moving_spacing=inputs["subject_spacing"], fixed_origin=inputs["origin"],
+                              moving_origin=inputs["subject_origin"], initial="identity", levels=3,
+                              iterations=iterations, sampling=0.1, progress=callback)
+            maps = transfer_labels(result, inputs["maps"], inputs["spacing"], inputs["origin"],
+                                   inputs["subject"].shape, inputs["subject_spacing"], inputs["subject_origin"])
+            st.session_state["unsup-state-atlas"] = {"settings": settings, "result": result, "maps": maps}
+        except (ValueError, RuntimeError) as exc:
+            st.error(f"The 3D registration failed: {exc}", icon=":material/error:")
+        bar.empty()
+        chart.empty()
+    stored = st.session_state.get("unsup-state-atlas")
+    if not stored:
+        st.info("Press the button: about a second at 4 mm, a few at 2 mm.", icon=":material/info:")
+        return
+    if stored["settings"] != settings:
+        st.caption("Showing the last registration; press the button to run with the settings above.")
+    settings, result, maps = stored["settings"], stored["result"], stored["maps"]
+    inputs = atlas_inputs(settings["factor"])
+    m = st.columns(4)
+    m[0].metric("Time (s)", f"{result.seconds:.2f}")
+    m[1].metric("Iterations", len(result.metric_history))
+    shift = float(np.linalg.norm(result.parameters["translation_mm"]))
+    m[2].metric("Shift found (mm)", f"{shift:.2f}")
+    angles = result.parameters.get("angles_deg")
+    if angles is not None:
+        m[3].metric("Largest angle (°)", f"{np.abs(angles).max():.2f}")
+    else:
+        m[3].metric("Scale", f"{result.parameters['scale']:.3f}")
+    st.plotly_chart(history_figure(result.metric_history, result.levels,
+                                   f"Mattes MI: subject to MNI, {settings['transform']}"), config=PLOT_CONFIG,
+                    key="unsup-atlas-history")
+    st.caption(f"Why it stopped: {result.stop_reason}")
+
+    # the subject's block in template voxels, with a margin: the views zoom on it
+    template = inputs["template"]
+    low = (np.array(inputs["subject_origin"]) - inputs["origin"]) / inputs["spacing"]
+    high = low + np.array(inputs["subject"].shape) * np.array(inputs["subject_spacing"]) / inputs["spacing"]
+    margin = 10.0 / np.array(inputs["spacing"])
+    box = tuple(slice(int(max(0, np.floor(lo - margin[i]))), int(min(n, np.ceil(hi + margin[i]))))
+                for i, (lo, hi, n) in enumerate(zip(low, high, template.shape)))
+    zoom = template[box]
+    index = tuple(n // 2 for n in zoom.shape)
+    template_window = display.auto_window(zoom)
+    subject_window = display.auto_window(inputs["subject"])
+    fixed_planes = planes(zoom, index, template_window)
+    names = ("axial", "coronal", "sagittal")
+    st.markdown("**Before and after**, zoomed on the subject's block (template in magenta, subject in green: "
+                "where they agree the colours add up to grey and white).")
+    for label, moved in (("before: headers only", inputs["before"]), ("after registration", result.registered)):
+        moving_planes = planes(moved[box], index, subject_window)
+        show_images([(overlays.overlay(f, mv), f"{name}, {label}")
+                     for name, f, mv in zip(names, fixed_planes, moving_planes)], min_side=220)
+    st.caption("Radiological view (the patient's right on the left). Look at the edges of the ventricles and of the "
+               "corpus callosum: coloured fringes before, fewer after. The transform moved the subject by "
+               f"{shift:.1f} mm" + (f" and turned it by up to {np.abs(angles).max():.1f}°." if angles is not None
+                                    else "."))
+
+    st.subheader("Label transfer: the template's tissue maps on the subject")
+    subject = inputs["subject"]
+    centre = tuple(n // 2 for n in subject.shape)
+    grey_planes = planes(subject, centre, subject_window)
+    grey_views = [v for v, _ in display.orthogonal_views(maps["grey matter"], centre).values()]
+    white_views = [v for v, _ in display.orthogonal_views(maps["white matter"], centre).values()]
+    show_images([(g, f"{name}: the subject") for name, g in zip(names, grey_planes)], min_side=220)
+    show_images([(overlays.tint(g, [(gm > 0.5, GREY_COLOUR), (wm > 0.5, WHITE_COLOUR)], opacity=0.35),
+                  f"{name}: with the transferred labels") for name, g, gm, wm in
+                 zip(names, grey_planes, grey_views, white_views)], min_side=220)
+    voxel_ml = float(np.prod(inputs["subject_spacing"])) / 1000
+    volumes = {name: float((values > 0.5).sum() * voxel_ml) for name, values in maps.items()}
+    st.caption(f"Orange: grey matter, green: white matter (transferred probability above 0.5). In the subject's "
+               f"block: grey matter {volumes['grey matter']:.1f} mL, white matter {volumes['white matter']:.1f} mL. "
+               "No one drew a label on this subject: the labels come from the template, through the registration.")
+    show_code(snip.atlas_snippet(settings["transform"], settings["factor"], settings["levels"],
+                                 settings["iterations"], settings["sampling"]))
+
+
+atlas_section()
+
+
+# --- clustering -----------------------------------------------------------------------------------------
+@st.cache_data(max_entries=8, show_spinner="Clustering the template...")
+def template_clusters(k: int, method: str) -> tuple[np.ndarray, list[float], list[int], dict]:
+    """k clusters of the MNI template at 2 mm and their Dice against the tissue maps (sample data only)."""
+    t1, grey, white = (picker.load_sample(n).data[::2, ::2, ::2] for n in (MNI, GREY, WHITE))
+    clusters = cluster_intensities(t1, k, method=method)
+    scored = score(clusters.labels, {"grey matter": grey / 255.0, "white matter": white / 255.0})
+    return clusters.labels, clusters.means, clusters.counts, scored
+
+
+@st.fragment
+def clustering_section() -> None:
+    """k-means or a Gaussian mixture on intensities; coloured classes; Dice against the MNI tissue maps."""
+    st.header("6 · Clustering: tissue classes without labels")
+    st.markdown(
+        "k-means sees only the voxel **values** and groups those that are alike, here into k classes "
+        "numbered from dark to bright. Nobody told it what grey or white matter is; on a T1 brain MRI the classes "
+        "come out as fluid, grey matter and white matter simply because those tissues have different values. "
+        "That is what *unsupervised* means. Only afterwards do we look at the template's tissue maps to **score** "
+        "the result (Dice: 1 = perfect overlap), naming each cluster after the tissue holding most of its voxels.")
+    c1, c2, c3 = st.columns(3)
+    which = c1.radio("Image", ("MNI template (3D, 2 mm)", "the working image of section 1"), key="unsup-cluster-image",
+                     help="Only the template has tissue maps, so only it gets a Dice.")
+    k = c2.slider("Number of clusters k", 2, 6, 3, key="unsup-k")
+    method = c3.radio("Method", list(METHODS), format_func=METHODS.get, horizontal=True, key="unsup-cluster-method")
+    colour_names = overlays.LABEL_NAMES[1:]
+    if which.startswith("MNI"):
+        labels, means, counts, scored = template_clusters(k, method)
+        t1, grey, white = (picker.load_sample(n).data[::2, ::2, ::2] for n in (MNI, GREY, WHITE))
+        axial = st.slider("Axial slice (2 mm)", 0, labels.shape[0] - 1, 41, key="unsup-cluster-slice",
+                          help="Slice 41 is about 10 mm above the MNI origin, through the lateral ventricles.")
+        names = scored["names"]
+        table = pd.DataFrame({"cluster": range(1, k + 1), "mean value": means, "voxels": counts,
+                              "named after": names})
+        truth = overlays.tint(grey8(t1[axial]), [(grey[axial] > 127, GREY_COLOUR), (white[axial] > 127, WHITE_COLOUR)])
+        show_images([(grey8(t1[axial]), f"T1 template, axial slice {axial}"),
+                     (overlays.label_colours(labels[axial]), f"{k} clusters, dark to bright: "
+                      + ", ".join(colour_names[:k])),
+                     (truth, "the tissue maps (orange: grey matter, green: white matter), used only to score")])
+        st.dataframe(table.round(1), hide_index=True, width="stretch")
+        dice_cols = st.columns(len(scored["dice"]))
+        for column, (name, value) in zip(dice_cols, scored["dice"].items()):
+            column.metric(f"Dice, {name}", f"{value:.3f}")
+        st.caption("A Dice of 0.7 is usually called good agreement. With more clusters, a tissue is split in "
+                   "several and the Dice is that of their union; with 2 clusters, one tissue has to share.")
+        show_code(snip.clustering_snippet(k, method))
+    else:
+        try:
+            clusters = memo("clusters", (base, k, method), lambda: cluster_intensities(image, k, method=method))
+        except ValueError as exc:
+            st.warning(f"Cannot cluster this image: {exc}.", icon=":material/warning:")
+            return
+        show_images([(grey8(image), "working image"),
+                     (overlays.label_colours(clusters.labels), f"{k} clusters, dark to bright: "
+                      + ", ".join(colour_names[:k]))], min_side=300)
+        st.dataframe(pd.DataFrame({"cluster": range(1, k + 1), "mean value": clusters.means,
+                                   "pixels": clusters.counts}).round(3), hide_index=True, width="stretch")
+        st.caption("No tissue maps exist for this image, so there is no Dice: judge the classes by eye.")
+        show_code(snip.clustering_image_snippet(source, k, method))
+
+
+clustering_section()

@@ -1,0 +1,173 @@
+"""AppTest of the Unsupervised learning page: every sample, uploads good, bad and degenerate, and its buttons.
+
+The working size is set to 128 pixels and iterations kept low, so each
+registration takes a fraction of a second.
+"""
+
+from __future__ import annotations
+
+import io
+
+import imageio.v3 as iio
+import numpy as np
+import pytest
+
+from core import samples
+from harness import choose_sample, page_test, problems, upload, widget
+
+PAGE = "pages/unsupervised.py"
+PHANTOM, MNI = "Phantom: Shepp-Logan head (scikit-image)", samples.SAMPLES[2].name
+SECTIONS = ["1 · A problem with a known answer", "2 · Register", "3 · The lecture's figure, live",
+            "4 · Why the loss matters", "5 · 3D: the subject to the MNI template, and an atlas",
+            "6 · Clustering: tissue classes without labels"]
+
+
+@pytest.fixture
+def at():
+    app = page_test(PAGE, timeout=300)
+    app.run()
+    assert not problems(app)
+    widget(app, "radio", "unsup-size").set_value(128)
+    app.run()
+    return app
+
+
+def metrics(app) -> dict[str, str]:
+    return {m.label: m.value for m in app.metric}
+
+
+def press(app, key: str):
+    widget(app, "button", key).click()
+    app.run()
+    assert not problems(app), problems(app)
+    return app
+
+
+def slider(app, label: str):
+    """The slider whose label is `label` (their keys depend on the image)."""
+    return next(w for w in app.slider if w.label == label)
+
+
+def png_bytes(image: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    iio.imwrite(buffer, image, extension=".png")
+    return buffer.getvalue()
+
+
+def captions(app) -> str:
+    return "\n".join(c.value for c in app.caption)
+
+
+def test_every_sample_shows_every_section_without_error(at):
+    for name in samples.names():
+        choose_sample(at, name)
+        assert not problems(at), (name, problems(at))
+        assert not at.error and not at.warning, (name, [e.value for e in at.error], [w.value for w in at.warning])
+        assert [h.value for h in at.header] == SECTIONS, name
+        text = captions(at)
+        assert "Working image: " + name in text, name
+        assert "NCC" in text and "Lowest loss" in text, name
+        volume = samples.load(name)
+        if volume.is_3d:
+            assert widget(at, "slider", f"unsup-slice-{volume.name}-{volume.data.shape}").value == volume.n_slices // 2
+        if volume.rgb:
+            assert "colour turned into grey" in text, name
+
+
+def test_register_recovers_the_default_motion_and_reports_it(at):
+    choose_sample(at, MNI)
+    widget(at, "slider", "unsup-iterations").set_value(50)
+    press(at, "unsup-run")
+    found = metrics(at)
+    pixel = 233 * 1.0 / 128  # the MNI slice shrunk to 128 rows
+    assert float(found["Mean TRE (mm)"]) < pixel and float(found["Max TRE (mm)"]) < 2 * pixel
+    assert float(found["NCC after"]) > 0.95
+    table = at.dataframe[0].value
+    assert list(table.columns) == ["parameter", "true", "recovered", "error"]
+    rotation = table.set_index("parameter").loc["rotation (degrees, clockwise)"]
+    assert rotation["true"] == 8.0 and rotation["error"] < 0.5
+    assert "Why it stopped: RegularStepGradientDescentOptimizerv4" in captions(at)
+    assert len(at.get("plotly_chart")) >= 2  # the metric history and the landscapes
+    widget(at, "radio", "unsup-compare").set_value("difference")  # the lecture's figure is there
+    widget(at, "slider", "unsup-tiles").set_value(4)
+    at.run()
+    assert not problems(at)
+    # moving a slider invalidates the result until Register is pressed again
+    slider(at, "Rotation (degrees, clockwise)").set_value(4.0)
+    at.run()
+    assert any("problem changed" in i.value for i in at.info)
+
+
+def test_deformable_registration_shows_the_deformation(at):
+    choose_sample(at, MNI)
+    slider(at, "Smooth bend (mm)").set_value(4.0)
+    widget(at, "selectbox", "unsup-transform").set_value("deformable")
+    at.run()
+    widget(at, "slider", "unsup-iterations").set_value(30)
+    widget(at, "slider", "unsup-levels").set_value(2)
+    press(at, "unsup-run")
+    assert "The deformation" in [s.value for s in at.subheader]
+    assert "fold" in captions(at)
+    assert float(metrics(at)["Mean TRE (mm)"]) < 233 / 128
+    widget(at, "radio", "unsup-deformable").set_value("demons")
+    at.run()
+    assert widget(at, "selectbox", "unsup-metric").disabled
+    press(at, "unsup-run")
+    assert "the demons field" in captions(at)
+
+
+def test_the_two_losses_across_the_contrast_change(at):
+    choose_sample(at, MNI)
+    press(at, "unsup-duel")
+    table = at.dataframe[0].value.set_index("loss")
+    assert table.loc["Mattes mutual information", "mean TRE (mm)"] < 233 / 128
+    assert table.loc["mean squares (SSD)", "mean TRE (mm)"] > 10 * table.loc["Mattes mutual information",
+                                                                              "mean TRE (mm)"]
+    assert "MI recovers the motion where SSD does not" in captions(at)
+    widget(at, "radio", "unsup-sweep").set_value("angle")
+    at.run()
+    lowest = next(c.value for c in at.caption if c.value.startswith("Lowest loss"))
+    assert "MI +0°" in lowest and "Sampled every 3°" in lowest
+
+
+def test_the_atlas_registers_and_transfers_labels(at):
+    widget(at, "radio", "unsup-atlas-factor").set_value(4)
+    widget(at, "slider", "unsup-atlas-iterations").set_value(30)
+    at.run()
+    press(at, "unsup-atlas-run")
+    found = metrics(at)
+    assert float(found["Shift found (mm)"]) < 5 and float(found["Largest angle (°)"]) < 5
+    assert "Label transfer: the template's tissue maps on the subject" in [s.value for s in at.subheader]
+    assert "grey matter" in captions(at) and "mL" in captions(at)
+
+
+def test_clustering_controls_and_dice(at):
+    found = metrics(at)
+    assert float(found["Dice, grey matter"]) > 0.8 and float(found["Dice, white matter"]) > 0.8
+    widget(at, "slider", "unsup-k").set_value(4)
+    widget(at, "radio", "unsup-cluster-method").set_value("gmm")
+    at.run()
+    assert not problems(at)
+    table = at.dataframe[-1].value
+    assert len(table) == 4 and list(table["cluster"]) == [1, 2, 3, 4]
+    widget(at, "radio", "unsup-cluster-image").set_value("the working image of section 1")
+    at.run()
+    assert not problems(at) and "no Dice" in captions(at)
+
+
+def test_a_good_upload_a_bad_one_and_a_constant_image(at):
+    phantom = samples.load(PHANTOM).data
+    upload(at, ("phantom.png", png_bytes(phantom)))
+    assert not problems(at)
+    assert "Working image: phantom.png" in captions(at)
+    assert any(d.label.startswith("Download the working image") for d in at.get("download_button"))
+    upload(at, ("broken.dcm", b"not a DICOM file at all"))
+    assert not problems(at)
+    assert at.error  # the loader's message, and the page still runs on the sample
+    assert [h.value for h in at.header] == SECTIONS
+    upload(at, ("flat.png", png_bytes(np.full((64, 64), 7, np.uint8))))
+    assert not problems(at)
+    assert any("cannot be registered" in w.value and "constant" in w.value for w in at.warning)
+    assert "Working image: " + PHANTOM in captions(at)
+    press(at, "unsup-run")
+    assert "Mean TRE (mm)" in metrics(at)
