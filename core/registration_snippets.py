@@ -580,3 +580,52 @@ for cluster in range(1, {k} + 1):
     print("cluster", cluster, "mean", round(float(image[labels == cluster].mean()), 3),
           "pixels", int((labels == cluster).sum()))
 '''
+
+
+def figure_snippet(source: Source, motion: Motion, noise: float, contrast: float, seed: int, transform: str,
+                   metric: str, levels: int, iterations: int, sampling: float, tiles: int, alpha: float,
+                   **options) -> str:
+    """Code for the lecture's figure: the registration, then the five panels, checkerboard and blend with numpy.
+
+    Prints the mean absolute difference of the 8-bit target and source
+    before and after registration, as the page does under the figure.
+
+    Parameters
+    ----------
+    source, motion, noise, contrast, seed, transform, metric, levels, iterations, sampling
+        As `registration_snippet` takes them.
+    tiles : int
+        Checkerboard tiles along the longer side.
+    alpha : float
+        Blend weight of the registered source.
+    **options
+        More `registration_snippet` options (deformable, mesh_size...).
+
+    Returns
+    -------
+    str
+    """
+    code = registration_snippet(source, motion, noise, contrast, seed, transform, metric, levels, iterations,
+                                sampling, **options)
+    return code + f'''
+
+# the lecture's figure: every image windowed to 8 bits on its own 1st-99th percentiles
+def to_8bit(image, reference):
+    lo, hi = np.percentile(reference, [1, 99])
+    if hi <= lo:
+        lo, hi = reference.min(), reference.max()
+    return np.clip((image - lo) * (255.0 / (hi - lo)) + 0.5, 0, 255).astype(np.uint8)
+
+
+target, source = to_8bit(fixed, fixed), to_8bit(moving, moving)
+result = to_8bit(registered, moving)  # the registered source keeps the source's window
+overlay_before = np.stack([target, source, target], axis=-1)  # (d) target magenta, source green
+overlay_after = np.stack([target, result, target], axis=-1)  # (e)
+size = int(np.ceil(max(target.shape) / {tiles}))
+rows, cols = np.indices(target.shape)
+checkerboard = np.where((rows // size + cols // size) % 2 == 1, result, target)
+blend = np.clip(((1 - {alpha!r}) * target + {alpha!r} * result).round(), 0, 255).astype(np.uint8)
+before = np.abs(target.astype(int) - source).mean()
+after = np.abs(target.astype(int) - result).mean()
+print("mean absolute difference (grey levels): before", round(float(before), 2), "after", round(float(after), 2))
+'''

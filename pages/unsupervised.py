@@ -285,8 +285,11 @@ def lecture_figure() -> None:
     show_images([(moving8, "(a) source"), (fixed8, "(b) target"), (registered8, "(c) registered source"),
                  (pair(fixed8, moving8), "(d) before registration"), (pair(fixed8, registered8), "(e) after")],
                 min_side=160)
-    if contrast and mode == "difference":
-        st.caption("With a contrast change the difference never vanishes, even when aligned: use the overlay.")
+    before = np.abs(fixed8.astype(int) - moving8).mean()
+    after = np.abs(fixed8.astype(int) - registered8).mean()
+    st.caption(f"Mean absolute difference of the 8-bit target and source: {before:.2f} grey levels before, "
+               f"{after:.2f} after." + (" With a contrast change the difference never vanishes, even when "
+                                        "aligned: use the overlay." if contrast else ""))
     left, middle, right = st.columns(3)
     tiles = left.slider("Checkerboard tiles", 2, 16, 8, key="unsup-tiles")
     left.image(overlays.checkerboard(fixed8, registered8, tiles), output_format="PNG", width="stretch",
@@ -299,6 +302,8 @@ def lecture_figure() -> None:
         "is right, edges run on across the tiles without a step. Slide the blend from one image to the other: what "
         "is aligned stays still, what is not moves. With a contrast change the tiles differ in brightness, not in "
         "position.")
+    show_code(snip.figure_snippet(source, motion, noise, contrast, seed, current["transform"], current["metric"],
+                                  tiles=tiles, alpha=alpha, **current["options"]))
     if current["transform"] == "deformable":
         deformation_views(result)
 

@@ -72,6 +72,9 @@ def test_every_sample_shows_every_section_without_error(at):
             assert widget(at, "slider", f"unsup-slice-{volume.name}-{volume.data.shape}").value == volume.n_slices // 2
         if volume.rgb:
             assert "colour turned into grey" in text, name
+        widget(at, "slider", "unsup-iterations").set_value(20)
+        press(at, "unsup-run")  # a quick registration on every sample
+        assert "Mean TRE (mm)" in metrics(at) and not at.error, name
 
 
 def test_register_recovers_the_default_motion_and_reports_it(at):
@@ -165,6 +168,9 @@ def test_a_good_upload_a_bad_one_and_a_constant_image(at):
     assert not problems(at)
     assert at.error  # the loader's message, and the page still runs on the sample
     assert [h.value for h in at.header] == SECTIONS
+    upload(at, ("tiny.png", png_bytes(np.arange(16, dtype=np.uint8).reshape(4, 4))))
+    assert not problems(at)
+    assert any("cannot be registered" in w.value and "too small" in w.value for w in at.warning)
     upload(at, ("flat.png", png_bytes(np.full((64, 64), 7, np.uint8))))
     assert not problems(at)
     assert any("cannot be registered" in w.value and "constant" in w.value for w in at.warning)

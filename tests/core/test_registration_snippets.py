@@ -16,12 +16,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core import samples
+from core import display, overlays, samples
 from core.atlas import block_mean, physical_origin, shrunk_origin, transfer_labels
 from core.clustering import cluster_intensities, score
 from core.registration import landscape, ncc, register
-from core.registration_snippets import (UPLOAD_FILE, Source, atlas_snippet, clustering_snippet, landscape_snippet,
-                                        problem_snippet, registration_snippet)
+from core.registration_snippets import (UPLOAD_FILE, Source, atlas_snippet, clustering_image_snippet,
+                                        clustering_snippet, figure_snippet, landscape_snippet, problem_snippet,
+                                        registration_snippet)
 from core.warps import Motion, anatomy_points, compare, make_problem, tre, working_image
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -173,3 +174,30 @@ def test_clustering_snippet_prints_the_dice_of_the_page(k, method):
     out = run(clustering_snippet(k, method))
     for name, value in result["dice"].items():
         assert numbers_after(out, f"{name} Dice")[0] == pytest.approx(value, abs=1e-4)
+
+
+def test_figure_snippet_prints_the_differences_under_the_figure():
+    image, spacing, source = source_for(PHANTOM, 96)
+    motion = Motion((4.0, -6.0), (5.0,))
+    settings = dict(levels=2, iterations=40, sampling=0.5)
+    problem = make_problem(image, spacing, motion, noise=0.01, seed=2)
+    result = register(problem.fixed, problem.moving, "rigid", "mattes_mi", spacing=spacing, **settings)
+    grey8 = lambda a, reference: display.apply_window(a, *display.auto_window(reference))  # noqa: E731
+    fixed8, moving8 = grey8(problem.fixed, problem.fixed), grey8(problem.moving, problem.moving)
+    registered8 = grey8(result.registered, problem.moving)
+    out = run(figure_snippet(source, motion, 0.01, 0.0, 2, "rigid", "mattes_mi", tiles=6, alpha=0.3, **settings))
+    before, after = numbers_after(out, "mean absolute difference (grey levels): before")
+    assert before == pytest.approx(np.abs(fixed8.astype(int) - moving8).mean(), abs=0.02)
+    assert after == pytest.approx(np.abs(fixed8.astype(int) - registered8).mean(), abs=0.02)
+    assert after < before
+    assert overlays.checkerboard(fixed8, registered8, 6).shape == fixed8.shape
+
+
+
+def test_clustering_image_snippet_prints_the_clusters_of_the_working_image():
+    image, spacing, source = source_for("MR: head slice (pydicom MR_small)")
+    clusters = cluster_intensities(image, 3, method="gmm")
+    out = run(clustering_image_snippet(source, 3, "gmm"))
+    for n in range(3):
+        mean, pixels = numbers_after(out, f"cluster {n + 1} mean")
+        assert mean == pytest.approx(clusters.means[n], abs=1e-3) and pixels == clusters.counts[n]

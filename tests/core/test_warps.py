@@ -100,3 +100,41 @@ def test_working_slice_keeps_the_field_of_view_and_grey_uses_luminance():
     same, same_spacing = working_slice(np.ones((30, 20)), (1.0, 3.0))
     assert same.shape == (30, 20) and same_spacing == (1.0, 3.0)
     assert to_grey(np.array([[[255, 0, 0]]]), rgb=True)[0, 0] == pytest.approx(0.299 * 255)
+
+
+def test_compare_reads_the_shift_at_the_centre_whatever_the_transform_centre():
+    from core.warps import compare
+
+    problem = make_problem(np.zeros((21, 21)), (1.0, 1.0), Motion((2.0, -3.0), (10.0,), 1.1))
+    matrix = problem.matrix
+    # the same mapping written about another centre: T(x) = M (x - o) + o + t', with t' chosen so T(c) = c + shift
+    other = np.array([0.0, 0.0])
+    translation = problem.centre + np.array([2.0, -3.0]) - matrix @ (problem.centre - other) - other
+    rows = {row["parameter"]: row for row in compare(problem, {"matrix": matrix.tolist(), "centre_mm": other,
+                                                               "translation_mm": translation})}
+    assert rows["shift along rows (down) (mm)"]["recovered"] == pytest.approx(2.0)
+    assert rows["shift along columns (right) (mm)"]["recovered"] == pytest.approx(-3.0)
+    assert rows["rotation (degrees, clockwise)"]["recovered"] == pytest.approx(10.0)
+    assert rows["scale"]["recovered"] == pytest.approx(1.1) and rows["scale"]["error"] == pytest.approx(0.0)
+
+
+def test_anatomy_points_leave_the_background_out():
+    from core.warps import anatomy_points
+
+    image = np.zeros((100, 100))
+    image[:, 50:] = 10.0  # the right half is anatomy
+    points = anatomy_points(image, (1.0, 1.0), per_axis=10)
+    assert len(points) == 50 and points[:, 1].min() >= 50
+    assert len(anatomy_points(np.zeros((20, 20)), (1.0, 1.0), per_axis=4)) == 16  # nothing inside: the whole grid
+
+
+def test_working_image_of_every_kind_of_volume():
+    from core import samples
+    from core.warps import working_image
+
+    for name, shape in (("Photo: retina fundus (scikit-image)", (256, 256)),
+                        ("fMRI 4D: time series (nibabel example4d.nii.gz)", (96, 128)),
+                        ("CT: chest slice (pydicom CT_small)", (128, 128))):
+        image, spacing, resized = working_image(samples.load(name), None, 256)
+        assert image.shape == shape and image.ndim == 2 and np.isfinite(image).all(), name
+        assert resized == (name.startswith("Photo"))
