@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-def plain_stage(sitk, fixed, moving, transform, metric, shrink, iterations=100, sampling=0.25, optimizer="rsgd"):
+def plain_stage(sitk, metric, shrink, iterations=100, sampling=0.25, optimizer="rsgd"):
     """One ImageRegistrationMethod run, written out: the calls core.registration makes."""
     method = sitk.ImageRegistrationMethod()
     method.SetMetricAsMattesMutualInformation(numberOfHistogramBins=16) if metric == "mi" else \
@@ -85,7 +85,7 @@ def main() -> None:
     fixed_image, moving_image = to_sitk(problem.fixed, spacing), to_sitk(problem.moving, spacing)
 
     def plain_rigid():
-        method = plain_stage(sitk, fixed_image, moving_image, None, "mi", pyramid(phantom.shape, 3))
+        method = plain_stage(sitk, "mi", pyramid(phantom.shape, 3))
         method.SetInitialTransform(sitk.Euler2DTransform(sitk.CenteredTransformInitializer(
             fixed_image, moving_image, sitk.Euler2DTransform(), geometry)), inPlace=False)
         return method.Execute(fixed_image, moving_image)
@@ -110,19 +110,19 @@ def main() -> None:
     def plain_bspline():
         similarity = sitk.Similarity2DTransform(sitk.CenteredTransformInitializer(
             fixed_image, moving_image, sitk.Similarity2DTransform(), geometry))
-        method = plain_stage(sitk, fixed_image, moving_image, None, "mi", shrink)
+        method = plain_stage(sitk, "mi", shrink)
         method.SetInitialTransform(similarity, inPlace=True)
         method.Execute(fixed_image, moving_image)
         affine = sitk.AffineTransform(2)
         affine.SetMatrix(similarity.GetMatrix())
         affine.SetCenter(similarity.GetCenter())
         affine.SetTranslation(similarity.GetTranslation())
-        method = plain_stage(sitk, fixed_image, moving_image, None, "mi", shrink)
+        method = plain_stage(sitk, "mi", shrink)
         method.SetInitialTransform(affine, inPlace=True)
         method.Execute(fixed_image, moving_image)
         coarsest, factors = bspline_meshes(8, 3)
         bspline = sitk.BSplineTransformInitializer(fixed_image, [coarsest, coarsest], order=3)
-        method = plain_stage(sitk, fixed_image, moving_image, None, "mi", shrink, optimizer="line search")
+        method = plain_stage(sitk, "mi", shrink, optimizer="line search")
         method.SetMovingInitialTransform(affine)
         method.SetInitialTransformAsBSpline(bspline, inPlace=True, scaleFactors=factors)
         method.Execute(fixed_image, moving_image)
@@ -148,7 +148,7 @@ def main() -> None:
         euler = sitk.Euler3DTransform()
         size = np.array(fixed_image.GetSize())
         euler.SetCenter(fixed_image.TransformContinuousIndexToPhysicalPoint(tuple((size - 1) / 2.0)))
-        method = plain_stage(sitk, fixed_image, moving_image, None, "mi", pyramid(template.shape, 3), sampling=0.1)
+        method = plain_stage(sitk, "mi", pyramid(template.shape, 3), sampling=0.1)
         method.SetInitialTransform(euler, inPlace=True)
         method.Execute(fixed_image, moving_image)
         return euler

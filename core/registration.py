@@ -589,32 +589,6 @@ def ncc(a: np.ndarray, b: np.ndarray) -> float:
     return float((a * b).sum() / denominator) if denominator > 0 else 0.0
 
 
-def metric_value(fixed: np.ndarray, moving: np.ndarray, metric: str, transform_params: dict | None = None, *,
-                 spacing: tuple[float, ...] | None = None, bins: int = 16) -> float:
-    """The registration metric of a pair for one candidate transform (SimpleITK's MetricEvaluate).
-
-    Parameters
-    ----------
-    fixed, moving : numpy.ndarray
-        Same-dimension grey images on the same spacing.
-    metric : str
-        One of `METRICS` (all pixels are used; no random sampling).
-    transform_params : dict, optional
-        ``{"translation_mm": ..., "angle_deg": ...}`` of a rigid transform
-        about the fixed image's centre (array-axis order); identity when None.
-    spacing : tuple of float, optional
-        mm per pixel (default 1).
-    bins : int
-        Histogram bins of mutual information.
-
-    Returns
-    -------
-    float
-        Lower is better (mutual information and correlation are negated).
-    """
-    return landscape(fixed, moving, metric, [transform_params or {}], spacing=spacing, bins=bins)[0]
-
-
 def landscape(fixed: np.ndarray, moving: np.ndarray, metric: str, candidates: list[dict], *,
               spacing: tuple[float, ...] | None = None, bins: int = 16) -> list[float]:
     """The metric over a list of candidate rigid transforms: the loss landscape the optimiser walks on.

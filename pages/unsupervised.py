@@ -151,8 +151,9 @@ if work_volume.rgb:
     notes.append("colour turned into grey (luminance)")
 if resized:
     notes.append(f"shrunk to {image.shape[0]} × {image.shape[1]}")
-st.caption(f"Working image: {work_volume.name} · {image.shape[0]} × {image.shape[1]} pixels of "
-           f"{spacing[0]:.3g} × {spacing[1]:.3g} mm" + (f" ({'; '.join(notes)})" if notes else "") + ".")
+(settings_cols[0] if not volume.is_3d else st).caption(
+    f"Working image: {work_volume.name} · {image.shape[0]} × {image.shape[1]} pixels of {spacing[0]:.3g} × "
+    f"{spacing[1]:.3g} mm" + (f" ({'; '.join(notes)})" if notes else "") + ".")
 
 fov = np.array(image.shape) * np.array(spacing)
 base = f"unsup-{work_volume.name}-{image.shape}-{source.slice_index}"
