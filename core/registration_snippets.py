@@ -99,9 +99,9 @@ source += bend * np.cos(2 * np.pi * (grid[:, [1, 0]] - extent[[1, 0]] / 2) / ext
 lo, hi = moving.min(), np.percentile(moving, 99.5)
 t = np.clip((moving - lo) / (hi - lo), 0, 1)
 u = np.linspace(0, 1, 1001)
-peak = ((1 - u) ** 2 * (1 - np.exp(-u / 0.08))).max()
+peak = ((1 - u) ** 2 * (1 - np.exp(-((u / 0.1) ** 2)))).max()
 amount = {contrast!r}
-moving = lo + (hi - lo) * ((1 - amount) * t + amount * (1 - t) ** 2 * (1 - np.exp(-t / 0.08)) / peak)
+moving = lo + (hi - lo) * ((1 - amount) * t + amount * (1 - t) ** 2 * (1 - np.exp(-((t / 0.1) ** 2))) / peak)
 '''
     if noise:
         code += f'''low, high = np.percentile(fixed, [1, 99])

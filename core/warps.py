@@ -192,8 +192,8 @@ def other_contrast(image: np.ndarray, amount: float = 1.0) -> np.ndarray:
     """Remap intensities as if another MRI contrast had been acquired (T1-like to T2-like).
 
     Values are scaled to ``t`` in [0, 1] (minimum to 99.5th percentile) and
-    mapped through ``g(t) = (1 - t)^2 (1 - exp(-t / 0.08))`` (normalised to a
-    peak of 1): the background stays dark, dark fluid (CSF in T1) becomes
+    mapped through ``g(t) = (1 - t)^2 (1 - exp(-(t / 0.1)^2))`` (normalised to a
+    peak of 1): the background and its noise floor stay dark, dark fluid (CSF in T1) becomes
     bright, bright tissue (white matter in T1) becomes dark. The map is not
     monotonic, so no single intensity scaling undoes it.
 
@@ -217,8 +217,8 @@ def other_contrast(image: np.ndarray, amount: float = 1.0) -> np.ndarray:
         return values.copy()
     t = np.clip((values - lo) / (hi - lo), 0.0, 1.0)
     grid = np.linspace(0, 1, 1001)
-    peak = float(((1 - grid) ** 2 * (1 - np.exp(-grid / 0.08))).max())
-    g = (1 - t) ** 2 * (1 - np.exp(-t / 0.08)) / peak
+    peak = float(((1 - grid) ** 2 * (1 - np.exp(-((grid / 0.1) ** 2)))).max())
+    g = (1 - t) ** 2 * (1 - np.exp(-((t / 0.1) ** 2))) / peak
     return lo + (hi - lo) * ((1 - amount) * t + amount * g)
 
 
