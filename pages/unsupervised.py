@@ -478,9 +478,12 @@ def planes(data: np.ndarray, index: tuple[int, int, int], window: tuple[float, f
 def atlas_section() -> None:
     """Register the subject MRI to the MNI template, then carry the grey and white matter maps onto it."""
     st.header("5 · 3D: the subject to the MNI template, and an atlas")
+    head = picker.load_sample(SUBJECT)
+    extent = " × ".join(f"{n * d:.0f}" for n, d in zip(head.data.shape[::-1], head.spacing[::-1]))
     st.markdown(
-        "Two real images now: a subject's T1 MRI (nibabel's `anatomical.nii`, a 66 × 82 × 50 mm block of the "
-        "head at 2 mm) and the MNI152 template. **Orientation is key**: each file's header says where every voxel "
+        f"Two real images now: a subject's T1 MRI (nibabel's `anatomical.nii`, a {extent} mm block of the head, "
+        f"voxels of {' × '.join(f'{d:g}' for d in head.spacing)} mm) and the MNI152 template. **Orientation is "
+        "key**: each file's header says where every voxel "
         "sits in the scanner, in mm, so the two start roughly in place; registration corrects what is left. "
         "Then the template's grey and white matter maps, drawn once for the template, are **carried onto the "
         "subject** through the inverse transform: an atlas segments the subject without any label of its own.")
@@ -507,7 +510,7 @@ def atlas_section() -> None:
         chart.empty()
     stored = st.session_state.get("unsup-state-atlas")
     if not stored:
-        st.info("Press the button: about a second at 4 mm, a few at 2 mm.", icon=":material/info:")
+        st.info("Press the button to register (a few seconds; faster at 4 mm).", icon=":material/info:")
         return
     if stored["settings"] != settings:
         st.caption("Showing the last registration; press the button to run with the settings above.")
