@@ -9,7 +9,7 @@ from ui.picker import image_picker
 
 st.set_page_config(page_title="Medical Image Analysis in Python", page_icon=":material/radiology:", layout="wide")
 
-pages = [st.Page("pages/home.py", title="Course map", icon=":material/map:", default=True)]
+pages = [st.Page("lessons/home.py", title="Course map", icon=":material/map:", default=True)]
 pages += [st.Page(o.page, title=f"{o.number} · {o.title}", icon=o.icon or None) for o in OBJECTIVES if o.page]
 navigation = st.navigation(pages)
 lecturer_toggle()

@@ -101,7 +101,7 @@ PAGE_OPEN = """
 import sys, time
 sys.path[:0] = [{root!r}, {harness!r}]
 from harness import page_test
-at = page_test("pages/supervised.py", timeout=600)
+at = page_test("lessons/supervised.py", timeout=600)
 for _ in range(2):
     start = time.perf_counter()
     at.run()

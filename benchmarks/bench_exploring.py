@@ -64,7 +64,7 @@ def page_upload_time(files) -> float:
     """The page's run right after the 300 files are uploaded (reading them with the progress bar included)."""
     from harness import page_test, widget
 
-    at = page_test("pages/exploring.py", timeout=600)
+    at = page_test("lessons/exploring.py", timeout=600)
     at.run()
     widget(at, "radio", "eda_source").set_value("My own files").run()
     widget(at, "file_uploader", "eda_upload").set_value([(n, d, "application/dicom") for n, d in files])

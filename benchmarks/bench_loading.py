@@ -46,7 +46,7 @@ def slice_change(runs: int) -> list[float]:
     """Rerun times of the Loading page after moving the axial slider of the MNI volume."""
     from harness import choose_sample, page_test, widget
 
-    at = page_test("pages/loading.py", timeout=300)
+    at = page_test("lessons/loading.py", timeout=300)
     at.run()
     name = "MRI 3D: brain template (MNI152 2009)"
     choose_sample(at, name)

@@ -30,7 +30,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "app")]
 
-PAGE = "pages/pixels.py"
+PAGE = "lessons/pixels.py"
 SLIDER = "Bits per value, n"
 FRAGMENT_KEY = "px-bits"
 

@@ -34,7 +34,7 @@ def main() -> None:
     from harness import choose_sample, page_test, upload, widget
 
     camera = (Path(skimage.__file__).parent / "data" / "camera.png").read_bytes()
-    at = page_test("pages/preparing.py", timeout=600)
+    at = page_test("lessons/preparing.py", timeout=600)
     start = time.perf_counter()
     at.run()
     upload(at, ("camera.png", camera))
@@ -49,7 +49,7 @@ def main() -> None:
         at.run()
         times.append(time.perf_counter() - start)
         assert not at.exception, [e.value for e in at.exception]
-    at = page_test("pages/preparing.py", timeout=600)
+    at = page_test("lessons/preparing.py", timeout=600)
     at.run()
     choose_sample(at, samples.SAMPLES[2].name)
     for n, (kind, option) in enumerate((("noise", "rician"), ("median", ""), ("gaussian", ""), ("threshold", "otsu"),

@@ -2,7 +2,7 @@
 
 AppTest loses the sidebar that app.py draws when `at.switch_page` changes
 page, so page tests start from this script instead: the picker, then the
-page, exactly as in the app. Usage: ``page_test("pages/loading.py")``.
+page, exactly as in the app. Usage: ``page_test("lessons/loading.py")``.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from core.cohort import build_cohort
 from core.noise import NOISE_KINDS
 from harness import choose_sample, page_test, problems, upload, widget
 
-PAGE = "pages/exploring.py"
+PAGE = "lessons/exploring.py"
 COHORT = build_cohort()
 FILES = dict(COHORT.files)
 

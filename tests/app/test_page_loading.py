@@ -14,7 +14,7 @@ from pydicom.data import get_testdata_file
 from core import samples
 from harness import choose_sample, page_test, problems, upload, widget
 
-PAGE = "pages/loading.py"
+PAGE = "lessons/loading.py"
 NIBABEL_DATA = Path(nib.__file__).parent / "tests" / "data"
 
 

@@ -13,7 +13,7 @@ from core import pixels, samples
 from core.noise import add_noise, snr, snr_db
 from harness import choose_sample, page_test, problems, upload
 
-PAGE = "pages/pixels.py"
+PAGE = "lessons/pixels.py"
 CT, MR, MNI, HEAD, FMRI, RETINA, PHANTOM = (samples.SAMPLES[i].name for i in (0, 1, 2, 6, 7, 8, 10))
 
 

@@ -16,7 +16,7 @@ from core import samples
 from core.noise import add_noise
 from harness import choose_sample, page_test, problems, upload, widget
 
-PAGE = "pages/preparing.py"
+PAGE = "lessons/preparing.py"
 PHANTOM, CT, HEAD = samples.SAMPLES[10].name, samples.SAMPLES[0].name, samples.SAMPLES[6].name
 SECTIONS = ["The image to prepare", "Masking: remove unnecessary pixels", "Thresholding: objects against background",
             "Filtering: reduce the noise", "Edges: where the values change", "The lecture's pipeline, with numbers",

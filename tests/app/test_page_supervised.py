@@ -12,7 +12,7 @@ from PIL import Image
 from core import samples
 from harness import choose_sample, page_test, problems, upload, widget
 
-PAGE = "pages/supervised.py"
+PAGE = "lessons/supervised.py"
 SMALL = {"sup-n-dermoscopy": 60, "sup-n-lesions": 80, "sup-size": 32, "sup-blocks": 2,
          "sup-epochs-dermoscopy": 2, "sup-epochs-lesions": 3}
 

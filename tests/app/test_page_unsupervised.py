@@ -15,7 +15,7 @@ import pytest
 from core import samples
 from harness import choose_sample, page_test, problems, upload, widget
 
-PAGE = "pages/unsupervised.py"
+PAGE = "lessons/unsupervised.py"
 PHANTOM, MNI = "Phantom: Shepp-Logan head (scikit-image)", samples.SAMPLES[2].name
 SECTIONS = ["1 · A problem with a known answer", "2 · Register", "3 · The lecture's figure, live",
             "4 · Why the loss matters", "5 · 3D: the subject to the MNI template, and an atlas",

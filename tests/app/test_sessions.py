@@ -9,7 +9,7 @@ from harness import page_test, problems, upload
 
 
 def test_an_upload_stays_in_its_own_session():
-    alice, bob = page_test("pages/loading.py"), page_test("pages/loading.py")
+    alice, bob = page_test("lessons/loading.py"), page_test("lessons/loading.py")
     alice.run()
     bob.run()
     upload(alice, ("alice_private_scan.dcm", Path(get_testdata_file("MR_small.dcm")).read_bytes()))

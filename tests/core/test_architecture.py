@@ -22,12 +22,18 @@ def imported_modules(path: Path) -> set[str]:
 
 
 def test_core_never_imports_streamlit_or_ui():
-    offenders = [p.name for p in (ROOT / "core").glob("*.py") if imported_modules(p) & {"streamlit", "ui", "pages"}]
+    offenders = [p.name for p in (ROOT / "core").glob("*.py") if imported_modules(p) & {"streamlit", "ui", "lessons"}]
     assert offenders == []
 
 
 def test_ui_never_imports_pages():
-    assert [p.name for p in (ROOT / "ui").glob("*.py") if "pages" in imported_modules(p)] == []
+    assert [p.name for p in (ROOT / "ui").glob("*.py") if "lessons" in imported_modules(p)] == []
+
+
+def test_no_pages_folder_next_to_the_app():
+    """A folder named pages/ beside app.py makes Streamlit run a bookmarked page URL on a fresh server
+    as an old-style page, without app.py's navigation and image picker: the pages live in lessons/."""
+    assert not (ROOT / "pages").exists()
 
 
 def test_home_page_starts_without_tensorflow_keras_or_simpleitk():

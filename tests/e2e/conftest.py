@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,8 +53,8 @@ def server_log(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("streamlit") / "server.log"
 
 
-@pytest.fixture(scope="session")
-def base_url(server_log: Path):
+@contextmanager
+def streamlit_server(log_path: Path):
     """Start `streamlit run APP` on a free loopback port; yield its URL; stop it."""
     if not APP.exists():
         pytest.fail(f"app not found: {APP}")
@@ -67,7 +68,7 @@ def base_url(server_log: Path):
         "--server.fileWatcherType", "none",
         "--logger.enableRich", "false",  # plain tracebacks in the log, quoted in failures
     ]
-    log = server_log.open("w")
+    log = log_path.open("w")
     proc = subprocess.Popen(cmd, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True)  # own process group, killed as a whole below
     url = f"http://127.0.0.1:{port}"
@@ -75,7 +76,7 @@ def base_url(server_log: Path):
         deadline = time.monotonic() + 60
         while True:
             if proc.poll() is not None:
-                pytest.fail(f"streamlit exited with code {proc.returncode}:\n{_tail(server_log)}")
+                pytest.fail(f"streamlit exited with code {proc.returncode}:\n{_tail(log_path)}")
             try:
                 with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
                     if r.status == 200:
@@ -83,7 +84,7 @@ def base_url(server_log: Path):
             except OSError:
                 pass
             if time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not answer on {url} within 60 s:\n{_tail(server_log)}")
+                pytest.fail(f"streamlit did not answer on {url} within 60 s:\n{_tail(log_path)}")
             time.sleep(0.3)
         yield url
     finally:
@@ -96,6 +97,13 @@ def base_url(server_log: Path):
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
         log.close()
+
+
+@pytest.fixture(scope="session")
+def base_url(server_log: Path):
+    """One server shared by the crawl of every page."""
+    with streamlit_server(server_log) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -37,7 +37,7 @@ for n, objective in enumerate(OBJECTIVES):
 
 st.header("Your progress")
 progress = st.session_state.setdefault("progress", {})
-pages = {o.page.removeprefix("pages/").removesuffix(".py"): o for o in OBJECTIVES if o.page}
+pages = {o.page.removeprefix("lessons/").removesuffix(".py"): o for o in OBJECTIVES if o.page}
 st.dataframe(pd.DataFrame([
     {"objective": f"{o.number}. {o.title}",
      "self-check": (f"{progress[p]['correct']} of {progress[p]['total']} right" if p in progress else "not started")}
