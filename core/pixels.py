@@ -349,6 +349,31 @@ def level_counts(levels: np.ndarray, bits: int) -> np.ndarray:
     return np.bincount(np.asarray(levels).ravel(), minlength=level_count(bits))
 
 
+def levels_present(image: np.ndarray, bits: int) -> int:
+    """How many of the ``2**bits`` levels occur once the image is re-quantised to ``bits`` bits.
+
+    For a colour image the three channels share one range, and a level counts when
+    any channel uses it.
+
+    Parameters
+    ----------
+    image : numpy.ndarray
+        Grey (rows, columns) or colour (rows, columns, 3) image.
+    bits : int
+        Bits per value.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> levels_present(np.array([[0.0, 1.0], [2.0, 3.0]]), 1)
+    2
+    """
+    return int(np.count_nonzero(level_counts(quantise(image, bits), bits)))
+
+
 def level_histogram(counts: np.ndarray, max_bins: int = HISTOGRAM_BINS) -> tuple[np.ndarray, np.ndarray, int]:
     """Counts per level (from `level_counts`) grouped into at most `max_bins` bins of equal width.
 

@@ -55,6 +55,17 @@ def test_quantising_constant_and_non_finite_images():
     assert levels.tolist() == [0, 0, 1, 0]
 
 
+def test_levels_present_counts_the_levels_an_image_uses():
+    ramp = np.arange(256, dtype=np.uint8).reshape(16, 16)
+    assert [pixels.levels_present(ramp, n) for n in (1, 3, 8)] == [2, 8, 256]
+    two_values = np.array([[0, 0], [255, 255]], np.uint8)
+    assert pixels.levels_present(two_values, 8) == 2  # re-quantising cannot create values
+    assert pixels.levels_present(np.full((4, 4), 7.0), 3) == 1
+    rgb = np.zeros((2, 2, 3), np.uint8)
+    rgb[0, 0, 0], rgb[1, 1, 2] = 255, 128  # three values over the channels: 0, 128, 255
+    assert pixels.levels_present(rgb, 2) == 3
+
+
 def test_level_step_values_and_screen_greys():
     assert pixels.level_step(np.array([-896, 1167]), 8) == pytest.approx(2063 / 256)
     assert pixels.level_values(np.array([0, 3]), np.array([0.0, 8.0]), 2).tolist() == [1.0, 7.0]
