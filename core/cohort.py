@@ -44,6 +44,9 @@ PROBLEMS = {
 }
 """The deliberate problems, by the name of the quality check that should find them."""
 
+LECTURE_IMAGE = "P03_MR.dcm"
+"""A clean single MR slice of the cohort: the lecture's histogram, original against a noisy copy."""
+
 
 @dataclass(frozen=True)
 class Cohort:

@@ -636,6 +636,33 @@ def finite_values(values: np.ndarray) -> np.ndarray:
     return values[np.isfinite(values)] if values.dtype.kind == "f" else values
 
 
+def noise_scale(values: np.ndarray) -> float:
+    """A round noise strength for an image: half the spread of its values (1st to 99th percentile).
+
+    The page's noise slider runs from 0 to this value; it scales with the
+    image's units (HU, MR intensities, 0-255 photos).
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        Any image; NaN and infinite values are left out.
+
+    Returns
+    -------
+    float
+        Half the percentile spread rounded to two significant digits; 1 when
+        the image has no spread (constant) or no finite value.
+
+    Examples
+    --------
+    >>> noise_scale(np.arange(1001))
+    490.0
+    """
+    finite = finite_values(values)
+    spread = float(np.subtract(*np.percentile(finite, [99, 1]))) if finite.size else 0.0
+    return float(f"{spread / 2:.2g}") if spread > 0 else 1.0
+
+
 def histogram_bins(low: float, high: float, integer: bool, max_bins: int = 256) -> tuple[int, tuple[float, float]]:
     """Bins for `numpy.histogram`: one per grey level when integers span at most `max_bins` levels.
 

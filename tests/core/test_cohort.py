@@ -77,3 +77,10 @@ def test_each_deliberate_problem_is_really_in_the_files(cohort, datasets):
     assert [float(v) for v in datasets[key["orientation"][0]].ImageOrientationPatient][:3] == [-1, 0, 0]
     before, after = (float(datasets[n].ImagePositionPatient[2]) for n in key["slice positions"])
     assert after - before == pytest.approx(12.0)  # two steps of 6 mm: one slice missing
+
+
+def test_the_lecture_image_is_a_clean_mr_slice(cohort, datasets):
+    from core.cohort import LECTURE_IMAGE
+
+    assert LECTURE_IMAGE in datasets and LECTURE_IMAGE not in cohort.problem_files
+    assert datasets[LECTURE_IMAGE].Modality == "MR"

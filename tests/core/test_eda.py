@@ -191,3 +191,9 @@ def test_figures_show_the_dataset(table):
     figure = eda.histogram_figure(curves, log=True)
     assert len(figure.data) == 1 and figure.layout.yaxis.type == "log" and len(figure.layout.shapes) == 4
     assert len(eda.snr_figure(table).data) == 3
+
+
+def test_noise_scale_is_half_the_percentile_spread_and_never_zero():
+    assert eda.noise_scale(np.arange(1001)) == 490.0  # (990 - 10) / 2
+    assert eda.noise_scale(np.array([0.0, np.nan, 0.002, np.inf] * 50)) == 0.001
+    assert eda.noise_scale(np.zeros((4, 4))) == 1.0 and eda.noise_scale(np.full(3, np.nan)) == 1.0
