@@ -1,9 +1,16 @@
 """Protected health information (PHI): which header fields to redact.
 
 The DICOM rules follow the attribute list of the DICOM PS3.15 Basic
-Application Level Confidentiality Profile (Table E.1-1): names, identifiers,
-dates and times, addresses, physician, operator and institution names, free
-text descriptions and comments, instance UIDs and every private element.
+Application Level Confidentiality Profile (Table E.1-1): the attributes it
+names, plus every element of the kinds that table is made of, so that
+attributes added to the standard later are hidden too: person names (PN),
+dates and times (DA, DT, TM), instance UIDs, identifiers and numbers
+(``...ID``, ``...Number``), addresses, telephone numbers, GPS fields, free
+text (names, labels, descriptions, comments) and every private element.
+Patient sex, age, size and weight stay visible, as the profile's "Retain
+Patient Characteristics" option allows, because the course's exploratory
+analysis studies them. Sequences are shown only as their length, so nothing
+nested inside them (person names included) is ever displayed.
 """
 
 from __future__ import annotations
@@ -38,6 +45,12 @@ DICOM_KEEP_UIDS = frozenset(
 )
 """UIDs that name a standard class or syntax rather than a patient's data."""
 
+TECHNICAL_NAMES = frozenset({"ManufacturerModelName", "ImplementationVersionName", "CodingSchemeName",
+                             "SoftwareVersions", "SeriesNumber", "InstanceNumber", "AcquisitionNumber",
+                             "StudyNumber", "TemporalPositionIdentifier", "EchoNumbers", "TransferSyntaxUID",
+                             "ImagesInAcquisition", "StackID", "InStackPositionNumber", "ReferencedFrameNumber"})
+"""Keywords that end like identifying fields but describe the equipment or the image's structure."""
+
 NIFTI_PHI_FIELDS = frozenset({"descrip", "aux_file", "db_name", "patient_id", "exp_date", "exp_time",
                               "generated", "scannum", "hist_un0"})
 """Free-text NIfTI/ANALYZE header fields that may hold identifying text."""
@@ -70,7 +83,14 @@ def is_dicom_phi(keyword: str, vr: str, is_private: bool) -> bool:
         return True
     if vr == "UI" and keyword not in DICOM_KEEP_UIDS:
         return True
-    return keyword.endswith(("Date", "Time", "DateTime", "Comments"))
+    if keyword.startswith("GPS"):
+        return True
+    if keyword in TECHNICAL_NAMES:
+        return False
+    if vr in ("LO", "SH", "LT", "ST", "UT") and keyword.endswith(("Name", "Names", "Label")):
+        return True
+    return keyword.endswith(("Date", "Time", "DateTime", "Comments", "Comment", "Description", "ID", "IDs",
+                             "Address", "TelephoneNumbers", "Number", "SerialNumber"))
 
 
 def split_phi(fields: dict, is_phi) -> tuple[dict, dict]:

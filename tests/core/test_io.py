@@ -270,3 +270,18 @@ def test_a_dicomdir_index_inside_a_series_zip_is_skipped():
         for name, data in files:
             z.writestr(f"IMAGES/{name}", data)
     assert load_image(archive.getvalue(), "cd.zip").data.shape[0] == len(files)
+
+
+def test_redaction_covers_the_kinds_of_the_confidentiality_profile():
+    from core.phi import is_dicom_phi
+
+    hidden = [("InstitutionName", "LO"), ("StationName", "SH"), ("AccessionNumber", "SH"),
+              ("DeviceSerialNumber", "LO"), ("GPSLatitude", "DS"), ("SeriesDescription", "LO"), ("StudyID", "SH"),
+              ("ProtocolName", "LO"), ("OperatorsName", "PN"), ("AcquisitionDateTime", "DT"),
+              ("FrameOfReferenceUID", "UI"), ("PatientAddress", "LO"), ("", "UN")]
+    shown = [("Rows", "US"), ("PixelSpacing", "DS"), ("Modality", "CS"), ("PatientSex", "CS"), ("PatientAge", "AS"),
+             ("ManufacturerModelName", "LO"), ("Manufacturer", "LO"), ("SeriesNumber", "IS"),
+             ("SOPClassUID", "UI"), ("TransferSyntaxUID", "UI"), ("RescaleSlope", "DS")]
+    assert [k for k, vr in hidden if not is_dicom_phi(k, vr, False)] == []
+    assert [k for k, vr in shown if is_dicom_phi(k, vr, False)] == []
+    assert is_dicom_phi("Rows", "US", True)  # any private element
