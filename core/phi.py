@@ -81,8 +81,8 @@ def is_dicom_phi(keyword: str, vr: str, is_private: bool) -> bool:
         return True
     if keyword in DICOM_PHI_KEYWORDS or vr in ("PN", "DA", "DT", "TM"):
         return True
-    if vr == "UI" and keyword not in DICOM_KEEP_UIDS:
-        return True
+    if vr == "UI":
+        return keyword not in DICOM_KEEP_UIDS
     if keyword.startswith("GPS"):
         return True
     if keyword in TECHNICAL_NAMES:
