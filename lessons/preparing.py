@@ -16,9 +16,11 @@ from PIL import Image
 from core import display, pipeline, preprocess, samples
 from core import preprocess_snippets as snip
 from core.noise import NOISE_KINDS
+from core.selfcheck import Question
 from core.volume import Volume
 from ui import picker
 from ui.code import show_code
+from ui.lesson import explain, intro, lecturer_mode, presets, self_check
 from ui.viewer import PLOT_CONFIG
 
 SYNTHETIC_SIZE = 256
@@ -139,11 +141,45 @@ def fmt(value: float) -> str:
     return f"{value:.4g}"
 
 
+def hidden_control(key: str, default):
+    """The value of a control hidden in lecturer mode, kept in session state for when it is shown again."""
+    st.session_state[key] = st.session_state.get(key, default)
+    return st.session_state[key]
+
+
 # --- the page -------------------------------------------------------------------------------------
 
 st.title("4 · Preparing data")
-st.caption("Objective: prepare images for analysis: remove what is not needed (masking), separate objects "
-           "from background (thresholding), reduce noise (filtering) and find boundaries (edge detection).")
+intro(4, [
+    "Click the preset **Global v = 127 vs Otsu**: the Shepp-Logan phantom with Gaussian noise. In *Thresholding*, "
+    "compare the two thresholds on the histogram and their Dice scores against the skull.",
+    "Click **Noisy → Gaussian → Otsu**: in *The lecture's pipeline*, Dice jumps once the image is smoothed. Move the "
+    "sigma from 0 to 6 and find where Dice starts to fall again.",
+    "Choose **salt and pepper** noise: in *Filtering*, which filter gets closer to the clean image (lower RMSE), "
+    "the Gaussian or the median?",
+    "Pick **CT: chest slice** in the sidebar: the manual level 127 becomes a value in Hounsfield units. Read which "
+    "one under the threshold controls.",
+    "Pick **MRI 3D: brain template**, mask it with the MNI tissue maps, then run your own pipeline on all the slices "
+    "and download the result as NIfTI.",
+])
+
+PHANTOM = next(name for name in samples.names() if name.startswith("Phantom"))
+NOISY_PHANTOM = {picker.SOURCE_KEY: picker.SAMPLE, picker.SAMPLE_KEY: PHANTOM,
+                 "preparing-source": "the image chosen in the sidebar", "preparing-noise-kind": "gaussian",
+                 "preparing-noise-level": 20, "preparing-noise-seed": 0}
+LECTURE_PIPELINE = {  # the builder's steps: Gaussian noise, Gaussian filter, Otsu, nothing more
+    "step-0-kind": "noise", "step-0-option-noise": "gaussian", "step-0-value-noise": 20.0, "step-0-seed": 0,
+    "step-1-kind": "gaussian", "step-1-value-gaussian": 1.0, "step-2-kind": "threshold",
+    "step-2-option-threshold": "otsu", "step-3-kind": NO_STEP, "step-4-kind": NO_STEP}
+PRESETS = {
+    "Global v = 127 vs Otsu": {**NOISY_PHANTOM, "threshold-method": "manual", "threshold-level": 127},
+    "Noisy → Gaussian → Otsu": {**NOISY_PHANTOM, "lecture-sigma": 1.0, **LECTURE_PIPELINE},
+    "Salt and pepper → median": {**NOISY_PHANTOM, "preparing-noise-kind": "salt and pepper",
+                                 "preparing-noise-level": 10, "filter-sigma": 1.0, "filter-size": 3},
+}
+presets("Lecture figures", PRESETS, key="preparing-preset")
+st.caption("Each button loads the noisy Shepp-Logan phantom and sets the controls of the lecture's figure: "
+           "Thresholding, The lecture's pipeline (and the pipeline builder), or Filtering.")
 picker.show_upload_error()
 volume = picker.current_volume()
 sample = picker.current_sample()
@@ -204,14 +240,18 @@ def choose_work() -> Work | None:
     units = "HU" if base.modality == "CT" else ""
 
     st.subheader("Noise to work against")
-    columns = st.columns([2, 3, 1])
+    lecturer = lecturer_mode()
+    columns = st.columns([2, 3] if lecturer else [2, 3, 1])
     kind = columns[0].selectbox("Noise", ("none", *NOISE_KINDS), index=1, key="preparing-noise-kind",
                                 help="Gaussian: electronics. Salt and pepper: dead or stuck pixels. Poisson: photon "
                                      "counting (X-ray, CT). Rician: MRI magnitude images (biased up in the dark).")
     percent = columns[1].slider("Noise level (% of the image's range)", 0, 60, 20, key="preparing-noise-level",
                                 disabled=kind == "none")
-    seed = int(columns[2].number_input("Seed", 0, 10_000, 0, key="preparing-noise-seed", disabled=kind == "none",
-                                       help="The same seed gives the same noise."))
+    if lecturer:  # fewer controls in front of a room; the seed is kept
+        seed = int(hidden_control("preparing-noise-seed", 0))
+    else:
+        seed = int(columns[2].number_input("Seed", 0, 10_000, 0, key="preparing-noise-seed", disabled=kind == "none",
+                                           help="The same seed gives the same noise."))
     noise = preprocess.NoiseSettings(kind, float(percent), seed)
 
     def prepare():
@@ -226,7 +266,7 @@ def choose_work() -> Work | None:
         st.warning(f"{bad} pixel(s) of this slice are not numbers (NaN or infinite): they are set to the smallest "
                    "value so that filters do not spread them.", icon=":material/warning:")
     strength = noise.strength(scale)
-    if strength > 0:
+    if strength > 0 and not lecturer:
         unit = preprocess.NOISE_UNITS[kind]
         st.caption(f"`add_noise(image, \"{kind}\", {strength:.4g}, seed={seed})`: {unit} {strength:.4g}"
                    + ("" if kind == "salt and pepper" else f" {units}".rstrip())
@@ -268,7 +308,7 @@ if sample is None and work.source.npy_name:
 @st.fragment
 def masking_section(work: Work) -> None:
     st.header("Masking: remove unnecessary pixels")
-    st.markdown("A **mask** is a binary image of the same size: True keeps a pixel, False removes it. "
+    explain("A **mask** is a binary image of the same size: True keeps a pixel, False removes it. "
                 "Everything outside (air, table, skull, text burnt into the image) stops disturbing what follows.")
     rows, cols = work.image.shape
     ways = ["circle", "rectangle", "threshold (Otsu)"]
@@ -327,7 +367,7 @@ masking_section(work)
 @st.fragment
 def threshold_section(work: Work) -> None:
     st.header("Thresholding: objects against background")
-    st.markdown("A threshold `t` splits the pixels in two: **foreground** where the value is above `t`, "
+    explain("A threshold `t` splits the pixels in two: **foreground** where the value is above `t`, "
                 "background elsewhere. **Manual**: you choose `t` (the lecture uses v = 127 on an 8-bit scale). "
                 "**Otsu** chooses the `t` that makes the two groups as different as possible (largest variance "
                 "between the classes); Li, Yen, triangle and mean are other automatic rules.")
@@ -364,12 +404,18 @@ def threshold_section(work: Work) -> None:
     st.plotly_chart(histogram_figure(work.image, "Histogram of the image, with every method's threshold", lines,
                                      key=("noisy", work.key)),
                     config=PLOT_CONFIG, key="threshold-histogram")
-    columns = st.columns(3)
+    otsu = next(row for row in table if row["method"] == "otsu")
+    compare = method != "otsu"  # the lecture's figure: the chosen method beside Otsu
+    columns = st.columns(4 if compare and truth_name else 3)
     picture(columns[0], work.image, "image", work.window, ("noisy", work.key))
     picture(columns[1], mask, f"{method}: image > {fmt(chosen['threshold'])}", key=("binary", work.key, chosen["threshold"]))
+    if compare:
+        score = f", Dice {otsu[f'Dice vs {truth_name}']:.4f}" if truth_name else ""
+        picture(columns[2], preprocess.binarize(work.image, otsu["threshold"]),
+                f"otsu, for comparison: image > {fmt(otsu['threshold'])}{score}", key=("binary", work.key, otsu["threshold"]))
     if truth_name:
-        picture(columns[2], work.truths[truth_name], f"ground truth: {truth_name}", key=("truth", work.key, truth_name))
-    metrics = st.columns(3)
+        picture(columns[-1], work.truths[truth_name], f"ground truth: {truth_name}", key=("truth", work.key, truth_name))
+    metrics = st.columns(4 if compare else 3)
     metrics[0].metric("Threshold", fmt(chosen["threshold"]) + units)
     metrics[1].metric("Foreground", f"{chosen['foreground %']:.2f} %")
     if truth_name:
@@ -379,6 +425,9 @@ def threshold_section(work: Work) -> None:
     else:
         metrics[2].caption("No ground truth for this image: choose the phantom, an MNI map or the synthetic "
                            "shapes to score the methods with the Dice coefficient.")
+    if compare:
+        metrics[3].metric("Otsu's threshold", fmt(otsu["threshold"]) + units,
+                          help="Otsu's choice on the same image, for comparison with the method above.")
     frame = pd.DataFrame(table).rename(columns={"threshold": f"threshold{units}"})
     st.dataframe(frame, hide_index=True, width="stretch",
                  column_config={c: st.column_config.NumberColumn(format="%.4f" if c.startswith("Dice") else "%.4g")
@@ -394,7 +443,7 @@ threshold_section(work)
 @st.fragment
 def filter_section(work: Work) -> None:
     st.header("Filtering: reduce the noise")
-    st.markdown("A **Gaussian** filter replaces each pixel by a weighted average of its neighbours (weights from "
+    explain("A **Gaussian** filter replaces each pixel by a weighted average of its neighbours (weights from "
                 "a bell curve of width sigma): noise averages out, edges blur. A **median** filter takes the "
                 "middle value of each square neighbourhood: isolated extreme pixels (salt and pepper) vanish "
                 "and edges stay sharp.")
@@ -432,7 +481,7 @@ def kernel_latex(kernel: preprocess.Kernel) -> str:
 @st.fragment
 def edges_section(work: Work) -> None:
     st.header("Edges: where the values change")
-    st.markdown("An edge detector **convolves** the image with small kernels: each output pixel is the weighted "
+    explain("An edge detector **convolves** the image with small kernels: each output pixel is the weighted "
                 "sum of its neighbours, with the kernel's numbers as weights. Kernels whose weights sum to zero "
                 "give 0 on flat areas and large values where the brightness changes. The same operation, with "
                 "weights learnt instead of chosen, is the first layer of a CNN (objective 6).")
@@ -479,7 +528,7 @@ edges_section(work)
 @st.fragment
 def lecture_section(work: Work) -> None:
     st.header("The lecture's pipeline, with numbers")
-    st.markdown("Threshold the noisy image directly with Otsu, or smooth it with a Gaussian first: which one "
+    explain("Threshold the noisy image directly with Otsu, or smooth it with a Gaussian first: which one "
                 "finds the objects better? The **Dice** score against the clean ground truth answers it.")
     if preprocess.is_constant(work.image):
         st.warning("This image is constant: Otsu has nothing to separate. Add noise or choose another image.",
@@ -580,7 +629,9 @@ def step_controls(n: int, default: pipeline.Step | None) -> pipeline.Step | None
         value = columns[2].number_input(pipeline.VALUE_LABELS[kind], low, high, DEFAULT_VALUES[kind], step,
                                         key=f"step-{n}-value-{kind}")
     seed = 0
-    if kind == "noise":
+    if kind == "noise" and lecturer_mode():
+        seed = int(hidden_control(f"step-{n}-seed", 0))
+    elif kind == "noise":
         seed = int(columns[3].number_input("Seed", 0, 10_000, 0, key=f"step-{n}-seed"))
     return pipeline.Step(kind, option, float(value), seed)
 
@@ -588,7 +639,7 @@ def step_controls(n: int, default: pipeline.Step | None) -> pipeline.Step | None
 @st.fragment
 def builder_section(work: Work, base: Volume, whole_volume: bool) -> None:
     st.header("Build your own pipeline")
-    st.markdown("Choose up to five steps, in order. Each one works on the previous one's output, starting from "
+    explain("Choose up to five steps, in order. Each one works on the previous one's output, starting from "
                 "the **clean** image (add noise as a step if you want it). Every intermediate image is shown, "
                 "with its numbers.")
     steps = [s for s in (step_controls(n, d) for n, d in enumerate(DEFAULT_STEPS)) if s is not None]
@@ -672,3 +723,53 @@ def volume_section(work: Work, base: Volume, steps: list[pipeline.Step]) -> None
 
 use_volume = work.source.synthetic_size == 0 and volume.is_3d
 builder_section(work, volume, use_volume)
+
+
+# --- self-check -------------------------------------------------------------------------------------
+
+def otsu_question() -> Question:
+    """A numeric question on the image the sections work on: its Otsu threshold."""
+    t = memo(("otsu", work.key), lambda: preprocess.threshold_value(work.image, "otsu"))
+    lo, hi = work.scale
+    units = f" {work.units}" if work.units else ""
+    why = (f"Otsu's method tries every threshold and keeps the one that makes the two classes most different "
+           f"(largest between-class variance): here t = {t:.6g}{units}, as in the Thresholding table.")
+    if preprocess.is_constant(work.image):
+        why = f"The image is constant: there is nothing to separate, and every method returns its one value, {t:.6g}."
+    return Question("What is the **Otsu threshold** of the image the sections work on (this slice, with its noise)? "
+                    "Read it on the page or run the code.", why, t,
+                    tolerance=max(0.005 * (hi - lo), 1e-3 * abs(t), 0.01))
+
+
+def manual_level_question() -> Question:
+    """A numeric question: where the lecture's v = 127 falls on this image's range."""
+    lo, hi = work.scale
+    t = preprocess.manual_threshold(preprocess.MANUAL_LEVEL, work.scale)
+    units = f" {work.units}" if work.units else ""
+    return Question(
+        f"The values of this image run from {fmt(lo)} to {fmt(hi)}{units}. The page maps the lecture's 8-bit level "
+        f"v = {preprocess.MANUAL_LEVEL} onto that range: which threshold t does it give?",
+        f"t = {fmt(lo)} + {preprocess.MANUAL_LEVEL}/255 × ({fmt(hi)} − {fmt(lo)}) = {t:.6g}{units}"
+        + (": on an 8-bit scale the level is used as it is." if (lo, hi) == (0.0, 255.0) else
+           ". The same number 127 means something else on a scale that is not 0-255."),
+        t, tolerance=max(0.005 * (hi - lo), 0.01))
+
+
+self_check("preparing", [
+    otsu_question,
+    manual_level_question,
+    Question("A segmentation has 300 foreground pixels, the ground truth 200, and 150 pixels are in both. What is "
+             "the Dice score?", "Dice = 2 |A ∩ B| / (|A| + |B|) = 2 × 150 / (300 + 200) = 0.6.", 0.6,
+             tolerance=0.005),
+    Question("Which filter removes salt and pepper noise best while keeping edges sharp?",
+             "The median: an isolated extreme pixel is never the middle value of its neighbourhood, so it vanishes, "
+             "and a step edge keeps its position. A Gaussian spreads the extreme value around and blurs edges.", 1,
+             ("A Gaussian filter with a large sigma", "A median filter", "The Sobel filter")),
+    Question("Why does a Gaussian filter before Otsu usually raise Dice on a noisy image?",
+             "Noise pushes pixels across any threshold, which gives speckles inside and outside the objects; "
+             "averaging neighbours first brings each pixel back towards its object's value. Too large a sigma blurs "
+             "edges and erases thin or small objects, so Dice falls again.", 2,
+             ("It makes the image brighter, so more pixels pass the threshold",
+              "It changes Otsu's method into a manual threshold",
+              "It averages the noise away, so fewer pixels fall on the wrong side of the threshold")),
+])

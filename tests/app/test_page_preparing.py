@@ -20,7 +20,7 @@ PAGE = "lessons/preparing.py"
 PHANTOM, CT, HEAD = samples.SAMPLES[10].name, samples.SAMPLES[0].name, samples.SAMPLES[6].name
 SECTIONS = ["The image to prepare", "Masking: remove unnecessary pixels", "Thresholding: objects against background",
             "Filtering: reduce the noise", "Edges: where the values change", "The lecture's pipeline, with numbers",
-            "Build your own pipeline"]
+            "Build your own pipeline", "Check yourself"]
 
 
 @pytest.fixture
@@ -240,3 +240,87 @@ def test_main_controls_on_3d_4d_and_colour_samples(at, name):
     by_label(at, "radio", "Mask from").set_value("threshold (Otsu)").run()
     assert not problems(at) and not at.error, name
     assert metrics(at)["Threshold"]
+
+
+# --- the course around the page: lecturer mode, presets, self-check ---------------------------------
+
+def click(app, label: str):
+    return next(b for b in app.button if b.label == label).click().run()
+
+
+def noisy_phantom(kind: str = "gaussian", strength: float = 51.0) -> tuple[np.ndarray, np.ndarray]:
+    clean = samples.load(PHANTOM).data.astype(float)
+    return clean, add_noise(clean, kind, strength, seed=0)
+
+
+def test_lecturer_mode_folds_explanations_and_hides_seeds(at):
+    widget(at, "toggle", "lecturer").set_value(True).run()
+    assert not problems(at)
+    assert sum(e.label == "Explanation" for e in at.expander) >= 5
+    assert not any(n.key == "preparing-noise-seed" for n in at.number_input)
+    assert not any(getattr(n, "key", "").startswith("step-") and n.key.endswith("-seed") for n in at.number_input)
+    assert not any(e.label == "Try this" for e in at.expander)
+    widget(at, "toggle", "lecturer").set_value(False).run()
+    assert not problems(at) and not any(e.label == "Explanation" for e in at.expander)
+    assert widget(at, "number_input", "preparing-noise-seed").value == 0
+
+
+def test_preset_global_127_against_otsu_on_the_noisy_phantom(at):
+    choose_sample(at, CT)
+    widget(at, "selectbox", "preparing-noise-kind").set_value("poisson")
+    widget(at, "radio", "threshold-method").set_value("li").run()
+    click(at, "Global v = 127 vs Otsu")
+    assert not problems(at)
+    assert widget(at, "selectbox", "sample_name").value == PHANTOM
+    _, noisy = noisy_phantom()
+    otsu = pp.threshold_value(noisy, "otsu")
+    skull = samples.load(PHANTOM).data == 255
+    found = metrics(at)
+    assert found["Threshold"] == "127"
+    assert found["Otsu's threshold"] == f"{otsu:.4g}"
+    assert found["Dice vs skull (value 255)"] == f"{pp.dice(noisy > 127, skull):.4f}"
+    assert any(f"otsu, for comparison: image > {otsu:.4g}, Dice {pp.dice(noisy > otsu, skull):.4f}" in i.captions
+               for i in at.get("image"))
+
+
+def test_preset_noisy_gaussian_otsu_pipeline_raises_dice(at):
+    widget(at, "slider", "lecture-sigma").set_value(4.0)
+    widget(at, "selectbox", "step-1-kind").set_value("median").run()
+    click(at, "Noisy → Gaussian → Otsu")
+    assert not problems(at)
+    clean, noisy = noisy_phantom()
+    result = pp.otsu_with_and_without_smoothing(noisy, clean == 255, 1.0)
+    found = metrics(at)
+    assert found["Dice, Otsu alone"] == f"{result.dice_noisy:.4f}"
+    assert found["Dice, Gaussian first"] == f"{result.dice_filtered:.4f}"
+    assert result.dice_filtered > result.dice_noisy + 0.5
+    assert [widget(at, "selectbox", f"step-{n}-kind").value for n in range(5)] == \
+        ["noise", "gaussian", "threshold", "—", "—"]
+    images = pl.run(clean, [pl.Step("noise", "gaussian", 20.0), pl.Step("gaussian", value=1.0),
+                            pl.Step("threshold", "otsu")], (0.0, 255.0))
+    assert pl.summary(images[-1]) in [c.value for c in at.caption]
+
+
+def test_preset_salt_and_pepper_median_beats_gaussian(at):
+    click(at, "Salt and pepper → median")
+    assert not problems(at)
+    errors = [float(m.value) for m in at.metric if m.label == "Error vs the clean image (RMSE)"]
+    clean, noisy = noisy_phantom("salt and pepper", 0.1)
+    assert errors[0] == pytest.approx(np.sqrt(np.mean((noisy - clean) ** 2)), rel=1e-3)
+    assert errors[2] < errors[1] < errors[0]
+
+
+def test_self_check_feedback_progress_and_the_image_s_otsu(at):
+    choose_sample(at, CT)
+    otsu = metrics(at)["Otsu's threshold"]  # as the page shows it, with its unit
+    widget(at, "number_input", "check-preparing-0").set_value(float(otsu.split()[0]))
+    widget(at, "number_input", "check-preparing-2").set_value(0.5)
+    widget(at, "radio", "check-preparing-3").set_value("A median filter").run()
+    assert not problems(at)
+    assert sum(s.value.startswith("Right.") for s in at.success) == 2
+    assert sum(e.value.startswith("Not quite.") for e in at.error) == 1
+    assert at.session_state["progress"]["preparing"] == {"answered": 3, "correct": 2, "total": 5}
+    volume = samples.load(CT)
+    lo, hi = pp.value_range(volume.data)
+    widget(at, "number_input", "check-preparing-1").set_value(lo + 127 / 255 * (hi - lo)).run()
+    assert at.session_state["progress"]["preparing"] == {"answered": 4, "correct": 3, "total": 5}
