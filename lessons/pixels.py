@@ -9,8 +9,10 @@ import streamlit as st
 from core import describe, display, pixels, samples
 from core import pixels_snippets as snip
 from core.noise import NOISE_KINDS, add_noise, snr, snr_db
+from core.selfcheck import Question
 from ui import picker
 from ui.code import show_code
+from ui.lesson import explain, intro, lecturer_mode, presets, self_check
 from ui.pixel_figures import colour_grid, grids_figure, level_histogram_figure, value_grid
 from ui.viewer import PLOT_CONFIG
 
@@ -20,14 +22,45 @@ BACKGROUND_COLOUR = (255, 110, 0)
 PHOTONS = (1, 3, 10, 30, 100, 300, 1000, 3000, 10000)
 RETINA = samples.SAMPLES[8].name
 CT_SAMPLE = next(s.name for s in samples.SAMPLES if s.modality == "CT")
+HEAD = samples.SAMPLES[6].name
+X_CHOICE = "The lecture's X in red and blue"
 
 st.title("1 · How a computer sees an image")
-st.caption("Objective: see that an image is a table of numbers, and what bit depth, colour channels, "
-           "signal and noise mean for those numbers.")
+intro(1, [
+    "Press **The 6×6 X** below, then type 9 into one cell of the table: the picture shows the smallest value as "
+    "black and the largest as white, so the ones turn grey.",
+    f"Pick **{CT_SAMPLE}** in the sidebar and move *Bits per value* to 1, 2, 8 and 12: read *Levels present* and "
+    "*Bytes per image* each time.",
+    "Press **X in red and blue = magenta**, then switch *Green* off and on (nothing changes: it is all zeros), then "
+    "*Red* off (only blue is left).",
+    f"Pick **{HEAD}** and move the *Slice* slider: the voxel block shows three neighbouring slices and the voxel "
+    "size read from the file's header.",
+    "In *Signal and noise*, raise σ of the Gaussian noise and watch the SNR fall; then try Poisson with only 10 "
+    "photons.",
+])
 picker.show_upload_error()
 volume = picker.current_volume()
 sample = picker.current_sample()
 tag = f"{volume.name}|{volume.data.shape}"
+source_bits = describe.bit_depth(volume)
+max_bits = int(np.clip(source_bits, 1, pixels.MAX_BITS))
+bit_presets = {"1 bit: black and white": {f"px-bits-{tag}": 1}}
+if max_bits >= 8:
+    bit_presets["8 bits: 256 levels"] = {f"px-bits-{tag}": 8}
+presets("Lecture figures", {
+    "The 6×6 X": {"px-x-preset": True},
+    "X in red and blue = magenta": {f"px-colour-source-{tag}": X_CHOICE, "px-keep-red": True,
+                                    "px-keep-green": True, "px-keep-blue": True},
+    **bit_presets,
+}, key="px-preset")
+
+
+def for_the_room(figure, text_size: int):
+    """In lecturer mode, larger numbers and titles so a figure reads from the back of a room."""
+    if lecturer_mode():
+        figure.update_layout(font_size=18, title_font_size=22)
+        figure.update_traces(textfont_size=text_size, selector=lambda trace: "textfont" in trace)
+    return figure
 
 
 def npy_bytes(array: np.ndarray) -> bytes:
@@ -103,12 +136,14 @@ def reset_x() -> None:
 def x_section() -> None:
     """The lecture's 6 × 6 X: an editable table of numbers and the picture it makes."""
     st.header("Pixels: an image is a table of numbers")
-    st.markdown(
+    explain(
         "A computer does not see a shape: it reads a table (a *matrix*) of numbers, one per **pixel** (picture "
         "element). The screen shows each number as a grey: here the smallest value is black and the largest "
         "white. This is the lecture's **X**: ones on both diagonals, zeros elsewhere. **Edit the numbers** and "
         "watch the picture change."
     )
+    if st.session_state.pop("px-x-preset", False):
+        reset_x()
     version = st.session_state.setdefault("px-x-version", 0)
     table_col, picture_col = st.columns([2, 3])
     with table_col:
@@ -120,8 +155,8 @@ def x_section() -> None:
         st.caption("Rows are numbered from the top, columns from the left, both from 0 as in Python: "
                    "`X[0, 5]` is the top-right pixel.")
     matrix = np.nan_to_num(edited.to_numpy(dtype=np.float64))
-    picture_col.plotly_chart(value_grid(matrix, title="The same numbers as a picture", height=380),
-                             config=PLOT_CONFIG, key="px-x-figure")
+    figure = value_grid(matrix, title="The same numbers as a picture", height=520 if lecturer_mode() else 380)
+    picture_col.plotly_chart(for_the_room(figure, 26), config=PLOT_CONFIG, key="px-x-figure")
     show_code(snip.x_snippet(matrix))
 
 
@@ -158,12 +193,12 @@ def zoom_section() -> None:
                   + ("" if scale == 1 else f" (shown {scale:g}× {'larger' if scale > 1 else 'smaller'})"))
     title = f"Rows {rows_in[0]}-{rows_in[1]}, columns {cols_in[0]}-{cols_in[1]}"
     if colour:
-        numbers.plotly_chart(colour_grid(whole[top:top + size, left:left + size], window, top, left, title, height=560),
-                             config=PLOT_CONFIG, key="px-zoom-figure")
+        figure = colour_grid(whole[top:top + size, left:left + size], window, top, left, title, height=560)
+        numbers.plotly_chart(for_the_room(figure, 11), config=PLOT_CONFIG, key="px-zoom-figure")
         numbers.caption("Each colour pixel holds three numbers: red, green and blue (top to bottom).")
     else:
-        numbers.plotly_chart(value_grid(window, top, left, level - width / 2, level + width / 2, title, height=520),
-                             config=PLOT_CONFIG, key="px-zoom-figure")
+        figure = value_grid(window, top, left, level - width / 2, level + width / 2, title, height=520)
+        numbers.plotly_chart(for_the_room(figure, 13), config=PLOT_CONFIG, key="px-zoom-figure")
     block = spacing = None
     if data3d is not None and not colour:
         inset = (size - pixels.BLOCK) // 2
@@ -173,7 +208,7 @@ def zoom_section() -> None:
         st.subheader("Voxels: the same in 3D")
         ds, dr, dc = spacing
         depth, b_rows, b_cols = voxels.shape
-        st.markdown(
+        explain(
             f"A 3D image is a stack of such tables. Each number is a **voxel** (volume element): a small box of "
             f"**{dr:.3g} × {dc:.3g} mm** in the slice and **{ds:.3g} mm** from one slice to the next, read from "
             f"the file's header ({volume.source_format}), so one voxel holds **{ds * dr * dc:.3g} mm³** of the "
@@ -195,7 +230,7 @@ zoom_section()
 # --- bit depth -----------------------------------------------------------------------------------
 
 st.header("Bit depth: how many levels a pixel can take")
-st.markdown(
+explain(
     "Each value is stored in a fixed number of bits. With **n bits** there are **2ⁿ** different values, "
     "numbered **0 to 2ⁿ − 1**: 1 bit gives 2 levels (black and white), 2 bits give 4 (0, 1, 2, 3), 8 bits give "
     "256 (0 to 255). Some slides write \"a 2-bit image has 2¹ − 1 = 1 colour\"; the count is 2² = 4 levels, "
@@ -206,8 +241,6 @@ st.dataframe(pd.DataFrame({"bits n": [n for n, _ in rule], "levels 2ⁿ": [c for
                            "values": [f"0 to {c - 1}" for _, c in rule],
                            "bytes per value in memory": [pixels.bytes_per_sample(n) for n, _ in rule]}),
              hide_index=True, width="content")
-source_bits = describe.bit_depth(volume)
-max_bits = int(np.clip(source_bits, 1, pixels.MAX_BITS))
 original_values = pixels.distinct_values(image)
 
 
@@ -228,7 +261,7 @@ def bit_depth_section() -> None:
         counts = [(name, pixels.level_counts(levels[..., c], n)) for c, name in enumerate(pixels.CHANNELS)]
     else:
         counts = [("grey", pixels.level_counts(levels, n))]
-    present = int(np.count_nonzero(sum(c for _, c in counts)))
+    present = pixels.levels_present(image, n)
     channels = 3 if colour else 1
     per_pixel, per_image, packed = pixels.image_bytes(image.shape[0] * image.shape[1], n, channels)
     metrics = st.columns(5)
@@ -273,7 +306,7 @@ def ct_section() -> None:
     hu = ct.data
     ct_lo, ct_hi = pixels.value_range(hu)
     need = pixels.bits_needed(ct_lo, ct_hi)
-    st.markdown(
+    explain(
         "CT measures X-ray attenuation in **Hounsfield units** (HU): air about −1000, water 0, soft tissue "
         "about 20 to 80, bone up to 1000 and more. The CT sample (pydicom's CT_small) spans:"
     )
@@ -285,7 +318,7 @@ def ct_section() -> None:
                                              f"integers ≤ 2^{need} = {2 ** need:,}")
     cols[4].metric("Bits stored in the file", ct.metadata.get("BitsStored", "?"))
     step8 = pixels.level_step(hu, 8)
-    st.markdown(
+    explain(
         f"{ct_hi - ct_lo + 1:,.0f} integer values need **{need} bits** ({need - 1} bits give only "
         f"{2 ** (need - 1):,} levels; a scanner's full scale of −1024 to 3071 HU is exactly 2¹² = 4,096 values). "
         f"With 8 bits, one level would span "
@@ -315,14 +348,11 @@ ct_section()
 
 # --- colour --------------------------------------------------------------------------------------
 
-X_CHOICE = "The lecture's X in red and blue"
-
-
 @st.fragment(key="px-colour")
 def colour_section() -> None:
     """Split a colour image into red, green and blue, and recombine the channels chosen."""
     st.header("Colour: three tables, one per channel")
-    st.markdown(
+    explain(
         "A colour image stores **three numbers per pixel**: red, green and blue, each usually 8 bits (0 to 255). "
         "Each channel alone is a grey image; the screen mixes the three lights. Switch channels off to see "
         "what each one carries."
@@ -338,7 +368,8 @@ def colour_section() -> None:
         merged = pixels.merge_channels(*channels, keep=keep)
         panels = [{"values": channel, "title": f"{name} channel", "scale": name, "zmin": 0, "zmax": 255}
                   for name, channel in zip(pixels.CHANNELS, channels)]
-        st.plotly_chart(grids_figure(panels, height=300), config=PLOT_CONFIG, key="px-x-channels")
+        figure = grids_figure(panels, height=380 if lecturer_mode() else 300)
+        st.plotly_chart(for_the_room(figure, 20), config=PLOT_CONFIG, key="px-x-channels")
         mix = {(True, False, True): "red + blue light = **magenta**",
                (True, True, True): "red + blue light = **magenta** (green adds nothing: it is all zeros)",
                (True, True, False): "red only (green is all zeros)", (False, True, True): "blue only (green is all zeros)",
@@ -349,8 +380,9 @@ def colour_section() -> None:
             f"of the recombined image is the triple (red, green, blue) read from the same row and column of the "
             f"three tables.\n\nChannels on: {mix}."
         )
-        picture.plotly_chart(colour_grid(merged, title="Recombined: (red, green, blue) in each pixel", height=400),
-                             config=PLOT_CONFIG, key="px-x-merged")
+        figure = colour_grid(merged, title="Recombined: (red, green, blue) in each pixel",
+                             height=520 if lecturer_mode() else 400)
+        picture.plotly_chart(for_the_room(figure, 14), config=PLOT_CONFIG, key="px-x-merged")
         show_code(snip.magenta_snippet(keep))
         return
     if choice == "Your colour image":
@@ -396,7 +428,7 @@ def db_text(value: float) -> str:
 def noise_section() -> None:
     """Signal and background regions, added noise, and the signal-to-noise ratio before and after."""
     st.header("Signal and noise")
-    st.markdown(
+    explain(
         "Every measured image is **signal** (what we want to see) plus **noise** (random variation from the "
         "detector, the electronics, the counting of photons). *You* decide what is signal and what is "
         "background: place the two boxes, add noise, and follow the signal-to-noise ratio "
@@ -417,7 +449,8 @@ def noise_section() -> None:
                    "region.", icon=":material/warning:")
         return
     (sig_r, sig_c), (bg_r, bg_c) = pixels.default_regions(grey.shape)
-    signal_col, background_col = st.columns(2)
+    regions = st.expander("Move the two regions") if lecturer_mode() else st.container()
+    signal_col, background_col = regions.columns(2)
     with signal_col:
         st.markdown("**Signal region** (blue box)")
         sig_r = st.slider("Signal rows", 0, rows - 1, sig_r, key=f"px-sig-rows-{tag}")
@@ -444,8 +477,10 @@ def noise_section() -> None:
         strength = strength_col.slider("Standard deviation σ (image units)", 0.0, top,
                                        float(np.round(0.05 * max(span, 1.0) / step) * step), step,
                                        key=f"px-noise-sigma-{kind}-{tag}")
-    seed = int(seed_col.number_input("Seed", 0, 1_000_000, 0, step=1, key=f"px-noise-seed-{tag}",
-                                     help="The same seed gives the same noise, so results can be reproduced."))
+    seed = 0
+    if not lecturer_mode():
+        seed = int(seed_col.number_input("Seed", 0, 1_000_000, 0, step=1, key=f"px-noise-seed-{tag}",
+                                         help="The same seed gives the same noise, so results can be reproduced."))
     noisy = add_noise(grey, kind, strength, seed)
     signal_mask = pixels.region_mask(grey.shape, sig_r, sig_c)
     background_mask = pixels.region_mask(grey.shape, bg_r, bg_c)
@@ -490,3 +525,49 @@ def noise_section() -> None:
 
 
 noise_section()
+
+
+# --- self-check ------------------------------------------------------------------------------------
+
+what = "slice" if volume.is_3d else "image"
+
+
+def levels_question() -> Question:
+    """A numeric question on the learner's image: the levels it uses at 3 bits (or fewer, for a tiny depth)."""
+    n = min(3, max_bits)
+    present = pixels.levels_present(image, n)
+    hint = f" (set *Bits per value* to {n} to check)" if max_bits > 1 else ""
+    return Question(
+        f"Re-quantise this {what} to **{n} bit{'s' if n > 1 else ''}**: how many of the {2 ** n} possible levels "
+        f"does it actually use?{hint}",
+        f"{n} bits cut the range {lo:.6g} to {hi:.6g} into {2 ** n} equal steps; this {what}'s values fall in "
+        f"{present} of them" + ("." if present == 2 ** n else ": the others lie in gaps of the histogram, or "
+                                "the image holds fewer different values."),
+        present)
+
+
+def bytes_question() -> Question:
+    """A numeric question on the learner's image: its size in memory at 16 bits per value."""
+    rows, cols = image.shape[:2]
+    channels = 3 if colour else 1
+    _, size, _ = pixels.image_bytes(rows * cols, 16, channels)
+    return Question(
+        f"This {what} has {rows} × {cols} pixels{' of 3 channels' if colour else ''}. How many bytes does it take "
+        "in memory at **16 bits** per value?",
+        f"16 bits are 2 bytes: {rows} × {cols}{' × 3' if colour else ''} × 2 = {size:,} bytes.", size)
+
+
+self_check("pixels", [
+    Question("How many different values can a **2-bit** pixel take?",
+             "2 bits give 2² = 4 levels: 0, 1, 2 and 3. 2² − 1 = 3 is the largest value, not the number of levels.",
+             3, ("1", "2", "3", "4")),
+    Question("The X is 255 in the red and the blue tables and 0 everywhere in the green one. What colour is the X "
+             "on screen?",
+             "Red and blue light mix to magenta: (255, 0, 255). White would need green at 255 as well.",
+             2, ("Red", "Green", "Magenta", "White")),
+    levels_question,
+    bytes_question,
+    Question("A signal region has mean **200** and the background's standard deviation is **8**. What is the SNR "
+             "in decibels (one decimal)?",
+             "SNR = 200 / 8 = 25, and 20 log₁₀(25) = 27.96 dB.", float(snr_db(200 / 8)), tolerance=0.1),
+])
