@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import io
+import json
 
 import imageio.v3 as iio
 import nibabel as nib
@@ -11,7 +13,7 @@ import pytest
 
 from core import pixels, samples
 from core.noise import add_noise, snr, snr_db
-from harness import choose_sample, page_test, problems, upload
+from harness import choose_sample, page_test, problems, upload, widget
 
 PAGE = "lessons/pixels.py"
 CT, MR, MNI, HEAD, FMRI, RETINA, PHANTOM = (samples.SAMPLES[i].name for i in (0, 1, 2, 6, 7, 8, 10))
@@ -238,3 +240,124 @@ def test_degenerate_uploads_warn_without_traceback(at):
     assert any("not numbers" in w.value for w in at.warning)
     for n in (1, 16):
         set_and_run(at, "slider", "Bits per value, n", n)
+
+
+# --- lesson: presets, lecturer mode, self-check ------------------------------------------------------
+
+def figure_array(app, key: str, trace: int = 0, field: str = "z") -> np.ndarray:
+    """An array of a plotly chart's trace, read back from the figure the page sent."""
+    charts = [c for c in app.get("plotly_chart") if c.proto.id.endswith(f"-{key}")]
+    assert charts, key
+    value = json.loads(charts[0].proto.spec)["data"][trace][field]
+    if isinstance(value, dict):  # plotly's typed arrays: base64 bytes, a dtype and a shape
+        array = np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
+        return array.reshape([int(s) for s in str(value.get("shape", array.size)).split(",")])
+    return np.asarray(value)
+
+
+def test_preset_the_6x6_x_restores_the_lecture_matrix(at):
+    at.session_state["px-x-0"] = {"edited_rows": {0: {"0": 9}, 2: {"3": 5}}, "added_rows": [], "deleted_rows": []}
+    at.run()
+    assert figure_array(at, "px-x-figure")[0, 0] == 9
+    by_label(at, "button", "The 6×6 X").click()
+    at.run()
+    assert not problems(at)
+    x = figure_array(at, "px-x-figure")
+    assert x.shape == (6, 6) and np.array_equal(x, np.maximum(np.eye(6), np.fliplr(np.eye(6))))
+    assert x.sum() == 12  # ones on both diagonals, zeros elsewhere
+    assert "X = np.maximum(eye, np.fliplr(eye))" in codes(at)
+
+
+def test_preset_magenta_x_shows_the_x_in_red_and_blue(at):
+    set_and_run(at, "radio", "Image", f"Retina photo ({RETINA})")
+    set_and_run(at, "toggle", "Red", False)
+    by_label(at, "button", "X in red and blue = magenta").click()
+    at.run()
+    assert not problems(at)
+    assert by_label(at, "radio", "Image").value == "The lecture's X in red and blue"
+    assert all(by_label(at, "toggle", name).value for name in ("Red", "Green", "Blue"))
+    x = np.maximum(np.eye(6), np.fliplr(np.eye(6))) * 255
+    red, green, blue = (figure_array(at, "px-x-channels", trace=c) for c in range(3))
+    assert np.array_equal(red, x) and np.array_equal(blue, x) and not green.any()
+    merged = figure_array(at, "px-x-merged")
+    assert merged.shape == (6, 6, 3)
+    assert {tuple(p) for p in merged.reshape(-1, 3)} == {(255, 0, 255), (0, 0, 0)}  # magenta on black
+    assert "**magenta**" in " ".join(m.value for m in at.markdown)
+
+
+def test_bit_depth_presets_give_2_and_256_levels(at):
+    set_and_run(at, "slider", "Bits per value, n", 4)
+    by_label(at, "button", "1 bit: black and white").click()
+    at.run()
+    shown = metrics(at)
+    assert by_label(at, "slider", "Bits per value, n").value == 1
+    assert shown["Levels possible"] == "2" and shown["Levels present"] == "2"
+    by_label(at, "button", "8 bits: 256 levels").click()
+    at.run()
+    shown = metrics(at)
+    present = pixels.levels_present(samples.load(CT).data, 8)
+    assert shown["Levels possible"] == "256" and shown["Levels present"] == f"{present:,}"
+    assert shown["Bytes per pixel"] == "1" and shown["Bytes per image"] == f"{128 * 128:,}"
+
+
+def test_lecturer_mode_folds_explanations_and_hides_advanced_controls(at):
+    assert "Try this" in [e.label for e in at.expander]
+    assert any(w.label == "Seed" for w in at.number_input)
+    widget(at, "toggle", "lecturer").set_value(True)
+    at.run()
+    assert not problems(at)
+    labels = [e.label for e in at.expander]
+    assert labels.count("Explanation") >= 5 and "Try this" not in labels
+    assert "Move the two regions" in labels
+    assert not any(w.label == "Seed" for w in at.number_input)
+    assert "rng = np.random.default_rng(0)" in codes(at)
+    x_figure = next(c for c in at.get("plotly_chart") if c.proto.id.endswith("-px-x-figure"))
+    spec = json.loads(x_figure.proto.spec)
+    assert spec["layout"]["font"]["size"] == 18 and spec["data"][0]["textfont"]["size"] == 26  # readable in a room
+    for name in (HEAD, FMRI, RETINA):
+        choose_sample(at, name)
+        assert not problems(at), name
+        assert "Explanation" in [e.label for e in at.expander], name
+    by_label(at, "button", "The 6×6 X").click()
+    at.run()
+    assert not problems(at)
+
+
+def answer(app, n: int, value):
+    widget(app, "radio" if isinstance(value, str) else "number_input", f"check-pixels-{n}").set_value(value)
+
+
+def test_self_check_feedback_numbers_from_the_image_and_progress(at):
+    set_and_run(at, "slider", "Bits per value, n", 3)
+    present = int(metrics(at)["Levels present"])
+    assert present == pixels.levels_present(samples.load(CT).data, 3)
+    answer(at, 0, "4")
+    answer(at, 1, "White")
+    answer(at, 2, present)
+    answer(at, 3, 128 * 128 * 2)
+    answer(at, 4, 25.0)  # the SNR itself, not in dB
+    at.run()
+    assert not problems(at)
+    right = [s.value for s in at.success if s.value.startswith("Right.")]
+    wrong = [e.value for e in at.error if e.value.startswith("Not quite.")]
+    assert len(right) == 3 and len(wrong) == 2
+    assert any("magenta" in w for w in wrong) and any("27.96 dB" in w for w in wrong)
+    assert any("128 × 128 × 2 = 32,768 bytes" in r for r in right)
+    assert at.session_state["progress"]["pixels"] == {"answered": 5, "correct": 3, "total": 5}
+    answer(at, 1, "Magenta")
+    answer(at, 4, 28.0)
+    at.run()
+    assert at.session_state["progress"]["pixels"] == {"answered": 5, "correct": 5, "total": 5}
+
+
+def test_self_check_numbers_follow_a_colour_image(at):
+    choose_sample(at, RETINA)
+    rgb = samples.load(RETINA).data
+    rows, cols = rgb.shape[:2]
+    answer(at, 2, pixels.levels_present(rgb, 3))
+    answer(at, 3, rows * cols * 2)  # forgets the three channels
+    at.run()
+    assert not problems(at)
+    assert sum(s.value.startswith("Right.") for s in at.success) == 1
+    assert any(f"{rows} × {cols} × 3 × 2 = {rows * cols * 6:,} bytes" in e.value for e in at.error)
+    assert at.session_state["progress"]["pixels"] == {"answered": 2, "correct": 1, "total": 5}
