@@ -8,8 +8,10 @@ from plotly.subplots import make_subplots
 
 from core import class_folders, cnn, cnn_snippets, dermoscopy, display, labelled, layers, lesions
 from core.io import ImageLoadError
+from core.selfcheck import Question
 from ui import picker
 from ui.code import show_code
+from ui.lesson import explain, intro, lecturer_mode, presets, self_check
 from ui.viewer import PLOT_CONFIG
 
 SOURCES = {
@@ -23,6 +25,21 @@ DEFAULTS = {  # per data source: what trains well on it
     "zip": {"n": 0, "head": "flatten", "dropout": 0.5, "epochs": 15},
 }
 TRAINED = "sup_trained"
+RESTORE_MATRICES = "sup-matrices-restore"  # set by a preset: the editable matrices go back to the lecture's
+MATRICES_VERSION = "sup-matrices-version"  # part of the editors' keys: a new version is a fresh editor
+FIRST_LESION = "sup-cam-first-lesion"  # set by a preset: Grad-CAM opens on the first held-out image with a lesion
+PRESETS = {
+    "The lecture's pooling and ReLU matrices": {
+        RESTORE_MATRICES: True, "sup-max-size": 2, "sup-average-size": 2},
+    "An unbalanced set: 95 benign, 5 malignant": {
+        "sup-source": "dermoscopy", "sup-n-dermoscopy": 100, "sup-fraction-dermoscopy": 0.05, "sup-seed-dermoscopy": 0},
+    "A Grad-CAM overlay": {
+        "sup-source": "lesions", "sup-size": 64, "sup-n-lesions": 600, "sup-fraction-lesions": 0.5,
+        "sup-seed-lesions": 0, "sup-blocks": 3, "sup-filters": 8, "sup-kernel-size": 3, "sup-pooling": "max",
+        "sup-head-lesions": "global max", "sup-dense": 32, "sup-dropout-lesions": 0.0, "sup-augment": True,
+        "sup-epochs-lesions": 15, "sup-batch": 32, "sup-lr": 3e-3, "sup-validation": 0.2,
+        "sup-cam-class": 1, "sup-cam-opacity": 0.5, FIRST_LESION: True},
+}
 
 
 @st.cache_resource(show_spinner="Loading TensorFlow and Keras (once per server)...")
@@ -108,11 +125,22 @@ def curves_figure(history: cnn.History, epochs: int) -> go.Figure:
 
 
 st.title("6 · Supervised learning")
-st.caption("Objective: train a convolutional neural network (CNN) on labelled images, look inside it, "
-           "evaluate it honestly, and see which pixels drove its answers.")
+intro(6, [
+    "In *The building blocks*, open **Max pooling** and change the 184 to 5: only one output moves. Then open "
+    "**Average pooling**: the top-left mean is 36.5, where the slide prints 36.",
+    "In **Convolution**, choose *Sobel, vertical edges* and move the output pixel: check the sum against the "
+    "products, then see which edges survive ReLU.",
+    "Press **Train the network** on the skin lesions with the defaults and read the curves: where does validation "
+    "accuracy stop rising while training accuracy goes on?",
+    "Move *Share malignant* to 0.1 and train again: accuracy stays high, but watch sensitivity and the confusion "
+    "matrix.",
+    "Switch to **Brain MRI**, train, and in *Grad-CAM* check whether the red sits inside the white outline of the "
+    "lesion (the pointing game).",
+])
+presets("Lecture presets", PRESETS, key="sup-preset")
 picker.show_upload_error()
 
-st.markdown(
+explain(
     "**Supervised learning** uses a *labelled* dataset (every image comes with the right answer) to train an "
     "algorithm that predicts the label of new data. The labels should be **balanced**: a set of 95 benign and "
     "5 malignant lesions teaches a model that answering *benign* is right 95% of the time."
@@ -125,7 +153,7 @@ for column, (task, question, example) in zip(st.columns(4), (
     with column.container(border=True):
         st.markdown(f"**{task}** · *{question}*")
         st.caption(example)
-st.markdown(
+explain(
     "A **CNN** stacks three kinds of layers: **convolutions** find local patterns (edges, spots, textures), "
     "**ReLU** keeps the positive responses, **pooling** downsamples, which also buys some *translation "
     "invariance* (a pattern counts wherever it sits in the block); then **fully connected** layers turn the "
@@ -134,34 +162,39 @@ st.markdown(
 
 # ------------------------------------------------------------------ worked examples
 st.header("1 · The building blocks, by hand")
-st.caption("Every matrix is editable: change a number and the result follows.")
+st.caption("Every matrix is editable: change a number and the result follows. The preset *The lecture's pooling "
+           "and ReLU matrices* (top of the page) puts the lecture's numbers back.")
+if st.session_state.pop(RESTORE_MATRICES, False):
+    st.session_state[MATRICES_VERSION] = st.session_state.get(MATRICES_VERSION, 0) + 1
+version = st.session_state.get(MATRICES_VERSION, 0)
 relu_tab, max_tab, mean_tab, conv_tab = st.tabs(["ReLU", "Max pooling", "Average pooling", "Convolution"])
 with relu_tab:
     st.markdown("**ReLU** (rectified linear unit): `max(x, 0)`. Positive values pass, negative values become 0.")
     left, right = st.columns(2)
     with left:
         st.caption("Input: a 3 × 3 feature map")
-        x = matrix_editor(layers.RELU_EXAMPLE, "sup-relu")
+        x = matrix_editor(layers.RELU_EXAMPLE, f"sup-relu-{version}")
     with right:
         st.caption("After ReLU")
         show_matrix(layers.relu(x), f"{int((x < 0).sum())} negative value(s) set to 0.")
     show_code(cnn_snippets.relu_snippet(x))
 
 
-def pooling_tab(kind: str, example: np.ndarray) -> None:
+def pooling_tab(kind: str, example: np.ndarray) -> np.ndarray:
+    """The pooling of an editable matrix; returns the matrix as the learner left it."""
     size = st.segmented_control("Window", [2, 3], default=2, key=f"sup-{kind}-size",
                                 format_func=lambda s: f"{s} × {s}, stride {s}") or 2
     left, right = st.columns(2)
     with left:
         st.caption("Input (4 × 4 in the lecture)")
-        x = matrix_editor(example, f"sup-{kind}-matrix")
+        x = matrix_editor(example, f"sup-{kind}-matrix-{version}")
     with right:
         st.caption(f"After {kind} pooling")
         try:
             pooled = layers.max_pool(x, size) if kind == "max" else layers.average_pool(x, size)
         except ValueError as exc:
             st.warning(str(exc).capitalize() + ".")
-            return
+            return x
         show_matrix(pooled, f"{x.shape[0]} × {x.shape[1]} → {pooled.shape[0]} × {pooled.shape[1]}: each "
                             f"{size} × {size} block becomes its {'maximum' if kind == 'max' else 'mean'}.")
         if kind != "max":
@@ -172,14 +205,15 @@ def pooling_tab(kind: str, example: np.ndarray) -> None:
                         f"{int(np.trunc(v))} has dropped the fraction; the network keeps the true mean.",
                         icon=":material/calculate:")
     show_code(cnn_snippets.pooling_snippet(x, kind, size))
+    return x
 
 
 with max_tab:
     st.markdown("**Max pooling** keeps the strongest response of each block: *was the pattern anywhere here?*")
-    pooling_tab("max", layers.MAX_POOL_EXAMPLE)
+    max_matrix = pooling_tab("max", layers.MAX_POOL_EXAMPLE)
 with mean_tab:
     st.markdown("**Average pooling** keeps the mean response of each block: *how much of the pattern is here?*")
-    pooling_tab("average", layers.AVERAGE_POOL_EXAMPLE)
+    average_matrix = pooling_tab("average", layers.AVERAGE_POOL_EXAMPLE)
 
 
 @st.fragment
@@ -300,7 +334,7 @@ else:
     data_key = (kind, n, fraction, size, seed)
     data_code = cnn_snippets.data_code(kind, n, fraction, size, seed)
     if kind == "dermoscopy":
-        st.markdown(
+        explain(
             "No skin-cancer dataset can be downloaded here, so the course paints look-alikes whose classes follow "
             "the **ABCD rule** of dermatology: a melanoma tends to be **A**symmetric, with an irregular **B**order, "
             "several **C**olours (dark brown, black, blue-grey, red, white) and a **D**iameter over 6 mm; a benign "
@@ -308,7 +342,7 @@ else:
             "some benign lesions look suspicious and some melanomas innocent. Skin tone, hairs and the dermoscope's "
             "round field vary in both classes.")
     else:
-        st.markdown(
+        explain(
             "Axial slices of the MNI152 T1 brain template (shipped with nilearn), shifted, flipped and with "
             "MRI noise; some get a bright lesion of random size, place and contrast inside the brain. The lesion "
             "masks are kept, so we can check later whether the network looked at the lesion.")
@@ -340,29 +374,89 @@ if data is not None:
         st.dataframe(table, width="content")
     show_code(cnn_snippets.data_snippet(data_code))
 
+
+
+def average_question() -> Question:
+    """A numeric question on the matrix in the Average pooling tab, as the learner left it."""
+    block = average_matrix[:2, :2]
+    mean = float(block.mean())
+    return Question(
+        "In the *Average pooling* tab, what does 2 × 2 average pooling give for the **top-left block** of the input "
+        "matrix as it stands now?",
+        f"The mean of the four values: ({' + '.join(f'{v:g}' for v in block.ravel())}) / 4 = **{mean:g}**. "
+        "Pooling keeps the fraction: no rounding.", mean, tolerance=0.01)
+
+
+def conv_parameters_question(spec: cnn.ModelSpec, on_screen: bool) -> Question:
+    """A numeric question on the parameters of the network's first convolution."""
+    k, c, f = spec.kernel_size, spec.channels, spec.filters
+    answer = k * k * c * f + f
+    return Question(
+        f"The first convolution of the network has **{f} filters of {k} × {k}** on "
+        f"{'colour images (3 channels)' if c == 3 else f'images of {c} channel(s)'}. How many parameters (weights "
+        "and biases) does it learn?",
+        f"Each filter has {k} × {k} × {c} = {k * k * c} weights and 1 bias: ({k * k * c} + 1) × {f} = **{answer}**"
+        + (" (row *conv1* of the table in *3 · The network*)." if on_screen else "."), answer)
+
+
+def the_end(spec: cnn.ModelSpec | None) -> None:
+    """The self-check that closes the page, however far the learner got."""
+    self_check("supervised", [
+        average_question,
+        lambda: conv_parameters_question(spec or cnn.ModelSpec(input_size=size), spec is not None),
+        Question("A test set holds 95 benign and 5 malignant lesions. A model that always answers *benign* scores:",
+                 "It is right on the 95 benign images (95% accuracy) and finds none of the 5 malignant ones "
+                 "(sensitivity 0%): with unbalanced classes, accuracy alone hides a useless model.", 1,
+                 ("95% accuracy, 100% sensitivity", "95% accuracy, 0% sensitivity", "50% accuracy, 50% sensitivity")),
+        Question("After 40 epochs, training accuracy is 99% while validation accuracy is 72% and falling. What is "
+                 "happening?",
+                 "Overfitting: the network learns its training images by heart. More (or augmented) images, dropout "
+                 "or fewer epochs help; training longer makes it worse.", 1,
+                 ("Underfitting: train for more epochs", "Overfitting: it learns the training images by heart",
+                  "The validation images are mislabelled")),
+        Question("What does the red of a Grad-CAM overlay mark?",
+                 "The feature maps of a convolution layer, each weighted by how much it raises the explained class's "
+                 "score (its mean gradient), summed, positive part kept: where the network found evidence for the "
+                 "class. The white outline, not the red, is the true lesion.", 1,
+                 ("The brightest pixels of the image",
+                  "Where the network found evidence for the explained class",
+                  "The true lesion, drawn from its mask")),
+    ])
+
+
 # ------------------------------------------------------------------ model
 st.header("3 · The network")
 if data is None:
     st.info("Choose or upload a labelled set above to build a network for it.")
+    the_end(None)
     st.stop()
 channels, n_classes = int(data.images.shape[-1]), len(data.class_names)
 st.markdown("Input → **[convolution → ReLU → pooling]** × blocks → flatten or global pooling → **fully connected** "
             "→ dropout → **softmax** (one probability per class).")
+lecturing = lecturer_mode()  # fewer controls for a room: the advanced ones keep the values that train well
 c1, c2, c3, c4 = st.columns(4)
 blocks = c1.slider("Convolution blocks", 1, 4, 3, key="sup-blocks")
 filters = c2.select_slider("Filters in the first block", [4, 8, 16, 32], 8, key="sup-filters",
                            help="Each block doubles them.")
-kernel_size = c3.select_slider("Kernel size", [3, 5, 7], 3, key="sup-kernel-size")
-pooling = c4.radio("Pooling", cnn.POOLING, key="sup-pooling", horizontal=True)
-c5, c6, c7, c8 = st.columns(4)
-head = c5.selectbox("From maps to vector", cnn.HEADS, index=cnn.HEADS.index(defaults["head"]), key=f"sup-head-{kind}",
-                    help="Flatten keeps where each feature is; global max pooling asks only whether it is anywhere: "
-                         "better for a lesion that can sit anywhere in the brain.")
-dense = c6.select_slider("Fully connected units", [0, 16, 32, 64, 128], 32, key="sup-dense")
-dropout = c7.slider("Dropout", 0.0, 0.7, defaults["dropout"], 0.1, key=f"sup-dropout-{kind}",
-                    help="Share of the fully connected outputs switched off at random during training, against overfitting.")
-augment = c8.toggle("Random flips", True, key="sup-augment",
-                    help="While training, shows each image flipped up-down or left-right at random: more variety for free.")
+if lecturing:
+    kernel_size, pooling, head, dense, dropout, augment = 3, "max", defaults["head"], 32, defaults["dropout"], True
+    c3.caption(f"Kernels {kernel_size} × {kernel_size} · {pooling} pooling · {head} · {dense} fully connected "
+               f"units · dropout {dropout:g} · random flips. Turn lecturer mode off to change them.")
+else:
+    kernel_size = c3.select_slider("Kernel size", [3, 5, 7], 3, key="sup-kernel-size")
+    pooling = c4.radio("Pooling", cnn.POOLING, key="sup-pooling", horizontal=True)
+    c5, c6, c7, c8 = st.columns(4)
+    head = c5.selectbox("From maps to vector", cnn.HEADS, index=cnn.HEADS.index(defaults["head"]),
+                        key=f"sup-head-{kind}",
+                        help="Flatten keeps where each feature is; global max pooling asks only whether it is "
+                             "anywhere: better for a lesion that can sit anywhere in the brain.")
+    dense = c6.select_slider("Fully connected units", [0, 16, 32, 64, 128], 32, key="sup-dense")
+    dropout = c7.slider("Dropout", 0.0, 0.7, defaults["dropout"], 0.1, key=f"sup-dropout-{kind}",
+                        help="Share of the fully connected outputs switched off at random during training, "
+                             "against overfitting.")
+    augment = c8.toggle("Random flips", True, key="sup-augment",
+                        help="While training, shows each image flipped up-down or left-right at random: more "
+                             "variety for free.")
 spec = cnn.ModelSpec(input_size=size, channels=channels, n_classes=n_classes, conv_blocks=blocks, filters=filters,
                      kernel_size=kernel_size, pooling=pooling, dense_units=dense, dropout=dropout, head=head,
                      augment=augment)
@@ -371,6 +465,7 @@ try:
     summary, total = model_summary(spec)
 except ValueError as exc:
     st.error(str(exc).capitalize() + ".")
+    the_end(spec)
     st.stop()
 st.dataframe(summary, hide_index=True, width="stretch", height=35 * (len(summary) + 1) + 3)
 st.caption(f"**{total:,} parameters** (weights and biases) to learn. Pooling, ReLU, flatten and dropout have none; "
@@ -382,12 +477,17 @@ st.header("4 · Training")
 t1, t2, t3, t4 = st.columns(4)
 epochs = t1.slider("Epochs", 1, 60, defaults["epochs"], key=f"sup-epochs-{kind}",
                    help="One epoch = every training image seen once.")
-batch_size = t2.select_slider("Batch size", [8, 16, 32, 64, 128], 32, key="sup-batch",
-                              help="Images per weight update.")
-learning_rate = t3.select_slider("Learning rate", [1e-4, 3e-4, 1e-3, 3e-3, 1e-2], 3e-3, key="sup-lr",
-                                 format_func=lambda v: f"{v:g}", help="Step size of the Adam optimiser.")
-validation = t4.slider("Held out for validation", 0.1, 0.4, 0.2, 0.05, key="sup-validation",
-                       help="Share of each class kept apart: the network never trains on these images.")
+if lecturing:
+    batch_size, learning_rate, validation = 32, 3e-3, 0.2
+    t2.caption(f"Batches of {batch_size} images · learning rate {learning_rate:g} (Adam) · "
+               f"{validation:.0%} of each class held out for validation.")
+else:
+    batch_size = t2.select_slider("Batch size", [8, 16, 32, 64, 128], 32, key="sup-batch",
+                                  help="Images per weight update.")
+    learning_rate = t3.select_slider("Learning rate", [1e-4, 3e-4, 1e-3, 3e-3, 1e-2], 3e-3, key="sup-lr",
+                                     format_func=lambda v: f"{v:g}", help="Step size of the Adam optimiser.")
+    validation = t4.slider("Held out for validation", 0.1, 0.4, 0.2, 0.05, key="sup-validation",
+                           help="Share of each class kept apart: the network never trains on these images.")
 train_idx, val_idx, eval_idx = labelled.training_split(data, validation, seed=0)
 st.caption(f"{len(train_idx)} training images, {len(val_idx)} validation images"
            + (f", {len(eval_idx)} test images (test/ folder)" if data.test is not None else "") + ".")
@@ -436,6 +536,7 @@ trained = st.session_state.get(TRAINED)
 if trained is None:
     st.info("Press **Train the network** (about 10-20 s with the defaults) to fill the sections below.",
             icon=":material/model_training:")
+    the_end(spec)
     st.stop()
 model = trained["model"]
 in_shape = tuple(model.inputs[0].shape[1:])
@@ -444,6 +545,7 @@ if in_shape != (size, size, channels) or out_classes != n_classes:
     st.warning(f"The network in memory takes {' × '.join(map(str, in_shape))} images and answers {out_classes} "
                f"classes, but the current set has {size} × {size} × {channels} images and {n_classes} classes. "
                "Train again (or change the data back) to continue.")
+    the_end(spec)
     st.stop()
 if trained["history"] is not None:
     history = trained["history"]
@@ -552,7 +654,7 @@ show_code(cnn_snippets.evaluation_snippet(data_code, validation, 0, data.test is
 
 # ------------------------------------------------------------------ Grad-CAM
 st.header("7 · Grad-CAM: where did it look?")
-st.markdown("**Grad-CAM** (gradient-weighted class activation map) weights each feature map of a convolution layer "
+explain("**Grad-CAM** (gradient-weighted class activation map) weights each feature map of a convolution layer "
             "by how much the class score rises when that map rises (its mean gradient), sums them and keeps the "
             "positive part: red marks the pixels that spoke **for** the class.")
 cam_layers = cnn.cam_layer_names(model)
@@ -563,6 +665,10 @@ def grad_cam_section() -> None:
     if not cam_layers:
         st.info("This model has no layer with feature maps for Grad-CAM.")
         return
+    if data.masks is not None and st.session_state.pop(FIRST_LESION, False):  # the Grad-CAM preset
+        with_lesion = np.flatnonzero(data.masks[eval_idx].any(axis=(1, 2)))
+        if with_lesion.size:
+            st.session_state["sup-cam-image"] = int(with_lesion[0]) + 1
     a, b, c, d = st.columns(4)
     position = a.slider(f"Image ({eval_label} set)", 1, len(eval_idx), 1, key="sup-cam-image") - 1
     target = b.selectbox("Explain the class", [None, *range(n_classes)], key="sup-cam-class",
@@ -624,3 +730,5 @@ def grad_cam_section() -> None:
 
 
 grad_cam_section()
+
+the_end(spec)

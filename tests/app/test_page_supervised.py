@@ -119,16 +119,19 @@ def test_short_training_then_evaluation_inside_and_grad_cam(at):
     assert not problems(at) and "What the network receives" in image_captions(at)
 
 
-def test_brain_lesions_give_a_pointing_game_score(at):
+def test_grad_cam_preset_opens_on_a_lesion_with_a_pointing_game_score(at):
+    at.button(key="sup-preset-A Grad-CAM overlay").click()
+    at.run()
+    assert not problems(at)
+    assert widget(at, "radio", "sup-source").value == "lesions"
+    assert widget(at, "selectbox", "sup-head-lesions").value == "global max"
+    for key, value in SMALL.items():  # the preset's 600 images and 15 epochs, made small for the test
+        at.session_state[key] = value
     train(at, "lesions")
     score = metrics(at)["Pointing game"]
     assert score.endswith("%") and 0 <= int(score[:-1]) <= 100
-    outlined = []
-    for position in range(1, 7):  # the first held-out images: some have a lesion, outlined in white
-        widget(at, "slider", "sup-cam-image").set_value(position)
-        at.run()
-        outlined.append(any("white outline: the true lesion" in c for c in image_captions(at)))
-    assert not problems(at) and any(outlined)
+    assert any("white outline: the true lesion" in c for c in image_captions(at))  # the first held-out lesion
+    assert any("Grad-CAM for “lesion”" in c for c in image_captions(at))
 
 
 def test_model_download_and_reupload(at):
@@ -171,3 +174,59 @@ def test_zip_of_class_folders_good_and_bad(at):
     at.run()
     assert not problems(at)
     assert any("single class" in e.value for e in at.error)
+
+
+def test_lecturer_mode_folds_explanations_and_hides_advanced_controls(at):
+    assert not any(e.label == "Explanation" for e in at.expander)
+    assert widget(at, "select_slider", "sup-kernel-size") and widget(at, "select_slider", "sup-lr")
+    widget(at, "toggle", "lecturer").set_value(True).run()
+    assert not problems(at)
+    assert sum(e.label == "Explanation" for e in at.expander) >= 3
+    assert not any(e.label == "Try this" for e in at.expander)
+    for kind, key in (("select_slider", "sup-kernel-size"), ("radio", "sup-pooling"), ("select_slider", "sup-lr"),
+                      ("slider", "sup-validation"), ("toggle", "sup-augment")):
+        with pytest.raises(KeyError):
+            widget(at, kind, key)
+    assert any("Turn lecturer mode off" in c.value for c in at.caption)
+    assert widget(at, "slider", "sup-blocks") and widget(at, "slider", "sup-epochs-dermoscopy")
+
+
+def test_presets_restore_the_lecture_matrices_and_an_unbalanced_set(at):
+    at.session_state["sup-max-size"] = 3
+    at.session_state["sup-average-size"] = 3
+    at.run()
+    values = [d.value.to_numpy().tolist() for d in at.dataframe]
+    assert [[100, 184], [12, 45]] not in values
+    at.button(key="sup-preset-The lecture's pooling and ReLU matrices").click()
+    at.run()
+    assert not problems(at)
+    assert at.session_state["sup-matrices-version"] == 1  # fresh editors: any edit is gone
+    values = [d.value.to_numpy().tolist() for d in at.dataframe]
+    assert [[15, 20, 0], [35, 18, 0], [25, 100, 0]] in values
+    assert [[100, 184], [12, 45]] in values
+    assert [[36.5, 80.0], [12.0, 15.0]] in values
+    assert "**36.5**" in texts(at)
+    at.button(key="sup-preset-An unbalanced set: 95 benign, 5 malignant").click()
+    at.run()
+    assert not problems(at)
+    assert metrics(at)["Benign"] == "95" and metrics(at)["Malignant"] == "5"
+    assert any("Unbalanced classes" in w.value for w in at.warning)
+
+
+def test_self_check_gives_feedback_computed_from_the_page(at):
+    conv1 = next(d.value for d in at.dataframe if "parameters" in d.value.columns)
+    conv1 = int(conv1.set_index("layer").loc["conv1", "parameters"])
+    assert conv1 == 3 * 3 * 3 * 8 + 8
+    widget(at, "number_input", "check-supervised-0").set_value(36.5)
+    widget(at, "number_input", "check-supervised-1").set_value(conv1)
+    widget(at, "radio", "check-supervised-2").set_value("95% accuracy, 100% sensitivity")
+    at.run()
+    assert not problems(at)
+    assert sum(s.value.startswith("Right.") for s in at.success) == 2
+    assert any(e.value.startswith("Not quite.") and "sensitivity 0%" in e.value for e in at.error)
+    assert any("(31 + 15 + 0 + 100) / 4 = **36.5**" in s.value for s in at.success)
+    assert at.session_state["progress"]["supervised"] == {"answered": 3, "correct": 2, "total": 5}
+    widget(at, "number_input", "check-supervised-0").set_value(36)  # the slide's rounded value
+    widget(at, "radio", "check-supervised-2").set_value("95% accuracy, 0% sensitivity").run()
+    assert at.session_state["progress"]["supervised"] == {"answered": 3, "correct": 2, "total": 5}
+    assert any(e.value.startswith("Not quite.") and "36.5" in e.value for e in at.error)
