@@ -18,9 +18,11 @@ from core.atlas import block_mean, physical_origin, resample_like, shrunk_origin
 from core.clustering import METHODS, cluster_intensities, score
 from core.registration import (DEFORMABLE_METHODS, METRICS, TRANSFORMS, check_pair, jacobian_determinant,
                                landscape, ncc, register)
+from core.selfcheck import Question
 from core.warps import (Motion, anatomy_points, compare, make_problem, max_warp_mm, tre, working_image)
 from ui import picker
 from ui.code import show_code
+from ui.lesson import explain, intro, lecturer_mode, presets, self_check
 from ui.viewer import PLOT_CONFIG
 
 PHANTOM = "Phantom: Shepp-Logan head (scikit-image)"
@@ -29,6 +31,11 @@ SUBJECT = "MRI 3D: subject head (nibabel anatomical.nii)"
 METRIC_SHORT = {"ssd": "SSD", "mattes_mi": "MI", "correlation": "correlation"}
 SWEEP_POINTS = 21
 GREY_COLOUR, WHITE_COLOUR = (255, 127, 14), (44, 160, 44)  # the colours of clusters 2 and 3
+# what lecturer mode hides: the optimiser's details run at these values
+DEFAULT_LEVELS, DEFAULT_ITERATIONS, DEFAULT_SAMPLING, DEFAULT_MESH, DEFAULT_ATLAS_ITERATIONS = 3, 100, 25, 8, 100
+# the lecture's (a)-(e) figure: a known rigid misalignment of the MNI brain slice, at 128 pixels
+LECTURE_SIZE = 128
+LECTURE_MOTION = {"dy": 6.0, "dx": -10.0, "angle": 10.0, "scale": 1.0, "bend": 0.0, "noise": 2.0, "seed": 0}
 
 
 # ----------------------------------------------------------------------------------------------- helpers
@@ -39,9 +46,9 @@ def grey8(image: np.ndarray) -> np.ndarray:
     return display.apply_window(image, width, level)
 
 
-def show_images(images: list[tuple[np.ndarray, str]], min_side: int = 200) -> None:
-    """A row of uint8 images with captions, enlarged (nearest neighbour) when small."""
-    for column, (image, caption) in zip(st.columns(len(images)), images):
+def show_images(images: list[tuple[np.ndarray, str]], min_side: int = 200, columns: int | None = None) -> None:
+    """A row of uint8 images with captions, enlarged (nearest neighbour) when small, in `columns` columns."""
+    for column, (image, caption) in zip(st.columns(columns or len(images)), images):
         column.image(overlays.enlarge(image, min_side), caption=caption, output_format="PNG", width="stretch")
 
 
@@ -86,6 +93,34 @@ def live_progress(label: str):
     return on_iteration, bar, chart
 
 
+def slice_key(volume) -> str:
+    """The key of the axial slice slider of a 3D image."""
+    return f"unsup-slice-{volume.name}-{volume.data.shape}"
+
+
+def problem_base(name: str, shape: tuple[int, ...], slice_index: int | None) -> str:
+    """The prefix of the motion sliders' keys: their ranges depend on the working image."""
+    return f"unsup-{name}-{shape}-{slice_index}"
+
+
+@st.cache_data(max_entries=1, show_spinner=False)
+def lecture_presets() -> dict[str, dict]:
+    """The widget values that reproduce the lecture's figures on the MNI brain slice (at 128 pixels)."""
+    mni = picker.load_sample(MNI)
+    middle = mni.n_slices // 2
+    base = problem_base(MNI, working_image(mni, middle, LECTURE_SIZE)[0].shape, middle)
+    problem = {picker.SOURCE_KEY: picker.SAMPLE, picker.SAMPLE_KEY: MNI, "unsup-size": LECTURE_SIZE,
+               slice_key(mni): middle, **{f"{base}-{name}": value for name, value in LECTURE_MOTION.items()},
+               "unsup-transform": "rigid", "unsup-metric": "mattes_mi", "unsup-levels": DEFAULT_LEVELS,
+               "unsup-iterations": DEFAULT_ITERATIONS, "unsup-sampling": DEFAULT_SAMPLING,
+               "unsup-compare": "colour overlay", "unsup-autorun": True}
+    return {
+        "The lecture's (a)–(e) figure": {**problem, f"{base}-contrast": 0.0},
+        "SSD vs MI across contrasts": {**problem, f"{base}-contrast": 1.0, "unsup-sweep": "shift",
+                                       "unsup-autoduel": True},
+    }
+
+
 def memo(name: str, key: tuple, compute, keep: int = 4):
     """This session's memo of the last few results of `compute` (never shared with another session)."""
     store = st.session_state.setdefault(f"unsup-memo-{name}", {})
@@ -99,13 +134,23 @@ def memo(name: str, key: tuple, compute, keep: int = 4):
 # ----------------------------------------------------------------------------------------------- the page
 
 st.title("5 · Unsupervised learning")
-st.caption("Objective: discover patterns in unlabelled data — align images (registration), group voxels "
-           "(clustering) and reuse labels drawn once (an atlas).")
+intro(5, [
+    "Press **The lecture's (a)–(e) figure** below: the MNI brain slice is shifted by 6 mm down and 10 mm left, turned "
+    "by 10°, and registered with mutual information. Read the mean TRE (under a pixel) and, in the table, the rotation "
+    "recovered.",
+    "Set **Rotation** to 25°, choose the **translation** transform and press **Register**: a shift alone cannot undo "
+    "a turn, and the TRE says so.",
+    "Press **SSD vs MI across contrasts**: with a T2-like source, SSD lands far off while MI still finds the motion. "
+    "Compare the two losses' landscapes in section 4.",
+    "Add a **Smooth bend**, register with *rigid*, then with *deformable*: watch the TRE fall and read the Jacobian map.",
+    "In section 6, change k and the method: which k gives the best grey-matter Dice on the MNI template?",
+])
+presets("Lecture presets", lecture_presets(), key="unsup-presets")
 picker.show_upload_error()
 volume = picker.current_volume()
 sample = picker.current_sample()
 
-st.markdown(
+explain(
     "**Unsupervised** means that nobody tells the computer the answer: there are no labels. Instead it "
     "optimises a criterion it can compute from the data alone. **Registration** finds the transform that "
     "aligns a *source* image to a *target* by making a loss (sum of squared differences, mutual information) "
@@ -115,7 +160,7 @@ st.markdown(
 
 # --- the working image ----------------------------------------------------------------------------------
 st.header("1 · A problem with a known answer")
-st.markdown(
+explain(
     "To judge a registration we need the truth. Take the chosen image as the **target** (fixed), move it "
     "by a motion we choose, and call the result the **source** (moving). A registration must find that motion "
     "again; because we know it everywhere, we can measure the error at every point.")
@@ -124,7 +169,7 @@ settings_cols = st.columns([2, 1])
 slice_index = None
 if volume.is_3d:
     slice_index = settings_cols[0].slider("Axial slice of the 3D image", 0, volume.n_slices - 1,
-                                          volume.n_slices // 2, key=f"unsup-slice-{volume.name}-{volume.data.shape}")
+                                          volume.n_slices // 2, key=slice_key(volume))
 max_side = settings_cols[1].radio("Working size (longer side, pixels)", (128, 256), index=1, horizontal=True,
                                   key="unsup-size", help="Larger images register more slowly.")
 work_volume, fallback = volume, None
@@ -156,7 +201,7 @@ if resized:
     f"{spacing[1]:.3g} mm" + (f" ({'; '.join(notes)})" if notes else "") + ".")
 
 fov = np.array(image.shape) * np.array(spacing)
-base = f"unsup-{work_volume.name}-{image.shape}-{source.slice_index}"
+base = problem_base(work_volume.name, image.shape, source.slice_index)
 limit = float(np.round(0.15 * fov.min(), 1))
 bend_limit = float(np.floor(max_warp_mm(image.shape, spacing) * 10) / 10)
 c1, c2, c3, c4 = st.columns(4)
@@ -172,7 +217,7 @@ noise = c3.slider("Noise (% of the intensity range)", 0.0, 20.0, 2.0, 0.5, key=f
 contrast = c4.slider("Other contrast (T1-like → T2-like)", 0.0, 1.0, 0.0, 0.05, key=f"{base}-contrast",
                      help="Remaps intensities as another MRI sequence would: dark fluid turns bright, bright "
                           "tissue dark, the background stays dark. Not monotonic: no rescaling undoes it.")
-seed = int(c4.number_input("Noise seed", 0, 9999, 0, key=f"{base}-seed"))
+seed = 0 if lecturer_mode() else int(c4.number_input("Noise seed", 0, 9999, 0, key=f"{base}-seed"))
 motion = Motion((shift_down, shift_right), (angle,), scale, bend)
 problem = make_problem(image, spacing, motion, noise=noise, contrast=contrast, seed=seed)
 problem_key = (base, motion, noise, contrast, seed)
@@ -190,7 +235,7 @@ if not from_sample:
 
 # --- register -------------------------------------------------------------------------------------------
 st.header("2 · Register")
-st.markdown(
+explain(
     "A **transform** with a few parameters maps every point of the target into the source; a **metric** (the "
     "loss) scores how well the images then agree; an **optimiser** changes the parameters, iteration after "
     "iteration, to improve it. A **multi-resolution pyramid** solves the problem first on shrunk, smoothed "
@@ -208,17 +253,21 @@ metric = r2.selectbox("Metric (loss)", list(METRICS), index=1, format_func=METRI
 if transform == "deformable" and method == "demons":
     metric = "ssd"
     r2.caption("Demons compares intensities directly: it always uses mean squares.")
-levels = r3.slider("Resolution levels", 1, 4, 3, key="unsup-levels")
-iterations = r3.slider("Iterations per level (maximum)", 5, 300, 100, 5, key="unsup-iterations")
-sampling = r4.slider("Pixels sampled for the metric (%)", 5, 100, 25, 5, key="unsup-sampling") / 100
-mesh = 8
-if transform == "deformable" and method == "bspline":
-    mesh = r4.slider("B-spline grid (control intervals at full size)", 2, 16, 8, key="unsup-mesh")
+levels, iterations, sampling, mesh = DEFAULT_LEVELS, DEFAULT_ITERATIONS, DEFAULT_SAMPLING / 100, DEFAULT_MESH
+if lecturer_mode():  # the optimiser's details stay at their defaults, out of the way
+    r3.caption(f"{levels} resolution levels, up to {iterations} iterations each, {sampling:.0%} of the pixels sampled.")
+else:
+    levels = r3.slider("Resolution levels", 1, 4, DEFAULT_LEVELS, key="unsup-levels")
+    iterations = r3.slider("Iterations per level (maximum)", 5, 300, DEFAULT_ITERATIONS, 5, key="unsup-iterations")
+    sampling = r4.slider("Pixels sampled for the metric (%)", 5, 100, DEFAULT_SAMPLING, 5, key="unsup-sampling") / 100
+    if transform == "deformable" and method == "bspline":
+        mesh = r4.slider("B-spline grid (control intervals at full size)", 2, 16, DEFAULT_MESH, key="unsup-mesh")
 options = {"levels": levels, "iterations": iterations, "sampling": sampling}
 if transform == "deformable":
     options.update({"deformable": method, "mesh_size": mesh})
 
-if st.button("Register", type="primary", icon=":material/play_arrow:", key="unsup-run"):
+pressed = st.button("Register", type="primary", icon=":material/play_arrow:", key="unsup-run")
+if pressed or st.session_state.pop("unsup-autorun", False):  # a lecture preset registers at once (< 1 s)
     callback, bar, chart = live_progress("Registering...")
     try:
         result = register(problem.fixed, problem.moving, transform, metric, spacing=spacing, progress=callback,
@@ -283,9 +332,13 @@ def lecture_figure() -> None:
                     help="Overlay: target magenta, source green; aligned structures turn grey or white. "
                          "Difference: mid grey where the two agree.")
     pair = overlays.overlay if mode == "colour overlay" else overlays.difference
-    show_images([(moving8, "(a) source"), (fixed8, "(b) target"), (registered8, "(c) registered source"),
-                 (pair(fixed8, moving8), "(d) before registration"), (pair(fixed8, registered8), "(e) after")],
-                min_side=160)
+    figure = [(moving8, "(a) source"), (fixed8, "(b) target"), (registered8, "(c) registered source"),
+              (pair(fixed8, moving8), "(d) before registration"), (pair(fixed8, registered8), "(e) after")]
+    if lecturer_mode():  # two rows: each image twice as wide, readable from the back of the room
+        show_images(figure[:3], min_side=320)
+        show_images(figure[3:], min_side=320, columns=3)
+    else:
+        show_images(figure, min_side=160)
     before = np.abs(fixed8.astype(int) - moving8).mean()
     after = np.abs(fixed8.astype(int) - registered8).mean()
     st.caption(f"Mean absolute difference of the 8-bit target and source: {before:.2f} grey levels before, "
@@ -298,11 +351,12 @@ def lecture_figure() -> None:
     alpha = middle.slider("Blend: target ↔ registered source", 0.0, 1.0, 0.5, 0.05, key="unsup-blend")
     middle.image(overlays.blend(fixed8, registered8, alpha), output_format="PNG", width="stretch",
                  caption=f"blend: {1 - alpha:.2f} × target + {alpha:.2f} × registered")
-    right.markdown(
-        "**How to read them.** In the checkerboard, tiles alternate between the two images: where the registration "
-        "is right, edges run on across the tiles without a step. Slide the blend from one image to the other: what "
-        "is aligned stays still, what is not moves. With a contrast change the tiles differ in brightness, not in "
-        "position.")
+    with right:
+        explain(
+            "**How to read them.** In the checkerboard, tiles alternate between the two images: where the "
+            "registration is right, edges run on across the tiles without a step. Slide the blend from one image to "
+            "the other: what is aligned stays still, what is not moves. With a contrast change the tiles differ in "
+            "brightness, not in position.")
     show_code(snip.figure_snippet(source, motion, noise, contrast, seed, current["transform"], current["metric"],
                                   tiles=tiles, alpha=alpha, **current["options"]))
     if current["transform"] == "deformable":
@@ -365,7 +419,7 @@ lecture_figure()
 def loss_section() -> None:
     """SSD and MI landscapes on a same-contrast and an other-contrast pair; the two registrations that prove it."""
     st.header("4 · Why the loss matters")
-    st.markdown(
+    explain(
         "The optimiser walks downhill on the loss. Below, the loss is computed for candidate transforms around "
         "the truth (offset 0), for the same motion applied without and with the contrast change (no noise, no "
         "bend). **Sum of squared differences** compares intensities one to one, so it wants equal values; "
@@ -416,7 +470,8 @@ def loss_section() -> None:
     st.markdown("**The proof:** register the other-contrast pair (your motion and noise, full contrast change) "
                 "with each loss.")
     duel_key = (base, motion, noise, seed)
-    if st.button("Register with SSD and with MI", icon=":material/compare_arrows:", key="unsup-duel"):
+    pressed = st.button("Register with SSD and with MI", icon=":material/compare_arrows:", key="unsup-duel")
+    if pressed or st.session_state.pop("unsup-autoduel", False):  # the preset runs both at once (< 1 s)
         pair = make_problem(image, spacing, motion, noise=noise, contrast=1.0, seed=seed)
         rows = []
         with st.spinner("Two registrations..."):
@@ -480,7 +535,7 @@ def atlas_section() -> None:
     st.header("5 · 3D: the subject to the MNI template, and an atlas")
     head = picker.load_sample(SUBJECT)
     extent = " × ".join(f"{n * d:.0f}" for n, d in zip(head.data.shape[::-1], head.spacing[::-1]))
-    st.markdown(
+    explain(
         f"Two real images now: a subject's T1 MRI (nibabel's `anatomical.nii`, a {extent} mm block of the head, "
         f"voxels of {' × '.join(f'{d:g}' for d in head.spacing)} mm) and the MNI152 template. **Orientation is "
         "key**: each file's header says where every voxel "
@@ -490,7 +545,8 @@ def atlas_section() -> None:
     a1, a2, a3 = st.columns(3)
     kind = a1.radio("Transform", ("rigid", "affine"), horizontal=True, key="unsup-atlas-transform")
     factor = a2.radio("Template voxel size (mm)", (2, 4), horizontal=True, key="unsup-atlas-factor")
-    iterations = a3.slider("Iterations per level (maximum)", 10, 200, 100, 10, key="unsup-atlas-iterations")
+    iterations = DEFAULT_ATLAS_ITERATIONS if lecturer_mode() else a3.slider(
+        "Iterations per level (maximum)", 10, 200, DEFAULT_ATLAS_ITERATIONS, 10, key="unsup-atlas-iterations")
     settings = {"transform": kind, "factor": factor, "levels": 3, "iterations": iterations, "sampling": 0.1}
     if st.button("Register the subject to the MNI template", type="primary", icon=":material/play_arrow:",
                  key="unsup-atlas-run"):
@@ -591,7 +647,7 @@ def template_clusters(k: int, method: str) -> tuple[np.ndarray, list[float], lis
 def clustering_section() -> None:
     """k-means or a Gaussian mixture on intensities; coloured classes; Dice against the MNI tissue maps."""
     st.header("6 · Clustering: tissue classes without labels")
-    st.markdown(
+    explain(
         "k-means sees only the voxel **values** and groups those that are alike, here into k classes "
         "numbered from dark to bright. Nobody told it what grey or white matter is; on a T1 brain MRI the classes "
         "come out as fluid, grey matter and white matter simply because those tissues have different values. "
@@ -639,3 +695,41 @@ def clustering_section() -> None:
 
 
 clustering_section()
+
+
+# --- check yourself -------------------------------------------------------------------------------------
+def shift_question() -> Question:
+    """How far the chosen shift moves the image, in pixels of the current working image."""
+    rows, cols = (abs(d) / s for d, s in zip(motion.shift_mm, spacing))
+    pixels = float(np.hypot(rows, cols))
+    return Question(
+        f"Your source was shifted by {motion.shift_mm[0]:g} mm down and {motion.shift_mm[1]:g} mm right, on pixels "
+        f"of {spacing[0]:.4g} × {spacing[1]:.4g} mm. How long is that shift, **in pixels**? (to 0.1)",
+        f"Divide each component by its pixel size: {rows:.2f} and {cols:.2f} pixels, then "
+        f"√({rows:.2f}² + {cols:.2f}²) = {pixels:.2f} pixels. Registration works in mm; the TRE is compared with "
+        "the pixel size to judge it.", round(pixels, 2), tolerance=0.1)
+
+
+self_check("unsupervised", [
+    shift_question,
+    Question("The source is a T2-like image of the same slice (dark fluid turned bright). Which loss can register "
+             "it to the T1-like target?",
+             "Mutual information only asks that each intensity of one image predict the intensity of the other, "
+             "whatever the mapping; SSD wants equal values, which two contrasts never have, so its minimum lies "
+             "elsewhere.", 1,
+             ("Sum of squared differences (SSD)", "Mutual information (MI)", "Either: they share the same minimum")),
+    Question("The source was bent by a smooth non-linear wave. Which transform can undo it?",
+             "Translation, rigid and affine transforms move every point by the same matrix; only a deformable "
+             "transform (B-spline grid or demons field) can move different regions differently.", 3,
+             ("translation", "rigid", "affine", "deformable")),
+    Question("A deformable registration gives a Jacobian determinant ≤ 0 at some pixels. What does it mean there?",
+             "The determinant is the local change of area: above 1 growth, below 1 shrinkage, and at or below 0 the "
+             "transform folds the image onto itself, which no real anatomy can do.", 2,
+             ("The tissue shrank by half", "Nothing moved", "The transform folds space over itself")),
+    Question("k-means on the T1 template gives a cluster that matches the grey matter map well. How did it know "
+             "which voxels are grey matter?",
+             "It did not: it only grouped voxels of alike intensity. We named the clusters afterwards by comparing "
+             "them with the tissue maps, which is also how the Dice is computed. That is what unsupervised means.", 0,
+             ("It did not: it grouped alike intensities, we named the clusters afterwards",
+              "It learned from the grey matter map", "It registered the image to the template first")),
+])

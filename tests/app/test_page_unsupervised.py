@@ -13,13 +13,14 @@ import numpy as np
 import pytest
 
 from core import samples
+from core.warps import working_image
 from harness import choose_sample, page_test, problems, upload, widget
 
 PAGE = "lessons/unsupervised.py"
 PHANTOM, MNI = "Phantom: Shepp-Logan head (scikit-image)", samples.SAMPLES[2].name
 SECTIONS = ["1 · A problem with a known answer", "2 · Register", "3 · The lecture's figure, live",
             "4 · Why the loss matters", "5 · 3D: the subject to the MNI template, and an atlas",
-            "6 · Clustering: tissue classes without labels"]
+            "6 · Clustering: tissue classes without labels", "Check yourself"]
 
 
 @pytest.fixture
@@ -177,3 +178,57 @@ def test_a_good_upload_a_bad_one_and_a_constant_image(at):
     assert "Working image: " + PHANTOM in captions(at)
     press(at, "unsup-run")
     assert "Mean TRE (mm)" in metrics(at)
+
+
+# --- the course around the page: lecturer mode, presets, self-check --------------------------------------
+LECTURE_FIGURE, CONTRASTS = "The lecture's (a)–(e) figure", "SSD vs MI across contrasts"
+MNI_PIXEL = 233 * 1.0 / 128  # the MNI slice shrunk to 128 rows
+
+
+def test_lecturer_mode_folds_explanations_and_hides_the_details(at):
+    widget(at, "toggle", "lecturer").set_value(True).run()
+    assert not problems(at)
+    assert sum(e.label == "Explanation" for e in at.expander) >= 4
+    assert not any(e.label == "Try this" for e in at.expander)
+    keys = {w.key for w in at.slider}
+    assert not keys & {"unsup-levels", "unsup-iterations", "unsup-sampling", "unsup-atlas-iterations"}
+    assert "3 resolution levels, up to 100 iterations each, 25% of the pixels sampled." in captions(at)
+    # the lecture's figure in one click: the preset chooses the MNI slice, the motion, and registers at once
+    press(at, f"unsup-presets-{LECTURE_FIGURE}")
+    assert "Working image: " + MNI in captions(at)
+    assert slider(at, "Rotation (degrees, clockwise)").value == 10.0
+    found = metrics(at)
+    assert float(found["Mean TRE (mm)"]) < MNI_PIXEL / 4 and float(found["NCC after"]) > 0.95
+    rotation = at.dataframe[0].value.set_index("parameter").loc["rotation (degrees, clockwise)"]
+    assert rotation["true"] == 10.0 and rotation["error"] < 0.2
+    assert not at.error
+
+
+def test_the_contrast_preset_shows_mi_winning_where_ssd_fails(at):
+    choose_sample(at, PHANTOM)  # the preset moves to the MNI slice from any image
+    press(at, f"unsup-presets-{CONTRASTS}")
+    assert "Working image: " + MNI in captions(at)
+    assert slider(at, "Other contrast (T1-like → T2-like)").value == 1.0
+    assert float(metrics(at)["Mean TRE (mm)"]) < MNI_PIXEL / 2  # the main registration, with MI
+    duel = at.dataframe[1].value.set_index("loss")
+    mi, ssd = (duel.loc[name, "mean TRE (mm)"] for name in ("Mattes mutual information", "mean squares (SSD)"))
+    assert mi < MNI_PIXEL / 2 and ssd > 10 * MNI_PIXEL
+    assert "MI recovers the motion where SSD does not" in captions(at)
+
+
+def test_self_check_gives_feedback_and_computes_the_shift_in_pixels(at):
+    press(at, f"unsup-presets-{LECTURE_FIGURE}")
+    widget(at, "radio", "check-unsupervised-1").set_value("Mutual information (MI)")
+    widget(at, "radio", "check-unsupervised-2").set_value("rigid")
+    at.run()
+    assert any(s.value.startswith("Right. Mutual information") for s in at.success)
+    assert any(e.value.startswith("Not quite. Translation, rigid and affine") for e in at.error)
+    volume = samples.load(MNI)
+    _, spacing, _ = working_image(volume, volume.n_slices // 2, 128)
+    pixels = float(np.hypot(6.0 / spacing[0], 10.0 / spacing[1]))  # the preset's 6 mm down, 10 mm left
+    widget(at, "number_input", "check-unsupervised-0").set_value(round(pixels + 0.5, 1)).run()
+    assert sum(e.value.startswith("Not quite.") for e in at.error) == 2
+    widget(at, "number_input", "check-unsupervised-0").set_value(round(pixels, 1)).run()
+    assert sum(s.value.startswith("Right.") for s in at.success) == 2
+    assert f"{pixels:.2f} pixels" in next(s.value for s in at.success if "pixel size" in s.value)
+    assert at.session_state["progress"]["unsupervised"] == {"answered": 3, "correct": 2, "total": 5}
