@@ -177,6 +177,31 @@ def snr_estimate(image: np.ndarray) -> float:
     return float("inf") if sigma == 0 else contrast / sigma
 
 
+def percent_at_max(image: np.ndarray) -> float:
+    """Percentage of all pixels equal to the image's largest finite value (0 for a constant image).
+
+    Parameters
+    ----------
+    image : numpy.ndarray
+        Any image; NaN and infinite pixels count in the total, never at the maximum.
+
+    Returns
+    -------
+    float
+        0-100.
+
+    Examples
+    --------
+    >>> percent_at_max(np.array([[0, 9], [9, 3]]))
+    50.0
+    """
+    values = np.asarray(image)
+    finite = finite_values(values)
+    if finite.size == 0 or finite.min() == finite.max():
+        return 0.0
+    return float(np.count_nonzero(values == finite.max())) / values.size * 100
+
+
 def saturation(image: np.ndarray) -> tuple[float, float]:
     """Share of pixels piled up at the maximum, and at the minimum away from the background.
 
@@ -207,7 +232,7 @@ def saturation(image: np.ndarray) -> tuple[float, float]:
     low, high = values[finite].min(), values[finite].max()
     if low == high:
         return 0.0, 0.0
-    at_max = float(np.count_nonzero(values == high)) / values.size * 100
+    at_max = percent_at_max(values)
     labels, _ = ndimage.label(values == low)
     border = np.zeros(values.shape, bool)
     for axis in range(values.ndim):

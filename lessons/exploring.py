@@ -5,15 +5,18 @@ import pandas as pd
 import streamlit as st
 
 from core import eda, eda_snippets, samples
-from core.cohort import PROBLEMS, build_cohort
+from core.cohort import LECTURE_IMAGE, PROBLEMS, build_cohort
 from core.io import load_image
 from core.noise import NOISE_KINDS, add_noise
+from core.selfcheck import Question
 from ui import picker
 from ui.code import show_code
+from ui.lesson import explain, intro, lecturer_mode, presets, self_check
 from ui.viewer import PLOT_CONFIG
 
 COHORT, OWN = "Built-in cohort", "My own files"
 CURRENT = "current image"
+NOISY, OTHER = "a noisy copy", "another file of the dataset"
 
 
 @st.cache_resource(max_entries=1, show_spinner="Writing the cohort's DICOM files and reading them back...")
@@ -28,6 +31,31 @@ def cohort_pooled(group: str, max_bins: int):
     """The pooled histogram of the cohort's images of one modality (the cohort never changes)."""
     cohort, table = cohort_dataset()
     return pooled(cohort.files, table, group, max_bins)
+
+
+@st.cache_data(max_entries=1)
+def lecture_presets() -> dict:
+    """Widget values reproducing the lecture's histogram figure and jumping to two quality findings."""
+    cohort, _ = cohort_dataset()
+    lecture = load_image(dict(cohort.files)[LECTURE_IMAGE], LECTURE_IMAGE).data
+    scale = eda.noise_scale(lecture)
+    return {
+        "Histogram: original vs noisy copy": {
+            "eda_source": COHORT, "eda_hist_image": LECTURE_IMAGE, "eda_compare": NOISY,
+            "eda_noise_kind": "gaussian", sigma_key(scale): float(f"{scale / 5:.2g}"), "eda_log": False,
+            "eda_marks": True},
+        "Finding: clipped bright values": {
+            "eda_source": COHORT, "eda_hist_image": cohort.problems["saturation"][0], "eda_compare": "nothing",
+            "eda_log": True, "eda_marks": True},
+        "Finding: a very noisy image": {
+            "eda_source": COHORT, "eda_hist_image": cohort.problems["low SNR"][0], "eda_compare": OTHER,
+            "eda_other": LECTURE_IMAGE, "eda_log": False, "eda_marks": False},
+    }
+
+
+def sigma_key(scale: float) -> str:
+    """The noise slider's key: one per range, so a new image never gets a value outside its slider."""
+    return f"eda_sigma_{scale}"
 
 
 def pooled(files, table: pd.DataFrame, group: str, max_bins: int):
@@ -56,10 +84,17 @@ def upload_dataset(files) -> tuple[list, pd.DataFrame]:
 
 
 st.title("3 · Exploratory data analysis")
-st.caption("Objective: explore a dataset before pre-processing it: how many images, their dimensions and "
-           "metadata, their intensities, and whether any are corrupted or too noisy.")
+intro(3, [
+    "Read the four counts under *How many images?*: how many files of the built-in cohort cannot be read?",
+    "In the table, sort by **at max (%)** (click its header): one file stands out. Choose it in the histogram "
+    "and switch on *Log scale*: see the spike at the right end.",
+    "Choose **P03_MR.dcm**, compare it with *a noisy copy*, and raise the noise σ: watch the peaks widen and the "
+    "SNR fall.",
+    "Compare **P21_MR.dcm** with another file: the quality report flags its SNR; find the number in the SNR chart.",
+    "Before opening the answer key at the bottom, list the cohort's problems you found in the quality report.",
+])
 picker.show_upload_error()
-st.markdown(
+explain(
     "Before cleaning or training anything, look at the **whole dataset**: how many images and patients, what "
     "sizes and pixel spacings, which modalities and scanners. Then inspect the pixels: **is any data obviously "
     "corrupted? Could we enhance the signal-to-noise ratio?** The answers decide the pre-processing of the next page."
@@ -110,7 +145,7 @@ else:
             column.plotly_chart(figures[key], config=PLOT_CONFIG, key=f"eda-{key}")
 
 st.header("One row per file")
-st.markdown(
+explain(
     "Every number is computed from the file: sizes and spacing from the header, **min, max and mean** from the "
     "pixels in physical units (NaN and infinite pixels left out and counted apart). Patients and series are "
     "counted from their IDs but shown as *patient 1*, *series 1*: names, IDs, dates and UIDs stay redacted."
@@ -136,8 +171,9 @@ st.dataframe(
         "pixel hash": st.column_config.TextColumn(help="A hash of the pixel values: equal hashes, identical images."),
     },
 )
-st.download_button("Download the table (CSV)", table.to_csv(index=False).encode(), "dataset_table.csv", "text/csv",
-                   icon=":material/download:")
+if not lecturer_mode():
+    st.download_button("Download the table (CSV)", table.to_csv(index=False).encode(), "dataset_table.csv", "text/csv",
+                       icon=":material/download:")
 show_code(eda_snippets.table_snippet(files_code))
 st.caption("The snippet reads DICOM files with pydicom; the page also reads NIfTI, PNG, JPEG and TIFF files "
            "(see page 2 for their libraries).")
@@ -146,8 +182,7 @@ st.caption("The snippet reads DICOM files with pydicom; the page also reads NIfT
 @st.fragment
 def histogram_section() -> None:
     """The pixelwise intensity histogram of one image or of the whole set, optionally compared with another."""
-    st.header("Pixel intensity histogram")
-    st.markdown("The **proportion of pixels at each grey level**: where the background, the tissues and the "
+    explain("The **proportion of pixels at each grey level**: where the background, the tissues and the "
                 "outliers sit, whether values are clipped, how noisy the image is.")
     names = readable["file"].tolist()
     groups = eda.image_kind(readable[readable["min"].notna()]).value_counts()  # images with a finite value
@@ -158,8 +193,11 @@ def histogram_section() -> None:
     choice = st.selectbox("Image", [*names, *whole, current], key="eda_hist_image",
                           help="A file of the dataset, all the images of one modality pooled, or the sidebar's image.")
     bins_col, log_col, marks_col = st.columns([2, 1, 1], vertical_alignment="center")
-    max_bins = bins_col.select_slider("Bins (at most)", [32, 64, 128, 256, 512, 1024], 256, key="eda_bins",
-                                      help="Integer images spanning fewer grey levels get one bin per level.")
+    if lecturer_mode():
+        max_bins = 256
+    else:
+        max_bins = bins_col.select_slider("Bins (at most)", [32, 64, 128, 256, 512, 1024], 256, key="eda_bins",
+                                          help="Integer images spanning fewer grey levels get one bin per level.")
     log = log_col.toggle("Log scale", False, key="eda_log", help="Shows the rare values in the tails.")
     marks = marks_col.toggle("Mark statistics", True, key="eda_marks", help="Mean, median, 1st and 99th percentiles.")
 
@@ -199,29 +237,26 @@ def histogram_section() -> None:
         read_code = (eda_snippets.cohort_file_code(choice) if cohort is not None else
                      eda_snippets.upload_file_code(choice, image.source_format))
 
-    options = ["nothing", "a noisy copy", "another file of the dataset"]
+    options = ["nothing", NOISY, OTHER]
     compare_col, kind_col, strength_col = st.columns(3)
     compare = compare_col.selectbox("Compare with", options, key="eda_compare",
                                     help="Both on one chart, with the same bins.")
     other, other_label, other_code, noise, other_grey = None, "", None, None, None
-    if compare == "a noisy copy":
+    if compare == NOISY:
         kind = kind_col.selectbox("Noise", NOISE_KINDS, key="eda_noise_kind")
-        finite = eda.finite_values(data)
-        span = float(np.subtract(*np.percentile(finite, [99, 1]))) if finite.size else 1.0
-        span = span if span > 0 else 1.0
         if kind == "salt and pepper":
             strength = strength_col.slider("Fraction of pixels hit", 0.0, 0.5, 0.05, 0.01, key="eda_sp")
         elif kind == "poisson":
             strength = strength_col.select_slider("Photons per unit of value (fewer: noisier)",
                                                   [0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0], 0.3, key="eda_photons")
         else:
-            top = float(f"{span / 2:.2g}")
+            top = eda.noise_scale(data)
             strength = strength_col.slider("Noise σ (in the image's units)", 0.0, top, float(f"{top / 10:.2g}"),
-                                           key=f"eda_sigma_{top}")
+                                           key=sigma_key(top))
         other = add_noise(data, kind, strength, seed=0)
         other_label, noise = f"with {kind} noise ({strength:g})", (kind, strength, 0)
         other_grey = None if rgb else (other[0] if is_4d else other)
-    elif compare == "another file of the dataset":
+    elif compare == OTHER:
         other_name = kind_col.selectbox("Other file", [n for n in names if n != label] or names, key="eda_other")
         other_image = load_image(dict(files)[other_name], other_name)
         other, other_label = other_image.data, other_name
@@ -246,6 +281,12 @@ def histogram_section() -> None:
                f"curve's proportions sum to 1 ({', '.join(f'{c[1].proportions.sum():.6f}' for c in view.curves)}). "
                "SNR: see its method under the quality report.")
     rows = view.table.to_dict("records")
+    first_grey = images[0][2]
+    at_max = eda.percent_at_max(first_grey) if first_grey is not None else 0.0
+    if at_max >= eda.SATURATION_PERCENT:
+        st.warning(f"**{at_max:.2f}%** of the pixels of {label} sit at its maximum value, "
+                   f"{np.nanmax(first_grey):.6g}: a spike at the right end of the histogram. The bright values were "
+                   "clipped (saturation): the details there are lost for good.", icon=":material/warning:")
     if noise is not None:
         st.info(f"The noisy copy's SNR is {rows[1]['SNR']:.1f} against {rows[0]['SNR']:.1f}: noise widens every "
                 "peak of the histogram and blurs the boundary between tissues. Could we enhance the SNR? Denoising "
@@ -255,7 +296,12 @@ def histogram_section() -> None:
         snr_frame=None if rgb else ("values[0]" if is_4d else "values")))
 
 
-if not readable.empty:
+st.header("Pixel intensity histogram")
+presets("Lecture presets", lecture_presets(), key="eda-preset")
+if readable.empty:
+    st.info("No readable image in this dataset: nothing to count. The presets above show the built-in cohort.",
+            icon=":material/info:")
+else:
     histogram_section()
 
 st.header("Quality report")
@@ -280,7 +326,7 @@ for pair in range(0, len(findings), 2):
             st.markdown(f":material/build: **Pre-processing:** {finding.fix}")
 
 st.subheader("Signal-to-noise ratio per image")
-st.markdown(f"**Method.** {eda.SNR_METHOD} Below {eda.LOW_SNR:g} (the Rose criterion) details start to drown in "
+explain(f"**Method.** {eda.SNR_METHOD} Below {eda.LOW_SNR:g} (the Rose criterion) details start to drown in "
             "the noise. The histogram's code above prints the SNR of the image you choose there.")
 if readable["SNR"].notna().any():
     st.plotly_chart(eda.snr_figure(table), config=PLOT_CONFIG, key="eda-snr")
@@ -296,3 +342,47 @@ if cohort is not None:
              "found": set(names) <= found.get(check, set())}
             for check, names in cohort.problems.items()
         ]), hide_index=True, width="stretch")
+
+
+def unreadable_question() -> Question:
+    """A numeric question on the dataset on screen: how many files cannot be read."""
+    n = counts["unreadable files"]
+    return Question(
+        "How many files of this dataset cannot be read as an image?",
+        f"{n} of {counts['files']}: the metric *Unreadable files* counts them, and the table's column *why "
+        "unreadable* says why for each one. Remove them (or fetch them again) before any pre-processing.", n)
+
+
+def at_max_question() -> Question:
+    """A numeric question on the table: the share of pixels at the maximum of the most saturated file."""
+    row = readable.loc[readable["at max (%)"].astype(float).idxmax()]
+    share = float(row["at max (%)"])
+    return Question(
+        f"In the table, what percentage of the pixels of **{row['file']}** sit at its maximum value "
+        "(column *at max (%)*, to two decimals)?",
+        f"{share:.2f}% of its pixels equal its maximum, {row['max']:.6g}. "
+        + ("Above 1% is suspicious: bright values were clipped (saturation), as the spike at the right end of its "
+           "histogram shows." if share >= eda.SATURATION_PERCENT else
+           "Below 1%: a few pixels at the maximum are normal, a pile of them would mean clipping."),
+        share, tolerance=0.006)
+
+
+questions = [
+    unreadable_question,
+    Question("You add Gaussian noise to an image and compare the two histograms. What happens?",
+             "Noise spreads every value around its true level: each peak of the histogram widens and flattens, the "
+             "boundary between tissues blurs, and the estimated SNR falls. Denoising (next page) narrows them again.",
+             1, ("The peaks get narrower and the SNR rises", "The peaks widen and the SNR falls",
+                 "Nothing changes: noise has mean zero")),
+    Question("Two files have the same pixel hash. What should you do before training a model?",
+             "Identical pixels mean the same image twice: keep one, or the copy may land in both the training and the "
+             "test set and inflate the accuracy.", 2,
+             ("Nothing, more data is always better", "Average them to reduce the noise", "Keep only one of them")),
+    Question("A histogram shows a tall spike at the image's maximum value. What is the most likely cause?",
+             "Many pixels piled up at the top of the range: the bright values were clipped (saturation) by the "
+             "scanner, the export or a conversion to a smaller data type.", 0,
+             ("Bright values were clipped (saturation)", "The image is very noisy", "The file is truncated")),
+]
+if readable["at max (%)"].notna().any():
+    questions.insert(1, at_max_question)
+self_check("exploring", questions)

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from core import eda, samples
-from core.cohort import build_cohort
-from core.noise import NOISE_KINDS
+from core.cohort import LECTURE_IMAGE, build_cohort
+from core.io import load_image
+from core.noise import NOISE_KINDS, add_noise
 from harness import choose_sample, page_test, problems, upload, widget
 
 PAGE = "lessons/exploring.py"
@@ -148,6 +149,7 @@ def test_nothing_readable_gives_a_warning_and_the_page_keeps_working(at):
     assert not problems(at)
     assert any("None of these files" in w.value for w in at.warning)
     assert metrics(at)["Images"] == "0"
+    assert at.session_state["progress"]["exploring"]["total"] == 4  # no table question without a readable file
 
 
 def test_a_bad_sidebar_upload_does_not_break_the_page(at):
@@ -160,3 +162,67 @@ def test_a_bad_sidebar_upload_does_not_break_the_page(at):
     current = next(o for o in options(at, "eda_hist_image") if o.startswith("The current image"))
     widget(at, "selectbox", "eda_hist_image").set_value(current).run()
     assert not problems(at) and stats_table(at).iloc[0]["SNR"] == float("inf")  # a noiseless phantom
+
+
+def preset(app, label: str) -> None:
+    app.button(key=f"eda-preset-{label}").click().run()
+    assert not problems(app), (label, problems(app))
+
+
+def test_lecturer_mode_folds_explanations_and_shows_fewer_controls(at):
+    widget(at, "toggle", "lecturer").set_value(True).run()
+    assert not problems(at)
+    assert sum(e.label == "Explanation" for e in at.expander) >= 4
+    assert not any(d.label == "Download the table (CSV)" for d in at.get("download_button"))
+    assert not [s for s in at.select_slider if s.key == "eda_bins"]
+    assert not any(e.label == "Try this" for e in at.expander)
+
+
+def test_preset_original_against_a_noisy_copy_gives_the_lecture_figure(at):
+    widget(at, "toggle", "lecturer").set_value(True).run()
+    own_files(at).set_value([("a.txt", b"hello", "text/plain")])  # the preset brings back the cohort
+    at.run()
+    preset(at, "Histogram: original vs noisy copy")
+    assert widget(at, "radio", "eda_source").value == "Built-in cohort"
+    assert widget(at, "selectbox", "eda_hist_image").value == LECTURE_IMAGE
+    data = load_image(FILES[LECTURE_IMAGE], LECTURE_IMAGE).data
+    sigma = float(f"{eda.noise_scale(data) / 5:.2g}")
+    noisy = add_noise(data, "gaussian", sigma, seed=0)
+    rows = stats_table(at)
+    assert list(rows["image"]) == [LECTURE_IMAGE, f"with gaussian noise ({sigma:g})"]
+    assert rows.iloc[0]["SNR"] == pytest.approx(eda.snr_estimate(data))
+    assert rows.iloc[1]["SNR"] == pytest.approx(eda.snr_estimate(noisy)) and rows.iloc[1]["SNR"] < rows.iloc[0]["SNR"] / 3
+    assert rows.iloc[1]["99th percentile"] > rows.iloc[0]["99th percentile"]  # the noise widens the histogram
+    assert any(f"SNR is {rows.iloc[1]['SNR']:.1f} against {rows.iloc[0]['SNR']:.1f}" in i.value for i in at.info)
+
+
+def test_presets_jump_to_the_clipped_and_the_noisy_image(at):
+    preset(at, "Finding: clipped bright values")
+    name = COHORT.problems["saturation"][0]
+    share = eda.percent_at_max(load_image(FILES[name], name).data)
+    assert share > eda.SATURATION_PERCENT and widget(at, "toggle", "eda_log").value
+    assert file_table(at).set_index("file").loc[name, "at max (%)"] == pytest.approx(share)
+    assert any(w.value.startswith(f"**{share:.2f}%** of the pixels of {name}") for w in at.warning)
+    preset(at, "Finding: a very noisy image")
+    rows = stats_table(at)
+    assert list(rows["image"]) == [COHORT.problems["low SNR"][0], LECTURE_IMAGE]
+    assert rows.iloc[0]["SNR"] < eda.LOW_SNR < rows.iloc[1]["SNR"]
+    snr = file_table(at).set_index("file")["SNR"]
+    assert list(rows["SNR"]) == pytest.approx([snr[n] for n in rows["image"]])
+
+
+def test_self_check_gives_feedback_from_the_dataset_on_screen(at):
+    unreadable = int(metrics(at)["Unreadable files"])
+    widget(at, "number_input", "check-exploring-0").set_value(unreadable + 1)
+    widget(at, "radio", "check-exploring-2").set_value("The peaks widen and the SNR falls")
+    at.run()
+    assert [s.value.startswith("Right.") for s in at.success].count(True) == 1
+    assert any(e.value.startswith("Not quite.") and f"{unreadable} of 43" in e.value for e in at.error)
+    widget(at, "number_input", "check-exploring-0").set_value(unreadable)
+    share = file_table(at)["at max (%)"].max()
+    widget(at, "number_input", "check-exploring-1").set_value(round(share, 2))
+    widget(at, "radio", "check-exploring-3").set_value("Nothing, more data is always better")
+    at.run()
+    assert [s.value.startswith("Right.") for s in at.success].count(True) == 3
+    assert any(s.value.startswith(f"Right. {share:.2f}%") for s in at.success)
+    assert at.session_state["progress"]["exploring"] == {"answered": 4, "correct": 3, "total": 5}
