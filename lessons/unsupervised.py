@@ -115,8 +115,8 @@ def lecture_presets() -> dict[str, dict]:
                "unsup-iterations": DEFAULT_ITERATIONS, "unsup-sampling": DEFAULT_SAMPLING,
                "unsup-compare": "colour overlay", "unsup-autorun": True}
     return {
-        "The lecture's (a)–(e) figure": {**problem, f"{base}-contrast": 0.0},
-        "SSD vs MI across contrasts": {**problem, f"{base}-contrast": 1.0, "unsup-sweep": "shift",
+        "(a)–(e) figure": {**problem, f"{base}-contrast": 0.0},
+        "SSD vs MI": {**problem, f"{base}-contrast": 1.0, "unsup-sweep": "shift",
                                        "unsup-autoduel": True},
     }
 
@@ -135,12 +135,12 @@ def memo(name: str, key: tuple, compute, keep: int = 4):
 
 st.title("5 · Unsupervised learning")
 intro(5, [
-    "Press **The lecture's (a)–(e) figure** below: the MNI brain slice is shifted by 6 mm down and 10 mm left, turned "
+    "Press the lecture preset **(a)–(e) figure**: the MNI brain slice is shifted by 6 mm down and 10 mm left, turned "
     "by 10°, and registered with mutual information. Read the mean TRE (under a pixel) and, in the table, the rotation "
     "recovered.",
     "Set **Rotation** to 25°, choose the **translation** transform and press **Register**: a shift alone cannot undo "
     "a turn, and the TRE says so.",
-    "Press **SSD vs MI across contrasts**: with a T2-like source, SSD lands far off while MI still finds the motion. "
+    "Press **SSD vs MI**: with a T2-like source, SSD lands far off while MI still finds the motion. "
     "Compare the two losses' landscapes in section 4.",
     "Add a **Smooth bend**, register with *rigid*, then with *deformable*: watch the TRE fall and read the Jacobian map.",
     "In section 6, change k and the method: which k gives the best grey-matter Dice on the MNI template?",

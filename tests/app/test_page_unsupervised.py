@@ -181,7 +181,7 @@ def test_a_good_upload_a_bad_one_and_a_constant_image(at):
 
 
 # --- the course around the page: lecturer mode, presets, self-check --------------------------------------
-LECTURE_FIGURE, CONTRASTS = "The lecture's (a)–(e) figure", "SSD vs MI across contrasts"
+LECTURE_FIGURE, CONTRASTS = "(a)–(e) figure", "SSD vs MI"
 MNI_PIXEL = 233 * 1.0 / 128  # the MNI slice shrunk to 128 rows
 
 
