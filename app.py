@@ -3,7 +3,7 @@
 import streamlit as st
 
 from ui.code import code_download, start_collecting
-from ui.course import OBJECTIVES
+from ui.course import EXTRAS, OBJECTIVES
 from ui.lesson import lecturer_toggle
 from ui.picker import image_picker
 
@@ -11,6 +11,7 @@ st.set_page_config(page_title="Medical Image Analysis in Python", page_icon=":ma
 
 pages = [st.Page("lessons/home.py", title="Course map", icon=":material/map:", default=True)]
 pages += [st.Page(o.page, title=f"{o.number} · {o.title}", icon=o.icon or None) for o in OBJECTIVES if o.page]
+pages += [st.Page(e.page, title=f"Case study · {e.title.split(':')[0]}", icon=e.icon) for e in EXTRAS]
 navigation = st.navigation(pages)
 lecturer_toggle()
 image_picker()

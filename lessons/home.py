@@ -5,7 +5,7 @@ import streamlit as st
 
 from core import samples
 from core.selfcheck import progress_from_json, progress_to_json
-from ui.course import OBJECTIVES
+from ui.course import EXTRAS, OBJECTIVES
 
 st.title("Medical Image Analysis in Python")
 st.markdown(
@@ -34,6 +34,11 @@ for n, objective in enumerate(OBJECTIVES):
             st.page_link(objective.page, label="Open this lesson", icon=":material/arrow_forward:")
         else:
             st.caption(":material/schedule: This lesson is not available yet.")
+for extra in EXTRAS:
+    with st.container(border=True):
+        st.markdown(f"**Case study · {extra.title}**")
+        st.caption(extra.summary)
+        st.page_link(extra.page, label="Open the case study", icon=extra.icon)
 
 st.header("Your progress")
 progress = st.session_state.setdefault("progress", {})

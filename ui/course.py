@@ -36,3 +36,21 @@ OBJECTIVES = [
               "A Keras CNN: convolution, ReLU and pooling made visible, training, evaluation, Grad-CAM heatmaps.",
               page="lessons/supervised.py", icon=":material/neurology:"),
 ]
+
+
+@dataclass(frozen=True)
+class Extra:
+    """A page beyond the objectives (a case study), listed after them."""
+
+    title: str
+    page: str
+    icon: str
+    summary: str
+
+
+EXTRAS = [
+    Extra("Combining learning methods: the lecture's Alzheimer's example", "lessons/case_study.py",
+          ":material/psychology:",
+          "Registration, then a CNN on the registered slices (Bae et al., 2020), run on simulated subjects: "
+          "accuracy with and without registration, and the time per new subject."),
+]

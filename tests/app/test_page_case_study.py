@@ -1,0 +1,72 @@
+"""The case-study page: simulated subjects, a run on the button, both accuracies side by side, time per subject."""
+
+from __future__ import annotations
+
+import pytest
+
+from core import samples
+from harness import choose_sample, page_test, problems, upload, widget
+
+PAGE = "lessons/case_study.py"
+
+
+def metric(at, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+@pytest.fixture
+def page():
+    at = page_test(PAGE, timeout=600)
+    return at.run()
+
+
+def test_page_explains_the_paper_and_says_the_data_are_simulated(page):
+    assert problems(page) == []
+    assert any("simulated" in w.value and "paper's" in w.value for w in page.warning)
+    text = " ".join(m.value for m in page.markdown)
+    assert "Bae et al." in text and "10.1038/s41598-020-79243-9" in text
+    assert len(page.get("image")) >= 5                     # template and four subjects
+    assert any("Run the case study" in i.value for i in page.info)
+
+
+def test_page_ignores_the_sidebar_image_on_every_sample_and_upload():
+    at = page_test(PAGE).run()
+    for name in samples.names():
+        choose_sample(at, name)
+        assert problems(at) == [], name
+    upload(at, ("broken.dcm", b"not an image"))
+    assert problems(at) == []
+    assert widget(at, "button", "cs_run") is not None
+
+
+def test_run_shows_both_accuracies_and_registration_wins_in_a_small_case(page):
+    at = page
+    widget(at, "slider", "cs_n").set_value(24)
+    widget(at, "slider", "cs_atrophy").set_value(6.0)
+    widget(at, "slider", "cs_epochs").set_value(10)
+    widget(at, "button", "cs_run").click()
+    at.run()
+    assert problems(at) == []
+    result = at.session_state["case_study_result"]["result"]
+    with_reg = metric(at, "Accuracy with registration")
+    without = metric(at, "Accuracy without registration")
+    assert with_reg == f"{result.with_registration.accuracy:.0%}" and without == f"{result.without_registration.accuracy:.0%}"
+    assert result.with_registration.accuracy > result.without_registration.accuracy
+    assert float(metric(at, "Total per subject").removesuffix(" s")) == pytest.approx(result.seconds_per_subject,
+                                                                                    abs=0.006)
+    assert float(metric(at, "After registration")) > float(metric(at, "Correlation with the template, as scanned"))
+    titles = [e.label for e in at.expander]
+    assert sum("Show the code" in t for t in titles) == 3
+    # the self-check question on the gain is computed from this run
+    gain = round(100 * (result.with_registration.accuracy - result.without_registration.accuracy))
+    widget(at, "number_input", "check-case_study-3").set_value(gain)
+    at.run()
+    assert any("Right." in s.value for s in at.success)
+
+
+def test_self_check_gives_feedback(page):
+    widget(page, "radio", "check-case_study-0").set_value("registration")
+    widget(page, "radio", "check-case_study-2").set_value("from the paper")
+    page.run()
+    assert any("Right." in s.value for s in page.success)
+    assert any("Not quite." in e.value for e in page.error)
