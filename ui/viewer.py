@@ -17,6 +17,14 @@ MAX_HEATMAP_SIDE = 256
 PLOT_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
 
 
+def index_slider(container, label: str, count: int, key: str, default: int | None = None) -> int:
+    """A slider over ``0 .. count - 1``; with a single position there is nothing to slide, so it says so."""
+    if count <= 1:
+        container.caption(f"{label}: 0 (the only one)")
+        return 0
+    return container.slider(label, 0, count - 1, count // 2 if default is None else default, key=key)
+
+
 def _state_key(volume: Volume, key: str) -> str:
     """Widget keys that reset when another image is chosen."""
     return f"{key}-{volume.name}-{volume.data.shape}"
@@ -122,7 +130,7 @@ def show_volume(volume: Volume, key: str = "viewer") -> None:
 def _stack_viewer(volume: Volume, key: str) -> None:
     """A stack without orientation (multi-page TIFF, GIF frames, multi-frame DICOM): one slider."""
     base = _state_key(volume, key)
-    index = st.slider("Frame / slice", 0, volume.n_slices - 1, volume.n_slices // 2, key=f"{base}-frame")
+    index = index_slider(st, "Frame / slice", volume.n_slices, f"{base}-frame")
     show_2d(volume, volume.data[index], key, title=f"frame {index} of {volume.n_slices}")
 
 
@@ -132,13 +140,13 @@ def _three_planes(volume: Volume, key: str) -> None:
     base = _state_key(volume, key)
     data = volume.frame(0)
     if volume.is_4d:
-        t = st.slider("Time point", 0, volume.n_frames - 1, 0, key=f"{base}-time")
+        t = index_slider(st, "Time point", volume.n_frames, f"{base}-time", default=0)
         data = volume.frame(t)
     n_slices, n_rows, n_cols = data.shape
     controls = st.columns([1, 1, 1, 1])
-    k = controls[0].slider("Axial slice (I→S)", 0, n_slices - 1, n_slices // 2, key=f"{base}-k")
-    r = controls[1].slider("Coronal slice (A→P)", 0, n_rows - 1, n_rows // 2, key=f"{base}-r")
-    c = controls[2].slider("Sagittal slice (R→L)", 0, n_cols - 1, n_cols // 2, key=f"{base}-c")
+    k = index_slider(controls[0], "Axial slice (I→S)", n_slices, f"{base}-k")
+    r = index_slider(controls[1], "Coronal slice (A→P)", n_rows, f"{base}-r")
+    c = index_slider(controls[2], "Sagittal slice (R→L)", n_cols, f"{base}-c")
     radiological = controls[3].toggle("Radiological (patient's right on the left)", True, key=f"{base}-radio",
                                       help="Radiology shows the patient as if facing you; neurology as if seen from behind.")
     with st.expander("Window / level", expanded=False):
