@@ -510,6 +510,7 @@ def run(n: int = 80, atrophy_mm: float = 3.0, motion: float = 1.0, epochs: int =
     arms = []
     for number, (images, name) in enumerate(((registered, "registered"), (cohort.images, "unregistered"))):
         def on_epoch(epoch, history, number=number, name=name):
+            """Report the epoch just trained."""
             report(0.5 + 0.25 * (number + epoch / epochs), f"Step 2: CNN on {name} slices, epoch {epoch} of {epochs}")
         arms.append(train_and_test(images, cohort.labels, train, test, epochs, seed, on_epoch))
     report(1.0, "Done")
