@@ -380,7 +380,10 @@ def working_slice(image: np.ndarray, spacing: tuple[float, float], max_side: int
     """
     from skimage.transform import resize
 
-    values = np.nan_to_num(np.asarray(image, dtype=np.float64))
+    values = np.asarray(image, dtype=np.float64)
+    finite = np.isfinite(values)
+    if not finite.all():  # NaN and ±inf become the lowest finite value (background), not ±1.8e308
+        values = np.where(finite, values, values[finite].min() if finite.any() else 0.0)
     factor = max(values.shape) / max_side
     if factor <= 1:
         return values, (float(spacing[0]), float(spacing[1]))

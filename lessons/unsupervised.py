@@ -23,7 +23,7 @@ from core.warps import (Motion, anatomy_points, compare, make_problem, max_warp_
 from ui import picker
 from ui.code import show_code
 from ui.lesson import explain, intro, lecturer_mode, presets, self_check
-from ui.viewer import PLOT_CONFIG
+from ui.viewer import PLOT_CONFIG, index_slider
 
 PHANTOM = "Phantom: Shepp-Logan head (scikit-image)"
 MNI, GREY, WHITE = (samples.SAMPLES[i].name for i in (2, 3, 4))
@@ -168,8 +168,7 @@ explain(
 settings_cols = st.columns([2, 1])
 slice_index = None
 if volume.is_3d:
-    slice_index = settings_cols[0].slider("Axial slice of the 3D image", 0, volume.n_slices - 1,
-                                          volume.n_slices // 2, key=slice_key(volume))
+    slice_index = index_slider(settings_cols[0], "Axial slice of the 3D image", volume.n_slices, slice_key(volume))
 max_side = settings_cols[1].radio("Working size (longer side, pixels)", (128, 256), index=1, horizontal=True,
                                   key="unsup-size", help="Larger images register more slowly.")
 work_volume, fallback = volume, None
