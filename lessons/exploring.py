@@ -34,23 +34,25 @@ def cohort_pooled(group: str, max_bins: int):
 
 
 @st.cache_data(max_entries=1)
-def lecture_presets() -> dict:
-    """Widget values reproducing the lecture's histogram figure and jumping to two quality findings."""
+def lecture_presets() -> tuple[dict, dict]:
+    """Widget values reproducing the lecture's histogram figure, and jumping to two quality findings."""
     cohort, _ = cohort_dataset()
     lecture = load_image(dict(cohort.files)[LECTURE_IMAGE], LECTURE_IMAGE).data
     scale = eda.noise_scale(lecture)
-    return {
+    figure = {
         "Histogram: original vs noisy copy": {
             "eda_source": COHORT, "eda_hist_image": LECTURE_IMAGE, "eda_compare": NOISY,
             "eda_noise_kind": "gaussian", sigma_key(scale): float(f"{scale / 5:.2g}"), "eda_log": False,
-            "eda_marks": True},
-        "Finding: clipped bright values": {
+            "eda_marks": True}}
+    findings = {
+        "Clipped values": {
             "eda_source": COHORT, "eda_hist_image": cohort.problems["saturation"][0], "eda_compare": "nothing",
             "eda_log": True, "eda_marks": True},
-        "Finding: a very noisy image": {
+        "Very noisy image": {
             "eda_source": COHORT, "eda_hist_image": cohort.problems["low SNR"][0], "eda_compare": OTHER,
             "eda_other": LECTURE_IMAGE, "eda_log": False, "eda_marks": False},
     }
+    return figure, findings
 
 
 def sigma_key(scale: float) -> str:
@@ -192,10 +194,11 @@ def histogram_section() -> None:
     current = f"The {CURRENT} of the sidebar: {volume.name}"
     choice = st.selectbox("Image", [*names, *whole, current], key="eda_hist_image",
                           help="A file of the dataset, all the images of one modality pooled, or the sidebar's image.")
-    bins_col, log_col, marks_col = st.columns([2, 1, 1], vertical_alignment="center")
-    if lecturer_mode():
+    if lecturer_mode():  # fewer controls: the default bins
+        log_col, marks_col = st.columns(2, vertical_alignment="center")
         max_bins = 256
     else:
+        bins_col, log_col, marks_col = st.columns([2, 1, 1], vertical_alignment="center")
         max_bins = bins_col.select_slider("Bins (at most)", [32, 64, 128, 256, 512, 1024], 256, key="eda_bins",
                                           help="Integer images spanning fewer grey levels get one bin per level.")
     log = log_col.toggle("Log scale", False, key="eda_log", help="Shows the rare values in the tails.")
@@ -297,7 +300,9 @@ def histogram_section() -> None:
 
 
 st.header("Pixel intensity histogram")
-presets("Lecture presets", lecture_presets(), key="eda-preset")
+figure_preset, finding_presets = lecture_presets()
+presets("The lecture's figure", figure_preset, key="eda-preset")
+presets("Jump to a finding", finding_presets, key="eda-preset")
 if readable.empty:
     st.info("No readable image in this dataset: nothing to count. The presets above show the built-in cohort.",
             icon=":material/info:")

@@ -197,13 +197,13 @@ def test_preset_original_against_a_noisy_copy_gives_the_lecture_figure(at):
 
 
 def test_presets_jump_to_the_clipped_and_the_noisy_image(at):
-    preset(at, "Finding: clipped bright values")
+    preset(at, "Clipped values")
     name = COHORT.problems["saturation"][0]
     share = eda.percent_at_max(load_image(FILES[name], name).data)
     assert share > eda.SATURATION_PERCENT and widget(at, "toggle", "eda_log").value
     assert file_table(at).set_index("file").loc[name, "at max (%)"] == pytest.approx(share)
     assert any(w.value.startswith(f"**{share:.2f}%** of the pixels of {name}") for w in at.warning)
-    preset(at, "Finding: a very noisy image")
+    preset(at, "Very noisy image")
     rows = stats_table(at)
     assert list(rows["image"]) == [COHORT.problems["low SNR"][0], LECTURE_IMAGE]
     assert rows.iloc[0]["SNR"] < eda.LOW_SNR < rows.iloc[1]["SNR"]
