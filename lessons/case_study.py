@@ -164,8 +164,8 @@ else:
     cols[1].metric("Prediction", f"{result.with_registration.predict_seconds * 1000:.0f} ms")
     cols[2].metric("Total per subject", f"{result.seconds_per_subject:.2f} s")
     explain(f"Measured on this machine for one {cohort.images.shape[1]}-pixel slice (median over the subjects). "
-            "The paper's 23-24 s per person covers a whole 3D scan: reading it, registering the volume and "
-            "classifying its slices. Either way, a trained pipeline answers in seconds; training is the slow part.")
+            "The paper's mean of 23-24 s per person is for its own pipeline on whole 3D scans (see the paper for "
+            "what it includes). Either way, a trained pipeline answers in seconds; training is the slow part.")
 
 
 def question_gain(result: case_study.CaseStudy) -> Question:
