@@ -15,7 +15,7 @@ LECTURER_CSS = """
   html, body, [data-testid="stAppViewContainer"] { font-size: 21px; }
   [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.15rem; }
   h1 { font-size: 3rem !important; }  h2 { font-size: 2.2rem !important; }
-  [data-testid="stMetricValue"] { font-size: 2.6rem; }
+  [data-testid="stMetricValue"], [data-testid="stMetricValue"] * { font-size: 2.4rem !important; }
 </style>
 """
 
@@ -77,9 +77,9 @@ def presets(name: str, choices: dict[str, dict], key: str) -> None:
     def apply(values: dict) -> None:
         st.session_state.update(values)
 
-    columns = st.columns(len(choices) + 1)
-    columns[0].markdown(f"**{name}**")
-    for column, (label, values) in zip(columns[1:], choices.items()):
+    st.markdown(f"**{name}**")
+    columns = st.columns(len(choices))
+    for column, (label, values) in zip(columns, choices.items()):
         column.button(label, key=f"{key}-{label}", on_click=apply, args=(values,), width="stretch")
 
 
