@@ -42,11 +42,13 @@ for extra in EXTRAS:
 
 st.header("Your progress")
 progress = st.session_state.setdefault("progress", {})
-pages = {o.page.removeprefix("lessons/").removesuffix(".py"): o for o in OBJECTIVES if o.page}
+lessons = {o.page: f"{o.number}. {o.title}" for o in OBJECTIVES if o.page}
+lessons.update({e.page: f"Case study · {e.title}" for e in EXTRAS})
+pages = {path.removeprefix("lessons/").removesuffix(".py"): title for path, title in lessons.items()}
 st.dataframe(pd.DataFrame([
-    {"objective": f"{o.number}. {o.title}",
+    {"lesson": title,
      "self-check": (f"{progress[p]['correct']} of {progress[p]['total']} right" if p in progress else "not started")}
-    for p, o in pages.items()]), hide_index=True, width="stretch")
+    for p, title in pages.items()]), hide_index=True, width="stretch")
 save, restore = st.columns(2)
 save.download_button("Download my progress (.json)", progress_to_json(progress), file_name="course-progress.json",
                      mime="application/json", icon=":material/download:",

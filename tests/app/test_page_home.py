@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from core import samples
 from core.selfcheck import progress_to_json
-from ui.course import OBJECTIVES
+from ui.course import EXTRAS, OBJECTIVES
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
@@ -31,7 +31,9 @@ def test_home_page_shows_the_course_map_and_samples():
     for objective in OBJECTIVES:
         assert f"{objective.number}. {objective.title}" in text
     links = [link.proto.page for link in at.get("page_link")]
-    assert len(links) == sum(1 for o in OBJECTIVES if o.page)
+    expected = [p.removeprefix("lessons/").removesuffix(".py") for p in [o.page for o in OBJECTIVES if o.page]
+                + [e.page for e in EXTRAS]]
+    assert sorted(links) == sorted(expected)
     assert list(table_with(at, "sample")["sample"]) == samples.names()
     assert "Garbage in, garbage out" in " ".join(i.value for i in at.info)
 
