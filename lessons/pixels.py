@@ -27,12 +27,12 @@ X_CHOICE = "The lecture's X in red and blue"
 
 st.title("1 · How a computer sees an image")
 intro(1, [
-    "Press **The 6×6 X** below, then type 9 into one cell of the table: the picture shows the smallest value as "
-    "black and the largest as white, so the ones turn grey.",
+    "In *Pixels*, press **The 6×6 X**, then type 9 into one cell of the table: the picture shows the smallest "
+    "value as black and the largest as white, so the ones turn grey.",
     f"Pick **{CT_SAMPLE}** in the sidebar and move *Bits per value* to 1, 2, 8 and 12: read *Levels present* and "
     "*Bytes per image* each time.",
-    "Press **X in red and blue = magenta**, then switch *Green* off and on (nothing changes: it is all zeros), then "
-    "*Red* off (only blue is left).",
+    "In *Colour*, press **X in red and blue = magenta**, then switch *Green* off and on (nothing changes: it is "
+    "all zeros), then *Red* off (only blue is left).",
     f"Pick **{HEAD}** and move the *Slice* slider: the voxel block shows three neighbouring slices and the voxel "
     "size read from the file's header.",
     "In *Signal and noise*, raise σ of the Gaussian noise and watch the SNR fall; then try Poisson with only 10 "
@@ -44,23 +44,22 @@ sample = picker.current_sample()
 tag = f"{volume.name}|{volume.data.shape}"
 source_bits = describe.bit_depth(volume)
 max_bits = int(np.clip(source_bits, 1, pixels.MAX_BITS))
-bit_presets = {"1 bit: black and white": {f"px-bits-{tag}": 1}}
-if max_bits >= 8:
-    bit_presets["8 bits: 256 levels"] = {f"px-bits-{tag}": 8}
-presets("Lecture figures", {
-    "The 6×6 X": {"px-x-preset": True},
-    "X in red and blue = magenta": {f"px-colour-source-{tag}": X_CHOICE, "px-keep-red": True,
-                                    "px-keep-green": True, "px-keep-blue": True},
-    **bit_presets,
-}, key="px-preset")
 
 
 def for_the_room(figure, text_size: int):
     """In lecturer mode, larger numbers and titles so a figure reads from the back of a room."""
     if lecturer_mode():
-        figure.update_layout(font_size=18, title_font_size=22)
+        top = figure.layout.margin.t or 0
+        figure.update_layout(font_size=18, title_font_size=22, margin_t=top + 25 if figure.layout.title.text else top)
         figure.update_traces(textfont_size=text_size, selector=lambda trace: "textfont" in trace)
     return figure
+
+
+def metric_columns(n: int) -> list:
+    """n columns for metrics; rows of three in lecturer mode, so large labels are not cut."""
+    if not lecturer_mode():
+        return st.columns(n)
+    return [column for start in range(0, n, 3) for column in st.columns(3)][:n]
 
 
 def npy_bytes(array: np.ndarray) -> bytes:
@@ -142,18 +141,18 @@ def x_section() -> None:
         "white. This is the lecture's **X**: ones on both diagonals, zeros elsewhere. **Edit the numbers** and "
         "watch the picture change."
     )
+    presets("Lecture figure", {"The 6×6 X": {"px-x-preset": True}}, key="px-preset-x")
     if st.session_state.pop("px-x-preset", False):
         reset_x()
     version = st.session_state.setdefault("px-x-version", 0)
-    table_col, picture_col = st.columns([2, 3])
+    table_col, picture_col = st.columns([1, 1] if lecturer_mode() else [2, 3])
     with table_col:
         start = pd.DataFrame(pixels.x_matrix(), columns=[str(c) for c in range(pixels.X_SIZE)])
         edited = st.data_editor(start, key=f"px-x-{version}", width="stretch",
                                 column_config={str(c): st.column_config.NumberColumn(str(c), step=1)
                                                for c in range(pixels.X_SIZE)})
-        st.button("Back to the X", key="px-x-reset", icon=":material/restart_alt:", on_click=reset_x)
         st.caption("Rows are numbered from the top, columns from the left, both from 0 as in Python: "
-                   "`X[0, 5]` is the top-right pixel.")
+                   "`X[0, 5]` is the top-right pixel. *The 6×6 X* above starts again from the X.")
     matrix = np.nan_to_num(edited.to_numpy(dtype=np.float64))
     figure = value_grid(matrix, title="The same numbers as a picture", height=520 if lecturer_mode() else 380)
     picture_col.plotly_chart(for_the_room(figure, 26), config=PLOT_CONFIG, key="px-x-figure")
@@ -248,6 +247,10 @@ original_values = pixels.distinct_values(image)
 def bit_depth_section() -> None:
     """Re-quantise the chosen image to n bits: picture, histogram, levels present, bytes."""
     st.subheader("Re-quantise your image")
+    bit_presets = {"1 bit: black and white": {f"px-bits-{tag}": 1}}
+    if max_bits >= 8:
+        bit_presets["8 bits: 256 levels"] = {f"px-bits-{tag}": 8}
+    presets("Lecture figures", bit_presets, key="px-preset-bits")
     st.markdown(f"The file stores **{source_bits} bits** per value and this {'slice' if volume.is_3d else 'image'} "
                 f"holds **{original_values}** different values. Cut its range ({lo:.6g} to {hi:.6g}) into 2ⁿ equal "
                 "steps and number them 0 to 2ⁿ − 1:")
@@ -264,7 +267,7 @@ def bit_depth_section() -> None:
     present = pixels.levels_present(image, n)
     channels = 3 if colour else 1
     per_pixel, per_image, packed = pixels.image_bytes(image.shape[0] * image.shape[1], n, channels)
-    metrics = st.columns(5)
+    metrics = metric_columns(5)
     metrics[0].metric("Levels possible", f"{2 ** n:,}", help=f"2^{n} = {2 ** n:,}: the values 0 to {2 ** n - 1:,}")
     metrics[1].metric("Levels present", f"{present:,}", help="Different levels that actually occur in the image.")
     metrics[2].metric("Bytes per pixel", per_pixel,
@@ -310,7 +313,7 @@ def ct_section() -> None:
         "CT measures X-ray attenuation in **Hounsfield units** (HU): air about −1000, water 0, soft tissue "
         "about 20 to 80, bone up to 1000 and more. The CT sample (pydicom's CT_small) spans:"
     )
-    cols = st.columns(5)
+    cols = metric_columns(5)
     cols[0].metric("Lowest value", f"{ct_lo:g} HU")
     cols[1].metric("Highest value", f"{ct_hi:g} HU")
     cols[2].metric("Different values", f"{pixels.distinct_values(hu):,}")
@@ -357,6 +360,9 @@ def colour_section() -> None:
         "Each channel alone is a grey image; the screen mixes the three lights. Switch channels off to see "
         "what each one carries."
     )
+    presets("Lecture figure", {"X in red and blue = magenta": {
+        f"px-colour-source-{tag}": X_CHOICE, "px-keep-red": True, "px-keep-green": True, "px-keep-blue": True,
+    }}, key="px-preset-colour")
     own = colour and volume.name != RETINA
     choices = [X_CHOICE, f"Retina photo ({RETINA})"] + (["Your colour image"] if own else [])
     choice = st.radio("Image", choices, horizontal=True, key=f"px-colour-source-{tag}")

@@ -75,7 +75,7 @@ def test_x_matrix_can_be_edited_and_reset(at):
     at.run()
     assert not problems(at)
     assert "X = np.array([[1, 9, 0, 0, 0, 1]," in codes(at)
-    by_label(at, "button", "Back to the X").click()
+    by_label(at, "button", "The 6×6 X").click()
     at.run()
     assert "X = np.maximum(eye, np.fliplr(eye))" in codes(at)
     assert at.session_state["px-x-version"] == 1
