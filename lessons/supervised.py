@@ -29,11 +29,11 @@ RESTORE_MATRICES = "sup-matrices-restore"  # set by a preset: the editable matri
 MATRICES_VERSION = "sup-matrices-version"  # part of the editors' keys: a new version is a fresh editor
 FIRST_LESION = "sup-cam-first-lesion"  # set by a preset: Grad-CAM opens on the first held-out image with a lesion
 PRESETS = {
-    "The lecture's pooling and ReLU matrices": {
+    "Pooling & ReLU": {
         RESTORE_MATRICES: True, "sup-max-size": 2, "sup-average-size": 2},
-    "An unbalanced set: 95 benign, 5 malignant": {
+    "Unbalanced": {
         "sup-source": "dermoscopy", "sup-n-dermoscopy": 100, "sup-fraction-dermoscopy": 0.05, "sup-seed-dermoscopy": 0},
-    "A Grad-CAM overlay": {
+    "Grad-CAM": {
         "sup-source": "lesions", "sup-size": 64, "sup-n-lesions": 600, "sup-fraction-lesions": 0.5,
         "sup-seed-lesions": 0, "sup-blocks": 3, "sup-filters": 8, "sup-kernel-size": 3, "sup-pooling": "max",
         "sup-head-lesions": "global max", "sup-dense": 32, "sup-dropout-lesions": 0.0, "sup-augment": True,
@@ -162,8 +162,8 @@ explain(
 
 # ------------------------------------------------------------------ worked examples
 st.header("1 · The building blocks, by hand")
-st.caption("Every matrix is editable: change a number and the result follows. The preset *The lecture's pooling "
-           "and ReLU matrices* (top of the page) puts the lecture's numbers back.")
+st.caption("Every matrix is editable: change a number and the result follows. The preset *Pooling & ReLU* (top "
+           "of the page) puts the lecture's numbers back.")
 if st.session_state.pop(RESTORE_MATRICES, False):
     st.session_state[MATRICES_VERSION] = st.session_state.get(MATRICES_VERSION, 0) + 1
 version = st.session_state.get(MATRICES_VERSION, 0)
@@ -391,10 +391,10 @@ def conv_parameters_question(spec: cnn.ModelSpec, on_screen: bool) -> Question:
     """A numeric question on the parameters of the network's first convolution."""
     k, c, f = spec.kernel_size, spec.channels, spec.filters
     answer = k * k * c * f + f
+    images = {1: "grey images (1 channel)", 3: "colour images (3 channels)"}.get(c, f"images of {c} channels")
     return Question(
-        f"The first convolution of the network has **{f} filters of {k} × {k}** on "
-        f"{'colour images (3 channels)' if c == 3 else f'images of {c} channel(s)'}. How many parameters (weights "
-        "and biases) does it learn?",
+        f"The first convolution of the network has **{f} filters of {k} × {k}** on {images}. How many parameters "
+        "(weights and biases) does it learn?",
         f"Each filter has {k} × {k} × {c} = {k * k * c} weights and 1 bias: ({k * k * c} + 1) × {f} = **{answer}**"
         + (" (row *conv1* of the table in *3 · The network*)." if on_screen else "."), answer)
 
@@ -440,7 +440,7 @@ filters = c2.select_slider("Filters in the first block", [4, 8, 16, 32], 8, key=
                            help="Each block doubles them.")
 if lecturing:
     kernel_size, pooling, head, dense, dropout, augment = 3, "max", defaults["head"], 32, defaults["dropout"], True
-    c3.caption(f"Kernels {kernel_size} × {kernel_size} · {pooling} pooling · {head} · {dense} fully connected "
+    st.caption(f"Kernels {kernel_size} × {kernel_size} · {pooling} pooling · {head} · {dense} fully connected "
                f"units · dropout {dropout:g} · random flips. Turn lecturer mode off to change them.")
 else:
     kernel_size = c3.select_slider("Kernel size", [3, 5, 7], 3, key="sup-kernel-size")
@@ -479,7 +479,7 @@ epochs = t1.slider("Epochs", 1, 60, defaults["epochs"], key=f"sup-epochs-{kind}"
                    help="One epoch = every training image seen once.")
 if lecturing:
     batch_size, learning_rate, validation = 32, 3e-3, 0.2
-    t2.caption(f"Batches of {batch_size} images · learning rate {learning_rate:g} (Adam) · "
+    st.caption(f"Batches of {batch_size} images · learning rate {learning_rate:g} (Adam) · "
                f"{validation:.0%} of each class held out for validation.")
 else:
     batch_size = t2.select_slider("Batch size", [8, 16, 32, 64, 128], 32, key="sup-batch",
