@@ -150,3 +150,19 @@ def test_lecturer_mode_folds_explanations_away(at):
     widget(at, "toggle", "lecturer").set_value(True).run()
     assert not problems(at)
     assert any(e.label == "Explanation" for e in at.expander)
+
+
+def test_script_in_a_file_name_or_header_is_shown_as_text(at):
+    import pydicom
+
+    ds = pydicom.dcmread(get_testdata_file("CT_small.dcm"))
+    ds.PatientName = "<script>alert('name')</script>"
+    buffer = io.BytesIO()
+    ds.save_as(buffer)
+    name = "<img src=x onerror=alert(1)>.dcm"
+    upload(at, (name, buffer.getvalue()))
+    assert not problems(at)
+    assert image_header(at) == f"Your image: {name}"  # plain text in a header, never raw HTML
+    widget(at, "toggle", "reveal-phi").set_value(True).run()
+    table = at.dataframe[-1].value
+    assert (table.loc[table["field"] == "PatientName", "value"] == "<script>alert('name')</script>").all()
