@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core"))
 from hostile import corpus  # noqa: E402
 
 LESSONS = ["lessons/pixels.py", "lessons/loading.py", "lessons/exploring.py", "lessons/preparing.py",
-           "lessons/unsupervised.py", "lessons/supervised.py"]
+           "lessons/unsupervised.py", "lessons/supervised.py", "lessons/case_study.py"]
 GOOD = ("CT_small.dcm", Path(get_testdata_file("CT_small.dcm")).read_bytes())
 HOSTILE = [case for case in corpus() if not isinstance(case.data, list)]
 SAMPLED = HOSTILE[:: max(1, len(HOSTILE) // 8)]
@@ -95,7 +95,7 @@ def test_a_sample_of_the_hostile_corpus_on_every_lesson(lesson):
     for case in SAMPLED:
         upload(at, (case.filename, case.data))
         assert not problems(at), (case.name, problems(at))
-        assert any("could not be loaded" in e.value for e in at.error), case.name
+        assert at.error, case.name  # the picker's message, in the sidebar and on lessons that use the image
     after_upload_the_page_still_works(at)
 
 
