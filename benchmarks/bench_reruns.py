@@ -1,0 +1,150 @@
+"""Rerun time of every lesson after one typical control change on a 512 × 512 image, against a bare page.
+
+Every lesson is run in AppTest through the course harness (the sidebar picker,
+then the page), with scikit-image's 512 × 512 camera.png uploaded in the
+sidebar. One typical control is moved to a new value each run and the rerun
+is timed: fragment-scoped when the control sits in an ``@st.fragment`` (what
+the browser triggers), else the whole page. The reference is a bare page
+(benchmarks/bare_page.py) that only shows the same image and one slider,
+through the same harness, timed the same way in the same process.
+
+Goal (issue 10): under 100 ms and at most 1.5 × the bare page. Server-side
+script time only: no browser, no network, no rendering.
+
+Usage: .venv/bin/python benchmarks/bench_reruns.py [--runs 7] [--only pixels]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+try:
+    from benchmarks.common import ROOT, Row, fragment_of, fragment_reruns, median, print_table, record_fragments
+except ImportError:  # run as a script
+    from common import ROOT, Row, fragment_of, fragment_reruns, median, print_table, record_fragments
+
+
+@dataclass
+class Case:
+    """A lesson, the steps that open the view (kind, label, value) and the control moved (kind, label)."""
+
+    page: str
+    control: tuple[str, str]
+    setup: list[tuple[str, str, object]] = field(default_factory=list)
+    what: str = ""
+
+
+
+CASES = {
+    "loading": Case("lessons/loading.py", ("slider", "Level"), what="window level slider"),
+    "pixels": Case("lessons/pixels.py", ("slider", "Bits per value, n"), what="bit-depth slider"),
+    "exploring": Case("lessons/exploring.py", ("slider", "Noise σ (in the image's units)"),
+                      [("selectbox", "Image", "__sidebar__"), ("selectbox", "Compare with", "a noisy copy")],
+                      what="noise σ of the histogram's noisy copy, sidebar image"),
+    "preparing": Case("lessons/preparing.py", ("slider", "Manual level v (8-bit scale)"),
+                      what="manual threshold slider"),
+    "unsupervised": Case("lessons/unsupervised.py", ("slider", "Shift down (mm)"),
+                         what="shift of the moving image (preview, no registration)"),
+    "supervised": Case("lessons/supervised.py", ("slider", "Row of the output pixel"),
+                       what="row of the convolution's output pixel"),
+    "case_study": Case("lessons/case_study.py", ("slider", "Atrophy (mm)"), what="atrophy slider (before Run)"),
+}
+BARE = Case(str(Path(__file__).resolve().parent.relative_to(ROOT) / "bare_page.py"),
+            ("slider", "A control that changes nothing"), what="bare page: the image and one slider")
+
+
+def camera_png() -> bytes:
+    import skimage
+
+    return (Path(skimage.__file__).parent / "data" / "camera.png").read_bytes()
+
+
+def find(at, kind: str, label: str):
+    matches = [w for w in at.get(kind) if w.label == label]
+    if not matches:
+        raise KeyError(f"no {kind} labelled {label!r} on the page")
+    return matches[0]
+
+
+def new_value(widget, i: int):
+    """A value different from the current one, spread over the widget's range."""
+    if widget.type in ("selectbox", "select_slider", "radio"):
+        options = list(widget.options)
+        return options[(options.index(str(widget.value)) + 1) % len(options)] if widget.type == "selectbox" \
+            else options[(i + 1) % len(options)]
+    lo, hi, step = widget.min, widget.max, widget.step
+    n_steps = max(int(round((hi - lo) / step)), 1)
+    k = int(n_steps * (0.3 + 0.4 * ((i * 7) % 11) / 10))
+    value = lo + k * step
+    if value == widget.value:
+        value = lo + ((k + 1) % (n_steps + 1)) * step
+    return type(widget.value)(value)
+
+
+def rerun_after(at, kind: str, label: str, i: int) -> tuple[float, bool]:
+    """Move the control, rerun as the browser would; seconds and whether the rerun was fragment-scoped."""
+    widget = find(at, kind, label)
+    fragment = fragment_of(widget)
+    widget.set_value(new_value(widget, i))
+    start = time.perf_counter()
+    if fragment:
+        with fragment_reruns([fragment]):
+            at.run()
+    else:
+        at.run()
+    seconds = time.perf_counter() - start
+    if at.exception:
+        raise RuntimeError(f"{label}: {at.exception[0].value}")
+    return seconds, bool(fragment)
+
+
+def measure(case: Case, runs: int, image: bytes) -> tuple[list[float], bool]:
+    from harness import page_test, upload
+
+    record_fragments()
+    at = page_test(case.page, timeout=600)
+    at.run()
+    upload(at, ("camera.png", image))
+    for kind, label, value in case.setup:
+        if value == "__sidebar__":
+            value = next(o for o in find(at, kind, label).options if o.endswith("camera.png"))
+        elif kind == "selectbox":
+            value = next(o for o in find(at, kind, label).options if value in o)
+        find(at, kind, label).set_value(value)
+        at.run()
+    if at.exception:
+        raise RuntimeError(f"{case.page}: {at.exception[0].value}")
+    rerun_after(at, *case.control, -1)  # warm-up: first figure, caches
+    results = [rerun_after(at, *case.control, i) for i in range(runs)]
+    return [s for s, _ in results], results[-1][1]
+
+
+def rows(runs: int = 7, only: list[str] | None = None) -> list[Row]:
+    image = camera_png()
+    bare_times, _ = measure(BARE, runs, image)
+    bare = median(bare_times) * 1000
+    out = [Row("bare page: the 512 × 512 image and one slider (reference)", bare, goal="")]
+    for name, case in CASES.items():
+        if only and name not in only:
+            continue
+        times, scoped = measure(case, runs, image)
+        ms = median(times) * 1000
+        out.append(Row(f"{name}: {case.what} ({'fragment' if scoped else 'full page'} rerun)", ms,
+                       reference=bare, reference_name="bare page", goal="< 100 ms and ≤ 1.5× bare",
+                       ok=ms < 100 and ms <= 1.5 * bare))
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--only", nargs="*", help="lesson names, e.g. pixels loading")
+    args = parser.parse_args()
+    print_table(rows(args.runs, args.only), args.runs)
+
+
+if __name__ == "__main__":
+    main()
