@@ -298,7 +298,7 @@ def header_fields(ds) -> tuple[dict, dict]:
             else:
                 text = str(elem.value)
             fields[name] = text[:MAX_VALUE_CHARS]
-            if elem.tag.is_private or not elem.keyword or phi.is_dicom_phi(elem.keyword, elem.VR, elem.tag.is_private):
+            if phi.is_dicom_phi(elem.keyword, elem.tag.is_private):
                 private.add(name)
         except Exception:  # noqa: BLE001 - an element that cannot be shown is shown as such
             fields[str(getattr(elem, "tag", "?"))] = "(unreadable value)"

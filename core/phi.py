@@ -1,70 +1,61 @@
-"""Protected health information (PHI): which header fields to redact.
+"""Protected health information (PHI): which header fields are shown by default.
 
-The DICOM rules follow the attribute list of the DICOM PS3.15 Basic
-Application Level Confidentiality Profile (Table E.1-1): the attributes it
-names, plus every element of the kinds that table is made of, so that
-attributes added to the standard later are hidden too: person names (PN),
-dates and times (DA, DT, TM), instance UIDs, identifiers and numbers
-(``...ID``, ``...Number``), addresses, telephone numbers, GPS fields, free
-text (names, labels, descriptions, comments) and every private element.
-Patient sex, age, size and weight stay visible, as the profile's "Retain
-Patient Characteristics" option allows, because the course's exploratory
-analysis studies them. Sequences are shown only as their length, so nothing
-nested inside them (person names included) is ever displayed.
+DICOM headers are shown through an allow-list: only attributes that describe
+the image and the equipment (pixel layout, geometry, rescale, window,
+acquisition parameters, make and model) are visible; everything else is
+hidden until the learner opts in for the session. That covers every attribute
+of the DICOM PS3.15 Basic Application Level Confidentiality Profile (Table
+E.1-1: names, IDs, dates and times, addresses, institutions, physicians and
+operators, descriptions and comments, instance UIDs, private elements)
+whatever a file holds, including attributes the standard adds later. Patient
+sex, age, size and weight stay visible, as the profile's "Retain Patient
+Characteristics" option allows, because the course's exploratory analysis
+studies them. Sequences are shown only as their length, so nothing nested
+inside them (person names included) is ever displayed.
 """
 
 from __future__ import annotations
 
 REDACTED = "‹redacted›"
 
-DICOM_PHI_KEYWORDS = frozenset(
+DICOM_TECHNICAL = frozenset(
     """
-    AccessionNumber AcquisitionComments AdditionalPatientHistory AdmissionID AdmittingDiagnosesDescription
-    Allergies BranchOfService ContentCreatorName CountryOfResidence CurrentPatientLocation
-    DerivationDescription DeviceSerialNumber DeviceUID DischargeDiagnosisDescription EthnicGroup
-    FrameComments GantryID ImageComments InstitutionAddress InstitutionName InstitutionalDepartmentName
-    IssuerOfPatientID MedicalAlerts MedicalRecordLocator MilitaryRank NameOfPhysiciansReadingStudy
-    OccupationOperatorsName OtherPatientIDs OtherPatientIDsSequence OtherPatientNames
-    PatientAddress PatientBirthDate PatientBirthName PatientBirthTime PatientComments PatientID
-    PatientInstitutionResidence PatientInsurancePlanCodeSequence PatientMotherBirthName PatientName
-    PatientReligiousPreference PatientState PatientTelephoneNumbers PatientTelecomInformation
-    PerformedProcedureStepDescription PerformedProcedureStepID PerformingPhysicianName
-    PhysiciansOfRecord PregnancyStatus ProtocolName ReasonForTheRequestedProcedure ReferringPhysicianAddress
-    ReferringPhysicianName ReferringPhysicianTelephoneNumbers RegionOfResidence RequestAttributesSequence
-    RequestedProcedureDescription RequestedProcedureID RequestingPhysician ResponsibleOrganization
-    ResponsiblePerson ScheduledProcedureStepDescription ScheduledProcedureStepID SeriesDescription
-    SpecialNeeds StationName StudyComments StudyDescription StudyID TextComments TextString
-    OperatorsName PersonName VerifyingObserverName ReviewerName
+    FileMetaInformationGroupLength FileMetaInformationVersion MediaStorageSOPClassUID TransferSyntaxUID
+    ImplementationClassUID ImplementationVersionName SpecificCharacterSet SOPClassUID Modality Manufacturer
+    ManufacturerModelName SoftwareVersions ImageType BodyPartExamined PatientPosition PatientSex PatientAge
+    PatientSize PatientWeight SeriesNumber AcquisitionNumber InstanceNumber TemporalPositionIdentifier
+    NumberOfTemporalPositions ImagesInAcquisition SamplesPerPixel PhotometricInterpretation PlanarConfiguration
+    NumberOfFrames FrameIncrementPointer Rows Columns BitsAllocated BitsStored HighBit PixelRepresentation
+    PixelSpacing ImagerPixelSpacing PixelAspectRatio SliceThickness SpacingBetweenSlices ImagePositionPatient
+    ImageOrientationPatient SliceLocation PositionReferenceIndicator RescaleSlope RescaleIntercept RescaleType
+    WindowCenter WindowWidth VOILUTFunction SmallestImagePixelValue LargestImagePixelValue PixelPaddingValue
+    LossyImageCompression LossyImageCompressionRatio LossyImageCompressionMethod BurnedInAnnotation
+    RecognizableVisualFeatures ScanningSequence SequenceVariant ScanOptions MRAcquisitionType SequenceName
+    RepetitionTime EchoTime InversionTime FlipAngle EchoNumbers EchoTrainLength NumberOfAverages
+    ImagingFrequency ImagedNucleus MagneticFieldStrength PercentSampling PercentPhaseFieldOfView
+    PixelBandwidth ReceiveCoilName TransmitCoilName AcquisitionMatrix InPlanePhaseEncodingDirection
+    dBdt SAR KVP DataCollectionDiameter ReconstructionDiameter DistanceSourceToDetector
+    DistanceSourceToPatient GantryDetectorTilt TableHeight RotationDirection ExposureTime XRayTubeCurrent
+    Exposure FilterType GeneratorPower FocalSpots ConvolutionKernel RevolutionTime SingleCollimationWidth
+    TotalCollimationWidth SpiralPitchFactor CTDIvol ViewPosition Laterality ImageLaterality
+    NumberOfSlices RadiopharmaceuticalInformationSequence Units DecayCorrection CorrectedImage
+    RealWorldValueMappingSequence DimensionOrganizationType ContentQualification
     """.split()
 )
-"""DICOM keywords redacted whatever their value representation."""
-
-DICOM_KEEP_UIDS = frozenset(
-    {"SOPClassUID", "MediaStorageSOPClassUID", "TransferSyntaxUID", "ImplementationClassUID",
-     "ReferencedSOPClassUID"}
-)
-"""UIDs that name a standard class or syntax rather than a patient's data."""
-
-TECHNICAL_NAMES = frozenset({"ManufacturerModelName", "ImplementationVersionName", "CodingSchemeName",
-                             "SoftwareVersions", "SeriesNumber", "InstanceNumber", "AcquisitionNumber",
-                             "StudyNumber", "TemporalPositionIdentifier", "EchoNumbers", "TransferSyntaxUID",
-                             "ImagesInAcquisition", "StackID", "InStackPositionNumber", "ReferencedFrameNumber"})
-"""Keywords that end like identifying fields but describe the equipment or the image's structure."""
+"""DICOM attributes shown by default: they describe the image and the equipment, not the person."""
 
 NIFTI_PHI_FIELDS = frozenset({"descrip", "aux_file", "db_name", "patient_id", "exp_date", "exp_time",
                               "generated", "scannum", "hist_un0"})
 """Free-text NIfTI/ANALYZE header fields that may hold identifying text."""
 
 
-def is_dicom_phi(keyword: str, vr: str, is_private: bool) -> bool:
-    """Whether a DICOM element must be hidden by default.
+def is_dicom_phi(keyword: str, is_private: bool = False) -> bool:
+    """Whether a DICOM element must be hidden by default: private, or not on the technical allow-list.
 
     Parameters
     ----------
     keyword : str
         The element's keyword ("" for private or unknown elements).
-    vr : str
-        Its value representation ("PN", "DA", "UI"...).
     is_private : bool
         True for private (odd group) elements.
 
@@ -74,23 +65,10 @@ def is_dicom_phi(keyword: str, vr: str, is_private: bool) -> bool:
 
     Examples
     --------
-    >>> is_dicom_phi("PatientName", "PN", False), is_dicom_phi("Rows", "US", False)
+    >>> is_dicom_phi("PatientName"), is_dicom_phi("Rows")
     (True, False)
     """
-    if is_private or not keyword:
-        return True
-    if keyword in DICOM_PHI_KEYWORDS or vr in ("PN", "DA", "DT", "TM"):
-        return True
-    if vr == "UI":
-        return keyword not in DICOM_KEEP_UIDS
-    if keyword.startswith("GPS"):
-        return True
-    if keyword in TECHNICAL_NAMES:
-        return False
-    if vr in ("LO", "SH", "LT", "ST", "UT") and keyword.endswith(("Name", "Names", "Label")):
-        return True
-    return keyword.endswith(("Date", "Time", "DateTime", "Comments", "Comment", "Description", "ID", "IDs",
-                             "Address", "TelephoneNumbers", "Number", "SerialNumber"))
+    return is_private or keyword not in DICOM_TECHNICAL
 
 
 def split_phi(fields: dict, is_phi) -> tuple[dict, dict]:
