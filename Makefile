@@ -27,9 +27,4 @@ test: venv chromium
 	$(PYTHON) -m pytest tests
 
 bench: venv
-	@found=0; \
-	for f in benchmarks/*.py; do \
-		[ -e "$$f" ] || continue; found=1; \
-		echo "== $$f"; $(PYTHON) "$$f" || exit 1; \
-	done; \
-	[ $$found = 1 ] || echo "no benchmarks/*.py to run"
+	$(PYTHON) benchmarks/run_all.py

@@ -22,16 +22,16 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "app")]
+try:
+    from benchmarks.common import ROOT, Row, median, print_table
+except ImportError:  # run as a script
+    from common import ROOT, Row, median, print_table
 
 DATA = {"n": 800, "fraction": 0.5, "size": 64, "seed": 0}
 TRAINING = {"epochs": 20, "batch_size": 32, "learning_rate": 3e-3, "validation_fraction": 0.2}
@@ -118,29 +118,35 @@ def page_open_times() -> tuple[float, float]:
     return first, second
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=3)
-    args = parser.parse_args()
+def rows(runs: int = 3) -> list[Row]:
     plain, core = [], []
-    for _ in range(args.runs):  # alternate, so both see the same load on a shared machine
+    for _ in range(runs):  # alternate, so both see the same load on a shared machine
         plain += plain_script_training(1)
         results, model, held_out = core_training(1)
         core += results
     first_open, second_open = page_open_times()
-    cam = statistics.median(grad_cam_times(model, held_out))
-    core_s, core_acc = statistics.median(s for s, _ in core), statistics.median(a for _, a in core)
-    plain_s, plain_acc = statistics.median(s for s, _ in plain), statistics.median(a for _, a in plain)
-    print(f"cores: {os.cpu_count()} · median of {args.runs} training runs, 50 Grad-CAM maps, one page opening")
-    print("| benchmark | median | goal |")
-    print("|---|---|---|")
-    print(f"| default model, core.cnn.train (20 epochs, 640 images of 64 × 64 × 3) | {core_s:.1f} s | < 30 s |")
-    print(f"| its validation accuracy (160 held-out images) | {core_acc:.1%} | >= 90% |")
-    print(f"| the same model.fit in a plain script (page's snippet, fresh process) | {plain_s:.1f} s "
-          f"(accuracy {plain_acc:.1%}) | core within 10%: {100 * (core_s / plain_s - 1):+.0f}% |")
-    print(f"| one Grad-CAM map, 64 × 64 (core.cnn.grad_cam) | {cam * 1000:.0f} ms | < 50 ms |")
-    print(f"| opening the page, first run (TensorFlow import, 800 images generated) | {first_open:.1f} s | once per server |")
-    print(f"| opening the page again (cached) | {second_open:.1f} s | |")
+    cam = median(grad_cam_times(model, held_out)) * 1000
+    core_s, core_acc = median(s for s, _ in core), median(a for _, a in core)
+    plain_s, plain_acc = median(s for s, _ in plain), median(a for _, a in plain)
+    return [
+        Row("cnn: default model, core.cnn.train (20 epochs, 640 images of 64 × 64 × 3)", core_s, unit="s",
+            reference=plain_s, reference_name=f"model.fit in a plain script, accuracy {plain_acc:.1%}",
+            goal="≤ 1.1× reference and < 30 s", ok=core_s <= 1.1 * plain_s and core_s < 30),
+        Row("cnn: its validation accuracy (160 held-out images)", core_acc * 100, unit="%", goal="≥ 90 %",
+            ok=core_acc >= 0.9),
+        Row("cnn: one Grad-CAM map, 64 × 64 (core.cnn.grad_cam)", cam, goal="< 50 ms", ok=cam < 50,
+            note="median of 50 maps"),
+        Row("supervised page, first open (TensorFlow import, 800 images generated)", first_open, unit="s",
+            reference=second_open, reference_name="second open, cached", goal="paid once per server",
+            note="one run"),
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    print_table(rows(args.runs), args.runs)
 
 
 if __name__ == "__main__":

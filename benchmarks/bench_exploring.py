@@ -16,16 +16,15 @@ Usage: .venv/bin/python benchmarks/bench_exploring.py [--runs 5]
 from __future__ import annotations
 
 import argparse
-import os
-import statistics
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "app")]
+try:
+    from benchmarks.common import Row, median, print_table
+except ImportError:  # run as a script
+    from common import Row, median, print_table
 
 
 def small_dicom_files(n: int = 300) -> list[tuple[str, bytes]]:
@@ -95,23 +94,26 @@ def redraw_times(runs: int) -> list[float]:
     return times[1:]
 
 
+def rows(runs: int = 5) -> list[Row]:
+    files = small_dicom_files()
+    table = median(table_times(files, runs)) * 1000
+    page = page_upload_time(files) * 1000
+    redraw = median(redraw_times(runs)) * 1000
+    return [
+        Row("exploring: table of 300 DICOM files of 116 × 98 (core.eda.file_table, progress callback)", table,
+            goal="< 5000 ms", ok=table < 5000),
+        Row("exploring: the page's run after uploading those 300 files (AppTest, progress bar)", page,
+            goal="< 5000 ms", ok=page < 5000, note="one run"),
+        Row("exploring: histogram redraw, 512 × 512 and a noisy copy (compare_histograms + figure + JSON)", redraw,
+            goal="< 100 ms", ok=redraw < 100),
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    files = small_dicom_files()
-    table = statistics.median(table_times(files, args.runs))
-    page = page_upload_time(files)
-    redraw = statistics.median(redraw_times(args.runs))
-    print(f"cores: {os.cpu_count()} · median of {args.runs} runs (page upload: one run)")
-    print("| benchmark | median (ms) | goal |")
-    print("|---|---|---|")
-    print(f"| table of 300 DICOM files of 116 × 98 (core.eda.file_table, progress callback) | {table * 1000:.0f} "
-          "| < 5000 |")
-    print(f"| the page's run after uploading those 300 files (AppTest, progress bar) | {page * 1000:.0f} "
-          "| < 5000 |")
-    print(f"| histogram redraw, 512 × 512 and a noisy copy (compare_histograms + figure + JSON) | {redraw * 1000:.0f} "
-          "| < 100 |")
+    print_table(rows(args.runs), args.runs)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Speed of start-up and loading: the home page, a slice change in the MNI volume, a 200-slice DICOM series.
 
-Prints one table: medians of several runs, with the reference measured in
+`rows(runs)` gives the table's rows (benchmarks/run_all.py); alone it prints them: medians of several runs, with the reference measured in
 the same run where there is one (SimpleITK's ImageSeriesReader on the same
 files), the goal, and the machine's core count.
 
@@ -10,8 +10,6 @@ Usage: .venv/bin/python benchmarks/bench_loading.py [--runs 5]
 from __future__ import annotations
 
 import argparse
-import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -21,8 +19,10 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "app")]
+try:
+    from benchmarks.common import ROOT, Row, median, print_table, timed
+except ImportError:  # run as a script
+    from common import ROOT, Row, median, print_table, timed
 
 HOME = f"""
 import sys, time
@@ -69,28 +69,22 @@ def series_files(n_slices: int = 200) -> list[tuple[str, bytes]]:
     return write_dicom_series(data, affine, modality="CT")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=5)
-    args = parser.parse_args()
-    rows = []
-
-    homes = [home_first_run() for _ in range(args.runs)]
+def rows(runs: int = 5) -> list[Row]:
+    out = []
+    homes = [home_first_run() for _ in range(runs)]
     heavy = any(h for _, h in homes)
-    rows.append(("home page first run (AppTest, fresh process)", statistics.median(s for s, _ in homes) * 1000, None,
-                 f"< 1000 ms, no TF/Keras/SimpleITK ({'IMPORTED' if heavy else 'none imported'})"))
+    home = median(s for s, _ in homes) * 1000
+    out.append(Row("home page first run (AppTest, fresh process)", home,
+                   goal="< 1000 ms, no TF/Keras/SimpleITK imported", ok=home < 1000 and not heavy,
+                   note="TF/Keras/SimpleITK " + ("IMPORTED" if heavy else "not imported")))
 
-    times = slice_change(args.runs)
-    rows.append(("MNI 197×233×189 slice change (Loading page rerun)", statistics.median(times) * 1000, None, "< 80 ms"))
+    slice_ms = median(slice_change(runs)) * 1000
+    out.append(Row("MNI 197×233×189 slice change (Loading page rerun)", slice_ms, goal="< 80 ms", ok=slice_ms < 80))
 
     from core.io import load_series
 
     files = series_files()
-    ours = []
-    for _ in range(args.runs):
-        start = time.perf_counter()
-        volume = load_series(files)
-        ours.append(time.perf_counter() - start)
+    ours, volume = timed(lambda: load_series(files), runs)
     tracemalloc.start()
     load_series(files)
     peak = tracemalloc.get_traced_memory()[1]
@@ -102,23 +96,22 @@ def main() -> None:
             Path(folder, name).write_bytes(data)
         reader = sitk.ImageSeriesReader()
         reader.SetFileNames(reader.GetGDCMSeriesFileNames(folder))
-        theirs = []
-        for _ in range(args.runs):
-            start = time.perf_counter()
-            reader.Execute()
-            theirs.append(time.perf_counter() - start)
-    rows.append(("load 200 × 512 × 512 DICOM series (core.io, from memory)", statistics.median(ours) * 1000,
-                 statistics.median(theirs) * 1000, "≤ 1.2 × SimpleITK ImageSeriesReader (from disk)"))
-    rows.append((f"  peak memory of that load: {peak / 2**20:.0f} MiB for a {volume.data.nbytes / 2**20:.0f} MiB volume",
-                 None, None, "≤ 2 × volume"))
+        theirs, _ = timed(reader.Execute, runs)
+    ours_ms, theirs_ms = median(ours) * 1000, median(theirs) * 1000
+    out.append(Row("load 200 × 512 × 512 DICOM series (core.io, from memory)", ours_ms, reference=theirs_ms,
+                   reference_name="SimpleITK ImageSeriesReader, from disk", goal="≤ 1.2× reference",
+                   ok=ours_ms <= 1.2 * theirs_ms))
+    size = volume.data.nbytes / 2**20
+    out.append(Row("peak memory of that load (tracemalloc)", peak / 2**20, unit="MiB", reference=size,
+                   reference_name="the volume's size", goal="≤ 2× the volume", ok=peak / 2**20 <= 2 * size))
+    return out
 
-    print(f"cores: {os.cpu_count()} · median of {args.runs} runs")
-    print("| benchmark | median (ms) | reference (ms) | ratio | goal |")
-    print("|---|---|---|---|---|")
-    for name, ms, reference, goal in rows:
-        ratio = f"{ms / reference:.2f}" if ms and reference else ""
-        print(f"| {name} | {'' if ms is None else f'{ms:.0f}'} | {'' if reference is None else f'{reference:.0f}'} "
-              f"| {ratio} | {goal} |")
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    print_table(rows(args.runs), args.runs)
 
 
 if __name__ == "__main__":

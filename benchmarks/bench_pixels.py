@@ -18,17 +18,14 @@ Usage: .venv/bin/python benchmarks/bench_pixels.py [--runs 9]
 from __future__ import annotations
 
 import argparse
-import os
-import statistics
-import sys
 import time
-from contextlib import contextmanager
-from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "app")]
+try:
+    from benchmarks.common import Row, fragment_reruns, median, print_table
+except ImportError:  # run as a script
+    from common import Row, fragment_reruns, median, print_table
 
 PAGE = "lessons/pixels.py"
 SLIDER = "Bits per value, n"
@@ -50,23 +47,6 @@ def slider(at):
     return next(s for s in at.slider if s.label == SLIDER)
 
 
-@contextmanager
-def fragment_reruns(fragment_ids: list[str]):
-    """Make AppTest's runs fragment-scoped, as a widget inside a fragment makes the browser's."""
-    from streamlit.testing.v1 import local_script_runner
-
-    original = local_script_runner.RerunData
-
-    def scoped(**kwargs):
-        return original(fragment_id_queue=list(fragment_ids), is_fragment_scoped_rerun=True, **kwargs)
-
-    local_script_runner.RerunData = scoped
-    try:
-        yield
-    finally:
-        local_script_runner.RerunData = original
-
-
 def timed_moves(at, values: list[int]) -> list[float]:
     """Seconds per rerun after moving the slider to each value; checks the page shows the new level count."""
     seconds = []
@@ -83,11 +63,7 @@ def timed_moves(at, values: list[int]) -> list[float]:
     return seconds
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=9)
-    args = parser.parse_args()
-
+def rows(runs: int = 9) -> list[Row]:
     from harness import page_test, upload
 
     at = page_test(PAGE, timeout=300)
@@ -95,18 +71,23 @@ def main() -> None:
     upload(at, ("phantom512.png", phantom_png()))
     if at.exception or "Your image: phantom512.png" not in [h.value for h in at.header]:
         raise RuntimeError("the upload did not load")
-    values = [4 + (3 * i) % 12 for i in range(args.runs + 1)]  # 4, 7, 10, 13, 5, ...: always a new value
+    values = [4 + (3 * i) % 12 for i in range(runs + 1)]  # 4, 7, 10, 13, 5, ...: always a new value
     timed_moves(at, [16])  # warm-up: imports, first figure
-    full = timed_moves(at, values[: args.runs])
+    full = timed_moves(at, values[:runs])
     fragment_ids = at._fragment_storage.resolve_target(FRAGMENT_KEY)
     with fragment_reruns(fragment_ids):
         timed_moves(at, [16])
-        fragment = timed_moves(at, values[: args.runs])
-    print(f"cores: {os.cpu_count()} · median of {args.runs} runs")
-    print("| benchmark | fragment rerun (ms) | full page rerun (ms) | goal |")
-    print("|---|---|---|---|")
-    print(f"| pixels: bit-depth slider on a 512 × 512 upload (AppTest) | {statistics.median(fragment) * 1000:.0f} "
-          f"| {statistics.median(full) * 1000:.0f} | fragment < 100 ms |")
+        fragment = timed_moves(at, values[:runs])
+    ms = median(fragment) * 1000
+    return [Row("pixels: bit-depth slider on a 512 × 512 16-bit upload, fragment rerun (AppTest)", ms,
+                reference=median(full) * 1000, reference_name="the full page rerun", goal="< 100 ms", ok=ms < 100)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=9)
+    args = parser.parse_args()
+    print_table(rows(args.runs), args.runs)
 
 
 if __name__ == "__main__":

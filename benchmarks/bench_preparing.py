@@ -15,20 +15,16 @@ Usage: .venv/bin/python benchmarks/bench_preparing.py [--runs 7]
 from __future__ import annotations
 
 import argparse
-import statistics
-import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "app")]
+try:
+    from benchmarks.common import Row, median, print_table
+except ImportError:  # run as a script
+    from common import Row, median, print_table
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=7)
-    args = parser.parse_args()
-
+def rows(runs: int = 7) -> list[Row]:
     import skimage
     from core import samples
     from harness import choose_sample, page_test, upload, widget
@@ -43,7 +39,7 @@ def main() -> None:
     slider = lambda: widget(at, "slider", "threshold-level")  # noqa: E731
     slider().set_value(100).run()  # warm-up: the new level's table is computed once
     times = []
-    for n in range(args.runs):
+    for n in range(runs):
         slider().set_value(110 + n)
         start = time.perf_counter()
         at.run()
@@ -64,13 +60,19 @@ def main() -> None:
     volume_seconds = time.perf_counter() - start
     assert not at.exception and "Result" in [m.label for m in at.metric]
 
-    print("rerun times (ms):", " ".join(f"{1000 * t:.0f}" for t in times), file=sys.stderr)
-    print("| benchmark | image | runs | median (ms) | worst (ms) | first run with upload (s) |")
-    print("|---|---|---|---|---|---|")
-    print(f"| preparing: move the threshold slider, page rerun | 512 × 512 camera.png | {args.runs} | "
-          f"{1000 * statistics.median(times):.0f} | {1000 * max(times):.0f} | {first:.2f} |")
-    print(f"| preparing: 5-step pipeline on the whole volume | MNI template {shape} | 1 | "
-          f"{1000 * volume_seconds:.0f} | {1000 * volume_seconds:.0f} | |")
+    ms = 1000 * median(times)
+    return [Row("preparing: threshold slider on the 512 × 512 camera.png, whole-page rerun (AppTest)", ms,
+                goal="< 100 ms", ok=ms < 100, note=f"worst {1000 * max(times):.0f} ms, first run with upload "
+                                                   f"{first:.2f} s"),
+            Row(f"preparing: 5-step pipeline on the whole MNI volume {shape} (button, progress bar)",
+                volume_seconds, unit="s", goal="< 10 s", ok=volume_seconds < 10, note="one run")]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+    print_table(rows(args.runs), args.runs)
 
 
 if __name__ == "__main__":

@@ -21,15 +21,13 @@ Usage: .venv/bin/python benchmarks/bench_registration.py [--runs 5]
 from __future__ import annotations
 
 import argparse
-import statistics
-import sys
-import time
-from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+try:
+    from benchmarks.common import Row, median, print_table, timed
+except ImportError:  # run as a script
+    from common import Row, median, print_table, timed
 
 
 def plain_stage(sitk, metric, shrink, iterations=100, sampling=0.25, optimizer="rsgd"):
@@ -51,20 +49,7 @@ def plain_stage(sitk, metric, shrink, iterations=100, sampling=0.25, optimizer="
     return method
 
 
-def timed(function, runs: int) -> tuple[list[float], object]:
-    times, value = [], None
-    for _ in range(runs):
-        start = time.perf_counter()
-        value = function()
-        times.append(time.perf_counter() - start)
-    return times, value
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=5)
-    args = parser.parse_args()
-
+def rows(runs: int = 5) -> list[Row]:
     import SimpleITK as sitk
 
     from core import samples
@@ -72,14 +57,14 @@ def main() -> None:
     from core.registration import bspline_meshes, pyramid, register, to_sitk
     from core.warps import Motion, anatomy_points, grid_points, make_problem, tre, working_slice
 
-    rows = []
+    cases = []
     geometry = sitk.CenteredTransformInitializerFilter.GEOMETRY
 
     # 1. 2D rigid MI, 256 x 256 phantom
     phantom, spacing = working_slice(samples.load("Phantom: Shepp-Logan head (scikit-image)").data, (1.0, 1.0), 256)
     problem = make_problem(phantom, spacing, Motion((6.0, -9.0), (8.0,)), noise=0.02)
     core_times, result = timed(lambda: register(problem.fixed, problem.moving, "rigid", "mattes_mi",
-                                                spacing=spacing), args.runs)
+                                                spacing=spacing), runs)
     points = grid_points(phantom.shape, spacing)
     error = tre(result.map_points(points), problem.true_points(points))["mean"] / spacing[0]
     fixed_image, moving_image = to_sitk(problem.fixed, spacing), to_sitk(problem.moving, spacing)
@@ -90,8 +75,8 @@ def main() -> None:
             fixed_image, moving_image, sitk.Euler2DTransform(), geometry)), inPlace=False)
         return method.Execute(fixed_image, moving_image)
 
-    plain_times, _ = timed(plain_rigid, args.runs)
-    rows.append(("2D rigid, Mattes MI", f"phantom {phantom.shape[0]} × {phantom.shape[1]}", core_times, plain_times,
+    plain_times, _ = timed(plain_rigid, runs)
+    cases.append(("2D rigid, Mattes MI", f"phantom {phantom.shape[0]} × {phantom.shape[1]}", core_times, plain_times,
                  1.0, f"{error:.3f} px"))
 
     # 2. 2D B-spline, 256 x 256 MNI slice (padded square)
@@ -101,7 +86,7 @@ def main() -> None:
     square = np.pad(slice_, [(p // 2, p - p // 2) for p in pad])
     problem = make_problem(square, spacing, Motion((2.0, -3.0), (3.0,), warp_mm=6.0), noise=0.01)
     core_times, result = timed(lambda: register(problem.fixed, problem.moving, "deformable", "mattes_mi",
-                                                spacing=spacing), args.runs)
+                                                spacing=spacing), runs)
     points = anatomy_points(problem.fixed, spacing)
     error = tre(result.map_points(points), problem.true_points(points))["mean"] / spacing[0]
     fixed_image, moving_image = to_sitk(problem.fixed, spacing), to_sitk(problem.moving, spacing)
@@ -128,8 +113,8 @@ def main() -> None:
         method.Execute(fixed_image, moving_image)
         return sitk.CompositeTransform([affine, bspline])
 
-    plain_times, _ = timed(plain_bspline, args.runs)
-    rows.append(("2D B-spline (similarity, affine, 8 × 8 grid), Mattes MI",
+    plain_times, _ = timed(plain_bspline, runs)
+    cases.append(("2D B-spline (similarity, affine, 8 × 8 grid), Mattes MI",
                  f"MNI slice {square.shape[0]} × {square.shape[1]}, 6 mm bend", core_times, plain_times, 3.0,
                  f"{error:.3f} px"))
 
@@ -140,7 +125,7 @@ def main() -> None:
     moving = subject.data.astype(np.float64)
     kwargs = dict(spacing=(2.0,) * 3, moving_spacing=subject.spacing, fixed_origin=origin,
                   moving_origin=physical_origin(subject.affine), initial="identity", sampling=0.1)
-    core_times, result = timed(lambda: register(template, moving, "rigid", "mattes_mi", **kwargs), args.runs)
+    core_times, result = timed(lambda: register(template, moving, "rigid", "mattes_mi", **kwargs), runs)
     fixed_image = to_sitk(template, (2.0,) * 3, origin)
     moving_image = to_sitk(moving, subject.spacing, physical_origin(subject.affine))
 
@@ -153,18 +138,26 @@ def main() -> None:
         method.Execute(fixed_image, moving_image)
         return euler
 
-    plain_times, _ = timed(plain_3d, args.runs)
+    plain_times, _ = timed(plain_3d, runs)
     angles = ", ".join(f"{a:.1f}" for a in result.parameters["angles_deg"])
-    rows.append(("3D rigid subject to MNI, Mattes MI (10 % sampled)",
+    cases.append(("3D rigid subject to MNI, Mattes MI (10 % sampled)",
                  f"template {' × '.join(map(str, template.shape))} at 2 mm", core_times, plain_times, 15.0,
                  f"angles ({angles})°"))
 
-    print("| benchmark | image | runs | core median (s) | core worst (s) | plain SimpleITK median (s) | target (s) "
-          "| check |")
-    print("|---|---|---|---|---|---|---|---|")
-    for name, image, core_t, plain_t, target, check in rows:
-        print(f"| {name} | {image} | {len(core_t)} | {statistics.median(core_t):.3f} | {max(core_t):.3f} | "
-              f"{statistics.median(plain_t):.3f} | {target:g} | {check} |")
+    out = []
+    for name, image, core_t, plain_t, target, check in cases:
+        ours, plain = median(core_t), median(plain_t)
+        out.append(Row(f"registration: {name}, {image}", ours, unit="s", reference=plain,
+                       reference_name="the same SimpleITK calls, plain", goal=f"≤ 1.1× reference and < {target:g} s",
+                       ok=ours <= 1.1 * plain and ours < target, note=f"worst {max(core_t):.2f} s; {check}"))
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    print_table(rows(args.runs), args.runs)
 
 
 if __name__ == "__main__":
