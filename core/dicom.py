@@ -379,8 +379,11 @@ def load_dicom(data: bytes, filename: str) -> Volume:
     return volume_from_dataset(read_dataset(data, filename), filename)
 
 
-def _stack_pixels(datasets: list, first: Volume) -> np.ndarray:
-    """Decode the slices ``(name, dataset)``, in the given order, into one preallocated array of stored values."""
+def _stack_pixels(datasets: list, first: Volume, progress=None) -> np.ndarray:
+    """Decode the slices ``(name, dataset)``, in the given order, into one preallocated array of stored values.
+
+    `progress`, when given, is called with the fraction done after each slice.
+    """
     template = first.data if first.stored is None else first.stored
     stack = np.empty((len(datasets), *template.shape), dtype=template.dtype)
     for n, (name, ds) in enumerate(datasets):
@@ -393,16 +396,20 @@ def _stack_pixels(datasets: list, first: Volume) -> np.ndarray:
             raise ImageLoadError(f"{name} holds {pixels.shape} pixels where the series has {template.shape}.")
         stack[n] = pixels
         del ds.PixelData  # drops pydicom's copies of this slice: peak memory stays near one volume
+        if progress is not None:
+            progress((n + 1) / len(datasets))
     return stack
 
 
-def load_dicom_series(files: list[tuple[str, bytes]]) -> Volume:
+def load_dicom_series(files: list[tuple[str, bytes]], progress=None) -> Volume:
     """Stack the slices of one DICOM series in order along the slice normal.
 
     Parameters
     ----------
     files : list of (str, bytes)
         One DICOM file per slice, in any order.
+    progress : callable, optional
+        Called with the fraction of slices decoded (0 to 1), for a progress bar.
 
     Returns
     -------
@@ -476,7 +483,7 @@ def load_dicom_series(files: list[tuple[str, bytes]]) -> Volume:
             f"{step:.3g} mm apart ({headers[order[k]][0]} to {headers[order[k + 1]][0]}). Upload the complete series."
         )
     first_slice = volume_from_dataset(headers[order[0]][2], headers[order[0]][0])  # its header describes the series
-    stored = _stack_pixels([(headers[i][0], headers[i][2]) for i in order], first_slice)
+    stored = _stack_pixels([(headers[i][0], headers[i][2]) for i in order], first_slice, progress)
     rescales = {(str(ds.get("RescaleSlope", "")), str(ds.get("RescaleIntercept", ""))) for _, _, ds in headers}
     if first_slice.rgb:
         data = stored

@@ -256,7 +256,7 @@ def read_zip(data: bytes, name: str) -> list[tuple[str, bytes]]:
     return files
 
 
-def load_series(files, name: str | None = None) -> Volume:
+def load_series(files, name: str | None = None, progress=None) -> Volume:
     """Load several files that make one image: DICOM slices of a series, or an ANALYZE pair.
 
     Parameters
@@ -265,6 +265,8 @@ def load_series(files, name: str | None = None) -> Volume:
         File names and contents, in any order.
     name : str, optional
         What to call the result in messages (e.g. the .zip it came from).
+    progress : callable, optional
+        Called with the fraction done (0 to 1) while a DICOM series is decoded.
 
     Returns
     -------
@@ -287,7 +289,7 @@ def load_series(files, name: str | None = None) -> Volume:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return _native_byte_order(_load_files(files, label))
+            return _native_byte_order(_load_files(files, label, progress))
     except ImageLoadError:
         raise
     except MemoryError:
@@ -298,7 +300,7 @@ def load_series(files, name: str | None = None) -> Volume:
         raise ImageLoadError(f"{label}: the files could not be read as one image. They may be damaged.") from None
 
 
-def _load_files(files: list[tuple[str, bytes]], label: str) -> Volume:
+def _load_files(files: list[tuple[str, bytes]], label: str, progress=None) -> Volume:
     kinds = {fname: sniff(data) for fname, data in files}
     headers = [f for f in files if kinds[f[0]] == "ANALYZE-header"]
     if headers:
@@ -318,7 +320,7 @@ def _load_files(files: list[tuple[str, bytes]], label: str) -> Volume:
             f"{label}: {others[0]} is not a DICOM file, but the other files are. Remove it and load the series again."
         )
     unzipped = [(f, nifti.gunzip_bounded(d, f) if kinds[f] == "DICOM.gz" else d) for f, d in dicoms]
-    return dicom.load_dicom_series(unzipped)
+    return dicom.load_dicom_series(unzipped, progress)
 
 
 def _load_pair(files, headers, label: str) -> Volume:

@@ -45,11 +45,16 @@ def _load_upload(files) -> None:
     st.session_state.pop("upload_volume", None)
     st.session_state.pop("upload_error", None)
     try:
-        with st.spinner(f"Reading {len(files)} file(s)..."):
-            if len(files) == 1:
+        if len(files) == 1:
+            with st.spinner(f"Reading {files[0].name}..."):
                 volume = load_image(files[0].getvalue(), files[0].name)
-            else:
-                volume = load_series([(f.name, f.getvalue()) for f in files])
+        else:
+            bar = st.progress(0.0, text=f"Reading {len(files)} files...")
+            try:
+                volume = load_series([(f.name, f.getvalue()) for f in files],
+                                     progress=lambda done: bar.progress(done, text=f"Decoding slices: {done:.0%}"))
+            finally:
+                bar.empty()
         st.session_state["upload_volume"] = volume
     except ImageLoadError as exc:
         st.session_state["upload_error"] = str(exc)

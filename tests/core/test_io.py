@@ -286,3 +286,9 @@ def test_only_technical_attributes_are_shown_by_default():
     assert [k for k, _ in shown if is_dicom_phi(k)] == []
     assert is_dicom_phi("Rows", is_private=True)  # any private element
     assert is_dicom_phi("SomeAttributeOfTomorrow")  # unknown to the allow-list: hidden
+
+
+def test_series_loading_reports_its_progress():
+    seen = []
+    volume = load_series(samples.mni_dicom_series(step=20), progress=seen.append)
+    assert len(seen) == volume.data.shape[0] and seen[-1] == 1.0 and seen == sorted(seen)
