@@ -12,6 +12,7 @@ import io
 import os
 import random
 import struct
+import tracemalloc
 import zipfile
 from pathlib import Path
 
@@ -109,10 +110,16 @@ def test_regression_files_load_or_are_refused_cleanly():
 
 def test_mutated_files_load_or_are_refused_cleanly():
     failures = []
-    for name, data in cases():
-        problem = check(name, data)
-        if problem:
-            REGRESSIONS.mkdir(exist_ok=True)
-            (REGRESSIONS / name).write_bytes(data)  # kept as a regression case: commit it
-            failures.append(f"{name}: {problem[:200]}")
+    tracemalloc.start()
+    try:
+        for name, data in cases():
+            problem = check(name, data)
+            if problem:
+                REGRESSIONS.mkdir(exist_ok=True)
+                (REGRESSIONS / name).write_bytes(data)  # kept as a regression case: commit it
+                failures.append(f"{name}: {problem[:200]}")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
     assert failures == []
+    assert peak < 2 * 1024**3  # no mutated file makes the loader allocate 2 GB
