@@ -1,0 +1,383 @@
+"""Load test on loopback: N concurrent real browser sessions working through the lessons.
+
+Starts `streamlit run app.py` on a free 127.0.0.1 port, warms it up with one session, then, for each N
+in --users, opens N browser contexts in one headless Debian Chromium at once. Each simulated learner
+opens every lesson from the sidebar (one Streamlit session per learner, as in a class) and changes one
+control on it: the first slider of the lesson, or else the sidebar's sample. Both steps are timed from
+the click or key press to the moment the script is idle again, measured inside the page from
+Streamlit's own run state (no polling delay in the figure). Learners read a few seconds between steps
+(--think; 0 makes it a stress test). The server's resident memory (VmRSS from /proc) and thread count
+are sampled throughout. Everything is bounded: a time budget per level (no step starts after it) and a
+timeout per step (a slower step counts as a failure); about 8 minutes for the default levels.
+
+    make loadtest                                   # N = 1, 5, 10, 20
+    .venv/bin/python loadtest/run.py --users 1 --pages 1 --json   # the smoke test's quick run
+
+The browser runs on the same machine as the server, so its CPU use counts against the server's: the
+figures are a lower bound of what a dedicated server does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+APP = REPO_ROOT / "app.py"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+VIEWPORT = {"width": 1400, "height": 1000}  # wide enough for the sidebar to be open
+TARGET_S = 1.0  # the median and the 95th percentile must stay under this
+STEP_TIMEOUT_MS = 30_000  # one open or one control change; slower counts as a failure
+RERUN_START_MS = 5_000  # a control change that starts no rerun within this is recorded as a failure
+SETTLE_MS = 250  # the run state must stay "notRunning" this long to count as idle
+
+# Records every change of Streamlit's run state with its time, in every document of a context.
+STATE_RECORDER = """
+window.__runs = [];
+new MutationObserver(() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  const state = app && app.getAttribute('data-test-script-state');
+  const last = window.__runs[window.__runs.length - 1];
+  if (state && (!last || last[0] !== state)) window.__runs.push([state, performance.now()]);
+}).observe(document, {subtree: true, attributes: true, childList: true,
+                      attributeFilter: ['data-test-script-state']});
+"""
+
+# True once a run started after `mark` has finished, nothing is loading, and the state has been quiet.
+IDLE_SINCE = """([mark, settle]) => {
+  const runs = window.__runs || [];
+  const started = runs.some(([s, t]) => s === 'running' && t >= mark);
+  const last = runs[runs.length - 1];
+  const app = document.querySelector('[data-testid="stApp"]');
+  return started && last && last[0] === 'notRunning' && performance.now() - last[1] >= settle
+    && app && app.getAttribute('data-test-connection-state') === 'CONNECTED'
+    && document.querySelectorAll('[data-testid="stSkeleton"]').length === 0;
+}"""
+
+
+@dataclass
+class Step:
+    """One timed step of one learner."""
+    user: int
+    kind: str  # "open" (a lesson from the sidebar) or "change" (one control on it)
+    lesson: str
+    control: str = ""
+    seconds: float | None = None  # None when the step failed
+    error: str = ""
+    exceptions: int = 0  # Streamlit exception boxes on the page after the step
+
+
+@dataclass
+class Level:
+    """What one level of concurrency measured."""
+    users: int
+    steps: list[Step] = field(default_factory=list)
+    wall_seconds: float = 0.0
+    rss_before_mib: float = 0.0
+    rss_peak_mib: float = 0.0
+    rss_after_mib: float = 0.0
+    threads_peak: int = 0
+    out_of_time: bool = False
+
+    def seconds(self, kind: str) -> list[float]:
+        return [s.seconds for s in self.steps if s.kind == kind and s.seconds is not None]
+
+    def failures(self) -> int:
+        return sum(1 for s in self.steps if s.seconds is None or s.exceptions)
+
+    def passes(self) -> bool:
+        changes = self.seconds("change")
+        return (bool(changes) and not self.failures() and not self.out_of_time
+                and percentile(changes, 50) < TARGET_S and percentile(changes, 95) < TARGET_S)
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-th percentile by linear interpolation (numpy's default), without numpy.
+
+    Example: percentile([1, 2, 3, 4], 50) == 2.5
+    """
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * q / 100
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def proc_status(pid: int, key: str) -> int:
+    """A number from /proc/<pid>/status (VmRSS and VmHWM in KiB, Threads), 0 when the process is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def streamlit_server(log_path: Path):
+    """Start `streamlit run app.py` on a free loopback port; yield (url, pid); stop it."""
+    port = _free_port()
+    cmd = [sys.executable, "-m", "streamlit", "run", str(APP),
+           "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
+           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+           "--logger.enableRich", "false"]
+    log = log_path.open("w")
+    proc = subprocess.Popen(cmd, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"streamlit exited with code {proc.returncode}; see {log_path}")
+            try:
+                with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"streamlit did not answer on {url} within 90 s; see {log_path}")
+            time.sleep(0.3)
+        yield url, proc.pid
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=20)
+        except ProcessLookupError:
+            pass
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        log.close()
+
+
+async def _wait_idle(page, mark: float) -> float:
+    """Wait until a run started after `mark` is over; return its duration in seconds from `mark`."""
+    await page.wait_for_function(IDLE_SINCE, arg=[mark, SETTLE_MS], timeout=STEP_TIMEOUT_MS, polling=50)
+    runs = await page.evaluate("window.__runs")
+    return (runs[-1][1] - mark) / 1000
+
+
+async def _now(page) -> float:
+    return await page.evaluate("performance.now()")
+
+
+async def _lessons(page) -> list[tuple[str, str]]:
+    """(title, href) of every page in the sidebar navigation, home first."""
+    more = page.locator('[data-testid="stSidebarNavViewButton"]')
+    if await more.count() and "more" in (await more.inner_text()):
+        await more.click()
+    links = page.locator('[data-testid="stSidebarNav"] a')
+    found = []
+    for i in range(await links.count()):
+        link = links.nth(i)
+        text = [line.strip() for line in (await link.inner_text()).splitlines() if line.strip()]
+        found.append((text[-1] if text else "?", await link.get_attribute("href")))  # without the icon's name
+    return found
+
+
+async def _change_control(page, user: int, step: int) -> str:
+    """Change one control and return what it was: the lesson's first slider, else the sidebar sample."""
+    sliders = page.locator('[data-testid="stMain"] [data-testid="stSlider"]')
+    for i in range(await sliders.count()):
+        slider = sliders.nth(i)
+        if not await slider.is_visible():
+            continue
+        thumb = slider.locator('input[type="range"]').first
+        value, top = await thumb.get_attribute("value"), await thumb.get_attribute("max")
+        await thumb.focus()
+        await thumb.press("ArrowLeft" if value == top else "ArrowRight")
+        return "slider: " + ((await slider.inner_text()).splitlines() or ["?"])[0][:40]
+    box = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first
+    await box.click()
+    options = page.locator('[role="option"]')
+    await options.first.wait_for(timeout=STEP_TIMEOUT_MS)
+    count = await options.count()
+    choice = options.nth((user + step + 1) % count)
+    text = (await choice.inner_text()).strip()
+    await choice.click()
+    return "sample: " + text[:40]
+
+
+async def learner(browser, url: str, user: int, max_lessons: int, deadline: float, think_s: float) -> list[Step]:
+    """One learner: open the course, then each lesson from the sidebar and change one control on it.
+
+    Between steps the learner reads for `think_s` seconds on average (uniformly 0.5 to 1.5 times it,
+    seeded by the learner's number, so learners drift apart as in a class).
+    """
+    pause = random.Random(user)
+    context = await browser.new_context(viewport=VIEWPORT)
+    await context.add_init_script(STATE_RECORDER)
+    page = await context.new_page()
+    steps: list[Step] = []
+    try:
+        await page.goto(url + "/", timeout=STEP_TIMEOUT_MS)
+        await _wait_idle(page, 0.0)
+        lessons = (await _lessons(page))[:max_lessons]
+        for n, (title, href) in enumerate(lessons):
+            for kind in ("open", "change"):
+                await asyncio.sleep(think_s * pause.uniform(0.5, 1.5))
+                if time.monotonic() > deadline:
+                    return steps
+                step = Step(user=user, kind=kind, lesson=title)
+                steps.append(step)
+                try:
+                    mark = await _now(page)
+                    if kind == "open":
+                        await page.locator(f'[data-testid="stSidebarNav"] a[href="{href}"]').click()
+                    else:
+                        step.control = await _change_control(page, user, n)
+                    step.seconds = await _wait_idle(page, mark)
+                except Exception as exc:  # a step that never settles is a failure, not a crash
+                    step.error = f"{type(exc).__name__}: {str(exc).splitlines()[0][:120]}"
+                step.exceptions = await page.locator('[data-testid="stException"]').count()
+    finally:
+        await context.close()
+    return steps
+
+
+async def _sample_memory(pid: int, level: Level, stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        level.rss_peak_mib = max(level.rss_peak_mib, proc_status(pid, "VmRSS") / 1024)
+        level.threads_peak = max(level.threads_peak, proc_status(pid, "Threads"))
+        try:
+            await asyncio.wait_for(stop.wait(), 0.25)
+        except TimeoutError:
+            pass
+
+
+async def run_level(browser, url: str, pid: int, users: int, max_lessons: int, budget_s: float,
+                    think_s: float) -> Level:
+    """N learners at once, each working through the lessons; memory sampled all along."""
+    level = Level(users=users, rss_before_mib=proc_status(pid, "VmRSS") / 1024)
+    stop = asyncio.Event()
+    sampler = asyncio.create_task(_sample_memory(pid, level, stop))
+    start = time.monotonic()
+    deadline = start + budget_s
+    results = await asyncio.gather(*(learner(browser, url, u, max_lessons, deadline, think_s) for u in range(users)))
+    level.wall_seconds = time.monotonic() - start
+    level.out_of_time = time.monotonic() > deadline
+    stop.set()
+    await sampler
+    level.steps = [s for steps in results for s in steps]
+    await asyncio.sleep(3)  # let the server drop the closed sessions
+    level.rss_after_mib = proc_status(pid, "VmRSS") / 1024
+    return level
+
+
+def _fmt(values: list[float], q: float) -> str:
+    return f"{percentile(values, q):.2f}" if values else "-"
+
+
+def table(levels: list[Level]) -> str:
+    """The results as a plain-text table."""
+    head = (f"{'N':>3} {'steps':>5} {'fail':>4} | {'change med':>10} {'p95':>6} | {'open med':>8} {'p95':>6} | "
+            f"{'RSS before':>10} {'peak':>6} {'after':>6} MiB | {'threads':>7} | {'wall s':>6} | <1 s")
+    lines = [head, "-" * len(head)]
+    for lv in levels:
+        changes, opens = lv.seconds("change"), lv.seconds("open")
+        lines.append(
+            f"{lv.users:>3} {len(lv.steps):>5} {lv.failures():>4} | {_fmt(changes, 50):>10} {_fmt(changes, 95):>6} | "
+            f"{_fmt(opens, 50):>8} {_fmt(opens, 95):>6} | {lv.rss_before_mib:>10.0f} {lv.rss_peak_mib:>6.0f} "
+            f"{lv.rss_after_mib:>6.0f}     | {lv.threads_peak:>7} | {lv.wall_seconds:>6.0f} | "
+            f"{'yes' if lv.passes() else 'no'}{' (out of time)' if lv.out_of_time else ''}")
+    return "\n".join(lines)
+
+
+def per_lesson(levels: list[Level]) -> str:
+    """Median change and open time per lesson at the largest level: where the time goes."""
+    top = levels[-1]
+    lines = [f"Per lesson at N = {top.users} (median seconds; control changed):"]
+    for lesson in dict.fromkeys(s.lesson for s in top.steps):
+        row = {k: [s.seconds for s in top.steps if s.lesson == lesson and s.kind == k and s.seconds is not None]
+               for k in ("open", "change")}
+        controls = sorted({s.control for s in top.steps if s.lesson == lesson and s.control})
+        lines.append(f"  {lesson[:34]:<34} open {_fmt(row['open'], 50):>5}  change {_fmt(row['change'], 50):>5}  "
+                     f"{'; '.join(controls)[:70]}")
+    errors = [s for lv in levels for s in lv.steps if s.error or s.exceptions]
+    for s in errors[:10]:
+        lines.append(f"  FAILED N={next(lv.users for lv in levels if s in lv.steps)} user {s.user} {s.kind} "
+                     f"{s.lesson}: {s.error or f'{s.exceptions} exception box(es)'}")
+    return "\n".join(lines)
+
+
+async def main_async(args) -> list[Level]:
+    from playwright.async_api import async_playwright
+
+    log_path = Path(args.log)
+    levels: list[Level] = []
+    with streamlit_server(log_path) as (url, pid):
+        async with async_playwright() as p:
+            browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            try:
+                start = time.monotonic()
+                warm = await learner(browser, url, 0, args.pages, time.monotonic() + args.level_budget, 0)
+                print(f"warm-up (one learner, imports and caches): {time.monotonic() - start:.0f} s, "
+                      f"{sum(1 for s in warm if s.seconds is None)} failed step(s), "
+                      f"server RSS {proc_status(pid, 'VmRSS') / 1024:.0f} MiB", file=sys.stderr, flush=True)
+                for users in args.users:
+                    level = await run_level(browser, url, pid, users, args.pages, args.level_budget, args.think)
+                    levels.append(level)
+                    print(table([level]).splitlines()[-1], file=sys.stderr, flush=True)
+            finally:
+                await browser.close()
+    return levels
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--users", default="1,5,10,20", help="comma-separated numbers of concurrent learners")
+    parser.add_argument("--pages", type=int, default=99, help="at most this many pages per learner (home first)")
+    parser.add_argument("--level-budget", type=float, default=110,
+                        help="seconds per level; a learner starts no step after it")
+    parser.add_argument("--think", type=float, default=4.0,
+                        help="mean reading time between a learner's steps, seconds (0: a stress test)")
+    parser.add_argument("--log", default="/tmp/loadtest-streamlit.log", help="the server's log file")
+    parser.add_argument("--json", action="store_true", help="print the levels as JSON instead of a table")
+    args = parser.parse_args(argv)
+    args.users = [int(n) for n in args.users.split(",")]
+    if not os.access(CHROMIUM, os.X_OK):
+        print(f"{CHROMIUM} not found: run `make chromium`", file=sys.stderr)
+        return 2
+    levels = asyncio.run(main_async(args))
+    if args.json:
+        print(json.dumps([{**asdict(lv), "passes": lv.passes()} for lv in levels]))
+        return 0
+    print(f"\nLoad test on loopback, on a {os.cpu_count()}-core machine shared with other work (the browser "
+          f"and the server on the same cores; load average {os.getloadavg()[0]:.1f} at the end). "
+          f"Seconds from click or key press to idle; learners read {args.think:g} s on average between steps.")
+    print(table(levels))
+    print(per_lesson(levels) if levels else "")
+    good = [lv.users for lv in levels if lv.passes()]
+    print(f"\nLargest N with median and p95 control changes under {TARGET_S:.0f} s and no failure: "
+          f"{max(good) if good else 'none'} (of N tried: {', '.join(str(lv.users) for lv in levels)}). "
+          f"Server peak RSS {max(lv.rss_peak_mib for lv in levels):.0f} MiB." if levels else "no level ran")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,37 @@
+"""The load test's machinery still works: one learner, one page, through `loadtest/run.py` itself."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.e2e
+def test_load_test_runs_one_learner_over_the_home_page(tmp_path):
+    # A subprocess: the load test drives Playwright's async API, the other browser tests its sync API.
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "loadtest" / "run.py"), "--users", "1", "--pages", "1", "--think", "0",
+         "--json", "--log", str(tmp_path / "server.log")],
+        cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-3000:]
+    [level] = json.loads(run.stdout.splitlines()[-1])
+    kinds = [(s["kind"], s["lesson"]) for s in level["steps"]]
+    assert kinds == [("open", "Course map"), ("change", "Course map")], level["steps"]
+    assert all(s["seconds"] is not None and s["seconds"] > 0 and not s["exceptions"] for s in level["steps"]), \
+        level["steps"]
+    assert level["steps"][1]["control"].startswith("sample: ")  # the home page has no slider: the sidebar's sample
+    assert level["rss_peak_mib"] > 50 and level["threads_peak"] > 0  # read from /proc while it ran
+
+
+def test_percentiles_interpolate_like_numpy():
+    from loadtest.run import percentile
+
+    assert percentile([1, 2, 3, 4], 50) == 2.5
+    assert percentile([0.2, 0.4, 0.6, 0.8, 3.0], 95) == pytest.approx(2.56)
+    assert percentile([0.7], 95) == 0.7
