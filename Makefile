@@ -28,3 +28,8 @@ test: venv chromium
 
 bench: venv
 	$(PYTHON) benchmarks/run_all.py
+
+# N concurrent headless-chromium learners on loopback against one server; prints the latency and memory table.
+.PHONY: loadtest
+loadtest: venv chromium
+	$(PYTHON) loadtest/run.py
