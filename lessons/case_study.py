@@ -9,6 +9,7 @@ from core.case_study_snippets import cnn_snippet, registration_snippet, subject_
 from core.selfcheck import Question
 from ui.code import show_code
 from ui.course import EXTRAS
+from ui.keras_cleanup import light_keras_cleanup
 from ui.lesson import explain, lecturer_mode, self_check
 
 RESULT_KEY = "case_study_result"
@@ -95,6 +96,7 @@ show_code(subject_snippet(plan[0], plan[1], plan[2]), "Show the code: one subjec
 st.header("Run both steps")
 if st.button("Run the case study", type="primary", icon=":material/play_arrow:", key="cs_run"):
     bar = st.progress(0.0, text="Starting")
+    light_keras_cleanup()  # the run imports Keras: no full gc.collect after every later rerun
     try:
         result = case_study.run(n, atrophy_mm, motion, epochs, 64, SEED, anatomy(),
                                 progress=lambda fraction, message: bar.progress(min(fraction, 1.0), text=message))
