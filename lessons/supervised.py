@@ -1,9 +1,13 @@
 """Objective 6: supervised learning. A Keras CNN made visible: convolution, ReLU, pooling, training, evaluation, Grad-CAM."""
 
+import hashlib
+import io
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
+from PIL import Image
 from plotly.subplots import make_subplots
 
 from core import class_folders, cnn, cnn_snippets, dermoscopy, display, labelled, layers, lesions
@@ -11,6 +15,7 @@ from core.io import ImageLoadError
 from core.selfcheck import Question
 from ui import picker
 from ui.code import show_code
+from ui.keras_cleanup import light_keras_cleanup
 from ui.lesson import explain, intro, lecturer_mode, presets, self_check
 from ui.viewer import PLOT_CONFIG
 
@@ -44,7 +49,8 @@ PRESETS = {
 
 @st.cache_resource(show_spinner="Loading TensorFlow and Keras (once per server)...")
 def keras_ready() -> str:
-    """Import TensorFlow once per server; later runs find it loaded."""
+    """Import TensorFlow once per server; later runs find it loaded, without a full gc.collect after each run."""
+    light_keras_cleanup()
     return cnn.keras_module().__version__
 
 
@@ -93,6 +99,34 @@ def show_matrix(matrix: np.ndarray, caption: str = "") -> None:
 def grey_png(image: np.ndarray) -> np.ndarray:
     """Any real 2D array windowed to 8-bit grey for st.image."""
     return display.apply_window(image, *display.auto_window(image))
+
+
+def convolution_views(image: np.ndarray, kernel: np.ndarray) -> tuple[list[tuple[str, bytes, tuple]], np.ndarray]:
+    """The image, its feature map, after ReLU and after pooling as PNG bytes, and the feature map.
+
+    They depend on the image and the kernel only, not on the output pixel the learner moves: this
+    session's memo (never shared with another session) keeps the last two, keyed on content digests,
+    so moving the output pixel re-encodes nothing.
+    """
+    key = (hashlib.blake2b(image.tobytes(), digest_size=16).hexdigest(), image.shape,
+           hashlib.blake2b(kernel.tobytes(), digest_size=16).hexdigest(), kernel.shape)
+    store = st.session_state.setdefault("sup-conv-views", {})
+    if key not in store:
+        feature = layers.convolve(image, kernel)
+        after = layers.relu(feature)
+        views = [("Image", grey_png(image)), ("Feature map (convolution)", grey_png(feature)),
+                 ("After ReLU", grey_png(after))]
+        if min(after.shape) >= 2:
+            views.append(("After 2 × 2 max pooling", grey_png(layers.max_pool(after))))
+        encoded = []
+        for title, picture in views:
+            buffer = io.BytesIO()
+            Image.fromarray(picture).save(buffer, format="PNG", compress_level=1)
+            encoded.append((title, buffer.getvalue(), picture.shape))
+        while len(store) >= 2:
+            store.pop(next(iter(store)))
+        store[key] = (encoded, feature)
+    return store[key]
 
 
 def unit_png(image: np.ndarray) -> np.ndarray:
@@ -273,15 +307,9 @@ def convolution_tab() -> None:
         show_matrix(products)
     terms = " + ".join(f"({p:.4g} × {k:.4g})" for p, k in zip(patch.ravel()[:3], kernel.ravel()[:3]))
     st.markdown(f"**Sum** = {terms} + … = **{total:.6g}**, the feature map's pixel ({row}, {col}).")
-    feature = layers.convolve(image, kernel)
-    after = layers.relu(feature)
-    views = [("Image", grey_png(image)), ("Feature map (convolution)", grey_png(feature)),
-             ("After ReLU", grey_png(after))]
-    if min(after.shape) >= 2:
-        views.append(("After 2 × 2 max pooling", grey_png(layers.max_pool(after))))
-    for column, (title, picture) in zip(st.columns(len(views)), views):
-        column.image(picture, caption=f"{title} · {picture.shape[0]} × {picture.shape[1]}", output_format="PNG",
-                     width="stretch")
+    views, feature = convolution_views(image, np.asarray(kernel, dtype=np.float64))
+    for column, (title, png, shape) in zip(st.columns(len(views)), views):
+        column.image(png, caption=f"{title} · {shape[0]} × {shape[1]}", output_format="PNG", width="stretch")
     st.caption(f"The feature map ranges from {feature.min():.4g} to {feature.max():.4g}; "
                f"ReLU zeroes {100 * (feature < 0).mean():.0f}% of it. Each view is windowed to its own range.")
     show_code(cnn_snippets.convolution_snippet(patch, kernel))
