@@ -620,6 +620,9 @@ def landscape(fixed: np.ndarray, moving: np.ndarray, metric: str, candidates: li
     method = sitk.ImageRegistrationMethod()
     _set_metric(method, metric, 1.0, bins, 0)
     method.SetInterpolator(sitk.sitkLinear)
+    # values only: no gradient images to precompute at every evaluation (same values, about twice as fast)
+    method.SetMetricUseFixedImageGradientFilter(False)
+    method.SetMetricUseMovingImageGradientFilter(False)
     centre = (np.array(fixed.shape) - 1) / 2 * np.array(spacing)
     values = []
     for candidate in candidates:
