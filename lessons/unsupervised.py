@@ -121,6 +121,16 @@ def lecture_presets() -> dict[str, dict]:
     }
 
 
+@st.cache_data(max_entries=16, show_spinner=False)
+def shared_landscape(key: tuple, _compute) -> dict:
+    """Loss landscapes of a built-in sample's working image, computed once per server for every session.
+
+    `key` names the sample's working image, the motion and the sweep (never an upload's content): a room of
+    learners on the same sample and preset shares one computation instead of each paying about a second.
+    """
+    return _compute()
+
+
 def memo(name: str, key: tuple, compute, keep: int = 4):
     """This session's memo of the last few results of `compute` (never shared with another session)."""
     store = st.session_state.setdefault(f"unsup-memo-{name}", {})
@@ -439,7 +449,10 @@ def loss_section() -> None:
                 curves[(name, key)] = landscape(pair.fixed, pair.moving, key, candidates, spacing=spacing)
         return curves
 
-    curves = memo("landscape", (base, plain, sweep), compute)
+    if from_sample:  # a built-in image: shared between sessions
+        curves = shared_landscape((base, plain, sweep), compute)
+    else:  # the learner's upload stays in this session
+        curves = memo("landscape", (base, plain, sweep), compute)
     figure = make_subplots(1, 2, subplot_titles=("same contrast", "other contrast (T1-like → T2-like)"))
     lows = {}
     for column, name in enumerate(("same contrast", "other contrast"), start=1):
