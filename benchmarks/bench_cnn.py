@@ -25,13 +25,12 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
-try:
-    from benchmarks.common import ROOT, Row, median, print_table
-except ImportError:  # run as a script
-    from common import ROOT, Row, median, print_table
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # benchmarks/, for `common`
+from common import ROOT, Row, median, print_table  # noqa: E402
 
 DATA = {"n": 800, "fraction": 0.5, "size": 64, "seed": 0}
 TRAINING = {"epochs": 20, "batch_size": 32, "learning_rate": 3e-3, "validation_fraction": 0.2}

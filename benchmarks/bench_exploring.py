@@ -16,15 +16,14 @@ Usage: .venv/bin/python benchmarks/bench_exploring.py [--runs 5]
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-try:
-    from benchmarks.common import Row, median, print_table
-except ImportError:  # run as a script
-    from common import Row, median, print_table
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # benchmarks/, for `common`
+from common import Row, median, print_table  # noqa: E402
 
 
 def small_dicom_files(n: int = 300) -> list[tuple[str, bytes]]:

@@ -19,10 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-try:
-    from benchmarks.common import ROOT, Row, median, print_table, timed
-except ImportError:  # run as a script
-    from common import ROOT, Row, median, print_table, timed
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # benchmarks/, for `common`
+from common import ROOT, Row, median, print_table, timed  # noqa: E402
 
 HOME = f"""
 import sys, time

@@ -28,11 +28,10 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
-try:
-    from benchmarks.common import ROOT, Row, print_table
-except ImportError:  # run as a script
-    from common import ROOT, Row, print_table
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # benchmarks/, for `common`
+from common import ROOT, Row, print_table  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic",

@@ -18,14 +18,14 @@ Usage: .venv/bin/python benchmarks/bench_pixels.py [--runs 9]
 from __future__ import annotations
 
 import argparse
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
-try:
-    from benchmarks.common import Row, fragment_reruns, median, print_table
-except ImportError:  # run as a script
-    from common import Row, fragment_reruns, median, print_table
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # benchmarks/, for `common`
+from common import Row, fragment_reruns, median, print_table  # noqa: E402
 
 PAGE = "lessons/pixels.py"
 SLIDER = "Bits per value, n"

@@ -15,13 +15,12 @@ Usage: .venv/bin/python benchmarks/bench_preparing.py [--runs 7]
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 
-try:
-    from benchmarks.common import Row, median, print_table
-except ImportError:  # run as a script
-    from common import Row, median, print_table
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # benchmarks/, for `common`
+from common import Row, median, print_table  # noqa: E402
 
 
 def rows(runs: int = 7) -> list[Row]:

@@ -21,13 +21,13 @@ Usage: .venv/bin/python benchmarks/bench_registration.py [--runs 5]
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 
 import numpy as np
 
-try:
-    from benchmarks.common import Row, median, print_table, timed
-except ImportError:  # run as a script
-    from common import Row, median, print_table, timed
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # benchmarks/, for `common`
+from common import Row, median, print_table, timed  # noqa: E402
 
 
 def plain_stage(sitk, metric, shrink, iterations=100, sampling=0.25, optimizer="rsgd"):

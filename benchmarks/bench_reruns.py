@@ -17,14 +17,13 @@ Usage: .venv/bin/python benchmarks/bench_reruns.py [--runs 7] [--only pixels]
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-try:
-    from benchmarks.common import ROOT, Row, fragment_of, fragment_reruns, median, print_table, record_fragments
-except ImportError:  # run as a script
-    from common import ROOT, Row, fragment_of, fragment_reruns, median, print_table, record_fragments
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # benchmarks/, for `common`
+from common import ROOT, Row, fragment_of, fragment_reruns, median, print_table, record_fragments  # noqa: E402
 
 
 @dataclass

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import sys
 import time
 import traceback
+from pathlib import Path
 
-try:
-    from benchmarks.common import Row, table
-except ImportError:  # run as a script
-    from common import Row, table
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # benchmarks/, for `common`
+from common import Row, table  # noqa: E402
 
 # name: runs for that benchmark (None: the --runs value); the slow ones run fewer times to stay bounded
 BENCHES = {"reruns": None, "loading": None, "pixels": None, "exploring": None, "preparing": None,
