@@ -909,10 +909,10 @@ def histogram_figure(curves: list[tuple[str, Histogram, dict]], log: bool = Fals
     """
     import plotly.graph_objects as go
 
-    figure = go.Figure()
+    traces, shapes, annotations = [], [], []  # built as plain dicts, validated once: a slider's redraw stays fast
     for i, (label, histogram, stats) in enumerate(curves):
         colour = COLOURS[i % len(COLOURS)]
-        figure.add_trace(go.Scatter(
+        traces.append(go.Scatter(
             x=histogram.centres, y=histogram.proportions, name=label, mode="lines", line_shape="hvh",
             line={"color": colour, "width": 1.5}, fill="tozeroy", opacity=0.6,
             hovertemplate="value %{x:.6g}<br>proportion %{y:.4%}<extra>" + label[:40] + "</extra>",
@@ -921,14 +921,16 @@ def histogram_figure(curves: list[tuple[str, Histogram, dict]], log: bool = Fals
             for j, (key, dash) in enumerate(MARKS):
                 if not np.isfinite(stats.get(key, np.nan)):
                     continue
-                figure.add_vline(x=stats[key], line={"color": colour, "dash": dash, "width": 1.2})
-                figure.add_annotation(  # staggered so that close marks stay readable
-                    x=stats[key], y=0.98 - 0.08 * (j + len(MARKS) * i), yref="paper", text=f"{key} {stats[key]:.4g}",
-                    showarrow=False, xanchor="left", font={"size": 11, "color": colour},
-                    bgcolor="rgba(255, 255, 255, 0.75)")
+                shapes.append({"type": "line", "x0": stats[key], "x1": stats[key], "xref": "x", "y0": 0, "y1": 1,
+                               "yref": "y domain", "line": {"color": colour, "dash": dash, "width": 1.2}})
+                annotations.append({  # staggered so that close marks stay readable
+                    "x": stats[key], "y": 0.98 - 0.08 * (j + len(MARKS) * i), "yref": "paper",
+                    "text": f"{key} {stats[key]:.4g}", "showarrow": False, "xanchor": "left",
+                    "font": {"size": 11, "color": colour}, "bgcolor": "rgba(255, 255, 255, 0.75)"})
+    figure = go.Figure(data=traces)
     figure.update_layout(
         height=380, margin={"l": 10, "r": 10, "t": 40, "b": 10}, hovermode="x unified",
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.08, "x": 0},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.08, "x": 0}, shapes=shapes, annotations=annotations,
     )
     figure.update_xaxes(title=unit)
     figure.update_yaxes(title="proportion of pixels", type="log" if log else "linear",
