@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import io
+
 import numpy as np
 import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
+from PIL import Image
 
 from core import display
 from core.orientation import voxel_to_world
@@ -85,24 +89,41 @@ def colour_figure(image: np.ndarray, title: str = "") -> go.Figure:
     return figure
 
 
+def png_data_uri(image_uint8: np.ndarray) -> str:
+    """A uint8 image as a PNG data URI, encoded with fast compression (display only)."""
+    buffer = io.BytesIO()
+    Image.fromarray(image_uint8).save(buffer, "PNG", compress_level=1)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
 def plane_figure(image_uint8: np.ndarray, labels: tuple[str, str, str, str], cross: tuple[int, int], title: str) -> go.Figure:
-    """One plane of the 3D viewer: the windowed slice, its anatomical edge labels and the cursor lines."""
-    figure = px.imshow(image_uint8, binary_string=True, binary_format="png")
+    """One plane of the 3D viewer: the windowed slice, its anatomical edge labels and the cursor lines.
+
+    Built as one layout (no per-shape calls): a slice change redraws three of these.
+    """
     height, width = image_uint8.shape[:2]
     top, bottom, left, right = labels
     font = {"size": 16, "color": "#ffd33d"}
-    for text, x, y in ((top, width / 2, 0), (bottom, width / 2, height - 1), (left, 0, height / 2), (right, width - 1, height / 2)):
-        figure.add_annotation(x=x, y=y, text=f"<b>{text}</b>", showarrow=False, font=font,
-                              xanchor="left" if x == 0 else ("right" if x == width - 1 else "center"),
-                              yanchor="top" if y == 0 else ("bottom" if y == height - 1 else "middle"))
+    annotations = [
+        {"x": width / 2, "y": 0, "text": f"<b>{top}</b>", "xanchor": "center", "yanchor": "top"},
+        {"x": width / 2, "y": height - 1, "text": f"<b>{bottom}</b>", "xanchor": "center", "yanchor": "bottom"},
+        {"x": 0, "y": height / 2, "text": f"<b>{left}</b>", "xanchor": "left", "yanchor": "middle"},
+        {"x": width - 1, "y": height / 2, "text": f"<b>{right}</b>", "xanchor": "right", "yanchor": "middle"},
+    ]
     line = {"color": "rgba(0, 200, 255, 0.6)", "width": 1}
-    figure.add_hline(y=cross[0], line=line)
-    figure.add_vline(x=cross[1], line=line)
-    figure.update_traces(hoverinfo="skip", hovertemplate=None)
-    figure.update_xaxes(visible=False)
-    figure.update_yaxes(visible=False)
-    figure.update_layout(title=title, margin={"l": 0, "r": 0, "t": 30, "b": 0}, height=330)
-    return figure
+    shapes = [
+        {"type": "line", "x0": -0.5, "x1": width - 0.5, "y0": cross[0], "y1": cross[0], "line": line},
+        {"type": "line", "x0": cross[1], "x1": cross[1], "y0": -0.5, "y1": height - 0.5, "line": line},
+    ]
+    return go.Figure(
+        go.Image(source=png_data_uri(image_uint8), hoverinfo="skip"),
+        layout={
+            "title": {"text": title}, "height": 330, "margin": {"l": 0, "r": 0, "t": 30, "b": 0},
+            "xaxis": {"visible": False, "range": [-0.5, width - 0.5]},
+            "yaxis": {"visible": False, "range": [height - 0.5, -0.5], "scaleanchor": "x"},
+            "annotations": [dict(a, showarrow=False, font=font) for a in annotations], "shapes": shapes,
+        },
+    )
 
 
 def show_2d(volume: Volume, image: np.ndarray, key: str, title: str = "") -> None:
