@@ -5,7 +5,8 @@ in --users, opens N browser contexts in one headless Debian Chromium at once. Ea
 opens every lesson from the sidebar (one Streamlit session per learner, as in a class) and changes one
 control on it: the first slider of the lesson, or else the sidebar's sample. Both steps are timed from
 the click or key press to the moment the script is idle again, measured inside the page from
-Streamlit's own run state (no polling delay in the figure). Learners read a few seconds between steps
+Streamlit's own run state (no polling delay in the figure; the browser's drawing of charts is left
+out, since in a class every learner's own computer draws). Learners read a few seconds between steps
 (--think; 0 makes it a stress test). The server's resident memory (VmRSS from /proc) and thread count
 are sampled throughout. Everything is bounded: a time budget per level (no step starts after it) and a
 timeout per step (a slower step counts as a failure); about 8 minutes for the default levels.
@@ -58,15 +59,16 @@ new MutationObserver(() => {
                       attributeFilter: ['data-test-script-state']});
 """
 
-# True once a run started after `mark` has finished, nothing is loading, and the state has been quiet.
+# True once a run started after `mark` has finished and the state has been quiet. The browser's own drawing
+# (plotly's lazy chart placeholders) is not waited for: in a class each learner's computer draws, while here
+# N browsers share the server's cores, which would charge their drawing to the server.
 IDLE_SINCE = """([mark, settle]) => {
   const runs = window.__runs || [];
   const started = runs.some(([s, t]) => s === 'running' && t >= mark);
   const last = runs[runs.length - 1];
   const app = document.querySelector('[data-testid="stApp"]');
   return started && last && last[0] === 'notRunning' && performance.now() - last[1] >= settle
-    && app && app.getAttribute('data-test-connection-state') === 'CONNECTED'
-    && document.querySelectorAll('[data-testid="stSkeleton"]').length === 0;
+    && app && app.getAttribute('data-test-connection-state') === 'CONNECTED';
 }"""
 
 
@@ -192,6 +194,21 @@ async def _wait_idle(page, mark: float) -> float:
     return (runs[-1][1] - mark) / 1000
 
 
+async def _where(page) -> str:
+    """Why a page is not idle: its run and connection states and how many placeholders still load."""
+    try:
+        return await page.evaluate("""() => {
+          const app = document.querySelector('[data-testid="stApp"]');
+          return `run state ${app && app.getAttribute('data-test-script-state')}, `
+            + `connection ${app && app.getAttribute('data-test-connection-state')}, `
+            + `${document.querySelectorAll('[data-testid="stSkeleton"]').length} skeleton(s), `
+            + `state changes ${JSON.stringify((window.__runs || []).slice(-4).map(([s, t]) => [s, Math.round(t)]))} `
+            + `now ${Math.round(performance.now())}`;
+        }""")
+    except Exception as exc:
+        return f"page not readable ({type(exc).__name__})"
+
+
 async def _now(page) -> float:
     return await page.evaluate("performance.now()")
 
@@ -224,10 +241,12 @@ async def _change_control(page, user: int, step: int) -> str:
         return "slider: " + ((await slider.inner_text()).splitlines() or ["?"])[0][:40]
     box = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first
     await box.click()
-    options = page.locator('[role="option"]')
+    # The list is virtualised (not every option is in the page): pick among the rendered ones that are not
+    # the current sample, so the choice always changes something.
+    options = page.locator('[role="option"]:not([aria-selected="true"])')
     await options.first.wait_for(timeout=STEP_TIMEOUT_MS)
     count = await options.count()
-    choice = options.nth((user + step + 1) % count)
+    choice = options.nth((user + step) % count)
     text = (await choice.inner_text()).strip()
     await choice.click()
     return "sample: " + text[:40]
@@ -255,7 +274,7 @@ async def learner(browser, url: str, user: int, max_lessons: int, deadline: floa
             first.error = f"{type(exc).__name__}: {str(exc).splitlines()[0][:120]}"
             return steps
         for n, (title, href) in enumerate(lessons):
-            for kind in ("open", "change"):
+            for kind in ("open", "change") if n else ("change",):  # the first page is already open
                 await asyncio.sleep(think_s * pause.uniform(0.5, 1.5))
                 if time.monotonic() > deadline:
                     return steps
@@ -263,13 +282,15 @@ async def learner(browser, url: str, user: int, max_lessons: int, deadline: floa
                 steps.append(step)
                 try:
                     mark = await _now(page)
+                    step.error = f"mark {mark:.0f}"
                     if kind == "open":
                         await page.locator(f'[data-testid="stSidebarNav"] a[href="{href}"]').click()
                     else:
                         step.control = await _change_control(page, user, n)
                     step.seconds = await _wait_idle(page, mark)
+                    step.error = ""
                 except Exception as exc:  # a step that never settles is a failure, not a crash
-                    step.error = f"{type(exc).__name__}: {str(exc).splitlines()[0][:120]}"
+                    step.error = f"{step.error} {type(exc).__name__}: {str(exc).splitlines()[0][:60]}; {await _where(page)}"
                 step.exceptions = await page.locator('[data-testid="stException"]').count()
     finally:
         await context.close()

@@ -22,10 +22,10 @@ def test_load_test_runs_one_learner_over_the_home_page(tmp_path):
     assert run.returncode == 0, run.stderr[-3000:]
     [level] = json.loads(run.stdout.splitlines()[-1])
     kinds = [(s["kind"], s["lesson"]) for s in level["steps"]]
-    assert kinds == [("first", "Course map"), ("open", "Course map"), ("change", "Course map")], level["steps"]
+    assert kinds == [("first", "Course map"), ("change", "Course map")], level["steps"]
     assert all(s["seconds"] is not None and s["seconds"] > 0 and not s["exceptions"] for s in level["steps"]), \
         level["steps"]
-    assert level["steps"][2]["control"].startswith("sample: ")  # the home page has no slider: the sidebar's sample
+    assert level["steps"][1]["control"].startswith("sample: ")  # the home page has no slider: the sidebar's sample
     assert level["rss_peak_mib"] > 50 and level["threads_peak"] > 0  # read from /proc while it ran
     assert level["server_cpu_seconds"] > 0
 
