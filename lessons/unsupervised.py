@@ -121,14 +121,32 @@ def lecture_presets() -> dict[str, dict]:
     }
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def shared_landscape(key: tuple, _compute) -> dict:
-    """Loss landscapes of a built-in sample's working image, computed once per server for every session.
+def sweep_offsets(sweep: str) -> list[float]:
+    """The candidate offsets from the truth: ±20 mm of shift or ±30° of rotation."""
+    span = 20.0 if sweep == "shift" else 30.0
+    return [float(v) for v in np.linspace(-span, span, SWEEP_POINTS)]
 
-    `key` names the sample's working image, the motion and the sweep (never an upload's content): a room of
-    learners on the same sample and preset shares one computation instead of each paying about a second.
+
+def landscape_curves(image: np.ndarray, spacing: tuple, plain: Motion, sweep: str) -> dict:
+    """SSD and MI over `sweep_offsets` around the truth, for the same contrast and across the contrast change."""
+    curves = {}
+    for amount, name in ((0.0, "same contrast"), (1.0, "other contrast")):
+        pair = make_problem(image, spacing, plain, contrast=amount)
+        candidates = [{"translation_mm": (plain.shift_mm[0], plain.shift_mm[1] + (d if sweep == "shift" else 0)),
+                       "angle_deg": plain.angles_deg[0] + (d if sweep == "angle" else 0)} for d in sweep_offsets(sweep)]
+        for key in ("ssd", "mattes_mi"):
+            curves[(name, key)] = landscape(pair.fixed, pair.moving, key, candidates, spacing=spacing)
+    return curves
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def shared_landscape(image: np.ndarray, spacing: tuple, plain: Motion, sweep: str) -> dict:
+    """`landscape_curves` of a built-in sample's working image, computed once per server for every session.
+
+    Keyed on the image's content, the motion and the sweep; only built-in samples come here (an upload's
+    landscapes stay in its session's memo): a room on the same sample and preset shares one computation.
     """
-    return _compute()
+    return landscape_curves(image, spacing, plain, sweep)
 
 
 def memo(name: str, key: tuple, compute, keep: int = 4):
@@ -435,24 +453,12 @@ def loss_section() -> None:
         "**mutual information** only wants each intensity of one image to predict the intensity of the other.")
     sweep = st.radio("Sweep", ("shift", "angle"), horizontal=True, key="unsup-sweep",
                      format_func={"shift": "shift to the right (mm)", "angle": "rotation (degrees)"}.get)
-    span = 20.0 if sweep == "shift" else 30.0
-    offsets = [float(v) for v in np.linspace(-span, span, SWEEP_POINTS)]
+    offsets = sweep_offsets(sweep)
     plain = Motion(motion.shift_mm, motion.angles_deg, motion.scale)
-
-    def compute():
-        curves = {}
-        for amount, name in ((0.0, "same contrast"), (1.0, "other contrast")):
-            pair = make_problem(image, spacing, plain, contrast=amount)
-            candidates = [{"translation_mm": (plain.shift_mm[0], plain.shift_mm[1] + (d if sweep == "shift" else 0)),
-                           "angle_deg": plain.angles_deg[0] + (d if sweep == "angle" else 0)} for d in offsets]
-            for key in ("ssd", "mattes_mi"):
-                curves[(name, key)] = landscape(pair.fixed, pair.moving, key, candidates, spacing=spacing)
-        return curves
-
     if from_sample:  # a built-in image: shared between sessions
-        curves = shared_landscape((base, plain, sweep), compute)
+        curves = shared_landscape(image, tuple(spacing), plain, sweep)
     else:  # the learner's upload stays in this session
-        curves = memo("landscape", (base, plain, sweep), compute)
+        curves = memo("landscape", (base, plain, sweep), lambda: landscape_curves(image, spacing, plain, sweep))
     figure = make_subplots(1, 2, subplot_titles=("same contrast", "other contrast (T1-like → T2-like)"))
     lows = {}
     for column, name in enumerate(("same contrast", "other contrast"), start=1):
