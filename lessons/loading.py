@@ -56,9 +56,15 @@ st.header(f"Your image: {volume.name}")
 facts = describe.summary(volume)
 if sample:
     st.caption(f"{sample.provenance} Licence: {sample.licence}.")
-metric_names = ["format", "dimensions", "data type", "bit depth (stored)", "voxel size (mm)"]
-for column, name in zip(st.columns(len(metric_names)), metric_names):
-    column.metric(name.capitalize(), facts[name])
+headline = {  # short enough for a metric; the table below has the full wording
+    "Format": facts["format"],
+    "Dimensions": facts["dimensions"].split(" (")[0] + (" RGB" if volume.rgb else ""),
+    "Data type": facts["data type"],
+    "Bit depth (stored)": facts["bit depth (stored)"],
+    "Voxel size (mm)": " × ".join(f"{s:.3g}" for s in volume.spacing),
+}
+for column, (label, value) in zip(st.columns(len(headline)), headline.items()):
+    column.metric(label, value)
 st.dataframe(pd.DataFrame({"property": list(facts), "value": list(facts.values())}), hide_index=True, width="stretch")
 if "stored values" in facts:
     st.info(
