@@ -25,6 +25,10 @@ POOLING = ("max", "average")
 HEADS = ("flatten", "global average", "global max")
 """How the last feature maps become one vector: keep every position (flatten), or pool each map to one
 number (its mean or maximum: "is the feature anywhere?", blind to where)."""
+_POOL_LAYERS = {"max": "MaxPooling2D", "average": "AveragePooling2D"}
+_HEAD_LAYERS = {"flatten": ("flatten", "Flatten"), "global average": ("global_average", "GlobalAveragePooling2D"),
+                "global max": ("global_max", "GlobalMaxPooling2D")}
+"""Name and Keras class of each head's layer, shared by `build_model` and `layer_table`."""
 DEFAULT_THREADS = 2
 """TensorFlow threads: the course's machines have 2 cores, often shared."""
 
@@ -127,16 +131,10 @@ def build_model(spec: ModelSpec, seed: int = 0):
     ValueError
         When the input is too small for the number of pooling blocks.
     """
-    if spec.pooling not in POOLING:
-        raise ValueError(f"pooling must be one of {POOLING}")
-    if spec.head not in HEADS:
-        raise ValueError(f"head must be one of {HEADS}")
-    if spec.input_size // 2 ** spec.conv_blocks < 1:
-        raise ValueError(f"a {spec.input_size}-pixel input cannot be halved {spec.conv_blocks} times: "
-                         "use fewer blocks or a larger input")
+    _check(spec)
     keras = keras_module()
     keras.utils.set_random_seed(seed)
-    pool = keras.layers.MaxPooling2D if spec.pooling == "max" else keras.layers.AveragePooling2D
+    pool = getattr(keras.layers, _POOL_LAYERS[spec.pooling])
     layers = [keras.Input((spec.input_size, spec.input_size, spec.channels), name="image")]
     if spec.augment:
         layers.append(keras.layers.RandomFlip("horizontal_and_vertical", seed=seed, name="flip"))
@@ -147,15 +145,84 @@ def build_model(spec: ModelSpec, seed: int = 0):
             keras.layers.ReLU(name=f"relu{block}"),
             pool(2, name=f"pool{block}"),
         ]
-    layers.append({"flatten": keras.layers.Flatten(name="flatten"),
-                   "global average": keras.layers.GlobalAveragePooling2D(name="global_average"),
-                   "global max": keras.layers.GlobalMaxPooling2D(name="global_max")}[spec.head])
+    head_name, head_class = _HEAD_LAYERS[spec.head]
+    layers.append(getattr(keras.layers, head_class)(name=head_name))
     if spec.dense_units:
         layers.append(keras.layers.Dense(spec.dense_units, activation="relu", name="dense"))
     if spec.dropout:
         layers.append(keras.layers.Dropout(spec.dropout, name="dropout"))
     layers.append(keras.layers.Dense(spec.n_classes, activation="softmax", name="output"))
     return keras.Sequential(layers, name="course_cnn")
+
+
+def _check(spec: ModelSpec) -> None:
+    """Raise the ValueError `build_model` gives for a spec it cannot build."""
+    if spec.pooling not in POOLING:
+        raise ValueError(f"pooling must be one of {POOLING}")
+    if spec.head not in HEADS:
+        raise ValueError(f"head must be one of {HEADS}")
+    if spec.input_size // 2 ** spec.conv_blocks < 1:
+        raise ValueError(f"a {spec.input_size}-pixel input cannot be halved {spec.conv_blocks} times: "
+                         "use fewer blocks or a larger input")
+
+
+def layer_table(spec: ModelSpec) -> list[dict]:
+    """The layers of ``build_model(spec)`` as `summary_table` lists them, worked out from the spec (no Keras).
+
+    A convolution learns kernel × kernel × input channels × filters weights
+    plus one bias per filter and keeps the image size (``padding="same"``);
+    each 2 × 2 pooling halves the rows and columns, rounding down; a dense
+    layer learns inputs × units weights plus one bias per unit. Flips,
+    rescaling, ReLU, pooling, flatten and dropout learn nothing.
+
+    Parameters
+    ----------
+    spec : ModelSpec
+        The architecture.
+
+    Returns
+    -------
+    list of dict
+        Keys "layer", "type", "output shape", "parameters", one per layer.
+
+    Raises
+    ------
+    ValueError
+        For a spec `build_model` cannot build, with the same message.
+
+    Examples
+    --------
+    >>> [r["parameters"] for r in layer_table(ModelSpec(input_size=8, channels=1, conv_blocks=1, filters=4,
+    ...                                                 dense_units=0, dropout=0.0, augment=False))]
+    [0, 40, 0, 0, 0, 130]
+    """
+    _check(spec)
+    rows = []
+
+    def add(name: str, kind: str, shape: tuple, parameters: int = 0) -> None:
+        rows.append({"layer": name, "type": kind, "output shape": " × ".join(str(s) for s in shape),
+                     "parameters": parameters})
+
+    side, depth = spec.input_size, spec.channels
+    if spec.augment:
+        add("flip", "RandomFlip", (side, side, depth))
+    add("scale", "Rescaling", (side, side, depth))
+    for block in range(1, spec.conv_blocks + 1):
+        filters = spec.filters * 2 ** (block - 1)
+        add(f"conv{block}", "Conv2D", (side, side, filters), spec.kernel_size ** 2 * depth * filters + filters)
+        depth = filters
+        add(f"relu{block}", "ReLU", (side, side, depth))
+        side //= 2
+        add(f"pool{block}", _POOL_LAYERS[spec.pooling], (side, side, depth))
+    width = side * side * depth if spec.head == "flatten" else depth
+    add(*_HEAD_LAYERS[spec.head], (width,))
+    if spec.dense_units:
+        add("dense", "Dense", (spec.dense_units,), width * spec.dense_units + spec.dense_units)
+        width = spec.dense_units
+    if spec.dropout:
+        add("dropout", "Dropout", (width,))
+    add("output", "Dense", (spec.n_classes,), width * spec.n_classes + spec.n_classes)
+    return rows
 
 
 def summary_table(model) -> list[dict]:
@@ -200,8 +267,13 @@ class History:
 
 def train(model, x: np.ndarray, y: np.ndarray, x_val: np.ndarray, y_val: np.ndarray, epochs: int = 10,
           batch_size: int = 32, learning_rate: float = 1e-3, seed: int = 0,
-          on_epoch: Callable[[int, History], None] | None = None) -> History:
-    """Compile and fit, reporting after every epoch.
+          on_epoch: Callable[[int, History], None] | None = None,
+          on_batch: Callable[[int, int, int], None] | None = None, batch_every: float = 0.5) -> History:
+    """Compile and fit, reporting after every epoch (and, if asked, during long epochs).
+
+    An exception raised by `on_epoch` or `on_batch`, a `BaseException` too
+    (such as a request to stop), ends the training at once and propagates
+    unchanged: a caller's progress display is also its way to interrupt.
 
     Parameters
     ----------
@@ -219,6 +291,13 @@ def train(model, x: np.ndarray, y: np.ndarray, x_val: np.ndarray, y_val: np.ndar
         Seed of the shuffling and dropout.
     on_epoch : callable, optional
         Called as ``on_epoch(epoch, history)`` after each epoch (epoch from 1).
+    on_batch : callable, optional
+        Called as ``on_batch(epoch, done, batches)`` after a training or
+        validation batch, when `batch_every` seconds have passed since the
+        last report of either kind: `done` of the epoch's `batches` training
+        batches are done (all of them while validating).
+    batch_every : float
+        Seconds between two `on_batch` reports at least.
 
     Returns
     -------
@@ -228,9 +307,15 @@ def train(model, x: np.ndarray, y: np.ndarray, x_val: np.ndarray, y_val: np.ndar
     keras.utils.set_random_seed(seed)
     compile_model(model, learning_rate)
     history = History()
+    batches = -(-len(x) // batch_size)
+    clock = {"epoch": 1, "reported": time.perf_counter()}
 
     class Report(keras.callbacks.Callback):
         """Keras calls it after every epoch: record the numbers, then tell `on_epoch`."""
+
+        def on_epoch_begin(self, epoch, logs=None):
+            """Note the epoch for `on_batch`."""
+            clock["epoch"] = epoch + 1
 
         def on_epoch_end(self, epoch, logs=None):
             """Append this epoch's loss and accuracy to the history."""
@@ -238,12 +323,32 @@ def train(model, x: np.ndarray, y: np.ndarray, x_val: np.ndarray, y_val: np.ndar
             for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
                 getattr(history, key).append(float(logs.get(key, np.nan)))
             history.seconds = time.perf_counter() - start
+            clock["reported"] = time.perf_counter()
             if on_epoch is not None:
                 on_epoch(epoch + 1, history)
 
+    class Pulse(keras.callbacks.Callback):
+        """Keras calls it after every batch (only when `on_batch` is given: batch hooks slow Keras down a little)."""
+
+        def on_train_batch_end(self, batch, logs=None):
+            """A training batch is done."""
+            self.report(batch + 1)
+
+        def on_test_batch_end(self, batch, logs=None):
+            """A validation batch is done."""
+            self.report(batches)
+
+        @staticmethod
+        def report(done: int) -> None:
+            """Tell `on_batch`, if `batch_every` seconds have passed."""
+            now = time.perf_counter()
+            if now - clock["reported"] >= batch_every:
+                clock["reported"] = now
+                on_batch(clock["epoch"], done, batches)
+
     start = time.perf_counter()
     model.fit(x, y, validation_data=(x_val, y_val), epochs=epochs, batch_size=batch_size, shuffle=True,
-              verbose=0, callbacks=[Report()])
+              verbose=0, callbacks=[Report()] + ([Pulse()] if on_batch is not None else []))
     history.seconds = time.perf_counter() - start
     return history
 

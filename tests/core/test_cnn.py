@@ -1,5 +1,7 @@
 """The CNN helpers: model building, a short training that learns, evaluation numbers, feature maps, Grad-CAM."""
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -41,6 +43,70 @@ def test_build_model_layers_shapes_and_parameter_counts(keras):
         cnn.build_model(cnn.ModelSpec(input_size=16, conv_blocks=5))
 
 
+def spread_of_specs() -> list:
+    """Every pooling × head × number of blocks, the other choices drawn so that each value turns up."""
+    rng = np.random.default_rng(0)
+    specs = []
+    for pooling, head, blocks in itertools.product(cnn.POOLING, cnn.HEADS, (1, 2, 3, 4)):
+        specs.append(cnn.ModelSpec(
+            input_size=int(rng.choice([16, 21, 32, 37, 45, 64, 96, 99])), channels=int(rng.choice([1, 3])),
+            n_classes=int(rng.choice([2, 3, 5])), conv_blocks=blocks, filters=int(rng.choice([4, 8, 16])),
+            kernel_size=int(rng.choice([3, 5, 7])), pooling=pooling, dense_units=int(rng.choice([0, 16, 32])),
+            dropout=float(rng.choice([0.0, 0.5])), head=head, augment=bool(rng.choice([True, False]))))
+    return specs
+
+
+def test_the_spread_of_specs_covers_every_choice():
+    specs = spread_of_specs()
+    assert {s.kernel_size for s in specs} == {3, 5, 7} and {s.channels for s in specs} == {1, 3}
+    assert {s.dense_units for s in specs} == {0, 16, 32} and {s.dropout for s in specs} == {0.0, 0.5}
+    assert {s.augment for s in specs} == {True, False} and {s.n_classes for s in specs} == {2, 3, 5}
+    assert len({s.input_size for s in specs}) >= 6
+    assert any(s.input_size // 2 ** b % 2 for s in specs for b in range(s.conv_blocks))  # pooling floors odd sides
+
+
+def test_layer_table_is_keras_own_summary_of_the_built_model(keras):
+    for spec in spread_of_specs():
+        assert cnn.layer_table(spec) == cnn.summary_table(cnn.build_model(spec)), spec
+
+
+def test_layer_table_by_hand():
+    spec = cnn.ModelSpec(input_size=37, channels=3, n_classes=3, conv_blocks=2, filters=4, kernel_size=5,
+                         pooling="average", dense_units=10, dropout=0.5, head="flatten", augment=True)
+    assert cnn.layer_table(spec) == [
+        {"layer": "flip", "type": "RandomFlip", "output shape": "37 × 37 × 3", "parameters": 0},
+        {"layer": "scale", "type": "Rescaling", "output shape": "37 × 37 × 3", "parameters": 0},
+        {"layer": "conv1", "type": "Conv2D", "output shape": "37 × 37 × 4", "parameters": 5 * 5 * 3 * 4 + 4},
+        {"layer": "relu1", "type": "ReLU", "output shape": "37 × 37 × 4", "parameters": 0},
+        {"layer": "pool1", "type": "AveragePooling2D", "output shape": "18 × 18 × 4", "parameters": 0},
+        {"layer": "conv2", "type": "Conv2D", "output shape": "18 × 18 × 8", "parameters": 5 * 5 * 4 * 8 + 8},
+        {"layer": "relu2", "type": "ReLU", "output shape": "18 × 18 × 8", "parameters": 0},
+        {"layer": "pool2", "type": "AveragePooling2D", "output shape": "9 × 9 × 8", "parameters": 0},
+        {"layer": "flatten", "type": "Flatten", "output shape": "648", "parameters": 0},
+        {"layer": "dense", "type": "Dense", "output shape": "10", "parameters": 648 * 10 + 10},
+        {"layer": "dropout", "type": "Dropout", "output shape": "10", "parameters": 0},
+        {"layer": "output", "type": "Dense", "output shape": "3", "parameters": 10 * 3 + 3},
+    ]
+    global_max = cnn.layer_table(cnn.ModelSpec(input_size=20, channels=1, conv_blocks=1, filters=6, head="global max",
+                                               dense_units=0, dropout=0.0, augment=False))
+    assert [(r["layer"], r["output shape"], r["parameters"]) for r in global_max] == [
+        ("scale", "20 × 20 × 1", 0), ("conv1", "20 × 20 × 6", 60), ("relu1", "20 × 20 × 6", 0),
+        ("pool1", "10 × 10 × 6", 0), ("global_max", "6", 0), ("output", "2", 14)]
+    with pytest.raises(ValueError, match="^a 16-pixel input cannot be halved 5 times: use fewer blocks or a larger "
+                                         "input$"):
+        cnn.layer_table(cnn.ModelSpec(input_size=16, conv_blocks=5))
+
+
+@pytest.mark.parametrize("spec", [cnn.ModelSpec(input_size=16, conv_blocks=5), cnn.ModelSpec(input_size=7, conv_blocks=3),
+                                  cnn.ModelSpec(pooling="median"), cnn.ModelSpec(head="attention")])
+def test_layer_table_refuses_what_build_model_refuses_with_the_same_message(keras, spec):
+    with pytest.raises(ValueError) as built:
+        cnn.build_model(spec)
+    with pytest.raises(ValueError) as tabled:
+        cnn.layer_table(spec)
+    assert str(tabled.value) == str(built.value)
+
+
 def test_a_short_training_on_a_small_generated_set_beats_chance(trained):
     model, history = trained
     assert history.epochs == 3 and len(history.val_accuracy) == 3
@@ -55,6 +121,54 @@ def test_training_reports_every_epoch(keras):
               data.labels[:16], data.images[16:], data.labels[16:], epochs=2, batch_size=8,
               on_epoch=lambda epoch, history: seen.append((epoch, history.epochs)))
     assert seen == [(1, 1), (2, 2)]
+
+
+class Halt(BaseException):
+    """Stands for Streamlit's stop request: a BaseException raised from a progress report."""
+
+
+def tiny_run(**reports):
+    """Train a one-block network 5 epochs on 16 images in batches of 8 (2 batches an epoch, 1 validation batch)."""
+    data = lesions.generate(24, size=16, seed=1)
+    model = cnn.build_model(cnn.ModelSpec(input_size=16, channels=1, conv_blocks=1))
+    try:
+        cnn.train(model, data.images[:16], data.labels[:16], data.images[16:], data.labels[16:], epochs=5,
+                  batch_size=8, **reports)
+    finally:
+        tiny_run.updates = int(model.optimizer.iterations.numpy())
+
+
+def test_an_exception_from_the_epoch_report_stops_training_and_comes_out_unchanged(keras):
+    seen = []
+    halt = Halt("stop pressed")
+
+    def on_epoch(epoch, history):
+        seen.append(epoch)
+        if epoch == 2:
+            raise halt
+
+    with pytest.raises(Halt) as raised:
+        tiny_run(on_epoch=on_epoch)
+    assert raised.value is halt
+    assert seen == [1, 2] and tiny_run.updates == 2 * 2  # two epochs of two batches, nothing after
+
+
+def test_batch_reports_come_during_the_epoch_and_can_stop_it(keras):
+    seen = []
+    tiny_run(on_batch=lambda epoch, done, batches: seen.append((epoch, done, batches)), batch_every=0.0)
+    assert seen == [(e, d, 2) for e in range(1, 6) for d in (1, 2, 2)]  # two training batches, then validation
+    epochs = []
+
+    def on_batch(epoch, done, batches):
+        if (epoch, done) == (2, 1):
+            raise Halt
+
+    with pytest.raises(Halt):
+        tiny_run(on_epoch=lambda epoch, history: epochs.append(epoch), on_batch=on_batch, batch_every=0.0)
+    assert epochs == [1] and tiny_run.updates == 2 + 1  # stopped after the first batch of epoch 2
+    quiet = []
+    tiny_run(on_batch=lambda *report: quiet.append(report), batch_every=1e9)
+    assert quiet == [] and tiny_run.updates == 5 * 2
 
 
 def test_grad_cam_is_input_sized_in_unit_range_and_points_at_the_lesion(trained, brain_set):

@@ -32,3 +32,11 @@ def test_generating_the_data_sets_does_not_import_tensorflow():
 
 def test_a_cnn_function_does_import_it():
     assert "HEAVY ['keras', 'tensorflow']" in heavy_modules_after("from core.cnn import keras_module\nkeras_module()")
+
+
+def test_the_layer_table_needs_no_tensorflow():
+    out = heavy_modules_after("from core.cnn import ModelSpec, layer_table\n"
+                              "print('TOTAL', sum(r['parameters'] for r in layer_table(ModelSpec(input_size=32))))")
+    assert "HEAVY []" in out
+    # 32 × 32 × 3: conv 224 + 1,168 + 4,640, flatten 4 × 4 × 32 = 512 → dense 32: 16,416, output 66
+    assert "TOTAL 22514" in out
