@@ -264,7 +264,9 @@ def register(fixed: np.ndarray, moving: np.ndarray, transform: str = "rigid", me
     seed : int
         Seed of the random metric sampling: the same seed, the same result.
     progress : callable, optional
-        Called with a `Progress` after every iteration.
+        Called with a `Progress` after every iteration. Whatever it raises
+        (a Stop button, an interrupted run) stops the registration at once
+        and is raised again, unchanged, from here.
 
     Returns
     -------
@@ -332,18 +334,34 @@ class _Tracker:
         self.history: list[float] = []
         self.levels: list[tuple[int, str]] = []
         self.stage, self.level, self.iterations = 0, 0, 1
+        self.interruption: BaseException | None = None
 
     def new_level(self, label: str, stage: int, level: int, iterations: int) -> None:
         """Mark the start of a stage's resolution level at the current iteration."""
         self.levels.append((len(self.history), label))
         self.stage, self.level, self.iterations = stage, level, max(iterations, 1)
 
-    def add(self, value: float, iteration: int) -> None:
-        """Record one iteration's metric (`iteration` counts from 1 within the level)."""
+    def add(self, value: float, iteration: int, stop: Callable[[], object]) -> None:
+        """Record one iteration's metric (`iteration` counts from 1 within the level).
+
+        Whatever the callback raises stops the running SimpleITK method with
+        `stop` and is raised again by `raise_interruption` once it has
+        returned: raised inside a SimpleITK command it would become a bare
+        RuntimeError, and a user's Stop (or Streamlit's rerun) would be lost.
+        """
         self.history.append(float(value))
-        if self.callback is not None:
+        if self.callback is not None and self.interruption is None:
             done = self.stage + (self.level + min(iteration / self.iterations, 1.0)) / self.n_levels
-            self.callback(Progress(self.history, self.levels, min(done / self.n_stages, 1.0)))
+            try:
+                self.callback(Progress(self.history, self.levels, min(done / self.n_stages, 1.0)))
+            except BaseException as exc:  # noqa: BLE001 - kept and raised again outside SimpleITK
+                self.interruption = exc
+                stop()
+
+    def raise_interruption(self) -> None:
+        """Raise again what the callback raised, if it did."""
+        if self.interruption is not None:
+            raise self.interruption
 
 
 def _set_metric(method, metric: str, sampling: float, bins: int, seed: int) -> None:
@@ -378,7 +396,8 @@ def _watch(method, tracker: _Tracker, stage_label: str, stage: int, shrink: list
 
     method.AddCommand(sitk.sitkMultiResolutionIterationEvent, level_started)
     method.AddCommand(sitk.sitkIterationEvent,
-                      lambda: tracker.add(method.GetMetricValue(), method.GetOptimizerIteration() + 1))
+                      lambda: tracker.add(method.GetMetricValue(), method.GetOptimizerIteration() + 1,
+                                          method.StopRegistration))
 
 
 def _initial_transform(fixed_image, moving_image, kind: str, initial: str):
@@ -417,6 +436,7 @@ def _linear_stage(fixed_image, moving_image, kind, initial_transform, metric, le
     method.SetInitialTransform(initial_transform, inPlace=False)
     _watch(method, tracker, kind, stage, shrink, iterations)
     result = method.Execute(fixed_image, moving_image)
+    tracker.raise_interruption()
     if isinstance(result, sitk.CompositeTransform) and result.GetNumberOfTransforms() == 1:
         result = result.GetNthTransform(0)
     return _convert(result, kind), method.GetOptimizerStopConditionDescription()
@@ -461,6 +481,7 @@ def _bspline_stage(fixed_image, moving_image, linear, metric, levels, iterations
     method.SetInitialTransformAsBSpline(bspline, inPlace=True, scaleFactors=factors)
     _watch(method, tracker, "B-spline", stage, shrink, iterations)
     method.Execute(fixed_image, moving_image)
+    tracker.raise_interruption()
     final = sitk.CompositeTransform([linear, bspline])  # applied last to first: B-spline, then the affine
     mesh = [int(n) for n in bspline.GetTransformDomainMeshSize()]
     extra = {"control_points": int(np.prod([n + 3 for n in mesh])), "mesh_size": mesh[::-1]}
@@ -504,8 +525,9 @@ def _demons_stage(fixed_image, moving_image, linear, levels, iterations, sigma, 
         demons.SetStandardDeviations(float(sigma))
         tracker.new_level(f"demons · level {level + 1} (1/{factor} size)", stage, level, iterations)
         demons.AddCommand(sitk.sitkIterationEvent,
-                          lambda d=demons: tracker.add(d.GetMetric(), d.GetElapsedIterations()))
+                          lambda d=demons: tracker.add(d.GetMetric(), d.GetElapsedIterations(), d.StopRegistration))
         field = demons.Execute(fixed_level, moved_level, start)
+        tracker.raise_interruption()
         stop = f"demons: {demons.GetElapsedIterations()} iterations at the last level (demons runs a fixed number)"
     dense = sitk.DisplacementFieldTransform(sitk.Cast(field, sitk.sitkVectorFloat64))
     final = sitk.CompositeTransform([linear, dense])
@@ -637,3 +659,79 @@ def landscape(fixed: np.ndarray, moving: np.ndarray, metric: str, candidates: li
         method.SetInitialTransform(t)
         values.append(float(method.MetricEvaluate(fixed_image, moving_image)))
     return values
+
+
+def sweep_offsets(sweep: str, field_of_view_mm: float, points: int = 21) -> list[float]:
+    """Evenly spaced misalignments for a loss landscape, centred on perfect alignment.
+
+    A shift sweep spans about ±15 % of the field of view (so most of the
+    image always overlaps) in a round step of 1, 2, 2.5 or 5 times a power
+    of ten; an angle sweep spans ±30 degrees.
+
+    Parameters
+    ----------
+    sweep : str
+        ``"shift"`` (mm) or ``"angle"`` (degrees).
+    field_of_view_mm : float
+        The image's extent along the shifted axis.
+    points : int
+        An odd number of offsets, 0 in the middle.
+
+    Returns
+    -------
+    list of float
+    """
+    half = points // 2
+    if sweep == "angle":
+        step = 30.0 / half
+    else:
+        target = 0.15 * float(field_of_view_mm) / half
+        power = 10.0 ** np.floor(np.log10(target))
+        step = max(m * power for m in (1.0, 2.0, 2.5, 5.0) if m * power <= target)
+    return [float(k * step) for k in range(-half, half + 1)]
+
+
+def aligned_landscapes(image: np.ndarray, spacing: tuple[float, float], sweep: str, offsets: list[float],
+                       bins: int = 16) -> dict[tuple[str, str], list[float]]:
+    """SSD and mutual information of an image against a copy of itself moved by each offset.
+
+    The copy keeps the contrast (``"same contrast"``) or goes through
+    `core.warps.other_contrast` (``"other contrast"``); offset 0 is perfect
+    alignment, so a good loss is lowest there.
+
+    Parameters
+    ----------
+    image : numpy.ndarray
+        A grey 2D image.
+    spacing : (float, float)
+    sweep : str
+        ``"shift"`` (along the columns, mm) or ``"angle"`` (degrees, about the centre).
+    offsets : list of float
+        From `sweep_offsets`.
+    bins : int
+        Mutual information's histogram bins.
+
+    Returns
+    -------
+    dict
+        ``{(pair, metric): values}`` for pair in (``"same contrast"``,
+        ``"other contrast"``) and metric in (``"ssd"``, ``"mattes_mi"``); lower is better.
+
+    Raises
+    ------
+    ValueError
+        When `check_pair` refuses the image or its other-contrast copy (a
+        binary image's copy is constant).
+    """
+    from core.warps import other_contrast
+
+    image = np.asarray(image, dtype=np.float64)
+    other = other_contrast(image)
+    check_pair(image, other)  # before any work: a binary image, for one, turns constant
+    key = "translation_mm" if sweep == "shift" else "angle_deg"
+    candidates = [{key: (0.0, d) if sweep == "shift" else d} for d in offsets]
+    curves = {}
+    for name, moving in (("same contrast", image), ("other contrast", other)):
+        for metric in ("ssd", "mattes_mi"):
+            curves[(name, metric)] = landscape(image, moving, metric, candidates, spacing=spacing, bins=bins)
+    return curves

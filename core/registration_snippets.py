@@ -350,22 +350,20 @@ print("NCC after registration", round(float((a * b).sum() / np.sqrt((a * a).sum(
     return code
 
 
-def landscape_snippet(source: Source, motion: Motion, sweep: str, offsets: list[float], bins: int = 16) -> str:
-    """Code that evaluates SSD and mutual information along a sweep of shifts or angles around the truth.
+def landscape_snippet(source: Source, sweep: str, offsets: list[float], bins: int = 16) -> str:
+    """Code that evaluates SSD and mutual information of the image against moved copies of itself.
 
-    The same motion is applied twice: once keeping the contrast, once with
-    the full T1-to-T2-like remapping; for each pair and metric it prints
-    where the loss is lowest, relative to the truth.
+    One copy keeps the contrast, the other gets the full T1-to-T2-like
+    remapping; for each copy and metric it prints the offset where the loss
+    is lowest (0 is perfect alignment).
 
     Parameters
     ----------
     source : Source
-    motion : Motion
-        The true motion (no noise, no bend are used here).
     sweep : str
         ``"shift"`` (along the columns, mm) or ``"angle"`` (degrees).
     offsets : list of float
-        Offsets from the truth.
+        Offsets from alignment.
     bins : int
         Mutual information's histogram bins.
 
@@ -373,19 +371,18 @@ def landscape_snippet(source: Source, motion: Motion, sweep: str, offsets: list[
     -------
     str
     """
-    plain = Motion(motion.shift_mm, motion.angles_deg, motion.scale)
-    same = _moving_code(plain, 0.0, 0.0, 0)
-    other = _moving_code(plain, 0.0, 1.0, 0).split("# another contrast", 1)[1]
+    remap = _moving_code(Motion((0.0, 0.0), (0.0,)), 0.0, 1.0, 0).split("# another contrast", 1)[1].split("\n", 1)[1]
     resize = "from skimage.transform import resize\n" if source.resized and source.sample else ""
-    return (HEADER.replace("import numpy as np\n", "import numpy as np\nimport SimpleITK as sitk\n") + resize + "\n"
-            + _fixed_code(source) + same + "same_contrast = moving.copy()\n# another contrast" + other
-            + f'''other_contrast = moving
-
+    return ("import numpy as np\nimport SimpleITK as sitk\n" + resize + "\n" + _fixed_code(source)
+            + "\n# the same contrast is fixed itself; another contrast: T1-like to T2-like (dark fluid turns bright)\n"
+            + "other = fixed.copy()\n" + remap.replace("moving", "other")
+            + f'''
 fixed_image = sitk.GetImageFromArray(fixed.astype(np.float32))
 fixed_image.SetSpacing((spacing[1], spacing[0]))
-offsets = np.array({[float(v) for v in offsets]})  # {"mm along the columns" if sweep == "shift" else "degrees"}, from the truth
-for name, pair in (("same contrast", same_contrast), ("other contrast", other_contrast)):
-    moving_image = sitk.GetImageFromArray(pair.astype(np.float32))
+centre = (np.array(fixed.shape) - 1) / 2 * spacing
+offsets = np.array({[float(v) for v in offsets]})  # {"mm along the columns" if sweep == "shift" else "degrees"}, from alignment
+for name, copy in (("same contrast", fixed), ("other contrast", other)):
+    moving_image = sitk.GetImageFromArray(copy.astype(np.float32))
     moving_image.SetSpacing((spacing[1], spacing[0]))
     for metric in ("SSD", "MI"):
         method = sitk.ImageRegistrationMethod()
@@ -398,11 +395,11 @@ for name, pair in (("same contrast", same_contrast), ("other contrast", other_co
         for offset in offsets:
             t = sitk.Euler2DTransform()
             t.SetCenter(tuple(centre[::-1]))
-            t.SetAngle(float(np.radians({motion.angles_deg[0]!r} + {"offset" if sweep == "angle" else "0.0"})))
-            t.SetTranslation(({motion.shift_mm[1]!r} + {"offset" if sweep == "shift" else "0.0"}, {motion.shift_mm[0]!r}))
+            t.SetAngle(float(np.radians({"offset" if sweep == "angle" else "0.0"})))
+            t.SetTranslation(({"offset" if sweep == "shift" else "0.0"}, 0.0))  # (columns, rows) in mm
             method.SetInitialTransform(t)
             values.append(method.MetricEvaluate(fixed_image, moving_image))  # lower is better (MI is negated)
-        print(name, metric, "lowest at", float(offsets[int(np.argmin(values))]), "from the truth")
+        print(name, metric, "lowest at", float(offsets[int(np.argmin(values))]), "from alignment")
 ''')
 
 

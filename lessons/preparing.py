@@ -20,7 +20,7 @@ from core.selfcheck import Question
 from core.volume import Volume
 from ui import picker
 from ui.code import show_code
-from ui.lesson import explain, intro, lecturer_mode, presets, self_check
+from ui.lesson import STOPPED, explain, intro, lecturer_mode, presets, self_check, stoppable, was_stopped
 from ui.viewer import PLOT_CONFIG
 
 SYNTHETIC_SIZE = 256
@@ -682,18 +682,22 @@ def volume_section(work: Work, base: Volume, steps: list[pipeline.Step]) -> None
     run_key = ("volume-run", work.key[0], frame, tuple(steps))
     stored = st.session_state.get("preparing-volume")
     if st.button(f"Run the pipeline on all {n} slices", icon=":material/play_arrow:", key="pipeline-volume-run"):
-        bar = st.progress(0.0, text="Starting...")
+        with stoppable("pipeline-volume-stop"):
+            bar = st.progress(0.0, text="Starting...")
 
-        def progress(done: int, total: int) -> None:
-            if done == total or done % 8 == 0:
-                bar.progress(done / total, text=f"Step {(done - 1) // n + 1} of {len(steps)}, slice {(done - 1) % n + 1} of {n}")
+            def progress(done: int, total: int) -> None:
+                if done == total or done % 8 == 0:
+                    bar.progress(done / total,
+                                 text=f"Step {(done - 1) // n + 1} of {len(steps)}, slice {(done - 1) % n + 1} of {n}")
 
-        grey = grey_volume(base, frame, work.source.step)
-        result = pipeline.run_volume(grey, steps, work.scale, progress)
-        bar.empty()
+            grey = grey_volume(base, frame, work.source.step)
+            result = pipeline.run_volume(grey, steps, work.scale, progress)
+            bar.empty()
         numbers = pipeline.summary(result)  # from the exact result, as the code prints it
         result = result if result.dtype == bool else result.astype(np.float32)  # halves the session's memory
         st.session_state["preparing-volume"] = stored = (run_key, result, numbers)
+    elif was_stopped("pipeline-volume-stop"):
+        st.info(STOPPED.format("The pipeline"), icon=":material/stop_circle:")
     if stored is None or stored[0] != run_key:
         st.caption("Runs every step on each slice (a threshold once, from all the slices) and offers the result as "
                    "NIfTI.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import time
 
@@ -16,20 +17,19 @@ from core import display, overlays, samples
 from core import registration_snippets as snip
 from core.atlas import block_mean, physical_origin, resample_like, shrunk_origin, transfer_labels
 from core.clustering import METHODS, cluster_intensities, score
-from core.registration import (DEFORMABLE_METHODS, METRICS, TRANSFORMS, check_pair, jacobian_determinant,
-                               landscape, ncc, register)
+from core.registration import (DEFORMABLE_METHODS, METRICS, TRANSFORMS, aligned_landscapes, check_pair,
+                               jacobian_determinant, ncc, register, sweep_offsets)
 from core.selfcheck import Question
 from core.warps import (Motion, anatomy_points, compare, make_problem, max_warp_mm, tre, working_image)
 from ui import picker
 from ui.code import show_code
-from ui.lesson import explain, intro, lecturer_mode, presets, self_check
-from ui.viewer import PLOT_CONFIG, index_slider
+from ui.lesson import STOPPED, explain, intro, lecturer_mode, presets, self_check, stoppable, was_stopped
+from ui.viewer import PLOT_CONFIG, index_slider, png_bytes
 
 PHANTOM = "Phantom: Shepp-Logan head (scikit-image)"
 MNI, GREY, WHITE = (samples.SAMPLES[i].name for i in (2, 3, 4))
 SUBJECT = "MRI 3D: subject head (nibabel anatomical.nii)"
 METRIC_SHORT = {"ssd": "SSD", "mattes_mi": "MI", "correlation": "correlation"}
-SWEEP_POINTS = 21
 GREY_COLOUR, WHITE_COLOUR = (255, 127, 14), (44, 160, 44)  # the colours of clusters 2 and 3
 # what lecturer mode hides: the optimiser's details run at these values
 DEFAULT_LEVELS, DEFAULT_ITERATIONS, DEFAULT_SAMPLING, DEFAULT_MESH, DEFAULT_ATLAS_ITERATIONS = 3, 100, 25, 8, 100
@@ -46,10 +46,23 @@ def grey8(image: np.ndarray) -> np.ndarray:
     return display.apply_window(image, width, level)
 
 
-def show_images(images: list[tuple[np.ndarray, str]], min_side: int = 200, columns: int | None = None) -> None:
-    """A row of uint8 images with captions, enlarged (nearest neighbour) when small, in `columns` columns."""
+def show_images(images: list[tuple[np.ndarray | bytes, str]], min_side: int = 200, columns: int | None = None
+                ) -> None:
+    """A row of uint8 images (or `shown` PNGs) with captions, enlarged when small, in `columns` columns."""
     for column, (image, caption) in zip(st.columns(columns or len(images)), images):
-        column.image(overlays.enlarge(image, min_side), caption=caption, output_format="PNG", width="stretch")
+        png = image if isinstance(image, bytes) else shown(image, min_side)
+        column.image(png, caption=caption, output_format="PNG", width="stretch")
+
+
+def shown(image: np.ndarray, min_side: int = 200) -> bytes:
+    """A uint8 image as the PNG `show_images` displays: enlarged (nearest neighbour) when small."""
+    return png_bytes(overlays.enlarge(image, min_side))
+
+
+def target_views(fixed: np.ndarray) -> tuple[np.ndarray, bytes]:
+    """The target windowed to 8 bits, and its PNG as `show_images` shows it."""
+    fixed8 = grey8(fixed)
+    return fixed8, shown(fixed8)
 
 
 def history_figure(history: list[float], levels: list[tuple[int, str]], title: str) -> go.Figure:
@@ -73,7 +86,7 @@ def history_figure(history: list[float], levels: list[tuple[int, str]], title: s
 
 
 def live_progress(label: str):
-    """A progress bar and a live metric chart; returns the callback `register` calls after every iteration."""
+    """A progress bar and a live metric chart: the callback `register` calls after every iteration, and a clear-up."""
     bar = st.progress(0.0, text=label)
     chart = st.empty()
     last = [0.0]
@@ -90,7 +103,11 @@ def live_progress(label: str):
         chart.line_chart(pd.DataFrame({"metric": progress.metric_history}), height=220, x_label="iteration",
                          y_label="metric")
 
-    return on_iteration, bar, chart
+    def clear() -> None:
+        bar.empty()
+        chart.empty()
+
+    return on_iteration, clear
 
 
 def slice_key(volume) -> str:
@@ -121,32 +138,34 @@ def lecture_presets() -> dict[str, dict]:
     }
 
 
-def sweep_offsets(sweep: str) -> list[float]:
-    """The candidate offsets from the truth: ±20 mm of shift or ±30° of rotation."""
-    span = 20.0 if sweep == "shift" else 30.0
-    return [float(v) for v in np.linspace(-span, span, SWEEP_POINTS)]
-
-
-def landscape_curves(image: np.ndarray, spacing: tuple, plain: Motion, sweep: str) -> dict:
-    """SSD and MI over `sweep_offsets` around the truth, for the same contrast and across the contrast change."""
-    curves = {}
-    for amount, name in ((0.0, "same contrast"), (1.0, "other contrast")):
-        pair = make_problem(image, spacing, plain, contrast=amount)
-        candidates = [{"translation_mm": (plain.shift_mm[0], plain.shift_mm[1] + (d if sweep == "shift" else 0)),
-                       "angle_deg": plain.angles_deg[0] + (d if sweep == "angle" else 0)} for d in sweep_offsets(sweep)]
-        for key in ("ssd", "mattes_mi"):
-            curves[(name, key)] = landscape(pair.fixed, pair.moving, key, candidates, spacing=spacing)
-    return curves
-
-
 @st.cache_data(max_entries=16, show_spinner=False)
-def shared_landscape(image: np.ndarray, spacing: tuple, plain: Motion, sweep: str) -> dict:
-    """`landscape_curves` of a built-in sample's working image, computed once per server for every session.
+def shared_landscapes(image: np.ndarray, spacing: tuple, sweep: str, offsets: tuple) -> dict:
+    """`aligned_landscapes` of a built-in sample's working image, computed once per server for every session.
 
-    Keyed on the image's content, the motion and the sweep; only built-in samples come here (an upload's
-    landscapes stay in its session's memo): a room on the same sample and preset shares one computation.
+    Keyed on the image's content and the sweep, not on the motion sliders (moving them costs nothing here);
+    only built-in samples come here (an upload's landscapes stay in its session's memo).
     """
-    return landscape_curves(image, spacing, plain, sweep)
+    return aligned_landscapes(image, spacing, sweep, list(offsets))
+
+
+def landscape_figure(curves: dict, offsets: list[float], sweep: str) -> tuple[go.Figure, dict]:
+    """The scaled SSD and MI curves side by side for the two contrasts, and each curve's lowest offset."""
+    figure = make_subplots(1, 2, subplot_titles=("same contrast", "other contrast (T1-like → T2-like)"))
+    lows = {}
+    for column, name in enumerate(("same contrast", "other contrast"), start=1):
+        for key, colour in (("ssd", "#e45756"), ("mattes_mi", "#4c78a8")):
+            values = np.array(curves[(name, key)])
+            scaled = (values - values.min()) / max(np.ptp(values), 1e-12)
+            lows[(name, key)] = offsets[int(np.argmin(values))]
+            figure.add_trace(go.Scatter(x=offsets, y=scaled, mode="lines+markers", name=METRIC_SHORT[key],
+                                        line={"color": colour}, showlegend=column == 1,
+                                        hovertemplate="offset %{x}<br>loss (scaled) %{y:.3f}<extra></extra>"),
+                             1, column)
+        figure.add_vline(x=0, line={"dash": "dot", "color": "#2ca02c"}, row=1, col=column)
+    figure.update_xaxes(title=f"offset from alignment ({'mm' if sweep == 'shift' else '°'})")
+    figure.update_yaxes(title="loss, scaled to 0-1 (lower is better)", col=1)
+    figure.update_layout(height=360, margin={"l": 10, "r": 10, "t": 40, "b": 10})
+    return figure, lows
 
 
 def memo(name: str, key: tuple, compute, keep: int = 4):
@@ -200,7 +219,9 @@ if volume.is_3d:
 max_side = settings_cols[1].radio("Working size (longer side, pixels)", (128, 256), index=1, horizontal=True,
                                   key="unsup-size", help="Larger images register more slowly.")
 work_volume, fallback = volume, None
-image, spacing, resized = working_image(volume, slice_index, max_side)
+image, spacing, resized = memo("working", (picker.current_key(), slice_index, max_side),
+                               lambda: working_image(volume, slice_index, max_side))
+image.flags.writeable = False  # kept in the memo for the next rerun
 try:
     check_pair(image, image)
 except ValueError as exc:
@@ -248,8 +269,10 @@ seed = 0 if lecturer_mode() else int(c4.number_input("Noise seed", 0, 9999, 0, k
 motion = Motion((shift_down, shift_right), (angle,), scale, bend)
 problem = make_problem(image, spacing, motion, noise=noise, contrast=contrast, seed=seed)
 problem_key = (base, motion, noise, contrast, seed)
-fixed8, moving8 = grey8(problem.fixed), grey8(problem.moving)
-show_images([(moving8, "(a) source: the moving image we made"), (fixed8, "(b) target: the fixed image"),
+fixed8, fixed_png = memo("target", (picker.current_key(), source.slice_index, max_side, fallback),
+                         lambda: target_views(problem.fixed))  # the sliders below move only the source
+moving8 = grey8(problem.moving)
+show_images([(moving8, "(a) source: the moving image we made"), (fixed_png, "(b) target: the fixed image"),
              (overlays.overlay(fixed8, moving8), "target in magenta, source in green")])
 st.caption(f"Before registration: normalised cross-correlation (NCC) {ncc(problem.fixed, problem.moving):.4f} "
            "(1 = identical up to brightness and contrast).")
@@ -294,18 +317,20 @@ if transform == "deformable":
     options.update({"deformable": method, "mesh_size": mesh})
 
 pressed = st.button("Register", type="primary", icon=":material/play_arrow:", key="unsup-run")
+if was_stopped("unsup-stop"):
+    st.info(STOPPED.format("Registration"), icon=":material/stop_circle:")
 if pressed or st.session_state.pop("unsup-autorun", False):  # a lecture preset registers at once (< 1 s)
-    callback, bar, chart = live_progress("Registering...")
-    try:
-        result = register(problem.fixed, problem.moving, transform, metric, spacing=spacing, progress=callback,
-                          **options)
-        st.session_state["unsup-state-result"] = {"key": problem_key, "result": result, "transform": transform,
-                                            "metric": metric, "options": options}
-    except (ValueError, RuntimeError) as exc:
-        st.session_state.pop("unsup-state-result", None)
-        st.error(f"The registration failed: {exc}", icon=":material/error:")
-    bar.empty()
-    chart.empty()
+    with stoppable("unsup-stop"):
+        callback, clear = live_progress("Registering...")
+        try:
+            result = register(problem.fixed, problem.moving, transform, metric, spacing=spacing, progress=callback,
+                              **options)
+            st.session_state["unsup-state-result"] = {"key": problem_key, "result": result, "transform": transform,
+                                                      "metric": metric, "options": options}
+        except (ValueError, RuntimeError) as exc:
+            st.session_state.pop("unsup-state-result", None)
+            st.error(f"The registration failed: {exc}", icon=":material/error:")
+        clear()
 
 stored = st.session_state.get("unsup-state-result")
 current = stored if stored and stored["key"] == problem_key else None
@@ -373,10 +398,10 @@ def lecture_figure() -> None:
                                         "aligned: use the overlay." if contrast else ""))
     left, middle, right = st.columns(3)
     tiles = left.slider("Checkerboard tiles", 2, 16, 8, key="unsup-tiles")
-    left.image(overlays.checkerboard(fixed8, registered8, tiles), output_format="PNG", width="stretch",
+    left.image(png_bytes(overlays.checkerboard(fixed8, registered8, tiles)), output_format="PNG", width="stretch",
                caption="checkerboard of the target and the registered source")
     alpha = middle.slider("Blend: target ↔ registered source", 0.0, 1.0, 0.5, 0.05, key="unsup-blend")
-    middle.image(overlays.blend(fixed8, registered8, alpha), output_format="PNG", width="stretch",
+    middle.image(png_bytes(overlays.blend(fixed8, registered8, alpha)), output_format="PNG", width="stretch",
                  caption=f"blend: {1 - alpha:.2f} × target + {alpha:.2f} × registered")
     with right:
         explain(
@@ -447,43 +472,35 @@ def loss_section() -> None:
     """SSD and MI landscapes on a same-contrast and an other-contrast pair; the two registrations that prove it."""
     st.header("4 · Why the loss matters")
     explain(
-        "The optimiser walks downhill on the loss. Below, the loss is computed for candidate transforms around "
-        "the truth (offset 0), for the same motion applied without and with the contrast change (no noise, no "
-        "bend). **Sum of squared differences** compares intensities one to one, so it wants equal values; "
+        "The optimiser walks downhill on the loss. Below, the working image is compared with a copy of itself "
+        "moved by each candidate offset (offset 0 is perfect alignment, whatever motion you chose above): a copy "
+        "with the same contrast and one with the contrast change, without noise. **Sum of squared differences** "
+        "compares intensities one to one, so it wants equal values; "
         "**mutual information** only wants each intensity of one image to predict the intensity of the other.")
     sweep = st.radio("Sweep", ("shift", "angle"), horizontal=True, key="unsup-sweep",
                      format_func={"shift": "shift to the right (mm)", "angle": "rotation (degrees)"}.get)
-    offsets = sweep_offsets(sweep)
-    plain = Motion(motion.shift_mm, motion.angles_deg, motion.scale)
-    if from_sample:  # a built-in image: shared between sessions
-        curves = shared_landscape(image, tuple(spacing), plain, sweep)
-    else:  # the learner's upload stays in this session
-        curves = memo("landscape", (base, plain, sweep), lambda: landscape_curves(image, spacing, plain, sweep))
-    figure = make_subplots(1, 2, subplot_titles=("same contrast", "other contrast (T1-like → T2-like)"))
-    lows = {}
-    for column, name in enumerate(("same contrast", "other contrast"), start=1):
-        for key, colour in (("ssd", "#e45756"), ("mattes_mi", "#4c78a8")):
-            values = np.array(curves[(name, key)])
-            scaled = (values - values.min()) / max(np.ptp(values), 1e-12)
-            lows[(name, key)] = offsets[int(np.argmin(values))]
-            figure.add_trace(go.Scatter(x=offsets, y=scaled, mode="lines+markers", name=METRIC_SHORT[key],
-                                        line={"color": colour}, showlegend=column == 1,
-                                        hovertemplate="offset %{x}<br>loss (scaled) %{y:.3f}<extra></extra>"),
-                             1, column)
-        figure.add_vline(x=0, line={"dash": "dot", "color": "#2ca02c"}, row=1, col=column)
-    unit = "mm" if sweep == "shift" else "°"
-    figure.update_xaxes(title=f"offset from the truth ({unit})")
-    figure.update_yaxes(title="loss, scaled to 0-1 (lower is better)", col=1)
-    figure.update_layout(height=360, margin={"l": 10, "r": 10, "t": 40, "b": 10})
-    st.plotly_chart(figure, config=PLOT_CONFIG, key="unsup-landscape")
-    suffix = " mm" if sweep == "shift" else "°"
-    low = {key: f"{value:+g}{suffix}" for key, value in lows.items()}
-    st.caption(
-        f"Lowest loss (offset from the truth, the green dotted line): same contrast — SSD "
-        f"{low[('same contrast', 'ssd')]}, MI {low[('same contrast', 'mattes_mi')]}; other contrast — SSD "
-        f"{low[('other contrast', 'ssd')]}, MI {low[('other contrast', 'mattes_mi')]}. "
-        f"Sampled every {offsets[1] - offsets[0]:g}{suffix}.")
-    show_code(snip.landscape_snippet(source, motion, sweep, offsets))
+    offsets = sweep_offsets(sweep, fov[1])
+
+    def landscapes() -> tuple[go.Figure, dict]:
+        if from_sample:  # a built-in image: the curves are shared between sessions
+            return landscape_figure(shared_landscapes(image, tuple(spacing), sweep, tuple(offsets)), offsets, sweep)
+        return landscape_figure(aligned_landscapes(image, spacing, sweep, offsets), offsets, sweep)
+
+    content = hashlib.blake2b(image.tobytes(), digest_size=16).hexdigest()  # not the name: two uploads may share it
+    try:
+        figure, lows = memo("landscape", (content, image.shape, tuple(spacing), sweep), landscapes)
+    except ValueError as exc:  # e.g. a binary image: the contrast change maps both of its values to dark
+        st.warning(f"No loss landscapes for this image: with the contrast change, {exc}.", icon=":material/warning:")
+    else:
+        st.plotly_chart(figure, config=PLOT_CONFIG, key="unsup-landscape")
+        suffix = " mm" if sweep == "shift" else "°"
+        low = {key: f"{value:+g}{suffix}" for key, value in lows.items()}
+        st.caption(
+            f"Lowest loss (offset from alignment, the green dotted line): same contrast — SSD "
+            f"{low[('same contrast', 'ssd')]}, MI {low[('same contrast', 'mattes_mi')]}; other contrast — SSD "
+            f"{low[('other contrast', 'ssd')]}, MI {low[('other contrast', 'mattes_mi')]}. "
+            f"Sampled every {offsets[1] - offsets[0]:g}{suffix}.")
+        show_code(snip.landscape_snippet(source, sweep, offsets))
 
     st.markdown("**The proof:** register the other-contrast pair (your motion and noise, full contrast change) "
                 "with each loss.")
@@ -569,19 +586,22 @@ def atlas_section() -> None:
     if st.button("Register the subject to the MNI template", type="primary", icon=":material/play_arrow:",
                  key="unsup-atlas-run"):
         inputs = atlas_inputs(factor)
-        callback, bar, chart = live_progress("Registering in 3D...")
-        try:
-            result = register(inputs["template"], inputs["subject"], kind, "mattes_mi", spacing=inputs["spacing"],
-                              moving_spacing=inputs["subject_spacing"], fixed_origin=inputs["origin"],
-                              moving_origin=inputs["subject_origin"], initial="identity", levels=3,
-                              iterations=iterations, sampling=0.1, progress=callback)
-            maps = transfer_labels(result, inputs["maps"], inputs["spacing"], inputs["origin"],
-                                   inputs["subject"].shape, inputs["subject_spacing"], inputs["subject_origin"])
-            st.session_state["unsup-state-atlas"] = {"settings": settings, "result": result, "maps": maps}
-        except (ValueError, RuntimeError) as exc:
-            st.error(f"The 3D registration failed: {exc}", icon=":material/error:")
-        bar.empty()
-        chart.empty()
+        with stoppable("unsup-atlas-stop"):
+            callback, clear = live_progress("Registering in 3D...")
+            try:
+                result = register(inputs["template"], inputs["subject"], kind, "mattes_mi",
+                                  spacing=inputs["spacing"], moving_spacing=inputs["subject_spacing"],
+                                  fixed_origin=inputs["origin"], moving_origin=inputs["subject_origin"],
+                                  initial="identity", levels=3, iterations=iterations, sampling=0.1,
+                                  progress=callback)
+                maps = transfer_labels(result, inputs["maps"], inputs["spacing"], inputs["origin"],
+                                       inputs["subject"].shape, inputs["subject_spacing"], inputs["subject_origin"])
+                st.session_state["unsup-state-atlas"] = {"settings": settings, "result": result, "maps": maps}
+            except (ValueError, RuntimeError) as exc:
+                st.error(f"The 3D registration failed: {exc}", icon=":material/error:")
+            clear()
+    elif was_stopped("unsup-atlas-stop"):
+        st.info(STOPPED.format("The 3D registration"), icon=":material/stop_circle:")
     stored = st.session_state.get("unsup-state-atlas")
     if not stored:
         st.info("Press the button to register (a few seconds; faster at 4 mm).", icon=":material/info:")
@@ -661,6 +681,15 @@ def template_clusters(k: int, method: str) -> tuple[np.ndarray, list[float], lis
     return clusters.labels, clusters.means, clusters.counts, scored
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def template_views(k: int, method: str, axial: int) -> tuple[bytes, bytes, bytes]:
+    """PNGs of one axial slice of the 2 mm template: T1, its clusters and the tissue maps (shared, built-in data)."""
+    labels = template_clusters(k, method)[0]
+    t1, grey, white = (picker.load_sample(n).data[::2, ::2, ::2][axial] for n in (MNI, GREY, WHITE))
+    truth = overlays.tint(grey8(t1), [(grey > 127, GREY_COLOUR), (white > 127, WHITE_COLOUR)])
+    return shown(grey8(t1)), shown(overlays.label_colours(labels[axial])), shown(truth)
+
+
 @st.fragment
 def clustering_section() -> None:
     """k-means or a Gaussian mixture on intensities; coloured classes; Dice against the MNI tissue maps."""
@@ -679,17 +708,15 @@ def clustering_section() -> None:
     colour_names = overlays.LABEL_NAMES[1:]
     if which.startswith("MNI"):
         labels, means, counts, scored = template_clusters(k, method)
-        t1, grey, white = (picker.load_sample(n).data[::2, ::2, ::2] for n in (MNI, GREY, WHITE))
         axial = st.slider("Axial slice (2 mm)", 0, labels.shape[0] - 1, 41, key="unsup-cluster-slice",
                           help="Slice 41 is about 10 mm above the MNI origin, through the lateral ventricles.")
         names = scored["names"]
         table = pd.DataFrame({"cluster": range(1, k + 1), "mean value": means, "voxels": counts,
                               "named after": names})
-        truth = overlays.tint(grey8(t1[axial]), [(grey[axial] > 127, GREY_COLOUR), (white[axial] > 127, WHITE_COLOUR)])
-        show_images([(grey8(t1[axial]), f"T1 template, axial slice {axial}"),
-                     (overlays.label_colours(labels[axial]), f"{k} clusters, dark to bright: "
-                      + ", ".join(colour_names[:k])),
-                     (truth, "the tissue maps (orange: grey matter, green: white matter), used only to score")])
+        t1_png, clusters_png, truth_png = template_views(k, method, axial)
+        show_images([(t1_png, f"T1 template, axial slice {axial}"),
+                     (clusters_png, f"{k} clusters, dark to bright: " + ", ".join(colour_names[:k])),
+                     (truth_png, "the tissue maps (orange: grey matter, green: white matter), used only to score")])
         st.dataframe(table.round(1), hide_index=True, width="stretch")
         dice_cols = st.columns(len(scored["dice"]))
         for column, (name, value) in zip(dice_cols, scored["dice"].items()):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import contextmanager
 
 import streamlit as st
 
@@ -10,6 +11,7 @@ from core.selfcheck import Question, is_correct
 from ui.course import OBJECTIVES
 
 LECTURER_KEY = "lecturer"
+STOPPED = "{} stopped before the end (Stop, or another control, was pressed): nothing was kept."
 LECTURER_CSS = """
 <style>
   html, body, [data-testid="stAppViewContainer"] { font-size: 21px; }
@@ -81,6 +83,42 @@ def presets(name: str, choices: dict[str, dict], key: str) -> None:
     columns = st.columns(len(choices))
     for column, (label, values) in zip(columns, choices.items()):
         column.button(label, key=f"{key}-{label}", on_click=apply, args=(values,), width="stretch")
+
+
+@contextmanager
+def stoppable(key: str):
+    """Long work (a registration, a training, a pipeline, a series) with a Stop button shown while it runs.
+
+    Pressing Stop, like any other control, makes Streamlit rerun the page:
+    the run in progress is interrupted at its next progress update, so the
+    work ends within a moment and nothing half-done is kept. The work is
+    marked as running in the session until it ends (normally or with an
+    ordinary error), so `was_stopped` in the next run tells an interrupted
+    run from one that finished just before the press.
+
+    Examples
+    --------
+    >>> with stoppable("unsup-stop"):  # doctest: +SKIP
+    ...     result = register(..., progress=callback)
+    """
+    running = f"{key}-running"
+    slot = st.empty()
+    slot.button("Stop", icon=":material/stop_circle:", key=key,
+                help="Stop the work in progress: nothing half-done is kept.")
+    st.session_state[running] = True
+    try:
+        yield
+    except Exception:  # an ordinary failure ended the work: it was not stopped
+        st.session_state.pop(running, None)
+        slot.empty()
+        raise
+    st.session_state.pop(running, None)
+    slot.empty()
+
+
+def was_stopped(key: str) -> bool:
+    """True once, in the run after a `stoppable(key)` block was interrupted (by Stop or any other control)."""
+    return bool(st.session_state.pop(f"{key}-running", False))
 
 
 def record_progress(page: str, answered: int, correct: int, total: int) -> None:

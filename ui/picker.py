@@ -12,6 +12,7 @@ import streamlit as st
 from core import samples
 from core.io import ImageLoadError, load_image, load_series
 from core.volume import Volume
+from ui.lesson import STOPPED, stoppable, was_stopped
 
 SAMPLE, UPLOAD = "Built-in sample", "My own file(s)"
 SOURCE_KEY, SAMPLE_KEY, UPLOAD_KEY = "image_source", "sample_name", "upload_files"
@@ -51,13 +52,17 @@ def _load_upload(files) -> None:
         else:
             bar = st.progress(0.0, text=f"Reading {len(files)} files...")
             try:
-                volume = load_series([(f.name, f.getvalue()) for f in files],
-                                     progress=lambda done: bar.progress(done, text=f"Decoding slices: {done:.0%}"))
+                with stoppable("upload-stop"):
+                    volume = load_series([(f.name, f.getvalue()) for f in files],
+                                         progress=lambda done: bar.progress(done, text=f"Decoding slices: {done:.0%}"))
             finally:
                 bar.empty()
         st.session_state["upload_volume"] = volume
     except ImageLoadError as exc:
         st.session_state["upload_error"] = str(exc)
+    finally:  # interrupted (Stop, or any other control): say so rather than quietly show the sample
+        if was_stopped("upload-stop"):
+            st.session_state["upload_error"] = STOPPED.format("Reading the files") + " Upload them again."
 
 
 def image_picker() -> None:
@@ -91,6 +96,13 @@ def current_volume() -> Volume:
     if st.session_state.get(SOURCE_KEY) == UPLOAD and "upload_volume" in st.session_state:
         return st.session_state["upload_volume"]
     return load_sample(st.session_state.get(SAMPLE_KEY, samples.DEFAULT))
+
+
+def current_key() -> tuple[str, object]:
+    """A hashable name of the current image, for a session's memos: the sample's name or the upload's file ids."""
+    if st.session_state.get(SOURCE_KEY) == UPLOAD and "upload_volume" in st.session_state:
+        return UPLOAD, st.session_state["upload_signature"]
+    return SAMPLE, st.session_state.get(SAMPLE_KEY, samples.DEFAULT)
 
 
 def current_sample() -> samples.Sample | None:

@@ -7,6 +7,7 @@ registration takes a fraction of a second.
 from __future__ import annotations
 
 import io
+import json
 
 import imageio.v3 as iio
 import numpy as np
@@ -132,6 +133,23 @@ def test_the_two_losses_across_the_contrast_change(at):
     at.run()
     lowest = next(c.value for c in at.caption if c.value.startswith("Lowest loss"))
     assert "MI +0°" in lowest and "Sampled every 3°" in lowest
+
+
+def landscape_spec(app) -> dict:
+    chart = next(c for c in app.get("plotly_chart") if "offset from alignment" in c.proto.spec)
+    return json.loads(chart.proto.spec)
+
+
+def test_the_landscapes_do_not_depend_on_the_motion_sliders(at):
+    """They compare the image with moved copies of itself: a lecturer dragging a motion slider recomputes none."""
+    choose_sample(at, MNI)
+    before = landscape_spec(at)
+    assert before["layout"]["xaxis"]["title"]["text"] == "offset from alignment (mm)"
+    assert before["data"][0]["x"][:2] == [-25.0, -22.5]  # ±15 % of the 197 mm wide slice, in round steps
+    slider(at, "Shift right (mm)").set_value(12.0)
+    slider(at, "Rotation (degrees, clockwise)").set_value(-20.0)
+    at.run()
+    assert landscape_spec(at)["data"] == before["data"]
 
 
 def test_the_atlas_registers_and_transfers_labels(at):

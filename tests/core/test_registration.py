@@ -9,7 +9,8 @@ import pytest
 
 from core import samples
 from core.atlas import block_mean, physical_origin, resample_like, shrunk_origin, transfer_labels
-from core.registration import bspline_meshes, check_pair, jacobian_determinant, landscape, ncc, pyramid, register
+from core.registration import (aligned_landscapes, bspline_meshes, check_pair, jacobian_determinant, landscape, ncc,
+                               pyramid, register, sweep_offsets)
 from core.warps import Motion, grid_points, make_problem, rotation_error_deg, tre, working_slice
 
 
@@ -90,6 +91,67 @@ def test_the_loss_landscape_shows_why(images):
     truth, identity = {"translation_mm": (6.0, -9.0), "angle_deg": 8.0}, {}
     at_truth, at_identity = landscape(same.fixed, same.moving, "ssd", [truth, identity], spacing=spacing)
     assert at_truth < 0.2 * at_identity
+
+
+@pytest.mark.parametrize("fov, step", [(20.0, 0.25), (197.0, 2.5), (233.0, 2.5), (400.0, 5.0), (1411.0, 20.0)])
+def test_shift_sweeps_cover_about_15_percent_of_the_field_of_view_in_round_steps(fov, step):
+    offsets = sweep_offsets("shift", fov)
+    assert len(offsets) == 21 and offsets[10] == 0.0
+    assert np.allclose(np.diff(offsets), step)
+    assert 0.075 * fov < offsets[-1] <= 0.15 * fov
+
+
+def test_angle_sweeps_span_30_degrees_each_way():
+    assert sweep_offsets("angle", 50.0) == [float(a) for a in range(-30, 31, 3)]
+
+
+@pytest.mark.parametrize("sweep", ["shift", "angle"])
+def test_aligned_landscapes_put_mi_at_alignment_and_ssd_off_it_across_contrasts(images, sweep):
+    image, spacing = images["MNI slice"]
+    offsets = sweep_offsets(sweep, image.shape[1] * spacing[1])
+    curves = aligned_landscapes(image, spacing, sweep, offsets)
+    lowest = {key: offsets[int(np.argmin(values))] for key, values in curves.items()}
+    assert lowest[("same contrast", "ssd")] == lowest[("same contrast", "mattes_mi")] == 0.0
+    assert lowest[("other contrast", "mattes_mi")] == 0.0
+    assert lowest[("other contrast", "ssd")] != 0.0
+    assert curves[("same contrast", "ssd")][10] == pytest.approx(0.0, abs=1e-9)  # an image against itself
+
+
+def test_a_tiny_field_of_view_keeps_every_candidate_overlapping():
+    image, spacing = np.random.default_rng(0).random((64, 64)), (0.3125, 0.3125)  # pydicom's MR_small: 20 mm
+    curves = aligned_landscapes(image, spacing, "shift", sweep_offsets("shift", 20.0))
+    assert all(np.isfinite(values).all() for values in curves.values())
+
+
+def test_a_binary_image_has_no_landscape_across_contrasts():
+    binary = np.zeros((64, 64))
+    binary[16:48, 20:40] = 1.0
+    with pytest.raises(ValueError, match="moving image is constant"):
+        aligned_landscapes(binary, (1.0, 1.0), "shift", sweep_offsets("shift", 64.0))
+
+
+class Stopped(BaseException):
+    """What a Stop button (or Streamlit's rerun) raises inside the progress callback."""
+
+
+@pytest.mark.parametrize("transform, metric, options", [
+    ("rigid", "mattes_mi", {}), ("affine", "mattes_mi", {}),
+    ("deformable", "mattes_mi", {"deformable": "bspline"}), ("deformable", "ssd", {"deformable": "demons"})])
+def test_what_the_progress_callback_raises_stops_the_registration_and_comes_out_unchanged(images, transform, metric,
+                                                                                          options):
+    image, spacing = images["MNI slice"]
+    problem = make_problem(image, spacing, Motion((2.0, -3.0), (3.0,), warp_mm=2.0))
+    calls = []
+
+    def progress(update):
+        calls.append(len(update.metric_history))
+        if len(calls) == 3:
+            raise Stopped  # SimpleITK alone would turn it into "RuntimeError: error executing the Python Callable"
+
+    with pytest.raises(Stopped):
+        register(problem.fixed, problem.moving, transform, metric, spacing=spacing, iterations=200, progress=progress,
+                 **options)
+    assert calls == [1, 2, 3]  # stopped at once: no later iteration reported, no later stage started
 
 
 @pytest.mark.parametrize("method", ["bspline", "demons"])

@@ -1,0 +1,64 @@
+"""ui.lesson.stoppable: a Stop button while work runs, and an honest "stopped" in the next run only if it was."""
+
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+
+def script():
+    import streamlit as st
+
+    from ui.lesson import STOPPED, stoppable, was_stopped
+
+    class Interrupted(BaseException):
+        """Stands for Streamlit's rerun, raised at the work's next progress update when Stop is pressed."""
+
+    if was_stopped("work-stop"):
+        st.info(STOPPED.format("The work"))
+    how = st.radio("How the work ends", ("finishes", "fails", "is interrupted"), key="how")
+    if st.button("Run", key="run"):
+        with stoppable("work-stop"):
+            st.progress(0.5)
+            if how == "fails":
+                raise ValueError("an ordinary failure")
+            if how == "is interrupted":
+                raise Interrupted
+        st.success("done")
+
+
+def run(how: str) -> AppTest:
+    at = AppTest.from_function(script, default_timeout=30)
+    at.run()
+    at.radio(key="how").set_value(how).run()
+    at.button(key="run").click().run()
+    return at
+
+
+def stopped_messages(at: AppTest) -> list[str]:
+    return [i.value for i in at.info if "stopped before the end" in i.value]
+
+
+def test_work_that_finishes_leaves_no_stop_button_and_no_message():
+    at = run("finishes")
+    assert [s.value for s in at.success] == ["done"]
+    assert not [b for b in at.button if b.label == "Stop"]
+    at.run()
+    assert stopped_messages(at) == []
+
+
+def test_an_ordinary_failure_is_raised_and_is_not_called_a_stop():
+    at = run("fails")
+    assert len(at.exception) == 1  # raised as it was (its text is redacted by the server settings)
+    assert not [b for b in at.button if b.label == "Stop"]
+    at.run()
+    assert stopped_messages(at) == []
+
+
+def test_interrupted_work_is_reported_once_in_the_next_run():
+    at = run("is interrupted")
+    assert [b.label for b in at.button if b.label == "Stop"] == ["Stop"]  # shown while the work ran
+    at.run()
+    assert stopped_messages(at) == [
+        "The work stopped before the end (Stop, or another control, was pressed): nothing was kept."]
+    at.run()
+    assert stopped_messages(at) == []
