@@ -200,6 +200,7 @@ def layer_table(spec: ModelSpec) -> list[dict]:
     rows = []
 
     def add(name: str, kind: str, shape: tuple, parameters: int = 0) -> None:
+        """Append the row of one layer."""
         rows.append({"layer": name, "type": kind, "output shape": " × ".join(str(s) for s in shape),
                      "parameters": parameters})
 
@@ -328,7 +329,7 @@ def train(model, x: np.ndarray, y: np.ndarray, x_val: np.ndarray, y_val: np.ndar
                 on_epoch(epoch + 1, history)
 
     class Pulse(keras.callbacks.Callback):
-        """Keras calls it after every batch (only when `on_batch` is given: batch hooks slow Keras down a little)."""
+        """Keras calls it after every training and validation batch; added only when `on_batch` is given."""
 
         def on_train_batch_end(self, batch, logs=None):
             """A training batch is done."""

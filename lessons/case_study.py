@@ -10,9 +10,10 @@ from core.selfcheck import Question
 from ui.code import show_code
 from ui.course import EXTRAS
 from ui.keras_cleanup import light_keras_cleanup
-from ui.lesson import explain, lecturer_mode, self_check
+from ui.lesson import STOPPED, explain, lecturer_mode, self_check, stoppable, was_stopped
 
 RESULT_KEY = "case_study_result"
+STOP = "cs-stop"
 EXTRA = next(e for e in EXTRAS if e.page == "lessons/case_study.py")
 
 
@@ -95,15 +96,24 @@ show_code(subject_snippet(plan[0], plan[1], plan[2]), "Show the code: one subjec
 
 st.header("Run both steps")
 if st.button("Run the case study", type="primary", icon=":material/play_arrow:", key="cs_run"):
-    bar = st.progress(0.0, text="Starting")
-    light_keras_cleanup()  # the run imports Keras: no full gc.collect after every later rerun
-    try:
-        result = case_study.run(n, atrophy_mm, motion, epochs, 64, SEED, anatomy(),
-                                progress=lambda fraction, message: bar.progress(min(fraction, 1.0), text=message))
-        st.session_state[RESULT_KEY] = {"params": (n, atrophy_mm, motion, epochs), "result": result}
-    except (ValueError, RuntimeError) as exc:
-        st.error(f"The case study could not run: {exc}")
-    bar.empty()
+    # Stop (or any other control) reruns the page: this run is interrupted at its next progress update and its
+    # results are dropped. The result is stored last, inside the block: kept exactly when not reported as stopped.
+    with stoppable(STOP):
+        bar = st.progress(0.0, text="Starting")
+        light_keras_cleanup()  # the run imports Keras: no full gc.collect after every later rerun
+        try:
+            result = case_study.run(n, atrophy_mm, motion, epochs, 64, SEED, anatomy(),
+                                    progress=lambda fraction, message: bar.progress(min(fraction, 1.0), text=message))
+        except (ValueError, RuntimeError) as exc:
+            result = None
+            st.error(f"The case study could not run: {exc}")
+        bar.empty()
+        if result is not None:
+            st.session_state[RESULT_KEY] = {"params": (n, atrophy_mm, motion, epochs), "result": result}
+elif was_stopped(STOP):
+    st.info(STOPPED.format("The case study") + " Press **Run the case study** to start again."
+            + (" The results below are those of the last complete run." if RESULT_KEY in st.session_state else ""),
+            icon=":material/stop_circle:")
 
 stored = st.session_state.get(RESULT_KEY)
 if stored is None:

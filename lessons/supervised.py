@@ -2,6 +2,7 @@
 
 import hashlib
 import io
+from importlib import metadata
 
 import numpy as np
 import pandas as pd
@@ -16,7 +17,7 @@ from core.selfcheck import Question
 from ui import picker
 from ui.code import show_code
 from ui.keras_cleanup import light_keras_cleanup
-from ui.lesson import explain, intro, lecturer_mode, presets, self_check
+from ui.lesson import STOPPED, explain, intro, lecturer_mode, presets, self_check, stoppable, was_stopped
 from ui.viewer import PLOT_CONFIG
 
 SOURCES = {
@@ -30,6 +31,7 @@ DEFAULTS = {  # per data source: what trains well on it
     "zip": {"n": 0, "head": "flatten", "dropout": 0.5, "epochs": 15},
 }
 TRAINED = "sup_trained"
+STOP = "sup-stop"
 RESTORE_MATRICES = "sup-matrices-restore"  # set by a preset: the editable matrices go back to the lecture's
 MATRICES_VERSION = "sup-matrices-version"  # part of the editors' keys: a new version is a fresh editor
 FIRST_LESION = "sup-cam-first-lesion"  # set by a preset: Grad-CAM opens on the first held-out image with a lesion
@@ -48,10 +50,21 @@ PRESETS = {
 
 
 @st.cache_resource(show_spinner="Loading TensorFlow and Keras (once per server)...")
-def keras_ready() -> str:
-    """Import TensorFlow once per server; later runs find it loaded, without a full gc.collect after each run."""
+def keras_ready() -> None:
+    """Import TensorFlow once per server; later runs find it loaded, without a full gc.collect after each run.
+
+    Called only where Keras is needed (training, a model upload, a trained model in the session): the
+    convolution, pooling and ReLU demos and the network's table need no TensorFlow.
+    """
     light_keras_cleanup()
-    return cnn.keras_module().__version__
+
+
+def installed(package: str) -> str:
+    """A package's installed version, from its metadata (importing nothing)."""
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "(not installed)"
 
 
 @st.cache_resource(show_spinner="Loading the MNI152 template...")
@@ -71,13 +84,6 @@ def generated_set(kind: str, n: int, fraction: float, size: int, seed: int) -> l
     for array in (data.images, data.labels, data.masks):
         array.flags.writeable = False
     return data
-
-
-@st.cache_data(max_entries=32, show_spinner=False)
-def model_summary(spec: cnn.ModelSpec) -> tuple[pd.DataFrame, int]:
-    model = cnn.build_model(spec)
-    rows = cnn.summary_table(model)
-    return pd.DataFrame(rows), int(sum(r["parameters"] for r in rows))
 
 
 def matrix_editor(matrix: np.ndarray, key: str) -> np.ndarray:
@@ -488,14 +494,16 @@ else:
 spec = cnn.ModelSpec(input_size=size, channels=channels, n_classes=n_classes, conv_blocks=blocks, filters=filters,
                      kernel_size=kernel_size, pooling=pooling, dense_units=dense, dropout=dropout, head=head,
                      augment=augment)
-st.caption(f"TensorFlow/Keras {keras_ready()} · input {size} × {size} × {channels} · {n_classes} classes")
+st.caption(f"TensorFlow {installed('tensorflow')} and Keras {installed('keras')} (loaded when you train) · "
+           f"input {size} × {size} × {channels} · {n_classes} classes")
 try:
-    summary, total = model_summary(spec)
+    rows = cnn.layer_table(spec)
 except ValueError as exc:
     st.error(str(exc).capitalize() + ".")
     the_end(spec)
     st.stop()
-st.dataframe(summary, hide_index=True, width="stretch", height=35 * (len(summary) + 1) + 3)
+total = sum(row["parameters"] for row in rows)
+st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", height=35 * (len(rows) + 1) + 3)
 st.caption(f"**{total:,} parameters** (weights and biases) to learn. Pooling, ReLU, flatten and dropout have none; "
            "a convolution has kernel × kernel × input channels × filters weights plus one bias per filter.")
 show_code(cnn_snippets.model_snippet(spec))
@@ -524,23 +532,37 @@ if labelled.class_counts(data.labels[train_idx], n_classes).min() == 0:
     problem = "A class has no training image: add images of every class."
 if st.button("Train the network", type="primary", icon=":material/model_training:", key="sup-train",
              disabled=problem is not None):
-    progress = st.progress(0.0, text="Starting...")
-    chart = st.empty()
+    # Stop (or any other control) reruns the page: this run is interrupted at its next progress update, inside
+    # model.fit, and the half-trained network is dropped. The result is stored last, inside the block, so a
+    # result is kept exactly when the block is not reported as stopped.
+    with stoppable(STOP):
+        keras_ready()
+        progress = st.progress(0.0, text="Starting...")
+        chart = st.empty()
 
-    def report(epoch: int, history: cnn.History) -> None:
-        progress.progress(epoch / epochs, text=f"Epoch {epoch}/{epochs} · loss {history.loss[-1]:.3f} · "
-                                               f"validation accuracy {history.val_accuracy[-1]:.1%} · "
-                                               f"{history.seconds:.1f} s")
-        chart.plotly_chart(curves_figure(history, epochs), config=PLOT_CONFIG, key=f"sup-live-{epoch}")
+        def report(epoch: int, history: cnn.History) -> None:
+            progress.progress(epoch / epochs, text=f"Epoch {epoch}/{epochs} · loss {history.loss[-1]:.3f} · "
+                                                   f"validation accuracy {history.val_accuracy[-1]:.1%} · "
+                                                   f"{history.seconds:.1f} s")
+            chart.plotly_chart(curves_figure(history, epochs), config=PLOT_CONFIG, key=f"sup-live-{epoch}")
 
-    model = cnn.build_model(spec)
-    history = cnn.train(model, data.images[train_idx], data.labels[train_idx], data.images[val_idx],
-                        data.labels[val_idx], epochs, batch_size, learning_rate, seed=0, on_epoch=report)
-    progress.empty()
-    chart.empty()
-    st.session_state[TRAINED] = {"model": model, "history": history, "epochs": epochs, "data_key": data_key,
-                                 "class_names": data.class_names, "validation": validation, "source": kind,
-                                 "bytes": None}
+        def report_batch(epoch: int, done: int, batches: int) -> None:
+            progress.progress((epoch - 1 + done / batches) / epochs,
+                              text=f"Epoch {epoch}/{epochs} · batch {done} of {batches}")
+
+        model = cnn.build_model(spec)
+        history = cnn.train(model, data.images[train_idx], data.labels[train_idx], data.images[val_idx],
+                            data.labels[val_idx], epochs, batch_size, learning_rate, seed=0, on_epoch=report,
+                            on_batch=report_batch)
+        progress.empty()
+        chart.empty()
+        st.session_state[TRAINED] = {"model": model, "history": history, "epochs": epochs, "data_key": data_key,
+                                     "class_names": data.class_names, "validation": validation, "source": kind,
+                                     "bytes": None}
+elif was_stopped(STOP):
+    st.info(STOPPED.format("Training") + " Press **Train the network** to start again."
+            + (" The sections below still show the network trained before." if TRAINED in st.session_state else ""),
+            icon=":material/stop_circle:")
 if problem:
     st.warning(problem)
 show_code(cnn_snippets.training_snippet(spec, data_code, epochs, batch_size, learning_rate, validation))
@@ -548,6 +570,7 @@ show_code(cnn_snippets.training_snippet(spec, data_code, epochs, batch_size, lea
 uploaded_model = st.file_uploader("Or load a model saved from this page (.keras)", type=["keras"], key="sup-model-file")
 if uploaded_model is not None and st.session_state.get("sup-model-file-id") != uploaded_model.file_id:
     st.session_state["sup-model-file-id"] = uploaded_model.file_id
+    keras_ready()
     try:
         with st.spinner("Loading the model..."):
             loaded = cnn.model_from_bytes(uploaded_model.getvalue(), uploaded_model.name)
@@ -566,6 +589,7 @@ if trained is None:
             icon=":material/model_training:")
     the_end(spec)
     st.stop()
+keras_ready()  # this session holds a Keras model: TensorFlow is in memory already, this finishes its set-up once
 model = trained["model"]
 in_shape = tuple(model.inputs[0].shape[1:])
 out_classes = int(model.outputs[0].shape[-1]) if model.outputs[0].shape[-1] != 1 else 2

@@ -70,3 +70,41 @@ def test_self_check_gives_feedback(page):
     page.run()
     assert any("Right." in s.value for s in page.success)
     assert any("Not quite." in e.value for e in page.error)
+
+
+def test_stop_during_the_run_keeps_nothing_and_says_so(page, monkeypatch):
+    """The run ends as Streamlit ends it when Stop is pressed: a control exception (a BaseException) raised from
+    the page's progress update, here at the first epoch of step 2."""
+    from streamlit.runtime.scriptrunner_utils.exceptions import StopException
+
+    from core import case_study
+
+    real_run = case_study.run
+
+    def run_until_stopped(*args, progress, **kwargs):
+        def update_then_stop(fraction, message):
+            progress(fraction, message)
+            if message.startswith("Step 2"):
+                raise StopException()
+
+        return real_run(*args, progress=update_then_stop, **kwargs)
+
+    monkeypatch.setattr(case_study, "run", run_until_stopped)
+    at = page
+    with pytest.raises(KeyError):
+        widget(at, "button", "cs-stop")
+    widget(at, "slider", "cs_n").set_value(20)
+    widget(at, "slider", "cs_epochs").set_value(5)
+    widget(at, "button", "cs_run").click()
+    at.run()
+    assert problems(at) == []
+    assert widget(at, "button", "cs-stop")  # drawn while running
+    assert "case_study_result" not in at.session_state
+    at.run()  # the rerun the press of Stop starts
+    assert problems(at) == []
+    assert [i.value for i in at.info if "stopped" in i.value] == [
+        "The case study stopped before the end (Stop, or another control, was pressed): nothing was kept. Press "
+        "**Run the case study** to start again."]
+    assert "case_study_result" not in at.session_state
+    with pytest.raises(KeyError):
+        widget(at, "button", "cs-stop")

@@ -230,3 +230,64 @@ def test_self_check_gives_feedback_computed_from_the_page(at):
     widget(at, "radio", "check-supervised-2").set_value("95% accuracy, 0% sensitivity").run()
     assert at.session_state["progress"]["supervised"] == {"answered": 3, "correct": 2, "total": 5}
     assert any(e.value.startswith("Not quite.") and "36.5" in e.value for e in at.error)
+
+
+def interrupt_training_after_epoch(monkeypatch, last: int) -> None:
+    """Make the next training end as Streamlit ends a run when Stop is pressed: a control exception (a
+    BaseException) raised from the page's progress report, here after epoch `last`, inside model.fit."""
+    from streamlit.runtime.scriptrunner_utils.exceptions import StopException
+
+    from core import cnn
+
+    real_train = cnn.train
+
+    def train_until_stopped(*args, on_epoch, **kwargs):
+        def report_then_stop(epoch, history):
+            on_epoch(epoch, history)
+            if epoch == last:
+                monkeypatch.setattr(cnn, "train", real_train)
+                raise StopException()
+
+        return real_train(*args, on_epoch=report_then_stop, **kwargs)
+
+    monkeypatch.setattr(cnn, "train", train_until_stopped)
+
+
+def stop_messages(at) -> list[str]:
+    return [i.value for i in at.info if "stopped before the end" in i.value]
+
+
+def test_stop_shows_only_while_training_and_an_interrupted_training_keeps_nothing(at, monkeypatch):
+    with pytest.raises(KeyError):
+        widget(at, "button", "sup-stop")
+    interrupt_training_after_epoch(monkeypatch, last=1)
+    at.button(key="sup-train").click()
+    at.run()
+    assert not problems(at)
+    assert widget(at, "button", "sup-stop")  # drawn while training, still on screen when the run was cut short
+    assert "sup_trained" not in at.session_state
+    at.run()  # the rerun the press of Stop starts
+    assert not problems(at)
+    assert stop_messages(at) == ["Training stopped before the end (Stop, or another control, was pressed): nothing "
+                                 "was kept. Press **Train the network** to start again."]
+    assert "sup_trained" not in at.session_state
+    assert any("Press **Train the network**" in i.value and "to fill the sections below" in i.value for i in at.info)
+    with pytest.raises(KeyError):
+        widget(at, "button", "sup-stop")
+    at.run()
+    assert stop_messages(at) == []  # said once
+
+
+def test_a_finished_training_removes_stop_and_an_interrupted_one_leaves_the_previous_network(at, monkeypatch):
+    train(at)
+    with pytest.raises(KeyError):
+        widget(at, "button", "sup-stop")  # the training finished: no Stop left on the page
+    assert stop_messages(at) == []
+    first = at.session_state["sup_trained"]["model"]
+    interrupt_training_after_epoch(monkeypatch, last=1)
+    train(at)
+    at.run()
+    assert not problems(at)
+    assert len(stop_messages(at)) == 1 and "still show the network trained before" in stop_messages(at)[0]
+    assert at.session_state["sup_trained"]["model"] is first
+    assert "Accuracy" in metrics(at)

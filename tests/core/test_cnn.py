@@ -97,7 +97,8 @@ def test_layer_table_by_hand():
         cnn.layer_table(cnn.ModelSpec(input_size=16, conv_blocks=5))
 
 
-@pytest.mark.parametrize("spec", [cnn.ModelSpec(input_size=16, conv_blocks=5), cnn.ModelSpec(input_size=7, conv_blocks=3),
+@pytest.mark.parametrize("spec", [cnn.ModelSpec(input_size=16, conv_blocks=5),
+                                  cnn.ModelSpec(input_size=7, conv_blocks=3),
                                   cnn.ModelSpec(pooling="median"), cnn.ModelSpec(head="attention")])
 def test_layer_table_refuses_what_build_model_refuses_with_the_same_message(keras, spec):
     with pytest.raises(ValueError) as built:
