@@ -25,6 +25,9 @@ def test_load_test_runs_one_learner_over_the_home_page(tmp_path):
     assert kinds == [("first", "Course map"), ("change", "Course map")], level["steps"]
     assert all(s["seconds"] is not None and s["seconds"] > 0 and not s["exceptions"] for s in level["steps"]), \
         level["steps"]
+    # the server logged its answer to both reruns (the first run of the page, the sample change), each part of
+    # the page's time to idle
+    assert len(level["server_answers"]) == 2 and 0 < max(level["server_answers"]) < level["steps"][0]["seconds"]
     assert level["steps"][1]["control"].startswith("sample: ")  # the home page has no slider: the sidebar's sample
     assert level["rss_peak_mib"] > 50 and level["threads_peak"] > 0  # read from /proc while it ran
     assert level["server_cpu_seconds"] > 0
@@ -36,3 +39,13 @@ def test_percentiles_interpolate_like_numpy():
     assert percentile([1, 2, 3, 4], 50) == 2.5
     assert percentile([0.2, 0.4, 0.6, 0.8, 3.0], 95) == pytest.approx(2.56)
     assert percentile([0.7], 95) == 0.7
+
+
+def test_the_server_answer_runs_from_each_request_to_the_last_end_of_a_run_before_the_next():
+    from loadtest.timed_server import server_answers
+
+    log = ["1.0 a request", "1.5 a finished",  # an earlier level
+           "10.0 a request", "10.1 b request", "10.4 a finished", "10.5 a request",  # b runs while a runs twice
+           "10.6 b finished", "10.9 a finished", "11.0 a finished",  # then a fragment of a's page
+           "12.0 b request"]  # not answered yet
+    assert server_answers(log, since=10.0) == pytest.approx([0.4, 0.5, 0.5])
