@@ -24,7 +24,7 @@ from common import Row, table  # noqa: E402
 
 # name: runs for that benchmark (None: the --runs value); the slow ones run fewer times to stay bounded
 BENCHES = {"reruns": None, "loading": None, "pixels": None, "exploring": None, "preparing": None,
-           "registration": 3, "cnn": 2, "memory": 1}
+           "registration": 5, "cnn": 2, "memory": 1}
 
 
 def collect(names: list[str], runs: int) -> list[Row]:

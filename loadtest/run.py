@@ -445,13 +445,13 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps([{**asdict(lv), "passes": lv.passes()} for lv in levels]))
         return 0
     print(f"\nLoad test on loopback, on a {os.cpu_count()}-core machine (the N browsers and the server on the same "
-          f"cores, the pages at the lowest priority; load average {os.getloadavg()[0]:.1f} at the end). "
+          f"cores, the server at a higher priority when allowed; load average {os.getloadavg()[0]:.1f} at the end). "
           f"Learners read {args.think:g} s on average between steps.")
     print(table(levels))
     print(TABLE_NOTES.format(timeout=STEP_TIMEOUT_MS // 1000))
     print(per_lesson(levels) if levels else "")
     good = [lv.users for lv in levels if lv.passes()]
-    print(f"\nLargest N with the server's answer to control changes under {TARGET_S:.0f} s (median and p95) and "
+    print(f"\nLargest N with the server's answers under {TARGET_S:.0f} s (median and p95) and "
           f"no failure: "
           f"{max(good) if good else 'none'} (of N tried: {', '.join(str(lv.users) for lv in levels)}). "
           f"Server peak RSS {max(lv.rss_peak_mib for lv in levels):.0f} MiB." if levels else "no level ran")
