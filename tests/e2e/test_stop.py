@@ -28,14 +28,18 @@ def test_stop_ends_a_long_registration_and_keeps_nothing(browser, base_url):
     page = browser.new_page(viewport=VIEWPORT)
     page.goto(base_url + "/unsupervised")
     wait_idle(page)
+    page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"] input').first.click()
+    page.keyboard.type("brain template")
+    page.get_by_role("option", name="MRI 3D: brain template (MNI152 2009)").wait_for()
+    page.keyboard.press("Enter")
+    wait_idle(page)
     choose(page, "Transform", "deformable")
-    for label in ("Resolution levels", "Iterations per level (maximum)", "B-spline grid (control intervals at full size)"):
-        press_end(page, label)  # 4 levels, 300 iterations, a 16-interval grid: many seconds of work
+    for label in ("Resolution levels", "Iterations per level (maximum)", "Pixels sampled for the metric (%)",
+                  "B-spline grid (control intervals at full size)"):
+        press_end(page, label)  # every pixel, 4 levels, up to 300 iterations, a 16-interval grid: seconds of work
     page.get_by_role("button", name="Register", exact=True).click()
-    stop = page.get_by_role("button", name="Stop")
-    stop.wait_for(timeout=30_000)
-    page.wait_for_timeout(800)  # well into the first stage
-    stop.click()
+    page.get_by_text("· iteration").first.wait_for(timeout=30_000)  # under way
+    page.get_by_role("button", name="Stop").click()
     page.get_by_text("Registration stopped before the end").wait_for(timeout=30_000)
     wait_idle(page)
     assert page.locator('[data-testid="stException"]').count() == 0
@@ -43,4 +47,3 @@ def test_stop_ends_a_long_registration_and_keeps_nothing(browser, base_url):
     assert page.get_by_role("button", name="Stop").count() == 0
     assert page.get_by_text("Register the problem above to see the figure.").count() == 1  # no result kept
     page.close()
-
