@@ -7,11 +7,9 @@ from streamlit.testing.v1 import AppTest
 
 def script():
     import streamlit as st
+    from streamlit.runtime.scriptrunner_utils.exceptions import StopException
 
     from ui.lesson import STOPPED, stoppable, was_stopped
-
-    class Interrupted(BaseException):
-        """Stands for Streamlit's rerun, raised at the work's next progress update when Stop is pressed."""
 
     if was_stopped("work-stop"):
         st.info(STOPPED.format("The work"))
@@ -21,8 +19,8 @@ def script():
             st.progress(0.5)
             if how == "fails":
                 raise ValueError("an ordinary failure")
-            if how == "is interrupted":
-                raise Interrupted
+            if how == "is interrupted":  # what Streamlit raises at the work's next progress update after Stop
+                raise StopException()
         st.success("done")
 
 
