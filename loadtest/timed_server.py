@@ -2,9 +2,10 @@
 
 Usage (what loadtest/run.py does): python loadtest/timed_server.py LOG streamlit-run-arguments...
 
-Every line of LOG is ``<monotonic seconds> <session id> request|finished``: "request" when a rerun
-request (a control changed, a page opened) reaches the session on the server, "finished" when the session
-queues the end of a run for its browser. The load test pairs them into the server's answer time, free of
+Every line of LOG is ``<monotonic seconds> <session id> request|finished [page] [fragment]``: "request"
+when a rerun request (a control changed, a page opened) reaches the session on the server, with the page
+it names and whether it reruns a fragment only; "finished" when the session queues the end of a run for
+its browser. The load test pairs them into the server's answer time, free of
 the browsers' own work, which on a shared machine would otherwise blur it (`server_answers`).
 """
 
@@ -29,7 +30,9 @@ def install(log_path: str) -> None:
 
     def timed_handle_backmsg(self, msg):
         if msg.WhichOneof("type") == "rerun_script":
-            write(self, "request")
+            rerun = msg.rerun_script
+            write(self, f"request {rerun.page_name or rerun.page_script_hash[:8] or '-'}"
+                        f"{' fragment' if rerun.fragment_id else ''}")
         return handle_backmsg(self, msg)
 
     def timed_enqueue(self, msg):
@@ -51,7 +54,7 @@ def server_answers(lines: list[str], since: float = 0.0) -> list[float]:
     ...                 "2.9 a finished"])
     [0.5, 0.4, 0.7]
     """
-    events = [(float(t), session, what) for t, session, what in (line.split() for line in lines if line.strip())]
+    events = [(float(t), session, what) for t, session, what, *_ in (line.split() for line in lines if line.strip())]
     answers = []
     for i, (start, session, what) in enumerate(events):
         if what != "request" or start < since:
