@@ -221,11 +221,16 @@ def quantise(image: np.ndarray, bits: int) -> np.ndarray:
     n_levels = level_count(bits)
     lo, hi = value_range(image)
     dtype = np.uint8 if bits <= 8 else np.uint16 if bits <= 16 else np.uint32
-    values = np.asarray(image, dtype=np.float64)
+    values = np.asarray(image)
     if hi <= lo:
         return np.zeros(values.shape, dtype)
-    scaled = np.floor((values - lo) * (n_levels / (hi - lo)))
-    return np.where(np.isfinite(scaled), np.clip(scaled, 0, n_levels - 1), 0).astype(dtype)
+    scaled = np.subtract(values, lo, dtype=np.float64)  # one new array, then worked on in place
+    scaled *= n_levels / (hi - lo)
+    np.floor(scaled, out=scaled)
+    if values.dtype.kind == "f":
+        scaled[~np.isfinite(scaled)] = 0
+    np.clip(scaled, 0, n_levels - 1, out=scaled)
+    return scaled.astype(dtype)
 
 
 def level_step(image: np.ndarray, bits: int) -> float:
