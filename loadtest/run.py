@@ -264,16 +264,18 @@ async def _change_control(page, user: int, step: int) -> str:
         await thumb.focus()
         await thumb.press("ArrowLeft" if value == top else "ArrowRight")
         return "slider: " + ((await slider.inner_text()).splitlines() or ["?"])[0][:40]
-    box = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first
+    box = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"] input').first
     await box.click()
     # The list is virtualised (not every option is in the page): pick among the rendered ones that are not
-    # the current sample, so the choice always changes something.
+    # the current sample, so the choice always changes something. Typed and confirmed with Enter, as a
+    # learner can: a click on a list that a slow browser has already closed would land on the page below.
     options = page.locator('[role="option"]:not([aria-selected="true"])')
     await options.first.wait_for(timeout=STEP_TIMEOUT_MS)
     count = await options.count()
-    choice = options.nth((user + step) % count)
-    text = (await choice.inner_text()).strip()
-    await choice.click()
+    text = (await options.nth((user + step) % count).inner_text()).strip()
+    await box.type(text)
+    await page.locator('[role="option"]').filter(has_text=text).first.wait_for(timeout=STEP_TIMEOUT_MS)
+    await box.press("Enter")
     return "sample: " + text[:40]
 
 
