@@ -120,10 +120,12 @@ def page_times() -> dict[str, float]:
     """In a fresh process: the page's first and second AppTest run, whether TensorFlow got imported, the first Train."""
     code = PAGE_OPEN.format(root=str(ROOT), harness=str(ROOT / "tests" / "app"))
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=1800)
-    lines = [line.split() for line in out.stdout.splitlines() if line[:4] in ("OPEN", "TF 0", "TF 1", "TRAI")]
-    opens = [float(v) for k, v in lines if k == "OPEN"]
-    values = {k: float(v) for k, v in lines if k != "OPEN"}
-    return {"first": opens[0], "second": opens[1], "tensorflow": values["TF"], "train": values["TRAIN"]}
+    found: dict[str, list[float]] = {}
+    for key, _, value in (line.partition(" ") for line in out.stdout.splitlines()):
+        if key in ("OPEN", "TF", "TRAIN"):
+            found.setdefault(key, []).append(float(value))
+    (first, second), [tensorflow], [train] = found["OPEN"], found["TF"], found["TRAIN"]
+    return {"first": first, "second": second, "tensorflow": tensorflow, "train": train}
 
 
 def rows(runs: int = 3) -> list[Row]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import io
 import time
 
@@ -269,8 +268,8 @@ seed = 0 if lecturer_mode() else int(c4.number_input("Noise seed", 0, 9999, 0, k
 motion = Motion((shift_down, shift_right), (angle,), scale, bend)
 problem = make_problem(image, spacing, motion, noise=noise, contrast=contrast, seed=seed)
 problem_key = (base, motion, noise, contrast, seed)
-fixed8, fixed_png = memo("target", (picker.current_key(), source.slice_index, max_side, fallback),
-                         lambda: target_views(problem.fixed))  # the sliders below move only the source
+work_key = (picker.current_key(), source.slice_index, max_side, fallback)  # names the working image
+fixed8, fixed_png = memo("target", work_key, lambda: target_views(problem.fixed))  # sliders move the source only
 moving8 = grey8(problem.moving)
 show_images([(moving8, "(a) source: the moving image we made"), (fixed_png, "(b) target: the fixed image"),
              (overlays.overlay(fixed8, moving8), "target in magenta, source in green")])
@@ -486,9 +485,8 @@ def loss_section() -> None:
             return landscape_figure(shared_landscapes(image, tuple(spacing), sweep, tuple(offsets)), offsets, sweep)
         return landscape_figure(aligned_landscapes(image, spacing, sweep, offsets), offsets, sweep)
 
-    content = hashlib.blake2b(image.tobytes(), digest_size=16).hexdigest()  # not the name: two uploads may share it
     try:
-        figure, lows = memo("landscape", (content, image.shape, tuple(spacing), sweep), landscapes)
+        figure, lows = memo("landscape", (work_key, sweep), landscapes)
     except ValueError as exc:  # e.g. a binary image: the contrast change maps both of its values to dark
         st.warning(f"No loss landscapes for this image: with the contrast change, {exc}.", icon=":material/warning:")
     else:
