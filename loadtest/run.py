@@ -107,6 +107,7 @@ class Level:
     rss_after_mib: float = 0.0
     threads_peak: int = 0
     server_cpu_seconds: float = 0.0  # user + system time the server process used during the level
+    browsers_cpu_seconds: float = 0.0  # the same for the load's side: Chromium's processes and Playwright's driver
     out_of_time: bool = False
     server_answers: list[float] = field(default_factory=list)  # every rerun request of the level, seconds
 
@@ -155,6 +156,55 @@ def cpu_seconds(pid: int) -> float:
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
     except (OSError, ValueError, IndexError):
         return 0.0
+
+
+def _children() -> dict[int, list[int]]:
+    """Every running process's children, from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(parent, []).append(int(entry.name))
+    return children
+
+
+def load_side_pids(server_pid: int) -> list[int]:
+    """This process's descendants except the server's process group: Playwright's driver, Chromium and its
+    renderers, which a class would run on the learners' own computers."""
+    children, found, todo = _children(), [], list(_children().get(os.getpid(), []))
+    while todo:
+        pid = todo.pop()
+        if pid == server_pid:
+            continue
+        found.append(pid)
+        todo += children.get(pid, [])
+    return found
+
+
+class CpuMeter:
+    """CPU seconds used by a changing set of processes (renderers come and go with the learners' contexts).
+
+    Each `sample` reads every process's CPU time so far; `seconds` adds, per process, what it used since it was
+    first seen (its whole life when it started after the meter). A process that ends is counted up to its last
+    sample, so the figure is a lower bound.
+    """
+
+    def __init__(self, pids: list[int]) -> None:
+        self.first = {pid: cpu_seconds(pid) for pid in pids}
+        self.last = dict(self.first)
+
+    def sample(self, pids: list[int]) -> None:
+        for pid in pids:
+            used = cpu_seconds(pid)
+            if used:
+                self.first.setdefault(pid, 0.0)
+                self.last[pid] = used
+
+    def seconds(self) -> float:
+        return sum(self.last[pid] - self.first[pid] for pid in self.last)
 
 
 def _free_port() -> int:
@@ -324,10 +374,12 @@ async def learner(browser, url: str, user: int, max_lessons: int, deadline: floa
     return steps
 
 
-async def _sample_memory(pid: int, level: Level, stop: asyncio.Event) -> None:
+async def _sample_processes(pid: int, level: Level, browsers: CpuMeter, stop: asyncio.Event) -> None:
+    """The server's memory and threads, and the load side's CPU, four times a second until `stop`."""
     while not stop.is_set():
         level.rss_peak_mib = max(level.rss_peak_mib, proc_status(pid, "VmRSS") / 1024)
         level.threads_peak = max(level.threads_peak, proc_status(pid, "Threads"))
+        browsers.sample(load_side_pids(pid))
         try:
             await asyncio.wait_for(stop.wait(), 0.25)
         except TimeoutError:
@@ -339,12 +391,15 @@ async def run_level(browser, url: str, pid: int, timing: Path, users: int, max_l
     """N learners at once, each working through the lessons; memory sampled all along."""
     level = Level(users=users, rss_before_mib=proc_status(pid, "VmRSS") / 1024)
     stop = asyncio.Event()
-    sampler = asyncio.create_task(_sample_memory(pid, level, stop))
+    browsers = CpuMeter(load_side_pids(pid))
+    sampler = asyncio.create_task(_sample_processes(pid, level, browsers, stop))
     start, cpu_start = time.monotonic(), cpu_seconds(pid)
     deadline = start + budget_s
     results = await asyncio.gather(*(learner(browser, url, u, max_lessons, deadline, think_s) for u in range(users)))
     level.wall_seconds = time.monotonic() - start
     level.server_cpu_seconds = cpu_seconds(pid) - cpu_start
+    browsers.sample(load_side_pids(pid))
+    level.browsers_cpu_seconds = browsers.seconds()
     level.out_of_time = time.monotonic() > deadline
     stop.set()
     await sampler
@@ -363,7 +418,8 @@ def table(levels: list[Level]) -> str:
     """The results as a plain-text table."""
     head = (f"{'N':>3} {'steps':>5} {'fail':>4} | {'server answer med':>17} {'p95':>5} {'reruns':>6} | "
             f"{'page idle: change':>17} {'p95':>5} {'open':>5} {'p95':>5} | {'RSS before':>10} {'peak':>5} "
-            f"{'after':>5} MiB | {'CPU %':>5} | {'wall s':>6} | <1 s")
+            f"{'after':>5} MiB | {'CPU % server':>12} {'browsers':>8} | {'CPU s/step server':>17} {'browsers':>8} | "
+            f"{'wall s':>6} | <1 s")
     lines = [head, "-" * len(head)]
     for lv in levels:
         answers, changes, opens = lv.server_answers, lv.seconds("change"), lv.seconds("open")
@@ -371,7 +427,10 @@ def table(levels: list[Level]) -> str:
             f"{lv.users:>3} {len(lv.steps):>5} {lv.failures():>4} | {_fmt(answers, 50):>17} {_fmt(answers, 95):>5} "
             f"{len(answers):>6} | {_fmt(changes, 50):>17} {_fmt(changes, 95):>5} {_fmt(opens, 50):>5} "
             f"{_fmt(opens, 95):>5} | {lv.rss_before_mib:>10.0f} {lv.rss_peak_mib:>5.0f} {lv.rss_after_mib:>5.0f}     | "
-            f"{100 * lv.server_cpu_seconds / max(lv.wall_seconds, 1e-9):>5.0f} | {lv.wall_seconds:>6.0f} | "
+            f"{100 * lv.server_cpu_seconds / max(lv.wall_seconds, 1e-9):>12.0f} "
+            f"{100 * lv.browsers_cpu_seconds / max(lv.wall_seconds, 1e-9):>8.0f} | "
+            f"{lv.server_cpu_seconds / max(len(lv.steps), 1):>17.2f} {lv.browsers_cpu_seconds / max(len(lv.steps), 1):>8.2f} | "
+            f"{lv.wall_seconds:>6.0f} | "
             f"{'yes' if lv.passes() else 'no'}{' (budget cut)' if lv.out_of_time else ''}")
     return "\n".join(lines)
 
@@ -381,9 +440,35 @@ server to the end of that session's run, logged by the server itself (loadtest/t
 every request of the level. page idle: seconds from the click or key press until the page shows the run
 as over (change: the lesson's first slider, else the sidebar's sample; open: a lesson from the sidebar),
 which adds the N browsers' own work on these shared cores (in a class, each learner's computer). fail:
-steps over {timeout} s or with an exception box; CPU %: the server process's CPU time over the level's
-wall time (100 = one core); budget cut: learners stopped before the last lesson when the level's time
+steps over {timeout} s or with an exception box; CPU %: CPU time over the level's wall time (100 = one
+core) of the server process, and of the browsers (Chromium's processes and Playwright's driver, a lower
+bound: a renderer's last quarter second before its learner leaves is not seen); CPU s/step: the same CPU
+times per learner step; budget cut: learners stopped before the last lesson when the level's time
 ran out. <1 s: no failure, and the server's answers under 1 s at the median and the 95th percentile."""
+
+
+def cores_needed(level: Level, users: int, think_s: float) -> float:
+    """Cores that `users` learners keep busy at the pace and CPU cost per step of `level` (server and browsers).
+
+    Each learner takes one step every `think_s` plus the level's mean step time (an uncontended level gives
+    the learners' real pace), and each step costs the level's CPU seconds per step.
+
+    Example: 2 s of CPU per step, a step every 3 + 1 s: 20 learners keep 20 * 2 / 4 = 10 cores busy.
+    """
+    steps = [s.seconds for s in level.steps if s.seconds is not None]
+    if not steps:
+        return float("nan")
+    per_step = (level.server_cpu_seconds + level.browsers_cpu_seconds) / len(level.steps)
+    return users * per_step / (think_s + statistics.mean(steps))
+
+
+def capacity(calm: Level, users: int, think_s: float) -> str:
+    """What a learner step costs at the calmest level, and how many cores `users` learners need at that pace."""
+    server, browsers = (seconds / len(calm.steps) for seconds in (calm.server_cpu_seconds, calm.browsers_cpu_seconds))
+    cores = cores_needed(calm, users, think_s)
+    return (f"At N = {calm.users}, a learner step cost the server {server:.2f} s and the browsers {browsers:.2f} s of "
+            f"CPU: at that pace, N = {users} learners keep {cores:.1f} cores busy, "
+            f"{cores * server / max(server + browsers, 1e-9):.1f} of them the server's.")
 
 
 def per_lesson(levels: list[Level]) -> str:
@@ -458,6 +543,8 @@ def main(argv: list[str] | None = None) -> int:
           f"no failure: "
           f"{max(good) if good else 'none'} (of N tried: {', '.join(str(lv.users) for lv in levels)}). "
           f"Server peak RSS {max(lv.rss_peak_mib for lv in levels):.0f} MiB." if levels else "no level ran")
+    if levels and levels[0].steps:
+        print(capacity(levels[0], max(args.users), args.think))
     return 0
 
 

@@ -31,6 +31,7 @@ def test_load_test_runs_one_learner_over_the_home_page(tmp_path):
     assert level["steps"][1]["control"].startswith("sample: ")  # the home page has no slider: the sidebar's sample
     assert level["rss_peak_mib"] > 50 and level["threads_peak"] > 0  # read from /proc while it ran
     assert level["server_cpu_seconds"] > 0
+    assert level["browsers_cpu_seconds"] > level["server_cpu_seconds"]  # Chromium drew two pages; Python ran two reruns
 
 
 def test_percentiles_interpolate_like_numpy():
@@ -49,3 +50,32 @@ def test_the_server_answer_runs_from_each_request_to_the_last_end_of_a_run_befor
            "10.6 b finished", "10.9 a finished", "11.0 a finished",  # then a fragment of a's page
            "12.0 b request"]  # not answered yet
     assert server_answers(log, since=10.0) == pytest.approx([0.4, 0.5, 0.5])
+
+
+def test_cores_needed_follows_the_learners_pace_and_the_cpu_per_step():
+    from loadtest.run import Level, Step, cores_needed
+
+    calm = Level(users=1, steps=[Step(0, "open", "x", seconds=0.5), Step(0, "change", "x", seconds=1.5)],
+                 server_cpu_seconds=1.0, browsers_cpu_seconds=3.0)
+    # 2 s of CPU per step, one step every 3 s of reading + 1 s of waiting: 20 learners keep 10 cores busy
+    assert cores_needed(calm, 20, think_s=3.0) == pytest.approx(10.0)
+    assert cores_needed(calm, 1, think_s=0.0) == pytest.approx(2.0)
+
+
+def test_the_cpu_meter_counts_what_processes_used_since_it_started(tmp_path):
+    import os
+
+    from loadtest.run import CpuMeter
+
+    meter = CpuMeter([os.getpid()])
+    busy = subprocess.Popen([sys.executable, "-c", "import time\nt = time.process_time()\n"
+                             "while time.process_time() - t < 0.5: pass\ntime.sleep(5)"])
+    try:
+        for _ in range(100):  # until the child has burnt its half second
+            meter.sample([os.getpid(), busy.pid])
+            if meter.seconds() >= 0.5:
+                break
+            subprocess.run(["sleep", "0.05"])
+        assert 0.5 <= meter.seconds() < 2.0  # the child's whole life (it started after the meter) and ours since
+    finally:
+        busy.kill()
