@@ -11,10 +11,11 @@ from core.noise import NOISE_KINDS, add_noise
 from core.selfcheck import Question
 from ui import picker
 from ui.code import show_code
-from ui.lesson import explain, intro, lecturer_mode, presets, self_check
+from ui.lesson import STOPPED, explain, intro, lecturer_mode, presets, self_check, stoppable, was_stopped
 from ui.viewer import PLOT_CONFIG
 
 COHORT, OWN = "Built-in cohort", "My own files"
+UPLOAD_STOP = "eda-upload-stop"
 CURRENT = "current image"
 NOISY, OTHER = "a noisy copy", "another file of the dataset"
 
@@ -71,16 +72,40 @@ def pooled(files, table: pd.DataFrame, group: str, max_bins: int):
     return histogram, stats, integer, len(rows)
 
 
-def upload_dataset(files) -> tuple[list, pd.DataFrame]:
-    """Read the learner's files once per new set (kept in this session only), with a progress bar."""
+def upload_dataset(files) -> tuple[list, pd.DataFrame] | None:
+    """Read the learner's files once per new set (kept in this session only), with a progress bar and a Stop button.
+
+    None when the reading of this set was stopped: the page says so and offers to read the set again, instead of
+    starting over on its own at every rerun.
+    """
+    if was_stopped(UPLOAD_STOP):  # the set being read when Stop (or another control) was pressed
+        st.session_state["eda_stopped"] = st.session_state.get("eda_reading")
     signature = tuple(f.file_id for f in files)
     kept = st.session_state.get("eda_dataset")
     if kept and kept["signature"] == signature:
         return kept["files"], kept["table"]
+    if st.session_state.get("eda_stopped") == signature:
+        notice = st.empty()
+        with notice.container():
+            st.info(STOPPED.format("Reading the files") + " Until you read them again, the built-in cohort is shown.",
+                    icon=":material/stop_circle:")
+            again = st.button("Read my files again", key="eda_read_again", icon=":material/refresh:")
+        if not again:
+            return None
+        notice.empty()
+        del st.session_state["eda_stopped"]
     expanded = eda.expand_zips([(f.name, f.getvalue()) for f in files])
     bar = st.progress(0.0, text=f"Reading {len(expanded)} file(s)...")
-    table = eda.file_table(expanded, progress=lambda i, n, name: bar.progress(i / n, text=f"Read {i} of {n}: {name}"))
-    bar.empty()
+
+    def report(done: int, total: int, name: str) -> None:  # where Streamlit can interrupt the reading
+        bar.progress(done / total, text=f"Read {done} of {total}: {name}")
+
+    st.session_state["eda_reading"] = signature
+    try:
+        with stoppable(UPLOAD_STOP):
+            table = eda.file_table(expanded, progress=report)
+    finally:
+        bar.empty()
     st.session_state["eda_dataset"] = {"signature": signature, "files": expanded, "table": table, "pooled": {}}
     return expanded, table
 
@@ -110,14 +135,15 @@ if source == OWN:
     uploads = st.file_uploader(
         "Your files: many DICOM files, NIfTI, PNG, JPEG, TIFF... or a .zip of them", accept_multiple_files=True,
         key="eda_upload", help="Hundreds of files are fine. Nothing is stored: they stay in this browser session.")
-if uploads:
-    files, table = upload_dataset(uploads)
+dataset = upload_dataset(uploads) if uploads else None
+if dataset:
+    files, table = dataset
     cohort = None
     files_code = eda_snippets.FOLDER_FILES
     st.caption(f"Your {len(uploads)} upload(s): {len(files)} file(s) once archives are unpacked. They stay in "
                "this browser session only.")
 else:
-    if source == OWN:
+    if source == OWN and not uploads:
         st.info("Upload files above (select many at once, or one .zip); until then the built-in cohort is shown.",
                 icon=":material/upload:")
     cohort, table = cohort_dataset()

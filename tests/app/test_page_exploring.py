@@ -226,3 +226,47 @@ def test_self_check_gives_feedback_from_the_dataset_on_screen(at):
     assert [s.value.startswith("Right.") for s in at.success].count(True) == 3
     assert any(s.value.startswith(f"Right. {share:.2f}%") for s in at.success)
     assert at.session_state["progress"]["exploring"] == {"answered": 4, "correct": 3, "total": 5}
+
+
+def test_stop_while_reading_an_upload_keeps_nothing_and_offers_to_read_it_again(at, monkeypatch):
+    """The reading ends as Streamlit ends a run when Stop is pressed: a control exception (a BaseException)
+    raised from the progress update, here after the second file."""
+    from streamlit.runtime.scriptrunner_utils.exceptions import StopException
+
+    real_file_table = eda.file_table
+
+    def read_until_stopped(files, progress=None):
+        if progress is None:  # the built-in cohort's table
+            return real_file_table(files)
+
+        def update_then_stop(done, total, name):
+            progress(done, total, name)
+            if done == 2:
+                raise StopException()
+
+        return real_file_table(files, progress=update_then_stop)
+
+    monkeypatch.setattr(eda, "file_table", read_until_stopped)
+    chosen = ["P02_CT_s01.dcm", "P02_CT_s02.dcm", "P03_MR.dcm", "P13_MR.dcm"]
+    own_files(at).set_value([(n, FILES[n], "application/dicom") for n in chosen])
+    at.run()
+    assert not problems(at)
+    assert widget(at, "button", "eda-upload-stop")  # drawn while the files were read
+    assert "eda_dataset" not in at.session_state
+    at.run()  # the rerun the press of Stop starts: the same files, not read again on their own
+    assert not problems(at)
+    assert [i.value for i in at.info if "stopped" in i.value] == [
+        "Reading the files stopped before the end (Stop, or another control, was pressed): nothing was kept. Until "
+        "you read them again, the built-in cohort is shown."]
+    assert "eda_dataset" not in at.session_state
+    assert list(file_table(at)["file"]) == [name for name, _ in COHORT.files]  # the cohort's, not a partial one
+    with pytest.raises(KeyError):
+        widget(at, "button", "eda-upload-stop")
+    at.run()  # any other rerun: still stopped, still not read
+    assert "eda_dataset" not in at.session_state and any("stopped" in i.value for i in at.info)
+
+    monkeypatch.setattr(eda, "file_table", real_file_table)
+    widget(at, "button", "eda_read_again").click().run()
+    assert not problems(at)
+    assert list(file_table(at)["file"]) == chosen
+    assert not [i for i in at.info if "stopped" in i.value]
