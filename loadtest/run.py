@@ -59,9 +59,12 @@ STEP_TIMEOUT_MS = 30_000  # one open or one control change; slower counts as a f
 RERUN_START_MS = 5_000  # a control change that starts no rerun within this is recorded as a failure
 SETTLE_MS = 250  # the run state must stay "notRunning" this long to count as idle
 
-# Records every change of Streamlit's run state with its time, in every document of a context.
+# Records every change of Streamlit's run state with its time, in every document of a context, and when the
+# last websocket message from the server arrived: a run of a few milliseconds can start and end within one
+# render, so its "running" state never reaches the page, but its messages do.
 STATE_RECORDER = """
 window.__runs = [];
+window.__lastMessage = 0;
 new MutationObserver(() => {
   const app = document.querySelector('[data-testid="stApp"]');
   const state = app && app.getAttribute('data-test-script-state');
@@ -69,17 +72,25 @@ new MutationObserver(() => {
   if (state && (!last || last[0] !== state)) window.__runs.push([state, performance.now()]);
 }).observe(document, {subtree: true, attributes: true, childList: true,
                       attributeFilter: ['data-test-script-state']});
+window.WebSocket = class extends window.WebSocket {
+  constructor(...args) {
+    super(...args);
+    this.addEventListener('message', () => { window.__lastMessage = performance.now(); });
+  }
+};
 """
 
-# True once a run started after `mark` has finished and the state has been quiet. The browser's own drawing
-# (plotly's lazy chart placeholders) is not waited for: in a class each learner's computer draws, while here
-# N browsers share the server's cores, which would charge their drawing to the server.
+# True once a run started after `mark` (its "running" state was seen, or the server sent a message) has finished,
+# and neither the run state nor the server's messages have changed for `settle` ms. The browser's own drawing
+# (plotly's lazy chart placeholders) is not waited for: in a class each learner's computer draws, while here N
+# browsers share the server's cores, which would charge their drawing to the server.
 IDLE_SINCE = """([mark, settle]) => {
   const runs = window.__runs || [];
-  const started = runs.some(([s, t]) => s === 'running' && t >= mark);
+  const heard = window.__lastMessage || 0;
+  const started = heard >= mark || runs.some(([s, t]) => s === 'running' && t >= mark);
   const last = runs[runs.length - 1];
   const app = document.querySelector('[data-testid="stApp"]');
-  return started && last && last[0] === 'notRunning' && performance.now() - last[1] >= settle
+  return started && last && last[0] === 'notRunning' && performance.now() - Math.max(last[1], heard) >= settle
     && app && app.getAttribute('data-test-connection-state') === 'CONNECTED';
 }"""
 
@@ -265,8 +276,8 @@ def streamlit_server(log_path: Path, timing_path: Path):
 async def _wait_idle(page, mark: float) -> float:
     """Wait until a run started after `mark` is over; return its duration in seconds from `mark`."""
     await page.wait_for_function(IDLE_SINCE, arg=[mark, SETTLE_MS], timeout=STEP_TIMEOUT_MS, polling=50)
-    runs = await page.evaluate("window.__runs")
-    return (runs[-1][1] - mark) / 1000
+    ended = await page.evaluate("Math.max(window.__runs[window.__runs.length - 1][1], window.__lastMessage)")
+    return (ended - mark) / 1000
 
 
 async def _where(page) -> str:
@@ -278,7 +289,7 @@ async def _where(page) -> str:
             + `connection ${app && app.getAttribute('data-test-connection-state')}, `
             + `${document.querySelectorAll('[data-testid="stSkeleton"]').length} skeleton(s), `
             + `state changes ${JSON.stringify((window.__runs || []).slice(-4).map(([s, t]) => [s, Math.round(t)]))} `
-            + `now ${Math.round(performance.now())}`;
+            + `last message ${Math.round(window.__lastMessage || 0)} now ${Math.round(performance.now())}`;
         }""")
     except Exception as exc:
         return f"page not readable ({type(exc).__name__})"

@@ -79,3 +79,28 @@ def test_the_cpu_meter_counts_what_processes_used_since_it_started(tmp_path):
         assert 0.5 <= meter.seconds() < 2.0  # the child's whole life (it started after the meter) and ours since
     finally:
         busy.kill()
+
+
+@pytest.mark.e2e
+def test_a_run_too_short_to_show_running_counts_once_its_messages_are_quiet(browser):
+    """A run of a few milliseconds can start and end within one render: the page never shows "running", but the
+    server's messages arrive. The load test's idle check counts such a run, and waits for its messages to stop."""
+    from loadtest.run import IDLE_SINCE
+
+    page = browser.new_page()
+    page.set_content('<div data-testid="stApp" data-test-connection-state="CONNECTED" '
+                     'data-test-script-state="notRunning"></div>')
+
+    def idle(runs, last_message, mark) -> bool:
+        page.evaluate("([runs, heard]) => { window.__runs = runs; window.__lastMessage = heard; }",
+                      [runs, last_message])
+        return page.evaluate(f"([mark, settle]) => ({IDLE_SINCE})([mark, settle])", [mark, 250])
+
+    page.wait_for_timeout(1500)  # the page's clock past every time below
+    now = page.evaluate("performance.now()")
+    before = [["running", 1.0], ["notRunning", 2.0]]  # an earlier run only
+    assert idle(before, 0, mark=now - 1000) is False  # nothing since the mark: no run yet
+    assert idle(before, now - 900, mark=now - 1000) is True  # messages after the mark, quiet since
+    assert idle(before, now - 100, mark=now - 1000) is False  # messages still arriving 100 ms ago
+    assert idle(before + [["running", now - 900], ["notRunning", now - 800]], 0, mark=now - 1000) is True
+    page.close()
