@@ -1,5 +1,5 @@
-"""Long work stops when the learner presses Stop (a registration, a training, the case study): the work ends, a
-message says so, nothing half-done is kept, and no traceback shows."""
+"""Long work stops when the learner presses Stop (a registration, a training, the case study, reading a
+dataset): the work ends, a message says so, nothing half-done is kept, and no traceback shows."""
 
 from __future__ import annotations
 
@@ -100,4 +100,38 @@ def test_stop_ends_a_long_registration_and_keeps_nothing(browser, base_url):
     assert page.get_by_text("The registration failed").count() == 0
     assert page.get_by_role("button", name="Stop").count() == 0
     assert page.get_by_text("Register the problem above to see the figure.").count() == 1  # no result kept
+    page.close()
+
+
+@pytest.mark.e2e
+def test_stop_ends_reading_an_uploaded_dataset_and_offers_to_read_it_again(browser, base_url, tmp_path):
+    import zipfile
+
+    from core.cohort import build_cohort
+
+    files = build_cohort().files
+    archive = tmp_path / "many_slices.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:  # 4,000 files: seconds of reading
+        for i in range(4000):
+            name, data = files[i % len(files)]
+            zf.writestr(f"s{i:04d}_{name}", data)
+    page = browser.new_page(viewport=VIEWPORT)
+    page.goto(base_url + "/exploring")
+    wait_idle(page)
+    page.get_by_text("My own files", exact=True).click()
+    wait_idle(page)
+    uploader = page.locator('[data-testid="stFileUploader"]').filter(has_text="Your files")
+    uploader.locator('input[type="file"]').set_input_files(str(archive))
+    page.get_by_text(re.compile(r"Read \d+ of 4000")).first.wait_for(timeout=60_000)  # under way
+    page.get_by_role("button", name="Stop").click()
+    page.get_by_text("Reading the files stopped before the end").wait_for(timeout=30_000)
+    wait_idle(page)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.get_by_role("button", name="Stop").count() == 0
+    assert page.get_by_text("About the built-in cohort").count() == 1  # the cohort is shown, no partial table
+    page.get_by_role("button", name="Read my files again").click()  # the same upload, read to the end this time
+    page.get_by_text("4000 file(s) once archives are unpacked").wait_for(timeout=120_000)
+    wait_idle(page)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.get_by_text("Reading the files stopped before the end").count() == 0
     page.close()
