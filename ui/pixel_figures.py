@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import copy
+import functools
+
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -26,14 +29,21 @@ def _font_size(labels: np.ndarray, cells: int) -> int:
     return size - (2 if longest > 3 else 0) - (1 if longest > 4 else 0) - (1 if longest > 5 else 0)
 
 
+def _grid_axes(rows: np.ndarray, cols: np.ndarray) -> tuple[dict, dict]:
+    """x and y axes of a grid: columns along the top, rows downwards, square cells, a tick per row and column."""
+    x = {"side": "top", "constrain": "domain", "tickmode": "array", "tickvals": cols, "showgrid": False,
+         "zeroline": False}
+    y = {"autorange": "reversed", "constrain": "domain", "tickmode": "array", "tickvals": rows, "showgrid": False,
+         "zeroline": False}
+    return x, y
+
+
 def _axes(figure: go.Figure, rows: np.ndarray, cols: np.ndarray, height: int, title: str) -> go.Figure:
-    figure.update_yaxes(autorange="reversed", scaleanchor="x", constrain="domain", title="row",
-                        tickmode="array", tickvals=rows, showgrid=False, zeroline=False)
-    figure.update_xaxes(side="top", title="column", constrain="domain", tickmode="array", tickvals=cols,
-                        showgrid=False, zeroline=False)
-    figure.update_layout(title={"text": title, "y": 0.99, "yref": "container", "yanchor": "top"} if title else None,
-                         height=height, margin={"l": 10, "r": 10, "t": 95 if title else 50, "b": 10},
-                         plot_bgcolor=GAP_COLOUR)
+    x, y = _grid_axes(rows, cols)
+    figure.update_layout(
+        xaxis={**x, "title": "column"}, yaxis={**y, "scaleanchor": "x", "title": "row"},
+        title={"text": title, "y": 0.99, "yref": "container", "yanchor": "top"} if title else None,
+        height=height, margin={"l": 10, "r": 10, "t": 95 if title else 50, "b": 10}, plot_bgcolor=GAP_COLOUR)
     return figure
 
 
@@ -78,8 +88,18 @@ def value_grid(values: np.ndarray, top: int = 0, left: int = 0, zmin: float | No
     return _axes(figure, rows, cols, height, title)
 
 
+@functools.lru_cache(maxsize=8)
+def _side_by_side(count: int) -> dict:
+    """The layout of `count` subplots in a row, as plotly's make_subplots builds it (made once per count)."""
+    layout = make_subplots(rows=1, cols=count, subplot_titles=["-"] * count, horizontal_spacing=0.06).layout
+    return {name: value for name, value in layout.to_plotly_json().items() if name != "template"}
+
+
 def grids_figure(panels: list[dict], height: int = 360) -> go.Figure:
     """Several small grids side by side in one figure (one chart to draw instead of several).
+
+    The figure is built in one go from plain dictionaries: plotly's incremental updates (one per axis and
+    panel) took most of the Pixels page's time.
 
     Parameters
     ----------
@@ -89,22 +109,24 @@ def grids_figure(panels: list[dict], height: int = 360) -> go.Figure:
     height : int
         Pixels.
     """
-    figure = make_subplots(rows=1, cols=len(panels), subplot_titles=[p.get("title", "") for p in panels],
-                           horizontal_spacing=0.06)
-    for number, panel in enumerate(panels, start=1):
+    layout = copy.deepcopy(_side_by_side(len(panels)))
+    traces, titles = [], []
+    for number, (panel, annotation) in enumerate(zip(panels, layout.pop("annotations")), start=1):
         values = np.asarray(panel["values"])
         rows = np.arange(panel.get("top", 0), panel.get("top", 0) + values.shape[0])
         cols = np.arange(panel.get("left", 0), panel.get("left", 0) + values.shape[1])
-        figure.add_trace(_heatmap(values, rows, cols, panel.get("zmin"), panel.get("zmax"), panel.get("scale", "grey")),
-                         row=1, col=number)
-        anchor = "x" if number == 1 else f"x{number}"
-        figure.update_yaxes(autorange="reversed", scaleanchor=anchor, constrain="domain", tickmode="array",
-                            tickvals=rows, showgrid=False, zeroline=False, row=1, col=number)
-        figure.update_xaxes(side="top", constrain="domain", tickmode="array", tickvals=cols, showgrid=False,
-                            zeroline=False, row=1, col=number)
-    figure.update_annotations(yshift=28)
-    figure.update_layout(height=height, margin={"l": 10, "r": 10, "t": 70, "b": 10}, plot_bgcolor=GAP_COLOUR)
-    return figure
+        suffix = "" if number == 1 else str(number)
+        trace = _heatmap(values, rows, cols, panel.get("zmin"), panel.get("zmax"), panel.get("scale", "grey"))
+        trace.update(xaxis=f"x{suffix}", yaxis=f"y{suffix}")
+        traces.append(trace)
+        x, y = _grid_axes(rows, cols)
+        layout[f"xaxis{suffix}"].update(x)
+        layout[f"yaxis{suffix}"].update(y, scaleanchor=f"x{suffix}")
+        if panel.get("title"):
+            titles.append({**annotation, "text": panel["title"], "yshift": 28})
+    layout.update(annotations=titles, height=height, margin={"l": 10, "r": 10, "t": 70, "b": 10},
+                  plot_bgcolor=GAP_COLOUR)
+    return go.Figure(data=traces, layout=layout)
 
 
 def colour_grid(rgb: np.ndarray, values: np.ndarray | None = None, top: int = 0, left: int = 0,
