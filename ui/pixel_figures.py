@@ -99,7 +99,7 @@ def grids_figure(panels: list[dict], height: int = 360) -> go.Figure:
     """Several small grids side by side in one figure (one chart to draw instead of several).
 
     The figure is built in one go from plain dictionaries: plotly's incremental updates (one per axis and
-    panel) took most of the Pixels page's time.
+    panel) took about a third of the Pixels page's run.
 
     Parameters
     ----------
