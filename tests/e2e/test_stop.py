@@ -21,6 +21,16 @@ def log_since(server_log, start: int) -> str:
     return server_log.read_text(errors="replace")[start:]
 
 
+def stop_once_under_way(page, under_way, stopped: str) -> None:
+    """Press Stop once `under_way` (a text or pattern) shows, wait for the `stopped` message, then check that the
+    page shows no exception and no Stop button."""
+    page.get_by_text(under_way).first.wait_for(timeout=120_000)
+    page.get_by_role("button", name="Stop").click()
+    page.get_by_text(stopped).wait_for(timeout=30_000)
+    wait_idle(page)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.get_by_role("button", name="Stop").count() == 0
+
 
 def choose(page, label: str, option: str) -> None:
     """Pick `option` in the selectbox labelled `label`: type it, as a learner can, and confirm."""
@@ -29,6 +39,7 @@ def choose(page, label: str, option: str) -> None:
     page.get_by_role("option", name=option, exact=True).wait_for()
     page.keyboard.press("Enter")
     wait_idle(page)
+
 
 @pytest.mark.e2e
 def test_stop_ends_a_long_training_within_its_first_epoch_and_keeps_nothing(browser, base_url, server_log):
@@ -39,15 +50,8 @@ def test_stop_ends_a_long_training_within_its_first_epoch_and_keeps_nothing(brow
         press_key_on_slider(page, label, "End")  # 96 pixels, 32 filters, 7 × 7 kernels: epochs of many seconds
     log_start = len(server_log.read_text(errors="replace"))
     page.get_by_role("button", name="Train the network").click()
-    stop = page.get_by_role("button", name="Stop")
-    stop.wait_for(timeout=60_000)
     # the progress inside the first epoch (batch reports), so Stop lands in the middle of model.fit
-    page.get_by_text(re.compile(r"Epoch 1/\d+ · batch \d+ of \d+")).first.wait_for(timeout=120_000)
-    stop.click()
-    page.get_by_text("Training stopped before the end").wait_for(timeout=30_000)
-    wait_idle(page)
-    assert page.locator('[data-testid="stException"]').count() == 0
-    assert page.get_by_role("button", name="Stop").count() == 0
+    stop_once_under_way(page, re.compile(r"Epoch 1/\d+ · batch \d+ of \d+"), "Training stopped before the end")
     assert page.get_by_text(re.compile(r"Epoch \d+/\d+ · loss")).count() == 0  # no epoch report left on screen
     assert page.get_by_text("to fill the sections below").count() == 1  # no network kept
     assert page.get_by_role("heading", name="5 · Inside the network").count() == 0
@@ -63,14 +67,8 @@ def test_stop_ends_the_case_study_run_and_keeps_nothing(browser, base_url, serve
     press_key_on_slider(page, "Subjects", "End")  # 200 subjects to register: a run of a minute or more
     log_start = len(server_log.read_text(errors="replace"))
     page.get_by_role("button", name="Run the case study").click()
-    stop = page.get_by_role("button", name="Stop")
-    stop.wait_for(timeout=60_000)
-    page.get_by_text(re.compile(r"Step 1: registered \d+ of 200 subjects")).first.wait_for(timeout=120_000)
-    stop.click()
-    page.get_by_text("The case study stopped before the end").wait_for(timeout=30_000)
-    wait_idle(page)
-    assert page.locator('[data-testid="stException"]').count() == 0
-    assert page.get_by_role("button", name="Stop").count() == 0
+    stop_once_under_way(page, re.compile(r"Step 1: registered \d+ of 200 subjects"),
+                        "The case study stopped before the end")
     assert page.get_by_text("it registers every subject, then trains the CNN twice").count() == 1  # no result kept
     assert page.get_by_role("heading", name="Step 1: registration to the template").count() == 0
     assert "Traceback" not in log_since(server_log, log_start)
@@ -92,13 +90,8 @@ def test_stop_ends_a_long_registration_and_keeps_nothing(browser, base_url):
                   "B-spline grid (control intervals at full size)"):
         press_key_on_slider(page, label, "End")  # every pixel, 4 levels, up to 300 iterations, a 16-interval grid: seconds of work
     page.get_by_role("button", name="Register", exact=True).click()
-    page.get_by_text("· iteration").first.wait_for(timeout=30_000)  # under way
-    page.get_by_role("button", name="Stop").click()
-    page.get_by_text("Registration stopped before the end").wait_for(timeout=30_000)
-    wait_idle(page)
-    assert page.locator('[data-testid="stException"]').count() == 0
+    stop_once_under_way(page, "· iteration", "Registration stopped before the end")
     assert page.get_by_text("The registration failed").count() == 0
-    assert page.get_by_role("button", name="Stop").count() == 0
     assert page.get_by_text("Register the problem above to see the figure.").count() == 1  # no result kept
     page.close()
 
@@ -122,12 +115,7 @@ def test_stop_ends_reading_an_uploaded_dataset_and_offers_to_read_it_again(brows
     wait_idle(page)
     uploader = page.locator('[data-testid="stFileUploader"]').filter(has_text="Your files")
     uploader.locator('input[type="file"]').set_input_files(str(archive))
-    page.get_by_text(re.compile(r"Read \d+ of 4000")).first.wait_for(timeout=60_000)  # under way
-    page.get_by_role("button", name="Stop").click()
-    page.get_by_text("Reading the files stopped before the end").wait_for(timeout=30_000)
-    wait_idle(page)
-    assert page.locator('[data-testid="stException"]').count() == 0
-    assert page.get_by_role("button", name="Stop").count() == 0
+    stop_once_under_way(page, re.compile(r"Read \d+ of 4000"), "Reading the files stopped before the end")
     assert page.get_by_text("About the built-in cohort").count() == 1  # the cohort is shown, no partial table
     page.get_by_role("button", name="Read my files again").click()  # the same upload, read to the end this time
     page.get_by_text("4000 file(s) once archives are unpacked").wait_for(timeout=120_000)
