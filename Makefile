@@ -7,11 +7,13 @@ STAMP  := .venv/.installed
 
 venv: $(STAMP)
 
-# Re-installs only when requirements.txt is newer than the stamp.
-$(STAMP): requirements.txt
+# Re-installs only when requirements.txt or pyproject.toml is newer than the stamp. The project installs itself
+# (editable: `core` from this folder), so the lessons' code runs from any folder with .venv/bin/python.
+$(STAMP): requirements.txt pyproject.toml
 	test -x $(PYTHON) || python3 -m venv .venv
 	$(PYTHON) -m pip install --upgrade pip
 	$(PYTHON) -m pip install -r requirements.txt
+	$(PYTHON) -m pip install --no-deps --no-build-isolation -e .
 	touch $@
 
 # Debian's chromium for the browser tests (never `playwright install`).
