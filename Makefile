@@ -3,7 +3,7 @@
 PYTHON := .venv/bin/python
 STAMP  := .venv/.installed
 
-.PHONY: venv chromium run test bench
+.PHONY: venv chromium nginx run test bench class
 
 venv: $(STAMP)
 
@@ -20,11 +20,23 @@ chromium:
 		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
 	fi
 
+# Debian's nginx, the balancer of `make class` and of its tests (started by them, never as a system service).
+nginx:
+	@if [ ! -x /usr/sbin/nginx ] && [ "$$(id -u)" = 0 ]; then \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y nginx; \
+	fi
+
 run: venv
 	.venv/bin/streamlit run app.py
 
-test: venv chromium
+test: venv chromium nginx
 	$(PYTHON) -m pytest tests
+
+# A class on this machine: REPLICAS course servers behind nginx on port CLASS_PORT (Ctrl-C stops it all).
+REPLICAS ?= 2
+CLASS_PORT ?= 8500
+class: venv nginx
+	$(PYTHON) deploy/classroom.py --replicas $(REPLICAS) --port $(CLASS_PORT)
 
 bench: venv
 	$(PYTHON) benchmarks/run_all.py
