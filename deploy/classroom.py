@@ -3,12 +3,13 @@
 Usage (``make class`` runs it with the defaults)::
 
     .venv/bin/python deploy/classroom.py [--replicas 2] [--port 8500] [--first-replica-port 8601]
-                                         [--address 127.0.0.1]
+                                         [--address 127.0.0.1] [--dask-workers 1]
 
 Each replica is a ``streamlit run app.py`` process of its own; nginx (Debian's package) listens on one port
 and keeps every learner on one replica by the ``course_replica`` cookie (deploy/nginx.conf.template says
-how). A replica that dies is started again and rejoins; its learners' pages reconnect to a live replica
-meanwhile. SIGHUP writes the nginx configuration again and reloads nginx without dropping a learner.
+how). All replicas send their heavy work (training, registration, the case study) to one Dask scheduler on
+loopback with its own workers (``--dask-workers``; 0 leaves each replica its embedded cluster). A replica
+that dies is started again and rejoins; its learners' pages reconnect to a live replica meanwhile. SIGHUP writes the nginx configuration again and reloads nginx without dropping a learner.
 Everything started here stops on Ctrl-C or SIGTERM.
 """
 
@@ -34,6 +35,7 @@ TEMPLATE = Path(__file__).resolve().parent / "nginx.conf.template"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 MULTIPART_ENVELOPE_MB = 1  # Streamlit accepts maxUploadSize plus 1 MiB of multipart envelope per upload
 START_TIMEOUT = 90.0
+SCHEDULER_ENV = "COURSE_DASK_SCHEDULER"  # core.heavy reads it: where a replica sends its heavy work
 
 
 def max_upload_mb(config_file: Path = ROOT / ".streamlit" / "config.toml") -> int:
@@ -144,6 +146,7 @@ class Classroom:
     port: int = 8500
     first_replica_port: int = 8601
     address: str = "127.0.0.1"
+    dask_workers: int = 1
     env: dict = field(default_factory=dict)
     run_dir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="course-class-")))
     watch: bool = True
@@ -154,6 +157,9 @@ class Classroom:
         self.members = [Replica(i, self.first_replica_port + i, self.run_dir / f"replica-{i + 1}.log")
                         for i in range(self.replicas)]
         self.nginx: subprocess.Popen | None = None
+        self.scheduler: subprocess.Popen | None = None
+        self.workers: subprocess.Popen | None = None
+        self.scheduler_address = ""
         self._stop = threading.Event()
         self._watcher: threading.Thread | None = None
 
@@ -169,6 +175,28 @@ class Classroom:
     @property
     def access_log(self) -> Path:
         return self.run_dir / "access.log"
+
+    def _start_dask(self) -> None:
+        """One Dask scheduler on loopback and its workers (a nanny each, which restarts a worker that dies)."""
+        import socket
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        self.scheduler_address = f"tcp://127.0.0.1:{port}"
+        dask = str(Path(sys.executable).with_name("dask"))
+        # The scheduler and the workers import the app's code (the tasks are its functions).
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "0"}
+        with (self.run_dir / "dask-scheduler.log").open("w") as log:
+            self.scheduler = subprocess.Popen(
+                [dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        with (self.run_dir / "dask-workers.log").open("w") as log:
+            self.workers = subprocess.Popen(
+                [dask, "worker", self.scheduler_address, "--nthreads", "1", "--nworkers", str(self.dask_workers),
+                 "--memory-limit", "3GiB", "--no-dashboard", "--host", "127.0.0.1"],
+                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.env = {**self.env, SCHEDULER_ENV: self.scheduler_address}
 
     def _start_replica(self, replica: Replica) -> None:
         command = [
@@ -198,6 +226,8 @@ class Classroom:
         """Start every replica and nginx, and wait until each answers its health check."""
         if not Path(NGINX).exists():
             raise FileNotFoundError("nginx is not installed (Debian: apt-get install nginx; `make class` does it)")
+        if self.dask_workers > 0:
+            self._start_dask()
         for replica in self.members:
             self._start_replica(replica)
         self.write_config()
@@ -242,7 +272,7 @@ class Classroom:
         self._stop.set()
         if self._watcher is not None:
             self._watcher.join(timeout=5)
-        processes = [self.nginx] + [r.process for r in self.members]
+        processes = [self.nginx] + [r.process for r in self.members] + [self.workers, self.scheduler]
         for process in processes:
             if process is not None and process.poll() is None:
                 try:
@@ -276,13 +306,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--first-replica-port", type=int, default=8601)
     parser.add_argument("--address", default="127.0.0.1",
                         help="where nginx listens (0.0.0.0 for a class on the local network)")
+    parser.add_argument("--dask-workers", type=int, default=max(1, (os.cpu_count() or 2) - 1),
+                        help="Dask worker processes shared by every replica (0: each replica its own cluster)")
     args = parser.parse_args(argv)
-    classroom = Classroom(args.replicas, args.port, args.first_replica_port, args.address)
+    classroom = Classroom(args.replicas, args.port, args.first_replica_port, args.address, args.dask_workers)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     signal.signal(signal.SIGHUP, lambda *_: classroom.reload())
     with classroom:
         print(f"Class ready: {classroom.url} ({args.replicas} replicas on ports "
-              f"{args.first_replica_port}-{args.first_replica_port + args.replicas - 1}; "
+              f"{args.first_replica_port}-{args.first_replica_port + args.replicas - 1}, "
+              f"{args.dask_workers} Dask worker(s) at {classroom.scheduler_address or 'each replica'}; "
               f"logs in {classroom.run_dir}). Ctrl-C stops everything.", flush=True)
         try:
             while True:
