@@ -117,14 +117,27 @@ def _waiting_keys_on_scheduler() -> Callable:
 
 
 def position_text(ahead: dict[str, int], kind: str) -> str:
-    """What a waiting learner reads: "2 trainings ahead of yours", or that theirs is next."""
+    """What a waiting learner reads: "2 trainings ahead of yours", or that theirs is next.
+
+    Parameters
+    ----------
+    ahead : dict
+        ``{kind: count}`` of the tasks waiting ahead (`core.heavy.waiting_ahead`).
+    kind : str
+        The learner's own task's kind.
+    """
+    def name(other: str, count: int) -> str:
+        singular, plural = KINDS.get(other, (other, other + "s"))
+        return f"{count} {singular if count == 1 else plural}"
+
     total = sum(ahead.values())
     if total == 0:
         return f"Waiting for a free worker: your {KINDS[kind][0]} is next."
-    if set(ahead) == {kind}:
-        what = KINDS[kind][0] if total == 1 else KINDS[kind][1]
-        return f"Waiting for a free worker: {total} {what} ahead of yours."
-    parts = ", ".join(f"{n} {KINDS.get(k, (k, k + 's'))[n != 1]}" for k, n in sorted(ahead.items()))
+    if len(ahead) == 1:
+        other, count = next(iter(ahead.items()))
+        return f"Waiting for a free worker: {name(other, count)} ahead of " + (
+            "yours." if other == kind else f"your {KINDS[kind][0]}.")
+    parts = ", ".join(name(other, count) for other, count in sorted(ahead.items()))
     return f"Waiting for a free worker: {total} tasks ahead of your {KINDS[kind][0]} ({parts})."
 
 
