@@ -18,7 +18,6 @@ import threading
 import time
 from pathlib import Path
 
-import cloudpickle
 import numpy as np
 import pytest
 from streamlit.runtime.scriptrunner_utils.exceptions import StopException
@@ -28,7 +27,6 @@ from core.registration import register
 from harness import page_test, problems
 from ui import heavy
 
-cloudpickle.register_pickle_by_value(sys.modules[__name__])  # the slow test tasks travel to the workers by value
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 
@@ -120,6 +118,16 @@ def in_thread(target, *args, **kwargs) -> dict:
     return out
 
 
+def wait_for(condition, timeout: float = 60) -> bool:
+    """Wait until `condition()` is true (True) or `timeout` passes (False)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return False
+
+
 def idle(timeout: float = 60) -> bool:
     """Wait until no course task is left on the scheduler (True) or `timeout` passes (False)."""
     end = time.monotonic() + timeout
@@ -159,14 +167,16 @@ def test_errors_come_back_as_they_were_raised(on_dask, page):
 
 def test_two_sessions_at_once_get_their_own_results_and_the_second_sees_its_place(on_dask, page, tmp_path):
     fixed, moving = square_problem()
-    first = in_thread(heavy.run, "training", count, 8, 0.2, callbacks={"progress": lambda *a: None})
-    time.sleep(1.0)
+    going = threading.Event()
+    first = in_thread(heavy.run, "training", count, 12, 0.2, callbacks={"progress": lambda *a: going.set()})
+    assert going.wait(60)
     second = in_thread(heavy.run, "registration", register, fixed, np.roll(fixed, -4, axis=1), "translation",
                        "ssd", callbacks={"progress": lambda p: None})
+    assert wait_for(lambda: page.shown.get(second["thread"].name))  # the registration waits in the queue
     third = heavy.run("training", count, 3, 0.1, callbacks={"progress": lambda *a: None})
     for session in (first, second):
         session["thread"].join(120)
-    assert first["result"] == 8 and third == 3
+    assert first["result"] == 12 and third == 3
     shift = second["result"].parameters["translation_mm"]
     assert shift == pytest.approx((0.0, -4.0), abs=0.2)
     mine = page.shown[threading.current_thread().name]
@@ -174,8 +184,9 @@ def test_two_sessions_at_once_get_their_own_results_and_the_second_sees_its_plac
 
 
 def test_stop_while_queued_means_it_never_starts(on_dask, page, tmp_path):
-    running = in_thread(heavy.run, "training", count, 15, 0.2, callbacks={"progress": lambda *a: None})
-    time.sleep(1.0)
+    going = threading.Event()
+    running = in_thread(heavy.run, "training", count, 15, 0.2, callbacks={"progress": lambda *a: going.set()})
+    assert going.wait(60)
     queued = str(tmp_path / "queued")
     me = threading.current_thread().name
     page.stop_when[me] = lambda: any("ahead" in t or "is next" in t for t in page.shown.get(me, []))
@@ -251,7 +262,9 @@ def separate_scheduler(monkeypatch, tmp_path):
     """`dask scheduler` and one `dask worker` on loopback, as a lecturer starts them; killed at the end."""
     port = _free_port()
     address = f"tcp://127.0.0.1:{port}"
-    env = dict(os.environ, PYTHONPATH=str(ROOT), DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES="0")
+    # The scheduler and the workers import the app's code (and here this module's slow task) like the server.
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join((str(ROOT), str(Path(__file__).parent))),
+               DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES="0")
     commands = [[str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
                 [str(BIN / "dask"), "worker", address, "--nthreads", "1", "--nworkers", "1", "--memory-limit",
                  "2GiB", "--no-dashboard", "--host", "127.0.0.1"]]
@@ -285,9 +298,11 @@ def test_a_separate_scheduler_and_worker_run_the_work(separate_scheduler, page):
     assert result.parameters["translation_mm"][0] == pytest.approx(3.0, abs=0.2)
     assert heavy.client().scheduler.address == separate_scheduler
     me = threading.current_thread().name
+    page.shown.pop(me, None)
     page.stop_when[me] = lambda: bool(page.shown.get(me))
-    first = in_thread(heavy.run, "training", count, 10, 0.2, callbacks={"progress": lambda *a: None})
-    time.sleep(1.0)
+    going = threading.Event()
+    first = in_thread(heavy.run, "training", count, 10, 0.2, callbacks={"progress": lambda *a: going.set()})
+    assert going.wait(60), first
     with pytest.raises(StopException):  # queued behind it on the one worker, then stopped
         heavy.run("training", count, 2, 0.1, callbacks={"progress": lambda *a: None})
     assert page.shown[me] == ["Waiting for a free worker: your training is next."]
