@@ -53,6 +53,29 @@ class WorkLost(RuntimeError):
     """
 
 
+def _spawn_without_the_page() -> None:
+    """Start worker processes without re-running the page that started them (once per process).
+
+    Streamlit runs each page as the module ``__main__``; Python's "spawn" start method re-imports
+    ``__main__`` in every child, so each embedded worker (and each one the nanny restarts) would run the
+    page script, without a session, and fail. The workers need none of it: their code is imported by name.
+    """
+    import multiprocessing.spawn as spawn
+
+    if getattr(spawn.get_preparation_data, "_course", False):
+        return
+    original = spawn.get_preparation_data
+
+    def preparation_data(name):
+        data = original(name)
+        data.pop("init_main_from_path", None)
+        data.pop("init_main_from_name", None)
+        return data
+
+    preparation_data._course = True
+    spawn.get_preparation_data = preparation_data
+
+
 def client():
     """The Dask client of this server process, connected on first use (an embedded cluster if none is set).
 
@@ -75,6 +98,7 @@ def client():
         else:
             cluster = _state.get("cluster")
             if cluster is None or cluster.status.name != "running" or _state.get("config") != config:
+                _spawn_without_the_page()
                 cluster = LocalCluster(n_workers=config.workers, threads_per_worker=1, processes=True,
                                        memory_limit=config.memory_limit, dashboard_address=":0",
                                        host="127.0.0.1", silence_logs=40)
@@ -179,8 +203,9 @@ def run(kind: str, function: Callable, *args, callbacks: dict[str, Callable] | N
 
     try:
         dask = client()
-    except (OSError, TimeoutError) as exc:
-        raise WorkLost(UNREACHABLE.format(address=config.address or "embedded", kind=KINDS[kind][0])) from exc
+    except (OSError, TimeoutError, RuntimeError) as exc:  # no scheduler at the address, or workers that cannot start
+        raise WorkLost(UNREACHABLE.format(address=config.address or "embedded in this server",
+                                          kind=KINDS[kind][0])) from exc
     key = heavy.task_key(kind, uuid.uuid4().hex)
     future = dask.submit(heavy.run_task, function, key, tuple(callbacks), args, kwargs, config.seconds,
                          key=key, pure=False, retries=0)

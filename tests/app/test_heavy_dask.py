@@ -327,3 +327,22 @@ def test_queue_position_texts():
         "Waiting for a free worker: 1 training ahead of your registration."
     assert heavy.position_text({"training": 2, "case-study": 1}, "pipeline") == \
         "Waiting for a free worker: 3 tasks ahead of your pipeline run (1 case-study run, 2 trainings)."
+
+
+def test_embedded_workers_do_not_run_the_page_that_started_them(monkeypatch, tmp_path, page):
+    """Streamlit runs a page as `__main__`; the embedded workers (spawned) must not import it again."""
+    import types
+
+    script = tmp_path / "page.py"
+    script.write_text("raise SystemExit('a worker ran the page')\n")
+    fake_main = types.ModuleType("__main__")
+    fake_main.__file__ = str(script)
+    fake_main.__spec__ = None
+    monkeypatch.setitem(sys.modules, "__main__", fake_main)
+    monkeypatch.delenv(core_heavy.SCHEDULER_ENV, raising=False)
+    monkeypatch.setenv(core_heavy.WORKERS_ENV, "1")
+    heavy.shutdown()
+    try:
+        assert heavy.run("training", count, 1, 0.0, callbacks={"progress": lambda *a: None}) == 1
+    finally:
+        heavy.shutdown()
