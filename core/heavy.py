@@ -281,7 +281,10 @@ def train_network(spec, x: np.ndarray, y: np.ndarray, x_val: np.ndarray, y_val: 
     model = cnn.build_model(spec, seed=seed)
     history = cnn.train(model, x, y, x_val, y_val, epochs, batch_size, learning_rate, seed=seed,
                         on_epoch=on_epoch, on_batch=on_batch)
-    return TrainedNetwork(cnn.model_to_bytes(model), history)
+    trained = TrainedNetwork(cnn.model_to_bytes(model), history)
+    del model
+    cnn.keras_module().backend.clear_session()  # a worker keeps nothing of this network for the next task
+    return trained
 
 
 def register_and_transfer(template: np.ndarray, subject: np.ndarray, maps, *, transform: str, iterations: int,
