@@ -234,6 +234,7 @@ def run_task(function: Callable, key: str, callbacks: tuple[str, ...], args: tup
     client.set_metadata([STARTED, key], time.time())
     sender = _Sender(key, seconds)
     try:
+        sender.call(STARTED, ())  # the session stops showing the queue
         sender.flush()  # stopped while queued: end before starting
         forward = {name: (lambda *a, _name=name: sender.call(_name, a)) for name in callbacks}
         result = function(*args, **kwargs, **forward)

@@ -199,6 +199,7 @@ def run(kind: str, function: Callable, *args, callbacks: dict[str, Callable] | N
         return function(*args, **kwargs, **callbacks)
     from distributed import Event, Queue
     from distributed.client import FutureCancelledError
+    from distributed.comm import CommClosedError
     from distributed.scheduler import KilledWorker
 
     try:
@@ -213,22 +214,29 @@ def run(kind: str, function: Callable, *args, callbacks: dict[str, Callable] | N
     stop = Event(f"{key}-stop", client=dask)
     status = st.empty()
     started, shown, looked = False, None, 0.0
-    grace = time.monotonic() + config.seconds + 60  # the task ends itself at its limit; this is the backstop
+    grace = float("inf")  # once started, the task ends itself at its time limit; this is the backstop
     finished = False
     try:
         while True:
             st.session_state.get(key)  # a point where Stop (or another control) interrupts this run
             done = future.done()
-            for name, call_args in _messages(queue):
+            try:
+                messages = _messages(queue)
+            except OSError as exc:  # the scheduler went away
+                raise WorkLost(WORKER_LOST.format(kind=KINDS[kind][0])) from exc
+            for name, call_args in messages:
                 if not started:
                     started = True
+                    grace = time.monotonic() + config.seconds + 60
                     status.empty()
-                callbacks[name](*call_args)
+                if name != heavy.STARTED:
+                    callbacks[name](*call_args)
             if done:
                 break
             if not started and time.monotonic() - looked >= POSITION_EVERY:
                 looked = time.monotonic()
-                text = position_text(heavy.waiting_ahead(dask.run_on_scheduler(_waiting_keys_on_scheduler()), key), kind)
+                waiting = dask.run_on_scheduler(_waiting_keys_on_scheduler())
+                text = position_text(heavy.waiting_ahead(waiting, key), kind)
                 if text != shown:
                     status.info(text, icon=":material/hourglass_top:")
                     shown = text
@@ -237,7 +245,7 @@ def run(kind: str, function: Callable, *args, callbacks: dict[str, Callable] | N
             time.sleep(POLL)
         try:
             result = future.result()
-        except KilledWorker as exc:
+        except (KilledWorker, CommClosedError) as exc:  # the worker died, or the scheduler went away
             raise WorkLost(WORKER_LOST.format(kind=KINDS[kind][0])) from exc
         except FutureCancelledError as exc:  # the scheduler lost it (restarted, or the task's worker left)
             raise WorkLost(WORKER_LOST.format(kind=KINDS[kind][0])) from exc
