@@ -537,7 +537,6 @@ if st.button("Train the network", type="primary", icon=":material/model_training
     # model.fit, and the half-trained network is dropped. The result is stored last, inside the block, so a
     # result is kept exactly when the block is not reported as stopped.
     with stoppable(STOP):
-        keras_ready()
         progress = st.progress(0.0, text="Starting...")
         chart = st.empty()
 
@@ -561,6 +560,7 @@ if st.button("Train the network", type="primary", icon=":material/model_training
         progress.empty()
         chart.empty()
         if trained_now is not None:
+            keras_ready()  # after the task: the worker imported TensorFlow for the training, this server now
             st.session_state[TRAINED] = {"model": cnn.model_from_bytes(trained_now.model_bytes),
                                          "history": trained_now.history, "epochs": epochs, "data_key": data_key,
                                          "class_names": data.class_names, "validation": validation,
