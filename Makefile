@@ -41,6 +41,19 @@ class: venv nginx
 bench: venv
 	$(PYTHON) benchmarks/run_all.py
 
+# Hosting a class on several machines (README, "Deploying for a class"): one scheduler, workers on any machine
+# (`make worker SCHEDULER=tcp://host:8786 WORKERS=3`), then each app replica with COURSE_DASK_SCHEDULER set.
+# The scheduler and the workers import the app's code, so they run from this folder with its .venv.
+SCHEDULER ?= tcp://127.0.0.1:8786
+WORKERS ?= 1
+.PHONY: scheduler worker
+scheduler: venv
+	DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES=0 PYTHONPATH=$(CURDIR) .venv/bin/dask scheduler --port 8786 --no-dashboard
+
+worker: venv
+	PYTHONPATH=$(CURDIR) .venv/bin/dask worker $(SCHEDULER) --nthreads 1 --nworkers $(WORKERS) --memory-limit 3GiB \
+		--no-dashboard
+
 # N concurrent headless-chromium learners on loopback against one server; prints the latency and memory table.
 .PHONY: loadtest
 loadtest: venv chromium
