@@ -259,6 +259,24 @@ class Classroom:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=10)
 
+    def worker_pids(self) -> list[int]:
+        """The Dask worker processes (the children of the workers' nannies; a nanny restarts one that dies)."""
+        if self.workers is None:
+            return []
+        children: dict[int, list[int]] = {}
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+        pids = []
+        for pid in children.get(self.workers.pid, []):
+            command = (Path("/proc") / str(pid) / "cmdline").read_bytes() if (Path("/proc") / str(pid)).exists() else b""
+            if b"resource_tracker" not in command:
+                pids.append(pid)
+        return pids
+
     def reload(self, write: bool = True) -> None:
         """Reload nginx (writing its configuration again first unless `write` is false, as after a hand edit):
         new workers take new connections while the old ones keep serving the open websockets."""

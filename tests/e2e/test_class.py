@@ -7,7 +7,9 @@ an upload near the limit gets through nginx to the same message as without it.
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 import time
 
 import pytest
@@ -198,3 +200,29 @@ def test_a_killed_replica_costs_its_learners_a_reconnect_only_and_rejoins(browse
     assert replicas_seen(classroom, "learner-after-restart")[0] == "r1"
     for context in (on_r1, on_r2, rejoined):
         context.close()
+
+
+def test_a_dask_worker_killed_during_a_training_gives_a_clear_message_and_train_works_again(browser, classroom):
+    """Heavy work goes to the class's shared Dask workers; one dying mid-training costs that training only."""
+    context = learner(browser, "learner-training")
+    page = context.new_page()
+    page.goto(classroom.url + "/supervised")
+    wait_idle(page)
+    workers = classroom.worker_pids()
+    assert workers, "the class has no Dask worker"
+    page.get_by_role("button", name="Train the network").click()
+    page.get_by_text(re.compile(r"Epoch \d+/\d+")).first.wait_for(timeout=180_000)  # running on the worker
+    for pid in workers:
+        os.kill(pid, signal.SIGKILL)
+    page.get_by_text(re.compile("stopped before it finished")).first.wait_for(timeout=60_000)
+    wait_idle(page)
+    no_exception(page)
+    assert page.get_by_role("heading", name="5 · Inside the network").count() == 0  # nothing kept
+
+    wait_until(lambda: classroom.worker_pids() and set(classroom.worker_pids()) != set(workers), 60,
+               "the restarted Dask worker")
+    page.get_by_role("button", name="Train the network").click()
+    page.get_by_role("heading", name="5 · Inside the network").wait_for(timeout=300_000)
+    wait_idle(page)
+    no_exception(page)
+    context.close()
