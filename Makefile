@@ -3,7 +3,7 @@
 PYTHON := .venv/bin/python
 STAMP  := .venv/.installed
 
-.PHONY: venv chromium run test bench
+.PHONY: venv chromium nginx run test bench class
 
 venv: $(STAMP)
 
@@ -22,14 +22,39 @@ chromium:
 		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
 	fi
 
+# Debian's nginx, the balancer of `make class` and of its tests (started by them, never as a system service).
+nginx:
+	@if [ ! -x /usr/sbin/nginx ] && [ "$$(id -u)" = 0 ]; then \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y nginx; \
+	fi
+
 run: venv
 	.venv/bin/streamlit run app.py
 
-test: venv chromium
+test: venv chromium nginx
 	$(PYTHON) -m pytest tests
+
+# A class on this machine: REPLICAS course servers behind nginx on port CLASS_PORT (Ctrl-C stops it all).
+REPLICAS ?= 2
+CLASS_PORT ?= 8500
+class: venv nginx
+	$(PYTHON) deploy/classroom.py --replicas $(REPLICAS) --port $(CLASS_PORT)
 
 bench: venv
 	$(PYTHON) benchmarks/run_all.py
+
+# Hosting a class on several machines (README, "Deploying for a class"): one scheduler, workers on any machine
+# (`make worker SCHEDULER=tcp://host:8786 WORKERS=3`), then each app replica with COURSE_DASK_SCHEDULER set.
+# The scheduler and the workers import the app's code, so they run from this folder with its .venv.
+SCHEDULER ?= tcp://127.0.0.1:8786
+WORKERS ?= 1
+.PHONY: scheduler worker
+scheduler: venv
+	DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES=0 PYTHONPATH=$(CURDIR) .venv/bin/dask scheduler --port 8786 --no-dashboard
+
+worker: venv
+	PYTHONPATH=$(CURDIR) .venv/bin/dask worker $(SCHEDULER) --nthreads 1 --nworkers $(WORKERS) --memory-limit 3GiB \
+		--no-dashboard
 
 # N concurrent headless-chromium learners on loopback against one server; prints the latency and memory table.
 .PHONY: loadtest

@@ -7,6 +7,7 @@ import streamlit as st
 from core import case_study, display
 from core.case_study_snippets import cnn_snippet, registration_snippet, subject_snippet
 from core.selfcheck import Question
+from ui import heavy
 from ui.code import show_code
 from ui.course import EXTRAS
 from ui.keras_cleanup import light_keras_cleanup
@@ -102,8 +103,9 @@ if st.button("Run the case study", type="primary", icon=":material/play_arrow:",
         bar = st.progress(0.0, text="Starting")
         light_keras_cleanup()  # the run imports Keras: no full gc.collect after every later rerun
         try:
-            result = case_study.run(n, atrophy_mm, motion, epochs, 64, SEED, anatomy(),
-                                    progress=lambda fraction, message: bar.progress(min(fraction, 1.0), text=message))
+            result = heavy.run("case-study", case_study.run, n, atrophy_mm, motion, epochs, 64, SEED, anatomy(),
+                               callbacks={"progress": lambda fraction, message: bar.progress(min(fraction, 1.0),
+                                                                                              text=message)})
         except (ValueError, RuntimeError) as exc:
             result = None
             st.error(f"The case study could not run: {exc}")

@@ -18,7 +18,7 @@ from core import preprocess_snippets as snip
 from core.noise import NOISE_KINDS
 from core.selfcheck import Question
 from core.volume import Volume
-from ui import picker
+from ui import heavy, picker
 from ui.code import show_code
 from ui.lesson import STOPPED, explain, intro, lecturer_mode, presets, self_check, stoppable, was_stopped
 from ui.viewer import PLOT_CONFIG
@@ -691,7 +691,12 @@ def volume_section(work: Work, base: Volume, steps: list[pipeline.Step]) -> None
                                  text=f"Step {(done - 1) // n + 1} of {len(steps)}, slice {(done - 1) % n + 1} of {n}")
 
             grey = grey_volume(base, frame, work.source.step)
-            result = pipeline.run_volume(grey, steps, work.scale, progress)
+            try:  # a Dask task (ui.heavy)
+                result = heavy.run("pipeline", pipeline.run_volume, grey, steps, work.scale,
+                                   callbacks={"progress": progress})
+            except heavy.WorkLost as exc:
+                st.error(str(exc), icon=":material/error:")
+                return
             bar.empty()
         numbers = pipeline.summary(result)  # from the exact result, as the code prints it
         result = result if result.dtype == bool else result.astype(np.float32)  # halves the session's memory

@@ -12,9 +12,10 @@ from PIL import Image
 from plotly.subplots import make_subplots
 
 from core import class_folders, cnn, cnn_snippets, dermoscopy, display, labelled, layers, lesions
+from core.heavy import train_network
 from core.io import ImageLoadError
 from core.selfcheck import Question
-from ui import picker
+from ui import heavy, picker
 from ui.code import show_code
 from ui.keras_cleanup import light_keras_cleanup
 from ui.lesson import STOPPED, explain, intro, lecturer_mode, presets, self_check, stoppable, was_stopped
@@ -536,7 +537,6 @@ if st.button("Train the network", type="primary", icon=":material/model_training
     # model.fit, and the half-trained network is dropped. The result is stored last, inside the block, so a
     # result is kept exactly when the block is not reported as stopped.
     with stoppable(STOP):
-        keras_ready()
         progress = st.progress(0.0, text="Starting...")
         chart = st.empty()
 
@@ -550,15 +550,21 @@ if st.button("Train the network", type="primary", icon=":material/model_training
             progress.progress((epoch - 1 + done / batches) / epochs,
                               text=f"Epoch {epoch}/{epochs} · batch {done} of {batches}")
 
-        model = cnn.build_model(spec)
-        history = cnn.train(model, data.images[train_idx], data.labels[train_idx], data.images[val_idx],
-                            data.labels[val_idx], epochs, batch_size, learning_rate, seed=0, on_epoch=report,
-                            on_batch=report_batch)
+        try:  # a Dask task (ui.heavy): queued behind other learners' work, its progress shown here
+            trained_now = heavy.run("training", train_network, spec, data.images[train_idx], data.labels[train_idx],
+                                    data.images[val_idx], data.labels[val_idx], epochs, batch_size, learning_rate,
+                                    seed=0, callbacks={"on_epoch": report, "on_batch": report_batch})
+        except heavy.WorkLost as exc:
+            trained_now = None
+            st.error(str(exc), icon=":material/error:")
         progress.empty()
         chart.empty()
-        st.session_state[TRAINED] = {"model": model, "history": history, "epochs": epochs, "data_key": data_key,
-                                     "class_names": data.class_names, "validation": validation, "source": kind,
-                                     "bytes": None}
+        if trained_now is not None:
+            keras_ready()  # after the task: the worker imported TensorFlow for the training, this server now
+            st.session_state[TRAINED] = {"model": cnn.model_from_bytes(trained_now.model_bytes),
+                                         "history": trained_now.history, "epochs": epochs, "data_key": data_key,
+                                         "class_names": data.class_names, "validation": validation,
+                                         "source": kind, "bytes": trained_now.model_bytes}
 elif was_stopped(STOP):
     st.info(STOPPED.format("Training") + " Press **Train the network** to start again."
             + (" The sections below still show the network trained before." if TRAINED in st.session_state else ""),

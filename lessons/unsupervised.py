@@ -14,13 +14,14 @@ from plotly.subplots import make_subplots
 
 from core import display, overlays, samples
 from core import registration_snippets as snip
-from core.atlas import block_mean, physical_origin, resample_like, shrunk_origin, transfer_labels
+from core.atlas import block_mean, physical_origin, resample_like, shrunk_origin
 from core.clustering import METHODS, cluster_intensities, score
+from core.heavy import register_and_transfer
 from core.registration import (DEFORMABLE_METHODS, METRICS, TRANSFORMS, aligned_landscapes, check_pair,
                                jacobian_determinant, ncc, register, sweep_offsets)
 from core.selfcheck import Question
 from core.warps import (Motion, anatomy_points, compare, make_problem, max_warp_mm, tre, working_image)
-from ui import picker
+from ui import heavy, picker
 from ui.code import show_code
 from ui.lesson import STOPPED, explain, intro, lecturer_mode, presets, self_check, stoppable, was_stopped
 from ui.viewer import PLOT_CONFIG, index_slider, png_bytes
@@ -322,8 +323,8 @@ if pressed or st.session_state.pop("unsup-autorun", False):  # a lecture preset 
     with stoppable("unsup-stop"):
         callback, clear = live_progress("Registering...")
         try:
-            result = register(problem.fixed, problem.moving, transform, metric, spacing=spacing, progress=callback,
-                              **options)
+            result = heavy.run("registration", register, problem.fixed, problem.moving, transform, metric,
+                               spacing=spacing, callbacks={"progress": callback}, **options)  # a Dask task
             st.session_state["unsup-state-result"] = {"key": problem_key, "result": result, "transform": transform,
                                                       "metric": metric, "options": options}
         except (ValueError, RuntimeError) as exc:
@@ -587,13 +588,11 @@ def atlas_section() -> None:
         with stoppable("unsup-atlas-stop"):
             callback, clear = live_progress("Registering in 3D...")
             try:
-                result = register(inputs["template"], inputs["subject"], kind, "mattes_mi",
-                                  spacing=inputs["spacing"], moving_spacing=inputs["subject_spacing"],
-                                  fixed_origin=inputs["origin"], moving_origin=inputs["subject_origin"],
-                                  initial="identity", levels=3, iterations=iterations, sampling=0.1,
-                                  progress=callback)
-                maps = transfer_labels(result, inputs["maps"], inputs["spacing"], inputs["origin"],
-                                       inputs["subject"].shape, inputs["subject_spacing"], inputs["subject_origin"])
+                result, maps = heavy.run(  # a Dask task: register, then carry the maps onto the subject
+                    "registration", register_and_transfer, inputs["template"], inputs["subject"], inputs["maps"],
+                    transform=kind, iterations=iterations, spacing=inputs["spacing"],
+                    subject_spacing=inputs["subject_spacing"], origin=inputs["origin"],
+                    subject_origin=inputs["subject_origin"], callbacks={"progress": callback})
                 st.session_state["unsup-state-atlas"] = {"settings": settings, "result": result, "maps": maps}
             except (ValueError, RuntimeError) as exc:
                 st.error(f"The 3D registration failed: {exc}", icon=":material/error:")
