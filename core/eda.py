@@ -23,6 +23,7 @@ import pandas as pd
 from core.describe import bit_depth
 from core.io import ImageLoadError, load_image, read_zip, sniff
 from core.orientation import axis_codes
+from core.safe_text import plain
 from core.volume import Volume
 
 COLUMNS = [
@@ -913,9 +914,9 @@ def histogram_figure(curves: list[tuple[str, Histogram, dict]], log: bool = Fals
     for i, (label, histogram, stats) in enumerate(curves):
         colour = COLOURS[i % len(COLOURS)]
         traces.append(go.Scatter(
-            x=histogram.centres, y=histogram.proportions, name=label, mode="lines", line_shape="hvh",
+            x=histogram.centres, y=histogram.proportions, name=plain(label), mode="lines", line_shape="hvh",
             line={"color": colour, "width": 1.5}, fill="tozeroy", opacity=0.6,
-            hovertemplate="value %{x:.6g}<br>proportion %{y:.4%}<extra>" + label[:40] + "</extra>",
+            hovertemplate="value %{x:.6g}<br>proportion %{y:.4%}<extra>" + plain(label, 40) + "</extra>",
         ))
         if marks:
             for j, (key, dash) in enumerate(MARKS):
@@ -938,6 +939,14 @@ def histogram_figure(curves: list[tuple[str, Histogram, dict]], log: bool = Fals
     return figure
 
 
+def _as_plotly_text(readable: pd.DataFrame) -> pd.DataFrame:
+    """The columns charts label with (file name, modality, sex): user-controlled, so HTML-escaped for Plotly."""
+    readable["modality"] = image_kind(readable)
+    for column in ("file", "modality", "sex"):
+        readable[column] = [plain(v) for v in readable[column]]
+    return readable
+
+
 def overview_figures(table: pd.DataFrame) -> dict:
     """Bar and strip charts of a dataset: dimensions, spacing, modalities, patient ages.
 
@@ -953,8 +962,7 @@ def overview_figures(table: pd.DataFrame) -> dict:
     """
     import plotly.express as px
 
-    readable = table[table["readable"]].copy()
-    readable["modality"] = image_kind(readable)
+    readable = _as_plotly_text(table[table["readable"]].copy())
     readable["size"] = [f"{r} × {c}" + (f" × {s}" if s > 1 else "")
                         for s, r, c in zip(readable["slices"], readable["rows"], readable["columns"])]
     layout = {"height": 300, "margin": {"l": 10, "r": 10, "t": 40, "b": 10}, "legend_title_text": ""}
@@ -993,8 +1001,7 @@ def snr_figure(table: pd.DataFrame):
     """
     import plotly.express as px
 
-    readable = table[table["readable"]].copy()
-    readable["modality"] = image_kind(readable)
+    readable = _as_plotly_text(table[table["readable"]].copy())
     shown = readable[np.isfinite(readable["SNR"].astype(float)) & (readable["SNR"] > 0)]
     figure = px.strip(shown, x="SNR", y="modality", color="modality", hover_name="file", log_x=True,
                       title=f"SNR estimate per image ({len(shown)} of {len(readable)} images)")
