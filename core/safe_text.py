@@ -130,3 +130,22 @@ def safe_csv(frame) -> bytes:
             cleaned[column] = cleaned[column].map(csv_cell)
     cleaned.columns = [csv_cell(c) for c in cleaned.columns]
     return cleaned.to_csv(index=False).encode()
+
+
+def py_literal(value: str) -> str:
+    """`value` as a Python string literal for generated code: `repr`, in double quotes when it can be.
+
+    Whatever the characters (quotes, backslashes, line breaks), the literal
+    evaluates back to `value` and nothing in it runs.
+
+    Examples
+    --------
+    >>> py_literal("scan.png")
+    '"scan.png"'
+    >>> py_literal('x" + str(__import__("os").system("id")) + ".png')
+    '\\'x" + str(__import__("os").system("id")) + ".png\\''
+    """
+    literal = repr(str(value))
+    if literal.startswith("'") and '"' not in literal:
+        literal = '"' + literal[1:-1] + '"'  # no quote inside: only the delimiters change
+    return literal
