@@ -13,10 +13,9 @@ course starts fast. Images are float arrays in [0, 1] shaped
 from __future__ import annotations
 
 import os
-import tempfile
+import io
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -807,33 +806,50 @@ def heatmap_overlay(image: np.ndarray, heatmap: np.ndarray, opacity: float = 0.5
 # ---------------------------------------------------------------- saving
 
 def model_to_bytes(model) -> bytes:
-    """The model as a ``.keras`` file (architecture, weights and optimizer state)."""
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "model.keras"
-        model.save(path)
-        return path.read_bytes()
+    """The model as a ``.keras`` file (architecture, weights and optimizer state), written in memory.
+
+    Keras' own file-object writer is used, so no model file is written to
+    disk; Keras still makes an empty private folder (``tempfile.mkdtemp``,
+    mode 0700) for assets while it writes, and removes it when it is done.
+    """
+    from keras.src.saving import saving_lib
+
+    buffer = io.BytesIO()
+    saving_lib.save_model(model, buffer)
+    return buffer.getvalue()
 
 
 def model_from_bytes(data: bytes, name: str = "model.keras"):
-    """Load a ``.keras`` file given as bytes, in Keras' safe mode (no arbitrary code).
+    """Load a ``.keras`` file given as bytes, in Keras' safe mode (no arbitrary code), from memory.
+
+    The file is first checked against the model budget of
+    `core.model_check.check_model_file` (member sizes and ratios, the
+    config's size and depth, the weights and layer outputs it declares), so
+    Keras never sees a file that would take more memory than that budget.
+    It is then read from memory: nothing is written to disk.
 
     Raises
     ------
     ModelLoadError
-        When the bytes are not a Keras model, or one without an image input.
+        When the bytes are not a Keras model, one over the budget, or one without an image input.
     """
-    keras = keras_module()
+    from core.model_check import ModelBudgetError, check_model_file
+
     if data[:4] != b"PK\x03\x04":
         raise ModelLoadError(f"{name} is not a .keras model file (a .keras file is a zip archive). "
                              "Upload a model saved by this page or by model.save('name.keras').")
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "model.keras"
-        path.write_bytes(data)
-        try:
-            model = keras.saving.load_model(path, safe_mode=True)
-        except Exception as exc:  # noqa: BLE001 - any library error is a bad upload
-            raise ModelLoadError(f"{name} could not be loaded as a Keras model ({type(exc).__name__}). "
-                                 "It may be damaged or need custom code.") from None
+    try:
+        check_model_file(data, name)
+    except ModelBudgetError as exc:
+        raise ModelLoadError(str(exc)) from None
+    keras_module()
+    from keras.src.saving import saving_lib
+
+    try:
+        model = saving_lib.load_model(io.BytesIO(data), safe_mode=True)
+    except Exception as exc:  # noqa: BLE001 - any library error is a bad upload
+        raise ModelLoadError(f"{name} could not be loaded as a Keras model ({type(exc).__name__}). "
+                             "It may be damaged or need custom code.") from None
     shape = model.inputs[0].shape if getattr(model, "inputs", None) else None
     if shape is None or len(shape) != 4 or shape[1] is None or shape[1] != shape[2]:
         raise ModelLoadError(f"{name} is a Keras model, but not one that takes square images "

@@ -88,7 +88,7 @@ MAX_PROGRESS_DEPTH = 8
 """Deepest nesting of lists and objects read back (a real file has 3 levels)."""
 
 
-def _nesting_depth(text: str) -> int:
+def nesting_depth(text: str) -> int:
     """The deepest nesting of ``[`` and ``{`` outside JSON strings, counted without parsing (no recursion)."""
     depth = deepest = 0
     in_string = escaped = False
@@ -154,7 +154,7 @@ def progress_from_json(text: str | bytes, pages: set[str]) -> dict:
     try:
         if isinstance(text, bytes):
             text = text.decode("utf-8-sig")
-        if _nesting_depth(text) > MAX_PROGRESS_DEPTH:
+        if nesting_depth(text) > MAX_PROGRESS_DEPTH:
             raise ValueError
         document = json.loads(text, parse_constant=_refuse, parse_int=_small_int, parse_float=_finite_float)
     except (ValueError, RecursionError, OverflowError, TypeError):  # JSONDecodeError and UnicodeDecodeError too
