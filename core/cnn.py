@@ -819,7 +819,7 @@ def model_to_bytes(model) -> bytes:
     return buffer.getvalue()
 
 
-def model_from_bytes(data: bytes, name: str = "model.keras"):
+def model_from_bytes(data: bytes, name: str = "model.keras", progress: Callable[[float, str], None] | None = None):
     """Load a ``.keras`` file given as bytes, in Keras' safe mode (no arbitrary code), from memory.
 
     The file is first checked against the model budget of
@@ -828,22 +828,36 @@ def model_from_bytes(data: bytes, name: str = "model.keras"):
     Keras never sees a file that would take more memory than that budget.
     It is then read from memory: nothing is written to disk.
 
+    Parameters
+    ----------
+    data : bytes
+        The uploaded file.
+    name : str
+        Its name, for messages.
+    progress : callable, optional
+        Called as ``progress(fraction, what)`` between the steps (check, import, load): where a caller can stop.
+
     Raises
     ------
     ModelLoadError
         When the bytes are not a Keras model, one over the budget, or one without an image input.
     """
+    report = progress or (lambda fraction, what: None)
     from core.model_check import ModelBudgetError, check_model_file
 
     if data[:4] != b"PK\x03\x04":
         raise ModelLoadError(f"{name} is not a .keras model file (a .keras file is a zip archive). "
                              "Upload a model saved by this page or by model.save('name.keras').")
+    report(0.0, "Checking the file against the model budget")
     try:
-        check_model_file(data, name)
+        facts = check_model_file(data, name)
     except ModelBudgetError as exc:
         raise ModelLoadError(str(exc)) from None
+    report(0.2, f"Starting Keras for {facts.parameters:,} weights")
     keras_module()
     from keras.src.saving import saving_lib
+
+    report(0.5, f"Loading {facts.layers} layers and {facts.parameters:,} weights")
 
     try:
         model = saving_lib.load_model(io.BytesIO(data), safe_mode=True)

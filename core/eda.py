@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from core.describe import bit_depth
+from core.errors import MAX_DECODED_BYTES, decoded_budget, human_bytes
 from core.io import ImageLoadError, load_image, read_zip, sniff
 from core.orientation import axis_codes
 from core.safe_text import plain
@@ -62,7 +63,11 @@ MAX_HISTOGRAM_BINS = 1024
 # ----------------------------------------------------------------------------- one file
 
 
-def expand_zips(files: Iterable[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
+MAX_SET_BYTES = MAX_DECODED_BYTES
+"""Most bytes a session's set of files may hold once archives are unpacked (512 MiB, as one file)."""
+
+
+def expand_zips(files: Iterable[tuple[str, bytes]], budget: int = MAX_SET_BYTES) -> list[tuple[str, bytes]]:
     """The files of a dataset, with every readable .zip replaced by its members.
 
     Parameters
@@ -70,20 +75,41 @@ def expand_zips(files: Iterable[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
     files : iterable of (str, bytes)
         Uploaded names and contents.
 
+    budget : int
+        Most bytes the whole set may hold once unpacked (`MAX_SET_BYTES`):
+        the budget of one session's set, not of each archive. Each archive's
+        members are checked against what is left of it before they are
+        decompressed.
+
     Returns
     -------
     list of (str, bytes)
         Members are named ``"archive.zip/member"``. A damaged or refused zip is
         kept as it is, so that its row in the table carries the reason.
+
+    Raises
+    ------
+    ImageLoadError
+        When the set, unpacked, would hold more than `budget` bytes.
     """
     out: list[tuple[str, bytes]] = []
+    held = 0
     for name, data in files:
         if sniff(bytes(data[:600])) == "ZIP":
             try:
-                out += [(f"{name}/{member}", content) for member, content in read_zip(bytes(data), name)]
+                with decoded_budget(budget - held, "for the whole set of files (with what is already unpacked)"):
+                    members = read_zip(bytes(data), name)
+                out += [(f"{name}/{member}", content) for member, content in members]
+                held += sum(len(content) for _, content in members)
                 continue
-            except ImageLoadError:
-                pass
+            except ImageLoadError as exc:
+                if "whole set" in str(exc):
+                    raise ImageLoadError(f"Your files hold more than {human_bytes(budget)} once unpacked, the most "
+                                         "a session's set may hold: upload fewer or smaller files.") from None
+        held += len(data)
+        if held > budget:
+            raise ImageLoadError(f"Your files hold more than {human_bytes(budget)} once unpacked, the most a "
+                                 "session's set may hold: upload fewer or smaller files.")
         out.append((name, bytes(data)))
     seen: dict[str, int] = {}
     unique = []

@@ -6,7 +6,7 @@ import streamlit as st
 
 from core import eda, eda_snippets, samples
 from core.cohort import LECTURE_IMAGE, PROBLEMS, build_cohort
-from core.io import load_image
+from core.io import ImageLoadError, load_image
 from core.noise import NOISE_KINDS, add_noise
 from core.selfcheck import Question
 from ui import picker
@@ -95,7 +95,11 @@ def upload_dataset(files) -> tuple[list, pd.DataFrame] | None:
             return None
         notice.empty()
         del st.session_state["eda_stopped"]
-    expanded = eda.expand_zips([(f.name, f.getvalue()) for f in files])
+    try:  # the budget is the whole set's, however many archives it comes in
+        expanded = eda.expand_zips([(f.name, f.getvalue()) for f in files])
+    except ImageLoadError as exc:
+        st.error(md(exc, limit=None), icon=":material/error:")
+        return None
     bar = st.progress(0.0, text=f"Reading {len(expanded)} file(s)...")
 
     def report(done: int, total: int, name: str) -> None:  # where Streamlit can interrupt the reading
