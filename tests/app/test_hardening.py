@@ -159,3 +159,24 @@ def test_the_phi_opt_in_applies_to_the_file_it_was_given_for():
     assert not widget(at, "toggle", "reveal-phi").value  # a new file: hidden again until the learner opts in
     table = at.dataframe[-1].value
     assert (table.loc[table["field"] == "PatientName", "value"] == "‹redacted›").all()
+
+
+@pytest.fixture(scope="module")
+def huge_png() -> bytes:
+    """A 6000 × 6000 grey PNG (36 million pixels: within the budget, too many to work on at once)."""
+    rng = np.random.default_rng(0)
+    tile = (rng.random((100, 100)) * 255).astype(np.uint8)
+    return png(np.tile(tile, (60, 60)))
+
+
+@pytest.mark.parametrize("page", ["lessons/pixels.py", "lessons/unsupervised.py"])
+def test_a_huge_image_is_worked_on_as_a_bounded_copy_and_the_page_says_so(page, huge_png):
+    at = page_test(page, timeout=300)
+    at.run()
+    upload(at, ("huge.png", huge_png))
+    assert not problems(at), problems(at)
+    notes = [i.value for i in at.info if "6,000 × 6,000 pixels" in i.value]
+    assert notes and "keeps one row and one column in 3, **2,000 × 2,000 pixels**" in notes[0]
+    if page.endswith("pixels.py"):
+        captions = [c for image in at.get("image") for c in image.captions]
+        assert any("2000 × 2000 pixels" in c for c in captions), captions
