@@ -12,9 +12,11 @@ course starts fast. Images are float arrays in [0, 1] shaped
 
 from __future__ import annotations
 
-import os
 import io
+import os
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -105,7 +107,41 @@ class ModelSpec:
     augment: bool = True
 
 
-def build_model(spec: ModelSpec, seed: int = 0):
+_RANDOM_STATE = threading.RLock()
+
+
+@contextmanager
+def own_random_state(seed: int, on_wait: Callable[[], None] | None = None):
+    """Run a block as the only user of the process's random state, seeded with `seed`.
+
+    Keras draws initial weights, dropout masks and the shuffling of
+    ``model.fit`` from process-wide generators (``keras.utils.set_random_seed``
+    seeds Python, NumPy, TensorFlow and Keras at once). Two learners training
+    at the same time in one server would draw from each other's streams, and
+    neither would get the result their seed gives alone. So a seeded run holds
+    this lock from its seeding to its end: a learner's seed gives the learner's
+    result whatever others do (a second training waits for the first, which on
+    a small server costs little: one training already uses every core).
+
+    Parameters
+    ----------
+    seed : int
+        The run's seed.
+    on_wait : callable, optional
+        Called about four times a second while another run holds the state
+        (a caller's progress display, and its way to stop waiting).
+    """
+    while not _RANDOM_STATE.acquire(timeout=0.25):
+        if on_wait is not None:
+            on_wait()
+    try:
+        keras_module().utils.set_random_seed(seed)
+        yield
+    finally:
+        _RANDOM_STATE.release()
+
+
+def build_model(spec: ModelSpec, seed: int = 0, on_wait: Callable[[], None] | None = None):
     """A Sequential CNN: [Conv2D → ReLU → pooling] × blocks → Flatten (or global pooling) → Dense → Dropout → softmax.
 
     Before the blocks, an optional random flip (training only) and a
@@ -119,6 +155,8 @@ def build_model(spec: ModelSpec, seed: int = 0):
         The architecture.
     seed : int
         Seed of the initial weights.
+    on_wait : callable, optional
+        Called while another session's run holds the process's random state (see `own_random_state`).
 
     Returns
     -------
@@ -132,7 +170,12 @@ def build_model(spec: ModelSpec, seed: int = 0):
     """
     _check(spec)
     keras = keras_module()
-    keras.utils.set_random_seed(seed)
+    with own_random_state(seed, on_wait):  # the initial weights come from this seed, whatever other sessions do
+        return _build(keras, spec, seed)
+
+
+def _build(keras, spec: ModelSpec, seed: int):
+    """The body of `build_model`, run while this run owns the process's random state."""
     pool = getattr(keras.layers, _POOL_LAYERS[spec.pooling])
     layers = [keras.Input((spec.input_size, spec.input_size, spec.channels), name="image")]
     if spec.augment:
@@ -268,7 +311,8 @@ class History:
 def train(model, x: np.ndarray, y: np.ndarray, x_val: np.ndarray, y_val: np.ndarray, epochs: int = 10,
           batch_size: int = 32, learning_rate: float = 1e-3, seed: int = 0,
           on_epoch: Callable[[int, History], None] | None = None,
-          on_batch: Callable[[int, int, int], None] | None = None, batch_every: float = 0.5) -> History:
+          on_batch: Callable[[int, int, int], None] | None = None, batch_every: float = 0.5,
+          on_wait: Callable[[], None] | None = None) -> History:
     """Compile and fit, reporting after every epoch (and, if asked, during long epochs).
 
     An exception raised by `on_epoch` or `on_batch`, a `BaseException` too
@@ -298,13 +342,23 @@ def train(model, x: np.ndarray, y: np.ndarray, x_val: np.ndarray, y_val: np.ndar
         batches are done (all of them while validating).
     batch_every : float
         Seconds between two `on_batch` reports at least.
+    on_wait : callable, optional
+        Called about four times a second while another session's training
+        holds the process's random state (see `own_random_state`).
 
     Returns
     -------
     History
     """
     keras = keras_module()
-    keras.utils.set_random_seed(seed)
+    with own_random_state(seed, on_wait):  # shuffling and dropout from this seed, whatever other sessions do
+        return _fit(keras, model, x, y, x_val, y_val, epochs, batch_size, learning_rate, on_epoch, on_batch,
+                    batch_every)
+
+
+def _fit(keras, model, x, y, x_val, y_val, epochs, batch_size, learning_rate, on_epoch, on_batch,
+         batch_every) -> History:
+    """The body of `train`, run while this run owns the process's random state."""
     compile_model(model, learning_rate)
     history = History()
     batches = -(-len(x) // batch_size)

@@ -539,10 +539,13 @@ if st.button("Train the network", type="primary", icon=":material/model_training
             progress.progress((epoch - 1 + done / batches) / epochs,
                               text=f"Epoch {epoch}/{epochs} · batch {done} of {batches}")
 
-        model = cnn.build_model(spec)
+        def waiting() -> None:  # another learner's training holds the seeded random state (cnn.own_random_state)
+            progress.progress(0.0, text="Waiting for another learner's training to end (your seed stays yours)...")
+
+        model = cnn.build_model(spec, on_wait=waiting)
         history = cnn.train(model, data.images[train_idx], data.labels[train_idx], data.images[val_idx],
                             data.labels[val_idx], epochs, batch_size, learning_rate, seed=0, on_epoch=report,
-                            on_batch=report_batch)
+                            on_batch=report_batch, on_wait=waiting)
         progress.empty()
         chart.empty()
         st.session_state[TRAINED] = {"model": model, "history": history, "epochs": epochs, "data_key": data_key,
