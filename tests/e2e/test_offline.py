@@ -20,11 +20,12 @@ import pytest
 from PIL import Image
 from pydicom.data import get_testdata_file
 
-from conftest import VIEWPORT, discover_pages, wait_idle
+from conftest import SCREENSHOTS, VIEWPORT, discover_pages, wait_idle
 
 HOST = "host.invalid"
-NAME = f"![s](http:\\\\{HOST}\\x.png) <img src=http:\\\\{HOST}\\y.png> [l](http:\\\\{HOST}\\p) www.{HOST} "
-FOLDER = f"![c](http:\\\\{HOST}\\c.png)"
+# "http:host.invalid" is "http://host.invalid/" to a browser (the URL standard), and a file name cannot hold "/"
+NAME = f"![s](http:{HOST}) <img src=http:{HOST}> [l](http:{HOST}) www.{HOST} x@{HOST} "
+FOLDER = f"![c](http:{HOST})"
 
 
 def _png(value: int = 90) -> bytes:
@@ -77,27 +78,38 @@ def test_no_request_leaves_the_apps_origin_on_any_lesson_even_with_hostile_names
     assert len(urls) >= 8
     report = {}
     for url in urls:
-        page.goto(url)
-        wait_idle(page)
-        sidebar = page.locator('[data-testid="stSidebar"] [data-testid="stFileUploader"]')
-        _upload(page, sidebar, NAME + ".png", _png(), "image/png")
-        path = urlsplit(url).path
-        if path.endswith("/exploring"):
-            page.get_by_text("My own files", exact=True).click()
-            wait_idle(page)
-            files = page.locator('[data-testid="stFileUploader"]').filter(has_text="Your files")
-            _upload(page, files, NAME + ".dcm", _dicom(), "application/dicom")
-            page.get_by_text("file(s) once archives are unpacked").wait_for(timeout=60_000)
-        if path.endswith("/supervised"):
-            page.get_by_text("My own images: a .zip of class folders", exact=True).click()
-            wait_idle(page)
-            classes = page.locator('[data-testid="stFileUploader"]').filter(has_text="Your .zip of class folders")
-            _upload(page, classes, NAME + ".zip", _class_zip(), "application/zip")
-            page.get_by_text("A few examples of each class").wait_for(timeout=60_000)
-        page.mouse.move(700, 500)  # hover over the charts: hover labels render their text too
-        page.wait_for_timeout(300)
-        assert page.locator('[data-testid="stException"]').count() == 0, path
-        report[path] = (list(outside), _elsewhere(page))
+        try:
+            _visit(page, url, report, outside)
+        except Exception:
+            SCREENSHOTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(SCREENSHOTS / f"offline_{urlsplit(url).path.strip('/') or 'home'}.png"),
+                            full_page=True)
+            raise
     context.close()
     assert not outside, f"requests left the app's origin: {sorted(set(outside))[:10]}"
     assert not {p: links for p, (_, links) in report.items() if links}, report
+
+
+def _visit(page, url: str, report: dict, outside: list) -> None:
+    """Open one lesson in a fresh session, upload the hostile files, and note what left or points elsewhere."""
+    page.goto(url)
+    wait_idle(page)
+    sidebar = page.locator('[data-testid="stSidebar"] [data-testid="stFileUploader"]')
+    _upload(page, sidebar, NAME + ".png", _png(), "image/png")
+    path = urlsplit(url).path
+    if path.endswith("/exploring"):
+        page.get_by_text("My own files", exact=True).click()
+        wait_idle(page)
+        files = page.locator('[data-testid="stFileUploader"]').filter(has_text="Your files")
+        _upload(page, files, NAME + ".dcm", _dicom(), "application/dicom")
+        page.get_by_text("file(s) once archives are unpacked").wait_for(timeout=60_000)
+    if path.endswith("/supervised"):
+        page.get_by_text("My own images: a .zip of class folders", exact=True).click()
+        wait_idle(page)
+        classes = page.locator('[data-testid="stFileUploader"]').filter(has_text="Your .zip of class folders")
+        _upload(page, classes, NAME + ".zip", _class_zip(), "application/zip")
+        page.get_by_text("A few examples of each class").wait_for(timeout=60_000)
+    page.mouse.move(700, 500)  # hover over the charts: hover labels render their text too
+    page.wait_for_timeout(300)
+    assert page.locator('[data-testid="stException"]').count() == 0, path
+    report[path] = (list(outside), _elsewhere(page))
