@@ -165,6 +165,7 @@ class _Count:
         self.parameters = self.layers = self.largest = 0
 
     def add(self, shape: tuple[int, ...], weights: int) -> None:
+        """Count one layer's weights and output; refuse as soon as a budget is passed."""
         self.layers += 1
         self.parameters += weights
         self.largest = max(self.largest, math.prod(shape))
@@ -215,6 +216,7 @@ def _inbound_names(layer: dict) -> list[str]:
     names: list[str] = []
 
     def visit(node) -> None:
+        """Collect the layer names of the tensors found in `node`."""
         if isinstance(node, dict):
             history = node.get("keras_history") if node.get("class_name") == "__keras_tensor__" else None
             if history is None and isinstance(node.get("config"), dict):
@@ -278,6 +280,7 @@ def check_model_file(data: bytes, name: str = "the model") -> ModelFacts:
         or more weights or larger layer outputs than the budget allows.
     """
     def refuse(why: str):
+        """The error for `why`, with the file's name and what to upload instead."""
         return ModelBudgetError(f"{name} could not be loaded as a Keras model: {why}. Upload a model saved by "
                                 "this page or by model.save('name.keras').")
 

@@ -61,6 +61,7 @@ def working_copy(volume: Volume, max_pixels: int = MAX_WORKING_PIXELS) -> tuple[
     index = (Ellipsis, slice(None, None, step), slice(None, None, step)) + (slice(None),) * trailing
 
     def thin(array: np.ndarray | None) -> np.ndarray | None:
+        """The kept rows and columns of `array` (a view), or None."""
         return None if array is None else array[index]
 
     spacing = tuple(volume.spacing[:-2]) + tuple(float(s) * step for s in volume.spacing[-2:])

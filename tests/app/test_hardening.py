@@ -180,3 +180,33 @@ def test_a_huge_image_is_worked_on_as_a_bounded_copy_and_the_page_says_so(page, 
     if page.endswith("pixels.py"):
         captions = [c for image in at.get("image") for c in image.captions]
         assert any("2000 × 2000 pixels" in c for c in captions), captions
+
+
+def _all_markdown(at) -> list[str]:
+    return ([m.value for m in at.markdown] + [c.value for c in at.caption] + [h.value for h in at.header]
+            + [e.value for e in at.error] + [w.value for w in at.warning] + [i.value for i in at.info]
+            + [m.label for m in at.metric])
+
+
+def test_hostile_names_and_header_values_on_exploring_are_text_and_leave_no_link():
+    import pydicom
+    from pydicom.data import get_testdata_file
+
+    at = page_test("lessons/exploring.py", timeout=300)
+    at.run()
+    widget(at, "radio", "eda_source").set_value("My own files").run()
+    ds = pydicom.dcmread(get_testdata_file("CT_small.dcm"))
+    ds.Modality = '<a href="http://host.invalid/phish">CT</a>'
+    buffer = io.BytesIO()
+    ds.save_as(buffer)
+    names = ["![s](http://host.invalid/x.png).dcm", "=HYPERLINK(\"http://host.invalid\",\"x\").dcm", "[l](http://h.invalid).dcm"]
+    widget(at, "file_uploader", "eda_upload").set_value([(n, buffer.getvalue(), "application/dicom") for n in names])
+    at.run()
+    assert not problems(at), problems(at)
+    assert any("Duplicated images" in m.value for m in at.markdown)  # the quality report lists the names
+    shown = _all_markdown(at)
+    assert not [t for t in shown if "<img" in render(t) or "<a " in render(t)], \
+        [t for t in shown if "<img" in render(t) or "<a " in render(t)]
+    charts = " ".join(c.proto.spec for c in at.get("plotly_chart")).replace("\\u002f", "/")
+    assert "&lt;a href=" in charts and "host.invalid/phish" in charts  # the value is shown, as text
+    assert "<a href" not in charts and "\\u003ca href" not in charts.lower()
