@@ -23,6 +23,7 @@ from __future__ import annotations
 import html
 
 MAX_SHOWN = 200  # characters of one user-controlled string shown on the page; the rest is elided
+_BREAK = "\u2060"  # WORD JOINER: invisible, keeps the line together, and stops GitHub-style autolinks
 _ALWAYS = frozenset("\\`*~[]<>!$&#|@{}")  # characters that start Markdown, HTML or Streamlit constructs
 
 
@@ -41,8 +42,11 @@ def md(value: object, limit: int | None = MAX_SHOWN) -> str:
     backslash-escaped (CommonMark allows it for every ASCII punctuation
     character): ``\\ ` * ~ [ ] < > ! $ & # | @ { }`` always, ``_`` unless
     it sits between two letters or digits (where it can neither open nor
-    close emphasis), ``:`` before ``/`` (``http://`` autolinks), the dot of
-    ``www.`` and a list or heading marker at the start. That disarms images
+    close emphasis), ``:`` before ``/``, the dot of ``www.`` and a list or
+    heading marker at the start. GitHub-flavoured Markdown also turns
+    ``www.x.org``, ``a@b.org`` and ``http://x`` into links after escapes are
+    read, so an invisible WORD JOINER (U+2060) goes before that ``.``, ``@``
+    or ``:``. That disarms images
     ``![a](url)``, links, autolinks, emphasis, code spans, HTML tags and
     entities, tables, LaTeX (``$``) and Streamlit's ``:color[...]``
     directives, while ordinary names such as ``CT_small.dcm`` or
@@ -64,7 +68,7 @@ def md(value: object, limit: int | None = MAX_SHOWN) -> str:
     Examples
     --------
     >>> md("![s](http://host/x.png)")
-    '\\\\!\\\\[s\\\\](http\\\\://host/x.png)'
+    '\\\\!\\\\[s\\\\](http\\u2060\\\\://host/x.png)'
     >>> md("MR: head slice (pydicom MR_small)")
     'MR: head slice (pydicom MR_small)'
     """
@@ -73,6 +77,8 @@ def md(value: object, limit: int | None = MAX_SHOWN) -> str:
     for i, c in enumerate(text):
         before = text[i - 1] if i else ""
         after = text[i + 1] if i + 1 < len(text) else ""
+        if c == "@" or (c == ":" and after == "/") or (c == "." and text[max(0, i - 3):i].lower() == "www"):
+            out.append(_BREAK)  # GFM links "www.x", "a@b.c" and "http://x" in plain text, escapes or not
         if (c in _ALWAYS
                 or (c == "_" and not (before.isalnum() and after.isalnum()))
                 or (c == ":" and after == "/")
