@@ -13,6 +13,7 @@ counted from their IDs but shown only as "patient 1", "series 2"...
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -63,6 +64,17 @@ MAX_HISTOGRAM_BINS = 1024
 # ----------------------------------------------------------------------------- one file
 
 
+def _declared_size(data: bytes) -> int:
+    """What a zip's directory says its files hold once inflated (0 when it cannot be read)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(bytes(data))) as archive:
+            return sum(m.file_size for m in archive.infolist())
+    except Exception:  # noqa: BLE001 - a damaged zip: read_zip says why
+        return 0
+
+
 MAX_SET_BYTES = MAX_DECODED_BYTES
 """Most bytes a session's set of files may hold once archives are unpacked (512 MiB, as one file)."""
 
@@ -103,7 +115,7 @@ def expand_zips(files: Iterable[tuple[str, bytes]], budget: int = MAX_SET_BYTES)
                 held += sum(len(content) for _, content in members)
                 continue
             except ImageLoadError as exc:
-                if "whole set" in str(exc):
+                if "whole set" in str(exc) and _declared_size(data) <= MAX_DECODED_BYTES:  # over the set's budget,
                     raise ImageLoadError(f"Your files hold more than {human_bytes(budget)} once unpacked, the most "
                                          "a session's set may hold: upload fewer or smaller files.") from None
         held += len(data)
