@@ -1,5 +1,7 @@
 """Medical Image Analysis in Python: the course app. Run with `streamlit run app.py`."""
 
+from pathlib import Path
+
 import streamlit as st
 
 from ui.code import code_download, start_collecting
@@ -7,7 +9,8 @@ from ui.course import EXTRAS, OBJECTIVES
 from ui.lesson import lecturer_toggle
 from ui.picker import image_picker
 
-st.set_page_config(page_title="Medical Image Analysis in Python", page_icon=":material/radiology:", layout="wide")
+ICON = Path(__file__).resolve().parent / "assets" / "icons" / "course.png"  # served by the app: nothing from a font server
+st.set_page_config(page_title="Medical Image Analysis in Python", page_icon=str(ICON), layout="wide")
 
 pages = [st.Page("lessons/home.py", title="Course map", icon=":material/map:", default=True)]
 pages += [st.Page(o.page, title=f"{o.number} · {o.title}", icon=o.icon or None) for o in OBJECTIVES if o.page]

@@ -24,6 +24,9 @@ from pathlib import PurePosixPath
 
 import numpy as np
 
+from collections.abc import Callable
+
+from core.errors import decoded_budget, human_bytes
 from core.io import JUNK_NAMES, ImageLoadError, load_image, read_zip
 from core.labelled import LabelledImages
 
@@ -32,6 +35,14 @@ MIN_PER_CLASS = 5
 
 MAX_IMAGES = 4000
 """Most images a .zip may hold."""
+
+MAX_IMAGE_BYTES = 64 * 1024**2
+"""Largest decoded size of one image of the .zip (64 MiB: 4096 × 4096 RGBA, 22 megapixels in RGB), checked from
+its header before it is decoded: each image is shrunk to the network's input at once, so a class folder needs
+no bigger picture."""
+
+MAX_WORK_SIDE = 2048
+"""Images with a longer side are first thinned to about this side (every k-th pixel) before the smooth resize."""
 
 SPLITS = ("train", "test")
 LAYOUT_HINT = ("Lay the .zip out as train/<class>/<image> (e.g. train/benign/1.jpg, train/malignant/1.jpg), "
@@ -108,7 +119,8 @@ def _to_unit(data: np.ndarray) -> np.ndarray:
     return np.clip((values - lo) / (hi - lo if hi > lo else 1.0), 0, 1).astype(np.float32)
 
 
-def load_class_folders(data: bytes, name: str = "the .zip", size: int = 64) -> LabelledImages:
+def load_class_folders(data: bytes, name: str = "the .zip", size: int = 64,
+                       progress: Callable[[int, int], None] | None = None) -> LabelledImages:
     """Load a .zip of class folders into a labelled image set.
 
     Parameters
@@ -119,6 +131,9 @@ def load_class_folders(data: bytes, name: str = "the .zip", size: int = 64) -> L
         Its name, for messages.
     size : int
         Every image is resized to ``size × size`` (the network's input).
+    progress : callable, optional
+        Called as ``progress(done, total)`` before each image is decoded and
+        once at the end: where a caller can stop the work.
 
     Returns
     -------
@@ -149,18 +164,24 @@ def load_class_folders(data: bytes, name: str = "the .zip", size: int = 64) -> L
         raise ImageLoadError(f"{name}: class {few[0]} has {counts[few[0]]} training image(s); each class needs at "
                              f"least {MIN_PER_CLASS} (and many more to learn anything).")
     images, colour = [], False
-    for split, cls, index in layout:
+    for done, (split, cls, index) in enumerate(layout):
+        if progress is not None:
+            progress(done, len(layout))
         path = paths[index]
         try:
-            volume = load_image(files[index][1], path)
+            with decoded_budget(MAX_IMAGE_BYTES, f"for one image of a class-folder .zip ({human_bytes(MAX_IMAGE_BYTES)})"):
+                volume = load_image(files[index][1], path)
         except ImageLoadError as exc:
             raise ImageLoadError(f"{name}: {path} could not be read: {exc}") from None
         if volume.is_3d or volume.data.ndim > (3 if volume.rgb else 2):
             raise ImageLoadError(f"{name}: {path} is a 3D or multi-frame image; class folders must hold 2D pictures.")
-        pixels = _to_unit(volume.data)
+        step = max(1, max(volume.data.shape[:2]) // MAX_WORK_SIDE)
+        pixels = _to_unit(volume.data[::step, ::step] if step > 1 else volume.data)
         pixels = pixels[..., :3] if volume.rgb else pixels[..., None]
         colour = colour or volume.rgb
         images.append(resize(pixels, (size, size), order=1, anti_aliasing=True, preserve_range=True).astype(np.float32))
+    if progress is not None:
+        progress(len(layout), len(layout))
     channels = 3 if colour else 1
     stack = np.stack([np.repeat(im, 3, axis=-1) if im.shape[-1] != channels else im for im in images])
     labels = np.array([classes.index(cls) for _, cls, _ in layout], dtype=np.int64)

@@ -12,11 +12,12 @@ course starts fast. Images are float arrays in [0, 1] shaped
 
 from __future__ import annotations
 
+import io
 import os
-import tempfile
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -106,7 +107,41 @@ class ModelSpec:
     augment: bool = True
 
 
-def build_model(spec: ModelSpec, seed: int = 0):
+_RANDOM_STATE = threading.RLock()
+
+
+@contextmanager
+def own_random_state(seed: int, on_wait: Callable[[], None] | None = None):
+    """Run a block as the only user of the process's random state, seeded with `seed`.
+
+    Keras draws initial weights, dropout masks and the shuffling of
+    ``model.fit`` from process-wide generators (``keras.utils.set_random_seed``
+    seeds Python, NumPy, TensorFlow and Keras at once). Two learners training
+    at the same time in one server would draw from each other's streams, and
+    neither would get the result their seed gives alone. So a seeded run holds
+    this lock from its seeding to its end: a learner's seed gives the learner's
+    result whatever others do (a second training waits for the first, which on
+    a small server costs little: one training already uses every core).
+
+    Parameters
+    ----------
+    seed : int
+        The run's seed.
+    on_wait : callable, optional
+        Called about four times a second while another run holds the state
+        (a caller's progress display, and its way to stop waiting).
+    """
+    while not _RANDOM_STATE.acquire(timeout=0.25):
+        if on_wait is not None:
+            on_wait()
+    try:
+        keras_module().utils.set_random_seed(seed)
+        yield
+    finally:
+        _RANDOM_STATE.release()
+
+
+def build_model(spec: ModelSpec, seed: int = 0, on_wait: Callable[[], None] | None = None):
     """A Sequential CNN: [Conv2D → ReLU → pooling] × blocks → Flatten (or global pooling) → Dense → Dropout → softmax.
 
     Before the blocks, an optional random flip (training only) and a
@@ -120,6 +155,8 @@ def build_model(spec: ModelSpec, seed: int = 0):
         The architecture.
     seed : int
         Seed of the initial weights.
+    on_wait : callable, optional
+        Called while another session's run holds the process's random state (see `own_random_state`).
 
     Returns
     -------
@@ -133,7 +170,12 @@ def build_model(spec: ModelSpec, seed: int = 0):
     """
     _check(spec)
     keras = keras_module()
-    keras.utils.set_random_seed(seed)
+    with own_random_state(seed, on_wait):  # the initial weights come from this seed, whatever other sessions do
+        return _build(keras, spec, seed)
+
+
+def _build(keras, spec: ModelSpec, seed: int):
+    """The body of `build_model`, run while this run owns the process's random state."""
     pool = getattr(keras.layers, _POOL_LAYERS[spec.pooling])
     layers = [keras.Input((spec.input_size, spec.input_size, spec.channels), name="image")]
     if spec.augment:
@@ -269,7 +311,8 @@ class History:
 def train(model, x: np.ndarray, y: np.ndarray, x_val: np.ndarray, y_val: np.ndarray, epochs: int = 10,
           batch_size: int = 32, learning_rate: float = 1e-3, seed: int = 0,
           on_epoch: Callable[[int, History], None] | None = None,
-          on_batch: Callable[[int, int, int], None] | None = None, batch_every: float = 0.5) -> History:
+          on_batch: Callable[[int, int, int], None] | None = None, batch_every: float = 0.5,
+          on_wait: Callable[[], None] | None = None) -> History:
     """Compile and fit, reporting after every epoch (and, if asked, during long epochs).
 
     An exception raised by `on_epoch` or `on_batch`, a `BaseException` too
@@ -299,13 +342,23 @@ def train(model, x: np.ndarray, y: np.ndarray, x_val: np.ndarray, y_val: np.ndar
         batches are done (all of them while validating).
     batch_every : float
         Seconds between two `on_batch` reports at least.
+    on_wait : callable, optional
+        Called about four times a second while another session's training
+        holds the process's random state (see `own_random_state`).
 
     Returns
     -------
     History
     """
     keras = keras_module()
-    keras.utils.set_random_seed(seed)
+    with own_random_state(seed, on_wait):  # shuffling and dropout from this seed, whatever other sessions do
+        return _fit(keras, model, x, y, x_val, y_val, epochs, batch_size, learning_rate, on_epoch, on_batch,
+                    batch_every)
+
+
+def _fit(keras, model, x, y, x_val, y_val, epochs, batch_size, learning_rate, on_epoch, on_batch,
+         batch_every) -> History:
+    """The body of `train`, run while this run owns the process's random state."""
     compile_model(model, learning_rate)
     history = History()
     batches = -(-len(x) // batch_size)
@@ -807,33 +860,64 @@ def heatmap_overlay(image: np.ndarray, heatmap: np.ndarray, opacity: float = 0.5
 # ---------------------------------------------------------------- saving
 
 def model_to_bytes(model) -> bytes:
-    """The model as a ``.keras`` file (architecture, weights and optimizer state)."""
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "model.keras"
-        model.save(path)
-        return path.read_bytes()
+    """The model as a ``.keras`` file (architecture, weights and optimizer state), written in memory.
+
+    Keras' own file-object writer is used, so no model file is written to
+    disk; Keras still makes an empty private folder (``tempfile.mkdtemp``,
+    mode 0700) for assets while it writes, and removes it when it is done.
+    """
+    from keras.src.saving import saving_lib
+
+    buffer = io.BytesIO()
+    saving_lib.save_model(model, buffer)
+    return buffer.getvalue()
 
 
-def model_from_bytes(data: bytes, name: str = "model.keras"):
-    """Load a ``.keras`` file given as bytes, in Keras' safe mode (no arbitrary code).
+def model_from_bytes(data: bytes, name: str = "model.keras", progress: Callable[[float, str], None] | None = None):
+    """Load a ``.keras`` file given as bytes, in Keras' safe mode (no arbitrary code), from memory.
+
+    The file is first checked against the model budget of
+    `core.model_check.check_model_file` (member sizes and ratios, the
+    config's size and depth, the weights and layer outputs it declares), so
+    Keras never sees a file that would take more memory than that budget.
+    It is then read from memory: nothing is written to disk.
+
+    Parameters
+    ----------
+    data : bytes
+        The uploaded file.
+    name : str
+        Its name, for messages.
+    progress : callable, optional
+        Called as ``progress(fraction, what)`` between the steps (check, import, load): where a caller can stop.
 
     Raises
     ------
     ModelLoadError
-        When the bytes are not a Keras model, or one without an image input.
+        When the bytes are not a Keras model, one over the budget, or one without an image input.
     """
-    keras = keras_module()
+    report = progress or (lambda fraction, what: None)
+    from core.model_check import ModelBudgetError, check_model_file
+
     if data[:4] != b"PK\x03\x04":
         raise ModelLoadError(f"{name} is not a .keras model file (a .keras file is a zip archive). "
                              "Upload a model saved by this page or by model.save('name.keras').")
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "model.keras"
-        path.write_bytes(data)
-        try:
-            model = keras.saving.load_model(path, safe_mode=True)
-        except Exception as exc:  # noqa: BLE001 - any library error is a bad upload
-            raise ModelLoadError(f"{name} could not be loaded as a Keras model ({type(exc).__name__}). "
-                                 "It may be damaged or need custom code.") from None
+    report(0.0, "Checking the file against the model budget")
+    try:
+        facts = check_model_file(data, name)
+    except ModelBudgetError as exc:
+        raise ModelLoadError(str(exc)) from None
+    report(0.2, f"Starting Keras for {facts.parameters:,} weights")
+    keras_module()
+    from keras.src.saving import saving_lib
+
+    report(0.5, f"Loading {facts.layers} layers and {facts.parameters:,} weights")
+
+    try:
+        model = saving_lib.load_model(io.BytesIO(data), safe_mode=True)
+    except Exception as exc:  # noqa: BLE001 - any library error is a bad upload
+        raise ModelLoadError(f"{name} could not be loaded as a Keras model ({type(exc).__name__}). "
+                             "It may be damaged or need custom code.") from None
     shape = model.inputs[0].shape if getattr(model, "inputs", None) else None
     if shape is None or len(shape) != 4 or shape[1] is None or shape[1] != shape[2]:
         raise ModelLoadError(f"{name} is a Keras model, but not one that takes square images "

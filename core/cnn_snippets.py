@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from core.cnn import ModelSpec
+from core.safe_text import py_literal
 
 MODEL_FILE = "supervised_model.keras"
 """The name the page's download button gives the trained model."""
@@ -250,7 +251,7 @@ with tf.GradientTape() as tape:
     value = x
     for layer in model.layers[:-1]:            # run the layers one by one, keeping the chosen maps
         value = layer(value, training=False)
-        if layer.name == "{layer}":
+        if layer.name == {py_literal(layer)}:
             maps = value
     scores = tf.matmul(value, output.kernel) + output.bias   # class scores before softmax
     probabilities = tf.nn.softmax(scores)[0].numpy()

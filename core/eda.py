@@ -13,6 +13,7 @@ counted from their IDs but shown only as "patient 1", "series 2"...
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -21,8 +22,10 @@ import numpy as np
 import pandas as pd
 
 from core.describe import bit_depth
+from core.errors import MAX_DECODED_BYTES, decoded_budget, human_bytes
 from core.io import ImageLoadError, load_image, read_zip, sniff
 from core.orientation import axis_codes
+from core.safe_text import plain
 from core.volume import Volume
 
 COLUMNS = [
@@ -61,7 +64,22 @@ MAX_HISTOGRAM_BINS = 1024
 # ----------------------------------------------------------------------------- one file
 
 
-def expand_zips(files: Iterable[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
+def _declared_size(data: bytes) -> int:
+    """What a zip's directory says its files hold once inflated (0 when it cannot be read)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(bytes(data))) as archive:
+            return sum(m.file_size for m in archive.infolist())
+    except Exception:  # noqa: BLE001 - a damaged zip: read_zip says why
+        return 0
+
+
+MAX_SET_BYTES = MAX_DECODED_BYTES
+"""Most bytes a session's set of files may hold once archives are unpacked (512 MiB, as one file)."""
+
+
+def expand_zips(files: Iterable[tuple[str, bytes]], budget: int = MAX_SET_BYTES) -> list[tuple[str, bytes]]:
     """The files of a dataset, with every readable .zip replaced by its members.
 
     Parameters
@@ -69,20 +87,41 @@ def expand_zips(files: Iterable[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
     files : iterable of (str, bytes)
         Uploaded names and contents.
 
+    budget : int
+        Most bytes the whole set may hold once unpacked (`MAX_SET_BYTES`):
+        the budget of one session's set, not of each archive. Each archive's
+        members are checked against what is left of it before they are
+        decompressed.
+
     Returns
     -------
     list of (str, bytes)
         Members are named ``"archive.zip/member"``. A damaged or refused zip is
         kept as it is, so that its row in the table carries the reason.
+
+    Raises
+    ------
+    ImageLoadError
+        When the set, unpacked, would hold more than `budget` bytes.
     """
     out: list[tuple[str, bytes]] = []
+    held = 0
     for name, data in files:
         if sniff(bytes(data[:600])) == "ZIP":
             try:
-                out += [(f"{name}/{member}", content) for member, content in read_zip(bytes(data), name)]
+                with decoded_budget(budget - held, "for the whole set of files (with what is already unpacked)"):
+                    members = read_zip(bytes(data), name)
+                out += [(f"{name}/{member}", content) for member, content in members]
+                held += sum(len(content) for _, content in members)
                 continue
-            except ImageLoadError:
-                pass
+            except ImageLoadError as exc:
+                if "whole set" in str(exc) and _declared_size(data) <= MAX_DECODED_BYTES:  # over the set's budget,
+                    raise ImageLoadError(f"Your files hold more than {human_bytes(budget)} once unpacked, the most "
+                                         "a session's set may hold: upload fewer or smaller files.") from None
+        held += len(data)
+        if held > budget:
+            raise ImageLoadError(f"Your files hold more than {human_bytes(budget)} once unpacked, the most a "
+                                 "session's set may hold: upload fewer or smaller files.")
         out.append((name, bytes(data)))
     seen: dict[str, int] = {}
     unique = []
@@ -913,9 +952,9 @@ def histogram_figure(curves: list[tuple[str, Histogram, dict]], log: bool = Fals
     for i, (label, histogram, stats) in enumerate(curves):
         colour = COLOURS[i % len(COLOURS)]
         traces.append(go.Scatter(
-            x=histogram.centres, y=histogram.proportions, name=label, mode="lines", line_shape="hvh",
+            x=histogram.centres, y=histogram.proportions, name=plain(label), mode="lines", line_shape="hvh",
             line={"color": colour, "width": 1.5}, fill="tozeroy", opacity=0.6,
-            hovertemplate="value %{x:.6g}<br>proportion %{y:.4%}<extra>" + label[:40] + "</extra>",
+            hovertemplate="value %{x:.6g}<br>proportion %{y:.4%}<extra>" + plain(label, 40) + "</extra>",
         ))
         if marks:
             for j, (key, dash) in enumerate(MARKS):
@@ -938,6 +977,14 @@ def histogram_figure(curves: list[tuple[str, Histogram, dict]], log: bool = Fals
     return figure
 
 
+def _as_plotly_text(readable: pd.DataFrame) -> pd.DataFrame:
+    """The columns charts label with (file name, modality, sex): user-controlled, so HTML-escaped for Plotly."""
+    readable["modality"] = image_kind(readable)
+    for column in ("file", "modality", "sex"):
+        readable[column] = [plain(v) for v in readable[column]]
+    return readable
+
+
 def overview_figures(table: pd.DataFrame) -> dict:
     """Bar and strip charts of a dataset: dimensions, spacing, modalities, patient ages.
 
@@ -953,8 +1000,7 @@ def overview_figures(table: pd.DataFrame) -> dict:
     """
     import plotly.express as px
 
-    readable = table[table["readable"]].copy()
-    readable["modality"] = image_kind(readable)
+    readable = _as_plotly_text(table[table["readable"]].copy())
     readable["size"] = [f"{r} × {c}" + (f" × {s}" if s > 1 else "")
                         for s, r, c in zip(readable["slices"], readable["rows"], readable["columns"])]
     layout = {"height": 300, "margin": {"l": 10, "r": 10, "t": 40, "b": 10}, "legend_title_text": ""}
@@ -993,8 +1039,7 @@ def snr_figure(table: pd.DataFrame):
     """
     import plotly.express as px
 
-    readable = table[table["readable"]].copy()
-    readable["modality"] = image_kind(readable)
+    readable = _as_plotly_text(table[table["readable"]].copy())
     shown = readable[np.isfinite(readable["SNR"].astype(float)) & (readable["SNR"] > 0)]
     figure = px.strip(shown, x="SNR", y="modality", color="modality", hover_name="file", log_x=True,
                       title=f"SNR estimate per image ({len(shown)} of {len(readable)} images)")

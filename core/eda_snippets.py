@@ -9,7 +9,7 @@ get the data), an upload from the learner's own files.
 
 from __future__ import annotations
 
-import json
+from core.safe_text import py_literal
 
 COHORT_FILES = "from core.cohort import build_cohort\nfiles = build_cohort().files  # (name, bytes) pairs"
 
@@ -32,8 +32,8 @@ _DICOM_VALUES = '''ds = pydicom.dcmread(io.BytesIO({data}))
 
 
 def _q(text: str) -> str:
-    """A Python string literal."""
-    return json.dumps(text, ensure_ascii=False)
+    """A Python string literal (`repr`): a name stays data in the code."""
+    return py_literal(text)
 
 
 def cohort_file_code(name: str, var: str = "values") -> str:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextvars
+from contextlib import contextmanager
+
 MAX_DECODED_BYTES = 512 * 1024**2
 """Largest decoded pixel data a loader accepts (512 MiB), checked before decoding."""
 
@@ -101,8 +104,39 @@ def plain_reason(exc: BaseException) -> str:
     return text[:100].rstrip(" .:")
 
 
+_BUDGET = contextvars.ContextVar("decoded_budget", default=(MAX_DECODED_BYTES, ""))
+
+
+@contextmanager
+def decoded_budget(limit: int, reason: str):
+    """Lower the decoded-size budget of every image loaded inside the block (this thread or task only).
+
+    Parameters
+    ----------
+    limit : int
+        Bytes; the budget is never raised above the current one.
+    reason : str
+        Said in the refusal, e.g. ``"per image of a class-folder .zip"``.
+
+    Examples
+    --------
+    >>> try:
+    ...     with decoded_budget(1024, "per test image"):
+    ...         check_budget(4096, "x.png declares 32 × 32 pixels")
+    ... except ImageLoadError as exc:
+    ...     print(str(exc).split(". ")[0])
+    x.png declares 32 × 32 pixels: 4 KiB once decoded, over the course's limit of 1 KiB per test image
+    """
+    current, _ = _BUDGET.get()
+    token = _BUDGET.set((min(limit, current), reason) if limit < current else _BUDGET.get())
+    try:
+        yield
+    finally:
+        _BUDGET.reset(token)
+
+
 def check_budget(nbytes: float, what: str) -> None:
-    """Refuse an image whose decoded size would pass `MAX_DECODED_BYTES`.
+    """Refuse an image whose decoded size would pass `MAX_DECODED_BYTES` (or the lower `decoded_budget` in force).
 
     Parameters
     ----------
@@ -116,8 +150,9 @@ def check_budget(nbytes: float, what: str) -> None:
     ImageLoadError
         When `nbytes` is over the budget.
     """
-    if nbytes > MAX_DECODED_BYTES:
+    limit, reason = _BUDGET.get()
+    if nbytes > limit:
         raise ImageLoadError(
             f"{what}: {human_bytes(nbytes)} once decoded, over the course's limit of "
-            f"{human_bytes(MAX_DECODED_BYTES)}. Crop or downsample it first, or load fewer slices."
+            f"{human_bytes(limit)}{' ' + reason if reason else ''}. Crop or downsample it first, or load fewer slices."
         )

@@ -45,8 +45,32 @@ DICOM_TECHNICAL = frozenset(
 """DICOM attributes shown by default: they describe the image and the equipment, not the person."""
 
 NIFTI_PHI_FIELDS = frozenset({"descrip", "aux_file", "db_name", "patient_id", "exp_date", "exp_time",
-                              "generated", "scannum", "hist_un0"})
-"""Free-text NIfTI/ANALYZE header fields that may hold identifying text."""
+                              "generated", "scannum", "hist_un0", "intent_name", "data_type", "originator", "origin"})
+"""Free-text NIfTI/ANALYZE header fields that may hold identifying text (``intent_name`` and ``data_type`` are
+free text; ANALYZE's ``originator`` is ten bytes that SPM reads as five numbers, ``origin``, but others fill
+with a name, which those numbers decode back to; the geometry itself is in the affine)."""
+
+OLDEST_AGE_SHOWN = 89
+"""Ages over this are identifying (HIPAA Safe Harbor; DICOM PS3.15): shown as ``090Y`` unless the learner opts in."""
+
+
+def capped_age(value) -> str | None:
+    """``"090Y"`` for a DICOM PatientAge over `OLDEST_AGE_SHOWN` years, None for any other value.
+
+    Examples
+    --------
+    >>> capped_age("095Y"), capped_age("089Y"), capped_age("600M"), capped_age("")
+    ('090Y', None, None, None)
+    >>> capped_age("1100M"), capped_age("5000W")
+    ('090Y', '090Y')
+    """
+    import re
+
+    match = re.fullmatch(r"\s*(\d{1,4})\s*([YMWD]?)\s*", str(value or ""))
+    if not match:
+        return None
+    years = int(match.group(1)) / {"Y": 1, "M": 12, "W": 52.18, "D": 365.25, "": 1}[match.group(2)]
+    return "090Y" if years > OLDEST_AGE_SHOWN else None
 
 
 def is_dicom_phi(keyword: str, is_private: bool = False) -> bool:
@@ -84,7 +108,8 @@ def split_phi(fields: dict, is_phi) -> tuple[dict, dict]:
     Returns
     -------
     redacted : dict
-        Same keys, PHI values replaced by `REDACTED` (empty values stay empty).
+        Same keys, PHI values replaced by `REDACTED` (empty values stay empty); a PatientAge over
+        `OLDEST_AGE_SHOWN` years as ``"090Y"``.
     hidden : dict
         The original values of the redacted fields.
     """
@@ -92,6 +117,9 @@ def split_phi(fields: dict, is_phi) -> tuple[dict, dict]:
     for name, value in fields.items():
         if is_phi(name) and str(value).strip():
             redacted[name] = REDACTED
+            hidden[name] = value
+        elif name == "PatientAge" and capped_age(value):  # over 89: identifying, shown as 90
+            redacted[name] = capped_age(value)
             hidden[name] = value
         else:
             redacted[name] = value

@@ -13,6 +13,7 @@ import numpy as np
 
 from core.noise import NOISE_KINDS
 from core.pixels import LUMA, X_SIZE, x_matrix
+from core.safe_text import py_literal
 
 UPLOAD_FILE = "my_image.npy"
 """File name of the array the page offers for download when the image is an upload."""
@@ -41,7 +42,7 @@ def image_code(sample_name: str | None, slice_index: int | None = None, frame: i
         source = f'np.load("{UPLOAD_FILE}")  # your image, downloaded with the button at the top of the page'
         head = "import numpy as np\n\n"
     else:
-        source = f'load("{sample_name}").data'
+        source = f"load({py_literal(sample_name)}).data"
         head = "import numpy as np\nfrom core.samples import load  # the course's built-in samples\n\n"
     if slice_index is None:
         body = f"image = {source}\n"

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core import preprocess, samples
+from core.safe_text import py_literal
 
 SYNTHETIC_CODE = '''rows, cols = np.mgrid[:{size}, :{size}] / {size}
 truth = (rows - 0.35) ** 2 + (cols - 0.35) ** 2 <= 0.2**2               # disc
@@ -69,10 +70,10 @@ def clean_code(source: Source, name: str = "clean") -> str:
     if source.synthetic_size:
         return SYNTHETIC_CODE.format(size=source.synthetic_size, name=name)
     if source.npy_name:
-        return (f'{name} = np.load("{source.npy_name}")  # the grey slice of your upload, downloaded from the page\n'
+        return (f"{name} = np.load({py_literal(source.npy_name)})  # the grey slice of your upload, downloaded from the page\n"
                 "# (page 2, Loading data, shows how to read your file itself)")
     where = "".join(f"[{i}]" for i in source.index) + _every(source.step)
-    return (f'{name} = load("{source.sample}").data{where}\n' + _grey_lines(name, source.rgb))
+    return (f"{name} = load({py_literal(source.sample)}).data{where}\n" + _grey_lines(name, source.rgb))
 
 
 def _every(step: int, leading: str = "") -> str:
@@ -84,9 +85,9 @@ def _every(step: int, leading: str = "") -> str:
 def volume_code(source: Source) -> str:
     """Code that sets ``volume``: the whole grey volume (3D) the page's slice comes from (float64)."""
     if source.npy_name:
-        return f'volume = np.load("{source.npy_name}")  # your grey volume, downloaded from the page'
+        return f"volume = np.load({py_literal(source.npy_name)})  # your grey volume, downloaded from the page"
     where = (f"[{source.index[0]}]" if len(source.index) == 2 else "") + _every(source.step, ":, ")
-    return f'volume = load("{source.sample}").data{where}\n' + _grey_lines("volume", source.rgb)
+    return f"volume = load({py_literal(source.sample)}).data{where}\n" + _grey_lines("volume", source.rgb)
 
 
 def imports(source: Source, *modules: str) -> str:

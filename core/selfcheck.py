@@ -81,6 +81,52 @@ def progress_to_json(progress: dict) -> str:
     return json.dumps({"course": "Medical Image Analysis in Python", "version": 1, "progress": progress}, indent=2)
 
 
+MAX_PROGRESS_BYTES = 64 * 1024
+"""Largest progress file read back (a real one is under 2 KiB)."""
+
+MAX_PROGRESS_DEPTH = 8
+"""Deepest nesting of lists and objects read back (a real file has 3 levels)."""
+
+
+def nesting_depth(text: str) -> int:
+    """The deepest nesting of ``[`` and ``{`` outside JSON strings, counted without parsing (no recursion)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for c in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif c == "\\":
+                escaped = True
+            elif c == '"':
+                in_string = False
+        elif c == '"':
+            in_string = True
+        elif c in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif c in "]}":
+            depth -= 1
+    return deepest
+
+
+def _refuse(constant: str):
+    raise ValueError(constant)  # NaN, Infinity, -Infinity: not JSON, and not a count
+
+
+def _small_int(digits: str) -> int:
+    if len(digits) > 12:
+        raise ValueError("number too long")
+    return int(digits)
+
+
+def _finite_float(digits: str) -> float:
+    value = float(digits) if len(digits) <= 32 else math.inf
+    if not math.isfinite(value):
+        raise ValueError("number out of range")
+    return value
+
+
 def progress_from_json(text: str | bytes, pages: set[str]) -> dict:
     """Read a progress file back, keeping only well-formed entries for known pages.
 
@@ -101,10 +147,18 @@ def progress_from_json(text: str | bytes, pages: set[str]) -> dict:
     ValueError
         With a plain message, when the file is not a progress file of this course.
     """
+    not_progress = "This file is not a progress file of the course: download one from this page and restore that."
+    if not isinstance(text, (str, bytes)) or len(text) > MAX_PROGRESS_BYTES:
+        raise ValueError(f"This file is not a progress file of the course (those are under "
+                         f"{MAX_PROGRESS_BYTES // 1024} KiB).")
     try:
-        document = json.loads(text[:100_000] if isinstance(text, (str, bytes)) else "")
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise ValueError("This file is not a progress file of the course (it is not valid JSON).") from None
+        if isinstance(text, bytes):
+            text = text.decode("utf-8-sig")
+        if nesting_depth(text) > MAX_PROGRESS_DEPTH:
+            raise ValueError
+        document = json.loads(text, parse_constant=_refuse, parse_int=_small_int, parse_float=_finite_float)
+    except (ValueError, RecursionError, OverflowError, TypeError):  # JSONDecodeError and UnicodeDecodeError too
+        raise ValueError(not_progress) from None
     if not isinstance(document, dict) or not isinstance(document.get("progress"), dict):
         raise ValueError("This JSON file holds no course progress.")
     restored = {}
@@ -113,7 +167,7 @@ def progress_from_json(text: str | bytes, pages: set[str]) -> dict:
             continue
         try:
             counts = {key: int(entry[key]) for key in ("answered", "correct", "total")}
-        except (KeyError, TypeError, ValueError):
+        except (KeyError, TypeError, ValueError, OverflowError):
             continue
         if 0 <= counts["correct"] <= counts["answered"] <= counts["total"] <= 100:
             restored[page] = counts

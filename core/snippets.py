@@ -7,11 +7,12 @@ that runs as it is in a Python session with the course's requirements.
 from __future__ import annotations
 
 from core.describe import file_index
+from core.safe_text import py_literal
 from core.volume import Volume
 
 
 def _path_code(path_code: str | None, filename: str) -> str:
-    return path_code or f'path = "{filename}"  # the file you uploaded, saved next to this script'
+    return path_code or f"path = {py_literal(filename)}  # the file you uploaded, saved next to this script"
 
 
 def loading_snippet(volume: Volume, index: tuple[int, ...], path_code: str | None, series_code: str | None = None) -> str:

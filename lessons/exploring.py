@@ -6,12 +6,13 @@ import streamlit as st
 
 from core import eda, eda_snippets, samples
 from core.cohort import LECTURE_IMAGE, PROBLEMS, build_cohort
-from core.io import load_image
+from core.io import ImageLoadError, load_image
 from core.noise import NOISE_KINDS, add_noise
 from core.selfcheck import Question
 from ui import picker
 from ui.code import show_code
 from ui.lesson import STOPPED, explain, intro, lecturer_mode, presets, self_check, stoppable, was_stopped
+from ui.safe_text import md, safe_csv
 from ui.viewer import PLOT_CONFIG
 
 COHORT, OWN = "Built-in cohort", "My own files"
@@ -94,11 +95,15 @@ def upload_dataset(files) -> tuple[list, pd.DataFrame] | None:
             return None
         notice.empty()
         del st.session_state["eda_stopped"]
-    expanded = eda.expand_zips([(f.name, f.getvalue()) for f in files])
+    try:  # the budget is the whole set's, however many archives it comes in
+        expanded = eda.expand_zips([(f.name, f.getvalue()) for f in files])
+    except ImageLoadError as exc:
+        st.error(md(exc, limit=None), icon=":material/error:")
+        return None
     bar = st.progress(0.0, text=f"Reading {len(expanded)} file(s)...")
 
     def report(done: int, total: int, name: str) -> None:  # where Streamlit can interrupt the reading
-        bar.progress(done / total, text=f"Read {done} of {total}: {name}")
+        bar.progress(done / total, text=f"Read {done} of {total}: {md(name)}")
 
     st.session_state["eda_reading"] = signature
     try:
@@ -200,7 +205,7 @@ st.dataframe(
     },
 )
 if not lecturer_mode():
-    st.download_button("Download the table (CSV)", table.to_csv(index=False).encode(), "dataset_table.csv", "text/csv",
+    st.download_button("Download the table (CSV)", safe_csv(table), "dataset_table.csv", "text/csv",
                        icon=":material/download:")
 show_code(eda_snippets.table_snippet(files_code))
 st.caption("The snippet reads DICOM files with pydicom; the page also reads NIfTI, PNG, JPEG and TIFF files "
@@ -298,7 +303,7 @@ def histogram_section() -> None:
         images.append((other_label, other, other_grey))
     view = eda.compare_histograms(images, max_bins)
     if view is None:
-        st.warning(f"{label} has no finite value (every pixel is NaN or infinite): there is nothing to count.",
+        st.warning(f"{md(label)} has no finite value (every pixel is NaN or infinite): there is nothing to count.",
                    icon=":material/warning:")
         return
     st.plotly_chart(eda.histogram_figure(view.curves, log, marks), config=PLOT_CONFIG, key="eda-histogram")
@@ -313,7 +318,7 @@ def histogram_section() -> None:
     first_grey = images[0][2]
     at_max = eda.percent_at_max(first_grey) if first_grey is not None else 0.0
     if at_max >= eda.SATURATION_PERCENT:
-        st.warning(f"**{at_max:.2f}%** of the pixels of {label} sit at its maximum value, "
+        st.warning(f"**{at_max:.2f}%** of the pixels of {md(label)} sit at its maximum value, "
                    f"{np.nanmax(first_grey):.6g}: a spike at the right end of the histogram. The bright values were "
                    "clipped (saturation): the details there are lost for good.", icon=":material/warning:")
     if noise is not None:
@@ -350,7 +355,7 @@ for pair in range(0, len(findings), 2):
             icon = ":material/error:" if finding.severity == "error" else ":material/warning:"
             st.markdown(f"{icon} **{finding.title}** · {len(finding.files)} file(s)")
             if len(finding.notes) <= 6:
-                st.markdown("\n".join(f"- `{name}`: {note}" for name, note in finding.notes.items()))
+                st.markdown("\n".join(f"- {md(name)}: {md(note, limit=None)}" for name, note in finding.notes.items()))
             else:
                 st.dataframe(pd.DataFrame({"file": list(finding.notes), "what": list(finding.notes.values())}),
                              hide_index=True, width="stretch", height=250)
@@ -389,7 +394,7 @@ def at_max_question() -> Question:
     row = readable.loc[readable["at max (%)"].astype(float).idxmax()]
     share = float(row["at max (%)"])
     return Question(
-        f"In the table, what percentage of the pixels of **{row['file']}** sit at its maximum value "
+        f"In the table, what percentage of the pixels of **{md(row['file'])}** sit at its maximum value "
         "(column *at max (%)*, to two decimals)?",
         f"{share:.2f}% of its pixels equal its maximum, {row['max']:.6g}. "
         + ("Above 1% is suspicious: bright values were clipped (saturation), as the spike at the right end of its "

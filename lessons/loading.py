@@ -11,6 +11,7 @@ from core.selfcheck import Question
 from ui import picker
 from ui.code import show_code
 from ui.lesson import explain, intro, self_check
+from ui.safe_text import md
 from ui.viewer import show_volume
 
 st.title("2 · Loading data")
@@ -52,7 +53,7 @@ with photo_col.container(border=True):
         "Read with **imageio** or **scikit-image**."
     )
 
-st.header(f"Your image: {volume.name}")
+st.header(f"Your image: {md(volume.name)}")
 facts = describe.summary(volume)
 if sample:
     st.caption(f"{sample.provenance} Licence: {sample.licence}.")
@@ -64,7 +65,7 @@ headline = {  # short enough for a metric; the table below has the full wording
     "Voxel size (mm)": " × ".join(f"{s:.3g}" for s in volume.spacing),
 }
 for column, (label, value) in zip(st.columns(len(headline)), headline.items()):
-    column.metric(label, value)
+    column.metric(label, md(value))
 st.dataframe(pd.DataFrame({"property": list(facts), "value": list(facts.values())}), hide_index=True, width="stretch")
 if "stored values" in facts:
     st.info(
@@ -145,6 +146,8 @@ explain("Every field the file carries. Fields that could identify a patient (nam
 search_col, reveal_col = st.columns([3, 2])
 query = search_col.text_input("Search the header", placeholder="e.g. spacing, Rescale, dim")
 hidden = getattr(volume, "hidden_metadata", {})
+if st.session_state.get("reveal-phi-for") != picker.current_key():  # the opt-in is for the file it was given for
+    st.session_state["reveal-phi-for"], st.session_state["reveal-phi"] = picker.current_key(), False
 reveal = reveal_col.toggle(f"Show the {len(hidden)} hidden field(s) for this session", False, key="reveal-phi",
                            disabled=not hidden,
                            help="Only in your browser session; nothing is stored. Use it for your own data only.")

@@ -15,6 +15,8 @@ from ui.code import show_code
 from ui.lesson import explain, intro, lecturer_mode, presets, self_check
 from ui.pixel_figures import colour_grid, grids_figure, level_histogram_figure, value_grid
 from ui.viewer import PLOT_CONFIG
+from ui.safe_text import md
+from ui.working_copy import bounded
 
 WINDOW_COLOUR = (0, 230, 255)
 SIGNAL_COLOUR = (0, 150, 255)
@@ -39,7 +41,7 @@ intro(1, [
     "photons.",
 ])
 picker.show_upload_error()
-volume = picker.current_volume()
+volume = bounded(picker.current_volume())  # a huge upload: a strided working copy, said on the page
 sample = picker.current_sample()
 tag = f"{volume.name}|{volume.data.shape}"
 source_bits = describe.bit_depth(volume)
@@ -86,7 +88,7 @@ def choose_image():
     return image, (data if volume.is_3d else None), slice_index, frame
 
 
-st.header(f"Your image: {volume.name}")
+st.header(f"Your image: {md(volume.name)}")
 image, data3d, slice_index, frame = choose_image()
 colour = volume.rgb
 lo, hi = pixels.value_range(image)

@@ -13,12 +13,13 @@ from plotly.subplots import make_subplots
 
 from core import class_folders, cnn, cnn_snippets, dermoscopy, display, labelled, layers, lesions
 from core.heavy import train_network
-from core.io import ImageLoadError
 from core.selfcheck import Question
 from ui import heavy, picker
+from ui.class_zip import class_zip_data
 from ui.code import show_code
 from ui.keras_cleanup import light_keras_cleanup
 from ui.lesson import STOPPED, explain, intro, lecturer_mode, presets, self_check, stoppable, was_stopped
+from ui.safe_text import md
 from ui.viewer import PLOT_CONFIG
 
 SOURCES = {
@@ -148,7 +149,7 @@ def gallery(pictures: list, captions: list[str], columns: int) -> None:
     for start in range(0, len(pictures), columns):
         for column, picture, caption in zip(st.columns(columns), pictures[start:start + columns],
                                             captions[start:start + columns]):
-            column.image(picture, caption=caption, width="stretch", output_format="PNG")
+            column.image(picture, caption=md(caption), width="stretch", output_format="PNG")
 
 
 def curves_figure(history: cnn.History, epochs: int) -> go.Figure:
@@ -260,7 +261,7 @@ with mean_tab:
 @st.fragment
 def convolution_tab() -> None:
     volume = picker.current_volume()
-    st.markdown(f"**Convolution** on your current image (**{volume.name}**, chosen in the sidebar): the kernel "
+    st.markdown(f"**Convolution** on your current image (**{md(volume.name)}**, chosen in the sidebar): the kernel "
                 "slides over the image; at each place the pixels under it are multiplied by the kernel, cell by "
                 "cell, and summed. That sum is one pixel of the *feature map*.")
     image = volume.slice2d()
@@ -342,21 +343,9 @@ if kind == "zip":
         st.info("Upload a .zip to train on your own images; meanwhile, pick one of the generated sets above.",
                 icon=":material/upload:")
     else:
-        data_key = ("zip", upload.file_id, size)
-        if st.session_state.get("sup-zip-key") != data_key:
-            st.session_state["sup-zip-key"] = data_key
-            st.session_state.pop("sup-zip-data", None)
-            st.session_state.pop("sup-zip-error", None)
-            try:
-                with st.spinner(f"Reading {upload.name}..."):
-                    st.session_state["sup-zip-data"] = class_folders.load_class_folders(upload.getvalue(), upload.name, size)
-            except ImageLoadError as exc:
-                st.session_state["sup-zip-error"] = str(exc)
-        if "sup-zip-error" in st.session_state:
-            st.error(st.session_state["sup-zip-error"], icon=":material/error:")
-            data_key = None
-        else:
-            data = st.session_state["sup-zip-data"]
+        data = class_zip_data(upload, size)  # read once, budgeted per image, with progress and Stop
+        data_key = ("zip", upload.file_id, size) if data is not None else None
+        if data is not None:
             data_code = cnn_snippets.data_code("zip", size=size, filename=upload.name)
 else:
     positive_name = "malignant" if kind == "dermoscopy" else "with a lesion"
@@ -389,12 +378,12 @@ if data is not None:
     metric_cols[0].metric("Images", f"{len(data):,}", help="Of which "
                           f"{int(data.test.sum()) if data.test is not None else 0} in a test/ folder.")
     for column, name, count in zip(metric_cols[1:], data.class_names, counts):
-        column.metric(name.capitalize(), f"{count:,}", f"{100 * count / len(data):.0f}% of the images",
+        column.metric(md(name.capitalize()), f"{count:,}", f"{100 * count / len(data):.0f}% of the images",
                       delta_color="off", delta_arrow="off")
     if ratio > labelled.IMBALANCE_RATIO:
         biggest = data.class_names[int(np.argmax(counts))]
         st.warning(f"**Unbalanced classes**: the largest class has {ratio:.1f} times the images of the smallest. "
-                   f"A model that always answers *{biggest}* is already right {100 * counts.max() / counts.sum():.0f}% "
+                   f"A model that always answers *{md(biggest)}* is already right {100 * counts.max() / counts.sum():.0f}% "
                    "of the time: watch sensitivity and specificity, not accuracy alone.", icon=":material/balance:")
     st.caption("A few examples of each class, at the network's input size:")
     for c, name in enumerate(data.class_names):
@@ -577,17 +566,23 @@ uploaded_model = st.file_uploader("Or load a model saved from this page (.keras)
 if uploaded_model is not None and st.session_state.get("sup-model-file-id") != uploaded_model.file_id:
     st.session_state["sup-model-file-id"] = uploaded_model.file_id
     keras_ready()
+    bar = st.progress(0.0, text="Loading the model...")
     try:
-        with st.spinner("Loading the model..."):
-            loaded = cnn.model_from_bytes(uploaded_model.getvalue(), uploaded_model.name)
+        with stoppable("sup-model-stop"):  # checked against the model budget first, then loaded from memory
+            loaded = cnn.model_from_bytes(uploaded_model.getvalue(), uploaded_model.name,
+                                          progress=lambda done, what: bar.progress(done, text=what + "..."))
         st.session_state[TRAINED] = {"model": loaded, "history": None, "epochs": 0, "data_key": None,
                                      "class_names": None, "validation": validation, "source": "upload",
                                      "bytes": uploaded_model.getvalue(), "name": uploaded_model.name}
         st.session_state.pop("sup-model-error", None)
     except cnn.ModelLoadError as exc:
         st.session_state["sup-model-error"] = str(exc)
+    finally:
+        bar.empty()
+        if was_stopped("sup-model-stop"):
+            st.session_state["sup-model-error"] = STOPPED.format("Loading the model") + " Upload it again."
 if "sup-model-error" in st.session_state and uploaded_model is not None:
-    st.error(st.session_state["sup-model-error"], icon=":material/error:")
+    st.error(md(st.session_state["sup-model-error"], limit=None), icon=":material/error:")
 
 trained = st.session_state.get(TRAINED)
 if trained is None:
@@ -614,7 +609,7 @@ if trained["history"] is not None:
                + (" Training accuracy well above validation accuracy means **overfitting**: the network learns "
                   "its training images by heart." if gap > 0.1 else ""))
 else:
-    st.caption(f"Using the model loaded from {trained.get('name', 'your file')}.")
+    st.caption(f"Using the model loaded from {md(trained.get('name', 'your file'))}.")
 if trained["data_key"] != data_key:
     st.warning("This network was not trained on the current set with the current split: some of the images "
                "below may be ones it trained on, which flatters it.", icon=":material/warning:")
@@ -646,9 +641,9 @@ def inside_section() -> None:
     maps = cnn.feature_maps(model, data.images[index], conv)
     left, right = st.columns([1, 4])
     with left:
-        st.image(unit_png(data.images[index]), caption=f"{data.names[index] if data.names else index}",
+        st.image(unit_png(data.images[index]), caption=md(data.names[index] if data.names else index),
                  width="stretch", output_format="PNG")
-        st.caption(" · ".join(f"{n}: {p:.0%}" for n, p in zip(names, proba[position])))
+        st.caption(" · ".join(f"{md(n)}: {p:.0%}" for n, p in zip(names, proba[position])))
     with right:
         for stage, text in (("convolution", "after the convolution (weighted sums plus bias: can be negative)"),
                             ("ReLU", "after ReLU (negative values set to 0: black)"),
@@ -680,13 +675,13 @@ majority = labelled.class_counts(data.labels[eval_idx], n_classes).max() / max(l
 m1, m2, m3, m4 = st.columns(4)
 m1.metric("Accuracy", f"{result.accuracy:.1%}", help="Share of right answers.")
 m2.metric("Sensitivity", "n/a" if np.isnan(result.sensitivity) else f"{result.sensitivity:.1%}",
-          help=f"Of the truly {names[positive]} images, the share found (true positive rate).")
+          help=f"Of the truly {md(names[positive])} images, the share found (true positive rate).")
 m3.metric("Specificity", "n/a" if np.isnan(result.specificity) else f"{result.specificity:.1%}",
-          help=f"Of the images that are not {names[positive]}, the share correctly cleared (true negative rate).")
+          help=f"Of the images that are not {md(names[positive])}, the share correctly cleared (true negative rate).")
 m4.metric("AUC", "n/a" if np.isnan(result.auc) else f"{result.auc:.3f}",
           help="Area under the ROC curve: 0.5 is guessing, 1 is perfect.")
 st.caption(f"On the {len(eval_idx)} {eval_label} images. Always answering the biggest class would score "
-           f"{majority:.0%} accuracy: a model must beat that, and find the {names[positive]} images (sensitivity).")
+           f"{majority:.0%} accuracy: a model must beat that, and find the {md(names[positive])} images (sensitivity).")
 left, right = st.columns(2)
 with left:
     st.caption("Confusion matrix: rows are the truth, columns the network's answer")
@@ -741,24 +736,24 @@ def grad_cam_section() -> None:
     heatmap = cnn.grad_cam(model, image, target, layer)
     explained = int(predicted[position]) if target is None else int(target)
     left, right = st.columns(2)
-    left.image(unit_png(image), caption=f"{data.names[index] if data.names else index} · truth: "
-               f"{names[data.labels[index]]}", width="stretch", output_format="PNG")
+    left.image(unit_png(image), caption=f"{md(data.names[index] if data.names else index)} · truth: "
+               f"{md(names[data.labels[index]])}", width="stretch", output_format="PNG")
     overlay = cnn.heatmap_overlay(image, heatmap, opacity)
     if data.masks is not None and data.masks[index].any():
         from skimage.segmentation import find_boundaries
         overlay[find_boundaries(data.masks[index], mode="outer")] = (255, 255, 255)
-    right.image(overlay, caption=f"Grad-CAM for “{names[explained]}” (p = {proba[position][explained]:.0%}), layer "
-                f"{layer}" + (" · white outline: the true lesion" if data.masks is not None and data.masks[index].any()
+    right.image(overlay, caption=f"Grad-CAM for “{md(names[explained])}” (p = {proba[position][explained]:.0%}), layer "
+                f"{md(layer)}" + (" · white outline: the true lesion" if data.masks is not None and data.masks[index].any()
                               else ""), width="stretch", output_format="PNG")
     if not heatmap.any():
-        st.warning(f"The map is blank: nothing in this image raises the score of “{names[explained]}” at layer "
-                   f"{layer}. Try the other class or another layer.", icon=":material/visibility_off:")
+        st.warning(f"The map is blank: nothing in this image raises the score of “{md(names[explained])}” at layer "
+                   f"{md(layer)}. Try the other class or another layer.", icon=":material/visibility_off:")
     if data.masks is not None:
         with_finding = eval_idx[(data.labels[eval_idx] == positive) & data.masks[eval_idx].any(axis=(1, 2))]
         if with_finding.size:
             maps, _ = cnn.grad_cams(model, data.images[with_finding], positive, layer)
             hits = cnn.pointing_game(maps, data.masks[with_finding])
-            st.metric("Pointing game", f"{hits.mean():.0%}", f"{int(hits.sum())} of {hits.size} {names[positive]} images",
+            st.metric("Pointing game", f"{hits.mean():.0%}", f"{int(hits.sum())} of {hits.size} {md(names[positive])} images",
                       delta_color="off", delta_arrow="off",
                       help="Share of the images whose Grad-CAM maximum (for the positive class) falls on the true "
                            "lesion mask (Zhang et al. 2018). A high score says the network looks at the lesion, "
@@ -767,7 +762,7 @@ def grad_cam_section() -> None:
 
     st.subheader("On your own image")
     volume = picker.current_volume()
-    st.caption(f"The image chosen in the sidebar (**{volume.name}**; middle slice for a 3D image), scaled to "
+    st.caption(f"The image chosen in the sidebar (**{md(volume.name)}**; middle slice for a 3D image), scaled to "
                f"{size} × {size} × {channels} for the network.")
     try:
         own = labelled.to_model_input(volume.slice2d(), size, channels)
@@ -780,7 +775,7 @@ def grad_cam_section() -> None:
     x, y = st.columns(2)
     x.image(unit_png(own), caption="What the network receives", width="stretch", output_format="PNG")
     y.image(cnn.heatmap_overlay(own, own_map, opacity), width="stretch", output_format="PNG",
-            caption=f"Grad-CAM for “{names[own_class]}” · " + " · ".join(f"{n}: {p:.0%}" for n, p in zip(names, own_proba)))
+            caption=f"Grad-CAM for “{md(names[own_class])}” · " + " · ".join(f"{md(n)}: {p:.0%}" for n, p in zip(names, own_proba)))
     if not own_map.any():
         st.warning("The map is blank for this image and class.", icon=":material/visibility_off:")
     st.info("A network only knows its training images. Shown anything else (a CT slice to a skin-lesion model), "

@@ -24,7 +24,9 @@ from core.warps import (Motion, anatomy_points, compare, make_problem, max_warp_
 from ui import heavy, picker
 from ui.code import show_code
 from ui.lesson import STOPPED, explain, intro, lecturer_mode, presets, self_check, stoppable, was_stopped
+from ui.safe_text import md
 from ui.viewer import PLOT_CONFIG, index_slider, png_bytes
+from ui.working_copy import bounded
 
 PHANTOM = "Phantom: Shepp-Logan head (scikit-image)"
 MNI, GREY, WHITE = (samples.SAMPLES[i].name for i in (2, 3, 4))
@@ -194,7 +196,7 @@ intro(5, [
 ])
 presets("Lecture presets", lecture_presets(), key="unsup-presets")
 picker.show_upload_error()
-volume = picker.current_volume()
+volume = bounded(picker.current_volume())  # a huge upload: a strided working copy, said on the page
 sample = picker.current_sample()
 
 explain(
@@ -245,7 +247,7 @@ if work_volume.rgb:
 if resized:
     notes.append(f"shrunk to {image.shape[0]} × {image.shape[1]}")
 (settings_cols[0] if not volume.is_3d else st).caption(
-    f"Working image: {work_volume.name} · {image.shape[0]} × {image.shape[1]} pixels of {spacing[0]:.3g} × "
+    f"Working image: {md(work_volume.name)} · {image.shape[0]} × {image.shape[1]} pixels of {spacing[0]:.3g} × "
     f"{spacing[1]:.3g} mm" + (f" ({'; '.join(notes)})" if notes else "") + ".")
 
 fov = np.array(image.shape) * np.array(spacing)

@@ -13,6 +13,7 @@ from core import samples
 from core.io import ImageLoadError, load_image, load_series
 from core.volume import Volume
 from ui.lesson import STOPPED, stoppable, was_stopped
+from ui.safe_text import md
 
 SAMPLE, UPLOAD = "Built-in sample", "My own file(s)"
 SOURCE_KEY, SAMPLE_KEY, UPLOAD_KEY = "image_source", "sample_name", "upload_files"
@@ -47,7 +48,7 @@ def _load_upload(files) -> None:
     st.session_state.pop("upload_error", None)
     try:
         if len(files) == 1:
-            with st.spinner(f"Reading {files[0].name}..."):
+            with st.spinner(f"Reading {md(files[0].name)}..."):
                 volume = load_image(files[0].getvalue(), files[0].name)
         else:
             bar = st.progress(0.0, text=f"Reading {len(files)} files...")
@@ -84,11 +85,11 @@ def image_picker() -> None:
                 st.session_state.pop(key, None)
         if st.session_state[SOURCE_KEY] == UPLOAD:
             if "upload_volume" in st.session_state:
-                st.caption(f"Showing your upload: {st.session_state['upload_volume'].name}")
+                st.caption(f"Showing your upload: {md(st.session_state['upload_volume'].name)}")
             elif "upload_error" not in st.session_state:
                 st.info("Upload a file above; until then the sample is shown.")
         if "upload_error" in st.session_state:
-            st.error(st.session_state["upload_error"], icon=":material/error:")
+            st.error(md(st.session_state["upload_error"], limit=None), icon=":material/error:")
 
 
 def current_volume() -> Volume:
@@ -115,5 +116,5 @@ def current_sample() -> samples.Sample | None:
 def show_upload_error() -> None:
     """Repeat a failed upload's message at the top of the page, so it cannot be missed."""
     if st.session_state.get(SOURCE_KEY) == UPLOAD and "upload_error" in st.session_state:
-        st.error(f"Your upload could not be loaded: {st.session_state['upload_error']} "
+        st.error(f"Your upload could not be loaded: {md(st.session_state['upload_error'], limit=None)} "
                  "The sample is shown meanwhile.", icon=":material/error:")

@@ -57,6 +57,20 @@ def test_a_broken_progress_file_gives_a_message_not_a_crash():
     assert any("progress file" in e.value for e in at.error)
 
 
+def test_a_deeply_nested_or_infinite_progress_file_gives_one_message_on_every_rerun():
+    for name, content in (("deep.json", b"[" * 50_000 + b"]" * 50_000),
+                          ("inf.json", b'{"progress": {"loading": {"answered": Infinity, "correct": 1, "total": 2}}}'),
+                          ("digits.json", b'{"progress": {"loading": {"answered": ' + b"9" * 5000 + b"}}}")):
+        at = home()
+        uploader = next(w for w in at.get("file_uploader") if w.key == "progress-file")
+        uploader.set_value([(name, content, "application/json")])
+        for _ in range(2):  # the file stays in the uploader: every rerun reads it again
+            at.run()
+            assert not at.exception, name
+            assert [e.value for e in at.error if "progress file" in e.value], name
+            assert not any("digits" in e.value or "Recursion" in e.value for e in at.error)
+
+
 def test_lecturer_mode_is_remembered_in_the_url():
     at = AppTest.from_file(APP, default_timeout=120)
     at.query_params["lecturer"] = "1"

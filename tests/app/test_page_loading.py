@@ -12,6 +12,7 @@ import pytest
 from pydicom.data import get_testdata_file
 
 from core import samples
+from core.safe_text import md
 from harness import choose_sample, page_test, problems, upload, widget
 
 PAGE = "lessons/loading.py"
@@ -162,7 +163,7 @@ def test_script_in_a_file_name_or_header_is_shown_as_text(at):
     name = "<img src=x onerror=alert(1)>.dcm"
     upload(at, (name, buffer.getvalue()))
     assert not problems(at)
-    assert image_header(at) == f"Your image: {name}"  # plain text in a header, never raw HTML
+    assert image_header(at) == f"Your image: {md(name)}"  # plain text in a header, never raw HTML or Markdown
     widget(at, "toggle", "reveal-phi").set_value(True).run()
     table = at.dataframe[-1].value
     assert (table.loc[table["field"] == "PatientName", "value"] == "<script>alert('name')</script>").all()

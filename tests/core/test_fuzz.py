@@ -123,3 +123,179 @@ def test_mutated_files_load_or_are_refused_cleanly():
         tracemalloc.stop()
     assert failures == []
     assert peak < 2 * 1024**3  # no mutated file makes the loader allocate 2 GB
+
+
+# ----------------------------------------------------------------------------- class-folder zips and models
+
+CLASS_CASES = int(os.environ.get("FUZZ_CLASS_CASES", "150"))
+MODEL_CASES = int(os.environ.get("FUZZ_MODEL_CASES", "300"))
+MODEL_LOADS = int(os.environ.get("FUZZ_MODEL_LOADS", "40"))
+
+
+def class_zip_seed() -> bytes:
+    """A small .zip of class folders: two classes of PNG, JPEG and DICOM pictures, and a test/ split."""
+    from PIL import Image
+
+    base = seeds()
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
+        for split, count in (("train", 5), ("test", 1)):
+            for k, cls in enumerate(("benign", "malignant")):
+                for i in range(count):
+                    picture = io.BytesIO()
+                    Image.new("L", (12, 10), 40 + 120 * k + i).save(picture, "PNG")
+                    z.writestr(f"skin/{split}/{cls}/{i}.png", picture.getvalue())
+                z.writestr(f"skin/{split}/{cls}/cat.jpg", base["cat.jpg"])
+                z.writestr(f"skin/{split}/{cls}/ct.dcm", base["CT_small.dcm"])
+    return archive.getvalue()
+
+
+def check_class_zip(data: bytes) -> str | None:
+    """None when the class-folder loader loaded the zip or refused it with a plain `ImageLoadError`."""
+    from core.class_folders import load_class_folders
+
+    try:
+        load_class_folders(data, "fuzz.zip", size=8)
+    except ImageLoadError as exc:
+        if not str(exc) or "Traceback" in str(exc) or " at 0x" in str(exc):
+            return f"unclear message: {exc}"
+    except Exception as exc:  # noqa: BLE001 - this is what the fuzzer hunts
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
+def test_mutated_class_zips_load_or_are_refused_cleanly():
+    seed = class_zip_seed()
+    assert check_class_zip(seed) is None
+    rng = random.Random(20261206)
+    failures = []
+    tracemalloc.start()
+    try:
+        for n in range(CLASS_CASES):
+            data = seed
+            for _ in range(rng.choice((1, 1, 2))):
+                data = mutate(data, rng)
+            problem = check_class_zip(data)
+            if problem:
+                REGRESSIONS.mkdir(exist_ok=True)
+                (REGRESSIONS / f"class-{n:04d}.zip").write_bytes(data)
+                failures.append(f"class-{n:04d}: {problem[:200]}")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert failures == []
+    assert peak < 1024**3
+
+
+COURSE_CONFIG = {  # the config.json Keras writes for the course's CNN (course_cnn, 32 × 32 grey, two blocks)
+    "module": "keras", "class_name": "Sequential", "config": {
+        "name": "course_cnn", "trainable": True, "dtype": "float32",
+        "layers": [
+            {"module": "keras.layers", "class_name": "InputLayer",
+             "config": {"batch_shape": [None, 32, 32, 1], "dtype": "float32", "name": "image"}},
+            {"module": "keras.layers", "class_name": "Rescaling", "config": {"name": "scale", "scale": 2.0,
+                                                                             "offset": -1.0}},
+            {"module": "keras.layers", "class_name": "Conv2D", "config": {
+                "name": "conv1", "filters": 4, "kernel_size": [3, 3], "strides": [1, 1], "padding": "same",
+                "use_bias": True}},
+            {"module": "keras.layers", "class_name": "ReLU", "config": {"name": "relu1"}},
+            {"module": "keras.layers", "class_name": "MaxPooling2D", "config": {
+                "name": "pool1", "pool_size": [2, 2], "strides": [2, 2], "padding": "valid"}},
+            {"module": "keras.layers", "class_name": "Flatten", "config": {"name": "flatten"}},
+            {"module": "keras.layers", "class_name": "Dense", "config": {"name": "dense", "units": 8}},
+            {"module": "keras.layers", "class_name": "Dropout", "config": {"name": "dropout", "rate": 0.5}},
+            {"module": "keras.layers", "class_name": "Dense", "config": {"name": "output", "units": 2}},
+        ],
+        "build_input_shape": [None, 32, 32, 1]},
+}
+
+
+def _keras_file(config_text: bytes, weights: bytes = b"\x89HDF\r\n\x1a\n") -> bytes:
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("metadata.json", b'{"keras_version": "3.15.1"}')
+        z.writestr("config.json", config_text)
+        z.writestr("model.weights.h5", weights)
+    return archive.getvalue()
+
+
+def mutate_config(config: object, rng: random.Random) -> object:
+    """The config with one value replaced: an extreme number, a wrong type, a huge list, or a deep nest."""
+    import copy
+
+    config = copy.deepcopy(config)
+    slots = []
+
+    def walk(node):
+        items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+        for key, value in items:
+            slots.append((node, key))
+            walk(value)
+
+    walk(config)
+    node, key = rng.choice(slots)
+    node[key] = rng.choice((0, -1, 2**31, 10**9, 2**63, 1e308, -1e308, None, "x", True, [], {}, [None] * 5,
+                            [10**6, 10**6], "Conv2D", "LSTM", [[[[[[[]]]]]]]))
+    return config
+
+
+def check_model(data: bytes) -> str | None:
+    """None when the model check accepted the file or refused it with a plain `ModelBudgetError`."""
+    from core.model_check import ModelBudgetError, check_model_file
+
+    try:
+        facts = check_model_file(data, "fuzz.keras")
+    except ModelBudgetError as exc:
+        if not str(exc) or "Traceback" in str(exc) or " at 0x" in str(exc):
+            return f"unclear message: {exc}"
+        return None
+    except Exception as exc:  # noqa: BLE001 - this is what the fuzzer hunts
+        return f"{type(exc).__name__}: {exc}"
+    from core.model_check import MAX_ACTIVATION_VALUES, MAX_PARAMETERS
+
+    if facts.parameters > MAX_PARAMETERS or facts.largest_output > MAX_ACTIVATION_VALUES:
+        return f"over the budget but accepted: {facts}"
+    return None
+
+
+def test_mutated_model_files_pass_the_budget_check_or_are_refused_cleanly():
+    import json
+
+    text = json.dumps(COURSE_CONFIG).encode()
+    seed = _keras_file(text)
+    assert check_model(seed) is None
+    rng = random.Random(20261206)
+    failures = []
+    for n in range(MODEL_CASES):
+        if n % 2:
+            data = mutate(seed, rng)  # bytes: the zip itself
+        else:  # structure: a value of the config
+            data = _keras_file(json.dumps(mutate_config(COURSE_CONFIG, rng)).encode())
+        problem = check_model(data)
+        if problem:
+            REGRESSIONS.mkdir(exist_ok=True)
+            (REGRESSIONS / f"model-{n:04d}.keras").write_bytes(data)
+            failures.append(f"model-{n:04d}: {problem[:200]}")
+    assert failures == []
+
+
+def test_mutated_real_models_load_or_are_refused_cleanly():
+    from core import cnn
+
+    cnn.keras_module()
+    model = cnn.build_model(cnn.ModelSpec(input_size=16, channels=1, conv_blocks=1, filters=2, dense_units=4))
+    seed = cnn.model_to_bytes(model)
+    rng = random.Random(7)
+    failures = []
+    for n in range(MODEL_LOADS):
+        data = mutate(seed, rng)
+        try:
+            cnn.model_from_bytes(data, "fuzz.keras")
+        except cnn.ModelLoadError as exc:
+            if "Traceback" in str(exc) or " at 0x" in str(exc):
+                failures.append(f"{n}: unclear message: {exc}")
+        except Exception as exc:  # noqa: BLE001 - this is what the fuzzer hunts
+            REGRESSIONS.mkdir(exist_ok=True)
+            (REGRESSIONS / f"real-model-{n:04d}.keras").write_bytes(data)
+            failures.append(f"{n}: {type(exc).__name__}: {str(exc)[:200]}")
+    assert failures == []

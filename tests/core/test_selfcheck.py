@@ -34,3 +34,39 @@ def test_progress_round_trip_keeps_only_known_pages_and_sane_counts():
 def test_a_file_that_is_not_a_progress_file_is_refused_plainly(bad):
     with pytest.raises(ValueError, match="progress|JSON"):
         progress_from_json(bad, {"pixels"})
+
+
+def _entry(value: str) -> str:
+    return '{"progress": {"pixels": {"answered": ' + value + ', "correct": 1, "total": 4}}}'
+
+
+HOSTILE_PROGRESS = {
+    "deep lists": "[" * 50_000 + "]" * 50_000,
+    "deep objects": '{"a":' * 50_000 + "1" + "}" * 50_000,
+    "deep inside progress": '{"progress": {"pixels": ' + "[" * 2_000 + "]" * 2_000 + "}}",
+    "Infinity": _entry("Infinity"),
+    "-Infinity": _entry("-Infinity"),
+    "NaN": _entry("NaN"),
+    "1e999": _entry("1e999"),
+    "5000 digits": _entry("9" * 5_000),
+    "long float": _entry("1." + "0" * 5_000),
+    "too big": '{"progress": {}, "pad": "' + "x" * 200_000 + '"}',
+    "truncated by a size cut": '{"progress": {"pixels": {"answered": 1' + " " * 100_000 + "}}}",
+}
+
+
+@pytest.mark.parametrize("name", list(HOSTILE_PROGRESS))
+def test_a_hostile_progress_file_gives_one_plain_message(name):
+    text = HOSTILE_PROGRESS[name]
+    for document in (text, text.encode()):
+        with pytest.raises(ValueError) as raised:
+            progress_from_json(document, {"pixels"})
+        assert type(raised.value) is ValueError
+        message = str(raised.value)
+        assert message.startswith("This file is not a progress file of the course")
+        assert "digits" not in message and "line" not in message and "recursion" not in message.lower()
+
+
+def test_a_real_progress_file_with_a_bom_and_nesting_is_read():
+    text = "\ufeff" + progress_to_json({"pixels": {"answered": 3, "correct": 2, "total": 4}})
+    assert progress_from_json(text.encode(), {"pixels"}) == {"pixels": {"answered": 3, "correct": 2, "total": 4}}

@@ -1,0 +1,21 @@
+"""User-controlled strings on the page: shown as text, never as Markdown, HTML or a link.
+
+Every lesson and ui module shows a file name, a zip member or class-folder
+name, or a header value through :func:`md` (anything Streamlit renders as
+Markdown: headers, captions, errors, spinners, progress texts, metric and
+widget labels, radio options) or :func:`plain` (Plotly labels). The escaping
+itself lives in :mod:`core.safe_text`, so core's figure builders share it.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.safe_text import MAX_SHOWN, csv_cell, md, plain, safe_csv
+
+__all__ = ["MAX_SHOWN", "csv_cell", "md", "plain", "safe_csv", "error"]
+
+
+def error(message: object, **kwargs) -> None:
+    """`st.error` with a message that may quote a file name or a header value, shown as text."""
+    st.error(md(message, limit=None), **kwargs)
