@@ -12,6 +12,8 @@ from core.noise import NOISE_KINDS, add_noise, snr, snr_db
 from core.selfcheck import Question
 from ui import picker
 from ui.code import show_code
+from core.alt_text import describe_image
+from ui.alt import show_image
 from ui.lesson import explain, intro, lecturer_mode, presets, self_check
 from ui.pixel_figures import colour_grid, grids_figure, level_histogram_figure, value_grid
 from ui.viewer import PLOT_CONFIG
@@ -117,7 +119,8 @@ if sample is None:
 
 def show_picture(container, array: np.ndarray, caption: str, stretch: bool = False) -> None:
     """An 8-bit image sent as a quickly compressed PNG, at its own size (so Streamlit never resamples it)."""
-    container.image(pixels.png_bytes(array), caption=caption, width="stretch" if stretch else int(array.shape[1]))
+    show_image(container, pixels.png_bytes(array), describe_image(array, caption), caption=caption,
+               width="stretch" if stretch else int(array.shape[1]))
 
 
 def image_lines(colour_to: str | None = None) -> str:

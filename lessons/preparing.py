@@ -19,6 +19,8 @@ from core.noise import NOISE_KINDS
 from core.selfcheck import Question
 from core.volume import Volume
 from ui import picker
+from core.alt_text import describe_image
+from ui.alt import show_image
 from ui.code import show_code
 from ui.lesson import STOPPED, explain, intro, lecturer_mode, presets, self_check, stoppable, was_stopped
 from ui.viewer import PLOT_CONFIG
@@ -104,11 +106,12 @@ def picture(column, image: np.ndarray, caption: str, window: tuple[float, float]
     """Show an image; `key` names its content so that a rerun reuses its PNG."""
     if key is None:
         grey = shown(image, window)
-        data = memo(("png-digest", hashlib.blake2b(grey.tobytes(), digest_size=16).hexdigest(), grey.shape),
-                    lambda: png(grey))
+        data, alt = memo(("png-digest", hashlib.blake2b(grey.tobytes(), digest_size=16).hexdigest(), grey.shape,
+                          caption), lambda: (png(grey), describe_image(image, caption)))
     else:
-        data = memo(("png", key, window), lambda: png(shown(image, window)))
-    column.image(data, caption=caption, width="stretch", output_format="PNG")
+        data, alt = memo(("png", key, window, caption),
+                         lambda: (png(shown(image, window)), describe_image(image, caption)))
+    show_image(column, data, alt, caption=caption, width="stretch", output_format="PNG")
 
 
 def histogram_figure(image: np.ndarray, title: str, lines: list[tuple[float, str, str]] = (),

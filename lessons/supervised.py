@@ -15,6 +15,8 @@ from core import class_folders, cnn, cnn_snippets, dermoscopy, display, labelled
 from core.io import ImageLoadError
 from core.selfcheck import Question
 from ui import picker
+from core.alt_text import describe_image, heatmap_alt
+from ui.alt import show_image
 from ui.code import show_code
 from ui.keras_cleanup import light_keras_cleanup
 from ui.lesson import STOPPED, explain, intro, lecturer_mode, presets, self_check, stoppable, was_stopped
@@ -128,7 +130,7 @@ def convolution_views(image: np.ndarray, kernel: np.ndarray) -> tuple[list[tuple
         for title, picture in views:
             buffer = io.BytesIO()
             Image.fromarray(picture).save(buffer, format="PNG", compress_level=1)
-            encoded.append((title, buffer.getvalue(), picture.shape))
+            encoded.append((title, buffer.getvalue(), picture.shape, describe_image(picture, title)))
         while len(store) >= 2:
             store.pop(next(iter(store)))
         store[key] = (encoded, feature)
@@ -147,7 +149,8 @@ def gallery(pictures: list, captions: list[str], columns: int) -> None:
     for start in range(0, len(pictures), columns):
         for column, picture, caption in zip(st.columns(columns), pictures[start:start + columns],
                                             captions[start:start + columns]):
-            column.image(picture, caption=caption, width="stretch", output_format="PNG")
+            show_image(column, picture, describe_image(picture, caption), caption=caption, width="stretch",
+                       output_format="PNG")
 
 
 def curves_figure(history: cnn.History, epochs: int) -> go.Figure:
@@ -314,8 +317,8 @@ def convolution_tab() -> None:
     terms = " + ".join(f"({p:.4g} × {k:.4g})" for p, k in zip(patch.ravel()[:3], kernel.ravel()[:3]))
     st.markdown(f"**Sum** = {terms} + … = **{total:.6g}**, the feature map's pixel ({row}, {col}).")
     views, feature = convolution_views(image, np.asarray(kernel, dtype=np.float64))
-    for column, (title, png, shape) in zip(st.columns(len(views)), views):
-        column.image(png, caption=f"{title} · {shape[0]} × {shape[1]}", output_format="PNG", width="stretch")
+    for column, (title, png, shape, alt) in zip(st.columns(len(views)), views):
+        show_image(column, png, alt, caption=f"{title} · {shape[0]} × {shape[1]}", output_format="PNG", width="stretch")
     st.caption(f"The feature map ranges from {feature.min():.4g} to {feature.max():.4g}; "
                f"ReLU zeroes {100 * (feature < 0).mean():.0f}% of it. Each view is windowed to its own range.")
     show_code(cnn_snippets.convolution_snippet(patch, kernel))
@@ -640,8 +643,9 @@ def inside_section() -> None:
     maps = cnn.feature_maps(model, data.images[index], conv)
     left, right = st.columns([1, 4])
     with left:
-        st.image(unit_png(data.images[index]), caption=f"{data.names[index] if data.names else index}",
-                 width="stretch", output_format="PNG")
+        picture = unit_png(data.images[index])
+        show_image(st, picture, describe_image(picture, f"Input image {data.names[index] if data.names else index}"),
+                   caption=f"{data.names[index] if data.names else index}", width="stretch", output_format="PNG")
         st.caption(" · ".join(f"{n}: {p:.0%}" for n, p in zip(names, proba[position])))
     with right:
         for stage, text in (("convolution", "after the convolution (weighted sums plus bias: can be negative)"),
@@ -651,8 +655,10 @@ def inside_section() -> None:
                 m = maps[stage]
                 st.caption(f"**{m.shape[2]} maps of {m.shape[0]} × {m.shape[1]}** {text} · "
                            f"values {m.min():.3g} to {m.max():.3g}")
-                st.image(cnn.feature_grid(m, columns=min(shown, 8), limit=shown, gap=2), width="stretch",
-                         output_format="PNG")
+                show_image(st, cnn.feature_grid(m, columns=min(shown, 8), limit=shown, gap=2), width="stretch",
+                           output_format="PNG", alt=f"Grid of the first {min(shown, m.shape[2])} of {m.shape[2]} "
+                           f"feature maps {text}, each {m.shape[0]} × {m.shape[1]}, values {m.min():.3g} to "
+                           f"{m.max():.3g}, each scaled to its own range")
     st.caption("Each map is scaled to its own range. Early layers respond to edges and colours; deeper ones, "
                "smaller and more numerous, to combinations of them.")
     layer_names = [layer.name for layer in model.layers]
@@ -735,13 +741,16 @@ def grad_cam_section() -> None:
     heatmap = cnn.grad_cam(model, image, target, layer)
     explained = int(predicted[position]) if target is None else int(target)
     left, right = st.columns(2)
-    left.image(unit_png(image), caption=f"{data.names[index] if data.names else index} · truth: "
-               f"{names[data.labels[index]]}", width="stretch", output_format="PNG")
+    show_image(left, unit_png(image), describe_image(unit_png(image), f"Input image, truth: {names[data.labels[index]]}"),
+               caption=f"{data.names[index] if data.names else index} · truth: {names[data.labels[index]]}",
+               width="stretch", output_format="PNG")
     overlay = cnn.heatmap_overlay(image, heatmap, opacity)
     if data.masks is not None and data.masks[index].any():
         from skimage.segmentation import find_boundaries
         overlay[find_boundaries(data.masks[index], mode="outer")] = (255, 255, 255)
-    right.image(overlay, caption=f"Grad-CAM for “{names[explained]}” (p = {proba[position][explained]:.0%}), layer "
+    has_mask = data.masks is not None and data.masks[index].any()
+    show_image(right, overlay, heatmap_alt(heatmap, f"Grad-CAM heatmap for “{names[explained]}” (viridis: dark "
+               "purple low, yellow high)", data.masks[index] if has_mask else None), caption=f"Grad-CAM for “{names[explained]}” (p = {proba[position][explained]:.0%}), layer "
                 f"{layer}" + (" · white outline: the true lesion" if data.masks is not None and data.masks[index].any()
                               else ""), width="stretch", output_format="PNG")
     if not heatmap.any():
@@ -772,8 +781,10 @@ def grad_cam_section() -> None:
     own_class = int(own_proba.argmax()) if target is None else int(target)
     own_map = cnn.grad_cam(model, own, own_class, layer)
     x, y = st.columns(2)
-    x.image(unit_png(own), caption="What the network receives", width="stretch", output_format="PNG")
-    y.image(cnn.heatmap_overlay(own, own_map, opacity), width="stretch", output_format="PNG",
+    show_image(x, unit_png(own), describe_image(unit_png(own), "What the network receives"),
+               caption="What the network receives", width="stretch", output_format="PNG")
+    show_image(y, cnn.heatmap_overlay(own, own_map, opacity), heatmap_alt(own_map, f"Grad-CAM heatmap for "
+               f"“{names[own_class]}” (viridis: dark purple low, yellow high)"), width="stretch", output_format="PNG",
             caption=f"Grad-CAM for “{names[own_class]}” · " + " · ".join(f"{n}: {p:.0%}" for n, p in zip(names, own_proba)))
     if not own_map.any():
         st.warning("The map is blank for this image and class.", icon=":material/visibility_off:")
