@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["bright_region", "describe_image", "mask_alt", "heatmap_alt", "slice_alt", "figure_alt", "number"]
+__all__ = ["bright_region", "describe_image", "mask_alt", "heatmap_alt", "slice_alt", "figure_alt", "figure_numbers",
+           "number"]
 
 
 def number(value: float) -> str:
@@ -257,6 +258,43 @@ def figure_alt(figure: dict, subject: str = "") -> str:
         return f"{head}."
     shown = parts[:6] + ([f"and {len(parts) - 6} more traces"] if len(parts) > 6 else [])
     return f"{head}: " + "; ".join(shown) + "."
+
+
+def figure_numbers(figure: dict, limit: int = 2000) -> list[dict[str, object]]:
+    """The x and y numbers of a plotly figure's line, point and bar traces, one row per point.
+
+    What a screen reader reads as a table instead of the plot. Heatmaps and images are left out (their
+    pixels are described by `describe_image` and printed by the pixel lessons).
+
+    Parameters
+    ----------
+    figure : dict
+        ``fig.to_plotly_json()``.
+    limit : int
+        At most this many rows (a long curve is thinned evenly, its first and last points kept).
+
+    Returns
+    -------
+    list of dict
+        Rows ``{"trace": name, "x": ..., "y": ...}``.
+    """
+    rows: list[dict[str, object]] = []
+    for number_, trace in enumerate(figure.get("data", []) or []):
+        if trace.get("type", "scatter") not in ("scatter", "scattergl", "bar"):
+            continue
+        y = _array(trace.get("y")).ravel()
+        x_raw = trace.get("x")
+        x = _array(x_raw).ravel() if x_raw is not None else np.arange(y.size, dtype=np.float64)
+        if x.size != y.size and x_raw is not None and not isinstance(x_raw, dict):
+            x = np.asarray(list(x_raw), dtype=object).ravel()  # category labels
+        if x.size != y.size or y.size == 0:
+            continue
+        name = _plain(str(trace.get("name") or f"trace {number_ + 1}"))
+        for i in np.unique(np.linspace(0, y.size - 1, min(y.size, limit)).round().astype(int)):
+            xi = x[i]
+            rows.append({"trace": name, "x": float(xi) if isinstance(xi, (int, float, np.number)) else str(xi),
+                         "y": float(y[i])})
+    return rows
 
 
 def _array(values) -> np.ndarray:

@@ -16,7 +16,7 @@ from core.io import ImageLoadError
 from core.selfcheck import Question
 from ui import picker
 from core.alt_text import describe_image, heatmap_alt
-from ui.alt import show_image
+from ui.alt import show_figure, show_image
 from ui.code import show_code
 from ui.keras_cleanup import light_keras_cleanup
 from ui.lesson import STOPPED, explain, intro, lecturer_mode, presets, self_check, stoppable, was_stopped
@@ -547,7 +547,7 @@ if st.button("Train the network", type="primary", icon=":material/model_training
             progress.progress(epoch / epochs, text=f"Epoch {epoch}/{epochs} · loss {history.loss[-1]:.3f} · "
                                                    f"validation accuracy {history.val_accuracy[-1]:.1%} · "
                                                    f"{history.seconds:.1f} s")
-            chart.plotly_chart(curves_figure(history, epochs), config=PLOT_CONFIG, key=f"sup-live-{epoch}")
+            show_figure(chart, curves_figure(history, epochs), config=PLOT_CONFIG, key=f"sup-live-{epoch}")
 
         def report_batch(epoch: int, done: int, batches: int) -> None:
             progress.progress((epoch - 1 + done / batches) / epochs,
@@ -604,7 +604,7 @@ if in_shape != (size, size, channels) or out_classes != n_classes:
     st.stop()
 if trained["history"] is not None:
     history = trained["history"]
-    st.plotly_chart(curves_figure(history, trained["epochs"]), config=PLOT_CONFIG, key="sup-curves")
+    show_figure(st, curves_figure(history, trained["epochs"]), table=True, config=PLOT_CONFIG, key="sup-curves")
     gap = history.accuracy[-1] - history.val_accuracy[-1]
     st.caption(f"After {history.epochs} epochs ({history.seconds:.1f} s): training accuracy "
                f"{history.accuracy[-1]:.1%}, validation accuracy {history.val_accuracy[-1]:.1%}."
@@ -701,7 +701,7 @@ with right:
         roc.add_scatter(x=[0, 1], y=[0, 1], mode="lines", line={"dash": "dot", "color": "grey"}, name="guessing")
         roc.update_layout(title=f"ROC curve · AUC {result.auc:.3f}", height=330, xaxis_title="1 − specificity",
                           yaxis_title="sensitivity", margin={"l": 10, "r": 10, "t": 40, "b": 10})
-        st.plotly_chart(roc, config=PLOT_CONFIG, key="sup-roc")
+        show_figure(st, roc, table=True, config=PLOT_CONFIG, key="sup-roc")
 wrong = np.flatnonzero(predicted != data.labels[eval_idx])
 st.caption(f"**{len(wrong)} misclassified** of {len(eval_idx)}" + (": the first ones below." if len(wrong) else "."))
 if len(wrong):

@@ -22,7 +22,7 @@ from core.selfcheck import Question
 from core.warps import (Motion, anatomy_points, compare, make_problem, max_warp_mm, tre, working_image)
 from ui import picker
 from core.alt_text import describe_image
-from ui.alt import show_image
+from ui.alt import show_figure, show_image
 from ui.code import show_code
 from ui.lesson import STOPPED, explain, intro, lecturer_mode, presets, self_check, stoppable, was_stopped
 from ui.viewer import PLOT_CONFIG, index_slider, png_bytes
@@ -356,9 +356,9 @@ if current:
     after = ncc(result.registered, problem.fixed)
     m[4].metric("NCC after", f"{after:.4f}", f"{after - ncc(problem.fixed, problem.moving):+.4f}",
                 help="Over the whole image: noise, and corners the moved source does not cover, keep it below 1.")
-    st.plotly_chart(history_figure(result.metric_history, result.levels,
+    show_figure(st, history_figure(result.metric_history, result.levels,
                                    f"{METRICS[current['metric']]}: {current['transform']} registration"),
-                    config=PLOT_CONFIG, key="unsup-history")
+                    table=True, config=PLOT_CONFIG, key="unsup-history")
     st.caption(f"Why it stopped: {result.stop_reason} The metric jumps where a level starts: it is then computed "
                "on finer, less smoothed images, so values of different levels are not comparable.")
     table = pd.DataFrame(compare(problem, result.parameters))
@@ -458,8 +458,8 @@ def deformation_views(result) -> None:
     maps.update_xaxes(visible=False)
     maps.update_layout(height=400, margin={"l": 0, "r": 0, "t": 40, "b": 0})
     left, right = st.columns([2, 3])
-    left.plotly_chart(grid, config=PLOT_CONFIG, key="unsup-grid")
-    right.plotly_chart(maps, config=PLOT_CONFIG, key="unsup-jacobian")
+    show_figure(left, grid, config=PLOT_CONFIG, key="unsup-grid")
+    show_figure(right, maps, config=PLOT_CONFIG, key="unsup-jacobian")
     st.caption(
         f"Left: the whole transform (affine and non-linear parts). Right: the non-linear part alone, "
         f"{'the B-spline' if current['options'].get('deformable') == 'bspline' else 'the demons field'}: it moves "
@@ -497,7 +497,7 @@ def loss_section() -> None:
     except ValueError as exc:  # e.g. a binary image: the contrast change maps both of its values to dark
         st.warning(f"No loss landscapes for this image: with the contrast change, {exc}.", icon=":material/warning:")
     else:
-        st.plotly_chart(figure, config=PLOT_CONFIG, key="unsup-landscape")
+        show_figure(st, figure, config=PLOT_CONFIG, key="unsup-landscape")
         suffix = " mm" if sweep == "shift" else "°"
         low = {key: f"{value:+g}{suffix}" for key, value in lows.items()}
         st.caption(
@@ -625,7 +625,7 @@ def atlas_section() -> None:
         m[3].metric("Largest angle (°)", f"{np.abs(angles).max():.2f}")
     else:
         m[3].metric("Scale", f"{result.parameters['scale']:.3f}")
-    st.plotly_chart(history_figure(result.metric_history, result.levels,
+    show_figure(st, history_figure(result.metric_history, result.levels,
                                    f"Mattes MI: subject to MNI, {settings['transform']}"), config=PLOT_CONFIG,
                     key="unsup-atlas-history")
     st.caption(f"Why it stopped: {result.stop_reason}")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.alt_text import figure_alt
+from core.alt_text import figure_alt, figure_numbers
 
 
 def show_image(container, image, alt: str, caption: str | None = None, **kwargs) -> None:
@@ -34,17 +34,34 @@ def show_image(container, image, alt: str, caption: str | None = None, **kwargs)
     container.image(image, caption=caption, alt=alt, **kwargs)
 
 
-def show_figure(container, figure, alt: str | None = None, **kwargs):
+def show_figure(container, figure, alt: str | None = None, table: bool = False, **kwargs):
     """``container.plotly_chart`` whose accessible name describes the figure from its data.
 
-    ``alt`` defaults to core.alt_text.figure_alt of the figure (its title, axes and each
-    trace's extent); pass one that carries the lesson's point where there is one.
+    Parameters
+    ----------
+    container : streamlit container
+    figure : plotly.graph_objects.Figure
+    alt : str, optional
+        Defaults to core.alt_text.figure_alt of the figure (its title, axes and each trace's
+        extent); pass one that carries the lesson's point where there is one.
+    table : bool
+        Also offer the figure's numbers as a table in a collapsed expander (for figures whose
+        numbers matter: curves, histograms, metrics).
+    **kwargs
+        Passed to ``st.plotly_chart`` (config, key ...).
     """
     text = alt if alt and alt.strip() else figure_alt(figure.to_plotly_json())
-    return container.plotly_chart(figure, alt=text, **kwargs)
+    shown = container.plotly_chart(figure, alt=text, **kwargs)
+    if table:
+        rows = figure_numbers(figure.to_plotly_json())
+        if rows:
+            numbers_table(container, pd.DataFrame(rows))
+    return shown
 
 
 def numbers_table(container, frame: pd.DataFrame, label: str = "The figure's numbers, as a table") -> None:
     """A figure's numbers in a collapsed expander, as a table a screen reader reads cell by cell."""
+    if "x" in frame and frame["x"].map(type).nunique() > 1:
+        frame = frame.assign(x=frame["x"].astype(str))  # numbers and category labels in one column
     with container.expander(label, icon=":material/table:"):
         st.dataframe(frame, hide_index=True)

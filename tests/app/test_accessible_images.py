@@ -39,3 +39,14 @@ def test_every_image_of_a_lesson_carries_a_text_made_from_its_data(page):
     assert missing == []
     assert all(img.alt != img.caption for img in images)  # says more than the caption
     assert any(" × " in img.alt and "values" in img.alt for img in images)  # size and values, from the data
+
+
+def test_plotly_figures_carry_a_description_and_curves_their_numbers():
+    at = page_test("lessons/preparing.py", timeout=600).run()
+    assert problems(at) == []
+    charts = at.get("plotly_chart")
+    assert len(charts) >= 3
+    assert all(chart.proto.alt.strip() for chart in charts)
+    histogram = next(c for c in charts if "every method's threshold" in c.proto.alt)
+    assert "values" in histogram.proto.alt
+    assert any(e.label == "The figure's numbers, as a table" for e in at.expander)

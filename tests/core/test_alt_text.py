@@ -9,7 +9,8 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from core.alt_text import bright_region, describe_image, figure_alt, heatmap_alt, mask_alt, slice_alt
+from core.alt_text import (bright_region, describe_image, figure_alt, figure_numbers, heatmap_alt, mask_alt,
+                           slice_alt)
 from core.colourmaps import viridis
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -88,6 +89,19 @@ def test_figure_alt_reads_title_axes_and_numbers_of_a_plotly_figure():
     assert figure_alt(heat.to_plotly_json(), "Pixel values") == "Pixel values: heatmap of 3 × 4 cells, values 0 to 11."
 
 
+def test_figure_numbers_lists_every_point_of_curves_and_bars():
+    figure = go.Figure([go.Scatter(x=np.arange(3), y=[0.5, 0.25, 0.125], name="loss"),
+                        go.Bar(x=["benign", "malignant"], y=[12, 7], name="count"),
+                        go.Heatmap(z=np.eye(2))])
+    assert figure_numbers(figure.to_plotly_json()) == [
+        {"trace": "loss", "x": 0.0, "y": 0.5}, {"trace": "loss", "x": 1.0, "y": 0.25},
+        {"trace": "loss", "x": 2.0, "y": 0.125},
+        {"trace": "count", "x": "benign", "y": 12.0}, {"trace": "count", "x": "malignant", "y": 7.0}]
+    long = go.Figure(go.Scatter(y=np.arange(10_000)))
+    rows = figure_numbers(long.to_plotly_json(), limit=100)
+    assert len(rows) == 100 and rows[0]["y"] == 0 and rows[-1]["y"] == 9999
+
+
 def test_viridis_ends_and_rising_lightness():
     rgb = viridis(np.linspace(0, 1, 11))
     assert (rgb[[0, -1]] * 255).round().astype(int).tolist() == [[68, 1, 84], [253, 231, 37]]
@@ -141,3 +155,19 @@ def test_every_st_image_call_goes_through_show_image_and_passes_alt():
             if not _has_alt(call, 2):
                 problems.append(f"{path.relative_to(ROOT)}:{call.lineno}: show_image without an alt text")
     assert problems == []
+
+
+def test_every_plotly_chart_goes_through_show_figure_with_an_accessible_name():
+    """Only ui/alt.py calls `.plotly_chart(`, and it always passes alt (a description made from the figure)."""
+    problems = []
+    for path in SOURCES:
+        for call in _image_calls(path):
+            if call.func.attr != "plotly_chart":
+                continue
+            where = f"{path.relative_to(ROOT)}:{call.lineno}"
+            if path != HELPER:
+                problems.append(f"{where}: .plotly_chart( outside ui/alt.py: use ui.alt.show_figure")
+            elif not _has_alt(call, 99):
+                problems.append(f"{where}: .plotly_chart( without alt")
+    assert problems == []
+    assert sum(len(_helper_calls(p, "show_figure")) for p in SOURCES) >= 20
