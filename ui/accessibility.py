@@ -40,7 +40,7 @@ ACCESSIBILITY_CSS = f"""
   pre .token.url {{ color: #8250df !important; }}
   pre .token.important, pre .token.deleted {{ color: #a40e26 !important; }}
   /* Kernels and formulas are small: show them whole instead of in a 2-pixel scroll box. */
-  .katex-display {{ overflow-x: visible !important; }}
+  .katex-display {{ overflow: visible !important; }}
 </style>
 """
 
