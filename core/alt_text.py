@@ -223,6 +223,7 @@ def figure_alt(figure: dict, subject: str = "") -> str:
     parts: list[str] = []
 
     def axis_title(name: str) -> str:
+        """The title of axis `name` ("xaxis", "yaxis2" ...) in quotes, or nothing."""
         axis = layout.get(name, {}) or {}
         text = axis.get("title", {})
         text = text.get("text", "") if isinstance(text, dict) else str(text or "")
