@@ -15,6 +15,10 @@ import streamlit as st
 from core.alt_text import figure_alt, figure_numbers
 
 
+TABLE_ROWS = 200
+"""At most this many rows per trace in a figure's table (a long curve is thinned evenly)."""
+
+
 def show_image(container, image, alt: str, caption: str | None = None, **kwargs) -> None:
     """``container.image`` with a required, non-empty text alternative.
 
@@ -53,7 +57,7 @@ def show_figure(container, figure, alt: str | None = None, table: bool = False, 
     text = alt if alt and alt.strip() else figure_alt(figure.to_plotly_json())
     shown = container.plotly_chart(figure, alt=text, **kwargs)
     if table:
-        rows = figure_numbers(figure.to_plotly_json())
+        rows = figure_numbers(figure.to_plotly_json(), limit=TABLE_ROWS)
         if rows:
             numbers_table(container, pd.DataFrame(rows))
     return shown
@@ -64,4 +68,4 @@ def numbers_table(container, frame: pd.DataFrame, label: str = "The figure's num
     if "x" in frame and frame["x"].map(type).nunique() > 1:
         frame = frame.assign(x=frame["x"].astype(str))  # numbers and category labels in one column
     with container.expander(label, icon=":material/table:"):
-        st.dataframe(frame, hide_index=True)
+        st.table(frame, hide_index=True)  # a plain HTML table: read cell by cell, unlike the canvas of st.dataframe
