@@ -4,6 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from ui.accessibility import apply_accessibility_css
 from ui.code import code_download, start_collecting
 from ui.course import EXTRAS, OBJECTIVES
 from ui.lesson import lecturer_toggle
@@ -16,6 +17,7 @@ pages = [st.Page("lessons/home.py", title="Course map", icon=":material/map:", d
 pages += [st.Page(o.page, title=f"{o.number} · {o.title}", icon=o.icon or None) for o in OBJECTIVES if o.page]
 pages += [st.Page(e.page, title=f"Case study · {e.title.split(':')[0]}", icon=e.icon) for e in EXTRAS]
 navigation = st.navigation(pages)
+apply_accessibility_css()
 lecturer_toggle()
 image_picker()
 start_collecting()

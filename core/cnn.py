@@ -22,6 +22,8 @@ from typing import Callable
 
 import numpy as np
 
+from core.colourmaps import viridis
+
 POOLING = ("max", "average")
 HEADS = ("flatten", "global average", "global max")
 """How the last feature maps become one vector: keep every position (flatten), or pool each map to one
@@ -831,7 +833,10 @@ def pointing_game(heatmaps: np.ndarray, masks: np.ndarray, tolerance: int = 0) -
 
 
 def heatmap_overlay(image: np.ndarray, heatmap: np.ndarray, opacity: float = 0.5) -> np.ndarray:
-    """Blend a [0, 1] heatmap (coloured with the "jet" map: blue low, red high) over an image.
+    """Blend a [0, 1] heatmap (coloured with viridis: dark purple low, yellow high) over an image.
+
+    Viridis rises in lightness from end to end, so the strongest evidence stays the brightest part for
+    colour-blind learners and in grey (the "jet" map's red and blue ends have nearly the same lightness).
 
     Parameters
     ----------
@@ -852,8 +857,7 @@ def heatmap_overlay(image: np.ndarray, heatmap: np.ndarray, opacity: float = 0.5
         image = image[..., None]
     rgb = np.repeat(image, 3, axis=-1) if image.shape[-1] == 1 else image[..., :3]
     h = np.clip(np.asarray(heatmap, np.float64), 0, 1)[..., None]
-    jet = np.clip(np.concatenate([1.5 - np.abs(4 * h - 3), 1.5 - np.abs(4 * h - 2), 1.5 - np.abs(4 * h - 1)], axis=-1), 0, 1)
-    blend = (1 - opacity) * np.clip(rgb, 0, 1) + opacity * jet
+    blend = (1 - opacity) * np.clip(rgb, 0, 1) + opacity * viridis(h[..., 0])
     return (blend * 255 + 0.5).astype(np.uint8)
 
 

@@ -13,11 +13,13 @@ from __future__ import annotations
 import numpy as np
 
 LABEL_COLOURS = np.array([
-    [0, 0, 0], [31, 119, 180], [255, 127, 14], [44, 160, 44], [214, 39, 40], [148, 103, 189], [140, 86, 75],
-    [227, 119, 194], [127, 127, 127], [188, 189, 34], [23, 190, 207]], dtype=np.uint8)
-"""Colour of label 0 (black: outside) and of labels 1 to 10."""
+    [0, 0, 0], [0, 114, 178], [230, 159, 0], [0, 158, 115], [213, 94, 0], [204, 121, 167], [86, 180, 233],
+    [240, 228, 66], [127, 127, 127], [255, 255, 255], [140, 86, 75]], dtype=np.uint8)
+"""Colour of label 0 (black: outside) and of labels 1 to 10: labels 1-7 are the Okabe-Ito colours
+(core.colourmaps.OKABE_ITO), told apart with the common colour-vision deficiencies, not by red against green."""
 
-LABEL_NAMES = ("black", "blue", "orange", "green", "red", "purple", "brown", "pink", "grey", "olive", "cyan")
+LABEL_NAMES = ("black", "blue", "orange", "bluish green", "vermillion", "reddish purple", "sky blue", "yellow",
+               "grey", "white", "brown")
 """What to call the colours of `LABEL_COLOURS`."""
 
 

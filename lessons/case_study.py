@@ -6,8 +6,10 @@ import streamlit as st
 
 from core import case_study, display
 from core.case_study_snippets import cnn_snippet, registration_snippet, subject_snippet
+from core.alt_text import describe_image
 from core.selfcheck import Question
 from ui import heavy
+from ui.alt import show_image
 from ui.code import show_code
 from ui.course import EXTRAS
 from ui.keras_cleanup import light_keras_cleanup
@@ -86,11 +88,13 @@ SEED = 0
 
 sample = preview(atrophy_mm, motion, SEED)
 columns = st.columns(5)
-columns[0].image(grey(sample.template), caption="Template", output_format="PNG", width="stretch")
+show_image(columns[0], grey(sample.template), describe_image(grey(sample.template), "Template brain slice"),
+           caption="Template", output_format="PNG", width="stretch")
 for column, image, label, area, head in zip(columns[1:], sample.images, sample.labels, sample.ventricle_mm2,
                                             sample.motions):
-    column.image(grey(image), output_format="PNG", width="stretch",
-                 caption=f"{case_study.CLASS_NAMES[label]}: ventricles {area:.0f} mm², {head.angle_deg:+.0f}°, "
+    show_image(column, grey(image), f"Simulated subject, {case_study.CLASS_NAMES[label]}: ventricles {area:.0f} mm², "
+               f"head turned {head.angle_deg:+.0f}°, scaled ×{head.scale:.2f}", output_format="PNG", width="stretch",
+               caption=f"{case_study.CLASS_NAMES[label]}: ventricles {area:.0f} mm², {head.angle_deg:+.0f}°, "
                          f"×{head.scale:.2f}")
 plan = case_study.subject_plan(1, atrophy_mm, motion, np.random.default_rng([SEED, 1, 0]))
 show_code(subject_snippet(plan[0], plan[1], plan[2]), "Show the code: one subject with atrophy")
@@ -146,12 +150,14 @@ else:
         for cell, i in zip(cells[1:], examples):
             if images is None:
                 difference = result.registered[i] - cohort.template
-                cell.image(grey(0.5 + difference), output_format="PNG", width="stretch",
-                           caption="dark: tissue lost")
+                show_image(cell, grey(0.5 + difference), describe_image(grey(0.5 + difference), "Registered subject "
+                           "minus the template (mid grey: no change, dark: tissue lost)"), output_format="PNG",
+                           width="stretch", caption="dark: tissue lost")
             else:
                 head = cohort.motions[i]
-                cell.image(grey(images[i]), output_format="PNG", width="stretch",
-                           caption=(f"{case_study.CLASS_NAMES[cohort.labels[i]]}, {head.angle_deg:+.0f}°, "
+                show_image(cell, grey(images[i]), f"{row_name} subject, {case_study.CLASS_NAMES[cohort.labels[i]]}, "
+                           f"head turned {head.angle_deg:+.0f}°, scaled ×{head.scale:.2f}", output_format="PNG",
+                           width="stretch", caption=(f"{case_study.CLASS_NAMES[cohort.labels[i]]}, {head.angle_deg:+.0f}°, "
                                     f"×{head.scale:.2f}") if images is cohort.images else None)
     show_code(registration_snippet(run_n, run_atrophy, run_motion, 64, SEED, examples[0]),
               "Show the code: register one subject with SimpleITK")

@@ -10,6 +10,7 @@ from core.io import ImageLoadError, load_image
 from core.noise import NOISE_KINDS, add_noise
 from core.selfcheck import Question
 from ui import picker
+from ui.alt import show_figure
 from ui.code import show_code
 from ui.lesson import STOPPED, explain, intro, lecturer_mode, presets, self_check, stoppable, was_stopped
 from ui.safe_text import md, safe_csv
@@ -175,7 +176,7 @@ else:
     figures = eda.overview_figures(table)
     for row in (("dimensions", "spacing"), ("modality", "age")):
         for column, key in zip(st.columns(2), row):
-            column.plotly_chart(figures[key], config=PLOT_CONFIG, key=f"eda-{key}")
+            show_figure(column, figures[key], config=PLOT_CONFIG, key=f"eda-{key}")
 
 st.header("One row per file")
 explain(
@@ -245,7 +246,7 @@ def histogram_section() -> None:
                 with st.spinner(f"Counting every pixel of {groups[group]} images..."):
                     memo[(group, max_bins)] = pooled(files, table, group, max_bins)
             histogram, stats, integer, n = memo[(group, max_bins)]
-        st.plotly_chart(eda.histogram_figure([(choice, histogram, stats)], log, marks), config=PLOT_CONFIG,
+        show_figure(st, eda.histogram_figure([(choice, histogram, stats)], log, marks), config=PLOT_CONFIG,
                         key="eda-histogram")
         st.caption(f"{histogram.n_values:,} pixels of {n} images, {len(histogram.proportions)} bins, proportions "
                    f"summing to {histogram.proportions.sum():.6f}. Mean {stats['mean']:.6g}; median "
@@ -306,7 +307,7 @@ def histogram_section() -> None:
         st.warning(f"{md(label)} has no finite value (every pixel is NaN or infinite): there is nothing to count.",
                    icon=":material/warning:")
         return
-    st.plotly_chart(eda.histogram_figure(view.curves, log, marks), config=PLOT_CONFIG, key="eda-histogram")
+    show_figure(st, eda.histogram_figure(view.curves, log, marks), config=PLOT_CONFIG, key="eda-histogram")
     st.dataframe(view.table, hide_index=True, width="stretch", column_config={
         "its proportion": st.column_config.NumberColumn(format="percent"),
         "SNR": st.column_config.NumberColumn(format="%.1f", help=eda.SNR_METHOD)})
@@ -365,7 +366,7 @@ st.subheader("Signal-to-noise ratio per image")
 explain(f"**Method.** {eda.SNR_METHOD} Below {eda.LOW_SNR:g} (the Rose criterion) details start to drown in "
             "the noise. The histogram's code above prints the SNR of the image you choose there.")
 if readable["SNR"].notna().any():
-    st.plotly_chart(eda.snr_figure(table), config=PLOT_CONFIG, key="eda-snr")
+    show_figure(st, eda.snr_figure(table), table=True, config=PLOT_CONFIG, key="eda-snr")
 noiseless = int(np.isinf(readable["SNR"].astype(float)).sum())
 if noiseless:
     st.caption(f"{noiseless} image(s) show no measurable noise (SNR infinite): synthetic, template or denoised images.")

@@ -12,6 +12,8 @@ from core.noise import NOISE_KINDS, add_noise, snr, snr_db
 from core.selfcheck import Question
 from ui import picker
 from ui.code import show_code
+from core.alt_text import describe_image
+from ui.alt import show_figure, show_image
 from ui.lesson import explain, intro, lecturer_mode, presets, self_check
 from ui.pixel_figures import colour_grid, grids_figure, level_histogram_figure, value_grid
 from ui.viewer import PLOT_CONFIG
@@ -119,7 +121,8 @@ if sample is None:
 
 def show_picture(container, array: np.ndarray, caption: str, stretch: bool = False) -> None:
     """An 8-bit image sent as a quickly compressed PNG, at its own size (so Streamlit never resamples it)."""
-    container.image(pixels.png_bytes(array), caption=caption, width="stretch" if stretch else int(array.shape[1]))
+    show_image(container, pixels.png_bytes(array), describe_image(array, caption), caption=caption,
+               width="stretch" if stretch else int(array.shape[1]))
 
 
 def image_lines(colour_to: str | None = None) -> str:
@@ -157,7 +160,7 @@ def x_section() -> None:
                    "`X[0, 5]` is the top-right pixel. *The 6×6 X* above starts again from the X.")
     matrix = np.nan_to_num(edited.to_numpy(dtype=np.float64))
     figure = value_grid(matrix, title="The same numbers as a picture", height=520 if lecturer_mode() else 380)
-    picture_col.plotly_chart(for_the_room(figure, 26), config=PLOT_CONFIG, key="px-x-figure")
+    show_figure(picture_col, for_the_room(figure, 26), config=PLOT_CONFIG, key="px-x-figure")
     show_code(snip.x_snippet(matrix))
 
 
@@ -195,11 +198,11 @@ def zoom_section() -> None:
     title = f"Rows {rows_in[0]}-{rows_in[1]}, columns {cols_in[0]}-{cols_in[1]}"
     if colour:
         figure = colour_grid(whole[top:top + size, left:left + size], window, top, left, title, height=560)
-        numbers.plotly_chart(for_the_room(figure, 11), config=PLOT_CONFIG, key="px-zoom-figure")
+        show_figure(numbers, for_the_room(figure, 11), config=PLOT_CONFIG, key="px-zoom-figure")
         numbers.caption("Each colour pixel holds three numbers: red, green and blue (top to bottom).")
     else:
         figure = value_grid(window, top, left, level - width / 2, level + width / 2, title, height=520)
-        numbers.plotly_chart(for_the_room(figure, 13), config=PLOT_CONFIG, key="px-zoom-figure")
+        show_figure(numbers, for_the_room(figure, 13), config=PLOT_CONFIG, key="px-zoom-figure")
     block = spacing = None
     if data3d is not None and not colour:
         inset = (size - pixels.BLOCK) // 2
@@ -220,7 +223,7 @@ def zoom_section() -> None:
                    "zmax": level + width / 2,
                    "title": f"slice {first + k}" + (" (the one above)" if first + k == slice_index else "")}
                   for k in range(depth)]
-        st.plotly_chart(grids_figure(panels, height=360), config=PLOT_CONFIG, key="px-block-figure")
+        show_figure(st, grids_figure(panels, height=360), config=PLOT_CONFIG, key="px-block-figure")
         block = (first, depth, b_top, b_left, pixels.BLOCK)
     show_code(snip.zoom_snippet(image_lines(), top, left, size, colour, block, spacing))
 
@@ -296,7 +299,7 @@ def bit_depth_section() -> None:
                  caption=f"{n} bit{'s' if n > 1 else ''}: {2 ** n:,} levels from black (0) to white ({2 ** n - 1:,})")
     starts, _, per_bin = pixels.level_histogram(counts[0][1])
     grouped = [(name, pixels.level_histogram(c)[1]) for name, c in counts]
-    histogram.plotly_chart(level_histogram_figure(starts, grouped, per_bin, n), config=PLOT_CONFIG,
+    show_figure(histogram, level_histogram_figure(starts, grouped, per_bin, n), config=PLOT_CONFIG,
                            key="px-bits-histogram")
     show_code(snip.quantise_snippet(image_lines(), n))
 
@@ -338,7 +341,7 @@ def ct_section() -> None:
     panels = [{"values": patch, "title": "original values (HU)", "top": top, "left": left, "zmin": 0, "zmax": 80},
               {"values": patch8.round(2), "title": "8-bit copy (HU, middle of each level)", "top": top, "left": left,
                "zmin": 0, "zmax": 80}]
-    st.plotly_chart(grids_figure(panels, height=330), config=PLOT_CONFIG, key="px-ct-patch")
+    show_figure(st, grids_figure(panels, height=330), config=PLOT_CONFIG, key="px-ct-patch")
     st.caption(
         f"A {side} × {side} patch of soft tissue (rows {top}-{top + side - 1}, columns {left}-{left + side - 1}, mean "
         f"{patch.mean():.3g} HU) holds {pixels.distinct_values(patch)} different values; its 8-bit copy only "
@@ -377,7 +380,7 @@ def colour_section() -> None:
         panels = [{"values": channel, "title": f"{name} channel", "scale": name, "zmin": 0, "zmax": 255}
                   for name, channel in zip(pixels.CHANNELS, channels)]
         figure = grids_figure(panels, height=380 if lecturer_mode() else 300)
-        st.plotly_chart(for_the_room(figure, 20), config=PLOT_CONFIG, key="px-x-channels")
+        show_figure(st, for_the_room(figure, 20), config=PLOT_CONFIG, key="px-x-channels")
         mix = {(True, False, True): "red + blue light = **magenta**",
                (True, True, True): "red + blue light = **magenta** (green adds nothing: it is all zeros)",
                (True, True, False): "red only (green is all zeros)", (False, True, True): "blue only (green is all zeros)",
@@ -390,7 +393,7 @@ def colour_section() -> None:
         )
         figure = colour_grid(merged, title="Recombined: (red, green, blue) in each pixel",
                              height=520 if lecturer_mode() else 400)
-        picture.plotly_chart(for_the_room(figure, 14), config=PLOT_CONFIG, key="px-x-merged")
+        show_figure(picture, for_the_room(figure, 14), config=PLOT_CONFIG, key="px-x-merged")
         show_code(snip.magenta_snippet(keep))
         return
     if choice == "Your colour image":

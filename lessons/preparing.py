@@ -19,6 +19,8 @@ from core.noise import NOISE_KINDS
 from core.selfcheck import Question
 from core.volume import Volume
 from ui import heavy, picker
+from core.alt_text import describe_image
+from ui.alt import show_figure, show_image
 from ui.code import show_code
 from ui.lesson import STOPPED, explain, intro, lecturer_mode, presets, self_check, stoppable, was_stopped
 from ui.viewer import PLOT_CONFIG
@@ -104,11 +106,12 @@ def picture(column, image: np.ndarray, caption: str, window: tuple[float, float]
     """Show an image; `key` names its content so that a rerun reuses its PNG."""
     if key is None:
         grey = shown(image, window)
-        data = memo(("png-digest", hashlib.blake2b(grey.tobytes(), digest_size=16).hexdigest(), grey.shape),
-                    lambda: png(grey))
+        data, alt = memo(("png-digest", hashlib.blake2b(grey.tobytes(), digest_size=16).hexdigest(), grey.shape,
+                          caption), lambda: (png(grey), describe_image(image, caption)))
     else:
-        data = memo(("png", key, window), lambda: png(shown(image, window)))
-    column.image(data, caption=caption, width="stretch", output_format="PNG")
+        data, alt = memo(("png", key, window, caption),
+                         lambda: (png(shown(image, window)), describe_image(image, caption)))
+    show_image(column, data, alt, caption=caption, width="stretch", output_format="PNG")
 
 
 def histogram_figure(image: np.ndarray, title: str, lines: list[tuple[float, str, str]] = (),
@@ -401,9 +404,9 @@ def threshold_section(work: Work) -> None:
     mask = preprocess.binarize(work.image, chosen["threshold"])
     lines = [(row["threshold"], f"{row['method']} {fmt(row['threshold'])}", METHOD_COLOURS[row["method"]])
              for row in sorted(table, key=lambda row: row["method"] != method)]
-    st.plotly_chart(histogram_figure(work.image, "Histogram of the image, with every method's threshold", lines,
+    show_figure(st, histogram_figure(work.image, "Histogram of the image, with every method's threshold", lines,
                                      key=("noisy", work.key)),
-                    config=PLOT_CONFIG, key="threshold-histogram")
+                    table=True, config=PLOT_CONFIG, key="threshold-histogram")
     otsu = next(row for row in table if row["method"] == "otsu")
     compare = method != "otsu"  # the lecture's figure: the chosen method beside Otsu
     columns = st.columns(4 if compare and truth_name else 3)
@@ -458,7 +461,7 @@ def filter_section(work: Work) -> None:
     for column, (name, image, image_key) in zip(columns, views):
         picture(column, image, name, work.window, image_key)
         figure = memo(("figure", image_key, 200), lambda: histogram_figure(image, f"histogram: {name}", height=200))
-        column.plotly_chart(figure, config=PLOT_CONFIG, key=f"filter-histogram-{name.split()[0]}")
+        show_figure(column, figure, config=PLOT_CONFIG, key=f"filter-histogram-{name.split()[0]}")
         rmse = float(np.sqrt(np.mean((image - work.clean) ** 2)))
         column.metric("Error vs the clean image (RMSE)", fmt(rmse) + (f" {work.units}" if work.units else ""),
                       help="Root mean square difference from the image before noise: lower is closer.")
@@ -557,7 +560,7 @@ def lecture_section(work: Work) -> None:
             [(result.threshold_filtered, f"Otsu {fmt(result.threshold_filtered)}", METHOD_COLOURS["otsu"])], 220)),
     )
     for n, (column, figure) in enumerate(zip(columns, figures)):
-        column.plotly_chart(figure, config=PLOT_CONFIG, key=f"lecture-h{n}")
+        show_figure(column, figure, config=PLOT_CONFIG, key=f"lecture-h{n}")
     columns = st.columns(3)
     picture(columns[0], truth, f"ground truth: {truth_name or 'Otsu on the clean image'}",
             key=("truth", work.key, truth_name))
@@ -583,7 +586,7 @@ def lecture_section(work: Work) -> None:
                                  "showarrow": False, "xanchor": "left", "yanchor": "bottom",
                                  "font": {"color": METHOD_COLOURS["manual"]}}]}))
     metrics[0].metric("Best sigma of the sweep", f"{best[0]:g}", help=f"Dice {best[2]:.4f}")
-    st.plotly_chart(figure, config=PLOT_CONFIG, key="lecture-sweep")
+    show_figure(st, figure, table=True, config=PLOT_CONFIG, key="lecture-sweep")
     gain = result.dice_filtered - result.dice_noisy
     verdict = (f"Here smoothing first **raises** Dice by {gain:.4f}" if gain > 0.001 else
                f"Here smoothing first **lowers** Dice by {-gain:.4f}" if gain < -0.001 else

@@ -16,6 +16,8 @@ from core.heavy import train_network
 from core.selfcheck import Question
 from ui import heavy, picker
 from ui.class_zip import class_zip_data
+from core.alt_text import describe_image, heatmap_alt
+from ui.alt import show_figure, show_image
 from ui.code import show_code
 from ui.keras_cleanup import light_keras_cleanup
 from ui.lesson import STOPPED, explain, intro, lecturer_mode, presets, self_check, stoppable, was_stopped
@@ -130,7 +132,7 @@ def convolution_views(image: np.ndarray, kernel: np.ndarray) -> tuple[list[tuple
         for title, picture in views:
             buffer = io.BytesIO()
             Image.fromarray(picture).save(buffer, format="PNG", compress_level=1)
-            encoded.append((title, buffer.getvalue(), picture.shape))
+            encoded.append((title, buffer.getvalue(), picture.shape, describe_image(picture, title)))
         while len(store) >= 2:
             store.pop(next(iter(store)))
         store[key] = (encoded, feature)
@@ -149,7 +151,8 @@ def gallery(pictures: list, captions: list[str], columns: int) -> None:
     for start in range(0, len(pictures), columns):
         for column, picture, caption in zip(st.columns(columns), pictures[start:start + columns],
                                             captions[start:start + columns]):
-            column.image(picture, caption=md(caption), width="stretch", output_format="PNG")
+            show_image(column, picture, describe_image(picture, caption), caption=md(caption), width="stretch",
+                       output_format="PNG")
 
 
 def curves_figure(history: cnn.History, epochs: int) -> go.Figure:
@@ -316,8 +319,8 @@ def convolution_tab() -> None:
     terms = " + ".join(f"({p:.4g} × {k:.4g})" for p, k in zip(patch.ravel()[:3], kernel.ravel()[:3]))
     st.markdown(f"**Sum** = {terms} + … = **{total:.6g}**, the feature map's pixel ({row}, {col}).")
     views, feature = convolution_views(image, np.asarray(kernel, dtype=np.float64))
-    for column, (title, png, shape) in zip(st.columns(len(views)), views):
-        column.image(png, caption=f"{title} · {shape[0]} × {shape[1]}", output_format="PNG", width="stretch")
+    for column, (title, png, shape, alt) in zip(st.columns(len(views)), views):
+        show_image(column, png, alt, caption=f"{title} · {shape[0]} × {shape[1]}", output_format="PNG", width="stretch")
     st.caption(f"The feature map ranges from {feature.min():.4g} to {feature.max():.4g}; "
                f"ReLU zeroes {100 * (feature < 0).mean():.0f}% of it. Each view is windowed to its own range.")
     show_code(cnn_snippets.convolution_snippet(patch, kernel))
@@ -533,7 +536,7 @@ if st.button("Train the network", type="primary", icon=":material/model_training
             progress.progress(epoch / epochs, text=f"Epoch {epoch}/{epochs} · loss {history.loss[-1]:.3f} · "
                                                    f"validation accuracy {history.val_accuracy[-1]:.1%} · "
                                                    f"{history.seconds:.1f} s")
-            chart.plotly_chart(curves_figure(history, epochs), config=PLOT_CONFIG, key=f"sup-live-{epoch}")
+            show_figure(chart, curves_figure(history, epochs), config=PLOT_CONFIG, key=f"sup-live-{epoch}")
 
         def report_batch(epoch: int, done: int, batches: int) -> None:
             progress.progress((epoch - 1 + done / batches) / epochs,
@@ -602,7 +605,7 @@ if in_shape != (size, size, channels) or out_classes != n_classes:
     st.stop()
 if trained["history"] is not None:
     history = trained["history"]
-    st.plotly_chart(curves_figure(history, trained["epochs"]), config=PLOT_CONFIG, key="sup-curves")
+    show_figure(st, curves_figure(history, trained["epochs"]), table=True, config=PLOT_CONFIG, key="sup-curves")
     gap = history.accuracy[-1] - history.val_accuracy[-1]
     st.caption(f"After {history.epochs} epochs ({history.seconds:.1f} s): training accuracy "
                f"{history.accuracy[-1]:.1%}, validation accuracy {history.val_accuracy[-1]:.1%}."
@@ -641,8 +644,10 @@ def inside_section() -> None:
     maps = cnn.feature_maps(model, data.images[index], conv)
     left, right = st.columns([1, 4])
     with left:
-        st.image(unit_png(data.images[index]), caption=md(data.names[index] if data.names else index),
-                 width="stretch", output_format="PNG")
+        picture = unit_png(data.images[index])
+        name = data.names[index] if data.names else index
+        show_image(st, picture, describe_image(picture, f"Input image {name}"), caption=md(name),
+                   width="stretch", output_format="PNG")
         st.caption(" · ".join(f"{md(n)}: {p:.0%}" for n, p in zip(names, proba[position])))
     with right:
         for stage, text in (("convolution", "after the convolution (weighted sums plus bias: can be negative)"),
@@ -652,8 +657,10 @@ def inside_section() -> None:
                 m = maps[stage]
                 st.caption(f"**{m.shape[2]} maps of {m.shape[0]} × {m.shape[1]}** {text} · "
                            f"values {m.min():.3g} to {m.max():.3g}")
-                st.image(cnn.feature_grid(m, columns=min(shown, 8), limit=shown, gap=2), width="stretch",
-                         output_format="PNG")
+                show_image(st, cnn.feature_grid(m, columns=min(shown, 8), limit=shown, gap=2), width="stretch",
+                           output_format="PNG", alt=f"Grid of the first {min(shown, m.shape[2])} of {m.shape[2]} "
+                           f"feature maps {text}, each {m.shape[0]} × {m.shape[1]}, values {m.min():.3g} to "
+                           f"{m.max():.3g}, each scaled to its own range")
     st.caption("Each map is scaled to its own range. Early layers respond to edges and colours; deeper ones, "
                "smaller and more numerous, to combinations of them.")
     layer_names = [layer.name for layer in model.layers]
@@ -696,7 +703,7 @@ with right:
         roc.add_scatter(x=[0, 1], y=[0, 1], mode="lines", line={"dash": "dot", "color": "grey"}, name="guessing")
         roc.update_layout(title=f"ROC curve · AUC {result.auc:.3f}", height=330, xaxis_title="1 − specificity",
                           yaxis_title="sensitivity", margin={"l": 10, "r": 10, "t": 40, "b": 10})
-        st.plotly_chart(roc, config=PLOT_CONFIG, key="sup-roc")
+        show_figure(st, roc, table=True, config=PLOT_CONFIG, key="sup-roc")
 wrong = np.flatnonzero(predicted != data.labels[eval_idx])
 st.caption(f"**{len(wrong)} misclassified** of {len(eval_idx)}" + (": the first ones below." if len(wrong) else "."))
 if len(wrong):
@@ -736,14 +743,18 @@ def grad_cam_section() -> None:
     heatmap = cnn.grad_cam(model, image, target, layer)
     explained = int(predicted[position]) if target is None else int(target)
     left, right = st.columns(2)
-    left.image(unit_png(image), caption=f"{md(data.names[index] if data.names else index)} · truth: "
-               f"{md(names[data.labels[index]])}", width="stretch", output_format="PNG")
+    show_image(left, unit_png(image), describe_image(unit_png(image), f"Input image, truth: {names[data.labels[index]]}"),
+               caption=f"{md(data.names[index] if data.names else index)} · truth: {md(names[data.labels[index]])}",
+               width="stretch", output_format="PNG")
     overlay = cnn.heatmap_overlay(image, heatmap, opacity)
     if data.masks is not None and data.masks[index].any():
         from skimage.segmentation import find_boundaries
         overlay[find_boundaries(data.masks[index], mode="outer")] = (255, 255, 255)
-    right.image(overlay, caption=f"Grad-CAM for “{md(names[explained])}” (p = {proba[position][explained]:.0%}), layer "
-                f"{md(layer)}" + (" · white outline: the true lesion" if data.masks is not None and data.masks[index].any()
+    has_mask = data.masks is not None and data.masks[index].any()
+    show_image(right, overlay, heatmap_alt(heatmap, f"Grad-CAM heatmap for “{names[explained]}” (viridis: dark "
+               "purple low, yellow high)", data.masks[index] if has_mask else None),
+               caption=f"Grad-CAM for “{md(names[explained])}” (p = {proba[position][explained]:.0%}), layer "
+               f"{md(layer)}" + (" · white outline: the true lesion" if data.masks is not None and data.masks[index].any()
                               else ""), width="stretch", output_format="PNG")
     if not heatmap.any():
         st.warning(f"The map is blank: nothing in this image raises the score of “{md(names[explained])}” at layer "
@@ -773,9 +784,11 @@ def grad_cam_section() -> None:
     own_class = int(own_proba.argmax()) if target is None else int(target)
     own_map = cnn.grad_cam(model, own, own_class, layer)
     x, y = st.columns(2)
-    x.image(unit_png(own), caption="What the network receives", width="stretch", output_format="PNG")
-    y.image(cnn.heatmap_overlay(own, own_map, opacity), width="stretch", output_format="PNG",
-            caption=f"Grad-CAM for “{md(names[own_class])}” · " + " · ".join(f"{md(n)}: {p:.0%}" for n, p in zip(names, own_proba)))
+    show_image(x, unit_png(own), describe_image(unit_png(own), "What the network receives"),
+               caption="What the network receives", width="stretch", output_format="PNG")
+    show_image(y, cnn.heatmap_overlay(own, own_map, opacity), heatmap_alt(own_map, f"Grad-CAM heatmap for "
+               f"“{names[own_class]}” (viridis: dark purple low, yellow high)"), width="stretch", output_format="PNG",
+               caption=f"Grad-CAM for “{md(names[own_class])}” · " + " · ".join(f"{md(n)}: {p:.0%}" for n, p in zip(names, own_proba)))
     if not own_map.any():
         st.warning("The map is blank for this image and class.", icon=":material/visibility_off:")
     st.info("A network only knows its training images. Shown anything else (a CT slice to a skin-lesion model), "

@@ -22,6 +22,8 @@ from core.registration import (DEFORMABLE_METHODS, METRICS, TRANSFORMS, aligned_
 from core.selfcheck import Question
 from core.warps import (Motion, anatomy_points, compare, make_problem, max_warp_mm, tre, working_image)
 from ui import heavy, picker
+from core.alt_text import describe_image
+from ui.alt import show_figure, show_image
 from ui.code import show_code
 from ui.lesson import STOPPED, explain, intro, lecturer_mode, presets, self_check, stoppable, was_stopped
 from ui.safe_text import md
@@ -32,7 +34,7 @@ PHANTOM = "Phantom: Shepp-Logan head (scikit-image)"
 MNI, GREY, WHITE = (samples.SAMPLES[i].name for i in (2, 3, 4))
 SUBJECT = "MRI 3D: subject head (nibabel anatomical.nii)"
 METRIC_SHORT = {"ssd": "SSD", "mattes_mi": "MI", "correlation": "correlation"}
-GREY_COLOUR, WHITE_COLOUR = (255, 127, 14), (44, 160, 44)  # the colours of clusters 2 and 3
+GREY_COLOUR, WHITE_COLOUR = (230, 159, 0), (0, 158, 115)  # the colours of clusters 2 and 3 (Okabe-Ito)
 # what lecturer mode hides: the optimiser's details run at these values
 DEFAULT_LEVELS, DEFAULT_ITERATIONS, DEFAULT_SAMPLING, DEFAULT_MESH, DEFAULT_ATLAS_ITERATIONS = 3, 100, 25, 8, 100
 # the lecture's (a)-(e) figure: a known rigid misalignment of the MNI brain slice, at 128 pixels
@@ -53,7 +55,8 @@ def show_images(images: list[tuple[np.ndarray | bytes, str]], min_side: int = 20
     """A row of uint8 images (or `shown` PNGs) with captions, enlarged when small, in `columns` columns."""
     for column, (image, caption) in zip(st.columns(columns or len(images)), images):
         png = image if isinstance(image, bytes) else shown(image, min_side)
-        column.image(png, caption=caption, output_format="PNG", width="stretch")
+        alt = caption if isinstance(image, bytes) else describe_image(image, caption)
+        show_image(column, png, alt, caption=caption, output_format="PNG", width="stretch")
 
 
 def shown(image: np.ndarray, min_side: int = 200) -> bytes:
@@ -356,9 +359,9 @@ if current:
     after = ncc(result.registered, problem.fixed)
     m[4].metric("NCC after", f"{after:.4f}", f"{after - ncc(problem.fixed, problem.moving):+.4f}",
                 help="Over the whole image: noise, and corners the moved source does not cover, keep it below 1.")
-    st.plotly_chart(history_figure(result.metric_history, result.levels,
+    show_figure(st, history_figure(result.metric_history, result.levels,
                                    f"{METRICS[current['metric']]}: {current['transform']} registration"),
-                    config=PLOT_CONFIG, key="unsup-history")
+                    table=True, config=PLOT_CONFIG, key="unsup-history")
     st.caption(f"Why it stopped: {result.stop_reason} The metric jumps where a level starts: it is then computed "
                "on finer, less smoothed images, so values of different levels are not comparable.")
     table = pd.DataFrame(compare(problem, result.parameters))
@@ -400,11 +403,15 @@ def lecture_figure() -> None:
                                         "aligned: use the overlay." if contrast else ""))
     left, middle, right = st.columns(3)
     tiles = left.slider("Checkerboard tiles", 2, 16, 8, key="unsup-tiles")
-    left.image(png_bytes(overlays.checkerboard(fixed8, registered8, tiles)), output_format="PNG", width="stretch",
-               caption="checkerboard of the target and the registered source")
+    board = overlays.checkerboard(fixed8, registered8, tiles)
+    show_image(left, png_bytes(board), describe_image(board, f"{tiles} × {tiles} checkerboard: tiles alternate "
+               "between the target and the registered source, edges continue across tiles where aligned"),
+               output_format="PNG", width="stretch", caption="checkerboard of the target and the registered source")
     alpha = middle.slider("Blend: target ↔ registered source", 0.0, 1.0, 0.5, 0.05, key="unsup-blend")
-    middle.image(png_bytes(overlays.blend(fixed8, registered8, alpha)), output_format="PNG", width="stretch",
-                 caption=f"blend: {1 - alpha:.2f} × target + {alpha:.2f} × registered")
+    blended = overlays.blend(fixed8, registered8, alpha)
+    show_image(middle, png_bytes(blended), describe_image(blended, f"blend of {1 - alpha:.2f} × target and {alpha:.2f} × "
+               "registered source"), output_format="PNG", width="stretch",
+               caption=f"blend: {1 - alpha:.2f} × target + {alpha:.2f} × registered")
     with right:
         explain(
             "**How to read them.** In the checkerboard, tiles alternate between the two images: where the "
@@ -454,8 +461,8 @@ def deformation_views(result) -> None:
     maps.update_xaxes(visible=False)
     maps.update_layout(height=400, margin={"l": 0, "r": 0, "t": 40, "b": 0})
     left, right = st.columns([2, 3])
-    left.plotly_chart(grid, config=PLOT_CONFIG, key="unsup-grid")
-    right.plotly_chart(maps, config=PLOT_CONFIG, key="unsup-jacobian")
+    show_figure(left, grid, config=PLOT_CONFIG, key="unsup-grid")
+    show_figure(right, maps, config=PLOT_CONFIG, key="unsup-jacobian")
     st.caption(
         f"Left: the whole transform (affine and non-linear parts). Right: the non-linear part alone, "
         f"{'the B-spline' if current['options'].get('deformable') == 'bspline' else 'the demons field'}: it moves "
@@ -493,7 +500,7 @@ def loss_section() -> None:
     except ValueError as exc:  # e.g. a binary image: the contrast change maps both of its values to dark
         st.warning(f"No loss landscapes for this image: with the contrast change, {exc}.", icon=":material/warning:")
     else:
-        st.plotly_chart(figure, config=PLOT_CONFIG, key="unsup-landscape")
+        show_figure(st, figure, config=PLOT_CONFIG, key="unsup-landscape")
         suffix = " mm" if sweep == "shift" else "°"
         low = {key: f"{value:+g}{suffix}" for key, value in lows.items()}
         st.caption(
@@ -619,7 +626,7 @@ def atlas_section() -> None:
         m[3].metric("Largest angle (°)", f"{np.abs(angles).max():.2f}")
     else:
         m[3].metric("Scale", f"{result.parameters['scale']:.3f}")
-    st.plotly_chart(history_figure(result.metric_history, result.levels,
+    show_figure(st, history_figure(result.metric_history, result.levels,
                                    f"Mattes MI: subject to MNI, {settings['transform']}"), config=PLOT_CONFIG,
                     key="unsup-atlas-history")
     st.caption(f"Why it stopped: {result.stop_reason}")

@@ -12,8 +12,10 @@ import streamlit as st
 from PIL import Image
 
 from core import display
+from core.alt_text import describe_image, slice_alt
 from core.orientation import voxel_to_world
 from core.volume import Volume
+from ui.alt import show_figure
 
 MAX_HEATMAP_SIDE = 256
 """Larger images are sampled every n-th pixel for the hover view (values stay exact where shown)."""
@@ -134,12 +136,15 @@ def plane_figure(image_uint8: np.ndarray, labels: tuple[str, str, str, str], cro
 def show_2d(volume: Volume, image: np.ndarray, key: str, title: str = "") -> None:
     """A 2D grey or colour image with window controls and hover values."""
     if volume.rgb:
-        st.plotly_chart(colour_figure(image, title), config=PLOT_CONFIG, key=f"{key}-colour")
+        show_figure(st, colour_figure(image, title), describe_image(image, title or volume.name), config=PLOT_CONFIG,
+                    key=f"{key}-colour")
         return
     width, level = window_controls(volume, image, key)
     if volume.monochrome1:
         st.caption("MONOCHROME1: in this file low values are meant to be white; the colour bar shows values.")
-    st.plotly_chart(heatmap_figure(image, volume.pixel_spacing, width, level, title), config=PLOT_CONFIG, key=f"{key}-heatmap")
+    show_figure(st, heatmap_figure(image, volume.pixel_spacing, width, level, title), describe_image(
+        image, f"{title or volume.name}, window {width:.4g}/{level:.4g} (width/level)"), config=PLOT_CONFIG,
+        key=f"{key}-heatmap")
 
 
 def show_volume(volume: Volume, key: str = "viewer") -> None:
@@ -183,14 +188,18 @@ def _three_planes(volume: Volume, key: str) -> None:
                "coronal": (n_slices - 1 - k, c if radiological else n_cols - 1 - c),
                "sagittal": (n_slices - 1 - k, r)}
     columns = st.columns(3)
+    positions = {"axial": (k, n_slices), "coronal": (r, n_rows), "sagittal": (c, n_cols)}
     for column, (plane, (image, labels)) in zip(columns, views.items()):
         grey = display.apply_window(image, width, level, invert=volume.monochrome1)
         dy, dx = spacings[plane]
         shown = display.equal_aspect(grey, (dy, dx))
         cross_row = crosses[plane][0] * shown.shape[0] / grey.shape[0]
         cross_col = crosses[plane][1] * shown.shape[1] / grey.shape[1]
-        column.plotly_chart(plane_figure(shown, labels, (cross_row, cross_col), plane), config=PLOT_CONFIG,
-                            key=f"{key}-{plane}")
+        show_figure(column, plane_figure(shown, labels, (cross_row, cross_col), plane), slice_alt(
+            f"{plane.capitalize()} slice", *positions[plane], (width, level), float(np.nanmin(image)),
+            float(np.nanmax(image))) + " Edges: top {}, bottom {}, left {}, right {}; the cross marks the cursor.".format(*labels),
+                    config=PLOT_CONFIG,
+                    key=f"{key}-{plane}")
     world = voxel_to_world(volume.affine, (k, r, c))
     value = data[k, r, c]
     st.caption(

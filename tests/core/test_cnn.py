@@ -310,7 +310,8 @@ def test_overlay_blends_image_and_heatmap():
     heat[0, 0] = 1
     assert np.all(cnn.heatmap_overlay(image, heat, 0.0) == 128)
     full = cnn.heatmap_overlay(image, heat, 1.0)
-    assert full[0, 0].tolist() == [128, 0, 0] and full[1, 1].tolist() == [0, 0, 128]  # jet: dark red high, dark blue low
+    # viridis (colour-vision safe): yellow high, dark purple low
+    assert full[0, 0].tolist() == [253, 231, 37] and full[1, 1].tolist() == [68, 1, 84]
 
 
 def test_model_bytes_round_trip_and_bad_files(keras, trained, brain_set):
