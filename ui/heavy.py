@@ -127,12 +127,19 @@ def _waiting_keys_on_scheduler() -> Callable:
     Built here as a closure so that it travels by value: a shared scheduler needs none of this app's code.
     It also forgets the start notes of tasks the scheduler no longer has.
     """
-    prefix, started_name = heavy.KEY_PREFIX, heavy.STARTED
+    prefix, started_name, kept = heavy.KEY_PREFIX, heavy.STARTED, heavy.STOP_KEPT_SECONDS
 
     def waiting_keys(dask_scheduler=None) -> list[str]:
         started = dask_scheduler.task_metadata.get(started_name, {})
         for key in [k for k in started if k not in dask_scheduler.tasks]:
             del started[key]
+        events = dask_scheduler.extensions.get("events")
+        try:  # a task deletes its Stop event when it ends; one stopped before it ran never does
+            for name in [n for n in events._events if isinstance(n, str) and n.startswith(prefix)]:
+                if name.endswith("-stop") and time.time_ns() - int(name.split("-")[-3]) > kept * 1e9:
+                    events.event_clear(name)
+        except Exception:  # noqa: BLE001 - another version of Dask: the few leftover events stay
+            pass
         return [key for key, task in dask_scheduler.tasks.items()
                 if isinstance(key, str) and key.startswith(prefix) and key not in started
                 and task.state in ("released", "waiting", "queued", "no-worker", "processing")]
@@ -274,20 +281,13 @@ def _messages(queue) -> list:
 
 
 def _forget(future, queue, stop, finished: bool) -> None:
-    """Drop every reference to the task, so the scheduler and workers forget it and its data."""
+    """Drop every reference to the task, so the scheduler and workers forget it and its data.
+
+    The Stop event stays set for a stopped task: the task deletes it when it ends (a running task may take a
+    few seconds to reach its next progress report).
+    """
     try:
         future.release()
         queue.close()
-        if finished:
-            stop.clear()  # never set: clearing deletes nothing; the set ones are cleared by the task's end below
-        else:
-            threading.Timer(5.0, _clear_quietly, (stop,)).start()  # after the task has seen it
     except Exception:  # noqa: BLE001 - the scheduler may be gone
-        pass
-
-
-def _clear_quietly(stop) -> None:
-    try:
-        stop.clear()
-    except Exception:  # noqa: BLE001
         pass

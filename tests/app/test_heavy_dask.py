@@ -346,3 +346,24 @@ def test_embedded_workers_do_not_run_the_page_that_started_them(monkeypatch, tmp
         assert heavy.run("training", count, 1, 0.0, callbacks={"progress": lambda *a: None}) == 1
     finally:
         heavy.shutdown()
+
+
+def test_stop_reaches_a_task_whose_next_report_is_seconds_away(on_dask, page, tmp_path):
+    """A big network's batch can take seconds: the Stop must still be there when the task next reports."""
+    marker = str(tmp_path / "slow")
+    steps = []
+    me = threading.current_thread().name
+    page.stop_when[me] = lambda: len(steps) >= 1
+    with pytest.raises(StopException):
+        heavy.run("training", count, 4, 6.0, marker, callbacks={"progress": lambda step, total: steps.append(step)})
+    assert wait_for(lambda: heavy.client().run_on_scheduler(_stop_events) == [], 60)  # it ended, deleting its Stop
+    assert wait_for(lambda: set(heavy.client().run(_executing).values()) == {0}, 30)  # the worker is free
+    assert not Path(marker + ".finished").exists()  # it ended at its second report, not after its fourth
+
+
+def _stop_events(dask_scheduler=None) -> list:
+    return [n for n in dask_scheduler.extensions["events"]._events if str(n).endswith("-stop")]
+
+
+def _executing(dask_worker=None) -> int:
+    return len(dask_worker.state.executing)
