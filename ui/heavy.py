@@ -76,6 +76,27 @@ def _spawn_without_the_page() -> None:
     spawn.get_preparation_data = preparation_data
 
 
+WORKER_NICENESS = 10
+"""Embedded workers run at this lower CPU priority: on a small machine the web server's thread comes first."""
+
+
+def _low_priority():
+    """A worker plugin that lowers the CPU priority of each embedded worker process, restarted ones too.
+
+    TensorFlow trains on every core it is given; at a lower priority it still does, but the server's
+    answers to the other learners' sliders come first.
+    """
+    from distributed.diagnostics.plugin import WorkerPlugin
+
+    class LowPriority(WorkerPlugin):
+        def setup(self, worker):
+            import os
+
+            os.nice(max(0, WORKER_NICENESS - os.nice(0)))
+
+    return LowPriority()
+
+
 def client():
     """The Dask client of this server process, connected on first use (an embedded cluster if none is set).
 
@@ -104,6 +125,7 @@ def client():
                                        host="127.0.0.1", silence_logs=40)
                 _state["cluster"] = cluster
             new = Client(cluster, set_as_default=False)
+            new.register_plugin(_low_priority(), name="course-low-priority")
         _state.update(client=new, config=config)
         return new
 

@@ -367,3 +367,7 @@ def _stop_events(dask_scheduler=None) -> list:
 
 def _executing(dask_worker=None) -> int:
     return len(dask_worker.state.executing)
+
+
+def test_embedded_workers_run_at_a_lower_priority_than_the_server(on_dask):
+    assert set(heavy.client().run(os.nice, 0).values()) == {max(os.nice(0), heavy.WORKER_NICENESS)}
