@@ -371,3 +371,15 @@ def _executing(dask_worker=None) -> int:
 
 def test_embedded_workers_run_at_a_lower_priority_than_the_server(on_dask):
     assert set(heavy.client().run(os.nice, 0).values()) == {max(os.nice(0), heavy.WORKER_NICENESS)}
+
+
+def test_the_whole_volume_pipeline_runs_on_the_cluster_with_the_same_result(on_dask, page):
+    from core import pipeline
+
+    volume = np.random.default_rng(0).random((6, 32, 32)) * 100
+    steps = [pipeline.Step("gaussian", value=1.0), pipeline.Step("threshold", "otsu")]
+    reports = []
+    result = heavy.run("pipeline", pipeline.run_volume, volume, steps, (0.0, 100.0),
+                       callbacks={"progress": lambda done, total: reports.append((done, total))})
+    assert reports and reports[-1] == (12, 12)  # the last report always arrives
+    assert np.array_equal(result, pipeline.run_volume(volume, steps, (0.0, 100.0)))
