@@ -383,3 +383,20 @@ def test_the_whole_volume_pipeline_runs_on_the_cluster_with_the_same_result(on_d
                        callbacks={"progress": lambda done, total: reports.append((done, total))})
     assert reports and reports[-1] == (12, 12)  # the last report always arrives
     assert np.array_equal(result, pipeline.run_volume(volume, steps, (0.0, 100.0)))
+
+
+def test_a_training_s_seed_gives_the_same_network_whatever_ran_before_on_the_worker(on_dask, page):
+    from core.cnn import ModelSpec
+    from core.heavy import train_network
+
+    rng = np.random.default_rng(1)
+    x = rng.random((24, 16, 16, 1)).astype(np.float32)
+    y = (x.mean(axis=(1, 2, 3)) > 0.5).astype(int)
+    spec = ModelSpec(input_size=16, channels=1, conv_blocks=1, filters=4, dense_units=8)
+    args = (spec, x[:16], y[:16], x[16:], y[16:], 2, 8, 1e-2)
+    first = heavy.run("training", train_network, *args, seed=5)
+    other = heavy.run("training", train_network, *args, seed=6)  # another learner's training in between
+    again = heavy.run("training", train_network, *args, seed=5)
+    assert first.history.epochs == 2
+    assert again.history.loss == first.history.loss
+    assert other.history.loss != first.history.loss
