@@ -104,7 +104,8 @@ def client():
     -------
     distributed.Client
     """
-    config = heavy.settings()
+    settings = heavy.settings()
+    config = (settings.mode, settings.address, settings.workers, settings.memory_limit)  # the time limit is per task
     with _lock:
         current = _state.get("client")
         if current is not None and current.status == "running" and _state.get("config") == config:
@@ -112,22 +113,34 @@ def client():
         import dask
         from distributed import Client, LocalCluster
 
+        if current is not None:  # closed, or set up for other settings: let it go
+            _close_quietly(current)
+
         dask.config.set({"distributed.scheduler.allowed-failures": 0,  # a dead worker fails its task at once
                          "distributed.admin.large-graph-warning-threshold": "512MB"})
-        if config.mode == "scheduler":
-            new = Client(config.address, set_as_default=False, timeout="10s")
+        if settings.mode == "scheduler":
+            new = Client(settings.address, set_as_default=False, timeout="10s")
         else:
             cluster = _state.get("cluster")
             if cluster is None or cluster.status.name != "running" or _state.get("config") != config:
+                if cluster is not None:
+                    _close_quietly(cluster)
                 _spawn_without_the_page()
-                cluster = LocalCluster(n_workers=config.workers, threads_per_worker=1, processes=True,
-                                       memory_limit=config.memory_limit, dashboard_address=":0",
+                cluster = LocalCluster(n_workers=settings.workers, threads_per_worker=1, processes=True,
+                                       memory_limit=settings.memory_limit, dashboard_address=":0",
                                        host="127.0.0.1", silence_logs=40)
                 _state["cluster"] = cluster
             new = Client(cluster, set_as_default=False)
             new.register_plugin(_low_priority(), name="course-low-priority")
         _state.update(client=new, config=config)
         return new
+
+
+def _close_quietly(item) -> None:
+    try:
+        item.close()
+    except Exception:  # noqa: BLE001 - already gone
+        pass
 
 
 def shutdown() -> None:

@@ -400,3 +400,14 @@ def test_a_training_s_seed_gives_the_same_network_whatever_ran_before_on_the_wor
     assert first.history.epochs == 2
     assert again.history.loss == first.history.loss
     assert other.history.loss != first.history.loss
+
+
+def test_a_task_longer_than_its_time_limit_is_ended_with_a_message(on_dask, page, monkeypatch, tmp_path):
+    monkeypatch.setenv(core_heavy.SECONDS_ENV, "1")
+    marker = str(tmp_path / "long")
+    with pytest.raises(heavy.WorkLost) as lost:
+        heavy.run("training", count, 20, 0.3, marker, callbacks={"progress": lambda *a: None})
+    assert str(lost.value) == heavy.TIMED_OUT.format(kind="training", seconds=1)
+    assert not Path(marker + ".finished").exists()
+    monkeypatch.setenv(core_heavy.SECONDS_ENV, "600")
+    assert heavy.run("training", count, 1, 0.0, callbacks={"progress": lambda *a: None}) == 1  # same cluster, free
