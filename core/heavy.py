@@ -282,6 +282,7 @@ def train_network(spec, x: np.ndarray, y: np.ndarray, x_val: np.ndarray, y_val: 
     """
     from core import cnn
 
+    cnn.keras_module().backend.clear_session()  # start from Keras' fresh state, whatever ran before here
     model = cnn.build_model(spec, seed=seed)
     history = cnn.train(model, x, y, x_val, y_val, epochs, batch_size, learning_rate, seed=seed,
                         on_epoch=on_epoch, on_batch=on_batch)
