@@ -51,6 +51,8 @@ KEY_PREFIX = "course-"
 """Every task's key starts with it, then its kind and its submission time: ``course-training-<ns>-<hex>``."""
 STARTED = "course-started"
 """Scheduler metadata under which each task notes that it has started (for the queue positions)."""
+STOP_KEPT_SECONDS = 7200
+"""The Stop event of a task that never ran (stopped while queued) is forgotten after this long."""
 SEND_EVERY = 0.2
 """Seconds between two progress messages of a task at least (and between two checks of its Stop)."""
 
@@ -192,9 +194,10 @@ class _Sender:
             raise TaskTimeout(f"the work took longer than the {self.seconds:.0f} s a task may run")
 
     def close(self) -> None:
-        """Forget the queue's reference from this side."""
+        """Forget the queue's reference from this side, and the Stop event (clearing deletes it)."""
         try:
             self.queue.close()
+            self.stop.clear()
         except Exception:  # noqa: BLE001 - the scheduler may be gone; nothing to keep then
             pass
 
@@ -279,6 +282,7 @@ def train_network(spec, x: np.ndarray, y: np.ndarray, x_val: np.ndarray, y_val: 
     """
     from core import cnn
 
+    cnn.keras_module().backend.clear_session()  # start from Keras' fresh state, whatever ran before here
     model = cnn.build_model(spec, seed=seed)
     history = cnn.train(model, x, y, x_val, y_val, epochs, batch_size, learning_rate, seed=seed,
                         on_epoch=on_epoch, on_batch=on_batch)

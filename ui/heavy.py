@@ -76,6 +76,27 @@ def _spawn_without_the_page() -> None:
     spawn.get_preparation_data = preparation_data
 
 
+WORKER_NICENESS = 10
+"""Embedded workers run at this lower CPU priority: on a small machine the web server's thread comes first."""
+
+
+def _low_priority():
+    """A worker plugin that lowers the CPU priority of each embedded worker process, restarted ones too.
+
+    TensorFlow trains on every core it is given; at a lower priority it still does, but the server's
+    answers to the other learners' sliders come first.
+    """
+    from distributed.diagnostics.plugin import WorkerPlugin
+
+    class LowPriority(WorkerPlugin):
+        def setup(self, worker):
+            import os
+
+            os.nice(max(0, WORKER_NICENESS - os.nice(0)))
+
+    return LowPriority()
+
+
 def client():
     """The Dask client of this server process, connected on first use (an embedded cluster if none is set).
 
@@ -83,7 +104,8 @@ def client():
     -------
     distributed.Client
     """
-    config = heavy.settings()
+    settings = heavy.settings()
+    config = (settings.mode, settings.address, settings.workers, settings.memory_limit)  # the time limit is per task
     with _lock:
         current = _state.get("client")
         if current is not None and current.status == "running" and _state.get("config") == config:
@@ -91,21 +113,34 @@ def client():
         import dask
         from distributed import Client, LocalCluster
 
+        if current is not None:  # closed, or set up for other settings: let it go
+            _close_quietly(current)
+
         dask.config.set({"distributed.scheduler.allowed-failures": 0,  # a dead worker fails its task at once
                          "distributed.admin.large-graph-warning-threshold": "512MB"})
-        if config.mode == "scheduler":
-            new = Client(config.address, set_as_default=False, timeout="10s")
+        if settings.mode == "scheduler":
+            new = Client(settings.address, set_as_default=False, timeout="10s")
         else:
             cluster = _state.get("cluster")
             if cluster is None or cluster.status.name != "running" or _state.get("config") != config:
+                if cluster is not None:
+                    _close_quietly(cluster)
                 _spawn_without_the_page()
-                cluster = LocalCluster(n_workers=config.workers, threads_per_worker=1, processes=True,
-                                       memory_limit=config.memory_limit, dashboard_address=":0",
+                cluster = LocalCluster(n_workers=settings.workers, threads_per_worker=1, processes=True,
+                                       memory_limit=settings.memory_limit, dashboard_address=":0",
                                        host="127.0.0.1", silence_logs=40)
                 _state["cluster"] = cluster
             new = Client(cluster, set_as_default=False)
+            new.register_plugin(_low_priority(), name="course-low-priority")
         _state.update(client=new, config=config)
         return new
+
+
+def _close_quietly(item) -> None:
+    try:
+        item.close()
+    except Exception:  # noqa: BLE001 - already gone
+        pass
 
 
 def shutdown() -> None:
@@ -127,12 +162,19 @@ def _waiting_keys_on_scheduler() -> Callable:
     Built here as a closure so that it travels by value: a shared scheduler needs none of this app's code.
     It also forgets the start notes of tasks the scheduler no longer has.
     """
-    prefix, started_name = heavy.KEY_PREFIX, heavy.STARTED
+    prefix, started_name, kept = heavy.KEY_PREFIX, heavy.STARTED, heavy.STOP_KEPT_SECONDS
 
     def waiting_keys(dask_scheduler=None) -> list[str]:
         started = dask_scheduler.task_metadata.get(started_name, {})
         for key in [k for k in started if k not in dask_scheduler.tasks]:
             del started[key]
+        events = dask_scheduler.extensions.get("events")
+        try:  # a task deletes its Stop event when it ends; one stopped before it ran never does
+            for name in [n for n in events._events if isinstance(n, str) and n.startswith(prefix)]:
+                if name.endswith("-stop") and time.time_ns() - int(name.split("-")[-3]) > kept * 1e9:
+                    events.event_clear(name)
+        except Exception:  # noqa: BLE001 - another version of Dask: the few leftover events stay
+            pass
         return [key for key, task in dask_scheduler.tasks.items()
                 if isinstance(key, str) and key.startswith(prefix) and key not in started
                 and task.state in ("released", "waiting", "queued", "no-worker", "processing")]
@@ -274,20 +316,13 @@ def _messages(queue) -> list:
 
 
 def _forget(future, queue, stop, finished: bool) -> None:
-    """Drop every reference to the task, so the scheduler and workers forget it and its data."""
+    """Drop every reference to the task, so the scheduler and workers forget it and its data.
+
+    The Stop event stays set for a stopped task: the task deletes it when it ends (a running task may take a
+    few seconds to reach its next progress report).
+    """
     try:
         future.release()
         queue.close()
-        if finished:
-            stop.clear()  # never set: clearing deletes nothing; the set ones are cleared by the task's end below
-        else:
-            threading.Timer(5.0, _clear_quietly, (stop,)).start()  # after the task has seen it
     except Exception:  # noqa: BLE001 - the scheduler may be gone
-        pass
-
-
-def _clear_quietly(stop) -> None:
-    try:
-        stop.clear()
-    except Exception:  # noqa: BLE001
         pass

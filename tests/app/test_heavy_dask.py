@@ -346,3 +346,68 @@ def test_embedded_workers_do_not_run_the_page_that_started_them(monkeypatch, tmp
         assert heavy.run("training", count, 1, 0.0, callbacks={"progress": lambda *a: None}) == 1
     finally:
         heavy.shutdown()
+
+
+def test_stop_reaches_a_task_whose_next_report_is_seconds_away(on_dask, page, tmp_path):
+    """A big network's batch can take seconds: the Stop must still be there when the task next reports."""
+    marker = str(tmp_path / "slow")
+    steps = []
+    me = threading.current_thread().name
+    page.stop_when[me] = lambda: len(steps) >= 1
+    with pytest.raises(StopException):
+        heavy.run("training", count, 4, 6.0, marker, callbacks={"progress": lambda step, total: steps.append(step)})
+    assert wait_for(lambda: heavy.client().run_on_scheduler(_stop_events) == [], 60)  # it ended, deleting its Stop
+    assert wait_for(lambda: set(heavy.client().run(_executing).values()) == {0}, 30)  # the worker is free
+    assert not Path(marker + ".finished").exists()  # it ended at its second report, not after its fourth
+
+
+def _stop_events(dask_scheduler=None) -> list:
+    return [n for n in dask_scheduler.extensions["events"]._events if str(n).endswith("-stop")]
+
+
+def _executing(dask_worker=None) -> int:
+    return len(dask_worker.state.executing)
+
+
+def test_embedded_workers_run_at_a_lower_priority_than_the_server(on_dask):
+    assert set(heavy.client().run(os.nice, 0).values()) == {max(os.nice(0), heavy.WORKER_NICENESS)}
+
+
+def test_the_whole_volume_pipeline_runs_on_the_cluster_with_the_same_result(on_dask, page):
+    from core import pipeline
+
+    volume = np.random.default_rng(0).random((6, 32, 32)) * 100
+    steps = [pipeline.Step("gaussian", value=1.0), pipeline.Step("threshold", "otsu")]
+    reports = []
+    result = heavy.run("pipeline", pipeline.run_volume, volume, steps, (0.0, 100.0),
+                       callbacks={"progress": lambda done, total: reports.append((done, total))})
+    assert reports and reports[-1] == (12, 12)  # the last report always arrives
+    assert np.array_equal(result, pipeline.run_volume(volume, steps, (0.0, 100.0)))
+
+
+def test_a_training_s_seed_gives_the_same_network_whatever_ran_before_on_the_worker(on_dask, page):
+    from core.cnn import ModelSpec
+    from core.heavy import train_network
+
+    rng = np.random.default_rng(1)
+    x = rng.random((24, 16, 16, 1)).astype(np.float32)
+    y = (x.mean(axis=(1, 2, 3)) > 0.5).astype(int)
+    spec = ModelSpec(input_size=16, channels=1, conv_blocks=1, filters=4, dense_units=8)
+    args = (spec, x[:16], y[:16], x[16:], y[16:], 2, 8, 1e-2)
+    first = heavy.run("training", train_network, *args, seed=5)
+    other = heavy.run("training", train_network, *args, seed=6)  # another learner's training in between
+    again = heavy.run("training", train_network, *args, seed=5)
+    assert first.history.epochs == 2
+    assert again.history.loss == first.history.loss
+    assert other.history.loss != first.history.loss
+
+
+def test_a_task_longer_than_its_time_limit_is_ended_with_a_message(on_dask, page, monkeypatch, tmp_path):
+    monkeypatch.setenv(core_heavy.SECONDS_ENV, "1")
+    marker = str(tmp_path / "long")
+    with pytest.raises(heavy.WorkLost) as lost:
+        heavy.run("training", count, 20, 0.3, marker, callbacks={"progress": lambda *a: None})
+    assert str(lost.value) == heavy.TIMED_OUT.format(kind="training", seconds=1)
+    assert not Path(marker + ".finished").exists()
+    monkeypatch.setenv(core_heavy.SECONDS_ENV, "600")
+    assert heavy.run("training", count, 1, 0.0, callbacks={"progress": lambda *a: None}) == 1  # same cluster, free
