@@ -643,7 +643,7 @@ def builder_section(work: Work, base: Volume, whole_volume: bool) -> None:
                 "the **clean** image (add noise as a step if you want it). Every intermediate image is shown, "
                 "with its numbers.")
     steps = [s for s in (step_controls(n, d) for n, d in enumerate(DEFAULT_STEPS)) if s is not None]
-    index = work.source.index
+    index = work.key[1]  # (time, slice), (slice,) or (): for uploads too, whose code starts from a .npy
     slice_index = index[-1] if index else 0
     images = memo(("pipeline", work.key[0], index, tuple(steps)),
                   lambda: pipeline.run(work.clean, steps, work.scale, slice_index))
@@ -677,7 +677,8 @@ def grey_volume(base: Volume, frame: int | None, step: int) -> np.ndarray:
 
 def volume_section(work: Work, base: Volume, steps: list[pipeline.Step]) -> None:
     st.subheader("On the whole volume")
-    frame = work.source.index[0] if base.is_4d else None
+    index = work.key[1]  # the slice the page works on (work.source.index is empty for uploads)
+    frame = index[0] if base.is_4d else None
     n = base.n_slices
     run_key = ("volume-run", work.key[0], frame, tuple(steps))
     stored = st.session_state.get("preparing-volume")
@@ -703,7 +704,7 @@ def volume_section(work: Work, base: Volume, steps: list[pipeline.Step]) -> None
                    "NIfTI.")
         return
     result, numbers = stored[1], stored[2]
-    k = work.source.index[-1]
+    k = index[-1]
     columns = st.columns([1, 2])
     picture(columns[0], result[k], f"result, slice {k} of the volume")
     columns[1].metric("Result", numbers)

@@ -296,10 +296,15 @@ def convolution_tab() -> None:
         return
     rows, cols = image.shape[0] - kr + 1, image.shape[1] - kc + 1
     rcol, ccol = st.columns(2)
-    row = rcol.slider("Row of the output pixel", 0, max(rows - 1, 0), rows // 2, key=f"sup-conv-row-{image.shape}",
-                      disabled=rows == 1)
-    col = ccol.slider("Column of the output pixel", 0, max(cols - 1, 0), cols // 2, key=f"sup-conv-col-{image.shape}",
-                      disabled=cols == 1)
+    row = col = 0  # a slider needs min < max: a single possible row or column is stated, not offered
+    if rows > 1:
+        row = rcol.slider("Row of the output pixel", 0, rows - 1, rows // 2, key=f"sup-conv-row-{image.shape}")
+    else:
+        rcol.caption("Row of the output pixel: 0, the only one")
+    if cols > 1:
+        col = ccol.slider("Column of the output pixel", 0, cols - 1, cols // 2, key=f"sup-conv-col-{image.shape}")
+    else:
+        ccol.caption("Column of the output pixel: 0, the only one")
     patch, products, total = layers.convolution_terms(image, kernel, row, col)
     p_col, k_col, prod_col = st.columns(3)
     with p_col:
