@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import numpy as np
 
-RELU_EXAMPLE = np.array([[15, 20, -10],
-                         [35, 18, -110],
-                         [25, 100, -5]])
-"""A 3 × 3 feature map with negative values, the input of the ReLU example."""
+RELU_EXAMPLE = np.array([[-249, -91, -37],
+                         [250, -134, 101],
+                         [27, 61, -153]])
+"""The lecture's 3 × 3 feature map, the input of its ReLU example; ReLU gives [[0, 0, 0], [250, 0, 101], [27, 61, 0]]."""
 
 MAX_POOL_EXAMPLE = np.array([[29, 15, 28, 184],
                              [0, 100, 70, 38],

@@ -148,7 +148,7 @@ def x_section() -> None:
     table_col, picture_col = st.columns([1, 1] if lecturer_mode() else [2, 3])
     with table_col:
         start = pd.DataFrame(pixels.x_matrix(), columns=[str(c) for c in range(pixels.X_SIZE)])
-        edited = st.data_editor(start, key=f"px-x-{version}", width="stretch",
+        edited = st.data_editor(start, key=f"px-x-{version}", width="stretch", num_rows="add",  # no sorting
                                 column_config={str(c): st.column_config.NumberColumn(str(c), step=1)
                                                for c in range(pixels.X_SIZE)})
         st.caption("Rows are numbered from the top, columns from the left, both from 0 as in Python: "

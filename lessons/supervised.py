@@ -87,9 +87,13 @@ def generated_set(kind: str, n: int, fraction: float, size: int, seed: int) -> l
 
 
 def matrix_editor(matrix: np.ndarray, key: str) -> np.ndarray:
-    """An editable matrix; returns its values (empty cells become 0)."""
+    """An editable matrix; returns its values (empty cells become 0).
+
+    ``num_rows="add"`` is the one data-editor mode without column sorting: a click on a header must not
+    re-order the rows of a matrix whose result stays as it was. A row the learner adds is part of the matrix.
+    """
     frame = pd.DataFrame(matrix, columns=[f"col {c + 1}" for c in range(matrix.shape[1])])
-    edited = st.data_editor(frame, key=key, hide_index=True, width="content")
+    edited = st.data_editor(frame, key=key, hide_index=True, width="content", num_rows="add")
     return np.nan_to_num(edited.to_numpy(dtype=np.float64))
 
 

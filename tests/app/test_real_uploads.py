@@ -94,7 +94,7 @@ def test_real_and_odd_files_through_the_sidebar_uploader(lesson):
             press_run_buttons(at, lesson)
         if problems(at):
             failures[name] = problems(at)[0][:300]
-        elif not (at.get("imgs") or at.error or at.get("plotly_chart")):
+        elif not (at.get("image") or at.error or at.get("plotly_chart")):
             failures[name] = "neither a picture nor a message"
     assert failures == {}
 
@@ -139,4 +139,4 @@ def test_the_class_folder_zip_takes_the_real_and_odd_files():
     widget(at, "file_uploader", "sup-zip").set_value([("odd.zip", buffer.getvalue(), "application/zip")])
     at.run()
     assert not problems(at), problems(at)
-    assert at.error or at.warning or at.get("imgs")
+    assert at.error or at.warning or at.get("image")

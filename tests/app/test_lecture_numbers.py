@@ -1,0 +1,43 @@
+"""The lecture's numbers on the page: its matrices come from the presets and the code, and stay in order."""
+
+from __future__ import annotations
+
+from streamlit.proto.Dataframe_pb2 import Dataframe
+
+from harness import page_test, problems
+
+#: the two data-editor modes in which the browser offers no column sorting (Streamlit's q_ in DataFrame.js)
+UNSORTABLE = {Dataframe.EditingMode.DYNAMIC, Dataframe.EditingMode.ADD_ONLY}
+
+
+def click(at, label: str):
+    [button] = [b for b in at.button if b.label == label]
+    return button.click().run()
+
+
+def test_the_pooling_and_relu_preset_shows_the_lectures_matrices_and_results():
+    at = page_test("lessons/supervised.py", timeout=300)
+    at.run()
+    click(at, "Pooling & ReLU")
+    assert not problems(at)
+    shown = [d.value.values.tolist() for d in at.dataframe[:6]]
+    assert shown == [
+        [[-249, -91, -37], [250, -134, 101], [27, 61, -153]],  # the lecture's ReLU input
+        [[0, 0, 0], [250, 0, 101], [27, 61, 0]],  # and its output, computed by core.layers.relu
+        [[29, 15, 28, 184], [0, 100, 70, 38], [12, 12, 7, 2], [12, 12, 45, 6]],  # max pooling input
+        [[100, 184], [12, 45]],
+        [[31, 15, 28, 184], [0, 100, 70, 38], [12, 12, 7, 2], [12, 12, 45, 6]],  # average pooling input
+        [[36.5, 80.0], [12.0, 15.0]],
+    ]
+
+
+def test_editable_matrices_cannot_be_sorted():
+    at = page_test("lessons/supervised.py", timeout=300)
+    at.run()
+    editors = [d for d in at.dataframe if d.proto.editing_mode != Dataframe.EditingMode.READ_ONLY]
+    assert len(editors) >= 3  # ReLU, max pooling, average pooling
+    assert all(d.proto.editing_mode in UNSORTABLE for d in editors)
+    at = page_test("lessons/pixels.py", timeout=300)
+    at.run()
+    editors = [d for d in at.dataframe if d.proto.editing_mode != Dataframe.EditingMode.READ_ONLY]
+    assert editors and all(d.proto.editing_mode in UNSORTABLE for d in editors)  # the X
