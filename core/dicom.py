@@ -112,6 +112,22 @@ def _floats(ds, keyword: str) -> list[float] | None:
         return None
 
 
+#: FrameIncrementPointer targets that step through time: FrameTime, FrameTimeVector, CardiacTriggerTime...
+_TIME_POINTERS = {0x00181063, 0x00181065, 0x00181060, 0x00181066}
+
+
+def _frames_in_time(ds) -> bool:
+    """True when a multi-frame file's frames follow one another in time (a cine loop), not in space."""
+    pointers = ds.get("FrameIncrementPointer")
+    if pointers is None:
+        return "FrameTime" in ds or "FrameTimeVector" in ds
+    pointers = pointers if hasattr(pointers, "__iter__") else [pointers]  # one tag or several
+    try:
+        return any(int(p) in _TIME_POINTERS for p in pointers)
+    except (TypeError, ValueError):
+        return False
+
+
 def _pixel_spacing(ds) -> tuple[float, float] | None:
     """Row and column spacing in mm from PixelSpacing (or ImagerPixelSpacing)."""
     for keyword in ("PixelSpacing", "ImagerPixelSpacing"):
@@ -346,8 +362,9 @@ def volume_from_dataset(ds, filename: str) -> Volume:
     values = stored if rgb else physical_values(stored, ds, filename)
     spacing_rc = _pixel_spacing(ds)
     redacted, hidden = header_fields(ds)
+    spacing_known = spacing_rc is not None
     if spacing_rc is None:
-        redacted["note"] = "No PixelSpacing in the header: 1 mm per pixel assumed."
+        redacted["note"] = "No PixelSpacing in the header: the pixel size is unknown (computations count pixels)."
         spacing_rc = (1.0, 1.0)
     thickness = _slice_thickness(ds)
     is_stack = values.ndim == (4 if rgb else 3)
@@ -357,7 +374,8 @@ def volume_from_dataset(ds, filename: str) -> Volume:
         data=values, spacing=tuple(float(s) for s in spacing), metadata=redacted, name=filename,
         affine=affine, rgb=rgb, modality=_modality(ds), source_format="DICOM",
         stored=None if values is stored else stored, file_affine=affine, hidden_metadata=hidden,
-        monochrome1=photometric == "MONOCHROME1",
+        monochrome1=photometric == "MONOCHROME1", spacing_known=spacing_known,
+        frame_axis="frames" if is_stack and _frames_in_time(ds) else "slices",
     )
     return volume
 

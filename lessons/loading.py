@@ -6,6 +6,7 @@ import streamlit as st
 import numpy as np
 
 from core import describe, display, snippets
+from core.geometry import pixel_count_question
 from core.phi import REDACTED
 from core.selfcheck import Question
 from ui import picker
@@ -61,7 +62,7 @@ headline = {  # short enough for a metric; the table below has the full wording
     "Dimensions": facts["dimensions"].split(" (")[0] + (" RGB" if volume.rgb else ""),
     "Data type": facts["data type"],
     "Bit depth (stored)": facts["bit depth (stored)"],
-    "Voxel size (mm)": " × ".join(f"{s:.3g}" for s in volume.spacing),
+    "Voxel size (mm)": " × ".join(f"{s:.3g}" for s in volume.spacing) if volume.spacing_known else "unknown",
 }
 for column, (label, value) in zip(st.columns(len(headline)), headline.items()):
     column.metric(label, value)
@@ -178,7 +179,9 @@ def physical_value_question() -> Question:
 
 
 def voxel_size_question() -> Question:
-    """A numeric question on the voxel (or pixel) size of the current image."""
+    """A numeric question on the voxel (or pixel) size of the current image; in pixels when the size is unknown."""
+    if not volume.spacing_known or volume.frame_axis == "frames":
+        return pixel_count_question(volume)
     size = float(np.prod(volume.spacing[-3:] if volume.is_3d else volume.spacing[-2:]))
     unit, what = ("mm³", "voxel") if volume.is_3d else ("mm²", "pixel")
     return Question(

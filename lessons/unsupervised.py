@@ -245,7 +245,8 @@ if resized:
     notes.append(f"shrunk to {image.shape[0]} × {image.shape[1]}")
 (settings_cols[0] if not volume.is_3d else st).caption(
     f"Working image: {work_volume.name} · {image.shape[0]} × {image.shape[1]} pixels of {spacing[0]:.3g} × "
-    f"{spacing[1]:.3g} mm" + (f" ({'; '.join(notes)})" if notes else "") + ".")
+    f"{spacing[1]:.3g} mm" + (f" ({'; '.join(notes)})" if notes else "") + "."
+    + ("" if work_volume.spacing_known else " The file records no pixel size: every mm below is a pixel."))
 
 fov = np.array(image.shape) * np.array(spacing)
 base = problem_base(work_volume.name, image.shape, source.slice_index)

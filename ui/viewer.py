@@ -156,8 +156,9 @@ def show_volume(volume: Volume, key: str = "viewer") -> None:
 def _stack_viewer(volume: Volume, key: str) -> None:
     """A stack without orientation (multi-page TIFF, GIF frames, multi-frame DICOM): one slider."""
     base = _state_key(volume, key)
-    index = index_slider(st, "Frame / slice", volume.n_slices, f"{base}-frame")
-    show_2d(volume, volume.data[index], key, title=f"frame {index} of {volume.n_slices}")
+    what = "Frame (time)" if volume.frame_axis == "frames" else "Frame / slice"
+    index = index_slider(st, what, volume.n_slices, f"{base}-frame")
+    show_2d(volume, volume.data[index], key, title=f"{what.split()[0].lower()} {index} of {volume.n_slices}")
 
 
 @st.fragment

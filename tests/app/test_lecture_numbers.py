@@ -41,3 +41,20 @@ def test_editable_matrices_cannot_be_sorted():
     at.run()
     editors = [d for d in at.dataframe if d.proto.editing_mode != Dataframe.EditingMode.READ_ONLY]
     assert editors and all(d.proto.editing_mode in UNSORTABLE for d in editors)  # the X
+
+
+def test_a_cine_loop_without_pixel_spacing_is_shown_with_unknown_spacing_and_frames():
+    from pathlib import Path
+
+    from pydicom.data import get_testdata_file
+
+    from harness import upload
+    at = page_test("lessons/loading.py", timeout=300)
+    at.run()
+    upload(at, ("loop.dcm", Path(get_testdata_file("examples_ybr_color.dcm", download=False)).read_bytes()))
+    assert not problems(at)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Voxel size (mm)"] == "unknown"
+    assert [s for s in at.slider if s.label == "Frame (time)"]
+    texts = " ".join(m.value for m in at.markdown)
+    assert "How many pixels does one frame" in texts and "mm³" not in texts
