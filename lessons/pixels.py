@@ -454,7 +454,7 @@ def noise_section() -> None:
         st.warning(f"This image is only {rows} × {cols} pixels: too small to place a signal and a background "
                    "region.", icon=":material/warning:")
         return
-    (sig_r, sig_c), (bg_r, bg_c) = pixels.default_regions(grey.shape)
+    (sig_r, sig_c), (bg_r, bg_c) = pixels.regions_from_image(grey)  # darkest box, and inside the object
     regions = st.expander("Move the two regions") if lecturer_mode() else st.container()
     signal_col, background_col = regions.columns(2)
     with signal_col:
@@ -518,10 +518,18 @@ def noise_section() -> None:
                    "masked or heavily processed image. Real scans always carry some noise.")
     if (signal_mask & background_mask).any():
         st.warning("The two regions overlap: the background should hold no signal.", icon=":material/warning:")
-    if g_lo < 0:
+    bg_mean, sig_mean = pixels.region_stats(grey, background_mask)["mean"], pixels.region_stats(grey, signal_mask)["mean"]
+    if bg_mean > sig_mean:
+        st.warning(f"The background box is brighter than the signal box (mean {bg_mean:.4g} against {sig_mean:.4g}): "
+                   "it sits on the object, so this SNR means nothing. Move the orange box to a dark, empty "
+                   "part of the image.", icon=":material/warning:")
+    if volume.modality == "CT":
         st.caption("This image has negative values (CT in Hounsfield units puts water at 0 and air at −1000), so "
                    "mean(signal) depends on where zero lies: compare SNRs of the same regions as the noise changes, "
                    "not across modalities.")
+    elif g_lo < 0:
+        st.caption("This image has negative values, so mean(signal) depends on where zero lies: compare SNRs of "
+                   "the same regions as the noise changes, not across images.")
     st.info(
         "**Garbage in, garbage out.** Every later step (thresholding, segmentation, registration, a neural "
         "network) works on these numbers. When noise is as large as the differences between tissues, no "

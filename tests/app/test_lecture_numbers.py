@@ -58,3 +58,25 @@ def test_a_cine_loop_without_pixel_spacing_is_shown_with_unknown_spacing_and_fra
     assert [s for s in at.slider if s.label == "Frame (time)"]
     texts = " ".join(m.value for m in at.markdown)
     assert "How many pixels does one frame" in texts and "mm³" not in texts
+
+
+def test_snr_regions_start_in_the_dark_and_on_the_object_and_the_ct_caption_is_for_ct_only():
+    from harness import choose_sample, widget
+    at = page_test("lessons/pixels.py", timeout=300)
+    at.run()
+    choose_sample(at, "MRI 3D: subject head (nibabel anatomical.nii)")
+    table = next(d.value for d in at.dataframe if "signal mean" in list(d.value.index))
+    assert float(table.loc["background mean", "original"]) < float(table.loc["signal mean", "original"])
+    assert not any("Hounsfield" in c.value for c in at.caption)
+    # a background box moved onto the brightest pixel of the head is flagged
+    import numpy as np
+
+    from core import samples
+    head = samples.load("MRI 3D: subject head (nibabel anatomical.nii)")
+    r, c = np.unravel_index(int(np.argmax(head.slice2d())), head.slice2d().shape)
+    widget(at, "slider", next(s.key for s in at.slider if s.label == "Background rows")).set_value((int(r), int(r)))
+    widget(at, "slider", next(s.key for s in at.slider if s.label == "Background columns")).set_value((int(c), int(c)))
+    at.run()
+    assert any("brighter than the signal" in w.value for w in at.warning)
+    choose_sample(at, "CT: chest slice (pydicom CT_small)")
+    assert any("Hounsfield" in c.value for c in at.caption)
