@@ -41,6 +41,13 @@ KERNELS = {
 }
 """Classic hand-made 3 × 3 kernels; a CNN learns its own from the data."""
 
+SOBEL_NOTE = (
+    "Two ways to write one Sobel filter: scikit-image (lesson 4) writes ¼ [[1, 0, −1], [2, 0, −2], [1, 0, −1]] and "
+    "convolves (`scipy.ndimage.convolve` flips the kernel first); a CNN layer (lesson 6) slides its kernel "
+    "unflipped (cross-correlation), so the same filter reads [[−1, 0, 1], [−2, 0, 2], [−1, 0, 1]]. The ¼ only "
+    "scales the result to the image's range: the edges are in the same places.")
+"""Why the Sobel kernels of lessons 4 and 6 differ in sign and scale (shown on both pages)."""
+
 
 def relu(x: np.ndarray) -> np.ndarray:
     """Rectified linear unit: ``max(x, 0)`` element by element.

@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from PIL import Image
 
-from core import display, pipeline, preprocess, samples
+from core import display, layers, pipeline, preprocess, samples
 from core import preprocess_snippets as snip
 from core.noise import NOISE_KINDS
 from core.selfcheck import Question
@@ -242,7 +242,9 @@ def choose_work() -> Work | None:
     st.subheader("Noise to work against")
     lecturer = lecturer_mode()
     columns = st.columns([2, 3] if lecturer else [2, 3, 1])
-    kind = columns[0].selectbox("Noise", ("none", *NOISE_KINDS), index=1, key="preparing-noise-kind",
+    own = sample is None and source.synthetic_size == 0  # a learner's upload starts clean: it is already a real scan
+    kind = columns[0].selectbox("Noise", ("none", *NOISE_KINDS), index=0 if own else 1,
+                                key="preparing-noise-kind-upload" if own else "preparing-noise-kind",
                                 help="Gaussian: electronics. Salt and pepper: dead or stuck pixels. Poisson: photon "
                                      "counting (X-ray, CT). Rician: MRI magnitude images (biased up in the dark).")
     percent = columns[1].slider("Noise level (% of the image's range)", 0, 60, 20, key="preparing-noise-level",
@@ -343,7 +345,8 @@ def masking_section(work: Work) -> None:
             st.caption("Computed: Otsu threshold, holes filled, largest connected region kept: a quick head or "
                        "body mask.")
             mask = memo(("mask-brain", work.key), lambda: preprocess.computed_brain_mask(work.image))
-    masked = preprocess.apply_mask(work.image, mask)
+    fill = float(work.clean.min())  # the clean image's minimum (air in CT): a value the scanner can give
+    masked = preprocess.apply_mask(work.image, mask, fill=fill)
     removed = int((~mask).sum())
     columns = st.columns(3)
     mask_key = (work.key, how, tuple(sorted(params.items())))
@@ -353,9 +356,10 @@ def masking_section(work: Work) -> None:
     metrics = st.columns(3)
     metrics[0].metric("Pixels removed", f"{removed:,}", help="Pixels where the mask is False.")
     metrics[1].metric("Share removed", f"{100 * removed / mask.size:.2f} %")
-    metrics[2].metric("Removed pixels set to", fmt(float(work.image.min())) + (f" {work.units}" if work.units else ""),
-                      help="The image's minimum, so they look like background. Multiplying by the mask would set "
-                           "them to 0, which is water, not air, in CT.")
+    metrics[2].metric("Removed pixels set to", fmt(fill) + (f" {work.units}" if work.units else ""),
+                      help="The clean image's minimum (air in CT), so they look like background; the noisy image's "
+                           "minimum is no physical value. Multiplying by the mask would set them to 0, which is "
+                           "water, not air, in CT.")
     show_code(snip.mask_snippet(work.source, work.noise, work.scale, how, params, brain_truth or ""))
 
 
@@ -428,11 +432,26 @@ def threshold_section(work: Work) -> None:
     if compare:
         metrics[3].metric("Otsu's threshold", fmt(otsu["threshold"]) + units,
                           help="Otsu's choice on the same image, for comparison with the method above.")
+    if truth_name and len(work.truths) > 1:
+        otsu_scores = otsu_dice_by_truth(work, otsu["threshold"])
+        best = max(otsu_scores, key=otsu_scores.get)
+        if best != truth_name:
+            st.info(f"**What Otsu separates here.** Otsu splits the histogram into the two groups of values that "
+                    f"differ most, here **{best}** from the rest: its Dice is {otsu_scores[best]:.4f} against "
+                    f"*{best}* and only {otsu_scores[truth_name]:.4f} against *{truth_name}*. The manual v = 127 "
+                    f"asks a different question. Choose *{best}* as the ground truth to score Otsu on its own "
+                    "question.", icon=":material/lightbulb:")
     frame = pd.DataFrame(table).rename(columns={"threshold": f"threshold{units}"})
     st.dataframe(frame, hide_index=True, width="stretch",
                  column_config={c: st.column_config.NumberColumn(format="%.4f" if c.startswith("Dice") else "%.4g")
                                 for c in frame.columns if c != "method"})
     show_code(snip.threshold_snippet(work.source, work.noise, work.scale, level, truth_name))
+
+
+def otsu_dice_by_truth(work: Work, threshold: float) -> dict[str, float]:
+    """Dice of Otsu's foreground against every ground truth of the image."""
+    foreground = preprocess.binarize(work.image, threshold)
+    return {name: preprocess.dice(foreground, truth) for name, truth in work.truths.items()}
 
 
 threshold_section(work)
@@ -500,6 +519,8 @@ def edges_section(work: Work) -> None:
         for kernel in kernels:
             st.latex(kernel_latex(kernel))
             st.caption(kernel.name)
+        if method in ("sobel", "canny"):
+            st.caption(layers.SOBEL_NOTE)
         if canny:
             st.caption(f"Canny: scale the image to 0-1, smooth with a Gaussian (sigma {sigma:g}), Sobel gradients, keep "
                        "only the ridge of each edge (one pixel wide), then keep strong edges (gradient above 0.2) and "

@@ -293,6 +293,8 @@ def convolution_tab() -> None:
         kernel = matrix_editor(np.array([[0.0, 0.0, 0.0], [-1.0, 1.0, 0.0], [0.0, 0.0, 0.0]]), "sup-own-kernel")
     elif "Learned" in choice:
         st.caption("A kernel your network learned from its training images (summed over colour channels).")
+    elif choice.startswith("Sobel"):
+        st.caption(layers.SOBEL_NOTE)
     kr, kc = kernel.shape
     if image.shape[0] < kr or image.shape[1] < kc:
         st.warning(f"This image ({image.shape[0]} × {image.shape[1]}) is smaller than the {kr} × {kc} kernel: "

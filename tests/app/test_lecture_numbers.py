@@ -80,3 +80,45 @@ def test_snr_regions_start_in_the_dark_and_on_the_object_and_the_ct_caption_is_f
     assert any("brighter than the signal" in w.value for w in at.warning)
     choose_sample(at, "CT: chest slice (pydicom CT_small)")
     assert any("Hounsfield" in c.value for c in at.caption)
+
+
+def test_preparing_keeps_uploads_clean_fills_masks_with_a_physical_value_and_says_what_otsu_separates():
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from core import samples
+    from harness import choose_sample, upload
+    at = page_test("lessons/preparing.py", timeout=300)
+    at.run()
+    click(at, "Global v = 127 vs Otsu")
+    assert any("What Otsu separates here" in i.value and "head" in i.value for i in at.info)
+    choose_sample(at, "CT: chest slice (pydicom CT_small)")
+    ct_min = float(samples.load("CT: chest slice (pydicom CT_small)").data.min())
+    filled = {m.label: m.value for m in at.metric}["Removed pixels set to"]
+    assert float(filled.split()[0].replace("−", "-")) == ct_min and filled.endswith("HU")
+    buffer = io.BytesIO()
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (64, 64)).astype(np.uint8)).save(buffer, "PNG")
+    upload(at, ("mine.png", buffer.getvalue()))
+    assert not problems(at)
+    [noise] = [s for s in at.selectbox if s.label == "Noise"]
+    assert noise.value == "none"
+    assert {m.label: m.value for m in at.metric}["Noise: standard deviation"] == "0"
+
+
+def test_the_sobel_kernels_of_lessons_4_and_6_are_one_filter_and_both_pages_say_so():
+    import numpy as np
+
+    from core import layers, preprocess
+    for skimage_kernel, cnn_kernel in zip(preprocess.EDGE_KERNELS["sobel"],
+                                          (layers.KERNELS["Sobel, horizontal edges"], layers.KERNELS["Sobel, vertical edges"])):
+        assert np.array_equal(np.flip(skimage_kernel.integers), cnn_kernel)  # convolution flips; CNNs do not
+    at = page_test("lessons/preparing.py", timeout=300)
+    at.run()
+    [method] = [r for r in at.radio if r.key and r.key.startswith("edge") and "sobel" in r.options]
+    method.set_value("sobel").run()
+    assert any(c.value == layers.SOBEL_NOTE for c in at.caption)
+    at = page_test("lessons/supervised.py", timeout=300)
+    at.run()
+    assert any(c.value == layers.SOBEL_NOTE for c in at.caption)  # the convolution tab opens on a Sobel kernel
