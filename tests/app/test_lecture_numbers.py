@@ -122,3 +122,12 @@ def test_the_sobel_kernels_of_lessons_4_and_6_are_one_filter_and_both_pages_say_
     at = page_test("lessons/supervised.py", timeout=300)
     at.run()
     assert any(c.value == layers.SOBEL_NOTE for c in at.caption)  # the convolution tab opens on a Sobel kernel
+
+
+def test_a_preset_that_changes_the_sidebar_image_says_so():
+    at = page_test("lessons/preparing.py", timeout=300)
+    at.run()
+    assert not any("every other lesson now works on it" in i.value for i in at.info)
+    click(at, "Global v = 127 vs Otsu")
+    assert any("chose **Phantom: Shepp-Logan head (scikit-image)** in the sidebar" in i.value
+               and "every other lesson now works on it" in i.value for i in at.info)
