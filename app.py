@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from ui.browser_storage import keep_progress_in_browser
 from ui.code import code_download, start_collecting
 from ui.course import EXTRAS, OBJECTIVES
 from ui.lesson import lecturer_toggle
@@ -18,3 +19,4 @@ image_picker()
 start_collecting()
 navigation.run()
 code_download(navigation.title)
+keep_progress_in_browser()

@@ -242,9 +242,11 @@ def choose_work() -> Work | None:
     st.subheader("Noise to work against")
     lecturer = lecturer_mode()
     columns = st.columns([2, 3] if lecturer else [2, 3, 1])
-    own = sample is None and source.synthetic_size == 0  # a learner's upload starts clean: it is already a real scan
-    kind = columns[0].selectbox("Noise", ("none", *NOISE_KINDS), index=0 if own else 1,
-                                key="preparing-noise-kind-upload" if own else "preparing-noise-kind",
+    signature = st.session_state.get("upload_signature") if sample is None and source.synthetic_size == 0 else None
+    if signature is not None and st.session_state.get("preparing-noise-upload") != signature:
+        st.session_state["preparing-noise-kind"] = "none"  # a learner's own scan starts as it is: no noise added
+        st.session_state["preparing-noise-upload"] = signature
+    kind = columns[0].selectbox("Noise", ("none", *NOISE_KINDS), index=1, key="preparing-noise-kind",
                                 help="Gaussian: electronics. Salt and pepper: dead or stuck pixels. Poisson: photon "
                                      "counting (X-ray, CT). Rician: MRI magnitude images (biased up in the dark).")
     percent = columns[1].slider("Noise level (% of the image's range)", 0, 60, 20, key="preparing-noise-level",

@@ -137,8 +137,14 @@ def was_stopped(key: str) -> bool:
 
 
 def record_progress(page: str, answered: int, correct: int, total: int) -> None:
-    """Keep the self-check score of a page in this session (shown on the home page)."""
-    st.session_state.setdefault("progress", {})[page] = {"answered": answered, "correct": correct, "total": total}
+    """Keep the self-check score of a page in this session (shown on the home page).
+
+    A page opened with nothing answered keeps a restored score (from a file or the browser's copy).
+    """
+    progress = st.session_state.setdefault("progress", {})
+    if answered == 0 and progress.get(page, {}).get("answered", 0) > 0:
+        return
+    progress[page] = {"answered": answered, "correct": correct, "total": total}
 
 
 def self_check(page: str, questions: list[Question | Callable[[], Question]]) -> None:

@@ -131,3 +131,17 @@ def test_a_preset_that_changes_the_sidebar_image_says_so():
     click(at, "Global v = 127 vs Otsu")
     assert any("chose **Phantom: Shepp-Logan head (scikit-image)** in the sidebar" in i.value
                and "every other lesson now works on it" in i.value for i in at.info)
+
+
+def test_a_lesson_opened_but_not_answered_is_not_answered_yet_on_the_course_map():
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+    app = str(Path(__file__).resolve().parents[2] / "app.py")
+    at = AppTest.from_file(app, default_timeout=300)
+    at.run()
+    at.switch_page("lessons/loading.py").run()
+    at.switch_page("lessons/home.py").run()
+    table = next(d.value for d in at.dataframe if "self-check" in d.value.columns)
+    row = table.loc[table["lesson"].str.startswith("2. "), "self-check"]
+    assert list(row) == ["not answered yet"]
