@@ -11,7 +11,7 @@ import streamlit as st
 from PIL import Image
 from plotly.subplots import make_subplots
 
-from core import class_folders, cnn, cnn_snippets, dermoscopy, display, labelled, layers, lesions
+from core import class_folders, cnn, cnn_snippets, dermoscopy, display, labelled, layers, lesions, small_samples
 from core.io import ImageLoadError
 from core.selfcheck import Question
 from ui import picker
@@ -692,6 +692,8 @@ m4.metric("AUC", "n/a" if np.isnan(result.auc) else f"{result.auc:.3f}",
           help="Area under the ROC curve: 0.5 is guessing, 1 is perfect.")
 st.caption(f"On the {len(eval_idx)} {eval_label} images. Always answering the biggest class would score "
            f"{majority:.0%} accuracy: a model must beat that, and find the {names[positive]} images (sensitivity).")
+if caution := small_samples.caution_text(small_samples.few_examples(data.labels[eval_idx], names), len(eval_idx)):
+    st.warning(caution, icon=":material/warning:")
 left, right = st.columns(2)
 with left:
     st.caption("Confusion matrix: rows are the truth, columns the network's answer")
