@@ -145,3 +145,27 @@ def test_a_lesson_opened_but_not_answered_is_not_answered_yet_on_the_course_map(
     table = next(d.value for d in at.dataframe if "self-check" in d.value.columns)
     row = table.loc[table["lesson"].str.startswith("2. "), "self-check"]
     assert list(row) == ["not answered yet"]
+
+
+def test_unsupervised_ssd_vs_mi_preset_shows_both_runs_and_explains_ncc_across_contrasts():
+    at = page_test("lessons/unsupervised.py", timeout=600)
+    at.run()
+    click(at, "SSD vs MI")
+    assert not problems(at)
+    beside = [i.value for i in at.info if "registered with both losses" in i.value]
+    assert len(beside) == 1 and "**SSD** mean TRE" in beside[0] and "**MI**" in beside[0]
+    assert any(c.value.startswith("NCC is not the measure across contrasts") for c in at.caption)
+
+
+def test_a_deformable_registration_shows_no_affine_part_error_beside_its_tre():
+    from harness import widget
+    at = page_test("lessons/unsupervised.py", timeout=600)
+    at.run()
+    click(at, "(a)–(e) figure")
+    widget(at, "selectbox", "unsup-transform").set_value("deformable").run()
+    widget(at, "button", "unsup-run").click().run()
+    assert not problems(at)
+    assert "Mean TRE (mm)" in {m.label for m in at.metric}
+    table = next(d.value for d in at.dataframe if "parameter" in d.value.columns)
+    assert "error" not in table.columns and "affine part found" in table.columns
+    assert not any(c.value.startswith("NCC is not the measure") for c in at.caption)  # same contrast here
