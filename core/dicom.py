@@ -128,6 +128,47 @@ def _frames_in_time(ds) -> bool:
         return False
 
 
+def series_rows(headers: list, positions: np.ndarray, order: np.ndarray) -> list[dict]:
+    """One row per file of a series, in the order given: its name, instance number, position and place.
+
+    Parameters
+    ----------
+    headers : list of (str, bytes, Dataset)
+        The files as given.
+    positions : numpy.ndarray
+        Each file's ImagePositionPatient projected on the slice normal, in mm.
+    order : numpy.ndarray
+        Indices of `headers` sorted by position.
+
+    Returns
+    -------
+    list of dict
+        ``file``, ``instance number`` (None when absent), ``position (mm)``, ``place in the stack``.
+    """
+    place = np.empty(len(order), dtype=np.int64)
+    place[order] = np.arange(len(order))
+    rows = []
+    for n, (name, _, ds) in enumerate(headers):
+        instance = _int(ds, "InstanceNumber", -1)
+        rows.append({"file": name, "instance number": None if instance < 0 else instance,
+                     "position (mm)": round(float(positions[n]), 4), "place in the stack": int(place[n])})
+    return rows
+
+
+def series_by_name(rows: list[dict]) -> tuple[list[dict], int]:
+    """The rows of `series_rows` as a file browser lists them (by name), and how many sit elsewhere in the stack.
+
+    Examples
+    --------
+    >>> rows = [{"file": "b.dcm", "place in the stack": 0}, {"file": "a.dcm", "place in the stack": 1}]
+    >>> [r["file"] for r in series_by_name(rows)[0]], series_by_name(rows)[1]
+    (['a.dcm', 'b.dcm'], 2)
+    """
+    listed = sorted(rows, key=lambda row: row["file"])
+    moved = sum(n != row["place in the stack"] for n, row in enumerate(listed))
+    return listed, moved
+
+
 def _pixel_spacing(ds) -> tuple[float, float] | None:
     """Row and column spacing in mm from PixelSpacing (or ImagerPixelSpacing)."""
     for keyword in ("PixelSpacing", "ImagerPixelSpacing"):
@@ -527,5 +568,6 @@ def load_dicom_series(files: list[tuple[str, bytes]], progress=None) -> Volume:
         modality=first_slice.modality, source_format="DICOM series",
         stored=None if stored is None else np.ascontiguousarray(stored), file_affine=file_affine,
         hidden_metadata=first_slice.hidden_metadata, monochrome1=first_slice.monochrome1,
+        series_files=series_rows(headers, positions, order),
     )
     return volume

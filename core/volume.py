@@ -57,6 +57,10 @@ class Volume:
     frame_axis : str
         What the first axis of a 3D image holds: ``"slices"`` in space, or
         ``"frames"`` in time (a cine loop such as an ultrasound clip).
+    series_files : list of dict
+        For a DICOM series, one row per file in the order given: ``file``,
+        ``instance number``, ``position (mm)`` (along the slice normal) and
+        ``place in the stack`` (0 = lowest position); empty otherwise.
     """
 
     data: np.ndarray
@@ -73,6 +77,7 @@ class Volume:
     monochrome1: bool = False
     spacing_known: bool = True
     frame_axis: str = "slices"
+    series_files: list = field(default_factory=list)
 
     @property
     def spatial_shape(self) -> tuple[int, ...]:

@@ -139,7 +139,9 @@ def show_2d(volume: Volume, image: np.ndarray, key: str, title: str = "") -> Non
     width, level = window_controls(volume, image, key)
     if volume.monochrome1:
         st.caption("MONOCHROME1: in this file low values are meant to be white; the colour bar shows values.")
-    st.plotly_chart(heatmap_figure(image, volume.pixel_spacing, width, level, title), config=PLOT_CONFIG, key=f"{key}-heatmap")
+    st.plotly_chart(heatmap_figure(image, volume.pixel_spacing, width, level, title,
+                                   value_label="HU" if volume.modality == "CT" else "value"),
+                    config=PLOT_CONFIG, key=f"{key}-heatmap")
 
 
 def show_volume(volume: Volume, key: str = "viewer") -> None:
@@ -196,5 +198,5 @@ def _three_planes(volume: Volume, key: str) -> None:
     value = data[k, r, c]
     st.caption(
         f"Cursor: voxel (slice {k}, row {r}, col {c}) · world (x {world[0]:.1f}, y {world[1]:.1f}, z {world[2]:.1f}) mm "
-        f"RAS · value {value:.6g} · voxel size {' × '.join(f'{s:.3g}' for s in volume.spacing)} mm"
+        f"RAS · value {value:.6g}{' HU' if volume.modality == 'CT' else ''} · voxel size {' × '.join(f'{s:.3g}' for s in volume.spacing)} mm"
     )

@@ -169,3 +169,51 @@ def test_a_deformable_registration_shows_no_affine_part_error_beside_its_tre():
     table = next(d.value for d in at.dataframe if "parameter" in d.value.columns)
     assert "error" not in table.columns and "affine part found" in table.columns
     assert not any(c.value.startswith("NCC is not the measure") for c in at.caption)  # same contrast here
+
+
+def _plotly_figures(at) -> list[dict]:
+    import json
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+def test_loading_shows_the_series_table_the_probe_on_the_image_hu_colour_bars_and_whole_headline_metrics():
+    from harness import choose_sample, widget
+    at = page_test("lessons/loading.py", timeout=300)
+    at.run()
+    choose_sample(at, "CT: chest slice (pydicom CT_small)")
+    figures = _plotly_figures(at)
+    colour_bars = [t["colorbar"]["title"]["text"] for f in figures for t in f["data"] if "colorbar" in t]
+    assert colour_bars and set(colour_bars) == {"HU"}
+    probe = [t for f in figures for t in f["data"] if t.get("name") == "probe"]
+    assert len(probe) == 1 and probe[0]["x"] == [64] and probe[0]["y"] == [64]
+    widget(at, "number_input", "probe-row-CT: chest slice (pydicom CT_small)-(128, 128)").set_value(5).run()
+    probe = [t for f in _plotly_figures(at) for t in f["data"] if t.get("name") == "probe"]
+    assert probe[0]["y"] == [5]
+    headline = [c for c in at.columns if any(m.label == "Voxel size (mm)" for m in c.get("metric"))]
+    assert headline and all(c.weight >= 1 / 3 - 1e-9 for c in headline)  # three a row at most
+    choose_sample(at, "MRI 3D: brain as a DICOM series (derived from MNI152)")
+    assert not problems(at)
+    table = next(d.value for d in at.dataframe if "place in the stack" in d.value.columns)
+    assert len(table) == 95 and list(table["file"]) == sorted(table["file"])
+    by_place = table.sort_values("place in the stack")
+    assert by_place["position (mm)"].is_monotonic_increasing
+
+
+def test_a_series_uploaded_under_shuffled_names_is_stacked_by_position_and_the_table_says_so():
+    import pydicom
+
+    from core.samples import mni_dicom_series
+    from harness import upload
+    files = mni_dicom_series(step=8)
+    names = [f"slice_{(7 * n) % len(files):03d}.dcm" for n in range(len(files))]  # names out of anatomical order
+    at = page_test("lessons/loading.py", timeout=300)
+    at.run()
+    upload(at, *[(name, data) for name, (_, data) in zip(names, files)])
+    assert not problems(at)
+    table = next(d.value for d in at.dataframe if "place in the stack" in d.value.columns)
+    assert len(table) == len(files)
+    positions = {name: float(pydicom.dcmread(__import__("io").BytesIO(data)).ImagePositionPatient[2])
+                 for name, (_, data) in zip(names, files)}
+    expected = sorted(positions, key=positions.get)
+    assert list(table.sort_values("place in the stack")["file"]) == expected
+    assert any("sit at another place in the stack than in the name order" in c.value for c in at.caption)
