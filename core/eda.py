@@ -934,7 +934,8 @@ def histogram_figure(curves: list[tuple[str, Histogram, dict]], log: bool = Fals
     )
     figure.update_xaxes(title=unit)
     figure.update_yaxes(title="proportion of pixels", type="log" if log else "linear",
-                        tickformat=".1%" if not log else None)
+                        tickformat=".1%" if not log else None,
+                        exponentformat="power" if log else None)  # 10⁻⁴, not SI's "100µ" for a proportion
     return figure
 
 

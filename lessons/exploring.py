@@ -7,12 +7,14 @@ import streamlit as st
 from core import eda, eda_snippets, samples
 from core.cohort import LECTURE_IMAGE, PROBLEMS, build_cohort
 from core.io import load_image
+from core.thumbnails import preview
 from core.noise import NOISE_KINDS, add_noise
 from core.selfcheck import Question
 from ui import picker
 from ui.code import show_code
 from ui.lesson import STOPPED, explain, intro, lecturer_mode, presets, self_check, stoppable, was_stopped
-from ui.viewer import PLOT_CONFIG
+from ui.thumbnails import show_thumbnail_grid
+from ui.viewer import PLOT_CONFIG, png_bytes
 
 COHORT, OWN = "Built-in cohort", "My own files"
 UPLOAD_STOP = "eda-upload-stop"
@@ -172,6 +174,9 @@ else:
         for column, key in zip(st.columns(2), row):
             column.plotly_chart(figures[key], config=PLOT_CONFIG, key=f"eda-{key}")
 
+if not readable.empty:
+    show_thumbnail_grid(files, table)
+
 st.header("One row per file")
 explain(
     "Every number is computed from the file: sizes and spacing from the header, **min, max and mean** from the "
@@ -301,7 +306,10 @@ def histogram_section() -> None:
         st.warning(f"{label} has no finite value (every pixel is NaN or infinite): there is nothing to count.",
                    icon=":material/warning:")
         return
-    st.plotly_chart(eda.histogram_figure(view.curves, log, marks), config=PLOT_CONFIG, key="eda-histogram")
+    picture_col, histogram_col = st.columns([1, 2], vertical_alignment="center")  # the image beside its histogram
+    picture_col.image(png_bytes(preview(data, rgb, is_4d, side=320)), caption=f"{label} (middle slice)",
+                      width="stretch")
+    histogram_col.plotly_chart(eda.histogram_figure(view.curves, log, marks), config=PLOT_CONFIG, key="eda-histogram")
     st.dataframe(view.table, hide_index=True, width="stretch", column_config={
         "its proportion": st.column_config.NumberColumn(format="percent"),
         "SNR": st.column_config.NumberColumn(format="%.1f", help=eda.SNR_METHOD)})

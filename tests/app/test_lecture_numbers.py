@@ -217,3 +217,22 @@ def test_a_series_uploaded_under_shuffled_names_is_stacked_by_position_and_the_t
     expected = sorted(positions, key=positions.get)
     assert list(table.sort_values("place in the stack")["file"]) == expected
     assert any("sit at another place in the stack than in the name order" in c.value for c in at.caption)
+
+
+def test_exploring_shows_the_dataset_as_flagged_tiles_and_the_chosen_image_beside_its_histogram():
+    from core import cohort as built_in
+    from harness import widget
+    at = page_test("lessons/exploring.py", timeout=300)
+    at.run()
+    assert not problems(at)
+    captions = [c for image in at.get("image") for c in image.captions]
+    tiles = [c for c in captions if "⚠" in c]
+    assert len(tiles) >= 5  # the cohort's deliberate problems are on their tiles
+    assert any("unreadable" in c for c in tiles)
+    assert len([c for c in captions if "(middle slice)" in c]) == 1  # the chosen image, beside its histogram
+    widget(at, "toggle", "eda_log").set_value(True).run()
+    import json
+    figure = next(json.loads(c.proto.spec) for c in at.get("plotly_chart") if c.key == "eda-histogram"
+                  or "proportion of pixels" in c.proto.spec)
+    assert figure["layout"]["yaxis"]["type"] == "log" and figure["layout"]["yaxis"]["exponentformat"] == "power"
+    assert len(built_in.PROBLEMS) >= 5
