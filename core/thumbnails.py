@@ -69,15 +69,15 @@ def tile_flags(table: pd.DataFrame, findings: list[Finding]) -> dict[str, list[s
     >>> table = pd.DataFrame({"file": ["a.dcm", "b.dcm"], "readable": [True, False],
     ...                       "why unreadable": ["", "truncated"]})
     >>> tile_flags(table, [Finding("dup", "Duplicated images", ("a.dcm",))])
-    {'a.dcm': ['Duplicated images'], 'b.dcm': ['unreadable: truncated']}
+    {'a.dcm': ['Duplicated images'], 'b.dcm': ['unreadable (the table below says why)']}
     """
     flags: dict[str, list[str]] = {name: [] for name in table["file"]}
-    for name, readable, why in zip(table["file"], table["readable"], table["why unreadable"]):
-        if not readable:
-            flags[name].append(f"unreadable: {why}" if why else "unreadable")
+    unreadable = set(table.loc[~table["readable"].astype(bool), "file"])
+    for name in unreadable:
+        flags[name].append("unreadable (the table below says why)")
     for finding in findings:
         for name in finding.files:
-            if name in flags and finding.title not in flags[name]:
+            if name in flags and name not in unreadable and finding.title not in flags[name]:
                 flags[name].append(finding.title)
     return flags
 
