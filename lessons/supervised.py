@@ -40,6 +40,11 @@ PRESETS = {
         RESTORE_MATRICES: True, "sup-max-size": 2, "sup-average-size": 2},
     "Unbalanced": {
         "sup-source": "dermoscopy", "sup-n-dermoscopy": 100, "sup-fraction-dermoscopy": 0.05, "sup-seed-dermoscopy": 0},
+    "Overfitting": {  # few images, nothing against overfitting, many epochs: validation stalls, training goes on
+        "sup-source": "dermoscopy", "sup-size": 64, "sup-n-dermoscopy": 200, "sup-fraction-dermoscopy": 0.5,
+        "sup-seed-dermoscopy": 0, "sup-blocks": 3, "sup-filters": 8, "sup-kernel-size": 3, "sup-pooling": "max",
+        "sup-head-dermoscopy": "flatten", "sup-dense": 32, "sup-dropout-dermoscopy": 0.0, "sup-augment": False,
+        "sup-epochs-dermoscopy": 40, "sup-batch": 32, "sup-lr": 3e-3, "sup-validation": 0.2},
     "Grad-CAM": {
         "sup-source": "lesions", "sup-size": 64, "sup-n-lesions": 600, "sup-fraction-lesions": 0.5,
         "sup-seed-lesions": 0, "sup-blocks": 3, "sup-filters": 8, "sup-kernel-size": 3, "sup-pooling": "max",
@@ -174,8 +179,10 @@ intro(6, [
     "**Average pooling**: the top-left mean is 36.5, where the slide prints 36.",
     "In **Convolution**, choose *Sobel, vertical edges* and move the output pixel: check the sum against the "
     "products, then see which edges survive ReLU.",
-    "Press **Train the network** on the skin lesions with the defaults and read the curves: where does validation "
-    "accuracy stop rising while training accuracy goes on?",
+    "Press **Train the network** on the skin lesions with the defaults: dropout and random flips keep validation "
+    "accuracy rising with training accuracy. Then press the preset **Overfitting** (200 images, no dropout, no "
+    "flips, 40 epochs) and train again: where does validation accuracy stop rising while training accuracy goes on "
+    "to 100 %?",
     "Move *Share malignant* to 0.1 and train again: accuracy stays high, but watch sensitivity and the confusion "
     "matrix.",
     "Switch to **Brain MRI**, train, and in *Grad-CAM* check whether the red sits inside the white outline of the "

@@ -297,3 +297,19 @@ def test_scores_from_fewer_than_ten_held_out_examples_of_a_class_come_with_a_cau
     train(at)  # 60 images, 20 % held out: 12, so each class has fewer than 10
     assert "Accuracy" in metrics(at)
     assert any("among the 12 held out" in w.value and "fewer than 10 examples" in w.value for w in at.warning)
+
+
+def test_the_overfitting_preset_makes_the_try_this_step_true():
+    """Try-this step 3: with the preset, validation accuracy stops rising while training accuracy goes on."""
+    app = page_test(PAGE, timeout=900)
+    app.run()
+    app.button(key="sup-preset-Overfitting").click()
+    app.run()
+    train(app)
+    history = app.session_state["sup_trained"]["history"]
+    train_acc, val_acc = np.array(history.accuracy), np.array(history.val_accuracy)
+    assert len(train_acc) == 40
+    best = int(np.argmax(val_acc))
+    assert best < 30  # validation stops rising well before the end...
+    assert train_acc[-1] >= 0.97 and train_acc[-1] >= train_acc[best]  # ...while training goes on
+    assert val_acc[-1] < train_acc[-1] - 0.08  # the gap of overfitting
