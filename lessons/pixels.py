@@ -207,13 +207,19 @@ def zoom_section() -> None:
         st.subheader("Voxels: the same in 3D")
         ds, dr, dc = spacing
         depth, b_rows, b_cols = voxels.shape
-        explain(
-            f"A 3D image is a stack of such tables. Each number is a **voxel** (volume element): a small box of "
-            f"**{dr:.3g} × {dc:.3g} mm** in the slice and **{ds:.3g} mm** from one slice to the next, read from "
-            f"the file's header ({volume.source_format}), so one voxel holds **{ds * dr * dc:.3g} mm³** of the "
-            f"patient. Below, the middle {b_rows} × {b_cols} of the window in {depth} neighbouring slices: a block "
-            f"of {depth * b_rows * b_cols} voxels, {depth * ds:.3g} × {b_rows * dr:.3g} × {b_cols * dc:.3g} mm."
-        )
+        if volume.spacing_known and volume.frame_axis == "slices":
+            explain(
+                f"A 3D image is a stack of such tables. Each number is a **voxel** (volume element): a small box of "
+                f"**{dr:.3g} × {dc:.3g} mm** in the slice and **{ds:.3g} mm** from one slice to the next, read from "
+                f"the file's header ({volume.source_format}), so one voxel holds **{ds * dr * dc:.3g} mm³** of the "
+                f"patient. Below, the middle {b_rows} × {b_cols} of the window in {depth} neighbouring slices: a "
+                f"block of {depth * b_rows * b_cols} voxels, {depth * ds:.3g} × {b_rows * dr:.3g} × "
+                f"{b_cols * dc:.3g} mm.")
+        else:  # never invented geometry
+            explain(f"A stack of such tables. This file ({volume.source_format}) records no voxel size"
+                    + (" and its frames follow one another in time" if volume.frame_axis == "frames" else "")
+                    + f", so the size of a voxel in mm is unknown. Below, the middle {b_rows} × {b_cols} of the "
+                    f"window in {depth} neighbouring {volume.frame_axis}: a block of {depth * b_rows * b_cols} values.")
         panels = [{"values": voxels[k], "top": b_top, "left": b_left, "zmin": level - width / 2,
                    "zmax": level + width / 2,
                    "title": f"slice {first + k}" + (" (the one above)" if first + k == slice_index else "")}

@@ -236,3 +236,21 @@ def test_exploring_shows_the_dataset_as_flagged_tiles_and_the_chosen_image_besid
                   or "proportion of pixels" in c.proto.spec)
     assert figure["layout"]["yaxis"]["type"] == "log" and figure["layout"]["yaxis"]["exponentformat"] == "power"
     assert len(built_in.PROBLEMS) >= 5
+
+
+def test_the_voxel_block_of_a_stack_without_spacing_gives_no_millimetres():
+    import io
+
+    import numpy as np
+    import tifffile
+
+    from harness import upload
+    buffer = io.BytesIO()
+    tifffile.imwrite(buffer, np.random.default_rng(0).integers(0, 255, (6, 40, 40)).astype(np.uint8))
+    at = page_test("lessons/pixels.py", timeout=300)
+    at.run()
+    upload(at, ("stack.tif", buffer.getvalue()))
+    assert not problems(at)
+    assert "Voxels: the same in 3D" in [s.value for s in at.subheader]
+    texts = " ".join(m.value for m in at.markdown)
+    assert "records no voxel size" in texts and "mm³" not in texts
