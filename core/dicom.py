@@ -118,13 +118,13 @@ _TIME_POINTERS = {0x00181063, 0x00181065, 0x00181060, 0x00181066}
 
 def _frames_in_time(ds) -> bool:
     """True when a multi-frame file's frames follow one another in time (a cine loop), not in space."""
-    pointers = ds.get("FrameIncrementPointer")
-    if pointers is None:
-        return "FrameTime" in ds or "FrameTimeVector" in ds
-    pointers = pointers if hasattr(pointers, "__iter__") else [pointers]  # one tag or several
     try:
+        pointers = ds.get("FrameIncrementPointer")
+        if pointers is None:
+            return "FrameTime" in ds or "FrameTimeVector" in ds
+        pointers = pointers if hasattr(pointers, "__iter__") else [pointers]  # one tag or several
         return any(int(p) in _TIME_POINTERS for p in pointers)
-    except (TypeError, ValueError):
+    except Exception:  # noqa: BLE001 - a damaged element: the frames are then taken as slices
         return False
 
 
