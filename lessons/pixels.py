@@ -460,7 +460,9 @@ def noise_section() -> None:
         st.warning(f"This image is only {rows} × {cols} pixels: too small to place a signal and a background "
                    "region.", icon=":material/warning:")
         return
-    (sig_r, sig_c), (bg_r, bg_c) = pixels.regions_from_image(grey)  # darkest box, and inside the object
+    placed_on = np.asarray(pixels.to_grey(image), dtype=np.float64) if colour else grey  # one place per image
+    placed_on = np.where(np.isfinite(placed_on), placed_on, lo)
+    (sig_r, sig_c), (bg_r, bg_c) = pixels.regions_from_image(placed_on)  # darkest box, and inside the object
     regions = st.expander("Move the two regions") if lecturer_mode() else st.container()
     signal_col, background_col = regions.columns(2)
     with signal_col:
