@@ -192,6 +192,9 @@ st.dataframe(
         "orientation": st.column_config.TextColumn(
             help="Where the axes of the stored array point (L/R left/right, A/P anterior/posterior, S/I superior/"
                  "inferior): rows then columns for a 2D slice, the file's three axes for a volume."),
+        **{c: st.column_config.NumberColumn(help="From the header; empty when the file records no pixel size "
+                                                 "(PNG, JPEG, a DICOM without PixelSpacing): unknown, not 1 mm.")
+           for c in ("row spacing (mm)", "column spacing (mm)", "slice thickness (mm)")},
         "position (mm)": st.column_config.NumberColumn(format="%.2f", help="Position of a slice along its normal."),
         "min": st.column_config.NumberColumn(format="%.6g"), "max": st.column_config.NumberColumn(format="%.6g"),
         "mean": st.column_config.NumberColumn(format="%.2f"),
