@@ -568,6 +568,7 @@ def load_dicom_series(files: list[tuple[str, bytes]], progress=None) -> Volume:
         modality=first_slice.modality, source_format="DICOM series",
         stored=None if stored is None else np.ascontiguousarray(stored), file_affine=file_affine,
         hidden_metadata=first_slice.hidden_metadata, monochrome1=first_slice.monochrome1,
+        spacing_known=first_slice.spacing_known,  # no PixelSpacing: the pixel size stays unknown for the series
         series_files=series_rows(headers, positions, order),
     )
     return volume

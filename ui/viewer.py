@@ -197,6 +197,8 @@ def _three_planes(volume: Volume, key: str) -> None:
     world = voxel_to_world(volume.affine, (k, r, c))
     value = data[k, r, c]
     st.caption(
-        f"Cursor: voxel (slice {k}, row {r}, col {c}) · world (x {world[0]:.1f}, y {world[1]:.1f}, z {world[2]:.1f}) mm "
-        f"RAS · value {value:.6g}{' HU' if volume.modality == 'CT' else ''} · voxel size {' × '.join(f'{s:.3g}' for s in volume.spacing)} mm"
+        f"Cursor: voxel (slice {k}, row {r}, col {c}) · "
+        + (f"world (x {world[0]:.1f}, y {world[1]:.1f}, z {world[2]:.1f}) mm RAS" if volume.spacing_known
+           else "world position unknown (no pixel size in the file)")
+        + f" · value {value:.6g}{' HU' if volume.modality == 'CT' else ''} · voxel size {' × '.join(f'{s:.3g}' for s in volume.spacing) + ' mm' if volume.spacing_known else 'unknown'}"
     )
