@@ -664,7 +664,8 @@ def builder_section(work: Work, base: Volume, whole_volume: bool) -> None:
     st.header("Build your own pipeline")
     explain("Choose up to five steps, in order. Each one works on the previous one's output, starting from "
                 "the **clean** image (add noise as a step if you want it). Every intermediate image is shown, "
-                "with its numbers.")
+                "with its numbers. A mask sets the pixels it removes to the clean image's minimum (air in CT), as "
+                "in *Masking*, even after noise.")
     steps = [s for s in (step_controls(n, d) for n, d in enumerate(DEFAULT_STEPS)) if s is not None]
     index = work.key[1]  # (time, slice), (slice,) or (): for uploads too, whose code starts from a .npy
     slice_index = index[-1] if index else 0
