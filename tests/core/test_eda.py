@@ -188,6 +188,8 @@ def test_a_file_without_a_recorded_pixel_size_has_an_unknown_spacing_never_1_mm(
     assert rows.loc["photo.png", "readable"]
     assert rows.loc["photo.png", ["row spacing (mm)", "column spacing (mm)", "slice thickness (mm)"]].isna().all()
     csv = pd.read_csv(io.StringIO(rows.reset_index().to_csv(index=False)))  # the download: empty cells
+    only_unknown = eda.overview_figures(rows.reset_index())["spacing"]  # no known spacing at all: an empty chart
+    assert not only_unknown.data and "1 with an unknown spacing" in only_unknown.layout.title.text
     assert csv[["row spacing (mm)", "column spacing (mm)"]].isna().all().all()
     no_spacing = [n for n, d in cohort.files
                   if "PixelSpacing" not in pydicom.dcmread(io.BytesIO(d), stop_before_pixels=True)]
