@@ -5,6 +5,7 @@ from pathlib import Path
 import streamlit as st
 
 from ui.accessibility import apply_accessibility_css
+from ui.browser_storage import keep_progress_in_browser
 from ui.code import code_download, start_collecting
 from ui.course import EXTRAS, OBJECTIVES
 from ui.lesson import lecturer_toggle
@@ -23,3 +24,4 @@ image_picker()
 start_collecting()
 navigation.run()
 code_download(navigation.title)
+keep_progress_in_browser()

@@ -42,7 +42,8 @@ def summary(volume: Volume) -> dict[str, str]:
     """
     data = volume.data
     kind = "4D (time, slices, rows, cols)" if volume.is_4d else (
-        "3D (slices, rows, cols)" if volume.is_3d else "2D (rows, cols)")
+        f"3D ({volume.frame_axis}{' in time' if volume.frame_axis == 'frames' else ''}, rows, cols)"
+        if volume.is_3d else "2D (rows, cols)")
     if volume.rgb:
         kind += " + RGB channels"
     facts = {
@@ -52,7 +53,8 @@ def summary(volume: Volume) -> dict[str, str]:
         "dimensions": kind,
         "data type": str(data.dtype),
         "bit depth (stored)": f"{bit_depth(volume)} bits",
-        "voxel size (mm)": " × ".join(f"{s:.4g}" for s in volume.spacing),
+        "voxel size (mm)": (" × ".join(f"{s:.4g}" for s in volume.spacing) if volume.spacing_known
+                            else "unknown: the file records no pixel size"),
         "memory": f"{data.nbytes / 1024**2:.2f} MiB",
     }
     if volume.affine is not None:

@@ -112,6 +112,63 @@ def _floats(ds, keyword: str) -> list[float] | None:
         return None
 
 
+#: FrameIncrementPointer targets that step through time: FrameTime, FrameTimeVector, CardiacTriggerTime...
+_TIME_POINTERS = {0x00181063, 0x00181065, 0x00181060, 0x00181066}
+
+
+def _frames_in_time(ds) -> bool:
+    """True when a multi-frame file's frames follow one another in time (a cine loop), not in space."""
+    try:
+        pointers = ds.get("FrameIncrementPointer")
+        if pointers is None:
+            return "FrameTime" in ds or "FrameTimeVector" in ds
+        pointers = pointers if hasattr(pointers, "__iter__") else [pointers]  # one tag or several
+        return any(int(p) in _TIME_POINTERS for p in pointers)
+    except Exception:  # noqa: BLE001 - a damaged element: the frames are then taken as slices
+        return False
+
+
+def series_rows(headers: list, positions: np.ndarray, order: np.ndarray) -> list[dict]:
+    """One row per file of a series, in the order given: its name, instance number, position and place.
+
+    Parameters
+    ----------
+    headers : list of (str, bytes, Dataset)
+        The files as given.
+    positions : numpy.ndarray
+        Each file's ImagePositionPatient projected on the slice normal, in mm.
+    order : numpy.ndarray
+        Indices of `headers` sorted by position.
+
+    Returns
+    -------
+    list of dict
+        ``file``, ``instance number`` (None when absent), ``position (mm)``, ``place in the stack``.
+    """
+    place = np.empty(len(order), dtype=np.int64)
+    place[order] = np.arange(len(order))
+    rows = []
+    for n, (name, _, ds) in enumerate(headers):
+        instance = _int(ds, "InstanceNumber", -1)
+        rows.append({"file": name, "instance number": None if instance < 0 else instance,
+                     "position (mm)": round(float(positions[n]), 4), "place in the stack": int(place[n])})
+    return rows
+
+
+def series_by_name(rows: list[dict]) -> tuple[list[dict], int]:
+    """The rows of `series_rows` as a file browser lists them (by name), and how many sit elsewhere in the stack.
+
+    Examples
+    --------
+    >>> rows = [{"file": "b.dcm", "place in the stack": 0}, {"file": "a.dcm", "place in the stack": 1}]
+    >>> [r["file"] for r in series_by_name(rows)[0]], series_by_name(rows)[1]
+    (['a.dcm', 'b.dcm'], 2)
+    """
+    listed = sorted(rows, key=lambda row: row["file"])
+    moved = sum(n != row["place in the stack"] for n, row in enumerate(listed))
+    return listed, moved
+
+
 def _pixel_spacing(ds) -> tuple[float, float] | None:
     """Row and column spacing in mm from PixelSpacing (or ImagerPixelSpacing)."""
     for keyword in ("PixelSpacing", "ImagerPixelSpacing"):
@@ -346,8 +403,9 @@ def volume_from_dataset(ds, filename: str) -> Volume:
     values = stored if rgb else physical_values(stored, ds, filename)
     spacing_rc = _pixel_spacing(ds)
     redacted, hidden = header_fields(ds)
+    spacing_known = spacing_rc is not None
     if spacing_rc is None:
-        redacted["note"] = "No PixelSpacing in the header: 1 mm per pixel assumed."
+        redacted["note"] = "No PixelSpacing in the header: the pixel size is unknown (computations count pixels)."
         spacing_rc = (1.0, 1.0)
     thickness = _slice_thickness(ds)
     is_stack = values.ndim == (4 if rgb else 3)
@@ -357,7 +415,8 @@ def volume_from_dataset(ds, filename: str) -> Volume:
         data=values, spacing=tuple(float(s) for s in spacing), metadata=redacted, name=filename,
         affine=affine, rgb=rgb, modality=_modality(ds), source_format="DICOM",
         stored=None if values is stored else stored, file_affine=affine, hidden_metadata=hidden,
-        monochrome1=photometric == "MONOCHROME1",
+        monochrome1=photometric == "MONOCHROME1", spacing_known=spacing_known,
+        frame_axis="frames" if is_stack and _frames_in_time(ds) else "slices",
     )
     return volume
 
@@ -509,5 +568,7 @@ def load_dicom_series(files: list[tuple[str, bytes]], progress=None) -> Volume:
         modality=first_slice.modality, source_format="DICOM series",
         stored=None if stored is None else np.ascontiguousarray(stored), file_affine=file_affine,
         hidden_metadata=first_slice.hidden_metadata, monochrome1=first_slice.monochrome1,
+        spacing_known=first_slice.spacing_known,  # no PixelSpacing: the pixel size stays unknown for the series
+        series_files=series_rows(headers, positions, order),
     )
     return volume

@@ -345,9 +345,11 @@ def describe_volume(name: str, volume: Volume) -> dict:
     finite_mask = np.isfinite(data) if data.dtype.kind == "f" else None
     finite = data[finite_mask] if finite_mask is not None else data
     grey = volume.frame(0) if not volume.rgb else None
-    spacing = volume.spacing
+    # No pixel size in the file (a DICOM without PixelSpacing, PNG, JPEG...): unknown (NaN), never 1 mm.
+    spacing = volume.spacing if volume.spacing_known else (float("nan"),) * len(volume.spacing)
     orientation, position = _geometry(volume)
-    thickness = _number(volume.metadata.get("SliceThickness")) if not volume.is_3d else float(spacing[0])
+    thickness = (float(spacing[0]) if volume.is_3d and volume.spacing_known
+                 else _number(volume.metadata.get("SliceThickness")))
     at_max, at_min = saturation(grey) if grey is not None else (float("nan"), float("nan"))
     spatial = volume.spatial_shape
     return {
@@ -973,7 +975,8 @@ def histogram_figure(curves: list[tuple[str, Histogram, dict]], log: bool = Fals
     )
     figure.update_xaxes(title=unit)
     figure.update_yaxes(title="proportion of pixels", type="log" if log else "linear",
-                        tickformat=".1%" if not log else None)
+                        tickformat=".1%" if not log else None,
+                        exponentformat="power" if log else None)  # 10⁻⁴, not SI's "100µ" for a proportion
     return figure
 
 
@@ -1008,8 +1011,12 @@ def overview_figures(table: pd.DataFrame) -> dict:
     dimensions = px.bar(sizes.sort_values("images", ascending=False), x="size", y="images", color="modality",
                         title="Dimensions (rows × columns)").update_layout(**layout)
     dimensions.update_xaxes(title=None, type="category")
-    spacing = px.strip(readable, x="row spacing (mm)", y="modality", color="modality", hover_name="file",
-                       title="Pixel spacing (mm), one dot per image").update_layout(**layout, showlegend=False)
+    known = readable[readable["row spacing (mm)"].notna()]
+    unknown = len(readable) - len(known)
+    spacing = px.strip(known, x="row spacing (mm)", y="modality", color="modality", hover_name="file",
+                       title="Pixel spacing (mm), one dot per image"
+                       + (f"; {unknown} with an unknown spacing (none recorded) not shown" if unknown else "")
+                       ).update_layout(**layout, showlegend=False)
     modalities = readable["modality"].value_counts().rename_axis("modality").reset_index(name="images")
     modality = px.bar(modalities, x="modality", y="images", color="modality",
                       title="Modalities").update_layout(**layout, showlegend=False)

@@ -109,7 +109,7 @@ for name, data in files:
         continue
     values = stored.astype(np.float64) * float(ds.get("RescaleSlope", 1)) + float(ds.get("RescaleIntercept", 0))
     finite = values[np.isfinite(values)]  # NaN and infinite values are counted apart
-    spacing = [float(v) for v in ds.get("PixelSpacing", [1, 1])]
+    spacing = [float(v) for v in ds.get("PixelSpacing", [np.nan, np.nan])]  # none recorded: unknown, not 1 mm
     rows.append({{
         "file": name, "readable": True, "modality": ds.get("Modality", ""),
         "patient": ds.get("PatientID", ""), "series": ds.get("SeriesInstanceUID", ""),  # identifying: count, don't show

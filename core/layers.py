@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import numpy as np
 
-RELU_EXAMPLE = np.array([[15, 20, -10],
-                         [35, 18, -110],
-                         [25, 100, -5]])
-"""A 3 × 3 feature map with negative values, the input of the ReLU example."""
+RELU_EXAMPLE = np.array([[-249, -91, -37],
+                         [250, -134, 101],
+                         [27, 61, -153]])
+"""The lecture's 3 × 3 feature map, the input of its ReLU example; ReLU gives [[0, 0, 0], [250, 0, 101], [27, 61, 0]]."""
 
 MAX_POOL_EXAMPLE = np.array([[29, 15, 28, 184],
                              [0, 100, 70, 38],
@@ -40,6 +40,13 @@ KERNELS = {
     "Laplacian (blobs and spots)": np.array([[0.0, 1.0, 0.0], [1.0, -4.0, 1.0], [0.0, 1.0, 0.0]]),
 }
 """Classic hand-made 3 × 3 kernels; a CNN learns its own from the data."""
+
+SOBEL_NOTE = (
+    "Two ways to write one Sobel filter: scikit-image (lesson 4) writes ¼ [[1, 0, −1], [2, 0, −2], [1, 0, −1]] and "
+    "convolves (`scipy.ndimage.convolve` flips the kernel first); a CNN layer (lesson 6) slides its kernel "
+    "unflipped (cross-correlation), so the same filter reads [[−1, 0, 1], [−2, 0, 2], [−1, 0, 1]]. The ¼ only "
+    "scales the result to the image's range: the edges are in the same places.")
+"""Why the Sobel kernels of lessons 4 and 6 differ in sign and scale (shown on both pages)."""
 
 
 def relu(x: np.ndarray) -> np.ndarray:

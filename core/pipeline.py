@@ -90,7 +90,7 @@ def _mask(image: np.ndarray, step: Step) -> np.ndarray:
 
 
 def apply_step(image: np.ndarray, step: Step, scale: tuple[float, float], slice_index: int = 0,
-               threshold: float | None = None) -> np.ndarray:
+               threshold: float | None = None, fill: float | None = None) -> np.ndarray:
     """Apply one step to a 2D image.
 
     Parameters
@@ -104,6 +104,10 @@ def apply_step(image: np.ndarray, step: Step, scale: tuple[float, float], slice_
         The slice's index in its volume (noise seed ``seed + slice_index``).
     threshold : float, optional
         Use this threshold instead of computing it from `image` (for a volume).
+    fill : float, optional
+        Value of the pixels a mask removes: the clean image's minimum (air in
+        CT), as the masking section does; `image`'s minimum when None (which,
+        after noise, can be a value no scanner gives).
 
     Returns
     -------
@@ -122,7 +126,9 @@ def apply_step(image: np.ndarray, step: Step, scale: tuple[float, float], slice_
         return preprocess.binarize(image, threshold)
     if step.kind == "mask":
         values = np.asarray(image, dtype=np.float64)
-        return preprocess.apply_mask(values, _mask(values, step), fill=float(values.min()) if values.size else 0.0)
+        if fill is None:
+            fill = float(values.min()) if values.size else 0.0
+        return preprocess.apply_mask(values, _mask(values, step), fill=fill)
     if step.kind == "edges":
         return preprocess.edges(image, step.option, step.value)
     raise ValueError(f"unknown step {step.kind!r}; choose one of {STEP_KINDS}")
@@ -134,11 +140,13 @@ def run(image: np.ndarray, steps: list[Step], scale: tuple[float, float], slice_
     Returns
     -------
     list of numpy.ndarray
-        The input (as float64) followed by the output of each step.
+        The input (as float64) followed by the output of each step. A mask
+        sets the pixels it removes to the input's (clean) minimum.
     """
     images = [np.asarray(image, dtype=np.float64)]
+    fill = float(images[0].min()) if images[0].size else 0.0
     for step in steps:
-        images.append(apply_step(images[-1], step, scale, slice_index))
+        images.append(apply_step(images[-1], step, scale, slice_index, fill=fill))
     return images
 
 
@@ -163,6 +171,7 @@ def run_volume(volume: np.ndarray, steps: list[Step], scale: tuple[float, float]
     """
     current = np.asarray(volume, dtype=np.float64)
     n = current.shape[0]
+    fills = current.reshape(n, -1).min(axis=1) if current.size else np.zeros(n)  # each clean slice's minimum
     total, done = max(len(steps) * n, 1), 0
     for step in steps:
         threshold = None
@@ -170,7 +179,7 @@ def run_volume(volume: np.ndarray, steps: list[Step], scale: tuple[float, float]
             threshold = preprocess.threshold_value(current, step.option, step.value, scale)
         outputs = []
         for k in range(n):
-            outputs.append(apply_step(current[k], step, scale, k, threshold))
+            outputs.append(apply_step(current[k], step, scale, k, threshold, float(fills[k])))
             done += 1
             if progress is not None:
                 progress(done, total)
@@ -202,8 +211,8 @@ _STEP_CODE = {
     "prewitt": "filters.prewitt({x})",
     "scharr": "filters.scharr({x})",
     "canny": "feature.canny(to_unit({x}), sigma={value!r})",
-    "circle": "keep_circle({x}, {fraction!r})",
-    "brain (computed)": "keep_largest_bright_region({x})",
+    "circle": "keep_circle({x}, {fraction!r}, {fill})",
+    "brain (computed)": "keep_largest_bright_region({x}, {fill})",
 }
 
 _HELPERS = {
@@ -212,21 +221,21 @@ _HELPERS = {
     x = x.astype(float)
     return (x - x.min()) / (x.max() - x.min()) if x.max() > x.min() else np.zeros_like(x)
 ''',
-    "keep_circle": '''def keep_circle(x, fraction):
-    """Keep a centred disc of radius `fraction` of the smaller side; the rest takes the minimum."""
+    "keep_circle": '''def keep_circle(x, fraction, fill):
+    """Keep a centred disc of radius `fraction` of the smaller side; the rest takes `fill`."""
     rows, cols = np.ogrid[:x.shape[0], :x.shape[1]]
     r0, c0, radius = (x.shape[0] - 1) / 2, (x.shape[1] - 1) / 2, fraction * min(x.shape)
-    return np.where((rows - r0) ** 2 + (cols - c0) ** 2 <= radius**2, x, x.min())
+    return np.where((rows - r0) ** 2 + (cols - c0) ** 2 <= radius**2, x, fill)
 ''',
-    "keep_largest_bright_region": '''def keep_largest_bright_region(x):
-    """Otsu, holes filled, largest connected region kept; the rest takes the minimum."""
+    "keep_largest_bright_region": '''def keep_largest_bright_region(x, fill):
+    """Otsu, holes filled, largest connected region kept; the rest takes `fill`."""
     if x.min() == x.max():
-        return x.copy()  # a constant image: nothing to separate, nothing removed
+        return np.full(x.shape, float(fill))  # a constant image: nothing to separate, no region kept
     mask = ndi.binary_fill_holes(x > filters.threshold_otsu(x))
     labels = measure.label(mask)
     if labels.max() > 0:
         mask = labels == np.argmax(np.bincount(labels.ravel())[1:]) + 1
-    return np.where(mask, x, x.min())
+    return np.where(mask, x, fill)
 ''',
 }
 
@@ -257,12 +266,15 @@ def _step_lines(step: Step, number: int, scale: tuple[float, float], volume: boo
         key = step.option if step.kind in ("edges", "mask") else step.kind
         expression = _STEP_CODE[key]
         helpers |= {h for h in _HELPERS if h + "(" in expression}
-        call = expression.format(x="x", value=float(step.value), size=int(step.value), fraction=step.value / 100)
-        if volume:
+        call = expression.format(x="x", value=float(step.value), size=int(step.value), fraction=step.value / 100,
+                                 fill="f")
+        if volume and step.kind == "mask":
+            code = f"volume = np.stack([{call} for x, f in zip(volume, fill)])  # slice by slice"
+        elif volume:
             code = f"volume = np.stack([{call} for x in volume])  # slice by slice"
         else:
             code = "image = " + expression.format(x="image", value=float(step.value), size=int(step.value),
-                                                  fraction=step.value / 100)
+                                                  fraction=step.value / 100, fill="fill")
     printed = f'print("step {number}: {step.label()}:", summarise({name}))'
     return f"# step {number}: {step.label()}\n{code}\n{printed}", helpers
 
@@ -323,6 +335,9 @@ def pipeline_code(steps: list[Step], source: Source, scale: tuple[float, float],
                 "grey = 255 * (grey - grey.min()) / span if span > 0 else np.zeros_like(grey)  # stretched to 0-255\n"
                 f'iio.imwrite("{output}", np.round(grey).astype(np.uint8))\nprint("saved {output}")')
     scale_line = f"lo, hi = {scale[0]!r}, {scale[1]!r}  # the image's range: noise levels and manual thresholds refer to it"
+    if any(s.kind == "mask" for s in steps):
+        scale_line += ("\nfill = volume.min(axis=(1, 2))  # each clean slice's minimum (air in CT): masked pixels take it"
+                       if volume else "\nfill = image.min()  # the clean image's minimum (air in CT): masked pixels take it")
     body = "\n\n".join(parts) if parts else "# no step chosen"
     return (imports(source, *modules) + "\n\n\n" + "".join(_HELPERS[h] + "\n\n" for h in sorted(helpers))
             + _SUMMARISE + "\n\n" + f"{load}\n{scale_line}\n"

@@ -547,6 +547,66 @@ def default_regions(shape: tuple[int, ...]) -> tuple[tuple[tuple[int, int], tupl
     return (_middle(rows), _middle(cols)), (_corner(rows), _corner(cols))
 
 
+def _box_means(image: np.ndarray, height: int, width: int) -> np.ndarray:
+    """Mean of every ``height`` × ``width`` box, indexed by its top-left pixel (summed-area table)."""
+    table = np.zeros((image.shape[0] + 1, image.shape[1] + 1))
+    table[1:, 1:] = np.asarray(image, dtype=np.float64).cumsum(0).cumsum(1)
+    sums = table[height:, width:] - table[:-height, width:] - table[height:, :-width] + table[:-height, :-width]
+    return sums / (height * width)
+
+
+def regions_from_image(image: np.ndarray) -> tuple[tuple[tuple[int, int], tuple[int, int]], ...]:
+    """Starting regions placed from the image: background in its darkest box, signal inside the object.
+
+    The boxes have the sizes of :func:`default_regions`. The background box is
+    the one of lowest mean; the object is what Otsu's threshold puts above it,
+    and the signal box is the one most filled by the object, nearest the
+    object's centre of mass among equals. A constant image keeps the default
+    places.
+
+    Parameters
+    ----------
+    image : numpy.ndarray
+        A 2D grey image with finite values.
+
+    Returns
+    -------
+    ((signal_rows, signal_cols), (background_rows, background_cols))
+        Inclusive ``(first, last)`` pairs.
+
+    Examples
+    --------
+    >>> image = np.zeros((100, 100))
+    >>> image[60:90, 10:40] = 5.0  # an object at the lower left, dark everywhere else
+    >>> image[0:20, 0:20] = 1.0    # the top-left corner is not the darkest place
+    >>> (sig_r, sig_c), (bg_r, bg_c) = regions_from_image(image)
+    >>> sig_r, sig_c
+    ((65, 84), (15, 34))
+    >>> bool(image[bg_r[0]:bg_r[1] + 1, bg_c[0]:bg_c[1] + 1].max() == 0)
+    True
+    """
+    grey = np.asarray(image, dtype=np.float64)
+    (sig_r, sig_c), (bg_r, bg_c) = default_regions(grey.shape)
+    lo, hi = float(grey.min()), float(grey.max())
+    if not lo < hi:
+        return (sig_r, sig_c), (bg_r, bg_c)
+    from skimage.filters import threshold_otsu
+
+    bg_h, bg_w = bg_r[1] - bg_r[0] + 1, bg_c[1] - bg_c[0] + 1
+    dark = _box_means(grey, bg_h, bg_w)
+    top, left = np.unravel_index(int(np.argmin(dark)), dark.shape)
+    background = ((int(top), int(top) + bg_h - 1), (int(left), int(left) + bg_w - 1))
+    obj = grey > threshold_otsu(grey)
+    if not obj.any():
+        return (sig_r, sig_c), background
+    sig_h, sig_w = sig_r[1] - sig_r[0] + 1, sig_c[1] - sig_c[0] + 1
+    filled = _box_means(obj, sig_h, sig_w)
+    centre = np.argwhere(obj).mean(axis=0) - [(sig_h - 1) / 2, (sig_w - 1) / 2]
+    best = np.argwhere(filled >= filled.max() - 1e-9)
+    top, left = best[int(np.argmin(((best - centre) ** 2).sum(axis=1)))]
+    return ((int(top), int(top) + sig_h - 1), (int(left), int(left) + sig_w - 1)), background
+
+
 def patch_near(image: np.ndarray, target: float, size: int = 6) -> tuple[int, int]:
     """Top-left corner of the `size` × `size` patch whose mean is closest to `target` (e.g. soft tissue, 40 HU).
 

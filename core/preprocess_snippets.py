@@ -212,7 +212,7 @@ def mask_snippet(source: Source, noise: preprocess.NoiseSettings, scale: tuple[f
         make = truth_code(source, truth) + "\nmask = truth"
     return _start(source, noise, scale, "from scipy import ndimage as ndi", "from skimage import filters, measure") + f"""
 {make}
-fill = image.min()  # removed pixels look like background (x * mask would give 0: water, not air, in CT)
+fill = clean.min()  # the clean minimum (air in CT): removed pixels look like background; x * mask gives 0, water
 masked = np.where(mask, image, fill)
 removed = int((~mask).sum())
 print(f"removed {{removed}} of {{mask.size}} pixels ({{100 * removed / mask.size:.2f}} %)")

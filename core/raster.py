@@ -94,7 +94,7 @@ def load_pillow_format(data: bytes, filename: str, kind: str) -> Volume:
     if frames > 1:
         metadata["frames"] = str(frames)
     return Volume(data=image, spacing=spacing, metadata=metadata, name=filename, rgb=rgb,
-                  modality="photo" if rgb else "", source_format=kind)
+                  modality="photo" if rgb else "", source_format=kind, spacing_known=False)
 
 
 def load_tiff(data: bytes, filename: str) -> Volume:
@@ -150,4 +150,4 @@ def load_tiff(data: bytes, filename: str) -> Volume:
     spacing = (1.0,) * (image.ndim - (1 if rgb else 0))
     metadata = {"format": "TIFF", "axes": axes, "shape": str(shape), "dtype": str(dtype), "note": NO_SPACING_NOTE}
     return Volume(data=np.ascontiguousarray(image), spacing=spacing, metadata=metadata, name=filename, rgb=rgb,
-                  modality="photo" if rgb else "", source_format="TIFF")
+                  modality="photo" if rgb else "", source_format="TIFF", spacing_known=False)

@@ -172,3 +172,51 @@ def progress_from_json(text: str | bytes, pages: set[str]) -> dict:
         if 0 <= counts["correct"] <= counts["answered"] <= counts["total"] <= 100:
             restored[page] = counts
     return restored
+
+
+def progress_text(entry: dict | None) -> str:
+    """A page's self-check score as the course map shows it.
+
+    Examples
+    --------
+    >>> progress_text(None), progress_text({"answered": 0, "correct": 0, "total": 5})
+    ('not started', 'not answered yet')
+    >>> progress_text({"answered": 2, "correct": 1, "total": 5})
+    '1 of 5 right'
+    """
+    if not entry:
+        return "not started"
+    if entry["answered"] == 0:
+        return "not answered yet"
+    return f"{entry['correct']} of {entry['total']} right"
+
+
+def restore_into(progress: dict, restored: dict) -> bool:
+    """Merge restored progress into the session's: a page keeps whichever record has more answers.
+
+    Parameters
+    ----------
+    progress : dict
+        The session's progress, changed in place.
+    restored : dict
+        Progress read back (from a file or the browser's copy), as `progress_from_json` returns it.
+
+    Returns
+    -------
+    bool
+        True when anything changed.
+
+    Examples
+    --------
+    >>> session = {"pixels": {"answered": 0, "correct": 0, "total": 5}}
+    >>> restore_into(session, {"pixels": {"answered": 3, "correct": 2, "total": 5}})
+    True
+    >>> session["pixels"]["correct"]
+    2
+    """
+    changed = False
+    for page, entry in restored.items():
+        if entry["answered"] > progress.get(page, {}).get("answered", 0):
+            progress[page] = dict(entry)
+            changed = True
+    return changed

@@ -51,7 +51,7 @@ def _dicom(volume: Volume, index, path_line: str) -> str:
 ds = pydicom.dcmread(path)
 stored = ds.pixel_array                      # values as stored in the file
 print("shape", stored.shape, "dtype", stored.dtype, "bits stored", ds.BitsStored)
-print("pixel spacing (mm)", [float(v) for v in ds.get("PixelSpacing", [1, 1])])
+print("pixel spacing (mm)", [float(v) for v in ds.PixelSpacing] if "PixelSpacing" in ds else "unknown (not recorded)")
 slope = float(ds.get("RescaleSlope", 1))
 intercept = float(ds.get("RescaleIntercept", 0))
 value = stored[{where}]

@@ -50,6 +50,17 @@ class Volume:
         The values as stored in the file before the rescale to physical
         units, when they differ from `data` (DICOM modality LUT, NIfTI
         scl_slope/scl_inter); None otherwise.
+    spacing_known : bool
+        False when the file records no pixel size (a DICOM without
+        PixelSpacing, PNG, JPEG, TIFF, GIF): `spacing` then holds 1 per
+        pixel, a unit to compute in pixels, never to be shown as millimetres.
+    frame_axis : str
+        What the first axis of a 3D image holds: ``"slices"`` in space, or
+        ``"frames"`` in time (a cine loop such as an ultrasound clip).
+    series_files : list of dict
+        For a DICOM series, one row per file in the order given: ``file``,
+        ``instance number``, ``position (mm)`` (along the slice normal) and
+        ``place in the stack`` (0 = lowest position); empty otherwise.
     """
 
     data: np.ndarray
@@ -64,6 +75,9 @@ class Volume:
     file_affine: np.ndarray | None = None
     hidden_metadata: dict = field(default_factory=dict)
     monochrome1: bool = False
+    spacing_known: bool = True
+    frame_axis: str = "slices"
+    series_files: list = field(default_factory=list)
 
     @property
     def spatial_shape(self) -> tuple[int, ...]:

@@ -4,17 +4,19 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core import eda, eda_snippets, samples
+from core import eda, eda_snippets
 from core.cohort import LECTURE_IMAGE, PROBLEMS, build_cohort
 from core.io import ImageLoadError, load_image
+from core.thumbnails import preview
 from core.noise import NOISE_KINDS, add_noise
 from core.selfcheck import Question
 from ui import picker
-from ui.alt import show_figure
+from ui.alt import show_figure, show_image
 from ui.code import show_code
 from ui.lesson import STOPPED, explain, intro, lecturer_mode, presets, self_check, stoppable, was_stopped
 from ui.safe_text import md, safe_csv
-from ui.viewer import PLOT_CONFIG
+from ui.viewer import PLOT_CONFIG, png_bytes
+from ui.thumbnails import show_thumbnail_grid
 
 COHORT, OWN = "Built-in cohort", "My own files"
 UPLOAD_STOP = "eda-upload-stop"
@@ -178,6 +180,9 @@ else:
         for column, key in zip(st.columns(2), row):
             show_figure(column, figures[key], config=PLOT_CONFIG, key=f"eda-{key}")
 
+if not readable.empty:
+    show_thumbnail_grid(files, table)
+
 st.header("One row per file")
 explain(
     "Every number is computed from the file: sizes and spacing from the header, **min, max and mean** from the "
@@ -193,6 +198,9 @@ st.dataframe(
         "orientation": st.column_config.TextColumn(
             help="Where the axes of the stored array point (L/R left/right, A/P anterior/posterior, S/I superior/"
                  "inferior): rows then columns for a 2D slice, the file's three axes for a volume."),
+        **{c: st.column_config.NumberColumn(help="From the header; empty when the file records no pixel size "
+                                                 "(PNG, JPEG, a DICOM without PixelSpacing): unknown, not 1 mm.")
+           for c in ("row spacing (mm)", "column spacing (mm)", "slice thickness (mm)")},
         "position (mm)": st.column_config.NumberColumn(format="%.2f", help="Position of a slice along its normal."),
         "min": st.column_config.NumberColumn(format="%.6g"), "max": st.column_config.NumberColumn(format="%.6g"),
         "mean": st.column_config.NumberColumn(format="%.2f"),
@@ -307,7 +315,11 @@ def histogram_section() -> None:
         st.warning(f"{md(label)} has no finite value (every pixel is NaN or infinite): there is nothing to count.",
                    icon=":material/warning:")
         return
-    show_figure(st, eda.histogram_figure(view.curves, log, marks), config=PLOT_CONFIG, key="eda-histogram")
+    picture_col, histogram_col = st.columns([1, 2], vertical_alignment="center")  # the image beside its histogram
+    picture = png_bytes(preview(data, rgb, is_4d, side=320))
+    show_image(picture_col, picture, f"{label} (middle slice), the image whose histogram is beside it",
+               caption=f"{md(label)} (middle slice)", width="stretch")
+    show_figure(histogram_col, eda.histogram_figure(view.curves, log, marks), config=PLOT_CONFIG, key="eda-histogram")
     st.dataframe(view.table, hide_index=True, width="stretch", column_config={
         "its proportion": st.column_config.NumberColumn(format="percent"),
         "SNR": st.column_config.NumberColumn(format="%.1f", help=eda.SNR_METHOD)})

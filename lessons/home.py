@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from core import samples
-from core.selfcheck import progress_from_json, progress_to_json
+from core.selfcheck import progress_from_json, progress_text, progress_to_json
 from ui.course import EXTRAS, OBJECTIVES
 
 st.title("Medical Image Analysis in Python")
@@ -47,12 +47,13 @@ lessons.update({e.page: f"Case study · {e.title}" for e in EXTRAS})
 pages = {path.removeprefix("lessons/").removesuffix(".py"): title for path, title in lessons.items()}
 st.dataframe(pd.DataFrame([
     {"lesson": title,
-     "self-check": (f"{progress[p]['correct']} of {progress[p]['total']} right" if p in progress else "not started")}
+     "self-check": progress_text(progress.get(p))}
     for p, title in pages.items()]), hide_index=True, width="stretch")
 save, restore = st.columns(2)
 save.download_button("Download my progress (.json)", progress_to_json(progress), file_name="course-progress.json",
                      mime="application/json", icon=":material/download:",
-                     help="Nothing is stored on the server: keep this file to continue another day.")
+                     help="Nothing is stored on the server: this browser keeps your progress across a reload; "
+                          "keep this file to continue in another browser or another day.")
 upload = restore.file_uploader("Restore progress from a file", type=None, key="progress-file")
 if upload is not None and st.session_state.get("progress-restored") != upload.file_id:
     try:

@@ -6,13 +6,17 @@ import streamlit as st
 import numpy as np
 
 from core import describe, display, snippets
+from core.geometry import pixel_count_question
 from core.phi import REDACTED
 from core.selfcheck import Question
 from ui import picker
 from ui.code import show_code
 from ui.lesson import explain, intro, self_check
+from ui.alt import show_figure
 from ui.safe_text import md
-from ui.viewer import show_volume
+from ui.viewer import PLOT_CONFIG, show_volume
+from ui.probe_view import probe_figure
+from ui.series_table import show_series_table
 
 st.title("2 · Loading data")
 intro(2, [
@@ -62,10 +66,12 @@ headline = {  # short enough for a metric; the table below has the full wording
     "Dimensions": facts["dimensions"].split(" (")[0] + (" RGB" if volume.rgb else ""),
     "Data type": facts["data type"],
     "Bit depth (stored)": facts["bit depth (stored)"],
-    "Voxel size (mm)": " × ".join(f"{s:.3g}" for s in volume.spacing),
+    "Voxel size (mm)": " × ".join(f"{s:.3g}" for s in volume.spacing) if volume.spacing_known else "unknown",
 }
-for column, (label, value) in zip(st.columns(len(headline)), headline.items()):
-    column.metric(label, md(value))
+for n, (label, value) in enumerate(headline.items()):  # three a row: long values ("DICOM series") fit whole
+    if n % 3 == 0:
+        columns = st.columns(3)
+    columns[n % 3].metric(label, md(value))
 st.dataframe(pd.DataFrame({"property": list(facts), "value": list(facts.values())}), hide_index=True, width="stretch")
 if "stored values" in facts:
     st.info(
@@ -76,6 +82,8 @@ if "stored values" in facts:
 if str(volume.metadata.get("BurnedInAnnotation", "")).upper() == "YES":
     st.warning("This file says its pixels contain **burned-in annotation**: text such as a name or a date may be "
                "part of the image itself, where no header redaction can hide it.", icon=":material/warning:")
+
+show_series_table(volume)
 
 st.header("Look at it")
 show_volume(volume, key="loading")
@@ -100,6 +108,7 @@ def value_chain_section() -> tuple[int, ...]:
         r, g, b = (float(v) for v in volume.data[index])
         st.markdown(f"A colour pixel holds three numbers: **red {r:g}, green {g:g}, blue {b:g}**. The screen "
                     "mixes them; there is no rescale and no window.")
+        show_figure(st, probe_figure(volume, index, 1.0, 0.0), config=PLOT_CONFIG, key="probe-figure")
         return index
     image = volume.frame(index[0] if volume.is_4d else 0)
     width, level = display.CT_WINDOWS["soft tissue"] if volume.modality == "CT" else display.auto_window(image)
@@ -118,6 +127,7 @@ def value_chain_section() -> tuple[int, ...]:
         f"Grey = clip(({chain['physical']:.6g} − {low:.6g}) / {width:.6g} × 255) = {chain['grey']}"
         + (" (MONOCHROME1: inverted)." if volume.monochrome1 else ".")
     )
+    show_figure(st, probe_figure(volume, index, width, level), config=PLOT_CONFIG, key="probe-figure")
     return index
 
 
@@ -181,7 +191,9 @@ def physical_value_question() -> Question:
 
 
 def voxel_size_question() -> Question:
-    """A numeric question on the voxel (or pixel) size of the current image."""
+    """A numeric question on the voxel (or pixel) size of the current image; in pixels when the size is unknown."""
+    if not volume.spacing_known or volume.frame_axis == "frames":
+        return pixel_count_question(volume)
     size = float(np.prod(volume.spacing[-3:] if volume.is_3d else volume.spacing[-2:]))
     unit, what = ("mm³", "voxel") if volume.is_3d else ("mm²", "pixel")
     return Question(

@@ -153,7 +153,7 @@ def x_section() -> None:
     table_col, picture_col = st.columns([1, 1] if lecturer_mode() else [2, 3])
     with table_col:
         start = pd.DataFrame(pixels.x_matrix(), columns=[str(c) for c in range(pixels.X_SIZE)])
-        edited = st.data_editor(start, key=f"px-x-{version}", width="stretch",
+        edited = st.data_editor(start, key=f"px-x-{version}", width="stretch", num_rows="add",  # no sorting
                                 column_config={str(c): st.column_config.NumberColumn(str(c), step=1)
                                                for c in range(pixels.X_SIZE)})
         st.caption("Rows are numbered from the top, columns from the left, both from 0 as in Python: "
@@ -212,13 +212,19 @@ def zoom_section() -> None:
         st.subheader("Voxels: the same in 3D")
         ds, dr, dc = spacing
         depth, b_rows, b_cols = voxels.shape
-        explain(
-            f"A 3D image is a stack of such tables. Each number is a **voxel** (volume element): a small box of "
-            f"**{dr:.3g} × {dc:.3g} mm** in the slice and **{ds:.3g} mm** from one slice to the next, read from "
-            f"the file's header ({volume.source_format}), so one voxel holds **{ds * dr * dc:.3g} mm³** of the "
-            f"patient. Below, the middle {b_rows} × {b_cols} of the window in {depth} neighbouring slices: a block "
-            f"of {depth * b_rows * b_cols} voxels, {depth * ds:.3g} × {b_rows * dr:.3g} × {b_cols * dc:.3g} mm."
-        )
+        if volume.spacing_known and volume.frame_axis == "slices":
+            explain(
+                f"A 3D image is a stack of such tables. Each number is a **voxel** (volume element): a small box of "
+                f"**{dr:.3g} × {dc:.3g} mm** in the slice and **{ds:.3g} mm** from one slice to the next, read from "
+                f"the file's header ({volume.source_format}), so one voxel holds **{ds * dr * dc:.3g} mm³** of the "
+                f"patient. Below, the middle {b_rows} × {b_cols} of the window in {depth} neighbouring slices: a "
+                f"block of {depth * b_rows * b_cols} voxels, {depth * ds:.3g} × {b_rows * dr:.3g} × "
+                f"{b_cols * dc:.3g} mm.")
+        else:  # never invented geometry
+            explain(f"A stack of such tables. This file ({volume.source_format}) records no voxel size"
+                    + (" and its frames follow one another in time" if volume.frame_axis == "frames" else "")
+                    + f", so the size of a voxel in mm is unknown. Below, the middle {b_rows} × {b_cols} of the "
+                    f"window in {depth} neighbouring {volume.frame_axis}: a block of {depth * b_rows * b_cols} values.")
         panels = [{"values": voxels[k], "top": b_top, "left": b_left, "zmin": level - width / 2,
                    "zmax": level + width / 2,
                    "title": f"slice {first + k}" + (" (the one above)" if first + k == slice_index else "")}
@@ -459,7 +465,9 @@ def noise_section() -> None:
         st.warning(f"This image is only {rows} × {cols} pixels: too small to place a signal and a background "
                    "region.", icon=":material/warning:")
         return
-    (sig_r, sig_c), (bg_r, bg_c) = pixels.default_regions(grey.shape)
+    placed_on = np.asarray(pixels.to_grey(image), dtype=np.float64) if colour else grey  # one place per image
+    placed_on = np.where(np.isfinite(placed_on), placed_on, lo)
+    (sig_r, sig_c), (bg_r, bg_c) = pixels.regions_from_image(placed_on)  # darkest box, and inside the object
     regions = st.expander("Move the two regions") if lecturer_mode() else st.container()
     signal_col, background_col = regions.columns(2)
     with signal_col:
@@ -523,10 +531,18 @@ def noise_section() -> None:
                    "masked or heavily processed image. Real scans always carry some noise.")
     if (signal_mask & background_mask).any():
         st.warning("The two regions overlap: the background should hold no signal.", icon=":material/warning:")
-    if g_lo < 0:
+    bg_mean, sig_mean = pixels.region_stats(grey, background_mask)["mean"], pixels.region_stats(grey, signal_mask)["mean"]
+    if bg_mean > sig_mean:
+        st.warning(f"The background box is brighter than the signal box (mean {bg_mean:.4g} against {sig_mean:.4g}): "
+                   "it sits on the object, so this SNR means nothing. Move the orange box to a dark, empty "
+                   "part of the image.", icon=":material/warning:")
+    if volume.modality == "CT":
         st.caption("This image has negative values (CT in Hounsfield units puts water at 0 and air at −1000), so "
                    "mean(signal) depends on where zero lies: compare SNRs of the same regions as the noise changes, "
                    "not across modalities.")
+    elif g_lo < 0:
+        st.caption("This image has negative values, so mean(signal) depends on where zero lies: compare SNRs of "
+                   "the same regions as the noise changes, not across images.")
     st.info(
         "**Garbage in, garbage out.** Every later step (thresholding, segmentation, registration, a neural "
         "network) works on these numbers. When noise is as large as the differences between tissues, no "

@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from PIL import Image
 
-from core import display, pipeline, preprocess, samples
+from core import display, layers, pipeline, preprocess, samples
 from core import preprocess_snippets as snip
 from core.noise import NOISE_KINDS
 from core.selfcheck import Question
@@ -245,6 +245,10 @@ def choose_work() -> Work | None:
     st.subheader("Noise to work against")
     lecturer = lecturer_mode()
     columns = st.columns([2, 3] if lecturer else [2, 3, 1])
+    signature = st.session_state.get("upload_signature") if sample is None and source.synthetic_size == 0 else None
+    if signature is not None and st.session_state.get("preparing-noise-upload") != signature:
+        st.session_state["preparing-noise-kind"] = "none"  # a learner's own scan starts as it is: no noise added
+        st.session_state["preparing-noise-upload"] = signature
     kind = columns[0].selectbox("Noise", ("none", *NOISE_KINDS), index=1, key="preparing-noise-kind",
                                 help="Gaussian: electronics. Salt and pepper: dead or stuck pixels. Poisson: photon "
                                      "counting (X-ray, CT). Rician: MRI magnitude images (biased up in the dark).")
@@ -346,7 +350,8 @@ def masking_section(work: Work) -> None:
             st.caption("Computed: Otsu threshold, holes filled, largest connected region kept: a quick head or "
                        "body mask.")
             mask = memo(("mask-brain", work.key), lambda: preprocess.computed_brain_mask(work.image))
-    masked = preprocess.apply_mask(work.image, mask)
+    fill = float(work.clean.min())  # the clean image's minimum (air in CT): a value the scanner can give
+    masked = preprocess.apply_mask(work.image, mask, fill=fill)
     removed = int((~mask).sum())
     columns = st.columns(3)
     mask_key = (work.key, how, tuple(sorted(params.items())))
@@ -356,9 +361,10 @@ def masking_section(work: Work) -> None:
     metrics = st.columns(3)
     metrics[0].metric("Pixels removed", f"{removed:,}", help="Pixels where the mask is False.")
     metrics[1].metric("Share removed", f"{100 * removed / mask.size:.2f} %")
-    metrics[2].metric("Removed pixels set to", fmt(float(work.image.min())) + (f" {work.units}" if work.units else ""),
-                      help="The image's minimum, so they look like background. Multiplying by the mask would set "
-                           "them to 0, which is water, not air, in CT.")
+    metrics[2].metric("Removed pixels set to", fmt(fill) + (f" {work.units}" if work.units else ""),
+                      help="The clean image's minimum (air in CT), so they look like background; the noisy image's "
+                           "minimum is no physical value. Multiplying by the mask would set them to 0, which is "
+                           "water, not air, in CT.")
     show_code(snip.mask_snippet(work.source, work.noise, work.scale, how, params, brain_truth or ""))
 
 
@@ -431,11 +437,26 @@ def threshold_section(work: Work) -> None:
     if compare:
         metrics[3].metric("Otsu's threshold", fmt(otsu["threshold"]) + units,
                           help="Otsu's choice on the same image, for comparison with the method above.")
+    if truth_name and len(work.truths) > 1:
+        otsu_scores = otsu_dice_by_truth(work, otsu["threshold"])
+        best = max(otsu_scores, key=otsu_scores.get)
+        if best != truth_name:
+            st.info(f"**What Otsu separates here.** Otsu splits the histogram into the two groups of values that "
+                    f"differ most, here **{best}** from the rest: its Dice is {otsu_scores[best]:.4f} against "
+                    f"*{best}* and only {otsu_scores[truth_name]:.4f} against *{truth_name}*. The manual v = 127 "
+                    f"asks a different question. Choose *{best}* as the ground truth to score Otsu on its own "
+                    "question.", icon=":material/lightbulb:")
     frame = pd.DataFrame(table).rename(columns={"threshold": f"threshold{units}"})
     st.dataframe(frame, hide_index=True, width="stretch",
                  column_config={c: st.column_config.NumberColumn(format="%.4f" if c.startswith("Dice") else "%.4g")
                                 for c in frame.columns if c != "method"})
     show_code(snip.threshold_snippet(work.source, work.noise, work.scale, level, truth_name))
+
+
+def otsu_dice_by_truth(work: Work, threshold: float) -> dict[str, float]:
+    """Dice of Otsu's foreground against every ground truth of the image."""
+    foreground = preprocess.binarize(work.image, threshold)
+    return {name: preprocess.dice(foreground, truth) for name, truth in work.truths.items()}
 
 
 threshold_section(work)
@@ -503,6 +524,8 @@ def edges_section(work: Work) -> None:
         for kernel in kernels:
             st.latex(kernel_latex(kernel))
             st.caption(kernel.name)
+        if method in ("sobel", "canny"):
+            st.caption(layers.SOBEL_NOTE)
         if canny:
             st.caption(f"Canny: scale the image to 0-1, smooth with a Gaussian (sigma {sigma:g}), Sobel gradients, keep "
                        "only the ridge of each edge (one pixel wide), then keep strong edges (gradient above 0.2) and "
@@ -644,9 +667,10 @@ def builder_section(work: Work, base: Volume, whole_volume: bool) -> None:
     st.header("Build your own pipeline")
     explain("Choose up to five steps, in order. Each one works on the previous one's output, starting from "
                 "the **clean** image (add noise as a step if you want it). Every intermediate image is shown, "
-                "with its numbers.")
+                "with its numbers. A mask sets the pixels it removes to the clean image's minimum (air in CT), as "
+                "in *Masking*, even after noise.")
     steps = [s for s in (step_controls(n, d) for n, d in enumerate(DEFAULT_STEPS)) if s is not None]
-    index = work.source.index
+    index = work.key[1]  # (time, slice), (slice,) or (): for uploads too, whose code starts from a .npy
     slice_index = index[-1] if index else 0
     images = memo(("pipeline", work.key[0], index, tuple(steps)),
                   lambda: pipeline.run(work.clean, steps, work.scale, slice_index))
@@ -680,7 +704,8 @@ def grey_volume(base: Volume, frame: int | None, step: int) -> np.ndarray:
 
 def volume_section(work: Work, base: Volume, steps: list[pipeline.Step]) -> None:
     st.subheader("On the whole volume")
-    frame = work.source.index[0] if base.is_4d else None
+    index = work.key[1]  # the slice the page works on (work.source.index is empty for uploads)
+    frame = index[0] if base.is_4d else None
     n = base.n_slices
     run_key = ("volume-run", work.key[0], frame, tuple(steps))
     stored = st.session_state.get("preparing-volume")
@@ -711,7 +736,7 @@ def volume_section(work: Work, base: Volume, steps: list[pipeline.Step]) -> None
                    "NIfTI.")
         return
     result, numbers = stored[1], stored[2]
-    k = work.source.index[-1]
+    k = index[-1]
     columns = st.columns([1, 2])
     picture(columns[0], result[k], f"result, slice {k} of the volume")
     columns[1].metric("Result", numbers)

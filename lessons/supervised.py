@@ -11,7 +11,7 @@ import streamlit as st
 from PIL import Image
 from plotly.subplots import make_subplots
 
-from core import class_folders, cnn, cnn_snippets, dermoscopy, display, labelled, layers, lesions
+from core import class_folders, cnn, cnn_snippets, dermoscopy, display, labelled, layers, lesions, small_samples
 from core.heavy import train_network
 from core.selfcheck import Question
 from ui import heavy, picker
@@ -44,6 +44,11 @@ PRESETS = {
         RESTORE_MATRICES: True, "sup-max-size": 2, "sup-average-size": 2},
     "Unbalanced": {
         "sup-source": "dermoscopy", "sup-n-dermoscopy": 100, "sup-fraction-dermoscopy": 0.05, "sup-seed-dermoscopy": 0},
+    "Overfitting": {  # few images, nothing against overfitting, many epochs: validation stalls, training goes on
+        "sup-source": "dermoscopy", "sup-size": 64, "sup-n-dermoscopy": 200, "sup-fraction-dermoscopy": 0.5,
+        "sup-seed-dermoscopy": 0, "sup-blocks": 3, "sup-filters": 8, "sup-kernel-size": 3, "sup-pooling": "max",
+        "sup-head-dermoscopy": "flatten", "sup-dense": 32, "sup-dropout-dermoscopy": 0.0, "sup-augment": False,
+        "sup-epochs-dermoscopy": 40, "sup-batch": 32, "sup-lr": 3e-3, "sup-validation": 0.2},
     "Grad-CAM": {
         "sup-source": "lesions", "sup-size": 64, "sup-n-lesions": 600, "sup-fraction-lesions": 0.5,
         "sup-seed-lesions": 0, "sup-blocks": 3, "sup-filters": 8, "sup-kernel-size": 3, "sup-pooling": "max",
@@ -91,9 +96,13 @@ def generated_set(kind: str, n: int, fraction: float, size: int, seed: int) -> l
 
 
 def matrix_editor(matrix: np.ndarray, key: str) -> np.ndarray:
-    """An editable matrix; returns its values (empty cells become 0)."""
+    """An editable matrix; returns its values (empty cells become 0).
+
+    ``num_rows="add"`` is the one data-editor mode without column sorting: a click on a header must not
+    re-order the rows of a matrix whose result stays as it was. A row the learner adds is part of the matrix.
+    """
     frame = pd.DataFrame(matrix, columns=[f"col {c + 1}" for c in range(matrix.shape[1])])
-    edited = st.data_editor(frame, key=key, hide_index=True, width="content")
+    edited = st.data_editor(frame, key=key, hide_index=True, width="content", num_rows="add")
     return np.nan_to_num(edited.to_numpy(dtype=np.float64))
 
 
@@ -175,8 +184,10 @@ intro(6, [
     "**Average pooling**: the top-left mean is 36.5, where the slide prints 36.",
     "In **Convolution**, choose *Sobel, vertical edges* and move the output pixel: check the sum against the "
     "products, then see which edges survive ReLU.",
-    "Press **Train the network** on the skin lesions with the defaults and read the curves: where does validation "
-    "accuracy stop rising while training accuracy goes on?",
+    "Press **Train the network** on the skin lesions with the defaults: dropout and random flips keep validation "
+    "accuracy rising with training accuracy. Then press the preset **Overfitting** (200 images, no dropout, no "
+    "flips, 40 epochs) and train again: where does validation accuracy stop rising while training accuracy goes on "
+    "to 100 %?",
     "Move *Share malignant* to 0.1 and train again: accuracy stays high, but watch sensitivity and the confusion "
     "matrix.",
     "Switch to **Brain MRI**, train, and in *Grad-CAM* check whether the red sits inside the white outline of the "
@@ -294,6 +305,8 @@ def convolution_tab() -> None:
         kernel = matrix_editor(np.array([[0.0, 0.0, 0.0], [-1.0, 1.0, 0.0], [0.0, 0.0, 0.0]]), "sup-own-kernel")
     elif "Learned" in choice:
         st.caption("A kernel your network learned from its training images (summed over colour channels).")
+    elif choice.startswith("Sobel"):
+        st.caption(layers.SOBEL_NOTE)
     kr, kc = kernel.shape
     if image.shape[0] < kr or image.shape[1] < kc:
         st.warning(f"This image ({image.shape[0]} × {image.shape[1]}) is smaller than the {kr} × {kc} kernel: "
@@ -301,10 +314,15 @@ def convolution_tab() -> None:
         return
     rows, cols = image.shape[0] - kr + 1, image.shape[1] - kc + 1
     rcol, ccol = st.columns(2)
-    row = rcol.slider("Row of the output pixel", 0, max(rows - 1, 0), rows // 2, key=f"sup-conv-row-{image.shape}",
-                      disabled=rows == 1)
-    col = ccol.slider("Column of the output pixel", 0, max(cols - 1, 0), cols // 2, key=f"sup-conv-col-{image.shape}",
-                      disabled=cols == 1)
+    row = col = 0  # a slider needs min < max: a single possible row or column is stated, not offered
+    if rows > 1:
+        row = rcol.slider("Row of the output pixel", 0, rows - 1, rows // 2, key=f"sup-conv-row-{image.shape}")
+    else:
+        rcol.caption("Row of the output pixel: 0, the only one")
+    if cols > 1:
+        col = ccol.slider("Column of the output pixel", 0, cols - 1, cols // 2, key=f"sup-conv-col-{image.shape}")
+    else:
+        ccol.caption("Column of the output pixel: 0, the only one")
     patch, products, total = layers.convolution_terms(image, kernel, row, col)
     p_col, k_col, prod_col = st.columns(3)
     with p_col:
@@ -689,6 +707,8 @@ m4.metric("AUC", "n/a" if np.isnan(result.auc) else f"{result.auc:.3f}",
           help="Area under the ROC curve: 0.5 is guessing, 1 is perfect.")
 st.caption(f"On the {len(eval_idx)} {eval_label} images. Always answering the biggest class would score "
            f"{majority:.0%} accuracy: a model must beat that, and find the {md(names[positive])} images (sensitivity).")
+if caution := small_samples.caution_text(small_samples.few_examples(data.labels[eval_idx], names), len(eval_idx)):
+    st.warning(caution, icon=":material/warning:")
 left, right = st.columns(2)
 with left:
     st.caption("Confusion matrix: rows are the truth, columns the network's answer")

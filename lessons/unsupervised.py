@@ -251,7 +251,8 @@ if resized:
     notes.append(f"shrunk to {image.shape[0]} × {image.shape[1]}")
 (settings_cols[0] if not volume.is_3d else st).caption(
     f"Working image: {md(work_volume.name)} · {image.shape[0]} × {image.shape[1]} pixels of {spacing[0]:.3g} × "
-    f"{spacing[1]:.3g} mm" + (f" ({'; '.join(notes)})" if notes else "") + ".")
+    f"{spacing[1]:.3g} mm" + (f" ({'; '.join(notes)})" if notes else "") + "."
+    + ("" if work_volume.spacing_known else " The file records no pixel size: every mm below is a pixel."))
 
 fov = np.array(image.shape) * np.array(spacing)
 base = problem_base(work_volume.name, image.shape, source.slice_index)
@@ -287,6 +288,22 @@ if not from_sample:
     np.save(buffer, image)
     st.download_button("Download the working image (.npy) for the code", buffer.getvalue(), snip.UPLOAD_FILE,
                        key="unsup-download")
+
+NCC_ACROSS_CONTRASTS = (
+    "NCC is not the measure across contrasts: it rewards intensities that rise together, and this source is "
+    "T2-like (dark where the target is bright), so NCC stays low or negative even when the images are aligned. "
+    "Judge this registration by its TRE (the true motion is known) or by mutual information.")
+
+
+def show_duel_beside(slot, duel: dict | None, key: tuple, pixel: float) -> None:
+    """The two runs of "Register with SSD and with MI" summarised beside the main result, when they match it."""
+    if not duel or duel["key"] != key or len(duel["rows"]) != 2:
+        return
+    ssd, mi = (row["mean TRE (mm)"] for row in duel["rows"])
+    slot.info(f"The same pair with the full contrast change, registered with both losses (table in *4 · Why the "
+              f"loss matters*): **SSD** mean TRE **{ssd:.2f} mm**, **MI** **{mi:.2f} mm** (one pixel is "
+              f"{pixel:.3g} mm).", icon=":material/compare_arrows:")
+
 
 # --- register -------------------------------------------------------------------------------------------
 st.header("2 · Register")
@@ -359,18 +376,25 @@ if current:
     after = ncc(result.registered, problem.fixed)
     m[4].metric("NCC after", f"{after:.4f}", f"{after - ncc(problem.fixed, problem.moving):+.4f}",
                 help="Over the whole image: noise, and corners the moved source does not cover, keep it below 1.")
+    if contrast > 0:
+        st.caption(NCC_ACROSS_CONTRASTS)
     show_figure(st, history_figure(result.metric_history, result.levels,
                                    f"{METRICS[current['metric']]}: {current['transform']} registration"),
                     table=True, config=PLOT_CONFIG, key="unsup-history")
     st.caption(f"Why it stopped: {result.stop_reason} The metric jumps where a level starts: it is then computed "
                "on finer, less smoothed images, so values of different levels are not comparable.")
     table = pd.DataFrame(compare(problem, result.parameters))
+    if current["transform"] == "deformable":  # the bend takes part of the motion: its affine part is no estimate
+        table = table.drop(columns="error").rename(columns={"recovered": "affine part found"})
     st.dataframe(table.round(4), hide_index=True, width="stretch")
+    duel_slot = st.empty()  # filled after section 4 runs: the preset "SSD vs MI" shows both runs here too
     st.caption(
         f"TRE (target registration error): the distance between where the found transform and the true motion "
         f"send each of {len(points)} grid points inside the anatomy; below one pixel ({pixel:.3g} mm) the result "
-        "is as good as the image allows." + (" The shift, rotation and scale rows are those of the affine part; "
-                                             "the bend is in the TRE." if current["transform"] == "deformable" else ""))
+        "is as good as the image allows." + (" A deformable transform splits the motion between its affine part "
+                                             "and the bend, so the affine part alone is not the motion and has no "
+                                             "error to compare: the TRE, which counts both, is the comparable "
+                                             "number." if current["transform"] == "deformable" else ""))
     show_code(snip.registration_snippet(source, motion, noise, contrast, seed, current["transform"],
                                         current["metric"], **current["options"]))
 
@@ -476,6 +500,7 @@ lecture_figure()
 
 
 # --- why the loss matters -------------------------------------------------------------------------------
+
 @st.fragment
 def loss_section() -> None:
     """SSD and MI landscapes on a same-contrast and an other-contrast pair; the two registrations that prove it."""
@@ -544,6 +569,8 @@ def loss_section() -> None:
 
 
 loss_section()
+if current:
+    show_duel_beside(duel_slot, st.session_state.get("unsup-state-duel"), (base, motion, noise, seed), min(spacing))
 
 
 # --- 3D and the atlas -----------------------------------------------------------------------------------

@@ -76,13 +76,28 @@ def presets(name: str, choices: dict[str, dict], key: str) -> None:
         Unique prefix for the buttons' keys.
     """
 
-    def apply(values: dict) -> None:
+    from ui import picker  # the sidebar's keys: a preset that sets them changes every lesson's image
+
+    note_key = f"{key}-sidebar-note"
+
+    def apply(label: str, values: dict) -> None:
+        before = (st.session_state.get(picker.SOURCE_KEY), st.session_state.get(picker.SAMPLE_KEY))
         st.session_state.update(values)
+        after = (st.session_state.get(picker.SOURCE_KEY), st.session_state.get(picker.SAMPLE_KEY))
+        if picker.SAMPLE_KEY in values and after != before:
+            st.session_state[note_key] = (label, values[picker.SAMPLE_KEY])
 
     st.markdown(f"**{name}**")
     columns = st.columns(len(choices))
     for column, (label, values) in zip(columns, choices.items()):
-        column.button(label, key=f"{key}-{label}", on_click=apply, args=(values,), width="stretch")
+        column.button(label, key=f"{key}-{label}", on_click=apply, args=(label, values), width="stretch")
+    note = st.session_state.get(note_key)
+    if note and st.session_state.get(picker.SAMPLE_KEY) == note[1] \
+            and st.session_state.get(picker.SOURCE_KEY) == picker.SAMPLE:
+        st.info(f"The preset *{note[0]}* chose **{note[1]}** in the sidebar: every other lesson now works on it "
+                "too, until you choose another image there.", icon=":material/info:")
+    elif note:
+        del st.session_state[note_key]  # the learner has chosen another image since
 
 
 @contextmanager
@@ -122,8 +137,14 @@ def was_stopped(key: str) -> bool:
 
 
 def record_progress(page: str, answered: int, correct: int, total: int) -> None:
-    """Keep the self-check score of a page in this session (shown on the home page)."""
-    st.session_state.setdefault("progress", {})[page] = {"answered": answered, "correct": correct, "total": total}
+    """Keep the self-check score of a page in this session (shown on the home page).
+
+    A page opened with nothing answered keeps a restored score (from a file or the browser's copy).
+    """
+    progress = st.session_state.setdefault("progress", {})
+    if answered == 0 and progress.get(page, {}).get("answered", 0) > 0:
+        return
+    progress[page] = {"answered": answered, "correct": correct, "total": total}
 
 
 def self_check(page: str, questions: list[Question | Callable[[], Question]]) -> None:

@@ -142,7 +142,8 @@ def show_2d(volume: Volume, image: np.ndarray, key: str, title: str = "") -> Non
     width, level = window_controls(volume, image, key)
     if volume.monochrome1:
         st.caption("MONOCHROME1: in this file low values are meant to be white; the colour bar shows values.")
-    show_figure(st, heatmap_figure(image, volume.pixel_spacing, width, level, title), describe_image(
+    show_figure(st, heatmap_figure(image, volume.pixel_spacing, width, level, title,
+                                   value_label="HU" if volume.modality == "CT" else "value"), describe_image(
         image, f"{title or volume.name}, window {width:.4g}/{level:.4g} (width/level)"), config=PLOT_CONFIG,
         key=f"{key}-heatmap")
 
@@ -161,8 +162,9 @@ def show_volume(volume: Volume, key: str = "viewer") -> None:
 def _stack_viewer(volume: Volume, key: str) -> None:
     """A stack without orientation (multi-page TIFF, GIF frames, multi-frame DICOM): one slider."""
     base = _state_key(volume, key)
-    index = index_slider(st, "Frame / slice", volume.n_slices, f"{base}-frame")
-    show_2d(volume, volume.data[index], key, title=f"frame {index} of {volume.n_slices}")
+    what = "Frame (time)" if volume.frame_axis == "frames" else "Frame / slice"
+    index = index_slider(st, what, volume.n_slices, f"{base}-frame")
+    show_2d(volume, volume.data[index], key, title=f"{what.split()[0].lower()} {index} of {volume.n_slices}")
 
 
 @st.fragment
@@ -203,6 +205,8 @@ def _three_planes(volume: Volume, key: str) -> None:
     world = voxel_to_world(volume.affine, (k, r, c))
     value = data[k, r, c]
     st.caption(
-        f"Cursor: voxel (slice {k}, row {r}, col {c}) · world (x {world[0]:.1f}, y {world[1]:.1f}, z {world[2]:.1f}) mm "
-        f"RAS · value {value:.6g} · voxel size {' × '.join(f'{s:.3g}' for s in volume.spacing)} mm"
+        f"Cursor: voxel (slice {k}, row {r}, col {c}) · "
+        + (f"world (x {world[0]:.1f}, y {world[1]:.1f}, z {world[2]:.1f}) mm RAS" if volume.spacing_known
+           else "world position unknown (no pixel size in the file)")
+        + f" · value {value:.6g}{' HU' if volume.modality == 'CT' else ''} · voxel size {' × '.join(f'{s:.3g}' for s in volume.spacing) + ' mm' if volume.spacing_known else 'unknown'}"
     )

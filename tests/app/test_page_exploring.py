@@ -49,7 +49,10 @@ def test_the_cohort_is_summarised_tabled_and_every_problem_reported(at):
     assert metrics(at) == {k.capitalize(): str(v) for k, v in counts.items()}
     shown = file_table(at)
     assert list(shown["file"]) == [n for n, _ in COHORT.files]
+    assert (~shown["readable"]).any()  # the rows the next check reads exist
     assert shown.loc[~shown["readable"], "why unreadable"].str.contains("truncated").all()
+    patients = shown.loc[shown["readable"], "patient"]  # counted from their IDs, shown as "patient N"
+    assert len(patients) and patients.str.fullmatch(r"patient \d+").all()
     assert "FAKE^" not in shown.to_csv() and "DEMO-" not in shown.to_csv()
     text = " ".join(m.value for m in at.markdown)
     for finding in eda.quality_report(table):

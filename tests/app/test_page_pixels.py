@@ -188,8 +188,8 @@ def test_colour_sample_noise_on_a_channel(at):
     set_and_run(at, "selectbox", "Work on", "green")
     assert "image = image[..., 1]  # the green channel" in codes(at)
     rgb = samples.load(RETINA).data
-    (sr, sc), (br, bc) = pixels.default_regions(rgb.shape)
     green = rgb[..., 1].astype(np.float64)
+    (sr, sc), (br, bc) = pixels.regions_from_image(pixels.to_grey(rgb).astype(np.float64))  # placed on the image
     before = snr(green, pixels.region_mask(green.shape, sr, sc), pixels.region_mask(green.shape, br, bc))
     assert metrics(at)["SNR of the original"] == ("∞" if np.isinf(before) else f"{before:.3g}")
     set_and_run(at, "selectbox", "Work on", "grey")

@@ -59,7 +59,7 @@ def metrics(at) -> dict:
 def test_worked_examples_reproduce_the_lecture(at):
     frames = [d.value for d in at.dataframe]
     values = [f.to_numpy().tolist() for f in frames]
-    assert [[15, 20, 0], [35, 18, 0], [25, 100, 0]] in values
+    assert [[0, 0, 0], [250, 0, 101], [27, 61, 0]] in values  # the lecture's ReLU example
     assert [[100, 184], [12, 45]] in values
     assert [[36.5, 80.0], [12.0, 15.0]] in values
     assert "36.5" in texts(at) and "prints 36" in texts(at)
@@ -202,7 +202,7 @@ def test_presets_restore_the_lecture_matrices_and_an_unbalanced_set(at):
     assert not problems(at)
     assert at.session_state["sup-matrices-version"] == 1  # fresh editors: any edit is gone
     values = [d.value.to_numpy().tolist() for d in at.dataframe]
-    assert [[15, 20, 0], [35, 18, 0], [25, 100, 0]] in values
+    assert [[0, 0, 0], [250, 0, 101], [27, 61, 0]] in values  # the lecture's ReLU example
     assert [[100, 184], [12, 45]] in values
     assert [[36.5, 80.0], [12.0, 15.0]] in values
     assert "**36.5**" in texts(at)
@@ -291,3 +291,25 @@ def test_a_finished_training_removes_stop_and_an_interrupted_one_leaves_the_prev
     assert len(stop_messages(at)) == 1 and "still show the network trained before" in stop_messages(at)[0]
     assert at.session_state["sup_trained"]["model"] is first
     assert "Accuracy" in metrics(at)
+
+
+def test_scores_from_fewer_than_ten_held_out_examples_of_a_class_come_with_a_caution(at):
+    train(at)  # 60 images, 20 % held out: 12, so each class has fewer than 10
+    assert "Accuracy" in metrics(at)
+    assert any("among the 12 held out" in w.value and "fewer than 10 examples" in w.value for w in at.warning)
+
+
+def test_the_overfitting_preset_makes_the_try_this_step_true():
+    """Try-this step 3: with the preset, validation accuracy stops rising while training accuracy goes on."""
+    app = page_test(PAGE, timeout=900)
+    app.run()
+    app.button(key="sup-preset-Overfitting").click()
+    app.run()
+    train(app)
+    history = app.session_state["sup_trained"]["history"]
+    train_acc, val_acc = np.array(history.accuracy), np.array(history.val_accuracy)
+    assert len(train_acc) == 40
+    best = int(np.argmax(val_acc))
+    assert best < 30  # validation stops rising well before the end...
+    assert train_acc[-1] >= 0.97 and train_acc[-1] >= train_acc[best]  # ...while training goes on
+    assert val_acc[-1] < train_acc[-1] - 0.08  # the gap of overfitting

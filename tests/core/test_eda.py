@@ -47,8 +47,8 @@ def test_table_numbers_match_pydicom_read_directly(cohort, table):
         finite = values[np.isfinite(values)]
         assert row["readable"] and row["modality"] == ds.Modality
         assert (row["rows"], row["columns"], row["slices"]) == (ds.Rows, ds.Columns, 1)
-        spacing = [float(v) for v in ds.get("PixelSpacing", [1, 1])]
-        assert (row["row spacing (mm)"], row["column spacing (mm)"]) == pytest.approx(spacing)
+        spacing = [float(v) for v in ds.get("PixelSpacing", [np.nan, np.nan])]  # none recorded: unknown, not 1 mm
+        assert (row["row spacing (mm)"], row["column spacing (mm)"]) == pytest.approx(spacing, nan_ok=True)
         assert row["bit depth"] == ds.get("BitsStored", ds.BitsAllocated)
         assert row["min"] == finite.min() and row["max"] == finite.max()
         assert row["mean"] == pytest.approx(finite.mean(), rel=1e-9)
@@ -178,6 +178,30 @@ def test_pooled_histogram_matches_the_histogram_of_all_pixels():
     assert stats["mean"] == pytest.approx(exact["mean"])
     for key in ("median", "p1", "p99"):
         assert abs(stats[key] - exact[key]) <= 1  # one bin per level: within one grey level
+
+
+def test_a_file_without_a_recorded_pixel_size_has_an_unknown_spacing_never_1_mm(cohort, table):
+    """A DICOM without PixelSpacing, a PNG, a JPEG: empty spacing cells, no spacing finding, no dot on the chart."""
+    png = io.BytesIO()
+    iio.imwrite(png, np.arange(64, dtype=np.uint8).reshape(8, 8), extension=".png")
+    rows = eda.file_table([("photo.png", png.getvalue())]).set_index("file")
+    assert rows.loc["photo.png", "readable"]
+    assert rows.loc["photo.png", ["row spacing (mm)", "column spacing (mm)", "slice thickness (mm)"]].isna().all()
+    csv = pd.read_csv(io.StringIO(rows.reset_index().to_csv(index=False)))  # the download: empty cells
+    only_unknown = eda.overview_figures(rows.reset_index())["spacing"]  # no known spacing at all: an empty chart
+    assert not only_unknown.data and "1 with an unknown spacing" in only_unknown.layout.title.text
+    assert csv[["row spacing (mm)", "column spacing (mm)"]].isna().all().all()
+    no_spacing = [n for n, d in cohort.files
+                  if "PixelSpacing" not in pydicom.dcmread(io.BytesIO(d), stop_before_pixels=True)]
+    assert no_spacing
+    unknown = table.set_index("file").loc[no_spacing]
+    assert unknown[unknown["readable"]][["row spacing (mm)", "column spacing (mm)"]].isna().all().all()
+    spacing = eda.overview_figures(table)["spacing"]
+    shown = sorted(name for trace in spacing.data for name in trace.hovertext)
+    assert shown == sorted(table[table["readable"] & table["row spacing (mm)"].notna()]["file"])
+    assert not set(no_spacing) & set(shown) and "unknown" in spacing.layout.title.text
+    findings = {f.check: f for f in eda.quality_report(table)}
+    assert not set(no_spacing) & set(findings["spacing"].files if "spacing" in findings else ())
 
 
 def test_figures_show_the_dataset(table):

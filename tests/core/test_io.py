@@ -205,6 +205,20 @@ def test_series_is_sorted_by_position_not_by_name_or_instance_number():
     assert axis_codes(volume.affine) == ("S", "P", "L")
 
 
+def test_a_series_without_pixel_spacing_has_an_unknown_voxel_size():
+    """Slices without PixelSpacing: the series' pixel size is unknown, as for one such slice (never 1 mm)."""
+    files = []
+    for name, data in mr_series():
+        ds = pydicom.dcmread(io.BytesIO(data))
+        del ds.PixelSpacing
+        out = io.BytesIO()
+        ds.save_as(out)
+        files.append((name, out.getvalue()))
+    assert not load_image(files[0][1], files[0][0]).spacing_known
+    assert not load_series(files).spacing_known
+    assert load_series(mr_series()).spacing_known
+
+
 def test_series_from_a_zip_and_its_gap_is_reported():
     files = samples.mni_dicom_series(step=20)
     archive = io.BytesIO()

@@ -8,7 +8,8 @@ from core.layers import (AVERAGE_POOL_EXAMPLE, KERNELS, MAX_POOL_EXAMPLE, RELU_E
 
 
 def test_relu_keeps_positive_values_and_zeroes_negative_ones():
-    assert relu(RELU_EXAMPLE).tolist() == [[15, 20, 0], [35, 18, 0], [25, 100, 0]]
+    assert RELU_EXAMPLE.tolist() == [[-249, -91, -37], [250, -134, 101], [27, 61, -153]]  # the lecture's input
+    assert relu(RELU_EXAMPLE).tolist() == [[0, 0, 0], [250, 0, 101], [27, 61, 0]]  # and its output
     assert relu(np.array([-0.5, 0.0, 2.5])).tolist() == [0.0, 0.0, 2.5]
     assert relu(RELU_EXAMPLE).dtype == RELU_EXAMPLE.dtype
 

@@ -39,3 +39,21 @@ def test_snippet_prints_the_probed_value(sample):
     expected = np.atleast_1d(volume.data[index]).astype(float)
     assert np.allclose(printed_value(output), expected), output
     assert "shape" in output
+
+
+def test_dicom_snippet_says_a_missing_pixel_spacing_is_unknown_not_1_mm(tmp_path):
+    import pydicom
+    from pydicom.data import get_testdata_file
+
+    from core.io import load_image
+
+    ds = pydicom.dcmread(get_testdata_file("CT_small.dcm"))
+    del ds.PixelSpacing
+    path = tmp_path / "no_spacing.dcm"
+    ds.save_as(path)
+    volume = load_image(str(path))
+    assert not volume.spacing_known
+    output = run(snippets.loading_snippet(volume, (3, 4), f"path = {str(path)!r}"))
+    line = next(line for line in output.splitlines() if line.startswith("pixel spacing"))
+    assert "unknown" in line and "1.0" not in line
+    assert np.allclose(printed_value(output), volume.data[3, 4])

@@ -60,6 +60,27 @@ def test_circle_mask_step_keeps_a_centred_disc_and_fills_with_the_minimum():
     assert out[10, 10] == 7.0 and out[10, 0] == 7.0 and out[2, 2] == 1.0
 
 
+@pytest.mark.parametrize("option", pl.STEP_OPTIONS["mask"])
+def test_masked_pixels_take_the_clean_image_s_minimum_not_the_noisy_one(option):
+    """As in the masking section: the removed pixels are air (the clean minimum), not a noise value below it."""
+    clean = samples.load(HEAD).data[12].astype(np.float64)
+    steps = [pl.Step("noise", "gaussian", 20, 3), pl.Step("mask", option, 45)]
+    noisy, masked = pl.run(clean, steps, pp.value_range(clean))[1:]
+    assert noisy.min() < clean.min()  # the noise goes below air: that is no physical value
+    removed = masked != noisy
+    assert removed.any() and np.all(masked[removed] == clean.min())
+    volume = np.stack([clean, clean + 100.0])
+    whole = pl.run_volume(volume, steps, pp.value_range(volume))
+    for k in range(2):  # each slice as its 2D preview shows it: its own clean minimum
+        assert np.array_equal(whole[k], pl.run(volume[k], steps, pp.value_range(volume), slice_index=k)[-1])
+    code = pl.pipeline_code(steps, Source(sample=HEAD, index=(12,)), pp.value_range(clean))
+    assert run_code(code)[-1] == f"step 2: {steps[1].label()}: {pl.summary(masked)}"
+    head = samples.load(HEAD).data
+    whole = pl.run_volume(head, steps, pp.value_range(head))
+    code = pl.pipeline_code(steps, Source(sample=HEAD, index=(12,)), pp.value_range(head), volume=True)
+    assert run_code(code)[-1] == f"step 2: {steps[1].label()}: {pl.summary(whole)}"
+
+
 def test_whole_volume_runs_slice_by_slice_with_one_threshold_and_reports_progress():
     rng = np.random.default_rng(0)
     volume = rng.normal(0, 1, (4, 16, 16)) + np.arange(4)[:, None, None] * 10  # slices at 0, 10, 20, 30

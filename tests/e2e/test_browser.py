@@ -40,3 +40,15 @@ def test_no_uncaught_javascript_errors(visits):
     failures = [f"{v.name} ({v.url}): " + "\n".join(v.page_errors)
                 for v in visits if v.page_errors]
     _fail_if(failures)
+
+
+def test_every_lesson_of_the_course_map_was_opened(visits):
+    """Page discovery must not fall back to the home page alone: the tests above judge every lesson."""
+    from pathlib import PurePosixPath
+
+    from ui.course import EXTRAS, OBJECTIVES
+
+    expected = {PurePosixPath(p).stem for p in [o.page for o in OBJECTIVES if o.page] + [e.page for e in EXTRAS]}
+    opened = {v.name for v in visits if not v.load_error}
+    assert "home" in opened, sorted(opened)
+    assert expected <= opened, f"not opened: {sorted(expected - opened)}; opened: {sorted(opened)}"

@@ -1,0 +1,142 @@
+"""Every uploader of every lesson × real and odd files: each case ends in a picture or a clear message.
+
+The files are real ones shipped with the installed libraries (nibabel's 4D
+``example4d.nii.gz``, pydicom's tiny odd-sized colour DICOM and its 30-frame
+ultrasound loop) and small images built in memory: 1 × 1, 2 × 3, a single-slice
+3D volume, RGB, constant, NaN/inf, 16-bit. After each upload the page's run
+buttons that work on the upload (the Preparing whole-volume pipeline) are
+pressed too.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import nibabel as nib
+import nibabel.testing
+import numpy as np
+import pytest
+import tifffile
+from PIL import Image
+from pydicom.data import get_testdata_file
+
+from harness import page_test, problems, upload, widget
+
+LESSONS = ["lessons/pixels.py", "lessons/loading.py", "lessons/exploring.py", "lessons/preparing.py",
+           "lessons/unsupervised.py", "lessons/supervised.py", "lessons/case_study.py"]
+#: buttons pressed after each upload, when the page shows them (key -> lesson)
+RUN_BUTTONS = {"lessons/preparing.py": ["pipeline-volume-run"]}
+
+
+def _png(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(array).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def _tiff(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    tifffile.imwrite(buffer, array)
+    return buffer.getvalue()
+
+
+def _nifti(array: np.ndarray) -> bytes:
+    return nib.Nifti1Image(array, np.diag([1.0, 1.0, 3.0, 1.0])).to_bytes()
+
+
+def _installed_dicom(name: str) -> bytes:
+    path = get_testdata_file(name, download=False)
+    assert path is not None, name
+    return Path(path).read_bytes()
+
+
+def real_and_odd_files() -> dict[str, bytes]:
+    """The set of files every uploader gets: real files first, then odd ones built in memory."""
+    rng = np.random.default_rng(0)
+    ramp = np.linspace(-1, 1, 40 * 40, dtype=np.float32).reshape(40, 40)
+    nan_inf = ramp.copy()
+    nan_inf[5:9, 5:9] = np.nan
+    nan_inf[0, 0], nan_inf[1, 1] = np.inf, -np.inf
+    return {
+        "example4d.nii.gz": (Path(nibabel.testing.data_path) / "example4d.nii.gz").read_bytes(),
+        "SC_rgb_small_odd.dcm": _installed_dicom("SC_rgb_small_odd.dcm"),
+        "examples_ybr_color.dcm": _installed_dicom("examples_ybr_color.dcm"),
+        "one_pixel.png": _png(np.array([[200]], np.uint8)),
+        "two_by_three.png": _png(np.arange(6, dtype=np.uint8).reshape(2, 3) * 40),
+        "two_by_three_rgb.png": _png(rng.integers(0, 255, (2, 3, 3)).astype(np.uint8)),
+        "single_slice.nii.gz": _nifti(rng.integers(0, 100, (24, 20, 1)).astype(np.int16)),
+        "rgb.png": _png(rng.integers(0, 255, (30, 40, 3)).astype(np.uint8)),
+        "constant.png": _png(np.full((32, 32), 7, np.uint8)),
+        "nan_inf.tif": _tiff(nan_inf),
+        "sixteen_bit.png": _png((np.arange(48 * 48, dtype=np.uint16).reshape(48, 48) * 28)),
+    }
+
+
+FILES = real_and_odd_files()
+
+
+def press_run_buttons(at, lesson: str) -> None:
+    for key in RUN_BUTTONS.get(lesson, []):
+        buttons = [b for b in at.button if b.key == key]
+        if buttons:
+            buttons[0].click().run()
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_real_and_odd_files_through_the_sidebar_uploader(lesson):
+    at = page_test(lesson, timeout=300)
+    at.run()
+    failures = {}
+    for name, data in FILES.items():
+        upload(at, (name, data))
+        if not problems(at):
+            press_run_buttons(at, lesson)
+        if problems(at):
+            failures[name] = problems(at)[0][:300]
+        elif not (at.get("image") or at.error or at.get("plotly_chart")):
+            failures[name] = "neither a picture nor a message"
+    assert failures == {}
+
+
+def test_the_preparing_whole_volume_pipeline_runs_on_a_4d_upload():
+    at = page_test("lessons/preparing.py", timeout=300)
+    at.run()
+    upload(at, ("example4d.nii.gz", FILES["example4d.nii.gz"]))
+    button = widget(at, "button", "pipeline-volume-run")
+    button.click().run()
+    assert not problems(at), problems(at)
+    assert any(m.label == "Result" for m in at.metric)
+
+
+def test_the_supervised_convolution_tab_takes_a_tiny_colour_dicom():
+    at = page_test("lessons/supervised.py", timeout=300)
+    at.run()
+    upload(at, ("SC_rgb_small_odd.dcm", FILES["SC_rgb_small_odd.dcm"]))
+    assert not problems(at), problems(at)
+
+
+def test_the_dataset_uploader_takes_the_real_and_odd_files():
+    at = page_test("lessons/exploring.py", timeout=300)
+    at.run()
+    radio = widget(at, "radio", "eda_source")
+    radio.set_value(radio.options[1]).run()
+    widget(at, "file_uploader", "eda_upload").set_value(
+        [(name, data, "application/octet-stream") for name, data in FILES.items()])
+    at.run()
+    assert not problems(at), problems(at)
+
+
+def test_the_class_folder_zip_takes_the_real_and_odd_files():
+    import zipfile
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for n, (name, data) in enumerate(FILES.items()):
+            archive.writestr(f"{'benign' if n % 2 else 'malignant'}/{name}", data)
+    at = page_test("lessons/supervised.py", timeout=300)
+    at.run()
+    widget(at, "radio", "sup-source").set_value("zip").run()
+    widget(at, "file_uploader", "sup-zip").set_value([("odd.zip", buffer.getvalue(), "application/zip")])
+    at.run()
+    assert not problems(at), problems(at)
+    assert at.error or at.warning or at.get("image")

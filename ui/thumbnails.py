@@ -1,0 +1,62 @@
+"""The dataset as a grid of small pictures, odd and corrupted files flagged on their tiles (EDA lesson)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from core import eda
+from core.io import ImageLoadError, load_image
+from core.thumbnails import preview, tile_flags, tile_order
+from ui.alt import show_image
+from ui.safe_text import md
+from ui.viewer import png_bytes
+
+MAX_TILES = 48
+COLUMNS = 8
+STATE = "eda-tiles"
+
+
+def _tiles(files: list[tuple[str, bytes]], names: list[str]) -> dict[str, bytes | None]:
+    """PNG previews of the named files (None for a file that cannot be read)."""
+    contents = dict(files)
+    tiles: dict[str, bytes | None] = {}
+    for name in names:
+        try:
+            volume = load_image(contents[name], name)
+            tiles[name] = png_bytes(preview(volume.data, volume.rgb, volume.is_4d))
+        except (ImageLoadError, KeyError, ValueError):
+            tiles[name] = None
+    return tiles
+
+
+def show_thumbnail_grid(files: list[tuple[str, bytes]], table: pd.DataFrame) -> None:
+    """One tile per file (flagged files first, at most `MAX_TILES`), each with the findings that concern it.
+
+    The previews are made once per dataset and kept in this session only.
+    """
+    st.header("Look at the images")
+    flags = tile_flags(table, eda.quality_report(table))
+    names = tile_order(flags, MAX_TILES)
+    key = (len(table), tuple(table["file"]), tuple(table["pixel hash"].astype(str)))
+    stored = st.session_state.get(STATE)
+    if stored is None or stored[0] != key:
+        with st.spinner(f"Drawing {len(names)} previews..."):
+            stored = (key, _tiles(files, names))
+        st.session_state[STATE] = stored
+    tiles = stored[1]
+    flagged = sum(bool(flags[name]) for name in names)
+    st.caption(f"The lecture's first look: **any obviously corrupted data?** The middle slice of each file, windowed "
+               f"on its own values; {flagged} flagged file(s) first, marked ⚠ with what the quality report found "
+               f"(bottom of the page)."
+               + (f" {len(names)} of {len(table)} files shown." if len(table) > len(names) else ""))
+    blank = png_bytes(np.full((48, 48), 40, np.uint8))
+    for start in range(0, len(names), COLUMNS):
+        for column, name in zip(st.columns(COLUMNS), names[start:start + COLUMNS]):
+            found = flags[name]
+            caption = md(name) + (" · ⚠ " + md("; ".join(found)) if found else "")
+            tile = tiles.get(name)
+            alt = (f"Preview of {name}, middle slice" if tile else f"{name} could not be read: no preview") + (
+                f"; flagged: {'; '.join(found)}" if found else "")
+            show_image(column, tile or blank, alt, caption=caption, width="stretch")
