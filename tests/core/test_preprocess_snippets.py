@@ -121,7 +121,9 @@ def test_mask_snippet_removes_the_pixels_the_page_counts(how, params):
     output = run(snip.mask_snippet(source, noise, scale, how, params))
     removed = int((~mask).sum())
     assert numbers(output.splitlines()[0])[:2] == [removed, mask.size]
-    assert numbers(output.splitlines()[1])[1] == pytest.approx(pp.apply_mask(image, mask)[~mask].min(), rel=1e-5)
+    page_fill = float(clean.min())  # lessons/preparing.py: removed pixels take the clean image's minimum (air)
+    assert numbers(output.splitlines()[1])[1] == pytest.approx(
+        pp.apply_mask(image, mask, fill=page_fill)[~mask].min(), rel=1e-5)
 
 
 def test_mask_snippet_with_the_mni_brain_map():
