@@ -14,7 +14,7 @@ from plotly.subplots import make_subplots
 from core import class_folders, cnn, cnn_snippets, dermoscopy, display, labelled, layers, lesions
 from core.io import ImageLoadError
 from core.selfcheck import Question
-from ui import picker
+from ui import explanations, picker
 from ui.code import show_code
 from ui.keras_cleanup import light_keras_cleanup
 from ui.lesson import STOPPED, explain, intro, lecturer_mode, presets, self_check, stoppable, was_stopped
@@ -782,5 +782,7 @@ def grad_cam_section() -> None:
 
 
 grad_cam_section()
+explanations.section(model, spec if trained["history"] is not None else None, data, train_idx, val_idx, eval_idx,
+                     positive, names)
 
 the_end(spec)
