@@ -20,7 +20,7 @@ from core.registration import (DEFORMABLE_METHODS, METRICS, TRANSFORMS, aligned_
                                jacobian_determinant, ncc, register, sweep_offsets)
 from core.selfcheck import Question
 from core.warps import (Motion, anatomy_points, compare, make_problem, max_warp_mm, tre, working_image)
-from ui import picker
+from ui import learned_registration, picker
 from ui.code import show_code
 from ui.lesson import STOPPED, explain, intro, lecturer_mode, presets, self_check, stoppable, was_stopped
 from ui.viewer import PLOT_CONFIG, index_slider, png_bytes
@@ -738,6 +738,7 @@ def clustering_section() -> None:
 
 
 clustering_section()
+learned_registration.section()
 
 
 # --- check yourself -------------------------------------------------------------------------------------

@@ -1,0 +1,56 @@
+"""AppTest of lesson 5's "Learned registration": a tiny training, the race against B-spline, the learner's pair."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness import page_test, problems, widget
+
+PAGE = "lessons/unsupervised.py"
+HEADER = "7 · Learned registration: a network that registers in one pass"
+
+
+@pytest.fixture
+def at():
+    app = page_test(PAGE, timeout=300)
+    app.session_state["unsup-learned-epochs"] = 1
+    app.session_state["unsup-learned-pairs"] = 32
+    app.session_state["unsup-learned-count"] = 2
+    app.run()
+    assert not problems(app), problems(app)
+    return app
+
+
+def captions(at) -> list[str]:
+    return [caption for image in at.get("image") for caption in image.captions]
+
+
+def test_train_compare_with_bspline_and_register_my_own_pair(at):
+    assert HEADER in [h.value for h in at.header]
+    assert any("Train the registration network" in i.value for i in at.info)
+    at.button(key="unsup-learned-train").click()
+    at.run()
+    assert not problems(at), problems(at)
+    trained = at.session_state["unsup-learned"]
+    assert trained.history.epochs == 1 and trained.config.pairs == 32
+    assert any(c.value.startswith("Trained for 1 epochs") for c in at.caption)
+    assert any("What it was trained on, and where it fails" in w.value for w in at.warning)
+
+    at.button(key="unsup-learned-compare").click()
+    at.run()
+    assert not problems(at), problems(at)
+    rows = at.session_state["unsup-learned-compared"]["rows"]
+    assert len(rows) == 3 * 2 and {r["case"] for r in rows} == {"held out, like training", "another contrast (T2-like)",
+                                                                  "motion twice as large"}
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Network TRE (median)"].endswith(" mm") and metrics["B-spline TRE (median)"].endswith(" mm")
+    assert any(c.startswith("Network: TRE") for c in captions(at)) and any(c.startswith("B-spline: TRE") for c in captions(at))
+
+    widget(at, "radio", "unsup-learned-source").set_value("my image (sidebar)")
+    at.run()
+    at.button(key="unsup-learned-own-run").click()
+    at.run()
+    assert not problems(at), problems(at)
+    assert any(c.startswith("Fixed (your image, resized to 64 × 64)") for c in captions(at))
+    assert any("outside what the network was trained on" in c.value and "not a template slice" in c.value
+               for c in at.caption)
