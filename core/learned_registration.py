@@ -263,11 +263,11 @@ def warp(moving, flow):
     flat = tf.reshape(moving, (n * rows * cols, -1))
     base = (tf.range(n) * rows * cols)[:, None, None]
 
-    def at(ri, ci):
+    def _at(ri, ci):
         return tf.gather(flat, base + ri * cols + ci)
 
-    top = at(r0i, c0i) * (1 - wc) + at(r0i, c1i) * wc
-    bottom = at(r1i, c0i) * (1 - wc) + at(r1i, c1i) * wc
+    top = _at(r0i, c0i) * (1 - wc) + _at(r0i, c1i) * wc
+    bottom = _at(r1i, c0i) * (1 - wc) + _at(r1i, c1i) * wc
     return top * (1 - wr) + bottom * wr
 
 
@@ -340,13 +340,13 @@ def ncc_loss(fixed, warped, window: int = 9):
 
     kernel = tf.ones((window, window, 1, 1)) / window ** 2
 
-    def local(t):
+    def _local(t):
         return tf.nn.conv2d(t, kernel, 1, "SAME")
 
-    mf, mw = local(fixed), local(warped)
-    cross = local(fixed * warped) - mf * mw
-    vf = local(fixed * fixed) - mf * mf
-    vw = local(warped * warped) - mw * mw
+    mf, mw = _local(fixed), _local(warped)
+    cross = _local(fixed * warped) - mf * mw
+    vf = _local(fixed * fixed) - mf * mf
+    vw = _local(warped * warped) - mw * mw
     return -tf.reduce_mean(cross * cross / (vf * vw + 1e-5))
 
 
@@ -389,7 +389,7 @@ def train(config: Config = Config(), on_epoch: Callable[[int, History], None] | 
     optimizer = keras.optimizers.Adam(config.learning_rate)
     single = (lambda f, w: tf.reduce_mean((f - w) ** 2)) if config.similarity == "mse" else ncc_loss
 
-    def similarity(f, w):
+    def _similarity(f, w):
         terms = [single(f, w) if k == 1 else single(tf.nn.avg_pool2d(f, k, k, "VALID"), tf.nn.avg_pool2d(w, k, k, "VALID"))
                  for k in config.scales]
         return tf.add_n(terms) / len(terms)
@@ -397,19 +397,19 @@ def train(config: Config = Config(), on_epoch: Callable[[int, History], None] | 
     lam = float(config.smoothness)
 
     @tf.function(reduce_retracing=True)
-    def step(moving, fixed):
+    def _step(moving, fixed):
         with tf.GradientTape() as tape:
             warped, flow = model([moving, fixed], training=True)
-            sim = similarity(fixed, warped)
+            sim = _similarity(fixed, warped)
             smooth = smoothness_loss(flow)
             loss = sim + lam * smooth
         optimizer.apply_gradients(zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables))
         return loss, sim, smooth
 
     @tf.function(reduce_retracing=True)
-    def evaluate(moving, fixed):
+    def _evaluate(moving, fixed):
         warped, flow = model([moving, fixed], training=False)
-        sim = similarity(fixed, warped)
+        sim = _similarity(fixed, warped)
         return sim + lam * smoothness_loss(flow), sim
 
     x_moving, x_fixed = data.moving[..., None], data.fixed[..., None]
@@ -423,13 +423,13 @@ def train(config: Config = Config(), on_epoch: Callable[[int, History], None] | 
         totals = np.zeros(3)
         for b in range(batches):
             chosen = order[b * config.batch_size:(b + 1) * config.batch_size]
-            values = step(tf.constant(x_moving[chosen]), tf.constant(x_fixed[chosen]))
+            values = _step(tf.constant(x_moving[chosen]), tf.constant(x_fixed[chosen]))
             totals += np.array([float(v) for v in values]) * len(chosen)
             if on_batch is not None and time.perf_counter() - reported >= batch_every:
                 reported = time.perf_counter()
                 on_batch(epoch, b + 1, batches)
         totals /= len(x_moving)
-        val_loss, val_sim = (float(v) for v in evaluate(v_moving, v_fixed))
+        val_loss, val_sim = (float(v) for v in _evaluate(v_moving, v_fixed))
         history.loss.append(float(totals[0]))
         history.similarity.append(float(totals[1]))
         history.smoothness.append(float(totals[2]))
