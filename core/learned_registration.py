@@ -528,9 +528,14 @@ def identity(problem: warps.Problem) -> PairResult:
     return score(problem, np.zeros(problem.fixed.shape + (2,)), problem.moving, 0.0)
 
 
-def held_out_pairs(trained: Trained, n: int, seed: int = 1, contrast: float = 0.0) -> Pairs:
-    """`n` new pairs from the held-out slices, with motions the network never saw (same limits)."""
-    slices, _, spacing = template_slices(trained.config.size)
+def held_out_pairs(trained: Trained, n: int, seed: int = 1, contrast: float = 0.0,
+                   slices: tuple | None = None) -> Pairs:
+    """`n` new pairs from the held-out slices, with motions the network never saw (same limits).
+
+    `slices` is the output of `template_slices` for the network's size, if the caller keeps it (it is
+    computed otherwise); `contrast` remaps the moving images (see `make_pairs`).
+    """
+    slices, _, spacing = slices if slices is not None else template_slices(trained.config.size)
     _, held_pos = split_slices(len(slices))
     return make_pairs(slices[held_pos], spacing, n, trained.config, 100_000 + seed, contrast)
 

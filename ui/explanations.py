@@ -20,6 +20,8 @@ RESULT = "sup-explain-result"
 SHUFFLED = "sup-explain-shuffled"
 STOP = "sup-explain-stop"
 STOP_SHUFFLED = "sup-explain-shuffled-stop"
+DELETION_STEPS = 50
+"""Steps of the deletion curve (2 % of the pixels each)."""
 MAX_POINTING_IMAGES = 40
 """Images of the positive class scored in the pointing game (occlusion costs one forward pass per patch)."""
 
@@ -77,7 +79,7 @@ def _run_tests(model, image: np.ndarray, target: int, layer: str, patch: int, im
         bar.progress(0.3 + 0.1 * k / len(explain.METHODS), text=f"{method}: map and deletion curve")
         heat = explain.explain_map(model, image, method, target, layer, patch)
         result["maps"][method] = heat
-        result["deletion"][method] = explain.deletion_curve(model, image, heat, target, steps=20)
+        result["deletion"][method] = explain.deletion_curve(model, image, heat, target, steps=DELETION_STEPS)
     if images is not None and len(images):
         def step(done: int, total: int) -> None:
             bar.progress(0.4 + 0.6 * done / total, text=f"Pointing game: {done} of {total} steps")
@@ -225,11 +227,13 @@ def _show(result: dict, image: np.ndarray, mask: np.ndarray | None, class_name: 
     st.subheader("Faithfulness: the deletion curve")
     st.plotly_chart(_deletion_figure(result["deletion"]), config=PLOT_CONFIG, key="sup-explain-deletion")
     areas = {m: d[2] for m, d in result["deletion"].items()}
-    best = min(areas, key=areas.get)
+    smallest = min(areas.values())
+    best = [m for m, area in areas.items() if area - smallest < 0.0005]
     st.info(f"**What this tells you.** Pixels are replaced by the image's mean, most highlighted first. A faithful "
             f"map removes the evidence early, so the class probability falls fast: a small area. Here "
-            f"{best} has the smallest area ({areas[best]:.3f}); the random map's is "
-            f"{areas['random (ignores the model)']:.3f}.", icon=":material/lightbulb:")
+            f"{' and '.join(best)} {'has' if len(best) == 1 else 'share'} the smallest area ({smallest:.3f}); the "
+            f"random map's is {areas['random (ignores the model)']:.3f}, the edge map's "
+            f"{areas['edges (ignores the model)']:.3f}.", icon=":material/lightbulb:")
 
 
 def _shuffled_labels_test(model, spec, data, train_idx, val_idx, image, positive, layer, names) -> None:
@@ -288,11 +292,16 @@ def _self_check(result: dict) -> None:
                      "map cannot, it never asks the network." if passes else
                      "Grad-CAM kept much of its shape with random weights, and the edge map never looks at the "
                      "network: neither is shown to explain it.")))
-    areas = {m: d[2] for m, d in result["deletion"].items()}
-    methods = tuple(areas)
-    best = min(areas, key=areas.get)
+    fractions, probabilities, _ = result["deletion"]["Grad-CAM"]
+    below = np.flatnonzero(probabilities < 0.5)
+    share = 100 * float(fractions[below[0]]) if below.size else 100.0
+    step = 100 / (len(fractions) - 1)
     _question("sup-explain-q2", Question(
-        prompt="On this image, which map's deletion curve falls fastest (the smallest area)?",
-        choices=methods, answer=methods.index(best),
-        explanation=f"{best}: area {areas[best]:.3f}, against "
-                    + ", ".join(f"{m} {a:.3f}" for m, a in areas.items() if m != best) + "."))
+        prompt="Read your deletion curve: what share of the pixels (in %) had to be deleted, most highlighted by "
+               "Grad-CAM first, before the probability of the class first fell below 0.5?",
+        answer=round(share, 1), tolerance=step,
+        explanation=(f"{share:.0f} %: at that step the probability is {probabilities[below[0]]:.2f}, after "
+                     f"{probabilities[below[0] - 1]:.2f} one step ({step:.0f} % of the pixels) before."
+                     if below.size and below[0] > 0 else
+                     "The probability was below 0.5 from the start." if below.size else
+                     "It never fell below 0.5, even with every pixel replaced: 100 %.")))

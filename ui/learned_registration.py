@@ -38,6 +38,12 @@ CASES = {"held out, like training": {},
          "motion twice as large": {"double": True}}
 
 
+@st.cache_resource(max_entries=2, show_spinner="Preparing the template slices...")
+def template_slices(size: int) -> tuple:
+    """`core.learned_registration.template_slices`, once per server and size."""
+    return lr.template_slices(size)
+
+
 def _shown(image: np.ndarray, side: int = 200) -> bytes:
     """A [0, 1] image as an enlarged 8-bit PNG."""
     eight = display.apply_window(np.asarray(image, np.float64), 1.0, 0.5)
@@ -66,7 +72,7 @@ def _problems(trained: lr.Trained, case: str, n: int) -> list:
         config = replace(config, max_shift_mm=2 * config.max_shift_mm, max_angle_deg=2 * config.max_angle_deg)
     held = lr.held_out_pairs(lr.Trained(trained.model, config, trained.spacing, trained.history,
                                         trained.train_slices, trained.held_out_slices), n, seed=1,
-                             contrast=options.get("contrast", 0.0))
+                             contrast=options.get("contrast", 0.0), slices=template_slices(config.size))
     return held.problems
 
 
@@ -234,7 +240,7 @@ def _own_pair(trained: lr.Trained) -> None:
 
     motion = Motion((shift, 0.0), (angle,), 1.0, bend * max_warp_mm((size, size), spacing))
     if source == "a held-out template slice":
-        slices, indices, _ = lr.template_slices(size)
+        slices, indices, _ = template_slices(size)
         held = lr.split_slices(len(slices))[1]
         image, name = slices[held[len(held) // 2]], f"template slice {indices[held[len(held) // 2]]}"
     else:

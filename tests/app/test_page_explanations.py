@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from harness import page_test, problems, widget
@@ -46,13 +47,17 @@ def test_the_tests_run_and_show_randomisation_other_maps_deletion_and_a_self_che
     assert set(result["deletion"]) == set(result["pointing"]) and len(result["deletion"]) == 5
     infos = "\n".join(i.value for i in at.info)
     assert infos.count("What this tells you") == 3
-    # the self-check is computed from this network: its right answer is the smallest deletion area
-    areas = {m: d[2] for m, d in result["deletion"].items()}
-    best = min(areas, key=areas.get)
-    widget(at, "radio", "sup-explain-q2").set_value(best)
+    # the self-check is computed from this network: the share deleted before Grad-CAM's curve falls below 0.5
+    fractions, probabilities, _ = result["deletion"]["Grad-CAM"]
+    assert len(fractions) == 51
+    below = np.flatnonzero(probabilities < 0.5)
+    share = 100 * fractions[below[0]] if below.size else 100.0
+    widget(at, "number_input", "sup-explain-q2").set_value(float(share))
     at.run()
-    assert any(s.value.startswith("Right.") and best in s.value for s in at.success)
-
+    assert any(s.value.startswith("Right.") for s in at.success)
+    widget(at, "number_input", "sup-explain-q2").set_value(float(share) + 10)
+    at.run()
+    assert any(e.value.startswith("Not quite.") for e in at.error)
 
 def test_shuffled_labels_train_a_twin_whose_map_is_compared(at):
     at.session_state["sup-explain-epochs"] = 1
