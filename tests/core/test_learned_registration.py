@@ -74,7 +74,8 @@ def test_pairs_are_moved_by_their_known_motion():
 
 @pytest.fixture(scope="module")
 def tiny():
-    config = lr.Config(size=32, pairs=160, epochs=3, batch_size=16, features=(8, 16), smoothness=0.01)
+    config = lr.Config(size=32, pairs=320, epochs=4, batch_size=16, features=(8, 16), smoothness=0.01,
+                       learning_rate=1e-2, scales=(1,))
     epochs = []
     trained = lr.train(config, on_epoch=lambda e, h: epochs.append(e), validation_pairs=16)
     return trained, epochs
@@ -82,12 +83,12 @@ def tiny():
 
 def test_a_tiny_training_beats_doing_nothing_on_held_out_pairs(tiny):
     trained, epochs = tiny
-    assert epochs == [1, 2, 3] and trained.history.epochs == 3
+    assert epochs == [1, 2, 3, 4] and trained.history.epochs == 4
     assert trained.history.val_similarity[-1] < trained.history.val_similarity[0]
     problems = lr.held_out_pairs(trained, 8).problems
     learned = [lr.register_learned(trained.model, p).tre_mm for p in problems]
     nothing = [lr.identity(p).tre_mm for p in problems]
-    assert np.median(learned) < 0.8 * np.median(nothing)
+    assert np.median(learned) < 0.85 * np.median(nothing)  # 0.69 when written
     result = lr.register_learned(trained.model, problems[0])
     assert result.registered.shape == (32, 32) and result.displacement_mm.shape == (32, 32, 2)
     assert 0 <= result.folding <= 1 and result.seconds > 0
