@@ -72,13 +72,13 @@ class Config:
 
     size: int = 64
     pairs: int = 1200
-    epochs: int = 8
+    epochs: int = 12
     batch_size: int = 16
     features: tuple[int, ...] = (16, 32, 32)
     similarity: str = "mse"
-    smoothness: float = 0.05
+    smoothness: float = 0.01
     learning_rate: float = 3e-3
-    scales: tuple[int, ...] = (1, 2, 4)
+    scales: tuple[int, ...] = (1,)
     max_shift_mm: float = 8.0
     max_angle_deg: float = 8.0
     max_scale: float = 0.06
