@@ -479,9 +479,10 @@ def predict(model, moving: np.ndarray, fixed: np.ndarray, passes: int = 1) -> tu
     """
     moving = np.asarray(moving, np.float32)[..., None]
     fixed = np.asarray(fixed, np.float32)[..., None]
-    warped, total = (np.asarray(v) for v in model.predict_on_batch([moving, fixed]))
+    # a direct call, not model.predict: no per-call set-up, so a pair costs one forward pass
+    warped, total = (np.asarray(v) for v in model([moving, fixed], training=False))
     for _ in range(passes - 1):
-        _, step = (np.asarray(v) for v in model.predict_on_batch([warped, fixed]))
+        _, step = (np.asarray(v) for v in model([warped, fixed], training=False))
         total = step + np.asarray(warp(total, step))
         warped = np.asarray(warp(moving, total))
     return warped[..., 0].astype(np.float64), total.astype(np.float64)
@@ -515,7 +516,11 @@ def register_learned(model, problem: warps.Problem, passes: int = 1) -> PairResu
 
 
 def register_bspline(problem: warps.Problem, metric: str = "ssd", mesh_size: int = 6) -> PairResult:
-    """Register one pair with SimpleITK (affine, then B-spline: `core.registration.register`) and score it."""
+    """Register one pair with SimpleITK (affine, then B-spline: `core.registration.register`) and score it.
+
+    `metric` is a key of `core.registration.METRICS`: ``"ssd"`` for the same
+    contrast, ``"mattes_mi"`` when the moving image has another contrast.
+    """
     from core.registration import register
 
     result = register(problem.fixed, problem.moving, "deformable", metric, spacing=problem.spacing,
