@@ -53,8 +53,8 @@ def rows(runs: int = 1, pairs: int = 10) -> list[Row]:
             bspline_times.append(result.seconds)
         bspline.append(result)
         nothing.append(lr.identity(problem).tre_mm)
-    tre_learned = median(r.tre_mm for r in learned)
-    tre_bspline = median(r.tre_mm for r in bspline)
+    tre_learned = round(median(r.tre_mm for r in learned), 3)
+    tre_bspline = round(median(r.tre_mm for r in bspline), 3)
     t_learned, t_bspline = median(learned_times), median(bspline_times)
     config = trained.config
     return [
