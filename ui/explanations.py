@@ -26,12 +26,6 @@ MAX_POINTING_IMAGES = 40
 """Images of the positive class scored in the pointing game (occlusion costs one forward pass per patch)."""
 
 
-def _unit_png(image: np.ndarray) -> np.ndarray:
-    image = np.asarray(image)
-    image = image[..., 0] if image.ndim == 3 and image.shape[-1] == 1 else image
-    return (np.clip(image, 0, 1) * 255 + 0.5).astype(np.uint8)
-
-
 def _where(heatmap: np.ndarray) -> str:
     """Where a map's maximum is, in words from its data (for captions that stand in for the picture)."""
     rows, cols = heatmap.shape
