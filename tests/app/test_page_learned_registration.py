@@ -54,3 +54,33 @@ def test_train_compare_with_bspline_and_register_my_own_pair(at):
     assert any(c.startswith("Fixed (your image, resized to 64 × 64)") for c in captions(at))
     assert any("outside what the network was trained on" in c.value and "not a template slice" in c.value
                for c in at.caption)
+
+
+def test_stop_during_training_keeps_nothing_and_says_so(at, monkeypatch):
+    from streamlit.runtime.scriptrunner_utils.exceptions import StopException
+
+    from core import learned_registration as lr
+
+    real_train = lr.train
+
+    def train_until_stopped(config, on_epoch=None, on_batch=None, **kwargs):
+        def report_then_stop(epoch, history):
+            on_epoch(epoch, history)
+            monkeypatch.setattr(lr, "train", real_train)
+            raise StopException()
+
+        return real_train(config, on_epoch=report_then_stop, on_batch=on_batch, **kwargs)
+
+    monkeypatch.setattr(lr, "train", train_until_stopped)
+    at.button(key="unsup-learned-train").click()
+    at.run()
+    assert not problems(at)
+    assert widget(at, "button", "unsup-learned-stop")  # drawn while training
+    assert "unsup-learned" not in at.session_state
+    at.run()  # the rerun the press of Stop starts
+    assert [i.value for i in at.info if "stopped before the end" in i.value] == [
+        "Training stopped before the end (Stop, or another control, was pressed): nothing was kept. Press "
+        "**Train the registration network** to start again."]
+    assert "unsup-learned" not in at.session_state
+    with pytest.raises(KeyError):
+        widget(at, "button", "unsup-learned-stop")
