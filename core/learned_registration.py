@@ -277,7 +277,7 @@ def warp_numpy(image: np.ndarray, flow: np.ndarray) -> np.ndarray:
     return np.asarray(out)[0, ..., 0].astype(np.float64)
 
 
-def build_model(size: int = 64, features: tuple[int, ...] = (16, 32, 32), seed: int = 0):
+def build_model(size: int = 64, features: tuple[int, ...] = (16, 32, 32, 32), seed: int = 0):
     """The U-Net with its warp layer: ``[moving, fixed] -> [warped, field]``.
 
     Each encoder level is a 3 x 3 convolution with stride 2 and LeakyReLU;
