@@ -49,6 +49,13 @@ def _metric(contrast: float) -> str:
     return "mattes_mi" if contrast > 0 else "ssd"
 
 
+def _warm_up(trained: lr.Trained) -> None:
+    """One untimed forward pass: TensorFlow's first call in a new run sets itself up (hundreds of ms, once),
+    which is not the time a pair takes."""
+    size = trained.config.size
+    lr.predict(trained.model, np.zeros((1, size, size)), np.zeros((1, size, size)))
+
+
 def _shown(image: np.ndarray, side: int = 200) -> bytes:
     """A [0, 1] image as an enlarged 8-bit PNG."""
     eight = display.apply_window(np.asarray(image, np.float64), 1.0, 0.5)
@@ -169,6 +176,7 @@ def _comparison(trained: lr.Trained) -> None:
             bar = st.progress(0.0, text="Registering...")
             rows, examples = [], {}
             total = len(CASES) * count
+            _warm_up(trained)
             for c, case in enumerate(CASES):
                 for k, problem in enumerate(_problems(trained, case, count)):
                     learned = lr.register_learned(trained.model, problem)
@@ -188,7 +196,8 @@ def _comparison(trained: lr.Trained) -> None:
     if compared is None or compared["key"] != key:
         st.caption(f"{len(CASES)} cases of {count} new pairs from slices the network never saw: motions like its "
                    "training ones, the same with a T2-like contrast, and motions twice as large. B-spline uses mean "
-                   "squares, and Mattes mutual information for the other contrast.")
+                   "squares, and Mattes mutual information for the other contrast. Times are per pair, after one "
+                   "untimed pass that lets TensorFlow set itself up.")
         return
     table = pd.DataFrame(compared["rows"])
     medians = table.groupby("case", sort=False).median(numeric_only=True).drop(columns="pair")
@@ -263,6 +272,7 @@ def _own_pair(trained: lr.Trained) -> None:
     if st.button("Register my pair both ways", icon=":material/play_arrow:", key="unsup-learned-own-run"):
         with stoppable(STOP_OWN):
             with st.spinner("B-spline registration (about a second)..."):
+                _warm_up(trained)
                 st.session_state[OWN] = {"key": key, "learned": lr.register_learned(trained.model, problem),
                                          "bspline": lr.register_bspline(problem, _metric(contrast))}
     elif was_stopped(STOP_OWN):
