@@ -18,7 +18,9 @@ from plotly.subplots import make_subplots
 from core import display, overlays
 from core import learned_registration as lr
 from core.warps import Motion, working_image
+from core.learned_registration_snippets import training_snippet
 from ui import picker
+from ui.code import show_code
 from ui.lesson import STOPPED, explain, lecturer_mode, stoppable, was_stopped
 from ui.viewer import PLOT_CONFIG, png_bytes
 
@@ -171,6 +173,7 @@ def _comparison(trained: lr.Trained) -> None:
     count = 4 if lecturer_mode() else st.slider("Pairs per case", 2, 12, 6, key="unsup-learned-count",
                                                 help="B-spline takes about a second per pair.")
     key = (id(trained), count)
+    show_code(training_snippet(trained.config, count), "Show the code: train the network, then the held-out TRE")
     if st.button("Register the held-out pairs both ways", icon=":material/compare:", key="unsup-learned-compare"):
         with stoppable(STOP_COMPARE):
             bar = st.progress(0.0, text="Registering...")

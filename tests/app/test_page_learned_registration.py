@@ -35,6 +35,9 @@ def test_train_compare_with_bspline_and_register_my_own_pair(at):
     assert trained.history.epochs == 1 and trained.config.pairs == 32
     assert any(c.value.startswith("Trained for 1 epochs") for c in at.caption)
     assert any("What it was trained on, and where it fails" in w.value for w in at.warning)
+    snippets = [c.value for c in at.code if "keras.Input((size, size, 1)" in c.value]
+    assert len(snippets) == 1 and "pairs=32" in snippets[0] and "epochs=1," in snippets[0]  # the current settings
+    assert "make_pairs(slices[held_pos], spacing, 2, settings, 100_001)" in snippets[0]     # the pairs per case
 
     at.button(key="unsup-learned-compare").click()
     at.run()
