@@ -783,6 +783,6 @@ def grad_cam_section() -> None:
 
 grad_cam_section()
 explanations.section(model, spec if trained["history"] is not None else None, data, train_idx, val_idx, eval_idx,
-                     positive, names)
+                     positive, names, data_code)
 
 the_end(spec)

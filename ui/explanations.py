@@ -12,7 +12,9 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from core import cnn, explain
+from core.explain_snippets import sanity_and_deletion_snippet
 from core.selfcheck import Question, is_correct
+from ui.code import show_code
 from ui.lesson import STOPPED, explain as explain_text, lecturer_mode, stoppable, was_stopped
 from ui.viewer import PLOT_CONFIG
 
@@ -109,7 +111,7 @@ def _deletion_figure(deletion: dict) -> go.Figure:
 
 
 def section(model, spec: cnn.ModelSpec | None, data, train_idx: np.ndarray, val_idx: np.ndarray,
-            eval_idx: np.ndarray, positive: int, names: tuple[str, ...] | list[str]) -> None:
+            eval_idx: np.ndarray, positive: int, names: tuple[str, ...] | list[str], data_code: str | None = None) -> None:
     """Draw "Heatmaps put to the test" for the trained `model`.
 
     Parameters
@@ -126,6 +128,8 @@ def section(model, spec: cnn.ModelSpec | None, data, train_idx: np.ndarray, val_
         The class explained (the disease).
     names : sequence of str
         Class names.
+    data_code : str, optional
+        Code that defines ``data`` (`core.cnn_snippets.data_code`), for the "Show the code" panel (None: no panel).
     """
     st.header("8 · Heatmaps put to the test")
     explain_text(
@@ -170,6 +174,9 @@ def section(model, spec: cnn.ModelSpec | None, data, train_idx: np.ndarray, val_
         _shuffled_labels_test(model, spec, data, train_idx, val_idx, image, positive, layer, names)
         return
     _show(result, image, data.masks[index] if data.masks is not None else None, names[positive], pointing.size)
+    if data_code is not None:
+        show_code(sanity_and_deletion_snippet(data_code, index, layer, positive, DELETION_STEPS),
+                  "Show the code: the sanity check and the deletion curves (needs the downloaded model)")
     _shuffled_labels_test(model, spec, data, train_idx, val_idx, image, positive, layer, names)
     _self_check(result)
 

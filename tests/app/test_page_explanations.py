@@ -47,6 +47,9 @@ def test_the_tests_run_and_show_randomisation_other_maps_deletion_and_a_self_che
     assert set(result["deletion"]) == set(result["pointing"]) and len(result["deletion"]) == 5
     infos = "\n".join(i.value for i in at.info)
     assert infos.count("What this tells you") == 3
+    snippets = [c.value for c in at.code if "deletion area Grad-CAM" in c.value]  # "Show the code", current choices
+    assert len(snippets) == 1 and f"layer_name={at.selectbox(key='sup-explain-layer').value!r}" in snippets[0]
+    assert "steps=50" in snippets[0] and "keras.saving.load_model('supervised_model.keras')" in snippets[0]
     # the self-check is computed from this network: the share deleted before Grad-CAM's curve falls below 0.5
     fractions, probabilities, _ = result["deletion"]["Grad-CAM"]
     assert len(fractions) == 51
