@@ -2,7 +2,7 @@
 
 Collects ``rows(runs)`` of each benchmarks/bench_*.py (the reruns of every
 lesson against a bare page, loading, pixels, exploring, preparing,
-registration, the CNN, the server's memory with real browser sessions) and
+registration, the CNN, learned registration, the server's memory with real browser sessions) and
 prints one markdown table: median of several runs, the reference measured in
 the same run and the ratio, the goal, pass or miss, and the machine's core
 count. A benchmark that fails prints its error as a row and the others go on.
@@ -24,7 +24,7 @@ from common import Row, table  # noqa: E402
 
 # name: runs for that benchmark (None: the --runs value); the slow ones run fewer times to stay bounded
 BENCHES = {"reruns": None, "loading": None, "pixels": None, "exploring": None, "preparing": None,
-           "registration": 5, "cnn": 2, "memory": 1}
+           "registration": 5, "cnn": 2, "learned_registration": 1, "memory": 1}
 
 
 def collect(names: list[str], runs: int) -> list[Row]:

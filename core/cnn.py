@@ -680,6 +680,10 @@ def feature_grid(maps: np.ndarray, columns: int = 8, limit: int = 16, gap: int =
 
 # ---------------------------------------------------------------- Grad-CAM
 
+CAM_METHODS = ("grad-cam", "hirescam")
+"""Gradient maps `grad_cams` draws: mean-gradient weights (Grad-CAM) or element-wise ones (HiResCAM)."""
+
+
 def _score_layer(model):
     """The output layer, and whether its activation (softmax or sigmoid) must be undone to get class scores."""
     output = model.outputs[0]
@@ -693,8 +697,9 @@ def _score_layer(model):
     return last, "output"
 
 
-def grad_cams(model, images: np.ndarray, class_index: int | None = None, layer_name: str | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Grad-CAM heatmaps of a batch of images (see `grad_cam`).
+def grad_cams(model, images: np.ndarray, class_index: int | None = None, layer_name: str | None = None,
+              method: str = "grad-cam") -> tuple[np.ndarray, np.ndarray]:
+    """Grad-CAM heatmaps of a batch of images (see `grad_cam`), or one of its variants.
 
     Parameters
     ----------
@@ -705,6 +710,11 @@ def grad_cams(model, images: np.ndarray, class_index: int | None = None, layer_n
         The class to explain; None explains each image's predicted class.
     layer_name : str, optional
         A layer from `cam_layer_names`; None uses `default_cam_layer`.
+    method : str
+        One of `CAM_METHODS`: ``"grad-cam"`` weights each map by its mean
+        gradient (Selvaraju et al. 2017); ``"hirescam"`` multiplies each map
+        by its gradient pixel by pixel before summing (Draelos and Carin
+        2020), so the map shows exactly which positions raised the score.
 
     Returns
     -------
@@ -756,7 +766,9 @@ def grad_cams(model, images: np.ndarray, class_index: int | None = None, layer_n
     gradients = tape.gradient(chosen, maps)
     if gradients is None:
         raise ValueError(f"the output does not depend on layer {layer_name!r}: choose a convolution layer")
-    weights = tf.reduce_mean(gradients, axis=(1, 2), keepdims=True)
+    if method not in CAM_METHODS:
+        raise ValueError(f"method must be one of {CAM_METHODS}, not {method!r}")
+    weights = tf.reduce_mean(gradients, axis=(1, 2), keepdims=True) if method == "grad-cam" else gradients
     cams = tf.nn.relu(tf.reduce_sum(weights * maps, axis=-1)).numpy()
     rows, cols = int(x.shape[1]), int(x.shape[2])
     heatmaps = np.zeros((cams.shape[0], rows, cols), np.float32)

@@ -14,7 +14,7 @@ from plotly.subplots import make_subplots
 from core import class_folders, cnn, cnn_snippets, dermoscopy, display, labelled, layers, lesions, small_samples
 from core.heavy import train_network
 from core.selfcheck import Question
-from ui import heavy, picker
+from ui import explanations, heavy, picker
 from ui.class_zip import class_zip_data
 from core.alt_text import describe_image, heatmap_alt
 from ui.alt import show_figure, show_image
@@ -816,5 +816,7 @@ def grad_cam_section() -> None:
 
 
 grad_cam_section()
+explanations.section(model, spec if trained["history"] is not None else None, data, train_idx, val_idx, eval_idx,
+                     positive, names, data_code)
 
 the_end(spec)

@@ -21,7 +21,7 @@ from core.registration import (DEFORMABLE_METHODS, METRICS, TRANSFORMS, aligned_
                                jacobian_determinant, ncc, register, sweep_offsets)
 from core.selfcheck import Question
 from core.warps import (Motion, anatomy_points, compare, make_problem, max_warp_mm, tre, working_image)
-from ui import heavy, picker
+from ui import heavy, learned_registration, picker
 from core.alt_text import describe_image
 from ui.alt import show_figure, show_image
 from ui.code import show_code
@@ -773,6 +773,7 @@ def clustering_section() -> None:
 
 
 clustering_section()
+learned_registration.section()
 
 
 # --- check yourself -------------------------------------------------------------------------------------

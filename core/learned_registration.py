@@ -1,0 +1,569 @@
+"""Learned registration: a small U-Net that predicts a displacement field in one forward pass (VoxelMorph in 2D).
+
+The recipe of Balakrishnan et al., "VoxelMorph: A Learning Framework for
+Deformable Medical Image Registration", IEEE Transactions on Medical Imaging
+38(8), 2019: an encoder-decoder (a U-Net) takes the moving and the fixed
+image and outputs a dense displacement field ``u``; a differentiable warp
+layer (`warp`, bilinear sampling) resamples the moving image at ``x + u(x)``;
+the loss is the dissimilarity of the warped and the fixed image (mean squared
+error or normalised cross-correlation) plus a smoothness penalty on the
+field's gradient. No labels and no true fields are used: the network learns
+to register from pairs of images alone.
+
+The pairs are MNI152 axial slices (the course's template, `core.lesions`)
+moved by random known motions of the course's own generator
+(`core.warps.make_problem`: shift, rotation, scale and a smooth bend), so
+every result can be scored against the truth (TRE in mm, as in
+`core.registration`).
+
+Conventions: images ``(rows, cols)`` in [0, 1]; displacements ``(rows, cols,
+2)`` in array-axis order (rows, then cols), in pixels inside the network and
+in mm where a function says so. ``fixed(x) ~ moving(x + u(x))``: a point
+``x`` of the fixed image is found at ``x + u(x)`` in the moving one, as
+`core.warps.Problem.true_points` and `core.registration.RegistrationResult.map_points`
+say it. Keras is imported inside the functions (`core.cnn.keras_module`).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from core import warps
+
+SIMILARITIES = ("mse", "ncc")
+"""Image similarity terms of the loss: mean squared error (same contrast) or local normalised cross-correlation."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """What to train: the data, the network and the loss.
+
+    Attributes
+    ----------
+    size : int
+        Side of the square images in pixels.
+    pairs : int
+        Training pairs (a new random motion for each).
+    epochs, batch_size : int
+        Passes over the pairs, and pairs per weight update.
+    features : tuple of int
+        Filters of the encoder's levels (the decoder mirrors them).
+    similarity : str
+        One of `SIMILARITIES`.
+    smoothness : float
+        Weight ``lambda`` of the smoothness penalty (mean squared gradient of the field, in pixels).
+    learning_rate : float
+        Adam's step size.
+    scales : tuple of int
+        The similarity is averaged over the images and their copies shrunk by
+        these factors (mean pooling): the shrunk copies still overlap when a
+        motion is large, which gives the network a gradient from the start.
+    max_shift_mm, max_angle_deg, max_scale : float
+        Largest shift, rotation and scale change of the random motions.
+    warp_share : float
+        Largest bend amplitude as a share of `core.warps.max_warp_mm` (the most that cannot fold).
+    seed : int
+        Seed of the motions, the split of slices and the network's weights.
+    """
+
+    size: int = 64
+    pairs: int = 1200
+    epochs: int = 12
+    batch_size: int = 16
+    features: tuple[int, ...] = (16, 32, 32, 32)
+    similarity: str = "mse"
+    smoothness: float = 0.01
+    learning_rate: float = 3e-3
+    scales: tuple[int, ...] = (1,)
+    max_shift_mm: float = 8.0
+    max_angle_deg: float = 8.0
+    max_scale: float = 0.06
+    warp_share: float = 0.8
+    seed: int = 0
+
+
+@dataclass
+class Pairs:
+    """Moving and fixed images made from template slices, with the truth of each pair.
+
+    Attributes
+    ----------
+    moving, fixed : numpy.ndarray of float32
+        ``(n, size, size)`` in [0, 1].
+    problems : list of core.warps.Problem
+        The known motion of each pair (``problems[k].true_points``).
+    spacing : (float, float)
+        mm per pixel.
+    """
+
+    moving: np.ndarray
+    fixed: np.ndarray
+    problems: list
+    spacing: tuple[float, float]
+
+
+@dataclass
+class History:
+    """Loss per epoch (total, similarity, smoothness) on training and held-out pairs, and the time taken."""
+
+    loss: list = field(default_factory=list)
+    similarity: list = field(default_factory=list)
+    smoothness: list = field(default_factory=list)
+    val_loss: list = field(default_factory=list)
+    val_similarity: list = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def epochs(self) -> int:
+        """Number of epochs run."""
+        return len(self.loss)
+
+
+@dataclass
+class Trained:
+    """A trained registration network and what it was trained on.
+
+    Attributes
+    ----------
+    model : keras.Model
+        Inputs ``[moving, fixed]`` ``(n, size, size, 1)``; outputs ``[warped, field]``.
+    config : Config
+    spacing : (float, float)
+        mm per pixel of the images it was trained on.
+    history : History
+    train_slices, held_out_slices : list of int
+        Axial template slices used for training and kept apart.
+    """
+
+    model: object
+    config: Config
+    spacing: tuple[float, float]
+    history: History
+    train_slices: list
+    held_out_slices: list
+
+
+# ---------------------------------------------------------------- data
+
+def template_slices(size: int = 64) -> tuple[np.ndarray, list[int], tuple[float, float]]:
+    """Axial slices of the MNI152 T1 template through the brain, resized to ``size x size``.
+
+    Returns
+    -------
+    slices : numpy.ndarray of float32
+        ``(k, size, size)`` in [0, 1].
+    indices : list of int
+        The template's slice index of each.
+    spacing : (float, float)
+        mm per pixel after resizing (the template is 1 mm).
+    """
+    from skimage.transform import resize
+
+    from core import lesions
+
+    t1, brain = lesions.load_template()
+    chosen = lesions.brain_slices(brain, 0.5)[::2]
+    side = t1.shape[1]
+    slices = np.array([resize(t1[z], (size, size), order=1, anti_aliasing=True, preserve_range=True)
+                       for z in chosen], np.float32)
+    return slices, [int(z) for z in chosen], (side / size, side / size)
+
+
+def split_slices(count: int, held_out_every: int = 4) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of training and held-out slices: every `held_out_every`-th one is kept apart."""
+    positions = np.arange(count)
+    held = positions[1::held_out_every]
+    return np.setdiff1d(positions, held), held
+
+
+def random_motion(rng: np.random.Generator, shape: tuple[int, int], spacing: tuple[float, float],
+                  config: Config) -> warps.Motion:
+    """A random `core.warps.Motion` within the limits of `config` (uniform in each parameter)."""
+    bend = config.warp_share * warps.max_warp_mm(shape, spacing)
+    return warps.Motion(shift_mm=tuple(float(v) for v in rng.uniform(-config.max_shift_mm, config.max_shift_mm, 2)),
+                        angles_deg=(float(rng.uniform(-config.max_angle_deg, config.max_angle_deg)),),
+                        scale=float(1 + rng.uniform(-config.max_scale, config.max_scale)),
+                        warp_mm=float(rng.uniform(-bend, bend)))
+
+
+def make_pairs(slices: np.ndarray, spacing: tuple[float, float], n: int, config: Config, seed: int,
+               contrast: float = 0.0) -> Pairs:
+    """`n` pairs: a slice (fixed) and the same slice moved by a random known motion (moving).
+
+    Parameters
+    ----------
+    slices : numpy.ndarray
+        ``(k, size, size)`` images to draw from.
+    spacing : (float, float)
+    n : int
+    config : Config
+        The motion limits.
+    seed : int
+    contrast : float
+        0 to 1: how much of `core.warps.other_contrast` the moving images get
+        (the network is trained with 0; more shows where it fails).
+
+    Returns
+    -------
+    Pairs
+    """
+    rng = np.random.default_rng(seed)
+    moving = np.empty((n,) + slices.shape[1:], np.float32)
+    fixed = np.empty_like(moving)
+    problems = []
+    for k in range(n):
+        image = slices[rng.integers(len(slices))].astype(np.float64)
+        problem = warps.make_problem(image, spacing, random_motion(rng, image.shape, spacing, config),
+                                     contrast=contrast)
+        moving[k] = np.clip(problem.moving, 0, 1)
+        fixed[k] = image
+        problems.append(problem)
+    return Pairs(moving, fixed, problems, (float(spacing[0]), float(spacing[1])))
+
+
+# ---------------------------------------------------------------- network
+
+def warp(moving, flow):
+    """Differentiable bilinear resampling: ``out(x) = moving(x + flow(x))`` (TensorFlow tensors).
+
+    Parameters
+    ----------
+    moving : tensor
+        ``(n, rows, cols, channels)``.
+    flow : tensor
+        ``(n, rows, cols, 2)``, displacements in pixels (rows, then cols).
+        Positions outside the image take the nearest edge value.
+
+    Returns
+    -------
+    tensor
+        ``(n, rows, cols, channels)``.
+    """
+    import tensorflow as tf
+
+    moving = tf.convert_to_tensor(moving, tf.float32)
+    flow = tf.convert_to_tensor(flow, tf.float32)
+    shape = tf.shape(moving)
+    n, rows, cols = shape[0], shape[1], shape[2]
+    grid_r, grid_c = tf.meshgrid(tf.range(rows, dtype=tf.float32), tf.range(cols, dtype=tf.float32), indexing="ij")
+    r = tf.clip_by_value(grid_r[None] + flow[..., 0], 0.0, tf.cast(rows - 1, tf.float32))
+    c = tf.clip_by_value(grid_c[None] + flow[..., 1], 0.0, tf.cast(cols - 1, tf.float32))
+    r0 = tf.floor(r)
+    c0 = tf.floor(c)
+    wr = (r - r0)[..., None]
+    wc = (c - c0)[..., None]
+    r0i = tf.cast(r0, tf.int32)
+    c0i = tf.cast(c0, tf.int32)
+    r1i = tf.minimum(r0i + 1, rows - 1)
+    c1i = tf.minimum(c0i + 1, cols - 1)
+    flat = tf.reshape(moving, (n * rows * cols, -1))
+    base = (tf.range(n) * rows * cols)[:, None, None]
+
+    def _at(ri, ci):
+        return tf.gather(flat, base + ri * cols + ci)
+
+    top = _at(r0i, c0i) * (1 - wc) + _at(r0i, c1i) * wc
+    bottom = _at(r1i, c0i) * (1 - wc) + _at(r1i, c1i) * wc
+    return top * (1 - wr) + bottom * wr
+
+
+def warp_numpy(image: np.ndarray, flow: np.ndarray) -> np.ndarray:
+    """`warp` for one numpy image ``(rows, cols)`` and field ``(rows, cols, 2)`` in pixels."""
+    out = warp(np.asarray(image, np.float32)[None, ..., None], np.asarray(flow, np.float32)[None])
+    return np.asarray(out)[0, ..., 0].astype(np.float64)
+
+
+def build_model(size: int = 64, features: tuple[int, ...] = (16, 32, 32, 32), seed: int = 0):
+    """The U-Net with its warp layer: ``[moving, fixed] -> [warped, field]``.
+
+    Each encoder level is a 3 x 3 convolution with stride 2 and LeakyReLU;
+    the decoder upsamples and concatenates the encoder's map of the same
+    size (the U-Net's skip connections), then a last 3 x 3 convolution with
+    small initial weights outputs the 2-channel field, so training starts
+    from the identity.
+
+    Parameters
+    ----------
+    size : int
+        Side of the square images (a multiple of ``2 ** len(features)``).
+    features : tuple of int
+        Filters per level.
+    seed : int
+        Seed of the initial weights.
+
+    Returns
+    -------
+    keras.Model
+    """
+    from core.cnn import keras_module
+
+    keras = keras_module()
+    if size % (2 ** len(features)):
+        raise ValueError(f"the image side must be a multiple of {2 ** len(features)}")
+    keras.utils.set_random_seed(seed)
+    layers = keras.layers
+    moving = keras.Input((size, size, 1), name="moving")
+    fixed = keras.Input((size, size, 1), name="fixed")
+    x = layers.Concatenate(name="pair")([moving, fixed])
+    x = layers.LeakyReLU(0.2)(layers.Conv2D(features[0], 3, padding="same", name="enc0")(x))
+    skips = [x]
+    for level, filters in enumerate(features):
+        x = layers.LeakyReLU(0.2)(layers.Conv2D(filters, 3, strides=2, padding="same", name=f"down{level + 1}")(x))
+        skips.append(x)
+    skips.pop()
+    for level, filters in reversed(list(enumerate(features))):
+        x = layers.UpSampling2D(name=f"up{level + 1}")(x)
+        x = layers.Concatenate(name=f"skip{level + 1}")([x, skips[level]])
+        x = layers.LeakyReLU(0.2)(layers.Conv2D(filters, 3, padding="same", name=f"dec{level + 1}")(x))
+    flow = layers.Conv2D(2, 3, padding="same", name="field",
+                         kernel_initializer=keras.initializers.RandomNormal(0.0, 1e-5))(x)
+    warped = layers.Lambda(lambda t: warp(t[0], t[1]), name="warp")([moving, flow])
+    return keras.Model([moving, fixed], [warped, flow], name="voxelmorph_2d")
+
+
+def smoothness_loss(flow):
+    """Mean squared finite differences of the field along rows and columns (VoxelMorph's ``Grad('l2')``)."""
+    import tensorflow as tf
+
+    dr = flow[:, 1:, :, :] - flow[:, :-1, :, :]
+    dc = flow[:, :, 1:, :] - flow[:, :, :-1, :]
+    return (tf.reduce_mean(dr * dr) + tf.reduce_mean(dc * dc)) / 2
+
+
+def ncc_loss(fixed, warped, window: int = 9):
+    """Minus the local normalised cross-correlation (squared, as VoxelMorph's ``NCC``) over `window`-pixel windows."""
+    import tensorflow as tf
+
+    kernel = tf.ones((window, window, 1, 1)) / window ** 2
+
+    def _local(t):
+        return tf.nn.conv2d(t, kernel, 1, "SAME")
+
+    mf, mw = _local(fixed), _local(warped)
+    cross = _local(fixed * warped) - mf * mw
+    vf = _local(fixed * fixed) - mf * mf
+    vw = _local(warped * warped) - mw * mw
+    return -tf.reduce_mean(cross * cross / (vf * vw + 1e-5))
+
+
+def train(config: Config = Config(), on_epoch: Callable[[int, History], None] | None = None,
+          on_batch: Callable[[int, int, int], None] | None = None, batch_every: float = 0.5,
+          validation_pairs: int = 64) -> Trained:
+    """Train the registration network without labels on random known motions of template slices.
+
+    A pure function of `config` (seeded): it can run in a worker as it is.
+    An exception raised by `on_epoch` or `on_batch` (a request to stop)
+    ends the training at once and propagates unchanged.
+
+    Parameters
+    ----------
+    config : Config
+    on_epoch : callable, optional
+        ``on_epoch(epoch, history)`` after each epoch (from 1).
+    on_batch : callable, optional
+        ``on_batch(epoch, done, batches)`` during an epoch, at most every `batch_every` seconds.
+    batch_every : float
+    validation_pairs : int
+        Held-out pairs (from held-out slices) whose loss is followed.
+
+    Returns
+    -------
+    Trained
+    """
+    import tensorflow as tf
+
+    from core.cnn import keras_module
+
+    if config.similarity not in SIMILARITIES:
+        raise ValueError(f"similarity must be one of {SIMILARITIES}")
+    keras = keras_module()
+    slices, indices, spacing = template_slices(config.size)
+    train_pos, held_pos = split_slices(len(slices))
+    data = make_pairs(slices[train_pos], spacing, config.pairs, config, config.seed)
+    val = make_pairs(slices[held_pos], spacing, validation_pairs, config, config.seed + 10_000)
+    model = build_model(config.size, config.features, config.seed)
+    optimizer = keras.optimizers.Adam(config.learning_rate)
+    single = (lambda f, w: tf.reduce_mean((f - w) ** 2)) if config.similarity == "mse" else ncc_loss
+
+    def _similarity(f, w):
+        terms = [single(f, w) if k == 1 else single(tf.nn.avg_pool2d(f, k, k, "VALID"), tf.nn.avg_pool2d(w, k, k, "VALID"))
+                 for k in config.scales]
+        return tf.add_n(terms) / len(terms)
+
+    lam = float(config.smoothness)
+
+    @tf.function(reduce_retracing=True)
+    def _step(moving, fixed):
+        with tf.GradientTape() as tape:
+            warped, flow = model([moving, fixed], training=True)
+            sim = _similarity(fixed, warped)
+            smooth = smoothness_loss(flow)
+            loss = sim + lam * smooth
+        optimizer.apply_gradients(zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables))
+        return loss, sim, smooth
+
+    @tf.function(reduce_retracing=True)
+    def _evaluate(moving, fixed):
+        warped, flow = model([moving, fixed], training=False)
+        sim = _similarity(fixed, warped)
+        return sim + lam * smoothness_loss(flow), sim
+
+    x_moving, x_fixed = data.moving[..., None], data.fixed[..., None]
+    v_moving, v_fixed = tf.constant(val.moving[..., None]), tf.constant(val.fixed[..., None])
+    batches = -(-len(x_moving) // config.batch_size)
+    rng = np.random.default_rng(config.seed)
+    history = History()
+    start = reported = time.perf_counter()
+    for epoch in range(1, config.epochs + 1):
+        order = rng.permutation(len(x_moving))
+        totals = np.zeros(3)
+        for b in range(batches):
+            chosen = order[b * config.batch_size:(b + 1) * config.batch_size]
+            values = _step(tf.constant(x_moving[chosen]), tf.constant(x_fixed[chosen]))
+            totals += np.array([float(v) for v in values]) * len(chosen)
+            if on_batch is not None and time.perf_counter() - reported >= batch_every:
+                reported = time.perf_counter()
+                on_batch(epoch, b + 1, batches)
+        totals /= len(x_moving)
+        val_loss, val_sim = (float(v) for v in _evaluate(v_moving, v_fixed))
+        history.loss.append(float(totals[0]))
+        history.similarity.append(float(totals[1]))
+        history.smoothness.append(float(totals[2]))
+        history.val_loss.append(val_loss)
+        history.val_similarity.append(val_sim)
+        history.seconds = time.perf_counter() - start
+        reported = time.perf_counter()
+        if on_epoch is not None:
+            on_epoch(epoch, history)
+    predict(model, val.moving[:1], val.fixed[:1])  # builds the inference graph once, so a pair's time is its pass
+    return Trained(model, config, spacing, history, [indices[i] for i in train_pos], [indices[i] for i in held_pos])
+
+
+# ---------------------------------------------------------------- using it
+
+@dataclass
+class PairResult:
+    """One pair registered by the network or by SimpleITK, scored against the known motion.
+
+    Attributes
+    ----------
+    registered : numpy.ndarray
+        The moving image resampled onto the fixed grid.
+    displacement_mm : numpy.ndarray
+        ``(rows, cols, 2)``: where each fixed pixel is found in the moving image, minus its position, in mm.
+    tre_mm : float
+        Mean target registration error over the anatomy's points (`core.warps.anatomy_points`).
+    folding : float
+        Share of pixels where the Jacobian determinant is 0 or below (the field folds).
+    seconds : float
+        Time to register the pair.
+    """
+
+    registered: np.ndarray
+    displacement_mm: np.ndarray
+    tre_mm: float
+    folding: float
+    seconds: float
+
+
+def predict(model, moving: np.ndarray, fixed: np.ndarray, passes: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """The network's warped images and fields (in pixels) for a batch of pairs ``(n, rows, cols)``.
+
+    With ``passes > 1`` the network registers its own result again and the
+    fields are composed (``u(x) = u2(x) + u1(x + u2(x))``): the second pass
+    corrects what is left of a large motion, at the cost of one more forward
+    pass (a recursive cascade, as in Zhao et al., ICCV 2019).
+    """
+    moving = np.asarray(moving, np.float32)[..., None]
+    fixed = np.asarray(fixed, np.float32)[..., None]
+    # predict_on_batch runs a compiled graph (built at its first call; `train` makes that call): a few ms a pair
+    warped, total = (np.asarray(v) for v in model.predict_on_batch([moving, fixed]))
+    for _ in range(passes - 1):
+        _, step = (np.asarray(v) for v in model.predict_on_batch([warped, fixed]))
+        total = step + np.asarray(warp(total, step))
+        warped = np.asarray(warp(moving, total))
+    return warped[..., 0].astype(np.float64), total.astype(np.float64)
+
+
+def _sample_field(field_mm: np.ndarray, points_mm: np.ndarray, spacing: tuple[float, float]) -> np.ndarray:
+    """The field (mm) at physical points, by bilinear interpolation."""
+    from scipy.ndimage import map_coordinates
+
+    index = (np.asarray(points_mm, float) / np.asarray(spacing, float)).T
+    return np.stack([map_coordinates(field_mm[..., i], index, order=1, mode="nearest") for i in range(2)], axis=-1)
+
+
+def score(problem: warps.Problem, displacement_mm: np.ndarray, registered: np.ndarray, seconds: float) -> PairResult:
+    """TRE against the known motion and folding of a displacement field on `problem`'s fixed grid."""
+    from core.registration import jacobian_determinant
+
+    points = warps.anatomy_points(problem.fixed, problem.spacing)
+    mapped = points + _sample_field(displacement_mm, points, problem.spacing)
+    error = warps.tre(mapped, problem.true_points(points))["mean"]
+    folding = float((jacobian_determinant(displacement_mm, problem.spacing) <= 0).mean())
+    return PairResult(registered, displacement_mm, error, folding, seconds)
+
+
+def register_learned(model, problem: warps.Problem, passes: int = 1) -> PairResult:
+    """Register one pair with the trained network (`passes` forward passes, see `predict`) and score it."""
+    start = time.perf_counter()
+    warped, flow = predict(model, problem.moving[None], problem.fixed[None], passes)
+    seconds = time.perf_counter() - start
+    return score(problem, flow[0] * np.asarray(problem.spacing), warped[0], seconds)
+
+
+def register_bspline(problem: warps.Problem, metric: str = "ssd", mesh_size: int = 6) -> PairResult:
+    """Register one pair with SimpleITK (affine, then B-spline: `core.registration.register`) and score it.
+
+    `metric` is a key of `core.registration.METRICS`: ``"ssd"`` for the same
+    contrast, ``"mattes_mi"`` when the moving image has another contrast.
+    """
+    from core.registration import register
+
+    result = register(problem.fixed, problem.moving, "deformable", metric, spacing=problem.spacing,
+                      deformable="bspline", mesh_size=mesh_size, levels=2)
+    return score(problem, result.displacement(), result.registered, result.seconds)
+
+
+def identity(problem: warps.Problem) -> PairResult:
+    """Doing nothing, scored the same way: the baseline every registration must beat."""
+    return score(problem, np.zeros(problem.fixed.shape + (2,)), problem.moving, 0.0)
+
+
+def held_out_pairs(trained: Trained, n: int, seed: int = 1, contrast: float = 0.0,
+                   slices: tuple | None = None) -> Pairs:
+    """`n` new pairs from the held-out slices, with motions the network never saw (same limits).
+
+    `slices` is the output of `template_slices` for the network's size, if the caller keeps it (it is
+    computed otherwise); `contrast` remaps the moving images (see `make_pairs`).
+    """
+    slices, _, spacing = slices if slices is not None else template_slices(trained.config.size)
+    _, held_pos = split_slices(len(slices))
+    return make_pairs(slices[held_pos], spacing, n, trained.config, 100_000 + seed, contrast)
+
+
+def own_pair(image: np.ndarray, size: int, spacing: tuple[float, float], motion: warps.Motion,
+             contrast: float = 0.0) -> warps.Problem:
+    """A learner's image resized to the network's `size`, scaled to [0, 1], and moved by `motion`.
+
+    The network's pixel size is kept (`spacing`): the image is squeezed into
+    the same grid as the template slices, so its motion is measured in the
+    network's millimetres.
+    """
+    from skimage.transform import resize
+
+    values = np.asarray(image, np.float64)
+    finite = np.isfinite(values)
+    values = np.where(finite, values, values[finite].min() if finite.any() else 0.0)
+    small = resize(values, (size, size), order=1, anti_aliasing=True, preserve_range=True)
+    lo, hi = float(small.min()), float(np.percentile(small, 99.5))
+    unit = np.clip((small - lo) / (hi - lo), 0, 1) if hi > lo else np.zeros_like(small)
+    bend = float(np.clip(motion.warp_mm, -warps.max_warp_mm(unit.shape, spacing), warps.max_warp_mm(unit.shape, spacing)))
+    problem = warps.make_problem(unit, spacing, warps.Motion(motion.shift_mm, motion.angles_deg, motion.scale, bend),
+                                 contrast=contrast)
+    problem.moving = np.clip(problem.moving, 0, 1)
+    return problem

@@ -1,0 +1,177 @@
+"""The "Show the code" panel of the learned registration (lesson 5, section 7): Keras, TensorFlow, numpy, scipy.
+
+`training_snippet` returns complete code, with the page's settings filled in
+(through ``repr``), that runs as it is in a Python session with the course's
+requirements: it builds the small U-Net with its warp layer, trains it on
+the generated pairs and prints the held-out loss per epoch and the TRE of
+the held-out pairs the page registers. The pairs come from the course's own
+generator of known motions (`core.learned_registration.make_pairs`, the only
+`core` import), the way a public data set would come from its download;
+the network, the warp layer, the loss, the training loop and the TRE are
+written out plainly, as `core.learned_registration` computes them.
+"""
+
+from __future__ import annotations
+
+from core.learned_registration import Config
+
+VALIDATION_PAIRS = 64
+"""Held-out pairs whose loss is printed per epoch (`core.learned_registration.train`'s default)."""
+
+
+def training_snippet(config: Config, test_pairs: int, validation_pairs: int = VALIDATION_PAIRS) -> str:
+    """Code that trains the registration network with `config` and prints the held-out TRE of `test_pairs` pairs.
+
+    Parameters
+    ----------
+    config : core.learned_registration.Config
+        The page's settings.
+    test_pairs : int
+        New held-out pairs registered after training (the page's "pairs per case").
+    validation_pairs : int
+        Held-out pairs whose loss is followed during training.
+
+    Returns
+    -------
+    str
+        Python code. It prints ``epoch k: loss ... held-out similarity ...``
+        lines, one ``pair k: no registration ... network ...`` line per test
+        pair (TRE in mm) and ``median TRE`` with the network's median.
+    """
+    similarity = config.similarity
+    if similarity == "mse":
+        single = ("def single(f, w):  # mean squared error\n"
+                  "    return tf.reduce_mean((f - w) ** 2)\n")
+    else:
+        single = '''def single(f, w, window=9):  # minus the local normalised cross-correlation (squared), 9 x 9 windows
+    kernel = tf.ones((window, window, 1, 1)) / window ** 2
+    local = lambda t: tf.nn.conv2d(t, kernel, 1, "SAME")
+    mf, mw = local(f), local(w)
+    cross = local(f * w) - mf * mw
+    vf, vw = local(f * f) - mf * mf, local(w * w) - mw * mw
+    return -tf.reduce_mean(cross * cross / (vf * vw + 1e-5))
+'''
+    return f'''import os
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import keras
+import numpy as np
+import tensorflow as tf
+from scipy import ndimage
+
+# the data: MNI152 T1 axial slices moved by random known motions (the course's generator; every 4th slice held out)
+from core.learned_registration import Config, make_pairs, split_slices, template_slices
+from core.warps import anatomy_points
+
+settings = {config!r}
+size, features, seed = settings.size, settings.features, settings.seed
+slices, _, spacing = template_slices(size)     # (k, size, size) in [0, 1]; spacing in mm per pixel
+train_pos, held_pos = split_slices(len(slices))
+train = make_pairs(slices[train_pos], spacing, settings.pairs, settings, seed)
+val = make_pairs(slices[held_pos], spacing, {int(validation_pairs)!r}, settings, seed + 10_000)
+test = make_pairs(slices[held_pos], spacing, {int(test_pairs)!r}, settings, 100_001)  # the pairs the page registers
+
+
+def warp(moving, flow):
+    """Bilinear resampling out(x) = moving(x + flow(x)); flow in pixels (rows, cols); outside: nearest edge."""
+    shape = tf.shape(moving)
+    n, rows, cols = shape[0], shape[1], shape[2]
+    grid_r, grid_c = tf.meshgrid(tf.range(rows, dtype=tf.float32), tf.range(cols, dtype=tf.float32), indexing="ij")
+    r = tf.clip_by_value(grid_r[None] + flow[..., 0], 0.0, tf.cast(rows - 1, tf.float32))
+    c = tf.clip_by_value(grid_c[None] + flow[..., 1], 0.0, tf.cast(cols - 1, tf.float32))
+    r0, c0 = tf.floor(r), tf.floor(c)
+    wr, wc = (r - r0)[..., None], (c - c0)[..., None]
+    r0i, c0i = tf.cast(r0, tf.int32), tf.cast(c0, tf.int32)
+    r1i, c1i = tf.minimum(r0i + 1, rows - 1), tf.minimum(c0i + 1, cols - 1)
+    flat = tf.reshape(moving, (n * rows * cols, -1))
+    base = (tf.range(n) * rows * cols)[:, None, None]
+    at = lambda ri, ci: tf.gather(flat, base + ri * cols + ci)
+    top = at(r0i, c0i) * (1 - wc) + at(r0i, c1i) * wc
+    bottom = at(r1i, c0i) * (1 - wc) + at(r1i, c1i) * wc
+    return top * (1 - wr) + bottom * wr
+
+
+# the network: a small U-Net [moving, fixed] -> displacement field, then the warp layer (VoxelMorph in 2D)
+keras.utils.set_random_seed(seed)
+layers = keras.layers
+moving = keras.Input((size, size, 1), name="moving")
+fixed = keras.Input((size, size, 1), name="fixed")
+x = layers.Concatenate(name="pair")([moving, fixed])
+x = layers.LeakyReLU(0.2)(layers.Conv2D(features[0], 3, padding="same", name="enc0")(x))
+skips = [x]
+for level, filters in enumerate(features):     # encoder: stride-2 convolutions
+    x = layers.LeakyReLU(0.2)(layers.Conv2D(filters, 3, strides=2, padding="same", name=f"down{{level + 1}}")(x))
+    skips.append(x)
+skips.pop()
+for level, filters in reversed(list(enumerate(features))):   # decoder: upsample, join the encoder's map (skip)
+    x = layers.UpSampling2D(name=f"up{{level + 1}}")(x)
+    x = layers.Concatenate(name=f"skip{{level + 1}}")([x, skips[level]])
+    x = layers.LeakyReLU(0.2)(layers.Conv2D(filters, 3, padding="same", name=f"dec{{level + 1}}")(x))
+flow = layers.Conv2D(2, 3, padding="same", name="field",            # tiny weights: training starts from the identity
+                     kernel_initializer=keras.initializers.RandomNormal(0.0, 1e-5))(x)
+warped = layers.Lambda(lambda t: warp(t[0], t[1]), name="warp")([moving, flow])
+model = keras.Model([moving, fixed], [warped, flow], name="voxelmorph_2d")
+print("parameters", model.count_params())
+
+# the loss: dissimilarity ({similarity}) at the scales {config.scales!r} + lambda * smoothness of the field
+{single}
+
+def similarity(f, w):
+    terms = [single(f, w) if k == 1 else single(tf.nn.avg_pool2d(f, k, k, "VALID"), tf.nn.avg_pool2d(w, k, k, "VALID"))
+             for k in settings.scales]
+    return tf.add_n(terms) / len(terms)
+
+
+def smoothness(flow):  # mean squared finite differences along rows and columns
+    dr = flow[:, 1:, :, :] - flow[:, :-1, :, :]
+    dc = flow[:, :, 1:, :] - flow[:, :, :-1, :]
+    return (tf.reduce_mean(dr * dr) + tf.reduce_mean(dc * dc)) / 2
+
+
+lam = float(settings.smoothness)
+optimizer = keras.optimizers.Adam(settings.learning_rate)
+
+
+@tf.function(reduce_retracing=True)
+def step(m, f):
+    with tf.GradientTape() as tape:
+        w, u = model([m, f], training=True)
+        sim = similarity(f, w)
+        loss = sim + lam * smoothness(u)
+    optimizer.apply_gradients(zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables))
+    return loss
+
+
+@tf.function(reduce_retracing=True)
+def evaluate(m, f):
+    w, u = model([m, f], training=False)
+    return similarity(f, w)
+
+
+x_moving, x_fixed = train.moving[..., None], train.fixed[..., None]
+v_moving, v_fixed = tf.constant(val.moving[..., None]), tf.constant(val.fixed[..., None])
+batch = settings.batch_size
+rng = np.random.default_rng(seed)
+for epoch in range(1, settings.epochs + 1):    # no labels, no true fields: only the pairs
+    order = rng.permutation(len(x_moving))
+    total = 0.0
+    for b in range(-(-len(x_moving) // batch)):
+        chosen = order[b * batch:(b + 1) * batch]
+        total += float(step(tf.constant(x_moving[chosen]), tf.constant(x_fixed[chosen]))) * len(chosen)
+    print(f"epoch {{epoch}}: loss {{total / len(x_moving):.6g}} held-out similarity "
+          f"{{float(evaluate(v_moving, v_fixed)):.6g}}")
+
+# new held-out pairs in one forward pass; TRE: mean distance (mm) between where the field and the truth send brain points
+_, fields = model.predict_on_batch([test.moving[..., None], test.fixed[..., None]])
+errors = []
+for k, problem in enumerate(test.problems):
+    field_mm = np.asarray(fields[k], float) * np.array(spacing)          # pixels -> mm
+    points = anatomy_points(problem.fixed, spacing)                      # (n, 2) in mm
+    index = (points / np.array(spacing)).T
+    moved = points + np.stack([ndimage.map_coordinates(field_mm[..., i], index, order=1, mode="nearest")
+                               for i in range(2)], axis=-1)
+    truth = problem.true_points(points)                                  # the known motion
+    before = np.linalg.norm(points - truth, axis=1).mean()
+    errors.append(np.linalg.norm(moved - truth, axis=1).mean())
+    print(f"pair {{k + 1}}: no registration {{before:.4f}} mm, network {{errors[-1]:.4f}} mm")
+print(f"median TRE {{np.median(errors):.4f}} mm")
+'''

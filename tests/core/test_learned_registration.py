@@ -1,0 +1,115 @@
+"""Learned registration: the warp layer against SimpleITK, the pairs' truth, and a tiny training that beats doing nothing."""
+
+import numpy as np
+import pytest
+
+from core import learned_registration as lr
+from core import warps
+
+
+def smooth_field(shape, amplitude, seed=0):
+    rows, cols = np.mgrid[0:shape[0], 0:shape[1]].astype(float)
+    rng = np.random.default_rng(seed)
+    phase = rng.uniform(0, 2 * np.pi, 4)
+    return np.stack([amplitude * np.sin(2 * np.pi * cols / shape[1] + phase[0]) * np.cos(np.pi * rows / shape[0] + phase[1]),
+                     amplitude * np.cos(2 * np.pi * rows / shape[0] + phase[2]) * np.sin(np.pi * cols / shape[1] + phase[3])],
+                    axis=-1)
+
+
+def sitk_warp(image, flow):
+    """SimpleITK's resampler with a displacement field transform (linear interpolation)."""
+    import SimpleITK as sitk
+
+    field = sitk.GetImageFromArray(flow[..., ::-1].astype(np.float64), isVector=True)  # (x, y) = (col, row)
+    transform = sitk.DisplacementFieldTransform(field)
+    moving = sitk.GetImageFromArray(image.astype(np.float64))
+    return sitk.GetArrayFromImage(sitk.Resample(moving, moving, transform, sitk.sitkLinear, -1.0, sitk.sitkFloat64))
+
+
+def inside(flow):
+    rows, cols = np.mgrid[0:flow.shape[0], 0:flow.shape[1]].astype(float)
+    r, c = rows + flow[..., 0], cols + flow[..., 1]
+    return (r >= 0) & (r <= flow.shape[0] - 1) & (c >= 0) & (c <= flow.shape[1] - 1)
+
+
+def test_warp_layer_matches_simpleitk_resampler_on_a_known_field():
+    shape = (40, 48)
+    flow = smooth_field(shape, 3.0)
+    rows, cols = np.mgrid[0:shape[0], 0:shape[1]].astype(float)
+    for image in (cols, rows, np.sin(rows / 5) * np.cos(cols / 7) + 0.01 * rows * cols):
+        ours, theirs = lr.warp_numpy(image, flow), sitk_warp(image, flow)
+        mask = inside(flow)
+        assert mask.mean() > 0.8
+        np.testing.assert_allclose(ours[mask], theirs[mask], atol=1e-3)
+    # on ramps the value read is the position sampled: within 0.1 px of x + u(x) inside the image
+    mask = inside(flow)
+    assert np.abs(lr.warp_numpy(cols, flow) - (cols + flow[..., 1]))[mask].max() < 0.1
+    assert np.abs(lr.warp_numpy(rows, flow) - (rows + flow[..., 0]))[mask].max() < 0.1
+
+
+def test_warp_of_a_zero_field_is_the_image_and_of_a_shift_is_the_shift():
+    image = np.random.default_rng(0).random((16, 16))
+    np.testing.assert_allclose(lr.warp_numpy(image, np.zeros((16, 16, 2))), image, atol=1e-6)
+    shifted = lr.warp_numpy(image, np.stack([np.full((16, 16), 2.0), np.zeros((16, 16))], -1))
+    np.testing.assert_allclose(shifted[:-2], image[2:], atol=1e-6)
+
+
+def test_pairs_are_moved_by_their_known_motion():
+    slices, indices, spacing = lr.template_slices(32)
+    assert slices.shape[1:] == (32, 32) and len(indices) == len(slices) and slices.max() <= 1
+    train, held = lr.split_slices(len(slices))
+    assert not set(train) & set(held) and len(train) + len(held) == len(slices)
+    pairs = lr.make_pairs(slices[held], spacing, 3, lr.Config(size=32), seed=0)
+    for problem, moving, fixed in zip(pairs.problems, pairs.moving, pairs.fixed):
+        np.testing.assert_allclose(problem.fixed, fixed, atol=1e-6)
+        # the truth as a field (fixed point -> moving point) warps the moving image back onto the fixed one
+        grid = np.indices((32, 32)).reshape(2, -1).T * np.asarray(spacing)
+        truth = ((problem.true_points(grid) - grid) / np.asarray(spacing)).reshape(32, 32, 2)
+        back = lr.warp_numpy(moving, truth)
+        assert np.abs(back - fixed)[6:-6, 6:-6].mean() < 0.35 * np.abs(moving - fixed)[6:-6, 6:-6].mean()
+        # scoring the true field gives no error, doing nothing gives the motion's size
+        assert lr.score(problem, truth * np.asarray(spacing), back, 0.0).tre_mm < 0.05
+        assert lr.identity(problem).tre_mm > 0.5
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    config = lr.Config(size=32, pairs=320, epochs=4, batch_size=16, features=(8, 16), smoothness=0.01,
+                       learning_rate=1e-2, scales=(1,))
+    epochs = []
+    trained = lr.train(config, on_epoch=lambda e, h: epochs.append(e), validation_pairs=16)
+    return trained, epochs
+
+
+def test_a_tiny_training_beats_doing_nothing_on_held_out_pairs(tiny):
+    trained, epochs = tiny
+    assert epochs == [1, 2, 3, 4] and trained.history.epochs == 4
+    assert trained.history.val_similarity[-1] < trained.history.val_similarity[0]
+    problems = lr.held_out_pairs(trained, 8).problems
+    learned = [lr.register_learned(trained.model, p).tre_mm for p in problems]
+    nothing = [lr.identity(p).tre_mm for p in problems]
+    assert np.median(learned) < 0.85 * np.median(nothing)  # 0.69 when written
+    result = lr.register_learned(trained.model, problems[0])
+    assert result.registered.shape == (32, 32) and result.displacement_mm.shape == (32, 32, 2)
+    assert 0 <= result.folding <= 1 and result.seconds > 0
+
+
+def test_training_can_be_stopped_from_its_progress_callback():
+    class Stop(BaseException):
+        pass
+
+    def stop(epoch, done, batches):
+        raise Stop
+
+    with pytest.raises(Stop):
+        lr.train(lr.Config(size=16, pairs=64, epochs=2, features=(4,)), on_batch=stop, batch_every=0.0,
+                 validation_pairs=4)
+
+
+def test_own_pair_resizes_any_image_and_moves_it():
+    image = np.random.default_rng(0).random((300, 200)) * 4000
+    problem = lr.own_pair(image, 32, (2.0, 2.0), warps.Motion((4.0, 0.0), (3.0,), 1.0, 100.0))
+    assert problem.fixed.shape == (32, 32) and 0 <= problem.fixed.min() and problem.fixed.max() <= 1
+    assert problem.moving.shape == (32, 32) and problem.motion.warp_mm == pytest.approx(warps.max_warp_mm((32, 32), (2.0, 2.0)))
+    with pytest.raises(ValueError, match="multiple"):
+        lr.build_model(30, (8, 16))

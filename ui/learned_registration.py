@@ -1,0 +1,299 @@
+"""Lesson 5's "Learned registration" section: train a small VoxelMorph-style U-Net, then race it against B-spline.
+
+The work is in `core.learned_registration` (pure, seeded, with progress
+callbacks); this module draws the controls, the training curves, the
+comparison on held-out pairs and a pair of the learner's choice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+from plotly.subplots import make_subplots
+
+from core import display, overlays
+from core import learned_registration as lr
+from core.warps import Motion, working_image
+from core.learned_registration_snippets import training_snippet
+from ui import picker
+from core.alt_text import describe_image
+from ui.alt import show_figure, show_image
+from ui.code import show_code
+from ui.lesson import STOPPED, explain, lecturer_mode, stoppable, was_stopped
+from ui.viewer import PLOT_CONFIG, png_bytes
+
+TRAINED = "unsup-learned"
+COMPARED = "unsup-learned-compared"
+OWN = "unsup-learned-own"
+STOP = "unsup-learned-stop"
+STOP_COMPARE = "unsup-learned-compare-stop"
+STOP_OWN = "unsup-learned-own-stop"
+CONFIG = lr.Config()
+"""The defaults, sized to train in about a minute on 2 cores (benchmarks/bench_learned_registration.py)."""
+SETTINGS_KEYS = {"epochs": "unsup-learned-epochs", "pairs": "unsup-learned-pairs",
+                 "smoothness": "unsup-learned-smoothness", "similarity": "unsup-learned-similarity"}
+"""Widget keys of the training settings (a test sets them small)."""
+CASES = {"held out, like training": {},
+         "another contrast (T2-like)": {"contrast": 1.0},
+         "motion twice as large": {"double": True}}
+
+
+@st.cache_resource(max_entries=2, show_spinner="Preparing the template slices...")
+def template_slices(size: int) -> tuple:
+    """`core.learned_registration.template_slices`, once per server and size."""
+    return lr.template_slices(size)
+
+
+def _metric(contrast: float) -> str:
+    """B-spline's metric: mean squares for the same contrast, Mattes mutual information for another (lesson 5's rule)."""
+    return "mattes_mi" if contrast > 0 else "ssd"
+
+
+def _warm_up(trained: lr.Trained) -> None:
+    """One untimed forward pass: TensorFlow's first call in a new run sets itself up (hundreds of ms, once),
+    which is not the time a pair takes."""
+    size = trained.config.size
+    lr.predict(trained.model, np.zeros((1, size, size)), np.zeros((1, size, size)))
+
+
+def _shown(image: np.ndarray, side: int = 200) -> bytes:
+    """A [0, 1] image as an enlarged 8-bit PNG."""
+    eight = display.apply_window(np.asarray(image, np.float64), 1.0, 0.5)
+    return png_bytes(overlays.enlarge(eight, side))
+
+
+def _curves(history: lr.History, epochs: int) -> go.Figure:
+    figure = make_subplots(rows=1, cols=2, subplot_titles=("Image dissimilarity (lower is better)",
+                                                           "Smoothness penalty (field's squared gradient)"))
+    x = list(range(1, history.epochs + 1))
+    figure.add_scatter(x=x, y=history.similarity, name="training pairs", mode="lines+markers", row=1, col=1,
+                       line={"color": "#1f6feb"})
+    figure.add_scatter(x=x, y=history.val_similarity, name="held-out pairs", mode="lines+markers", row=1, col=1,
+                       line={"color": "#d1242f"})
+    figure.add_scatter(x=x, y=history.smoothness, name="smoothness (training)", mode="lines+markers", row=1, col=2,
+                       line={"color": "#6e7781"})
+    figure.update_xaxes(title="epoch", range=[0.5, max(epochs, 1) + 0.5])
+    figure.update_layout(height=320, margin={"l": 10, "r": 10, "t": 40, "b": 10}, legend={"orientation": "h", "y": -0.3})
+    return figure
+
+
+def _problems(trained: lr.Trained, case: str, n: int) -> list:
+    options = CASES[case]
+    config = trained.config
+    if options.get("double"):
+        config = replace(config, max_shift_mm=2 * config.max_shift_mm, max_angle_deg=2 * config.max_angle_deg)
+    held = lr.held_out_pairs(lr.Trained(trained.model, config, trained.spacing, trained.history,
+                                        trained.train_slices, trained.held_out_slices), n, seed=1,
+                             contrast=options.get("contrast", 0.0), slices=template_slices(config.size))
+    return held.problems
+
+
+def section() -> None:
+    """Draw "Learned registration" (header, training, comparison with B-spline, the learner's own pair)."""
+    st.header("7 · Learned registration: a network that registers in one pass")
+    explain(
+        "Registration by optimisation (above) starts from scratch for every pair. A **learned** registration pays "
+        "once, in training, and then registers a new pair in one forward pass. This is the recipe of "
+        "**VoxelMorph** (Balakrishnan et al., *VoxelMorph: A Learning Framework for Deformable Medical Image "
+        "Registration*, IEEE Transactions on Medical Imaging, 2019), in 2D: an encoder-decoder (a small **U-Net**, "
+        "the autoencoder-like network of the lecture) takes the moving and the fixed image and outputs a "
+        "**displacement field**; a differentiable **warp layer** (bilinear sampling) moves the image by it; the "
+        "loss is the images' dissimilarity (MSE or local normalised cross-correlation) plus a **smoothness** "
+        "penalty on the field. No labels and no true fields: only pairs of images.")
+    lecturing = lecturer_mode()
+    a, b, c, d = st.columns(4)
+    epochs = CONFIG.epochs if lecturing else a.slider("Epochs", 1, 30, CONFIG.epochs, key=SETTINGS_KEYS["epochs"])
+    pairs = CONFIG.pairs if lecturing else b.select_slider("Training pairs", [32, 100, 300, 600, 1200, 2400],
+                                                           CONFIG.pairs, key=SETTINGS_KEYS["pairs"])
+    smoothness = CONFIG.smoothness if lecturing else c.select_slider(
+        "Smoothness weight λ", [0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0], CONFIG.smoothness,
+        key=SETTINGS_KEYS["smoothness"], help="0: the field may do anything that lowers the loss, even fold.")
+    similarity = CONFIG.similarity if lecturing else d.radio(
+        "Similarity", lr.SIMILARITIES, horizontal=True, key=SETTINGS_KEYS["similarity"],
+        format_func=lambda s: {"mse": "MSE", "ncc": "local NCC"}[s])
+    config = replace(CONFIG, epochs=epochs, pairs=pairs, smoothness=smoothness, similarity=similarity)
+    st.caption(f"Training data: {config.pairs} pairs of {config.size} × {config.size} MNI152 T1 axial slices (every "
+               f"4th slice kept apart for testing), each moved by a random known motion of this lesson's generator: "
+               f"shift up to ±{config.max_shift_mm:g} mm, rotation up to ±{config.max_angle_deg:g}°, scale "
+               f"±{config.max_scale:.0%}, a smooth bend up to {config.warp_share:.0%} of the largest that cannot "
+               "fold. Same contrast, no noise.")
+    if st.button("Train the registration network", type="primary", icon=":material/model_training:",
+                 key="unsup-learned-train"):
+        with stoppable(STOP):
+            from ui.keras_cleanup import light_keras_cleanup
+
+            light_keras_cleanup()
+            bar = st.progress(0.0, text="Making the training pairs...")
+            chart = st.empty()
+
+            def report(epoch: int, history: lr.History) -> None:
+                bar.progress(epoch / epochs, text=f"Epoch {epoch}/{epochs} · held-out dissimilarity "
+                                                  f"{history.val_similarity[-1]:.4g} · {history.seconds:.0f} s")
+                show_figure(chart, _curves(history, epochs), config=PLOT_CONFIG, key=f"unsup-learned-live-{epoch}")
+
+            def report_batch(epoch: int, done: int, batches: int) -> None:
+                bar.progress((epoch - 1 + done / batches) / epochs, text=f"Epoch {epoch}/{epochs} · batch {done} of "
+                                                                         f"{batches}")
+
+            trained = lr.train(config, on_epoch=report, on_batch=report_batch)
+            bar.empty()
+            chart.empty()
+            st.session_state[TRAINED] = trained
+            st.session_state.pop(COMPARED, None)
+            st.session_state.pop(OWN, None)
+    elif was_stopped(STOP):
+        st.info(STOPPED.format("Training") + " Press **Train the registration network** to start again.",
+                icon=":material/stop_circle:")
+    trained = st.session_state.get(TRAINED)
+    if trained is None:
+        st.info("Press **Train the registration network** (about a minute with the defaults on 2 cores) to see it "
+                "race SimpleITK's B-spline.", icon=":material/model_training:")
+        return
+    history = trained.history
+    show_figure(st, _curves(history, trained.config.epochs), table=True, config=PLOT_CONFIG,
+                key="unsup-learned-curves")
+    st.caption(f"Trained for {history.epochs} epochs in {history.seconds:.0f} s: the held-out pairs' dissimilarity "
+               f"went from {history.val_similarity[0]:.4g} to {history.val_similarity[-1]:.4g} "
+               f"({trained.config.similarity.upper()}, λ = {trained.config.smoothness:g}).")
+    _comparison(trained)
+    _own_pair(trained)
+    st.warning(
+        "**What it was trained on, and where it fails.** It has only ever seen T1-weighted MNI152 brain slices of "
+        f"{trained.config.size} × {trained.config.size} pixels ({trained.spacing[0]:.2f} mm), moved by shifts up to "
+        f"±{trained.config.max_shift_mm:g} mm and rotations up to ±{trained.config.max_angle_deg:g}°, with the same "
+        "contrast in both images and no noise. Show it another contrast (its MSE loss then rewards the wrong "
+        "alignment), a larger motion, another organ or a photograph, and it still answers in one pass, with no "
+        "warning: an optimiser at least reports that its metric got stuck. The rows above and your own pair show "
+        "by how much.", icon=":material/warning:")
+
+
+def _comparison(trained: lr.Trained) -> None:
+    st.subheader("On held-out pairs: the network against SimpleITK's B-spline")
+    count = 4 if lecturer_mode() else st.slider("Pairs per case", 2, 12, 6, key="unsup-learned-count",
+                                                help="B-spline takes about a second per pair.")
+    key = (id(trained), count)
+    show_code(training_snippet(trained.config, count), "Show the code: train the network, then the held-out TRE")
+    if st.button("Register the held-out pairs both ways", icon=":material/compare:", key="unsup-learned-compare"):
+        with stoppable(STOP_COMPARE):
+            bar = st.progress(0.0, text="Registering...")
+            rows, examples = [], {}
+            total = len(CASES) * count
+            _warm_up(trained)
+            for c, case in enumerate(CASES):
+                for k, problem in enumerate(_problems(trained, case, count)):
+                    learned = lr.register_learned(trained.model, problem)
+                    bspline = lr.register_bspline(problem, _metric(CASES[case].get("contrast", 0.0)))
+                    rows.append({"case": case, "pair": k + 1, "no registration TRE (mm)": lr.identity(problem).tre_mm,
+                                 "network TRE (mm)": learned.tre_mm, "B-spline TRE (mm)": bspline.tre_mm,
+                                 "network folding": learned.folding, "B-spline folding": bspline.folding,
+                                 "network time (s)": learned.seconds, "B-spline time (s)": bspline.seconds})
+                    if k == 0:
+                        examples[case] = (problem, learned, bspline)
+                    bar.progress((c * count + k + 1) / total, text=f"{case}: pair {k + 1} of {count}")
+            bar.empty()
+            st.session_state[COMPARED] = {"key": key, "rows": rows, "examples": examples}
+    elif was_stopped(STOP_COMPARE):
+        st.info(STOPPED.format("The comparison"), icon=":material/stop_circle:")
+    compared = st.session_state.get(COMPARED)
+    if compared is None or compared["key"] != key:
+        st.caption(f"{len(CASES)} cases of {count} new pairs from slices the network never saw: motions like its "
+                   "training ones, the same with a T2-like contrast, and motions twice as large. B-spline uses mean "
+                   "squares, and Mattes mutual information for the other contrast. Times are per pair, after one "
+                   "untimed pass that lets TensorFlow set itself up.")
+        return
+    table = pd.DataFrame(compared["rows"])
+    medians = table.groupby("case", sort=False).median(numeric_only=True).drop(columns="pair")
+    like = medians.loc["held out, like training"]
+    m1, m2, m3, m4 = st.columns(4)
+    m1.metric("Network TRE (median)", f"{like['network TRE (mm)']:.2f} mm",
+              f"{like['network TRE (mm)'] / like['B-spline TRE (mm)']:.1f}× B-spline's", delta_color="off", delta_arrow="off",
+              help="Held-out pairs like the training ones; mean distance between where the registration and the "
+                   "known motion send points of the brain.")
+    m2.metric("B-spline TRE (median)", f"{like['B-spline TRE (mm)']:.2f} mm",
+              f"no registration: {like['no registration TRE (mm)']:.2f} mm", delta_color="off", delta_arrow="off")
+    m3.metric("Time per pair", f"{like['network time (s)'] * 1000:.0f} ms",
+              f"{like['B-spline time (s)'] / max(like['network time (s)'], 1e-9):.0f}× faster than B-spline "
+              f"({like['B-spline time (s)']:.2f} s)", delta_color="off", delta_arrow="off")
+    m4.metric("Folding (network)", f"{like['network folding']:.2%}",
+              f"B-spline {like['B-spline folding']:.2%}", delta_color="off", delta_arrow="off",
+              help="Share of pixels where the Jacobian determinant is 0 or below: the field folds.")
+    st.dataframe(medians.style.format("{:.3f}"), width="stretch")
+    contrast = medians.loc["another contrast (T2-like)"]
+    st.caption(f"Medians of each case. With another contrast the network's TRE is {contrast['network TRE (mm)']:.1f} mm "
+               f"(no registration: {contrast['no registration TRE (mm)']:.1f} mm): it was trained with MSE on one "
+               f"contrast and has no other loss to turn to, while B-spline switches to mutual information "
+               f"({contrast['B-spline TRE (mm)']:.2f} mm).")
+    problem, learned, bspline = compared["examples"]["held out, like training"]
+    _pictures(problem, learned, bspline, "held-out pair 1")
+    with st.expander("Every pair"):
+        st.dataframe(table.style.format(precision=3), hide_index=True, width="stretch")
+
+
+def _pictures(problem, learned: lr.PairResult, bspline: lr.PairResult, label: str) -> None:
+    """Fixed, moving, and both results with their numbers in the captions."""
+    diff_before = float(np.abs(problem.moving - problem.fixed).mean())
+    pictures = [
+        (problem.fixed, f"Fixed ({label})"),
+        (problem.moving, f"Moving: mean |moving − fixed| {diff_before:.3f}"),
+        (learned.registered, f"Network: TRE {learned.tre_mm:.2f} mm, folding {learned.folding:.1%}, "
+                             f"{learned.seconds * 1000:.0f} ms, mean |result − fixed| "
+                             f"{float(np.abs(learned.registered - problem.fixed).mean()):.3f}"),
+        (bspline.registered, f"B-spline: TRE {bspline.tre_mm:.2f} mm, folding {bspline.folding:.1%}, "
+                             f"{bspline.seconds:.2f} s, mean |result − fixed| "
+                             f"{float(np.abs(bspline.registered - problem.fixed).mean()):.3f}"),
+    ]
+    for column, (image, caption) in zip(st.columns(4), pictures):
+        show_image(column, _shown(image), describe_image(image, caption), caption=caption, output_format="PNG",
+                   width="stretch")
+
+
+def _own_pair(trained: lr.Trained) -> None:
+    st.subheader("A pair of your choice")
+    source = st.radio("Image", ("a held-out template slice", "my image (sidebar)"), horizontal=True,
+                      key="unsup-learned-source")
+    a, b, c, d = st.columns(4)
+    limit = 3 * trained.config.max_shift_mm
+    shift = a.slider("Shift down (mm)", -limit, limit, 5.0, 0.5, key="unsup-learned-shift")
+    angle = b.slider("Rotation (°)", -30.0, 30.0, 5.0, 0.5, key="unsup-learned-angle")
+    bend = c.slider("Bend (share of the largest)", -1.0, 1.0, 0.5, 0.1, key="unsup-learned-bend")
+    contrast = d.slider("Other contrast", 0.0, 1.0, 0.0, 0.1, key="unsup-learned-contrast",
+                        help="1: a T2-like remapping of the moving image, which the network never saw.")
+    size, spacing = trained.config.size, trained.spacing
+    from core.warps import max_warp_mm
+
+    motion = Motion((shift, 0.0), (angle,), 1.0, bend * max_warp_mm((size, size), spacing))
+    if source == "a held-out template slice":
+        slices, indices, _ = template_slices(size)
+        held = lr.split_slices(len(slices))[1]
+        image, name = slices[held[len(held) // 2]], f"template slice {indices[held[len(held) // 2]]}"
+    else:
+        volume = picker.current_volume()
+        image, _, _ = working_image(volume)
+        name = f"your image, resized to {size} × {size}"
+    problem = lr.own_pair(image, size, spacing, motion, contrast)
+    key = (id(trained), source, name, shift, angle, bend, contrast, problem.fixed.shape, float(problem.fixed.sum()))
+    if st.button("Register my pair both ways", icon=":material/play_arrow:", key="unsup-learned-own-run"):
+        with stoppable(STOP_OWN):
+            with st.spinner("B-spline registration (about a second)..."):
+                _warm_up(trained)
+                st.session_state[OWN] = {"key": key, "learned": lr.register_learned(trained.model, problem),
+                                         "bspline": lr.register_bspline(problem, _metric(contrast))}
+    elif was_stopped(STOP_OWN):
+        st.info(STOPPED.format("The registration"), icon=":material/stop_circle:")
+    own = st.session_state.get(OWN)
+    if own is None or own["key"] != key:
+        st.caption(f"{name.capitalize()}, moved {shift:g} mm down, turned {angle:g}°, bent by {bend:.0%} of the "
+                   f"largest bend, contrast remapped {contrast:.0%}. Press the button to register it.")
+        return
+    _pictures(problem, own["learned"], own["bspline"], name)
+    outside = abs(shift) > trained.config.max_shift_mm or abs(angle) > trained.config.max_angle_deg
+    if outside or contrast > 0 or source != "a held-out template slice":
+        st.caption("This pair is outside what the network was trained on ("
+                   + ", ".join(reason for reason, flag in (
+                       ("a larger motion", outside), ("another contrast", contrast > 0),
+                       ("not a template slice", source != "a held-out template slice")) if flag)
+                   + "): compare its TRE with B-spline's.")
