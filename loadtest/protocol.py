@@ -104,8 +104,12 @@ def change_state(widget: Widget, step: int = 1) -> WidgetState:
     elif widget.kind == "slider":
         values = list(proto.value if proto.set_value and proto.value else proto.default)
         if proto.type == proto.SELECT_SLIDER or proto.options:
-            # a select slider's value is the options' indices
-            values[-1] = (values[-1] + step) % max(len(proto.options), 1)
+            # a select slider holds option indices; its state is the options' text
+            indices = [int(v) for v in values]
+            moved = indices[-1] + step
+            indices[-1] = moved if moved < len(proto.options) else indices[-1] - step
+            state.string_array_value.data.extend(proto.options[i] for i in indices)
+            return state
         else:
             moved = values[-1] + step * proto.step
             values[-1] = moved if moved <= proto.max else values[-1] - step * proto.step
