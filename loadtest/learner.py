@@ -13,11 +13,14 @@ through Locust as `make loadtest` does.
 from __future__ import annotations
 
 import random
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
-from protocol import Page, ProtocolError, StreamlitClient
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # loadtest/, run as a script or imported
+from protocol import Page, ProtocolError, StreamlitClient  # noqa: E402
 
 # The control a learner changes on each page, by the page's URL name and the widget's label (its start);
 # a page that has none of them: its first slider, else the sidebar's sample.
@@ -128,18 +131,18 @@ class Learner:
         """Open the lesson of `what` ("train" or "register"), wait until time.monotonic() == `at`, press."""
         self.heavy = True
         url_name, label = HEAVY[what]
+        self.client.timeout = self.heavy_timeout  # its lesson's first open on a fresh server is slow too
         try:
             if not self._step("first", "Course map", self.client.connect):
                 return
             page = next((p for p in self.client.pages if p.url_pathname == url_name), None)
-            if page is None or not self._step("open", url_name, lambda: self.client.open_page(page)):
+            if page is None or not self._step("open", page.name, lambda: self.client.open_page(page)):
                 return
             time.sleep(max(at - time.monotonic(), 0))
             button = self.client.widget(label, "button")
             if button is None:
                 self.record(Step(self.user, what, page.name, error=f"no button {label!r}", heavy=True))
                 return
-            self.client.timeout = self.heavy_timeout
             self._step(what, page.name, lambda: self.client.change(button, follow=True), control=label)
         finally:
             self.client.close()

@@ -6,10 +6,13 @@ No Locust and no gevent here, so the table's arithmetic is unit-tested in the or
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from learner import Step
-from run import percentile
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # loadtest/, run as a script or imported
+from learner import Step  # noqa: E402
+from run import percentile  # noqa: E402
 
 TARGET_S = 1.0  # a control change's run must end within this at the 95th percentile
 
