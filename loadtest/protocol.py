@@ -18,8 +18,9 @@ own protobuf classes, as the frontend's ``WebsocketConnection`` and ``App.sendRe
 - it reads until ``script_finished`` (a run stopped early for a newer rerun is not the end), and follows
   ``auto_rerun`` requests (a fragment with ``run_every``) while the work it polls goes on.
 
-A client costs a few milliseconds of CPU per step (parsing protobuf), so hundreds fit beside the server;
-it does not draw, and it does not fetch the images the page links to (``/media/...``).
+Once a run has ended, the client fetches the images it added (``/media/...``), as the page's ``<img>``
+tags do (not timed: the step ends with the run). A client costs a few milliseconds of CPU per step
+(parsing protobuf), so hundreds fit beside the server; it draws nothing.
 
 No Locust here: this module runs in plain threads (the end-to-end test) and under gevent (the Locust user
 class in ``loadtest/locustfile.py``, where Locust's monkey-patching makes the sockets cooperative).
@@ -79,6 +80,8 @@ class Run:
     exceptions: list[str] = field(default_factory=list)  # st.exception / error boxes' messages
     status: str = ""
     auto_reruns: int = 0  # fragment reruns the client sent while it followed run_every
+    images: int = 0  # the run's images fetched from /media after its end, as the page's <img> tags do
+    images_failed: int = 0
 
 
 def _element_kind(element) -> str:
@@ -248,6 +251,7 @@ class StreamlitClient:
 
     def _read_run(self, start: float, fragment: bool) -> Run:
         run = Run()
+        images: list[str] = []
         deadline = start + self.timeout
         while True:
             self.ws.settimeout(max(deadline - time.monotonic(), 0.01))
@@ -278,6 +282,8 @@ class StreamlitClient:
                 element = fmsg.delta.new_element if fmsg.delta.WhichOneof("type") == "new_element" else None
                 if element is not None and _element_kind(element) == "exception":
                     run.exceptions.append(element.exception.message[:200] or element.exception.type)
+                if element is not None and _element_kind(element) == "imgs":
+                    images += [img.url for img in element.imgs.imgs if img.url.startswith("/media/")]
             elif kind == "auto_rerun":
                 self.auto_rerun[fmsg.auto_rerun.fragment_id] = fmsg.auto_rerun.interval
             elif kind == "stop_auto_rerun":
@@ -291,7 +297,17 @@ class StreamlitClient:
                     run.exceptions.append("the script did not compile")
                 run.status = ForwardMsg.ScriptFinishedStatus.Name(fmsg.script_finished)
                 run.seconds = time.monotonic() - start
+                self._fetch_images(run, images)
                 return run
+
+    def _fetch_images(self, run: Run, urls: list[str]) -> None:
+        for url in dict.fromkeys(urls):
+            try:
+                with urllib.request.urlopen(self.base_url + url, timeout=self.timeout) as answer:
+                    answer.read()
+                run.images += 1
+            except OSError:  # replaced by a newer run before it was fetched: a broken image, not a failed step
+                run.images_failed += 1
 
     def _apply(self, fmsg) -> None:
         delta = fmsg.delta
