@@ -38,6 +38,7 @@ from learner import HEAVY  # noqa: E402
 from locustfile import CourseLearner, LevelPlan  # noqa: E402
 from report import TABLE_NOTES, Level, LevelSpec, failures_text, table  # noqa: E402
 from run import cpu_seconds, proc_status, streamlit_server  # noqa: E402
+from timed_server import server_answers  # noqa: E402
 
 DEFAULT_LEVELS = "20:3,100:20,20:3:10,100:20:10"
 PRESS_AFTER_S = 10.0  # the heavy learners press this long after the level's start (the others are at work)
@@ -49,7 +50,7 @@ def _own_cpu() -> float:
     return times.user + times.system
 
 
-def run_level(url: str, pid: int, spec: LevelSpec, budget_s: float, step_timeout: float) -> Level:
+def run_level(url: str, pid: int, timing: Path, spec: LevelSpec, budget_s: float, step_timeout: float) -> Level:
     """One level with Locust as a library: N users at once, until they are done or the budget is spent."""
     level = Level(spec=spec, rss_before_mib=proc_status(pid, "VmRSS") / 1024)
     start = time.monotonic()
@@ -68,7 +69,8 @@ def run_level(url: str, pid: int, spec: LevelSpec, budget_s: float, step_timeout
     env = Environment(user_classes=[CourseLearner])
     runner = env.create_local_runner()
     cpu_server, cpu_load = cpu_seconds(pid), _own_cpu()
-    runner.start(spec.users, spawn_rate=max(spec.users, 1) * 10)
+    runner.start(spec.users, spawn_rate=min(max(spec.users, 1), 100))  # all within a second; they then arrive
+    # over one reading time (loadtest/locustfile.py)
     while plan.done < spec.users and time.monotonic() < start + budget_s + step_timeout:
         level.rss_peak_mib = max(level.rss_peak_mib, proc_status(pid, "VmRSS") / 1024)
         gevent.sleep(0.25)
@@ -78,6 +80,7 @@ def run_level(url: str, pid: int, spec: LevelSpec, budget_s: float, step_timeout
     level.out_of_time = plan.done < spec.users or time.monotonic() > plan.deadline
     runner.quit()
     level.steps = list(plan.steps)
+    level.server_answers = server_answers(timing.read_text().splitlines(), since=start)
     gevent.sleep(2)  # let the server drop the closed sessions
     return level
 
@@ -96,17 +99,18 @@ def main(argv: list[str] | None = None) -> int:
     specs = [LevelSpec.parse(text) for text in args.levels.split(",")]
     log_path = Path(args.log)
     levels: list[Level] = []
-    with streamlit_server(log_path, log_path.with_suffix(".timing")) as (url, pid):
+    timing = log_path.with_suffix(".timing")
+    with streamlit_server(log_path, timing) as (url, pid):
         if not args.no_warm_up:
             started = time.monotonic()
             heavy = 2 if any(s.heavy_users for s in specs) else 0  # one Train, one Register: TensorFlow loaded
-            warm = run_level(url, pid, LevelSpec(1 + heavy, 0, 100 * heavy / (1 + heavy) if heavy else 0),
+            warm = run_level(url, pid, timing, LevelSpec(1 + heavy, 0, 100 * heavy / (1 + heavy) if heavy else 0),
                              args.budget, 120)
             print(f"warm-up (one learner{', one Train, one Register' if heavy else ''}; imports and caches): "
                   f"{time.monotonic() - started:.0f} s, {len(warm.failures())} failed step(s), "
                   f"server RSS {proc_status(pid, 'VmRSS') / 1024:.0f} MiB", file=sys.stderr, flush=True)
         for spec in specs:
-            levels.append(run_level(url, pid, spec, args.budget, args.step_timeout))
+            levels.append(run_level(url, pid, timing, spec, args.budget, args.step_timeout))
             print(table(levels[-1:]).splitlines()[-1], file=sys.stderr, flush=True)
     if args.json:
         print(json.dumps([{**asdict(lv), "passes": lv.passes(), "changes": lv.changes()} for lv in levels]))

@@ -49,6 +49,9 @@ def test_one_protocol_learner_passes_through_every_lesson(tmp_path):
     assert any(s["control"].startswith("slider: Bins (at most)") for s in steps)  # a select slider
     assert level["passes"] is True and len(level["changes"]) == pages
     assert level["server_cpu_seconds"] > 0 and level["rss_peak_mib"] > 50  # read from /proc while it ran
+    # the server logged every rerun request (the first run, the opens, the changes), each within the client's time
+    assert len(level["server_answers"]) == len(steps)
+    assert 0 < max(level["server_answers"]) <= max(s["seconds"] for s in steps)
     assert level["load_cpu_seconds"] < level["server_cpu_seconds"]  # the learner costs less than the server
 
 
@@ -126,14 +129,15 @@ def test_the_table_has_one_row_per_level_with_its_figures():
 
     steps = [Step(0, "open", "p", seconds=0.5), Step(0, "change", "p", seconds=0.2),
              Step(1, "change", "p", seconds=0.4), Step(1, "open", "p", error="lost")]
-    level = _level(steps, wall_seconds=10.0, server_cpu_seconds=5.0, load_cpu_seconds=0.5, rss_peak_mib=812.4)
+    level = _level(steps, wall_seconds=10.0, server_cpu_seconds=5.0, load_cpu_seconds=0.5, rss_peak_mib=812.4,
+                   server_answers=[0.1, 0.2, 0.3, 0.4, 0.5])
     head, rule, row = table([level]).splitlines()
     cells = [c.split() for c in row.split("|")]
     assert cells[0] == ["plain", "2", "3", "0"]
     assert cells[1] == ["4", "1"]  # steps, failed
     assert cells[2] == ["0.30", "0.39", "2"]  # change median, p95 (linear interpolation), n
     assert cells[3] == ["0.50", "0.50"]
-    assert cells[5] == ["50", "812"]  # server CPU % of one core, RSS peak MiB
+    assert cells[5] == ["0.48", "50", "812"]  # server's answer p95, server CPU % of one core, RSS peak MiB
     assert cells[6] == ["5"] and cells[7] == ["10"] and cells[8] == ["no"]  # a failed step: no
     assert len(head.split("|")) == len(cells)
 
