@@ -185,6 +185,8 @@ class StreamlitClient:
     def open_page(self, page: Page) -> Run:
         """Open a page from the navigation, as a click on its link does (the widgets of the old page go)."""
         self.query_string = ""
+        sidebar = {w.id for w in self.widgets(sidebar=True)}
+        self.states = {i: s for i, s in self.states.items() if i in sidebar}
         return self._rerun(page_hash=page.script_hash)
 
     def widgets(self, kind: str | None = None, sidebar: bool | None = None) -> list[Widget]:
