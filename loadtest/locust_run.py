@@ -34,7 +34,7 @@ import gevent
 from locust.env import Environment
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from learner import HEAVY  # noqa: E402
+from learner import HEAVY, Step  # noqa: E402
 from locustfile import CourseLearner, LevelPlan  # noqa: E402
 from report import TABLE_NOTES, Level, LevelSpec, failures_text, table  # noqa: E402
 from run import cpu_seconds, proc_status, streamlit_server  # noqa: E402
@@ -80,6 +80,12 @@ def run_level(url: str, pid: int, timing: Path, spec: LevelSpec, budget_s: float
     level.out_of_time = plan.done < spec.users or time.monotonic() > plan.deadline
     runner.quit()
     level.steps = list(plan.steps)
+    pressed = {s.user for s in level.steps if s.kind in HEAVY}
+    for number in range(spec.heavy_users):  # a press still running when the level ended failed
+        if number not in pressed:
+            level.steps.append(Step(number, "train" if number % 2 == 0 else "register", HEAVY["train"][0]
+                                    if number % 2 == 0 else HEAVY["register"][0], heavy=True, start=plan.press_at,
+                                    error="the work was not over when the level ended"))
     level.server_answers = server_answers(timing.read_text().splitlines(), since=start)
     gevent.sleep(2)  # let the server drop the closed sessions
     return level
