@@ -36,7 +36,7 @@ from locust.env import Environment
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from learner import HEAVY, Step  # noqa: E402
 from locustfile import CourseLearner, LevelPlan  # noqa: E402
-from report import TABLE_NOTES, Level, LevelSpec, failures_text, table  # noqa: E402
+from report import TABLE_NOTES, Level, LevelSpec, failures_text, per_page, table  # noqa: E402
 from run import cpu_seconds, proc_status, streamlit_server  # noqa: E402
 from timed_server import server_answers  # noqa: E402
 
@@ -125,6 +125,8 @@ def main(argv: list[str] | None = None) -> int:
           f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end.")
     print(table(levels))
     print(TABLE_NOTES)
+    for level in levels:
+        print(per_page(level))
     failed = failures_text(levels)
     if failed:
         print(failed)

@@ -139,6 +139,18 @@ RSS peak: its VmRSS, sampled four times a second. load CPU %: the process that s
 p95 < 1 s: no failed step and the (other) learners' changes under 1 s at the 95th percentile."""
 
 
+def per_page(level: Level) -> str:
+    """Median and 95th-percentile open and change times per page in one level: where the time goes."""
+    lines = [f"Per page at N = {level.spec.users}, {level.spec.label} (seconds, median / p95; failed steps):"]
+    for page in dict.fromkeys(s.page for s in level.steps if s.kind in ("open", "change")):
+        row = {kind: [s.seconds for s in level.steps if s.page == page and s.kind == kind and s.seconds is not None
+                      and not s.heavy] for kind in ("open", "change")}
+        failed = sum(1 for s in level.steps if s.page == page and s.seconds is None)
+        lines.append(f"  {page[:40]:<40} open {_fmt(row['open'], 50):>5} / {_fmt(row['open'], 95):>5}   change "
+                     f"{_fmt(row['change'], 50):>5} / {_fmt(row['change'], 95):>5}   failed {failed}")
+    return "\n".join(lines)
+
+
 def failures_text(levels: list[Level], limit: int = 10) -> str:
     """The first failed steps, one line each."""
     lines = []

@@ -142,6 +142,18 @@ def test_the_table_has_one_row_per_level_with_its_figures():
     assert len(head.split("|")) == len(cells)
 
 
+def test_the_per_page_lines_split_opens_and_changes_and_count_failures():
+    from loadtest.learner import Step
+    from loadtest.report import per_page
+
+    steps = [Step(0, "open", "Loading", seconds=1.0), Step(1, "open", "Loading", seconds=3.0),
+             Step(0, "change", "Loading", seconds=0.2), Step(1, "change", "Loading", error="lost"),
+             Step(2, "open", "EDA", error="no end of the run after 30 s")]
+    head, loading, eda = per_page(_level(steps)).splitlines()
+    assert loading.split() == ["Loading", "open", "2.00", "/", "2.90", "change", "0.20", "/", "0.20", "failed", "1"]
+    assert eda.split()[0] == "EDA" and eda.split()[-1] == "1" and "open     - /     -" in eda
+
+
 def test_a_widget_change_is_the_state_the_browser_sends():
     from streamlit.proto.Button_pb2 import Button
     from streamlit.proto.Checkbox_pb2 import Checkbox
