@@ -105,11 +105,11 @@ def table(levels: list[Level]) -> str:
     Examples
     --------
     >>> print(table([]).splitlines()[0])  # doctest: +NORMALIZE_WHITESPACE
-    level  N pace s heavy | steps failed | change med p95 n | open med p95 | heavy s med max | server answer p95 CPU % RSS peak MiB | load CPU % | wall s | p95 < 1 s
+    level  N pace s heavy | steps failed | change med p95 n | open med p95 | heavy s med max | server answer p95 CPU % s/step RSS peak MiB | load CPU % | wall s | p95 < 1 s
     """
     head = (f"{'level':<12} {'N':>3} {'pace s':>6} {'heavy':>5} | {'steps':>5} {'failed':>6} | "
             f"{'change med':>10} {'p95':>5} {'n':>4} | {'open med':>8} {'p95':>5} | {'heavy s med':>11} {'max':>5} | "
-            f"{'server answer p95':>17} {'CPU %':>5} {'RSS peak MiB':>12} | {'load CPU %':>10} | {'wall s':>6} | p95 < 1 s")
+            f"{'server answer p95':>17} {'CPU %':>5} {'s/step':>6} {'RSS peak MiB':>12} | {'load CPU %':>10} | {'wall s':>6} | p95 < 1 s")
     lines = [head, "-" * len(head)]
     for lv in levels:
         changes, opens = lv.changes(), lv.seconds("open")
@@ -120,7 +120,7 @@ def table(levels: list[Level]) -> str:
             f"{len(lv.steps):>5} {len(lv.failures()):>6} | {_fmt(changes, 50):>10} {_fmt(changes, 95):>5} "
             f"{len(changes):>4} | {_fmt(opens, 50):>8} {_fmt(opens, 95):>5} | {_fmt(heavy, 50):>11} "
             f"{(f'{max(heavy):.1f}' if heavy else '-'):>5} | {_fmt(lv.server_answers, 95):>17} "
-            f"{100 * lv.server_cpu_seconds / wall:>5.0f} "
+            f"{100 * lv.server_cpu_seconds / wall:>5.0f} {lv.server_cpu_seconds / max(len(lv.steps), 1):>6.2f} "
             f"{lv.rss_peak_mib:>12.0f} | {100 * lv.load_cpu_seconds / wall:>10.0f} | {lv.wall_seconds:>6.0f} | "
             f"{'yes' if lv.passes() else 'no'}{' (budget cut)' if lv.out_of_time else ''}")
     return "\n".join(lines)
@@ -134,7 +134,8 @@ press of Train (lesson 6, default network) or Register (lesson 5, defaults) to t
 failed: steps with no end of the run within the step's timeout, a lost connection or an exception on the
 page. server answer p95: every rerun request of the level (opens and changes of all learners, presses
 included) from reaching its session on the server to the end of that run, from the server's own log
-(loadtest/timed_server.py), which leaves out the learners' side. CPU %: the server process's CPU time over the level's wall time (100 = one core), from /proc;
+(loadtest/timed_server.py), which leaves out the learners' side. CPU %: the server process's CPU time
+over the level's wall time (100 = one core), from /proc; s/step: the same CPU time per learner step;
 RSS peak: its VmRSS, sampled four times a second. load CPU %: the process that simulates all the learners.
 p95 < 1 s: no failed step and the (other) learners' changes under 1 s at the 95th percentile."""
 

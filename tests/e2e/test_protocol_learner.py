@@ -137,7 +137,7 @@ def test_the_table_has_one_row_per_level_with_its_figures():
     assert cells[1] == ["4", "1"]  # steps, failed
     assert cells[2] == ["0.30", "0.39", "2"]  # change median, p95 (linear interpolation), n
     assert cells[3] == ["0.50", "0.50"]
-    assert cells[5] == ["0.48", "50", "812"]  # server's answer p95, server CPU % of one core, RSS peak MiB
+    assert cells[5] == ["0.48", "50", "1.25", "812"]  # server's answer p95, its CPU % of one core, CPU s per step, RSS
     assert cells[6] == ["5"] and cells[7] == ["10"] and cells[8] == ["no"]  # a failed step: no
     assert len(head.split("|")) == len(cells)
 
