@@ -71,7 +71,9 @@ def run_level(url: str, pid: int, timing: Path, spec: LevelSpec, budget_s: float
     cpu_server, cpu_load = cpu_seconds(pid), _own_cpu()
     runner.start(spec.users, spawn_rate=min(max(spec.users, 1), 100))  # all within a second; they then arrive
     # over one reading time (loadtest/locustfile.py)
-    while plan.done < spec.users and time.monotonic() < start + budget_s + step_timeout:
+    # the learners' last steps end within a step's timeout of the budget; a press may take up to its own timeout
+    wait_until = max(start + budget_s + step_timeout, plan.press_at + plan.heavy_timeout if spec.heavy_users else 0)
+    while plan.done < spec.users and time.monotonic() < wait_until:
         level.rss_peak_mib = max(level.rss_peak_mib, proc_status(pid, "VmRSS") / 1024)
         gevent.sleep(0.25)
     level.wall_seconds = time.monotonic() - start
