@@ -80,9 +80,17 @@ class Learner:
         self.client = StreamlitClient(url, timeout=timeout)
         self.heavy = False
 
-    def think(self) -> None:
+    def think(self, page: str = "") -> bool:
+        """Read the page for a while, the tab open (the client keeps reading the websocket); False when the
+        connection was lost meanwhile (a failed step of kind "read")."""
         if self.think_s > 0:
-            time.sleep(self.think_s * self.random.uniform(0.5, 1.5))
+            try:
+                self.client.idle(self.think_s * self.random.uniform(0.5, 1.5))
+            except (ProtocolError, OSError) as exc:
+                self.record(Step(self.user, "read", page, heavy=self.heavy, start=time.monotonic(),
+                                 error=f"{type(exc).__name__}: {exc}"[:200]))
+                return False
+        return True
 
     def _step(self, kind: str, page: str, action: Callable[[], object], control: str = "") -> bool:
         step = Step(self.user, kind, page, control, heavy=self.heavy, start=time.monotonic())
@@ -97,18 +105,20 @@ class Learner:
         self.record(step)
         return not step.error
 
-    def _change(self, page: Page) -> None:
+    def _change(self, page: Page) -> bool:
         label = PLAN.get(page.url_pathname, "")
         widget = (self.client.widget(label) if label else None) or next(
             iter(self.client.widgets("slider", sidebar=False)), None) or self.client.widget("Sample")
         if widget is None:
             self.record(Step(self.user, "change", page.name, error="no control to change", heavy=self.heavy))
-            return
-        self._step("change", page.name, lambda: self.client.change(widget, step=1 + self.user % 2),
+            return False
+        return self._step("change", page.name, lambda: self.client.change(widget, step=1 + self.user % 2),
                    control=f"{widget.kind}: {widget.label}"[:60])
 
     def course(self, start_delay: float = 0.0) -> None:
-        """Open the course, then every lesson in the navigation's order, changing one control on each."""
+        """Open the course, then every lesson in the navigation's order, changing one control on each.
+
+        A failed step ends the pass (the learner's page is no longer known, as after a reload)."""
         time.sleep(start_delay)
         try:
             if self.should_stop() or not self._step("first", "Course map", self.client.connect):
@@ -116,14 +126,13 @@ class Learner:
             pages = list(self.client.pages)
             for n, page in enumerate(pages):
                 if n:
-                    self.think()
+                    if not self.think(pages[n - 1].name):
+                        return
                     if self.should_stop() or not self._step("open", page.name,
                                                             lambda p=page: self.client.open_page(p)):
                         return
-                self.think()
-                if self.should_stop():
-                    return
-                self._change(page)
+                if not self.think(page.name) or self.should_stop() or not self._change(page):
+                    return  # a failed step ends the pass: the page is no longer known
         finally:
             self.client.close()
 
@@ -138,7 +147,12 @@ class Learner:
             page = next((p for p in self.client.pages if p.url_pathname == url_name), None)
             if page is None or not self._step("open", page.name, lambda: self.client.open_page(page)):
                 return
-            time.sleep(max(at - time.monotonic(), 0))
+            try:
+                self.client.idle(at - time.monotonic())
+            except (ProtocolError, OSError) as exc:  # the connection was lost while waiting for the moment
+                self.record(Step(self.user, what, page.name, heavy=True, start=time.monotonic(),
+                                 error=f"{type(exc).__name__}: {exc}"[:200]))
+                return
             button = self.client.widget(label, "button")
             if button is None:
                 self.record(Step(self.user, what, page.name, error=f"no button {label!r}", heavy=True))

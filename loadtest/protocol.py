@@ -221,7 +221,7 @@ class StreamlitClient:
             start = time.monotonic() - run.seconds
             while self.auto_rerun and self.widget("Stop", "button") is not None:
                 fragment, interval = next(iter(self.auto_rerun.items()))
-                time.sleep(interval)
+                self.idle(interval)
                 more = self._rerun(page_hash=self.page_hash, fragment_id=fragment, auto=True)
                 run.messages, run.bytes = run.messages + more.messages, run.bytes + more.bytes
                 run.exceptions += more.exceptions
@@ -251,56 +251,80 @@ class StreamlitClient:
         self.ws.send_binary(msg.SerializeToString())
         return self._read_run(start, fragment=bool(fragment_id))
 
+    def idle(self, seconds: float) -> None:
+        """Stay on the page for `seconds`, reading what the server sends, as an open tab does: the websocket's
+        pings are answered (an unanswered ping closes the connection after 30 s) and late messages applied."""
+        end = time.monotonic() + seconds
+        while self.ws is not None and (left := end - time.monotonic()) > 0:
+            try:
+                data = self._receive(left)
+            except websocket.WebSocketTimeoutException:
+                return
+            self._handle(data, Run(), [], fragment=True)
+
+    def _receive(self, seconds: float) -> bytes:
+        self.ws.settimeout(max(seconds, 0.01))
+        try:
+            data = self.ws.recv()
+        except websocket.WebSocketTimeoutException:
+            raise
+        except (websocket.WebSocketConnectionClosedException, OSError) as exc:
+            raise ProtocolError(f"connection lost: {exc}") from None
+        if not data:
+            raise ProtocolError("connection closed by the server")
+        return data
+
     def _read_run(self, start: float, fragment: bool) -> Run:
         run = Run()
         images: list[str] = []
         deadline = start + self.timeout
         while True:
-            self.ws.settimeout(max(deadline - time.monotonic(), 0.01))
             try:
-                data = self.ws.recv()
+                data = self._receive(deadline - time.monotonic())
             except websocket.WebSocketTimeoutException:
                 raise ProtocolError(f"no end of the run after {self.timeout:.0f} s") from None
-            except (websocket.WebSocketConnectionClosedException, OSError) as exc:
-                raise ProtocolError(f"connection lost: {exc}") from None
-            if not data:
-                raise ProtocolError("connection closed by the server")
-            run.messages += 1
-            run.bytes += len(data)
-            fmsg = ForwardMsg()
-            fmsg.ParseFromString(data)
-            kind = fmsg.WhichOneof("type")
-            if kind == "new_session":
-                if not fragment:
-                    self.elements.clear()  # a full run rebuilds the page; stale elements are dropped
-                    self.auto_rerun.clear()
-                self.page_hash = fmsg.new_session.page_script_hash or self.page_hash
-            elif kind == "navigation":
-                self.pages = [Page(p.page_script_hash, p.page_name, p.url_pathname, p.is_default)
-                              for p in fmsg.navigation.app_pages if not p.is_hidden]
-                self.page_hash = fmsg.navigation.page_script_hash or self.page_hash
-            elif kind == "delta":
-                self._apply(fmsg)
-                element = fmsg.delta.new_element if fmsg.delta.WhichOneof("type") == "new_element" else None
-                if element is not None and _element_kind(element) == "exception":
-                    run.exceptions.append(element.exception.message[:200] or element.exception.type)
-                if element is not None and _element_kind(element) == "imgs":
-                    images += [img.url for img in element.imgs.imgs if img.url.startswith("/media/")]
-            elif kind == "auto_rerun":
-                self.auto_rerun[fmsg.auto_rerun.fragment_id] = fmsg.auto_rerun.interval
-            elif kind == "stop_auto_rerun":
-                self.auto_rerun.clear()
-            elif kind == "page_not_found":
-                run.exceptions.append(f"page not found: {fmsg.page_not_found.page_name}")
-            elif kind == "script_finished":
-                if fmsg.script_finished == EARLY:
-                    continue  # an older run gave way to ours: ours follows
-                if fmsg.script_finished == COMPILE_ERROR:
-                    run.exceptions.append("the script did not compile")
-                run.status = ForwardMsg.ScriptFinishedStatus.Name(fmsg.script_finished)
+            if self._handle(data, run, images, fragment):
                 run.seconds = time.monotonic() - start
                 self._fetch_images(run, images)
                 return run
+
+    def _handle(self, data: bytes, run: Run, images: list[str], fragment: bool) -> bool:
+        """Apply one ForwardMsg to the page; True when it ends the run (not one stopped for a newer rerun)."""
+        run.messages += 1
+        run.bytes += len(data)
+        fmsg = ForwardMsg()
+        fmsg.ParseFromString(data)
+        kind = fmsg.WhichOneof("type")
+        if kind == "new_session":
+            if not fragment:
+                self.elements.clear()  # a full run rebuilds the page; stale elements are dropped
+                self.auto_rerun.clear()
+            self.page_hash = fmsg.new_session.page_script_hash or self.page_hash
+        elif kind == "navigation":
+            self.pages = [Page(p.page_script_hash, p.page_name, p.url_pathname, p.is_default)
+                          for p in fmsg.navigation.app_pages if not p.is_hidden]
+            self.page_hash = fmsg.navigation.page_script_hash or self.page_hash
+        elif kind == "delta":
+            self._apply(fmsg)
+            element = fmsg.delta.new_element if fmsg.delta.WhichOneof("type") == "new_element" else None
+            if element is not None and _element_kind(element) == "exception":
+                run.exceptions.append(element.exception.message[:200] or element.exception.type)
+            if element is not None and _element_kind(element) == "imgs":
+                images += [img.url for img in element.imgs.imgs if img.url.startswith("/media/")]
+        elif kind == "auto_rerun":
+            self.auto_rerun[fmsg.auto_rerun.fragment_id] = fmsg.auto_rerun.interval
+        elif kind == "stop_auto_rerun":
+            self.auto_rerun.clear()
+        elif kind == "page_not_found":
+            run.exceptions.append(f"page not found: {fmsg.page_not_found.page_name}")
+        elif kind == "script_finished":
+            if fmsg.script_finished == EARLY:
+                return False  # an older run gave way to ours: ours follows
+            if fmsg.script_finished == COMPILE_ERROR:
+                run.exceptions.append("the script did not compile")
+            run.status = ForwardMsg.ScriptFinishedStatus.Name(fmsg.script_finished)
+            return True
+        return False
 
     def _fetch_images(self, run: Run, urls: list[str]) -> None:
         for url in dict.fromkeys(urls):
