@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--levels", default=DEFAULT_LEVELS,
                         help="comma-separated N:pace[:heavy%%] (learners, mean seconds of reading between steps, "
                              "share pressing Train or Register at once)")
-    parser.add_argument("--budget", type=float, default=420, help="seconds per level; no step starts after it")
+    parser.add_argument("--budget", type=float, default=480, help="seconds per level; no step starts after it")
     parser.add_argument("--step-timeout", type=float, default=30, help="a slower step counts as failed")
     parser.add_argument("--no-warm-up", action="store_true", help="measure the first runs of a fresh server too")
     parser.add_argument("--log", default="/tmp/loadtest-locust-streamlit.log", help="the server's log file")
