@@ -31,7 +31,7 @@ bench: venv
 
 # The server under a class: protocol-level learners (Locust, Streamlit's own websocket protocol, no browser) on
 # loopback, levels 20 at a 3 s pace, 100 at 20 s, and both with 10 % pressing Train/Register at once; prints the
-# table (about 15 minutes; starts and stops the server itself).
+# table (about 20-25 minutes; starts and stops the server itself).
 .PHONY: loadtest loadtest-browser
 loadtest: venv
 	$(PYTHON) loadtest/locust_run.py
