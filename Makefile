@@ -56,7 +56,13 @@ worker: venv
 	PYTHONPATH=$(CURDIR) .venv/bin/dask worker $(SCHEDULER) --nthreads 1 --nworkers $(WORKERS) --memory-limit 3GiB \
 		--no-dashboard
 
-# N concurrent headless-chromium learners on loopback against one server; prints the latency and memory table.
-.PHONY: loadtest
-loadtest: venv chromium
-	$(PYTHON) loadtest/run.py
+# The server under a class: protocol-level learners (Locust, Streamlit's own websocket protocol, no browser) on
+# loopback, levels 20 at a 3 s pace, 100 at 20 s, and both with 10 % pressing Train/Register at once; prints the
+# table (about 20-25 minutes; starts and stops the server itself).
+.PHONY: loadtest loadtest-browser
+loadtest: venv
+	$(PYTHON) loadtest/locust_run.py
+
+# A small browser-side check: a few real headless-chromium learners (they share the server's cores).
+loadtest-browser: venv chromium
+	$(PYTHON) loadtest/run.py --users 1,5
