@@ -95,6 +95,24 @@ def nginx_config(replica_ports: list[int], listen: str, run_dir: Path, upload_mb
     return text
 
 
+def free_ports(count: int = 1) -> int:
+    """The first of `count` consecutive ports that are free on loopback now."""
+    import socket
+
+    for _ in range(100):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            first = probe.getsockname()[1]
+        try:
+            for port in range(first + 1, first + count):
+                with socket.socket() as probe:
+                    probe.bind(("127.0.0.1", port))
+            return first
+        except OSError:
+            continue
+    raise RuntimeError(f"no {count} free neighbouring ports on loopback")
+
+
 def healthy(url: str) -> bool:
     """True when a course server (or the balancer) answers its health check at `url`."""
     try:
@@ -148,6 +166,9 @@ class Classroom:
     address: str = "127.0.0.1"
     dask_workers: int = 1
     env: dict = field(default_factory=dict)
+    # what runs a replica after the interpreter, before `run app.py ...`: Streamlit itself, or a wrapper of it
+    # such as the load test's timed server
+    launcher: list = field(default_factory=lambda: ["-m", "streamlit"])
     run_dir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="course-class-")))
     watch: bool = True
 
@@ -178,11 +199,7 @@ class Classroom:
 
     def _start_dask(self) -> None:
         """One Dask scheduler on loopback and its workers (a nanny each, which restarts a worker that dies)."""
-        import socket
-
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
+        port = free_ports()
         self.scheduler_address = f"tcp://127.0.0.1:{port}"
         dask = str(Path(sys.executable).with_name("dask"))
         # The scheduler and the workers import the app's code (the tasks are its functions).
@@ -200,7 +217,7 @@ class Classroom:
 
     def _start_replica(self, replica: Replica) -> None:
         command = [
-            sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+            sys.executable, *self.launcher, "run", str(ROOT / "app.py"),
             "--server.headless", "true",
             "--server.address", "127.0.0.1",
             "--server.port", str(replica.port),

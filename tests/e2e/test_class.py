@@ -15,7 +15,7 @@ import time
 import pytest
 
 from conftest import VIEWPORT, discover_pages, wait_idle
-from deploy.classroom import Classroom, healthy, max_upload_mb, wait_until
+from deploy.classroom import Classroom, free_ports, healthy, max_upload_mb, wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
@@ -32,31 +32,8 @@ new MutationObserver(() => {
 
 @pytest.fixture(scope="module")
 def classroom():
-    with Classroom(replicas=2, port=_free_port(), first_replica_port=_free_port_pair()) as room:
+    with Classroom(replicas=2, port=free_ports(), first_replica_port=free_ports(2)) as room:
         yield room
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _free_port_pair() -> int:
-    """A port p with p and p + 1 both free on loopback."""
-    import socket
-
-    for _ in range(50):
-        port = _free_port()
-        try:
-            with socket.socket() as s:
-                s.bind(("127.0.0.1", port + 1))
-            return port
-        except OSError:
-            continue
-    raise RuntimeError("no two free neighbouring ports")
 
 
 def learner(browser, agent: str, replica: str | None = None, url: str | None = None):

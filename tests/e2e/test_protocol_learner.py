@@ -67,6 +67,20 @@ def test_a_mixed_level_presses_train_and_waits_until_the_training_is_over(tmp_pa
     assert level["press_at"] is not None
 
 
+@pytest.mark.e2e
+def test_protocol_learners_pass_through_every_lesson_behind_nginx_on_both_replicas(tmp_path):
+    """`--replicas 2`: the learners go through nginx to two replicas with shared Dask workers (make class)."""
+    [level] = _run_levels("2:0", tmp_path, "--replicas", "2", "--budget", "120")
+    steps = level["steps"]
+    assert {s["user"] for s in steps} == {0, 1}
+    assert len([s for s in steps if s["kind"] == "change"]) == 2 * _app_pages()
+    assert all(s["seconds"] and not s["error"] for s in steps), [s for s in steps if s["error"]]
+    assert level["passes"] is True
+    # the timing log is shared by the replicas: every rerun request was answered by a server behind nginx
+    assert len(level["server_answers"]) == len(steps)
+    assert level["server_cpu_seconds"] > 0 and level["rss_peak_mib"] > 100  # both replicas' processes, from /proc
+
+
 # -- the table's arithmetic, without a server -----------------------------------------------------------------
 
 def _level(steps, press_at=None, **kw):
