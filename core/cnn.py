@@ -60,8 +60,14 @@ def keras_module(threads: int = DEFAULT_THREADS):
 
     try:
         tf.config.threading.set_intra_op_parallelism_threads(min(threads, os.cpu_count() or threads))
+        # one operation at a time: parallel ones (a random augmentation's seed and the step that uses it) would
+        # race, and the same seed would not always give the same network
+        tf.config.threading.set_inter_op_parallelism_threads(1)
     except RuntimeError:  # TensorFlow already started: its threads are set for good
         pass
+    # The same seed gives the same network: without this, the order in which threads add up a sum varies from
+    # run to run, and a small training amplifies the difference (seed tests, learners comparing results).
+    tf.config.experimental.enable_op_determinism()
     return keras
 
 

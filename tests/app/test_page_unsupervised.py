@@ -21,7 +21,8 @@ PAGE = "lessons/unsupervised.py"
 PHANTOM, MNI = "Phantom: Shepp-Logan head (scikit-image)", samples.SAMPLES[2].name
 SECTIONS = ["1 · A problem with a known answer", "2 · Register", "3 · The lecture's figure, live",
             "4 · Why the loss matters", "5 · 3D: the subject to the MNI template, and an atlas",
-            "6 · Clustering: tissue classes without labels", "Check yourself"]
+            "6 · Clustering: tissue classes without labels",
+            "7 · Learned registration: a network that registers in one pass", "Check yourself"]
 
 
 @pytest.fixture
