@@ -129,7 +129,10 @@ def own_random_state(seed: int, on_wait: Callable[[], None] | None = None):
     neither would get the result their seed gives alone. So a seeded run holds
     this lock from its seeding to its end: a learner's seed gives the learner's
     result whatever others do (a second training waits for the first, which on
-    a small server costs little: one training already uses every core).
+    a small server costs little: one training already uses every core). The
+    layers' own seeds come from `seed` too (`build_model`), since threads that
+    are not trainings (a Dask worker's, a server's) draw from Python's
+    ``random`` at any time.
 
     Parameters
     ----------
@@ -183,7 +186,17 @@ def build_model(spec: ModelSpec, seed: int = 0, on_wait: Callable[[], None] | No
 
 
 def _build(keras, spec: ModelSpec, seed: int):
-    """The body of `build_model`, run while this run owns the process's random state."""
+    """The body of `build_model`, run while this run owns the process's random state.
+
+    Every random layer gets its own seed from `seed`: Keras would otherwise draw one from Python's
+    process-wide `random` module, which other threads of a server or a Dask worker also use, so the
+    same seed could give another network.
+    """
+    layer_seeds = iter(int(s) for s in np.random.SeedSequence(seed).generate_state(16) % 2**31)
+
+    def glorot():
+        return keras.initializers.GlorotUniform(seed=next(layer_seeds))
+
     pool = getattr(keras.layers, _POOL_LAYERS[spec.pooling])
     layers = [keras.Input((spec.input_size, spec.input_size, spec.channels), name="image")]
     if spec.augment:
@@ -191,17 +204,20 @@ def _build(keras, spec: ModelSpec, seed: int):
     layers.append(keras.layers.Rescaling(2.0, offset=-1.0, name="scale"))
     for block in range(1, spec.conv_blocks + 1):
         layers += [
-            keras.layers.Conv2D(spec.filters * 2 ** (block - 1), spec.kernel_size, padding="same", name=f"conv{block}"),
+            keras.layers.Conv2D(spec.filters * 2 ** (block - 1), spec.kernel_size, padding="same",
+                                kernel_initializer=glorot(), name=f"conv{block}"),
             keras.layers.ReLU(name=f"relu{block}"),
             pool(2, name=f"pool{block}"),
         ]
     head_name, head_class = _HEAD_LAYERS[spec.head]
     layers.append(getattr(keras.layers, head_class)(name=head_name))
     if spec.dense_units:
-        layers.append(keras.layers.Dense(spec.dense_units, activation="relu", name="dense"))
+        layers.append(keras.layers.Dense(spec.dense_units, activation="relu", kernel_initializer=glorot(),
+                                         name="dense"))
     if spec.dropout:
-        layers.append(keras.layers.Dropout(spec.dropout, name="dropout"))
-    layers.append(keras.layers.Dense(spec.n_classes, activation="softmax", name="output"))
+        layers.append(keras.layers.Dropout(spec.dropout, seed=next(layer_seeds), name="dropout"))
+    layers.append(keras.layers.Dense(spec.n_classes, activation="softmax", kernel_initializer=glorot(),
+                                     name="output"))
     return keras.Sequential(layers, name="course_cnn")
 
 

@@ -385,11 +385,6 @@ def test_the_whole_volume_pipeline_runs_on_the_cluster_with_the_same_result(on_d
     assert np.array_equal(result, pipeline.run_volume(volume, steps, (0.0, 100.0)))
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "Known bug, not yet fixed (README, Deploying for a class): with the flip augmentation, one seed gives one of "
-    "two networks on a worker (losses 0.824 or 0.738 at seed 5 here), which one varying from process to process "
-    "and after other tests have run; deterministic kernels, one operation at a time and PYTHONHASHSEED did not "
-    "remove it. The test keeps the promise in view until it holds."))
 def test_a_training_s_seed_gives_the_same_network_whatever_ran_before_on_the_worker(on_dask, page):
     from core.cnn import ModelSpec
     from core.heavy import train_network

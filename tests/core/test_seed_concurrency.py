@@ -64,3 +64,17 @@ def test_a_training_started_during_another_gives_what_each_gives_alone(data, mon
     for who, seed in (("first", 0), ("second", other)):
         loss, weights = results[who]
         assert loss == alone[seed][0] and np.array_equal(weights, alone[seed][1]), who
+
+
+def test_a_seed_gives_the_same_network_whatever_else_draws_from_python_s_random(data, monkeypatch):
+    """A Dask worker's or a server's own threads draw from Python's process-wide `random` while a
+    training is seeded: the network must not depend on it (the initial weights and dropout have their
+    own seeds from the run's seed)."""
+    import random
+
+    alone = _run(data, seed=5)
+    draws = iter(range(1, 10**6))
+    monkeypatch.setattr(random, "randint", lambda low, high: low + next(draws) % (high - low))  # other threads' draws
+    disturbed = _run(data, seed=5)
+    assert alone[0] == disturbed[0]
+    assert np.array_equal(alone[1], disturbed[1])
