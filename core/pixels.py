@@ -5,7 +5,8 @@ examples of the lecture (the 6 × 6 "X", the same X in red and blue making
 magenta), re-quantise an image to ``n`` bits, split and merge colour
 channels, cut out windows and regions, and draw outlines for display.
 
-Noise and the signal-to-noise ratio live in `core.noise`.
+Noise and the signal-to-noise ratio live in `core.noise`; the grey value of a colour image and
+the value range are the course's own (`core.basics`).
 
 >>> import numpy as np
 >>> ramp = np.arange(1024)
@@ -15,10 +16,9 @@ Noise and the signal-to-noise ratio live in `core.noise`.
 
 from __future__ import annotations
 
-import io
-
 import numpy as np
 
+from core.basics import value_range
 from core.display import apply_window, auto_window, colour_to_uint8
 from core.noise import snr_db
 from core.selfcheck import Question
@@ -39,10 +39,6 @@ HISTOGRAM_BINS = 256
 """Histograms of deeper images group levels into this many bins."""
 
 CHANNELS = ("red", "green", "blue")
-
-LUMA = (0.2125, 0.7154, 0.0721)
-"""Weights of red, green and blue in the grey value (ITU-R BT.709, as skimage.color.rgb2gray)."""
-
 
 # --- pixels ------------------------------------------------------------------------------------
 
@@ -184,16 +180,6 @@ def level_count(bits: int) -> int:
     if bits < 1:
         raise ValueError("an image needs at least 1 bit per pixel")
     return 2 ** int(bits)
-
-
-def value_range(image: np.ndarray) -> tuple[float, float]:
-    """Smallest and largest finite value (``(0.0, 0.0)`` when there is none)."""
-    values = np.asarray(image)
-    if values.dtype.kind == "f":
-        values = values[np.isfinite(values)]
-    if values.size == 0:
-        return 0.0, 0.0
-    return float(values.min()), float(values.max())
 
 
 def quantise(image: np.ndarray, bits: int) -> np.ndarray:
@@ -582,17 +568,6 @@ def channel_stats(rgb: np.ndarray) -> list[dict[str, float]]:
     return [{"min": float(c.min()), "mean": float(c.mean()), "max": float(c.max())} for c in split_channels(rgb)]
 
 
-def to_grey(rgb: np.ndarray) -> np.ndarray:
-    """Grey value of a colour image: ``0.2125 R + 0.7154 G + 0.0721 B`` (float, same units).
-
-    Examples
-    --------
-    >>> float(to_grey(np.array([[[100, 100, 100]]]))[0, 0])
-    100.0
-    """
-    return np.asarray(rgb, dtype=np.float64)[..., :3] @ np.array(LUMA)
-
-
 # --- regions -----------------------------------------------------------------------------------
 
 
@@ -902,19 +877,3 @@ def draw_crosshair(rgb: np.ndarray, rows: tuple[int, int], cols: tuple[int, int]
     rgb[:max(int(top) - gap, 0), col] = colour
     rgb[min(int(np.ceil(bottom)) + gap, height):, col] = colour
     return rgb
-
-
-def png_bytes(image: np.ndarray, compress_level: int = 1) -> bytes:
-    """An 8-bit grey or RGB image as PNG bytes, compressed fast (level 1 of 9: a 512 × 512 image in a few ms).
-
-    Examples
-    --------
-    >>> png_bytes(np.zeros((2, 2), np.uint8))[:4]
-    b'\\x89PNG'
-    """
-    from PIL import Image
-
-    buffer = io.BytesIO()
-    Image.fromarray(np.ascontiguousarray(image, dtype=np.uint8)).save(buffer, format="PNG",
-                                                                      compress_level=compress_level)
-    return buffer.getvalue()

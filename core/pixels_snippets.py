@@ -9,6 +9,8 @@ the numbers the page shows. Code that needs the learner's image starts with
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 
 from core.noise import NOISE_KINDS
@@ -37,6 +39,19 @@ _REORIENT = f"""transform = ornt_transform(io_orientation(img.affine), axcodes2o
 volume = apply_orientation(data, transform)  # axes: slice (feet to head), row (front to back), column (right to left)
 """
 _REORIENT_IMPORT = "from nibabel.orientations import apply_orientation, axcodes2ornt, io_orientation, ornt_transform\n"
+
+
+def npy_bytes(array: np.ndarray) -> bytes:
+    """The array as a ``.npy`` file (what the page offers as `UPLOAD_FILE` for the code panels of an upload).
+
+    Examples
+    --------
+    >>> np.load(io.BytesIO(npy_bytes(np.arange(3)))).tolist()
+    [0, 1, 2]
+    """
+    buffer = io.BytesIO()
+    np.save(buffer, np.asarray(array))
+    return buffer.getvalue()
 
 
 def sample_code(name: str) -> tuple[str, str]:

@@ -35,6 +35,14 @@ def _font_size(labels: np.ndarray, cells: int, room: bool = False) -> int:
     return size - (2 if longest > 3 else 0) - (1 if longest > 4 else 0) - (1 if longest > 5 else 0)
 
 
+def for_the_room(figure: go.Figure, room: bool) -> go.Figure:
+    """In lecturer mode, axis numbers and titles sized for a room (the cells' text is sized by each builder)."""
+    if room:
+        top = figure.layout.margin.t or 0
+        figure.update_layout(font_size=18, title_font_size=22, margin_t=top + 25 if figure.layout.title.text else top)
+    return figure
+
+
 def _grid_axes(rows: np.ndarray, cols: np.ndarray) -> tuple[dict, dict]:
     """x and y axes of a grid: columns along the top, rows downwards, square cells, a tick per row and column."""
     x = {"side": "top", "constrain": "domain", "tickmode": "array", "tickvals": cols, "showgrid": False,

@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pytest
 
-from core import pixels, samples
+from core import basics, pixels, samples
 from core import pixels_snippets as snip
 from core.noise import NOISE_KINDS, add_noise, snr, snr_db
 
@@ -128,7 +128,7 @@ def test_stored_range_snippet_reads_the_ct_file_with_pydicom(loaded):
     code = snip.stored_range_snippet(samples.info(CT).file, "HU", top, left, 6)
     assert "get_testdata_file(\"CT_small.dcm\")" in code and "core" not in code
     out = run(code)
-    lo, hi = pixels.value_range(hu)
+    lo, hi = basics.value_range(hu)
     assert line(out, "values from") == [lo, hi, pixels.distinct_values(hu)]
     assert line(out, "bits needed") == [pixels.bits_needed(lo, hi)] == [12]
     assert line(out, "bits stored in the file") == [16, 2]
@@ -187,7 +187,7 @@ def test_snr_snippet_on_a_colour_channel_and_without_noise(loaded):
     assert line(out, "before")[2] == pytest.approx(ratio)
     assert line(out, "after")[2] == pytest.approx(ratio)
     out = run(snip.snr_snippet(snip.image_code(RETINA, colour_to="grey"), signal, background, "gaussian", 0.0, 0))
-    grey = pixels.to_grey(rgb)
+    grey = basics.to_grey(rgb)
     ratio = snr(grey, pixels.region_mask(grey.shape, *signal), pixels.region_mask(grey.shape, *background))
     assert line(out, "before")[2] == pytest.approx(ratio)
 
