@@ -131,8 +131,8 @@ def zoom_section() -> None:
     rgb_picture(picture, shown, stretch=True,
                 caption=f"The whole {what}, {rows} × {cols} pixels, the window in cyan"
                 + ("" if scale == 1 else f" (shown {scale:g}× {'larger' if scale > 1 else 'smaller'})"))
-    st.markdown(f"Move the {size} × {size} window (the cyan square) with the sliders: every number inside it is "
-                "printed in its cell. Hover over a cell for its row and column.")
+    explain(f"Your image is a table too. Move the {size} × {size} window (the cyan square) with the sliders: every "
+            "number inside it is printed in its cell. Hover over a cell for its row and column.")
     block = spacing = None
     if data3d is not None and not colour:
         st.subheader("Voxels: the same in 3D")
