@@ -94,7 +94,7 @@ def pixels_section() -> None:
     figure = value_grid(matrix, title="The same numbers as a picture", height=520 if room else 380, room=room)
     show_figure(picture_col, for_the_room(figure, room), config=PLOT_CONFIG, key="px-x-figure")
     explain(TEXT.explanation("x"))
-    show_code(snip.x_snippet(matrix))
+    show_code(snip.x_snippet(matrix), key="px-code-x")
 
 
 def zoom_section() -> None:
@@ -139,7 +139,8 @@ def zoom_section() -> None:
         panels, block, spacing = voxel_block(volume, data3d, slice_index, top, left, (width, level))
         show_figure(st, for_the_room(grids_figure(panels, height=440 if room else 360, room=room), room),
                     config=PLOT_CONFIG, key="px-block-figure")
-    show_code(snip.zoom_snippet(image_lines(slice_index, frame), top, left, size, colour, block, spacing))
+    show_code(snip.zoom_snippet(image_lines(slice_index, frame), top, left, size, colour, block, spacing),
+              key="px-code-zoom")
 
 
 def bit_depth_section() -> None:
@@ -187,7 +188,7 @@ def bit_depth_section() -> None:
                                "values": [f"0 to {c - 1}" for _, c in rule],
                                "bytes per value in memory": [pixels.bytes_per_sample(b) for b, _ in rule]}),
                  hide_index=True, width="content")
-    show_code(snip.quantise_snippet(image_lines(slice_index, frame), n))
+    show_code(snip.quantise_snippet(image_lines(slice_index, frame), n), key="px-code-bits")
     stored_range()
 
 
@@ -231,7 +232,7 @@ def stored_range() -> None:
             f"values). With 8 bits, one level would span **{pixels.level_step(values, 8):.3g} {units}**: tissues "
             "that differ by a few units would get the same number. Files use 16-bit integers because 12 bits do "
             "not fill a whole number of bytes.")
-    show_code(snip.stored_range_snippet(sample.file, units, top, left, side))
+    show_code(snip.stored_range_snippet(sample.file, units, top, left, side), key="px-code-range")
 
 
 def colour_section() -> None:
@@ -257,7 +258,7 @@ def colour_section() -> None:
                              room=room)
         show_figure(picture, for_the_room(figure, room), config=PLOT_CONFIG, key="px-x-merged")
         explain(TEXT.explanation("colour"))
-        show_code(snip.magenta_snippet(keep))
+        show_code(snip.magenta_snippet(keep), key="px-code-magenta")
         return
     if choice == "Your colour image":
         rgb, lines = volume.data, image_lines(None, None)
@@ -275,7 +276,7 @@ def colour_section() -> None:
     explain(TEXT.explanation("colour"))
     if choice != "Your colour image":
         st.caption(TEXT.explanation("fundus"))
-    show_code(snip.channels_snippet(lines, keep))
+    show_code(snip.channels_snippet(lines, keep), key="px-code-channels")
 
 
 def noise_section() -> None:
@@ -377,7 +378,7 @@ def noise_section() -> None:
     explain(TEXT.explanation("noise"))
     st.info(TEXT.explanation("garbage_in"), icon=":material/delete:")
     show_code(snip.snr_snippet(image_lines(slice_index, frame, colour_to), (sig_r, sig_c), (bg_r, bg_c), kind,
-                               strength, seed))
+                               strength, seed), key="px-code-snr")
 
 
 {"Pixels": pixels_section, "Zoom": zoom_section, "Bit depth": bit_depth_section, "Colour": colour_section,

@@ -45,7 +45,10 @@ def image_captions(app) -> str:
 
 
 def codes(app) -> str:
-    return "\n".join(c.value for c in app.code)
+    """The code of this run's "Show the code" panels (built in the browser only when opened)."""
+    from ui.code import COLLECTED_KEY
+
+    return "\n".join(code for _, code in app.session_state[COLLECTED_KEY])
 
 
 def open_section(app, name: str):
@@ -77,6 +80,15 @@ def test_the_lesson_opens_on_its_first_section_with_its_figure_and_draws_one_sec
     charts = [c.proto.id for c in at.get("plotly_chart")]
     assert len(charts) == 1 and charts[0].endswith("-px-x-figure")  # the X, and nothing of the other sections
     assert not at.slider and not at.metric
+
+
+def test_a_code_panel_is_built_only_when_opened(at):
+    assert "Show the code" in [e.label for e in at.expander]
+    assert not at.code  # closed: nothing sent to the browser
+    at.session_state["px-code-x"] = True  # the learner opens the panel
+    at.run()
+    assert not problems(at)
+    assert len(at.code) == 1 and "X = np.maximum(eye, np.fliplr(eye))" in at.code[0].value
 
 
 def test_every_sample_renders_every_section(at):
@@ -542,3 +554,44 @@ def test_self_check_numbers_follow_a_colour_image(at):
     assert sum(s.value.startswith("Right.") for s in at.success) == 1
     assert any(f"{rows} × {cols} × 3 × 2 = {rows * cols * 6:,} bytes" in e.value for e in at.error)
     assert at.session_state["progress"]["pixels"] == {"answered": 2, "correct": 1, "total": 5}
+
+
+@pytest.mark.parametrize("section", SECTIONS)
+def test_every_snippet_of_every_section_runs_from_an_empty_folder(section, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from ui.code import COLLECTED_KEY
+
+    app = page_test(PAGE, timeout=300)
+    app.session_state["section"] = section
+    app.run()
+    assert not problems(app)
+    snippets = list(dict.fromkeys(app.session_state[COLLECTED_KEY]))
+    assert snippets, f"{section} shows no code"
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    for n, (title, code) in enumerate(snippets):
+        folder = tmp_path / f"snippet-{n}"
+        folder.mkdir()
+        result = subprocess.run([sys.executable, "-c", code], cwd=folder, env=env, capture_output=True, text=True,
+                                timeout=600)
+        assert result.returncode == 0, (section, title, result.stderr[-500:])
+
+
+@pytest.mark.parametrize("section", SECTIONS)
+def test_real_odd_and_degenerate_uploads_in_every_section(section):
+    from test_real_uploads import real_and_odd_files
+    from test_strange_uploads import degenerate
+
+    app = page_test(PAGE, timeout=300)
+    app.session_state["section"] = section
+    app.run()
+    failures = {}
+    for name, data in {**real_and_odd_files(), **degenerate()}.items():
+        upload(app, (name, data))
+        if problems(app):
+            failures[name] = problems(app)[0][:300]
+        elif not (app.get("image") or app.error or app.get("plotly_chart")):
+            failures[name] = "neither a picture nor a message"
+    assert failures == {}
