@@ -126,7 +126,7 @@ def image_code(sample_name: str | None, slice_index: int | None = None, frame: i
     slice_index : int, optional
         The slice of a 3D image.
     frame : int, optional
-        The time point of a 4D image.
+        The time point of a 4D image (a sample's; an upload's file holds the chosen time point only).
     colour_to : str, optional
         For a colour image: "grey" (scikit-image's ``rgb2gray``, in the image's own
         units) or a channel name, to work on one grey image.
@@ -144,7 +144,7 @@ def image_code(sample_name: str | None, slice_index: int | None = None, frame: i
     if colour_to == "grey":
         head += "from skimage.color import rgb2gray\n"
     if slice_index is not None:
-        if frame is not None:
+        if frame is not None and sample_name is not None:  # an upload's file holds the chosen time point only
             body += f"volume = volume[{frame}]  # time point {frame}\n"
         body += f"image = volume[{slice_index}]  # slice {slice_index}\n"
     if colour_to == "grey":

@@ -34,7 +34,6 @@ RETINA = samples.SAMPLES[8].name
 X_CHOICE = "The lecture's X in red and blue"
 PHOTONS = (1, 3, 10, 30, 100, 300, 1000, 3000, 10000)
 WINDOW_COLOUR = (0, 230, 255)
-BOX_COLOURS = {SIGNAL: (0, 150, 255), BACKGROUND: (255, 110, 0)}
 
 st.title(f"{TEXT.number} · {TEXT.title}")
 intro(TEXT)
@@ -49,12 +48,10 @@ colour = volume.rgb
 what = "slice" if volume.is_3d else "image"
 
 
-def your_image(controls: bool = True):
+def your_image():
     """One line on the image a section works on (and its Slice and Time point sliders); the chosen 2D image."""
-    chosen = choose_image(volume, image_key, controls)
+    chosen = choose_image(volume, image_key)
     image, _, slice_index, frame = chosen
-    if not controls:
-        return chosen
     lo, hi = basics.value_range(image)
     where = "" if slice_index is None else f" · slice {slice_index}" + ("" if frame is None else f", time point {frame}")
     st.markdown(f"**Your image: {md(volume.name)}**{where} · {image.shape[0]} rows × {image.shape[1]} columns"
@@ -75,6 +72,7 @@ def your_image(controls: bool = True):
 
 
 def image_lines(slice_index, frame, colour_to: str | None = None) -> str:
+    """The code panels' first lines: the image this page works on, loaded as a learner would."""
     return snip.image_code(None if current.is_upload else current.sample.name, slice_index, frame, colour_to)
 
 

@@ -218,3 +218,6 @@ def test_image_code_of_a_3d_upload_reads_the_volume(tmp_path, monkeypatch):
     namespace = {}
     exec(snip.image_code(None, slice_index=2), namespace)
     assert np.array_equal(namespace["image"], volume[2])
+    namespace = {}  # a 4D upload: the page offers the chosen time point's volume
+    exec(snip.image_code(None, slice_index=2, frame=1), namespace)
+    assert np.array_equal(namespace["image"], volume[2])
