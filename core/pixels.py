@@ -285,6 +285,40 @@ def bits_needed(low: float, high: float) -> int:
     return max(1, int(np.ceil(np.log2(max(count, 1)))))
 
 
+def stored_range_facts(values: np.ndarray, target: float, size: int = BLOCK) -> dict:
+    """What storing an image's values in 8 bits would lose: its range, the bits it needs, and a patch before and after.
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        A 2D image in its physical units (Hounsfield units for CT).
+    target : float
+        The patch shown is the `size` × `size` one whose mean is nearest this value (soft tissue: 40 HU).
+    size : int
+        Side of the patch.
+
+    Returns
+    -------
+    dict
+        ``low``, ``high``, ``distinct`` (values in the image), ``bits`` (`bits_needed`), ``step8`` (units per
+        8-bit level), ``distinct8`` (values left in the 8-bit copy), ``error8`` (largest change of a value),
+        ``top``, ``left``, ``patch`` and ``patch8`` (the patch's values, and their 8-bit copy: each level's middle).
+
+    Examples
+    --------
+    >>> facts = stored_range_facts(np.arange(-1024, 3072).reshape(64, 64), target=40.0, size=2)
+    >>> facts["bits"], facts["step8"], facts["distinct8"]
+    (12, 15.99609375, 256)
+    """
+    low, high = value_range(values)
+    eight = level_values(quantise(values, 8), values, 8)
+    top, left = patch_near(values, target, size)
+    return {"low": low, "high": high, "distinct": distinct_values(values), "bits": bits_needed(low, high),
+            "step8": level_step(values, 8), "distinct8": distinct_values(eight),
+            "error8": float(np.abs(eight - values).max()), "top": top, "left": left,
+            "patch": np.asarray(values[top:top + size, left:left + size]), "patch8": eight[top:top + size, left:left + size]}
+
+
 def bytes_per_sample(bits: int) -> int:
     """Bytes one value takes in memory: n bits rounded up to a standard type (1, 2, 4 or 8 bytes).
 

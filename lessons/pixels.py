@@ -190,46 +190,46 @@ def bit_depth_section() -> None:
     stored_range()
 
 
+@st.cache_data(max_entries=2, show_spinner=False)
+def range_facts(name: str, units: str) -> dict:
+    """`core.pixels.stored_range_facts` of a built-in sample, once per server (the samples are shared)."""
+    values = picker.load_sample(name).data
+    return pixels.stored_range_facts(values, 40.0 if units == "HU" else float(np.median(values)))
+
+
 def stored_range() -> None:
     """Why medical images use 12 or 16 bits: the range of `BITS_SAMPLE`, and what 8 bits would do to it."""
     st.subheader("Why medical images use 12 or 16 bits")
     sample = samples.info(BITS_SAMPLE)
-    source = picker.load_sample(BITS_SAMPLE)
-    values = source.data
     units = "HU" if sample.modality == "CT" else "stored units"
-    v_lo, v_hi = basics.value_range(values)
-    need = pixels.bits_needed(v_lo, v_hi)
-    eight = session_memo("pixels", ("8-bit copy", BITS_SAMPLE),
-                         lambda: pixels.level_values(pixels.quantise(values, 8), values, 8))
-    top, left = pixels.patch_near(values, 40.0 if units == "HU" else float(np.median(values)), pixels.BLOCK)
-    side = pixels.BLOCK
-    patch, patch8 = values[top:top + side, left:left + side], eight[top:top + side, left:left + side]
+    facts = range_facts(BITS_SAMPLE, units)
+    top, left, side, patch = facts["top"], facts["left"], pixels.BLOCK, facts["patch"]
     z = (0, 80) if units == "HU" else (float(patch.min()), float(patch.max()))
-    panels = [{"values": patch, "title": f"original values ({units})", "top": top, "left": left, "zmin": z[0],
-               "zmax": z[1]},
-              {"values": patch8.round(2), "title": f"8-bit copy ({units}, middle of each level)", "top": top,
-               "left": left, "zmin": z[0], "zmax": z[1]}]
+    panels = [{"values": patch, "title": f"original values ({units})", "zmin": z[0], "zmax": z[1]},
+              {"values": facts["patch8"].round(2), "title": f"8-bit copy ({units}, middle of each level)",
+               "zmin": z[0], "zmax": z[1]}]
+    panels = [{**panel, "top": top, "left": left} for panel in panels]
     show_figure(st, for_the_room(grids_figure(panels, height=400 if room else 330, room=room), room),
                 config=PLOT_CONFIG, key="px-ct-patch")
     st.caption(
         f"A {side} × {side} patch of {md(sample.name)} (rows {top}-{top + side - 1}, columns {left}-{left + side - 1},"
         f" mean {patch.mean():.3g} {units}) holds {pixels.distinct_values(patch)} different values; its 8-bit copy "
-        f"only {pixels.distinct_values(patch8)}, each value off by up to {float(np.abs(eight - values).max()):.3g} "
-        f"{units}. Over the whole image {pixels.distinct_values(values):,} values become "
-        f"{pixels.distinct_values(eight)}.")
+        f"only {pixels.distinct_values(facts['patch8'])}, each value off by up to {facts['error8']:.3g} {units}. Over "
+        f"the whole image {facts['distinct']:,} values become {facts['distinct8']}.")
+    v_lo, v_hi, need = facts["low"], facts["high"], facts["bits"]
     cols = metric_columns(5)
     cols[0].metric("Lowest value", f"{v_lo:g} {units}")
     cols[1].metric("Highest value", f"{v_hi:g} {units}")
-    cols[2].metric("Different values", f"{pixels.distinct_values(values):,}")
+    cols[2].metric("Different values", f"{facts['distinct']:,}")
     cols[3].metric("Bits needed", need, help=f"2^{need - 1} = {2 ** (need - 1):,} < {v_hi - v_lo + 1:,.0f} "
                                              f"integers ≤ 2^{need} = {2 ** need:,}")
-    cols[4].metric("Bits stored in the file", source.metadata.get("BitsStored", "?"))
+    cols[4].metric("Bits stored in the file", picker.load_sample(BITS_SAMPLE).metadata.get("BitsStored", "?"))
     explain((TEXT.explanation("ct_units") + " " if units == "HU" else "")
             + f"This image's {v_hi - v_lo + 1:,.0f} integer values need **{need} bits** ({need - 1} bits give only "
             f"{2 ** (need - 1):,} levels; a CT scanner's full scale of −1024 to 3071 HU is exactly 2¹² = 4,096 "
-            f"values). With 8 bits, one level would span **{pixels.level_step(values, 8):.3g} {units}**: tissues "
-            "that differ by a few units would get the same number. Files use 16-bit integers because 12 bits do "
-            "not fill a whole number of bytes.")
+            f"values). With 8 bits, one level would span **{facts['step8']:.3g} {units}**: tissues that differ by a "
+            "few units would get the same number. Files use 16-bit integers because 12 bits do not fill a whole "
+            "number of bytes.")
     show_code(snip.stored_range_snippet(sample.file, units, top, left, side), key="px-code-range")
 
 
@@ -259,7 +259,8 @@ def colour_section() -> None:
         show_code(snip.magenta_snippet(keep), key="px-code-magenta")
         return
     if choice == "Your colour image":
-        rgb, lines = volume.data, image_lines(None, None)
+        rgb, _, slice_index, frame = choose_image(volume, image_key, controls=False)  # the slice other sections chose
+        lines = image_lines(slice_index, frame)
     else:
         rgb, lines = picker.load_sample(RETINA).data, snip.image_code(RETINA)
     channels = pixels.split_channels(rgb)
