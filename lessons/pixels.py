@@ -182,10 +182,10 @@ def bit_depth_section() -> None:
                 + pixels.bit_depth_notes(image, n, "HU" if volume.modality == "CT" else "units of the image"))
     explain(TEXT.explanation("bit_depth"))
     rule = [(b, pixels.level_count(b)) for b in (1, 2, 4, 8, 12, 16)]
-    st.dataframe(pd.DataFrame({"bits n": [b for b, _ in rule], "levels 2ⁿ": [c for _, c in rule],
-                               "values": [f"0 to {c - 1}" for _, c in rule],
-                               "bytes per value in memory": [pixels.bytes_per_sample(b) for b, _ in rule]}),
-                 hide_index=True, width="content")
+    st.table(pd.DataFrame({"bits n": [b for b, _ in rule], "levels 2ⁿ": [c for _, c in rule],  # a plain HTML table
+                           "values": [f"0 to {c - 1}" for _, c in rule],
+                           "bytes per value in memory": [pixels.bytes_per_sample(b) for b, _ in rule]}),
+             hide_index=True, width="content")
     show_code(snip.quantise_snippet(image_lines(slice_index, frame), n), key="px-code-bits")
     stored_range()
 
@@ -358,8 +358,7 @@ def noise_section() -> None:
     a.metric("original, in dB", pixels.db_text(before))
     b.metric("with noise, in dB", pixels.db_text(after))
     table = pixels.region_table({"original": grey, "with noise": noisy}, signal_mask, background_mask)
-    numbers.dataframe(pd.DataFrame(table, index=["original", "with noise"]).T.map(lambda v: f"{v:.4g}"),
-                      width="stretch")
+    numbers.table(pd.DataFrame(table, index=["original", "with noise"]).T.map(lambda v: f"{v:.4g}"))
     numbers.caption(f"Signal: {int(signal_mask.sum()):,} pixels · background: {int(background_mask.sum()):,} pixels.")
     if np.isinf(before):
         st.caption(TEXT.explanation("infinite_snr"))

@@ -66,7 +66,7 @@ def test_snr_regions_start_in_the_dark_and_on_the_object_and_the_ct_caption_is_f
     at.session_state["section"] = "Signal and noise"
     at.run()
     choose_sample(at, "MRI 3D: subject head (nibabel anatomical.nii)")
-    table = next(d.value for d in at.dataframe if "signal mean" in list(d.value.index))
+    table = next(t.value for t in at.table if "signal mean" in list(t.value.index))
     assert float(table.loc["background mean", "original"]) < float(table.loc["signal mean", "original"])
     assert not any("Hounsfield" in c.value for c in at.caption)
     # a background box moved onto the brightest pixel of the head is flagged

@@ -458,6 +458,9 @@ def test_boxes_dragged_on_the_picture_move_the_sliders_and_the_snr_follows(at):
     image = samples.load(MR).data.astype(np.float64)
     before, _ = _expected_snr(image, ((20, 39), (21, 40)), ((0, 6), (0, 63)), "gaussian", 0.0, 0)
     assert metrics(at)["SNR of the original"] == f"{before:.3g}"
+    table = next(t.value for t in at.table if "signal mean" in list(t.value.index))
+    assert table.loc["signal mean", "original"] == f"{image[20:40, 21:41].mean():.4g}"
+    assert table.loc["background std", "original"] == f"{image[0:7, 0:64].std():.4g}"
     assert "signal = (slice(20, 40), slice(21, 41))" in codes(at)
     shapes = json.loads(next(c for c in at.get("plotly_chart") if c.proto.id.endswith("-px-regions")).proto.spec)
     outlines = {s["name"]: (s["y0"], s["y1"], s["x0"], s["x1"]) for s in shapes["layout"]["shapes"]}
