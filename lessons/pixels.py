@@ -9,13 +9,12 @@ import streamlit as st
 from core import basics, describe, display, pixels, samples
 from core import pixels_snippets as snip
 from core.alt_text import describe_image
-from core.course_text import load_lesson
 from core.noise import NOISE_KINDS, add_noise, snr
 from ui import picker
 from ui.alt import show_figure
 from ui.code import show_code
 from ui.images import png_bytes
-from ui.lesson import explain, intro, lecture_presets, lecturer_mode, self_check
+from ui.lesson import explain, intro, lecture_presets, lecturer_mode, lesson_text, self_check
 from ui.memo import session_memo
 from ui.pixel_figures import colour_grid, for_the_room, grids_figure, level_histogram_figure, value_grid
 from ui.pixels_regions import SIGNAL, BACKGROUND, TARGET_KEY, apply_drawn_box, regions_figure
@@ -26,7 +25,7 @@ from ui.url_state import report_ignored_link_values
 from ui.viewer import PLOT_CONFIG
 from ui.working_copy import bounded
 
-TEXT = load_lesson("pixels")
+TEXT = lesson_text("pixels")
 BITS_SAMPLE = next(s.name for s in samples.SAMPLES if s.modality == "CT")
 """The image of "Why medical images use 12 or 16 bits": the one place to choose it (a radiograph's 12-16 bits
 once core.samples has pydicom-data's RG1/RG3; any pydicom test file works)."""

@@ -46,7 +46,7 @@ def test_a_box_dragged_on_the_picture_moves_the_region_s_sliders_and_the_link(br
     assert abs(rows[0] - 20) <= 1 and abs(rows[1] - 50) <= 1, rows
     assert abs(cols[0] - 30) <= 1 and abs(cols[1] - 70) <= 1, cols
     assert re.search(r"sig-rows=\d+&sig-rows=\d+", page.url), page.url  # the drawn box is in the link
-    page.get_by_role("radio", name=re.compile("background box")).click()  # now place the background
+    page.locator(".st-key-px-drag button").filter(has_text="background box").click()  # now place the background
     wait_idle(page)
     drag_box(page, (100.0, 2.0), (120.0, 20.0))
     rows = slider_values(page, "Background rows")
