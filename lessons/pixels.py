@@ -53,9 +53,10 @@ def your_image():
     image, _, slice_index, frame = chosen
     lo, hi = basics.value_range(image)
     where = "" if slice_index is None else f" · slice {slice_index}" + ("" if frame is None else f", time point {frame}")
+    details = "" if room else (f" · type {volume.data.dtype} · values from **{lo:.6g}** to **{hi:.6g}** (the whole "
+                               f"{'volume' if volume.is_3d else 'image'}: {volume.data.shape})")  # a room: the figure
     st.markdown(f"**Your image: {md(volume.name)}**{where} · {image.shape[0]} rows × {image.shape[1]} columns"
-                f"{' × 3 channels' if colour else ''} · type {volume.data.dtype} · values from **{lo:.6g}** to "
-                f"**{hi:.6g}** (the whole {'volume' if volume.is_3d else 'image'}: {volume.data.shape})")
+                f"{' × 3 channels' if colour else ''}{details}")
     if image.dtype.kind == "f" and not np.isfinite(image).all():
         st.warning("This image holds values that are not numbers (NaN or infinity). The views show them as level 0 "
                    "or black, and the noise section replaces them by the smallest value.", icon=":material/warning:")
@@ -75,8 +76,9 @@ def image_lines(slice_index, frame, colour_to: str | None = None) -> str:
     return snip.image_code(None if current.is_upload else current.sample.name, slice_index, frame, colour_to)
 
 
-def pixels_section() -> None:
-    """The lecture's 6 × 6 X: an editable table of numbers and the picture it makes."""
+@st.fragment(key="px-x")
+def pixels_section(_chosen) -> None:
+    """The lecture's 6 × 6 X: an editable table of numbers and the picture it makes (not the learner's image)."""
     if st.session_state.pop("px-x-preset", False):  # the preset starts the table again from the X
         st.session_state["px-x-version"] = st.session_state.get("px-x-version", 0) + 1
     version = st.session_state.setdefault("px-x-version", 0)
@@ -94,9 +96,10 @@ def pixels_section() -> None:
     show_code(snip.x_snippet(matrix), key="px-code-x")
 
 
-def zoom_section() -> None:
+@st.fragment(key="px-zoom")
+def zoom_section(chosen) -> None:
     """A 12 × 12 window of the chosen image with every value printed, and a block of voxels for 3D."""
-    image, data3d, slice_index, frame = your_image()
+    image, data3d, slice_index, frame = chosen
     rows, cols = image.shape[:2]
     size = pixels.ZOOM
     follow_image("zoom", image_key, {"top": max(rows - size, 0) // 2, "left": max(cols - size, 0) // 2})
@@ -140,9 +143,10 @@ def zoom_section() -> None:
               key="px-code-zoom")
 
 
-def bit_depth_section() -> None:
+@st.fragment(key="px-bits")
+def bit_depth_section(chosen) -> None:
     """Re-quantise the chosen image to n bits (picture, histogram, levels present, bytes), and why 12-16 bits."""
-    image, _, slice_index, frame = your_image()
+    image, _, slice_index, frame = chosen
     source_bits = describe.bit_depth(volume)
     max_bits = int(np.clip(source_bits, 1, pixels.MAX_BITS))
     follow_image("bits", image_key, {"bits": min(8, max_bits)})
@@ -204,10 +208,8 @@ def stored_range() -> None:
     facts = range_facts(BITS_SAMPLE, units)
     top, left, side, patch = facts["top"], facts["left"], pixels.BLOCK, facts["patch"]
     z = (0, 80) if units == "HU" else (float(patch.min()), float(patch.max()))
-    panels = [{"values": patch, "title": f"original values ({units})", "zmin": z[0], "zmax": z[1]},
-              {"values": facts["patch8"].round(2), "title": f"8-bit copy ({units}, middle of each level)",
-               "zmin": z[0], "zmax": z[1]}]
-    panels = [{**panel, "top": top, "left": left} for panel in panels]
+    panels = [{"values": values, "title": title, "zmin": z[0], "zmax": z[1], "top": top, "left": left} for values, title
+              in ((patch, f"original values ({units})"), (facts["patch8"].round(2), f"8-bit copy ({units}, level middles)"))]
     show_figure(st, for_the_room(grids_figure(panels, height=400 if room else 330, room=room), room),
                 config=PLOT_CONFIG, key="px-ct-patch")
     st.caption(
@@ -232,7 +234,8 @@ def stored_range() -> None:
     show_code(snip.stored_range_snippet(sample.file, units, top, left, side), key="px-code-range")
 
 
-def colour_section() -> None:
+@st.fragment(key="px-colour")
+def colour_section(chosen) -> None:
     """Split a colour image into red, green and blue, and recombine the channels chosen."""
     own = colour and volume.name != RETINA
     choices = [X_CHOICE, f"Retina photo ({RETINA})"] + (["Your colour image"] if own else [])
@@ -258,7 +261,7 @@ def colour_section() -> None:
         show_code(snip.magenta_snippet(keep), key="px-code-magenta")
         return
     if choice == "Your colour image":
-        rgb, _, slice_index, frame = choose_image(volume, image_key, controls=False)  # the slice other sections chose
+        rgb, _, slice_index, frame = chosen  # the slice the other sections chose
         lines = image_lines(slice_index, frame)
     else:
         rgb, lines = picker.load_sample(RETINA).data, snip.image_code(RETINA)
@@ -277,9 +280,10 @@ def colour_section() -> None:
     show_code(snip.channels_snippet(lines, keep), key="px-code-channels")
 
 
-def noise_section() -> None:
+@st.fragment(key="px-noise")
+def noise_section(chosen) -> None:
     """Signal and background boxes (drawn on the picture or set with sliders), added noise, and the SNR."""
-    image, _, slice_index, frame = your_image()
+    image, _, slice_index, frame = chosen
     lo = basics.value_range(image)[0]
     grey, colour_to = image, None
     if colour:
@@ -378,10 +382,13 @@ def noise_section() -> None:
                                strength, seed), key="px-code-snr")
 
 
+# Each section is a fragment: its controls rerun it alone. The image and its Slice slider stay outside, so a new
+# slice reruns the page and the questions below follow it.
+chosen = your_image() if section in ("Zoom", "Bit depth", "Signal and noise") else choose_image(volume, image_key,
+                                                                                                 controls=False)
 {"Pixels": pixels_section, "Zoom": zoom_section, "Bit depth": bit_depth_section, "Colour": colour_section,
- "Signal and noise": noise_section}[section]()
-
-image = choose_image(volume, image_key, controls=False)[0]
+ "Signal and noise": noise_section}[section](chosen)
+image = chosen[0]
 self_check("pixels", [*TEXT.questions,
                       lambda: pixels.levels_question(image, int(np.clip(describe.bit_depth(volume), 1,
                                                                         pixels.MAX_BITS)), what),
