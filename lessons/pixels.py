@@ -190,7 +190,6 @@ def bit_depth_section(chosen) -> None:
                            "bytes per value in memory": [pixels.bytes_per_sample(b) for b, _ in rule]}),
              hide_index=True, width="content")
     show_code(snip.quantise_snippet(image_lines(slice_index, frame), n), key="px-code-bits")
-    stored_range()
 
 
 @st.cache_data(max_entries=2, show_spinner=False)
@@ -239,6 +238,8 @@ def colour_section(chosen) -> None:
     """Split a colour image into red, green and blue, and recombine the channels chosen."""
     own = colour and volume.name != RETINA
     choices = [X_CHOICE, f"Retina photo ({RETINA})"] + (["Your colour image"] if own else [])
+    if st.session_state.get("colour", X_CHOICE) not in choices:  # "Your colour image", and the image is grey now
+        st.session_state["colour"] = X_CHOICE
     choice = st.radio("Image", choices, horizontal=True, key="colour", bind="query-params")
     keep = tuple(col.toggle(name.capitalize(), True, key=name, bind="query-params")
                  for col, name in zip(st.columns(3), pixels.CHANNELS))
@@ -388,6 +389,8 @@ chosen = your_image() if section in ("Zoom", "Bit depth", "Signal and noise") el
                                                                                                  controls=False)
 {"Pixels": pixels_section, "Zoom": zoom_section, "Bit depth": bit_depth_section, "Colour": colour_section,
  "Signal and noise": noise_section}[section](chosen)
+if section == "Bit depth":
+    stored_range()  # the bit-depth sample's own figure: a step of the Bits slider (its fragment) leaves it alone
 image = chosen[0]
 self_check("pixels", [*TEXT.questions,
                       lambda: pixels.levels_question(image, int(np.clip(describe.bit_depth(volume), 1,
