@@ -18,7 +18,7 @@ from ui.lesson import explain, intro, lecture_presets, lecturer_mode, lesson_tex
 from ui.memo import session_memo
 from ui.pixel_figures import colour_grid, for_the_room, grids_figure, level_histogram_figure, value_grid
 from ui.pixels_regions import SIGNAL, BACKGROUND, TARGET_KEY, apply_drawn_box, regions_figure
-from ui.pixels_views import choose_image, follow_image, metric_columns, rgb_picture, voxel_block
+from ui.pixels_views import choose_image, follow_image, metric_columns, rgb_picture, stored_range, voxel_block
 from ui.safe_text import md
 from ui.sections import choose_section
 from ui.url_state import report_ignored_link_values
@@ -192,47 +192,6 @@ def bit_depth_section(chosen) -> None:
     show_code(snip.quantise_snippet(image_lines(slice_index, frame), n), key="px-code-bits")
 
 
-@st.cache_data(max_entries=2, show_spinner=False)
-def range_facts(name: str, units: str) -> dict:
-    """`core.pixels.stored_range_facts` of a built-in sample, once per server (the samples are shared)."""
-    values = picker.load_sample(name).data
-    return pixels.stored_range_facts(values, 40.0 if units == "HU" else float(np.median(values)))
-
-
-def stored_range() -> None:
-    """Why medical images use 12 or 16 bits: the range of `BITS_SAMPLE`, and what 8 bits would do to it."""
-    st.subheader("Why medical images use 12 or 16 bits")
-    sample = samples.info(BITS_SAMPLE)
-    units = "HU" if sample.modality == "CT" else "stored units"
-    facts = range_facts(BITS_SAMPLE, units)
-    top, left, side, patch = facts["top"], facts["left"], pixels.BLOCK, facts["patch"]
-    z = (0, 80) if units == "HU" else (float(patch.min()), float(patch.max()))
-    panels = [{"values": values, "title": title, "zmin": z[0], "zmax": z[1], "top": top, "left": left} for values, title
-              in ((patch, f"original values ({units})"), (facts["patch8"].round(2), f"8-bit copy ({units}, level middles)"))]
-    show_figure(st, for_the_room(grids_figure(panels, height=400 if room else 330, room=room), room),
-                config=PLOT_CONFIG, key="px-ct-patch")
-    st.caption(
-        f"A {side} × {side} patch of {md(sample.name)} (rows {top}-{top + side - 1}, columns {left}-{left + side - 1},"
-        f" mean {patch.mean():.3g} {units}) holds {pixels.distinct_values(patch)} different values; its 8-bit copy "
-        f"only {pixels.distinct_values(facts['patch8'])}, each value off by up to {facts['error8']:.3g} {units}. Over "
-        f"the whole image {facts['distinct']:,} values become {facts['distinct8']}.")
-    v_lo, v_hi, need = facts["low"], facts["high"], facts["bits"]
-    cols = metric_columns(5)
-    cols[0].metric("Lowest value", f"{v_lo:g} {units}")
-    cols[1].metric("Highest value", f"{v_hi:g} {units}")
-    cols[2].metric("Different values", f"{facts['distinct']:,}")
-    cols[3].metric("Bits needed", need, help=f"2^{need - 1} = {2 ** (need - 1):,} < {v_hi - v_lo + 1:,.0f} "
-                                             f"integers ≤ 2^{need} = {2 ** need:,}")
-    cols[4].metric("Bits stored in the file", picker.load_sample(BITS_SAMPLE).metadata.get("BitsStored", "?"))
-    explain((TEXT.explanation("ct_units") + " " if units == "HU" else "")
-            + f"This image's {v_hi - v_lo + 1:,.0f} integer values need **{need} bits** ({need - 1} bits give only "
-            f"{2 ** (need - 1):,} levels; a CT scanner's full scale of −1024 to 3071 HU is exactly 2¹² = 4,096 "
-            f"values). With 8 bits, one level would span **{facts['step8']:.3g} {units}**: tissues that differ by a "
-            "few units would get the same number. Files use 16-bit integers because 12 bits do not fill a whole "
-            "number of bytes.")
-    show_code(snip.stored_range_snippet(sample.file, units, top, left, side), key="px-code-range")
-
-
 @st.fragment(key="px-colour")
 def colour_section(chosen) -> None:
     """Split a colour image into red, green and blue, and recombine the channels chosen."""
@@ -390,7 +349,7 @@ chosen = your_image() if section in ("Zoom", "Bit depth", "Signal and noise") el
 {"Pixels": pixels_section, "Zoom": zoom_section, "Bit depth": bit_depth_section, "Colour": colour_section,
  "Signal and noise": noise_section}[section](chosen)
 if section == "Bit depth":
-    stored_range()  # the bit-depth sample's own figure: a step of the Bits slider (its fragment) leaves it alone
+    stored_range(BITS_SAMPLE, TEXT, room)  # its own figure: a step of the Bits slider (a fragment) leaves it alone
 image = chosen[0]
 self_check("pixels", [*TEXT.questions,
                       lambda: pixels.levels_question(image, int(np.clip(describe.bit_depth(volume), 1,

@@ -11,12 +11,19 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from core import pixels
+from core import pixels, samples
+from core import pixels_snippets as snip
 from core.alt_text import describe_image
+from core.course_text import LessonText
 from core.volume import Volume
-from ui.alt import show_image
+from ui import picker
+from ui.alt import show_figure, show_image
+from ui.code import show_code
 from ui.images import png_bytes
 from ui.lesson import explain, lecturer_mode
+from ui.pixel_figures import for_the_room, grids_figure
+from ui.safe_text import md
+from ui.viewer import PLOT_CONFIG
 
 SEEN_KEY = "px-image-of"
 """Session key: for each group of controls, the image its values belong to."""
@@ -132,3 +139,55 @@ def voxel_block(volume: Volume, data3d: np.ndarray, slice_index: int, top: int, 
                "title": f"slice {first + k}" + (" (the one above)" if first + k == slice_index else "")}
               for k in range(depth)]
     return panels, (first, depth, b_top, b_left, pixels.BLOCK), spacing
+
+
+@st.cache_data(max_entries=2, show_spinner=False)
+def range_facts(name: str, units: str) -> dict:
+    """`core.pixels.stored_range_facts` of a built-in sample, once per server (the samples are shared)."""
+    values = picker.load_sample(name).data
+    return pixels.stored_range_facts(values, 40.0 if units == "HU" else float(np.median(values)))
+
+
+def stored_range(name: str, text: LessonText, room: bool) -> None:
+    """Why medical images use 12 or 16 bits: a sample's value range, the bits it needs, what 8 bits would lose.
+
+    Parameters
+    ----------
+    name : str
+        A built-in sample read by pydicom (its code panel loads it with ``get_testdata_file``).
+    text : LessonText
+        Lesson 1's words (the explanation of Hounsfield units).
+    room : bool
+        Lecturer mode: grids sized for a room.
+    """
+    st.subheader("Why medical images use 12 or 16 bits")
+    sample = samples.info(name)
+    units = "HU" if sample.modality == "CT" else "stored units"
+    facts = range_facts(name, units)
+    top, left, side, patch = facts["top"], facts["left"], pixels.BLOCK, facts["patch"]
+    z = (0, 80) if units == "HU" else (float(patch.min()), float(patch.max()))
+    panels = [{"values": values, "title": title, "zmin": z[0], "zmax": z[1], "top": top, "left": left}
+              for values, title in ((patch, f"original values ({units})"),
+                                    (facts["patch8"].round(2), f"8-bit copy ({units}, level middles)"))]
+    show_figure(st, for_the_room(grids_figure(panels, height=400 if room else 330, room=room), room),
+                config=PLOT_CONFIG, key="px-ct-patch")
+    st.caption(
+        f"A {side} × {side} patch of {md(sample.name)} (rows {top}-{top + side - 1}, columns {left}-{left + side - 1},"
+        f" mean {patch.mean():.3g} {units}) holds {pixels.distinct_values(patch)} different values; its 8-bit copy "
+        f"only {pixels.distinct_values(facts['patch8'])}, each value off by up to {facts['error8']:.3g} {units}. Over "
+        f"the whole image {facts['distinct']:,} values become {facts['distinct8']}.")
+    low, high, need = facts["low"], facts["high"], facts["bits"]
+    cols = metric_columns(5)
+    cols[0].metric("Lowest value", f"{low:g} {units}")
+    cols[1].metric("Highest value", f"{high:g} {units}")
+    cols[2].metric("Different values", f"{facts['distinct']:,}")
+    cols[3].metric("Bits needed", need, help=f"2^{need - 1} = {2 ** (need - 1):,} < {high - low + 1:,.0f} "
+                                             f"integers ≤ 2^{need} = {2 ** need:,}")
+    cols[4].metric("Bits stored in the file", picker.load_sample(name).metadata.get("BitsStored", "?"))
+    explain((text.explanation("ct_units") + " " if units == "HU" else "")
+            + f"This image's {high - low + 1:,.0f} integer values need **{need} bits** ({need - 1} bits give only "
+            f"{2 ** (need - 1):,} levels; a CT scanner's full scale of −1024 to 3071 HU is exactly 2¹² = 4,096 "
+            f"values). With 8 bits, one level would span **{facts['step8']:.3g} {units}**: tissues that differ by a "
+            "few units would get the same number. Files use 16-bit integers because 12 bits do not fill a whole "
+            "number of bytes.")
+    show_code(snip.stored_range_snippet(sample.file, units, top, left, side), key="px-code-range")
