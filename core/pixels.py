@@ -5,7 +5,8 @@ examples of the lecture (the 6 × 6 "X", the same X in red and blue making
 magenta), re-quantise an image to ``n`` bits, split and merge colour
 channels, cut out windows and regions, and draw outlines for display.
 
-Noise and the signal-to-noise ratio live in `core.noise`.
+Noise and the signal-to-noise ratio live in `core.noise`; the grey value of a colour image and
+the value range are the course's own (`core.basics`).
 
 >>> import numpy as np
 >>> ramp = np.arange(1024)
@@ -15,11 +16,12 @@ Noise and the signal-to-noise ratio live in `core.noise`.
 
 from __future__ import annotations
 
-import io
-
 import numpy as np
 
+from core.basics import value_range
 from core.display import apply_window, auto_window, colour_to_uint8
+from core.noise import snr_db
+from core.selfcheck import Question
 
 X_SIZE = 6
 """Side of the lecture's X matrix."""
@@ -37,10 +39,6 @@ HISTOGRAM_BINS = 256
 """Histograms of deeper images group levels into this many bins."""
 
 CHANNELS = ("red", "green", "blue")
-
-LUMA = (0.2125, 0.7154, 0.0721)
-"""Weights of red, green and blue in the grey value (ITU-R BT.709, as skimage.color.rgb2gray)."""
-
 
 # --- pixels ------------------------------------------------------------------------------------
 
@@ -184,16 +182,6 @@ def level_count(bits: int) -> int:
     return 2 ** int(bits)
 
 
-def value_range(image: np.ndarray) -> tuple[float, float]:
-    """Smallest and largest finite value (``(0.0, 0.0)`` when there is none)."""
-    values = np.asarray(image)
-    if values.dtype.kind == "f":
-        values = values[np.isfinite(values)]
-    if values.size == 0:
-        return 0.0, 0.0
-    return float(values.min()), float(values.max())
-
-
 def quantise(image: np.ndarray, bits: int) -> np.ndarray:
     """Re-quantise an image to n bits: its value range cut into ``2**n`` equal steps.
 
@@ -295,6 +283,40 @@ def bits_needed(low: float, high: float) -> int:
     """
     count = int(np.floor(high)) - int(np.ceil(low)) + 1
     return max(1, int(np.ceil(np.log2(max(count, 1)))))
+
+
+def stored_range_facts(values: np.ndarray, target: float, size: int = BLOCK) -> dict:
+    """What storing an image's values in 8 bits would lose: its range, the bits it needs, and a patch before and after.
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        A 2D image in its physical units (Hounsfield units for CT).
+    target : float
+        The patch shown is the `size` × `size` one whose mean is nearest this value (soft tissue: 40 HU).
+    size : int
+        Side of the patch.
+
+    Returns
+    -------
+    dict
+        ``low``, ``high``, ``distinct`` (values in the image), ``bits`` (`bits_needed`), ``step8`` (units per
+        8-bit level), ``distinct8`` (values left in the 8-bit copy), ``error8`` (largest change of a value),
+        ``top``, ``left``, ``patch`` and ``patch8`` (the patch's values, and their 8-bit copy: each level's middle).
+
+    Examples
+    --------
+    >>> facts = stored_range_facts(np.arange(-1024, 3072).reshape(64, 64), target=40.0, size=2)
+    >>> facts["bits"], facts["step8"], facts["distinct8"]
+    (12, 15.99609375, 256)
+    """
+    low, high = value_range(values)
+    eight = level_values(quantise(values, 8), values, 8)
+    top, left = patch_near(values, target, size)
+    return {"low": low, "high": high, "distinct": distinct_values(values), "bits": bits_needed(low, high),
+            "step8": level_step(values, 8), "distinct8": distinct_values(eight),
+            "error8": float(np.abs(eight - values).max()), "top": top, "left": left,
+            "patch": np.asarray(values[top:top + size, left:left + size]), "patch8": eight[top:top + size, left:left + size]}
 
 
 def bytes_per_sample(bits: int) -> int:
@@ -409,6 +431,88 @@ def level_histogram(counts: np.ndarray, max_bins: int = HISTOGRAM_BINS) -> tuple
     return np.arange(0, counts.size, per_bin), counts.reshape(-1, per_bin).sum(axis=1), per_bin
 
 
+def bit_depth_notes(image: np.ndarray, bits: int, units: str) -> str:
+    """What re-quantising to `bits` bits does to an image, in words with its numbers.
+
+    Parameters
+    ----------
+    image : numpy.ndarray
+        The original values.
+    bits : int
+        The bit depth n.
+    units : str
+        The image's units ("HU", "units of the image").
+
+    Returns
+    -------
+    str
+        Markdown: the width of one level, why levels are missing, what a screen shows above 8 bits.
+
+    Examples
+    --------
+    >>> print(bit_depth_notes(np.array([0.0, 1.0, 2.0, 3.0]), 3, "units"))
+    One level spans **0.375 units**: values closer than that become the same number. Only **4 of the 8** levels occur: the original has only 4 different values, and re-quantising cannot create new ones.
+    """
+    present, possible, original = levels_present(image, bits), level_count(bits), distinct_values(image)
+    notes = [f"One level spans **{level_step(image, bits):.4g} {units}**: values closer than that become the same "
+             "number."]
+    if present < possible:
+        notes.append(f"Only **{present:,} of the {possible:,}** levels occur: "
+                     + (f"the original has only {original:,} different values, and re-quantising cannot create new "
+                        "ones." if original < possible else "some levels fall in gaps of the histogram."))
+    if bits > 8:
+        notes.append("A screen shows at most 256 greys (8 bits), so above 8 bits the picture cannot look finer; the "
+                     "numbers are, and measurements and windowing use them.")
+    return " ".join(notes)
+
+
+def levels_question(image: np.ndarray, max_bits: int, what: str = "image") -> Question:
+    """A numeric question on the learner's image: how many levels it uses at 3 bits (fewer for a shallow image).
+
+    Parameters
+    ----------
+    image : numpy.ndarray
+        The image the page works on.
+    max_bits : int
+        The deepest re-quantisation the page offers for it.
+    what : str
+        "image" or "slice", as the page calls it.
+
+    Examples
+    --------
+    >>> levels_question(np.array([0.0, 1.0, 7.0]), 16).answer
+    3
+    """
+    n = min(3, max_bits)
+    present = levels_present(image, n)
+    lo, hi = value_range(image)
+    hint = f" (set *Bits per value* to {n} in *Bit depth* to check)" if max_bits > 1 else ""
+    return Question(
+        f"Re-quantise this {what} to **{n} bit{'s' if n > 1 else ''}**: how many of the {2 ** n} possible levels "
+        f"does it actually use?{hint}",
+        f"{n} bits cut the range {lo:.6g} to {hi:.6g} into {2 ** n} equal steps; this {what}'s values fall in "
+        f"{present} of them" + ("." if present == 2 ** n else ": the others lie in gaps of the histogram, or the "
+                                "image holds fewer different values."),
+        present)
+
+
+def bytes_question(rows: int, cols: int, colour: bool, what: str = "image") -> Question:
+    """A numeric question on the learner's image: its size in memory at 16 bits per value.
+
+    Examples
+    --------
+    >>> bytes_question(128, 128, False).answer
+    32768
+    >>> bytes_question(2, 3, True).explanation
+    '16 bits are 2 bytes: 2 × 3 × 3 × 2 = 36 bytes.'
+    """
+    _, size, _ = image_bytes(rows * cols, 16, 3 if colour else 1)
+    return Question(
+        f"This {what} has {rows} × {cols} pixels{' of 3 channels' if colour else ''}. How many bytes does it take "
+        "in memory at **16 bits** per value?",
+        f"16 bits are 2 bytes: {rows} × {cols}{' × 3' if colour else ''} × 2 = {size:,} bytes.", size)
+
+
 # --- colour ------------------------------------------------------------------------------------
 
 
@@ -470,6 +574,23 @@ def magenta_x(size: int = X_SIZE, value: int = 255) -> np.ndarray:
     return merge_channels(x, np.zeros_like(x), x)
 
 
+def channel_mix(keep: tuple[bool, bool, bool]) -> str:
+    """What the lecture's X in red and blue looks like with some channels switched off (Markdown).
+
+    Examples
+    --------
+    >>> channel_mix((True, False, True))
+    'red + blue light = **magenta**'
+    >>> channel_mix((False, True, False))
+    'black: no light at all'
+    """
+    return {(True, False, True): "red + blue light = **magenta**",
+            (True, True, True): "red + blue light = **magenta** (green adds nothing: it is all zeros)",
+            (True, True, False): "red only (green is all zeros)", (False, True, True): "blue only (green is all zeros)",
+            (True, False, False): "red only", (False, False, True): "blue only"}.get(tuple(keep),
+                                                                                   "black: no light at all")
+
+
 def channel_stats(rgb: np.ndarray) -> list[dict[str, float]]:
     """Minimum, mean and maximum of each of the red, green and blue channels.
 
@@ -479,17 +600,6 @@ def channel_stats(rgb: np.ndarray) -> list[dict[str, float]]:
     {'min': 20.0, 'mean': 30.0, 'max': 40.0}
     """
     return [{"min": float(c.min()), "mean": float(c.mean()), "max": float(c.max())} for c in split_channels(rgb)]
-
-
-def to_grey(rgb: np.ndarray) -> np.ndarray:
-    """Grey value of a colour image: ``0.2125 R + 0.7154 G + 0.0721 B`` (float, same units).
-
-    Examples
-    --------
-    >>> float(to_grey(np.array([[[100, 100, 100]]]))[0, 0])
-    100.0
-    """
-    return np.asarray(rgb, dtype=np.float64)[..., :3] @ np.array(LUMA)
 
 
 # --- regions -----------------------------------------------------------------------------------
@@ -605,6 +715,62 @@ def regions_from_image(image: np.ndarray) -> tuple[tuple[tuple[int, int], tuple[
     best = np.argwhere(filled >= filled.max() - 1e-9)
     top, left = best[int(np.argmin(((best - centre) ** 2).sum(axis=1)))]
     return ((int(top), int(top) + sig_h - 1), (int(left), int(left) + sig_w - 1)), background
+
+
+def region_table(images: dict[str, np.ndarray], signal: np.ndarray, background: np.ndarray) -> dict[str, list]:
+    """Signal mean, background mean and background standard deviation of each image, as table columns.
+
+    Parameters
+    ----------
+    images : dict
+        ``{name: image}`` (the original and the noisy copy).
+    signal, background : numpy.ndarray of bool
+        The two regions.
+
+    Returns
+    -------
+    dict
+        ``{"signal mean": [...], "background mean": [...], "background std": [...]}``, one value per image.
+
+    Examples
+    --------
+    >>> image = np.array([[10.0, 10.0], [1.0, 3.0]])
+    >>> region_table({"a": image}, image > 5, image < 5)
+    {'signal mean': [10.0], 'background mean': [2.0], 'background std': [1.0]}
+    """
+    rows = {"signal mean": [], "background mean": [], "background std": []}
+    for image in images.values():
+        inside, outside = region_stats(image, signal), region_stats(image, background)
+        rows["signal mean"].append(inside["mean"])
+        rows["background mean"].append(outside["mean"])
+        rows["background std"].append(outside["std"])
+    return rows
+
+
+def ratio_text(value: float) -> str:
+    """An SNR as the page shows it: three significant digits, ∞, or "undefined".
+
+    Examples
+    --------
+    >>> ratio_text(25.0), ratio_text(float("inf")), ratio_text(float("nan"))
+    ('25', '∞', 'undefined')
+    """
+    if np.isnan(value):
+        return "undefined"
+    return "∞" if np.isinf(value) and value > 0 else f"{value:.3g}"
+
+
+def db_text(value: float) -> str:
+    """An SNR in decibels as the page shows it (one decimal), "∞ dB", or "undefined" for a ratio of 0 or less.
+
+    Examples
+    --------
+    >>> db_text(25.0), db_text(float("inf")), db_text(-1.0)
+    ('28.0 dB', '∞ dB', 'undefined')
+    """
+    if np.isnan(value) or value <= 0:
+        return "undefined"
+    return "∞ dB" if np.isinf(value) else f"{snr_db(value):.1f} dB"
 
 
 def patch_near(image: np.ndarray, target: float, size: int = 6) -> tuple[int, int]:
@@ -745,19 +911,3 @@ def draw_crosshair(rgb: np.ndarray, rows: tuple[int, int], cols: tuple[int, int]
     rgb[:max(int(top) - gap, 0), col] = colour
     rgb[min(int(np.ceil(bottom)) + gap, height):, col] = colour
     return rgb
-
-
-def png_bytes(image: np.ndarray, compress_level: int = 1) -> bytes:
-    """An 8-bit grey or RGB image as PNG bytes, compressed fast (level 1 of 9: a 512 × 512 image in a few ms).
-
-    Examples
-    --------
-    >>> png_bytes(np.zeros((2, 2), np.uint8))[:4]
-    b'\\x89PNG'
-    """
-    from PIL import Image
-
-    buffer = io.BytesIO()
-    Image.fromarray(np.ascontiguousarray(image, dtype=np.uint8)).save(buffer, format="PNG",
-                                                                      compress_level=compress_level)
-    return buffer.getvalue()

@@ -3,20 +3,115 @@
 Each function returns complete Python, with the page's current parameters
 filled in, that runs as it is in a plain session (numpy, pydicom) and prints
 the numbers the page shows. Code that needs the learner's image starts with
-`image_code`: a built-in sample comes from `core.samples`, an upload from the
-``.npy`` file the page offers for download.
+`image_code`: a built-in sample comes from the library that ships it
+(`sample_code`), an upload from the ``.npy`` file the page offers for download.
 """
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 
 from core.noise import NOISE_KINDS
-from core.pixels import LUMA, X_SIZE, x_matrix
+from core.pixels import X_SIZE, x_matrix
 from core.safe_text import py_literal
 
 UPLOAD_FILE = "my_image.npy"
 """File name of the array the page offers for download when the image is an upload."""
+
+
+DISPLAY_AXES = ("S", "P", "L")
+"""Where the axes (slice, row, column) of a loaded 3D image point (as `core.orientation.DISPLAY_AXCODES`)."""
+
+_NILEARN_TEMPLATES = {
+    "mni_icbm152_t1_tal_nlin_sym_09a_converted.nii.gz": "load_mni152_template",
+    "mni_icbm152_gm_tal_nlin_sym_09a_converted.nii.gz": "load_mni152_gm_template",
+    "mni_icbm152_wm_tal_nlin_sym_09a_converted.nii.gz": "load_mni152_wm_template",
+}
+_SKIMAGE_IMAGES = {
+    "retina.jpg": "data.retina()",
+    "microaneurysms.png": "data.microaneurysms()",
+    "phantom.png": "np.round(data.shepp_logan_phantom() * 255).astype(np.uint8)  # scikit-image gives 0-1; "
+                   "the file stores 0-255",
+}
+_REORIENT = f"""transform = ornt_transform(io_orientation(img.affine), axcodes2ornt({DISPLAY_AXES!r}))
+volume = apply_orientation(data, transform)  # axes: slice (feet to head), row (front to back), column (right to left)
+"""
+_REORIENT_IMPORT = "from nibabel.orientations import apply_orientation, axcodes2ornt, io_orientation, ornt_transform\n"
+
+
+def npy_bytes(array: np.ndarray) -> bytes:
+    """The array as a ``.npy`` file (what the page offers as `UPLOAD_FILE` for the code panels of an upload).
+
+    Examples
+    --------
+    >>> np.load(io.BytesIO(npy_bytes(np.arange(3)))).tolist()
+    [0, 1, 2]
+    """
+    buffer = io.BytesIO()
+    np.save(buffer, np.asarray(array))
+    return buffer.getvalue()
+
+
+def sample_code(name: str) -> tuple[str, str]:
+    """Code that loads a built-in sample with the library that ships it, as the page shows it.
+
+    DICOM files come from ``pydicom.data.get_testdata_file`` (values through the
+    modality rescale, Hounsfield units for CT), the MNI templates from
+    ``nilearn.datasets``, nibabel's images from ``nibabel.testing.data_path``
+    (reoriented as the page shows a volume: slices from the feet up, rows from the
+    front, columns from the patient's right), photographs and the phantom from
+    ``skimage.data``. A sample only this course writes (the MNI DICOM series)
+    comes from ``core.samples``.
+
+    Parameters
+    ----------
+    name : str
+        One of `core.samples.names()`.
+
+    Returns
+    -------
+    imports : str
+        The import lines.
+    body : str
+        Lines that set ``image`` (a 2D sample) or ``volume`` (3D: slices, rows,
+        columns; 4D: time points first).
+
+    Examples
+    --------
+    >>> imports, body = sample_code("CT: chest slice (pydicom CT_small)")
+    >>> print(body.splitlines()[0])
+    ds = pydicom.dcmread(get_testdata_file("CT_small.dcm"))
+    """
+    from core import samples  # the sample's provenance: which package ships which file
+
+    sample = samples.info(name)
+    if sample.package == "pydicom":
+        imports = "import numpy as np\nimport pydicom\nfrom pydicom.data import get_testdata_file\n" \
+                  "from pydicom.pixels import apply_modality_lut\n"
+        body = (f"ds = pydicom.dcmread(get_testdata_file({py_literal(sample.file)}))\n"
+                "image = apply_modality_lut(ds.pixel_array, ds)  # stored values through the file's rescale "
+                "(Hounsfield units for CT)\n")
+        return imports, body
+    if sample.package == "nilearn" and sample.file in _NILEARN_TEMPLATES:
+        loader = _NILEARN_TEMPLATES[sample.file]
+        imports = f"import numpy as np\nfrom nilearn.datasets import {loader}\n{_REORIENT_IMPORT}"
+        body = (f"img = {loader}(resolution=1)\n"
+                "data = np.round(img.get_fdata() * 255).astype(np.uint8)  # nilearn scales to 0-1; the file "
+                "stores 0-255\n" + _REORIENT)
+        return imports, body
+    if sample.package == "nibabel":
+        imports = f"import os\n\nimport nibabel as nib\nimport numpy as np\nfrom nibabel.testing import data_path\n" \
+                  f"{_REORIENT_IMPORT}"
+        body = (f"img = nib.load(os.path.join(data_path, {py_literal(sample.file)}))\n"
+                "data = np.asanyarray(img.dataobj)  # the stored values, scaled as the header says\n" + _REORIENT)
+        body += "if volume.ndim == 4:\n    volume = np.moveaxis(volume, 3, 0)  # a series in time: time points first\n"
+        return imports, body
+    if sample.package == "skimage" and sample.file in _SKIMAGE_IMAGES:
+        return "import numpy as np\nfrom skimage import data\n", f"image = {_SKIMAGE_IMAGES[sample.file]}\n"
+    imports = "import numpy as np\nfrom core.samples import load  # a sample this course writes itself\n"
+    return imports, f"volume = load({py_literal(name)}).data\n"
 
 
 def image_code(sample_name: str | None, slice_index: int | None = None, frame: int | None = None,
@@ -26,35 +121,38 @@ def image_code(sample_name: str | None, slice_index: int | None = None, frame: i
     Parameters
     ----------
     sample_name : str or None
-        The built-in sample's name, or None for an upload (read from `UPLOAD_FILE`).
+        The built-in sample's name (loaded as `sample_code` does), or None for an
+        upload (read from `UPLOAD_FILE`).
     slice_index : int, optional
         The slice of a 3D image.
     frame : int, optional
-        The time point of a 4D image.
+        The time point of a 4D image (a sample's; an upload's file holds the chosen time point only).
     colour_to : str, optional
-        For a colour image: "grey" (luminance) or a channel name to work on one grey image.
+        For a colour image: "grey" (scikit-image's ``rgb2gray``, in the image's own
+        units) or a channel name, to work on one grey image.
 
     Returns
     -------
     str
     """
     if sample_name is None:
+        head = "import numpy as np\n"
         source = f'np.load("{UPLOAD_FILE}")  # your image, downloaded with the button at the top of the page'
-        head = "import numpy as np\n\n"
+        body = f"volume = {source}\n" if slice_index is not None else f"image = {source}\n"
     else:
-        source = f"load({py_literal(sample_name)}).data"
-        head = "import numpy as np\nfrom core.samples import load  # the course's built-in samples\n\n"
-    if slice_index is None:
-        body = f"image = {source}\n"
-    else:
-        if sample_name is not None and frame is not None:
-            source = source.replace(".data", f".data[{frame}]") + f"  # time point {frame}"
-        body = f"volume = {source}\nimage = volume[{slice_index}]  # slice {slice_index}\n"
+        head, body = sample_code(sample_name)
     if colour_to == "grey":
-        body += f"image = image[..., :3] @ np.array({list(LUMA)})  # grey = weighted sum of red, green and blue\n"
+        head += "from skimage.color import rgb2gray\n"
+    if slice_index is not None:
+        if frame is not None and sample_name is not None:  # an upload's file holds the chosen time point only
+            body += f"volume = volume[{frame}]  # time point {frame}\n"
+        body += f"image = volume[{slice_index}]  # slice {slice_index}\n"
+    if colour_to == "grey":
+        body += ("image = rgb2gray(image[..., :3].astype(np.float64))  # grey = 0.2125 red + 0.7154 green + "
+                 "0.0721 blue, in the image's units\n")
     elif colour_to in ("red", "green", "blue"):
         body += f"image = image[..., {('red', 'green', 'blue').index(colour_to)}]  # the {colour_to} channel\n"
-    return head + body
+    return head + "\n" + body
 
 
 def x_snippet(matrix: np.ndarray) -> str:
@@ -150,13 +248,15 @@ print("bytes if packed", levels.size * n / 8)
 '''
 
 
-def ct_range_snippet(path_code: str, top: int, left: int, size: int) -> str:
-    """Code that reads the CT sample with pydicom, prints its Hounsfield range, the bits it needs, and an 8-bit copy.
+def stored_range_snippet(file: str, units: str, top: int, left: int, size: int) -> str:
+    """Code that reads a pydicom test file, prints its value range, the bits it needs, and an 8-bit copy.
 
     Parameters
     ----------
-    path_code : str
-        Code that sets ``path`` to the CT file.
+    file : str
+        The file's name for ``pydicom.data.get_testdata_file`` (the sample of the bit-depth section).
+    units : str
+        The values' units after the file's rescale ("HU" for CT).
     top, left, size : int
         The patch whose values are printed before and after 8 bits.
 
@@ -166,22 +266,23 @@ def ct_range_snippet(path_code: str, top: int, left: int, size: int) -> str:
     """
     return f'''import numpy as np
 import pydicom
+from pydicom.data import get_testdata_file
+from pydicom.pixels import apply_modality_lut
 
-{path_code}
-ds = pydicom.dcmread(path)
-hu = ds.pixel_array * float(ds.RescaleSlope) + float(ds.RescaleIntercept)
-print("HU from", hu.min(), "to", hu.max(), "·", len(np.unique(hu)), "different values")
-print("bits needed", int(np.ceil(np.log2(hu.max() - hu.min() + 1))))
+ds = pydicom.dcmread(get_testdata_file({py_literal(file)}))
+values = apply_modality_lut(ds.pixel_array, ds)  # stored values through the file's rescale: {units}
+print("values from", values.min(), "to", values.max(), "·", len(np.unique(values)), "different values ({units})")
+print("bits needed", int(np.ceil(np.log2(values.max() - values.min() + 1))))
 print("bits stored in the file", ds.BitsStored, "· bytes per pixel", ds.BitsAllocated // 8)
-print("with 8 bits one level spans", (hu.max() - hu.min()) / 2**8, "HU")
-lo, hi = hu.min(), hu.max()
-levels = np.minimum(np.floor((hu - lo) * (2**8 / (hi - lo))), 2**8 - 1)  # the 8-bit copy
-back = lo + (levels + 0.5) * (hi - lo) / 2**8                            # each level's middle, in HU
-print("8-bit copy", len(np.unique(back)), "values, largest error", np.abs(back - hu).max(), "HU")
+print("with 8 bits one level spans", (values.max() - values.min()) / 2**8, {py_literal(units)})
+lo, hi = values.min(), values.max()
+levels = np.minimum(np.floor((values - lo) * (2**8 / (hi - lo))), 2**8 - 1)  # the 8-bit copy
+back = lo + (levels + 0.5) * (hi - lo) / 2**8                                # each level's middle
+print("8-bit copy", len(np.unique(back)), "values, largest error", np.abs(back - values).max(), {py_literal(units)})
 np.set_printoptions(linewidth=200)
-patch = (slice({top}, {top + size}), slice({left}, {left + size}))  # {size} x {size} pixels of soft tissue
+patch = (slice({top}, {top + size}), slice({left}, {left + size}))  # {size} x {size} pixels
 print("patch, original")
-print(hu[patch])
+print(values[patch])
 print("patch, 8 bits")
 print(back[patch].round(2))
 '''

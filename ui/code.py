@@ -13,7 +13,7 @@ import streamlit as st
 COLLECTED_KEY = "snippets_this_run"
 
 
-def show_code(snippet: str, title: str = "Show the code") -> None:
+def show_code(snippet: str, title: str = "Show the code", key: str | None = None) -> None:
     """An expander holding a runnable snippet.
 
     Parameters
@@ -22,9 +22,16 @@ def show_code(snippet: str, title: str = "Show the code") -> None:
         Complete Python code that runs as it is in a plain Python session.
     title : str
         The expander's label.
+    key : str, optional
+        Makes the panel lazy: the code is sent to the browser only while the panel is open (opening it
+        reruns the page), so a closed panel costs the learner's browser nothing. The snippet is collected
+        for the page's download either way.
     """
     st.session_state.setdefault(COLLECTED_KEY, []).append((title, snippet))
-    with st.expander(title, icon=":material/code:"):
+    panel = st.expander(title, icon=":material/code:", key=key, on_change="rerun" if key else "ignore")
+    if key and not panel.open:
+        return
+    with panel:
         st.caption("Copy it into a notebook or a Python session: it prints the numbers shown on this page.")
         st.code(snippet, language="python", wrap_lines=True)
 

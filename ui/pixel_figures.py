@@ -22,11 +22,25 @@ CHANNEL_SCALES = {
 }
 
 
-def _font_size(labels: np.ndarray, cells: int) -> int:
-    """Small enough for the longest label to fit its cell in a narrow column."""
+ROOM_TEXT = 24
+"""Cell text in lecturer mode, in pixels: readable from the back of a room on a 1280 × 720 projector."""
+
+
+def _font_size(labels: np.ndarray, cells: int, room: bool = False) -> int:
+    """Small enough for the longest label to fit its cell in a narrow column; at least `ROOM_TEXT` for a room."""
+    if room:
+        return ROOM_TEXT + (2 if cells <= 6 else 0)  # a 6 × 6 grid has room for larger numbers
     longest = max((len(s) for s in labels.ravel()), default=1)
     size = 14 if cells <= 6 else 12
     return size - (2 if longest > 3 else 0) - (1 if longest > 4 else 0) - (1 if longest > 5 else 0)
+
+
+def for_the_room(figure: go.Figure, room: bool) -> go.Figure:
+    """In lecturer mode, axis numbers and titles sized for a room (the cells' text is sized by each builder)."""
+    if room:
+        top = figure.layout.margin.t or 0
+        figure.update_layout(font_size=18, title_font_size=22, margin_t=top + 25 if figure.layout.title.text else top)
+    return figure
 
 
 def _grid_axes(rows: np.ndarray, cols: np.ndarray) -> tuple[dict, dict]:
@@ -38,17 +52,18 @@ def _grid_axes(rows: np.ndarray, cols: np.ndarray) -> tuple[dict, dict]:
     return x, y
 
 
-def _axes(figure: go.Figure, rows: np.ndarray, cols: np.ndarray, height: int, title: str) -> go.Figure:
+def _axes(figure: go.Figure, rows: np.ndarray, cols: np.ndarray, height: int, title: str,
+          square: bool = True) -> go.Figure:
     x, y = _grid_axes(rows, cols)
     figure.update_layout(
-        xaxis={**x, "title": "column"}, yaxis={**y, "scaleanchor": "x", "title": "row"},
+        xaxis={**x, "title": "column"}, yaxis={**y, "title": "row", **({"scaleanchor": "x"} if square else {})},
         title={"text": title, "y": 0.99, "yref": "container", "yanchor": "top"} if title else None,
         height=height, margin={"l": 10, "r": 10, "t": 95 if title else 50, "b": 10}, plot_bgcolor=GAP_COLOUR)
     return figure
 
 
 def _heatmap(values: np.ndarray, rows: np.ndarray, cols: np.ndarray, zmin: float | None, zmax: float | None,
-             scale: str) -> go.Heatmap:
+             scale: str, room: bool = False) -> go.Heatmap:
     """Cells coloured by value, each with its number printed."""
     values = np.asarray(values, dtype=np.float64)
     labels = cell_labels(values)
@@ -60,13 +75,14 @@ def _heatmap(values: np.ndarray, rows: np.ndarray, cols: np.ndarray, zmin: float
     return go.Heatmap(
         z=values, x=cols, y=rows, text=labels, texttemplate="%{text}", colorscale=CHANNEL_SCALES[scale],
         zmin=lo, zmax=hi, showscale=False, xgap=1, ygap=1,
-        textfont={"size": _font_size(labels, max(values.shape))},
+        textfont={"size": _font_size(labels, max(values.shape), room)},
         hovertemplate="row %{y}, column %{x}<br>value %{text}<extra></extra>",
     )
 
 
 def value_grid(values: np.ndarray, top: int = 0, left: int = 0, zmin: float | None = None,
-               zmax: float | None = None, title: str = "", scale: str = "grey", height: int = 480) -> go.Figure:
+               zmax: float | None = None, title: str = "", scale: str = "grey", height: int = 480,
+               room: bool = False) -> go.Figure:
     """A small grey (or one-channel) array as coloured cells with each value printed in its cell.
 
     Parameters
@@ -81,11 +97,14 @@ def value_grid(values: np.ndarray, top: int = 0, left: int = 0, zmin: float | No
         "grey", "red", "green" or "blue".
     height : int
         Pixels.
+    room : bool
+        For a room (lecturer mode): cell text of `ROOM_TEXT` pixels, and cells as wide as the
+        column allows rather than square, so five-digit values fit on a 1280 × 720 projector.
     """
     rows = np.arange(top, top + np.shape(values)[0])
     cols = np.arange(left, left + np.shape(values)[1])
-    figure = go.Figure(_heatmap(values, rows, cols, zmin, zmax, scale))
-    return _axes(figure, rows, cols, height, title)
+    figure = go.Figure(_heatmap(values, rows, cols, zmin, zmax, scale, room))
+    return _axes(figure, rows, cols, height, title, square=not room)
 
 
 @functools.lru_cache(maxsize=8)
@@ -95,7 +114,7 @@ def _side_by_side(count: int) -> dict:
     return {name: value for name, value in layout.to_plotly_json().items() if name != "template"}
 
 
-def grids_figure(panels: list[dict], height: int = 360) -> go.Figure:
+def grids_figure(panels: list[dict], height: int = 360, room: bool = False) -> go.Figure:
     """Several small grids side by side in one figure (one chart to draw instead of several).
 
     The figure is built in one go from plain dictionaries: plotly's incremental updates (one per axis and
@@ -108,6 +127,8 @@ def grids_figure(panels: list[dict], height: int = 360) -> go.Figure:
         ("grey", "red", "green", "blue"), ``zmin``, ``zmax``, ``top``, ``left``.
     height : int
         Pixels.
+    room : bool
+        Cell text of `ROOM_TEXT` pixels (lecturer mode).
     """
     layout = copy.deepcopy(_side_by_side(len(panels)))
     traces, titles = [], []
@@ -116,7 +137,7 @@ def grids_figure(panels: list[dict], height: int = 360) -> go.Figure:
         rows = np.arange(panel.get("top", 0), panel.get("top", 0) + values.shape[0])
         cols = np.arange(panel.get("left", 0), panel.get("left", 0) + values.shape[1])
         suffix = "" if number == 1 else str(number)
-        trace = _heatmap(values, rows, cols, panel.get("zmin"), panel.get("zmax"), panel.get("scale", "grey"))
+        trace = _heatmap(values, rows, cols, panel.get("zmin"), panel.get("zmax"), panel.get("scale", "grey"), room)
         trace.update(xaxis=f"x{suffix}", yaxis=f"y{suffix}")
         traces.append(trace)
         x, y = _grid_axes(rows, cols)
@@ -130,7 +151,7 @@ def grids_figure(panels: list[dict], height: int = 360) -> go.Figure:
 
 
 def colour_grid(rgb: np.ndarray, values: np.ndarray | None = None, top: int = 0, left: int = 0,
-                title: str = "", height: int = 480) -> go.Figure:
+                title: str = "", height: int = 480, room: bool = False) -> go.Figure:
     """A small colour array as cells, each labelled with its red, green and blue values.
 
     Parameters
@@ -143,6 +164,8 @@ def colour_grid(rgb: np.ndarray, values: np.ndarray | None = None, top: int = 0,
         Row and column numbers of the first cell.
     title : str
     height : int
+    room : bool
+        Cell text of `ROOM_TEXT` pixels and cells as wide as the column allows (lecturer mode).
     """
     values = rgb if values is None else values
     labels = cell_labels(values)
@@ -154,14 +177,14 @@ def colour_grid(rgb: np.ndarray, values: np.ndarray | None = None, top: int = 0,
     cols = np.arange(left, left + rgb.shape[1])
     grid_r, grid_c = np.meshgrid(rows, cols, indexing="ij")
     longest = max((len(s) for s in labels.ravel()), default=1)
-    size = (11 if max(rgb.shape[:2]) <= 8 else 9) - (1 if longest > 3 else 0)
+    size = ROOM_TEXT if room else (11 if max(rgb.shape[:2]) <= 8 else 9) - (1 if longest > 3 else 0)
     figure = go.Figure(go.Image(z=rgb[..., :3], x0=left, y0=top, dx=1, dy=1, hoverinfo="skip"))
     figure.add_trace(go.Scatter(
         x=grid_c.ravel(), y=grid_r.ravel(), mode="text", text=text.ravel(),
         textfont={"color": colours.ravel().tolist(), "size": size},
         hovertemplate="row %{y}, column %{x}<br>R, G, B %{text}<extra></extra>", showlegend=False,
     ))
-    return _axes(figure, rows, cols, height, title)
+    return _axes(figure, rows, cols, height, title, square=not room)
 
 
 def level_histogram_figure(starts: np.ndarray, counts: list[tuple[str, np.ndarray]], per_bin: int,

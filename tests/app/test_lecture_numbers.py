@@ -63,9 +63,10 @@ def test_a_cine_loop_without_pixel_spacing_is_shown_with_unknown_spacing_and_fra
 def test_snr_regions_start_in_the_dark_and_on_the_object_and_the_ct_caption_is_for_ct_only():
     from harness import choose_sample, widget
     at = page_test("lessons/pixels.py", timeout=300)
+    at.session_state["section"] = "Signal and noise"
     at.run()
     choose_sample(at, "MRI 3D: subject head (nibabel anatomical.nii)")
-    table = next(d.value for d in at.dataframe if "signal mean" in list(d.value.index))
+    table = next(t.value for t in at.table if "signal mean" in list(t.value.index))
     assert float(table.loc["background mean", "original"]) < float(table.loc["signal mean", "original"])
     assert not any("Hounsfield" in c.value for c in at.caption)
     # a background box moved onto the brightest pixel of the head is flagged
@@ -248,6 +249,7 @@ def test_the_voxel_block_of_a_stack_without_spacing_gives_no_millimetres():
     buffer = io.BytesIO()
     tifffile.imwrite(buffer, np.random.default_rng(0).integers(0, 255, (6, 40, 40)).astype(np.uint8))
     at = page_test("lessons/pixels.py", timeout=300)
+    at.session_state["section"] = "Zoom"
     at.run()
     upload(at, ("stack.tif", buffer.getvalue()))
     assert not problems(at)

@@ -11,12 +11,14 @@ import nibabel as nib
 import numpy as np
 import pytest
 
-from core import pixels, samples
+from core import basics, pixels, samples
+from core.course_text import load_lesson
 from core.noise import add_noise, snr, snr_db
 from harness import choose_sample, page_test, problems, upload, widget
 
 PAGE = "lessons/pixels.py"
 CT, MR, MNI, HEAD, FMRI, RETINA, PHANTOM = (samples.SAMPLES[i].name for i in (0, 1, 2, 6, 7, 8, 10))
+SECTIONS = ("Pixels", "Zoom", "Bit depth", "Colour", "Signal and noise")
 
 
 @pytest.fixture
@@ -43,7 +45,27 @@ def image_captions(app) -> str:
 
 
 def codes(app) -> str:
-    return "\n".join(c.value for c in app.code)
+    """The code of this run's "Show the code" panels (built in the browser only when opened)."""
+    from ui.code import COLLECTED_KEY
+
+    return "\n".join(code for _, code in app.session_state[COLLECTED_KEY])
+
+
+def open_section(app, name: str):
+    """Choose a section of the lesson (the control at its top) and rerun."""
+    assert name in load_lesson("pixels").sections
+    app.session_state["section"] = name
+    app.run()
+    assert not problems(app), problems(app)
+    assert widget(app, "button_group", "section").value == name
+    return app
+
+
+def your_image(app) -> str:
+    """The line naming the image a section works on."""
+    lines = [m.value for m in app.markdown if m.value.startswith("**Your image: ")]
+    assert lines, "the section names no image"
+    return lines[0]
 
 
 def set_and_run(app, kind: str, label: str, value):
@@ -53,21 +75,38 @@ def set_and_run(app, kind: str, label: str, value):
     return app
 
 
+def test_the_lesson_opens_on_its_first_section_with_its_figure_and_draws_one_section_at_a_time(at):
+    assert widget(at, "button_group", "section").value == "Pixels"
+    charts = [c.proto.id for c in at.get("plotly_chart")]
+    assert len(charts) == 1 and charts[0].endswith("-px-x-figure")  # the X, and nothing of the other sections
+    assert not at.slider and not at.metric
+
+
+def test_a_code_panel_is_built_only_when_opened(at):
+    assert "Show the code" in [e.label for e in at.expander]
+    assert not at.code  # closed: nothing sent to the browser
+    at.session_state["px-code-x"] = True  # the learner opens the panel
+    at.run()
+    assert not problems(at)
+    assert len(at.code) == 1 and "X = np.maximum(eye, np.fliplr(eye))" in at.code[0].value
+
+
 def test_every_sample_renders_every_section(at):
     for name in samples.names():
         choose_sample(at, name)
         assert not problems(at), (name, problems(at))
-        assert not at.error, name
-        headers = [h.value for h in at.header]
-        assert f"Your image: {name}" in headers
-        for section in ("Pixels: an image is a table of numbers", "Zoom in: your image is a table too",
-                        "Bit depth: how many levels a pixel can take", "Colour: three tables, one per channel",
-                        "Signal and noise"):
-            assert section in headers, (name, section)
-        shown = metrics(at)
-        assert {"Levels possible", "Levels present", "SNR of the original", "Bits needed"} <= set(shown)
-        voxels = "Voxels: the same in 3D" in [s.value for s in at.subheader]
-        assert voxels == (name in (MNI, HEAD, FMRI) or name.startswith("MRI 3D")), name
+        shown = {}
+        for section in SECTIONS:
+            open_section(at, section)
+            assert not at.error, (name, section)
+            assert at.get("plotly_chart") or at.image, (name, section)  # every section shows a figure
+            if section in ("Zoom", "Bit depth", "Signal and noise"):
+                assert your_image(at).startswith(f"**Your image: {name}**"), (name, section)
+            shown |= metrics(at)
+            if section == "Zoom":
+                voxels = "Voxels: the same in 3D" in [s.value for s in at.subheader]
+                assert voxels == (name in (MNI, HEAD, FMRI) or name.startswith("MRI 3D")), name
+        assert {"Levels possible", "Levels present", "SNR of the original", "Bits needed"} <= set(shown), name
 
 
 def test_x_matrix_can_be_edited_and_reset(at):
@@ -83,14 +122,16 @@ def test_x_matrix_can_be_edited_and_reset(at):
 
 def test_zoom_window_moves_with_the_sliders_on_a_2d_image(at):
     choose_sample(at, MR)
+    open_section(at, "Zoom")
     set_and_run(at, "slider", "Window's top row", 0)
     set_and_run(at, "slider", "Window's left column", 52)
     assert "top, left, size = 0, 52, 12" in codes(at)
-    assert f'load("{MR}").data' in codes(at)
+    assert 'get_testdata_file("MR_small.dcm")' in codes(at) and "core" not in codes(at)
 
 
 @pytest.mark.parametrize("bits", [1, 2, 12, 16])
 def test_bit_depth_slider_on_ct(at, bits):
+    open_section(at, "Bit depth")
     set_and_run(at, "slider", "Bits per value, n", bits)
     image = samples.load(CT).data
     levels = pixels.quantise(image, bits)
@@ -105,6 +146,7 @@ def test_bit_depth_slider_on_ct(at, bits):
 
 
 def test_bit_depth_slider_stops_at_the_source_depth(at):
+    open_section(at, "Bit depth")
     choose_sample(at, PHANTOM)  # an 8-bit PNG
     assert by_label(at, "slider", "Bits per value, n").max == 8
     choose_sample(at, CT)  # 16 bits stored
@@ -112,12 +154,14 @@ def test_bit_depth_slider_stops_at_the_source_depth(at):
 
 
 def test_ct_range_is_read_from_the_ct_sample(at):
+    open_section(at, "Bit depth")
     shown = metrics(at)
     assert shown["Lowest value"] == "-896 HU" and shown["Highest value"] == "1167 HU"
     assert shown["Bits needed"] == "12" and shown["Bits stored in the file"] == "16"
 
 
 def test_colour_section_sources_and_toggles(at):
+    open_section(at, "Colour")
     assert "red, green, blue = X, np.zeros_like(X), X" in codes(at)
     set_and_run(at, "toggle", "Red", False)
     assert "keep = (False, True, True)" in codes(at)
@@ -141,6 +185,7 @@ def _expected_snr(image, signal, background, kind, strength, seed):
 @pytest.mark.parametrize("kind", ["gaussian", "salt and pepper", "poisson", "rician"])
 def test_noise_controls_change_the_snr_as_core_computes_it(at, kind):
     choose_sample(at, MR)
+    open_section(at, "Signal and noise")
     image = samples.load(MR).data.astype(np.float64)
     signal, background = ((20, 40), (20, 40)), ((0, 7), (0, 63))
     set_and_run(at, "slider", "Signal rows", signal[0])
@@ -170,30 +215,36 @@ def test_noise_controls_change_the_snr_as_core_computes_it(at, kind):
 
 def test_3d_and_4d_controls(at):
     choose_sample(at, HEAD)
+    open_section(at, "Zoom")
     set_and_run(at, "slider", "Slice", 3)
     assert "image = volume[3]  # slice 3" in codes(at)
     assert "first, depth, b_top, b_left, side = 2, 3," in codes(at)
     set_and_run(at, "slider", "Window's top row", 0)
+    open_section(at, "Bit depth")
+    assert by_label(at, "slider", "Slice").value == 3  # the slice stays chosen from one section to the next
     set_and_run(at, "slider", "Bits per value, n", 16)
     assert metrics(at)["Bytes per pixel"] == "2"
     choose_sample(at, FMRI)
+    open_section(at, "Zoom")
     set_and_run(at, "slider", "Time point", 1)
     set_and_run(at, "slider", "Slice", 0)
-    assert ".data[1]  # time point 1" in codes(at)
+    assert "volume = volume[1]  # time point 1" in codes(at)
     assert "first, depth, b_top, b_left, side = 0, 3," in codes(at)
 
 
 def test_colour_sample_noise_on_a_channel(at):
     choose_sample(at, RETINA)
+    open_section(at, "Signal and noise")
     set_and_run(at, "selectbox", "Work on", "green")
     assert "image = image[..., 1]  # the green channel" in codes(at)
     rgb = samples.load(RETINA).data
     green = rgb[..., 1].astype(np.float64)
-    (sr, sc), (br, bc) = pixels.regions_from_image(pixels.to_grey(rgb).astype(np.float64))  # placed on the image
+    (sr, sc), (br, bc) = pixels.regions_from_image(basics.to_grey(rgb))  # placed on the image
     before = snr(green, pixels.region_mask(green.shape, sr, sc), pixels.region_mask(green.shape, br, bc))
     assert metrics(at)["SNR of the original"] == ("∞" if np.isinf(before) else f"{before:.3g}")
     set_and_run(at, "selectbox", "Work on", "grey")
-    assert "grey = weighted sum of red, green and blue" in codes(at)
+    assert "image = rgb2gray(image[..., :3].astype(np.float64))" in codes(at)
+    open_section(at, "Bit depth")
     set_and_run(at, "slider", "Bits per value, n", 2)
     assert metrics(at)["Bytes per pixel"] == "3"
 
@@ -208,9 +259,11 @@ def test_upload_of_a_colour_image_offers_its_channels_and_the_array(at):
     rgb[10:30, 10:40, 2] = 200
     upload(at, ("mine.png", png_bytes(rgb)))
     assert not problems(at)
-    assert "Your image: mine.png" in [h.value for h in at.header]
+    open_section(at, "Zoom")
+    assert your_image(at).startswith("**Your image: mine.png**")
     assert any(b.label.startswith("Download this image as my_image.npy") for b in at.get("download_button"))
     assert 'np.load("my_image.npy")' in codes(at)
+    open_section(at, "Colour")
     set_and_run(at, "radio", "Image", "Your colour image")
     set_and_run(at, "toggle", "Blue", False)
     captions = image_captions(at)
@@ -221,18 +274,22 @@ def test_bad_upload_shows_an_error_and_the_page_keeps_working(at):
     upload(at, ("broken.dcm", b"DICM this is not an image at all"))
     assert not problems(at)
     assert at.error and "could not be loaded" in at.error[0].value
-    assert f"Your image: {CT}" in [h.value for h in at.header]
+    open_section(at, "Bit depth")
+    assert your_image(at).startswith(f"**Your image: {CT}**")
     set_and_run(at, "slider", "Bits per value, n", 4)
 
 
 def test_degenerate_uploads_warn_without_traceback(at):
+    open_section(at, "Bit depth")
     upload(at, ("flat.png", png_bytes(np.full((20, 20), 7, np.uint8))))
     assert not problems(at)
     assert any("same value" in w.value for w in at.warning)
     assert metrics(at)["Levels present"] == "1"
     upload(at, ("dot.png", png_bytes(np.full((1, 1), 200, np.uint8))))
     assert not problems(at)
+    open_section(at, "Signal and noise")
     assert any("too small" in w.value for w in at.warning)
+    open_section(at, "Bit depth")
     data = np.linspace(0, 1, 8 * 9 * 5, dtype=np.float32).reshape(8, 9, 5)
     data[:, 3, :] = np.nan  # one row of every slice
     upload(at, ("nan.nii", nib.Nifti1Image(data, np.eye(4)).to_bytes()))
@@ -255,13 +312,33 @@ def figure_array(app, key: str, trace: int = 0, field: str = "z") -> np.ndarray:
     return np.asarray(value)
 
 
+def press(app, label: str):
+    """Press a preset (or any button) once and rerun."""
+    by_label(app, "button", label).click()
+    app.run()
+    assert not problems(app), problems(app)
+    return app
+
+
+def test_every_preset_has_its_shortcut_and_opens_its_section(at):
+    text = load_lesson("pixels")
+    assert [p.label for p in text.presets] == ["The 6×6 X", "1 bit: black and white", "8 bits: 256 levels",
+                                               "X in red and blue = magenta", "Poisson, 10 photons"]
+    for preset in text.presets:
+        button = by_label(at, "button", preset.label)
+        assert button.proto.shortcut == preset.shortcut and preset.shortcut
+        open_section(at, "Pixels" if preset.section != "Pixels" else "Zoom")
+        press(at, preset.label)
+        assert widget(at, "button_group", "section").value == preset.section
+
+
 def test_preset_the_6x6_x_restores_the_lecture_matrix(at):
     at.session_state["px-x-0"] = {"edited_rows": {0: {"0": 9}, 2: {"3": 5}}, "added_rows": [], "deleted_rows": []}
     at.run()
     assert figure_array(at, "px-x-figure")[0, 0] == 9
-    by_label(at, "button", "The 6×6 X").click()
-    at.run()
-    assert not problems(at)
+    open_section(at, "Colour")
+    press(at, "The 6×6 X")
+    assert widget(at, "button_group", "section").value == "Pixels"
     x = figure_array(at, "px-x-figure")
     assert x.shape == (6, 6) and np.array_equal(x, np.maximum(np.eye(6), np.fliplr(np.eye(6))))
     assert x.sum() == 12  # ones on both diagonals, zeros elsewhere
@@ -269,13 +346,15 @@ def test_preset_the_6x6_x_restores_the_lecture_matrix(at):
 
 
 def test_preset_magenta_x_shows_the_x_in_red_and_blue(at):
+    open_section(at, "Colour")
     set_and_run(at, "radio", "Image", f"Retina photo ({RETINA})")
     set_and_run(at, "toggle", "Red", False)
-    by_label(at, "button", "X in red and blue = magenta").click()
-    at.run()
-    assert not problems(at)
+    open_section(at, "Zoom")
+    press(at, "X in red and blue = magenta")
     assert by_label(at, "radio", "Image").value == "The lecture's X in red and blue"
     assert all(by_label(at, "toggle", name).value for name in ("Red", "Green", "Blue"))
+    charts = [c.proto.id for c in at.get("plotly_chart")]
+    assert charts[0].endswith("-px-x-channels")  # the lecture's figure comes first in its section
     x = np.maximum(np.eye(6), np.fliplr(np.eye(6))) * 255
     red, green, blue = (figure_array(at, "px-x-channels", trace=c) for c in range(3))
     assert np.array_equal(red, x) and np.array_equal(blue, x) and not green.any()
@@ -283,44 +362,159 @@ def test_preset_magenta_x_shows_the_x_in_red_and_blue(at):
     assert merged.shape == (6, 6, 3)
     assert {tuple(p) for p in merged.reshape(-1, 3)} == {(255, 0, 255), (0, 0, 0)}  # magenta on black
     assert "**magenta**" in " ".join(m.value for m in at.markdown)
+    assert at.query_params["section"] == "Colour"  # the preset's state is a link: its section, and its
+    assert not {"colour", "red", "green", "blue"} & set(at.query_params)  # settings are the defaults (not in links)
 
 
 def test_bit_depth_presets_give_2_and_256_levels(at):
+    open_section(at, "Bit depth")
     set_and_run(at, "slider", "Bits per value, n", 4)
-    by_label(at, "button", "1 bit: black and white").click()
-    at.run()
+    open_section(at, "Pixels")
+    press(at, "1 bit: black and white")
     shown = metrics(at)
     assert by_label(at, "slider", "Bits per value, n").value == 1
     assert shown["Levels possible"] == "2" and shown["Levels present"] == "2"
-    by_label(at, "button", "8 bits: 256 levels").click()
-    at.run()
+    assert len(at.image) >= 1 and "1 bit: 2 levels" in image_captions(at)  # the picture, complete in one press
+    assert at.query_params["bits"] == "1"
+    press(at, "8 bits: 256 levels")
     shown = metrics(at)
     present = pixels.levels_present(samples.load(CT).data, 8)
     assert shown["Levels possible"] == "256" and shown["Levels present"] == f"{present:,}"
     assert shown["Bytes per pixel"] == "1" and shown["Bytes per image"] == f"{128 * 128:,}"
+    histogram = figure_array(at, "px-bits-histogram", field="y")
+    assert histogram.size == 256 and histogram.sum() == 128 * 128
 
 
-def test_lecturer_mode_folds_explanations_and_hides_advanced_controls(at):
+def test_preset_poisson_with_10_photons_gives_the_snr_core_computes(at):
+    press(at, "Poisson, 10 photons")
+    assert widget(at, "button_group", "section").value == "Signal and noise"
+    assert by_label(at, "selectbox", "Noise").value == "poisson"
+    assert by_label(at, "select_slider", "Photons at the brightest pixel").value == 10
+    image = samples.load(CT).data.astype(np.float64)
+    signal, background = pixels.regions_from_image(image)
+    before, after = _expected_snr(image, signal, background, "poisson", pixels.poisson_strength(10, image), 0)
+    shown = metrics(at)
+    assert shown["SNR of the original"] == f"{before:.3g}" and shown["SNR with noise"] == f"{after:.3g}"
+    assert after < before  # ten photons: far noisier
+    assert [c.proto.id for c in at.get("plotly_chart")][0].endswith("-px-regions")
+
+
+def test_a_link_reopens_the_lesson_s_state_and_names_a_value_it_ignored():
+    app = page_test(PAGE)
+    app.query_params.update({"section": "Zoom", "top": "5", "left": "30"})
+    app.run()
+    assert not problems(app)
+    assert widget(app, "button_group", "section").value == "Zoom"
+    assert by_label(app, "slider", "Window's top row").value == 5
+    assert by_label(app, "slider", "Window's left column").value == 30
+    assert "top, left, size = 5, 30, 12" in codes(app)
+    assert not app.warning
+    app = page_test(PAGE)
+    app.query_params.update({"section": "Signal and noise", "noise": "Salt and pepper", "sp": "0.2",  # the label shown, as a link carries it
+                             "sig-rows": ["10", "20"], "sigma": "abc"})
+    app.run()
+    assert not problems(app)
+    assert by_label(app, "selectbox", "Noise").value == "salt and pepper"
+    assert by_label(app, "slider", "Fraction of pixels hit").value == 0.2
+    assert by_label(app, "slider", "Signal rows").value == (10, 20)
+    warnings = [w.value for w in app.warning if "not used" in w.value]
+    assert warnings and "sigma=abc" in warnings[0] and "sp=" not in warnings[0]
+    app = page_test(PAGE)
+    app.query_params.update({"section": "Bit depth", "bits": "99"})  # CT stores 16 bits: 99 is out of range
+    app.run()
+    assert not problems(app)
+    assert by_label(app, "slider", "Bits per value, n").value == 8
+    assert any("bits=99" in w.value for w in app.warning)
+
+
+def select_box(app, key: str, x: list[float], y: list[float]):
+    """Drag a box on a plotly chart, as the browser reports it (Streamlit's selection state), and rerun."""
+    charts = [c for c in app.get("plotly_chart") if c.proto.id.endswith(f"-{key}")]
+    assert charts, key
+    states = app._tree.get_widget_states()
+    state = states.widgets.add()
+    state.id = charts[0].proto.id
+    state.string_value = json.dumps({"selection": {"points": [], "point_indices": [], "lasso": [],
+                                                   "box": [{"xref": "x", "yref": "y", "x": x, "y": y}]}})
+    app._run(states)
+    assert not problems(app), problems(app)
+    return app
+
+
+def test_boxes_dragged_on_the_picture_move_the_sliders_and_the_snr_follows(at):
+    choose_sample(at, MR)
+    open_section(at, "Signal and noise")
+    chart = next(c for c in at.get("plotly_chart") if c.proto.id.endswith("-px-regions"))
+    assert chart.proto.selection_mode and json.loads(chart.proto.spec)["layout"]["dragmode"] == "select"
+    select_box(at, "px-regions", [20.4, 40.2], [39.9, 19.6])  # dragged from the lower left, as a mouse may
+    assert by_label(at, "slider", "Signal rows").value == (20, 39)
+    assert by_label(at, "slider", "Signal columns").value == (21, 40)
+    widget(at, "button_group", "px-drag").set_value("background")
+    at.run()
+    select_box(at, "px-regions", [-3.0, 63.2], [-0.5, 6.5])  # past the image's edge: clipped to it
+    assert by_label(at, "slider", "Background rows").value == (0, 6)
+    assert by_label(at, "slider", "Background columns").value == (0, 63)
+    assert by_label(at, "slider", "Signal rows").value == (20, 39)  # the other box stays
+    image = samples.load(MR).data.astype(np.float64)
+    before, _ = _expected_snr(image, ((20, 39), (21, 40)), ((0, 6), (0, 63)), "gaussian", 0.0, 0)
+    assert metrics(at)["SNR of the original"] == f"{before:.3g}"
+    table = next(t.value for t in at.table if "signal mean" in list(t.value.index))
+    assert table.loc["signal mean", "original"] == f"{image[20:40, 21:41].mean():.4g}"
+    assert table.loc["background std", "original"] == f"{image[0:7, 0:64].std():.4g}"
+    assert "signal = (slice(20, 40), slice(21, 41))" in codes(at)
+    shapes = json.loads(next(c for c in at.get("plotly_chart") if c.proto.id.endswith("-px-regions")).proto.spec)
+    outlines = {s["name"]: (s["y0"], s["y1"], s["x0"], s["x1"]) for s in shapes["layout"]["shapes"]}
+    assert outlines == {"signal": (19.5, 39.5, 20.5, 40.5), "background": (-0.5, 6.5, -0.5, 63.5)}
+    set_and_run(at, "slider", "Signal rows", (30, 35))  # the keyboard's way to the same boxes
+    before, _ = _expected_snr(image, ((30, 35), (21, 40)), ((0, 6), (0, 63)), "gaussian", 0.0, 0)
+    assert metrics(at)["SNR of the original"] == f"{before:.3g}"
+
+
+def test_controls_start_again_from_the_new_image_s_defaults_when_the_image_changes(at):
+    open_section(at, "Zoom")
+    set_and_run(at, "slider", "Window's top row", 3)
+    choose_sample(at, MR)  # 64 × 64: its window starts in the middle, not at row 3
+    assert by_label(at, "slider", "Window's top row").value == (64 - 12) // 2
+    open_section(at, "Signal and noise")
+    set_and_run(at, "slider", "Signal rows", (1, 2))
+    choose_sample(at, CT)
+    signal, _ = pixels.regions_from_image(samples.load(CT).data.astype(np.float64))
+    assert by_label(at, "slider", "Signal rows").value == signal[0]
+
+
+def test_lecturer_mode_folds_explanations_and_sizes_the_grids_for_the_room(at):
     assert "Try this" in [e.label for e in at.expander]
+    open_section(at, "Signal and noise")
     assert any(w.label == "Seed" for w in at.number_input)
     widget(at, "toggle", "lecturer").set_value(True)
     at.run()
     assert not problems(at)
     labels = [e.label for e in at.expander]
-    assert labels.count("Explanation") >= 5 and "Try this" not in labels
+    assert "Explanation" in labels and "Try this" not in labels
     assert "Move the two regions" in labels
     assert not any(w.label == "Seed" for w in at.number_input)
     assert "rng = np.random.default_rng(0)" in codes(at)
+    for section in SECTIONS:
+        open_section(at, section)
+        assert "Explanation" in [e.label for e in at.expander], section
+        for chart in at.get("plotly_chart"):
+            spec = json.loads(chart.proto.spec)
+            assert spec["layout"]["font"]["size"] >= 18, (section, chart.proto.id)
+            for trace in spec["data"]:
+                if trace.get("texttemplate") or trace.get("mode") == "text":  # a grid of values: readable in a room
+                    assert trace["textfont"]["size"] >= 24, (section, chart.proto.id)
+    open_section(at, "Pixels")
     x_figure = next(c for c in at.get("plotly_chart") if c.proto.id.endswith("-px-x-figure"))
     spec = json.loads(x_figure.proto.spec)
     assert spec["layout"]["font"]["size"] == 18 and spec["data"][0]["textfont"]["size"] == 26  # readable in a room
+    open_section(at, "Zoom")
+    zoom = json.loads(next(c for c in at.get("plotly_chart") if c.proto.id.endswith("-px-zoom-figure")).proto.spec)
+    assert "scaleanchor" not in zoom["layout"]["yaxis"]  # cells as wide as the room's screen allows
     for name in (HEAD, FMRI, RETINA):
         choose_sample(at, name)
         assert not problems(at), name
         assert "Explanation" in [e.label for e in at.expander], name
-    by_label(at, "button", "The 6×6 X").click()
-    at.run()
-    assert not problems(at)
+    press(at, "The 6×6 X")
 
 
 def answer(app, n: int, value):
@@ -328,14 +522,16 @@ def answer(app, n: int, value):
 
 
 def test_self_check_feedback_numbers_from_the_image_and_progress(at):
+    open_section(at, "Bit depth")
     set_and_run(at, "slider", "Bits per value, n", 3)
     present = int(metrics(at)["Levels present"])
     assert present == pixels.levels_present(samples.load(CT).data, 3)
+    open_section(at, "Colour")  # the questions stay at the end of every section
     answer(at, 0, "4")
     answer(at, 1, "White")
-    answer(at, 2, present)
-    answer(at, 3, 128 * 128 * 2)
-    answer(at, 4, 25.0)  # the SNR itself, not in dB
+    answer(at, 2, 25.0)  # the SNR itself, not in dB
+    answer(at, 3, present)
+    answer(at, 4, 128 * 128 * 2)
     at.run()
     assert not problems(at)
     right = [s.value for s in at.success if s.value.startswith("Right.")]
@@ -345,7 +541,7 @@ def test_self_check_feedback_numbers_from_the_image_and_progress(at):
     assert any("128 × 128 × 2 = 32,768 bytes" in r for r in right)
     assert at.session_state["progress"]["pixels"] == {"answered": 5, "correct": 3, "total": 5}
     answer(at, 1, "Magenta")
-    answer(at, 4, 28.0)
+    answer(at, 2, 28.0)
     at.run()
     assert at.session_state["progress"]["pixels"] == {"answered": 5, "correct": 5, "total": 5}
 
@@ -354,10 +550,51 @@ def test_self_check_numbers_follow_a_colour_image(at):
     choose_sample(at, RETINA)
     rgb = samples.load(RETINA).data
     rows, cols = rgb.shape[:2]
-    answer(at, 2, pixels.levels_present(rgb, 3))
-    answer(at, 3, rows * cols * 2)  # forgets the three channels
+    answer(at, 3, pixels.levels_present(rgb, 3))
+    answer(at, 4, rows * cols * 2)  # forgets the three channels
     at.run()
     assert not problems(at)
     assert sum(s.value.startswith("Right.") for s in at.success) == 1
     assert any(f"{rows} × {cols} × 3 × 2 = {rows * cols * 6:,} bytes" in e.value for e in at.error)
     assert at.session_state["progress"]["pixels"] == {"answered": 2, "correct": 1, "total": 5}
+
+
+@pytest.mark.parametrize("section", SECTIONS)
+def test_every_snippet_of_every_section_runs_from_an_empty_folder(section, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from ui.code import COLLECTED_KEY
+
+    app = page_test(PAGE, timeout=300)
+    app.session_state["section"] = section
+    app.run()
+    assert not problems(app)
+    snippets = list(dict.fromkeys(app.session_state[COLLECTED_KEY]))
+    assert snippets, f"{section} shows no code"
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    for n, (title, code) in enumerate(snippets):
+        folder = tmp_path / f"snippet-{n}"
+        folder.mkdir()
+        result = subprocess.run([sys.executable, "-c", code], cwd=folder, env=env, capture_output=True, text=True,
+                                timeout=600)
+        assert result.returncode == 0, (section, title, result.stderr[-500:])
+
+
+@pytest.mark.parametrize("section", SECTIONS)
+def test_real_odd_and_degenerate_uploads_in_every_section(section):
+    from test_real_uploads import real_and_odd_files
+    from test_strange_uploads import degenerate
+
+    app = page_test(PAGE, timeout=300)
+    app.session_state["section"] = section
+    app.run()
+    failures = {}
+    for name, data in {**real_and_odd_files(), **degenerate()}.items():
+        upload(app, (name, data))
+        if problems(app):
+            failures[name] = problems(app)[0][:300]
+        elif not (app.get("image") or app.error or app.get("plotly_chart")):
+            failures[name] = "neither a picture nor a message"
+    assert failures == {}

@@ -38,3 +38,56 @@ def test_the_same_panels_give_the_same_figure_twice():
     panels[0]["title"] = "changed"
     assert grids_figure(panels).layout.annotations[0].text == "changed"
     assert grids_figure([{"values": np.eye(3), "title": "a"}]).layout.annotations[0].text == "a"
+
+
+def test_the_selection_parser_s_examples():
+    import doctest
+
+    from ui import pixels_regions
+
+    assert doctest.testmod(pixels_regions).failed == 0
+
+
+def test_a_box_selection_gives_the_pixels_whose_centres_it_holds_clipped_to_the_image():
+    from ui.pixels_regions import box_from_selection
+
+    shape = (64, 80)
+    box = {"selection": {"box": [{"x": [9.5, 20.5], "y": [0.5, 3.49]}], "points": [], "lasso": []}}
+    assert box_from_selection(box, shape) == ((1, 3), (10, 20))
+    two = {"box": [{"x": [0, 5], "y": [0, 5]}, {"x": [70.2, 200.0], "y": [60.7, 90.0]}]}
+    assert box_from_selection(two, shape) == ((61, 63), (71, 79))  # the last box drawn, cut at the edges
+    assert box_from_selection({"box": [{"x": [100, 120], "y": [1, 2]}]}, shape) is None  # right of the image
+    assert box_from_selection({"box": [{"x": [float("nan"), 3], "y": [1, 2]}]}, shape) is None
+    assert box_from_selection({"box": [{"x": [3], "y": [1, 2]}]}, shape) is None  # not a box
+    assert box_from_selection({}, shape) is None and box_from_selection(None, shape) is None
+
+
+def test_the_regions_figure_counts_the_image_s_own_rows_and_columns_at_any_zoom():
+    from ui.pixels_regions import regions_figure
+
+    boxes = {"signal": ((10, 19), (30, 39)), "background": ((0, 4), (0, 9))}
+    for scale, shown_side in ((2.0, 128), (0.5, 32)):  # a 64 × 64 image shown larger, and thinned
+        shown = np.zeros((shown_side, shown_side, 3), np.uint8)
+        figure = regions_figure(shown, scale, boxes, b"\x89PNG fake")
+        image = figure.data[0]
+        assert image.source.startswith("data:image/png;base64,")
+        assert image.dx == image.dy == 1 / scale and image.x0 == -0.5 + image.dx / 2  # pixel 0 spans -0.5 to 0.5
+        assert list(figure.layout.xaxis.range) == [-0.5, 63.5] and list(figure.layout.yaxis.range) == [63.5, -0.5]
+        assert figure.layout.dragmode == "select" and figure.layout.yaxis.scaleanchor == "x"
+        outlines = {s.name: (s.x0, s.x1, s.y0, s.y1) for s in figure.layout.shapes}
+        assert outlines == {"signal": (29.5, 39.5, 9.5, 19.5), "background": (-0.5, 9.5, -0.5, 4.5)}
+        grid = figure.data[1]
+        assert grid.marker.opacity == 0 and max(grid.x) == 63 and max(grid.y) == 63  # plotly selects on them
+
+
+def test_value_grids_for_a_room_print_24_pixel_numbers_in_cells_wider_than_tall():
+    from ui.pixel_figures import ROOM_TEXT, colour_grid, value_grid
+
+    window = np.arange(144).reshape(12, 12) * 100 - 1000  # five characters: "-1000"
+    learner, room = value_grid(window), value_grid(window, room=True)
+    assert learner.data[0].textfont.size < ROOM_TEXT <= room.data[0].textfont.size
+    assert learner.layout.yaxis.scaleanchor == "x" and room.layout.yaxis.scaleanchor is None
+    assert value_grid(np.eye(6), room=True).data[0].textfont.size == ROOM_TEXT + 2
+    rgb = np.zeros((12, 12, 3), np.uint8)
+    assert colour_grid(rgb, room=True).data[1].textfont.size == ROOM_TEXT
+    assert grids_figure([{"values": np.eye(6)}], room=True).data[0].textfont.size >= ROOM_TEXT

@@ -5,7 +5,7 @@ import doctest
 import numpy as np
 import pytest
 
-from core import pixels
+from core import basics, pixels
 from core.noise import add_noise, snr, snr_db
 
 
@@ -98,7 +98,7 @@ def test_ct_sample_needs_12_bits():
     from core import samples
 
     ct = samples.load(samples.SAMPLES[0].name)
-    lo, hi = pixels.value_range(ct.data)
+    lo, hi = basics.value_range(ct.data)
     assert (lo, hi) == (-896.0, 1167.0)
     assert pixels.bits_needed(lo, hi) == 12
 
@@ -135,11 +135,6 @@ def test_magenta_x_is_the_x_in_red_and_blue():
     stats = pixels.channel_stats(rgb)
     assert stats[1] == {"min": 0.0, "mean": 0.0, "max": 0.0}
     assert stats[0]["mean"] == pytest.approx(255 * 12 / 36)
-
-
-def test_grey_uses_the_luminance_weights():
-    grey = pixels.to_grey(np.array([[[255, 0, 0], [0, 255, 0], [0, 0, 255]]]))
-    np.testing.assert_allclose(grey, [[255 * 0.2125, 255 * 0.7154, 255 * 0.0721]])
 
 
 def test_zoom_window_stays_inside_the_image():
@@ -224,4 +219,31 @@ def test_display_helpers():
     marked = pixels.draw_crosshair(np.zeros((40, 40, 3), np.uint8), (10, 12), (20, 22), (7, 7, 7), gap=3)
     assert marked[11, :17, 0].all() and not marked[11, 17:26, 0].any() and marked[11, 26:, 0].all()
     assert marked[:7, 21, 0].all() and not marked[7:16, 21, 0].any() and marked[16:, 21, 0].all()
-    assert pixels.png_bytes(np.zeros((3, 4, 3), np.uint8)).startswith(b"\x89PNG")
+
+
+def test_stored_range_facts_of_the_ct_sample():
+    from core import samples
+
+    hu = samples.load(samples.SAMPLES[0].name).data
+    facts = pixels.stored_range_facts(hu, 40.0)
+    assert (facts["low"], facts["high"], facts["bits"]) == (-896.0, 1167.0, 12)
+    assert facts["step8"] == pytest.approx((1167 + 896) / 256) and facts["distinct"] == pixels.distinct_values(hu)
+    assert facts["error8"] <= facts["step8"] / 2 + 1e-9  # each value moves to its level's middle
+    top, left = facts["top"], facts["left"]
+    assert np.array_equal(facts["patch"], hu[top:top + 6, left:left + 6]) and abs(facts["patch"].mean() - 40) < 20
+    assert facts["patch8"].shape == (6, 6) and pixels.distinct_values(facts["patch8"]) < pixels.distinct_values(facts["patch"])
+
+
+def test_text_helpers_and_computed_questions():
+    assert pixels.ratio_text(float("nan")) == "undefined" and pixels.db_text(0.0) == "undefined"
+    assert pixels.db_text(25.0) == f"{snr_db(25.0):.1f} dB"
+    question = pixels.levels_question(np.array([[0, 1], [2, 255]], np.uint8), 8, "slice")
+    assert question.answer == 2 and "this slice" in question.prompt.lower()  # 3 bits: levels 0 and 7
+    assert pixels.levels_question(np.array([0, 1]), 1).answer == 2  # a 1-bit image: asked at 1 bit
+    assert pixels.bytes_question(10, 20, True).answer == 10 * 20 * 3 * 2
+    assert pixels.channel_mix((True, True, True)).startswith("red + blue light = **magenta**")
+    table = pixels.region_table({"a": np.array([[4.0, 0.0], [2.0, 0.0]])}, np.array([[1, 0], [1, 0]], bool),
+                                np.array([[0, 1], [0, 1]], bool))
+    assert table == {"signal mean": [3.0], "background mean": [0.0], "background std": [0.0]}
+    notes = pixels.bit_depth_notes(np.arange(4097.0), 12, "HU")  # 0 to 4096: 4096 / 2**12 = 1 HU a level
+    assert "**1 HU**" in notes and "above 8 bits" in notes and "Only" not in notes

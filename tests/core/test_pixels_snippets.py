@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pytest
 
-from core import pixels, samples
+from core import basics, pixels, samples
 from core import pixels_snippets as snip
 from core.noise import NOISE_KINDS, add_noise, snr, snr_db
 
@@ -122,12 +122,14 @@ def test_quantise_snippet_on_an_upload_reads_the_downloaded_array(tmp_path, monk
     assert line(out, "levels present") == [16, 199]
 
 
-def test_ct_range_snippet_reads_the_file_with_pydicom(loaded):
+def test_stored_range_snippet_reads_the_ct_file_with_pydicom(loaded):
     hu = loaded[CT].data
     top, left = pixels.patch_near(hu, 40.0, 6)
-    out = run(snip.ct_range_snippet(samples.info(CT).path_code, top, left, 6))
-    lo, hi = pixels.value_range(hu)
-    assert line(out, "HU from") == [lo, hi, pixels.distinct_values(hu)]
+    code = snip.stored_range_snippet(samples.info(CT).file, "HU", top, left, 6)
+    assert "get_testdata_file(\"CT_small.dcm\")" in code and "core" not in code
+    out = run(code)
+    lo, hi = basics.value_range(hu)
+    assert line(out, "values from") == [lo, hi, pixels.distinct_values(hu)]
     assert line(out, "bits needed") == [pixels.bits_needed(lo, hi)] == [12]
     assert line(out, "bits stored in the file") == [16, 2]
     assert line(out, "with 8 bits one level spans") == pytest.approx([pixels.level_step(hu, 8)])
@@ -185,9 +187,28 @@ def test_snr_snippet_on_a_colour_channel_and_without_noise(loaded):
     assert line(out, "before")[2] == pytest.approx(ratio)
     assert line(out, "after")[2] == pytest.approx(ratio)
     out = run(snip.snr_snippet(snip.image_code(RETINA, colour_to="grey"), signal, background, "gaussian", 0.0, 0))
-    grey = pixels.to_grey(rgb)
+    grey = basics.to_grey(rgb)
     ratio = snr(grey, pixels.region_mask(grey.shape, *signal), pixels.region_mask(grey.shape, *background))
     assert line(out, "before")[2] == pytest.approx(ratio)
+
+
+@pytest.mark.parametrize("name", samples.names())
+def test_image_code_loads_every_sample_with_its_own_library_as_the_page_shows_it(name):
+    volume = samples.load(name)
+    k = volume.data.shape[-3] // 2 if volume.is_3d else None
+    frame = 1 if volume.is_4d else None
+    code = snip.image_code(name, k, frame)
+    namespace = {}
+    exec(compile(code, "<snippet>", "exec"), namespace)
+    expected = volume.frame(frame or 0)[k] if volume.is_3d else volume.data
+    assert namespace["image"].shape == expected.shape and np.array_equal(namespace["image"], expected), name
+    library = {"pydicom": "get_testdata_file(", "nilearn": "from nilearn.datasets import load_mni152",
+               "nibabel": "from nibabel.testing import data_path", "skimage": "from skimage import data"}
+    sample = samples.info(name)
+    if sample.package:  # shipped by a library: loaded with it, never through the course's own code
+        assert library[sample.package] in code and "core" not in code, code
+    else:  # the DICOM series this course writes itself
+        assert "from core.samples import load" in code
 
 
 def test_image_code_of_a_3d_upload_reads_the_volume(tmp_path, monkeypatch):
@@ -196,4 +217,7 @@ def test_image_code_of_a_3d_upload_reads_the_volume(tmp_path, monkeypatch):
     np.save(snip.UPLOAD_FILE, volume)
     namespace = {}
     exec(snip.image_code(None, slice_index=2), namespace)
+    assert np.array_equal(namespace["image"], volume[2])
+    namespace = {}  # a 4D upload: the page offers the chosen time point's volume
+    exec(snip.image_code(None, slice_index=2, frame=1), namespace)
     assert np.array_equal(namespace["image"], volume[2])

@@ -87,7 +87,7 @@ def test_a_learner_works_through_every_lesson_and_50_interactions_on_one_replica
         page.goto(url)
         wait_idle(page)
         no_exception(page)
-    page.goto(classroom.url + "/pixels")
+    page.goto(classroom.url + "/pixels?section=Zoom")
     baseline = settled(page)
     step_slider(page, 50)
     no_exception(page)
@@ -125,7 +125,7 @@ def test_an_upload_at_the_limit_passes_nginx_and_gets_streamlit_s_own_message(br
 def test_an_nginx_reload_with_a_new_configuration_drops_no_learner(browser, classroom):
     context = learner(browser, "learner-reload")
     page = context.new_page()
-    page.goto(classroom.url + "/pixels")
+    page.goto(classroom.url + "/pixels?section=Zoom")
     baseline = settled(page)
     config = classroom.config_file.read_text()
     assert "proxy_read_timeout 3600s;" in config
@@ -135,7 +135,7 @@ def test_an_nginx_reload_with_a_new_configuration_drops_no_learner(browser, clas
     no_exception(page)
     assert connection_changes(page, baseline) == []
     second = context.new_page()  # a new page load is served under the new configuration
-    second.goto(classroom.url + "/pixels")
+    second.goto(classroom.url + "/pixels?section=Zoom")
     wait_idle(second)
     no_exception(second)
     context.close()
@@ -147,7 +147,7 @@ def test_a_killed_replica_costs_its_learners_a_reconnect_only_and_rejoins(browse
     page1, page2 = on_r1.new_page(), on_r2.new_page()
     baselines = []
     for page in (page1, page2):
-        page.goto(classroom.url + "/pixels")
+        page.goto(classroom.url + "/pixels?section=Zoom")
         baselines.append(settled(page))
     assert replicas_seen(classroom, "learner-on-r1")[-1] == "r1"
     assert replicas_seen(classroom, "learner-on-r2")[-1] == "r2"
@@ -171,7 +171,7 @@ def test_a_killed_replica_costs_its_learners_a_reconnect_only_and_rejoins(browse
                "the restarted replica")
     rejoined = learner(browser, "learner-after-restart", replica="r1", url=classroom.url)
     page3 = rejoined.new_page()
-    page3.goto(classroom.url + "/pixels")
+    page3.goto(classroom.url + "/pixels?section=Zoom")
     wait_idle(page3)
     no_exception(page3)
     assert replicas_seen(classroom, "learner-after-restart")[0] == "r1"

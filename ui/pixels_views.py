@@ -1,0 +1,193 @@
+"""Building blocks of lesson 1 ("How a computer sees an image"): pictures, metric rows, controls that follow the image.
+
+The lesson's controls are kept in the URL under short, stable keys, so their
+defaults cannot live in the key any more (as ``px-top-<image>`` once did): when
+the learner picks another image, `follow_image` puts a section's controls back
+to that image's defaults, and a link's values are kept on the first run.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from core import pixels, samples
+from core import pixels_snippets as snip
+from core.alt_text import describe_image
+from core.course_text import LessonText
+from core.volume import Volume
+from ui import picker
+from ui.alt import show_figure, show_image
+from ui.code import show_code
+from ui.images import png_bytes
+from ui.lesson import explain, lecturer_mode
+from ui.pixel_figures import for_the_room, grids_figure
+from ui.safe_text import md
+from ui.viewer import PLOT_CONFIG
+
+SEEN_KEY = "px-image-of"
+"""Session key: for each group of controls, the image its values belong to."""
+
+
+def follow_image(group: str, image_key, defaults: dict) -> None:
+    """Put a group of controls back to their defaults when the learner has picked another image since.
+
+    The first time a group is drawn in a session its values stay as they are
+    (they may come from a link); afterwards, a new image gives the new image's
+    defaults rather than values meant for another image.
+
+    Parameters
+    ----------
+    group : str
+        The controls' group (one per section, and one for the slice).
+    image_key : hashable
+        Names the image the controls now work on.
+    defaults : dict
+        Widget key -> this image's default, set before the widgets are drawn.
+    """
+    seen = st.session_state.setdefault(SEEN_KEY, {})
+    if group in seen and seen[group] != image_key:
+        st.session_state.update(defaults)
+    seen[group] = image_key
+
+
+def rgb_picture(container, rgb: np.ndarray, caption: str, stretch: bool = False) -> None:
+    """An 8-bit picture (with outlines drawn on it) as PNG, at its own size unless `stretch`, with its alt text."""
+    show_image(container, png_bytes(rgb), describe_image(rgb, caption), caption=caption,
+               width="stretch" if stretch else int(rgb.shape[1]))
+
+
+def metric_columns(n: int) -> list:
+    """n columns for metrics; rows of three in lecturer mode, so large labels are not cut."""
+    if not lecturer_mode():
+        return st.columns(n)
+    return [column for start in range(0, n, 3) for column in st.columns(3)][:n]
+
+
+def choose_image(volume: Volume, image_key, controls: bool = True):
+    """The 2D image every section works on: the image itself, or the chosen slice (and time point).
+
+    Parameters
+    ----------
+    volume : Volume
+    image_key : hashable
+        Names the image (its slice controls go back to the middle slice for another image).
+    controls : bool
+        Draw the Slice and Time point sliders (False: use their last values, for a section without them).
+
+    Returns
+    -------
+    image : numpy.ndarray
+        2D grey or ``(rows, cols, 3)`` colour.
+    data3d : numpy.ndarray or None
+        The volume (at the chosen time point) for a 3D image.
+    slice_index, frame : int or None
+    """
+    if not volume.is_3d:
+        return volume.data, None, None, None
+    middle = volume.n_slices // 2
+    slice_index, frame = middle, 0
+    if controls:
+        follow_image("slice", image_key, {"slice": middle, "frame": 0})
+        columns = st.columns(2)
+        if volume.n_slices > 1:
+            slice_index = columns[0].slider("Slice", 0, volume.n_slices - 1, middle, key="slice",
+                                            bind="query-params",
+                                            help="A 3D image is a stack of 2D slices; this page works on one.")
+        if volume.is_4d:
+            frame = columns[1].slider("Time point", 0, volume.n_frames - 1, 0, key="frame", bind="query-params",
+                                      help="A 4D image is a series of 3D volumes over time.")
+    else:
+        slice_index = int(np.clip(st.session_state.get("slice", middle), 0, volume.n_slices - 1))
+        frame = int(np.clip(st.session_state.get("frame", 0), 0, volume.n_frames - 1))
+    data = volume.frame(frame)
+    return data[slice_index], data, slice_index, (frame if volume.is_4d else None)
+
+
+def voxel_block(volume: Volume, data3d: np.ndarray, slice_index: int, top: int, left: int,
+                window: tuple[float, float]) -> tuple[list[dict], tuple, tuple | None]:
+    """The block of voxels in the middle of the zoom window, explained with the voxel size from the header.
+
+    Returns
+    -------
+    panels : list of dict
+        One grid per slice, for `ui.pixel_figures.grids_figure`.
+    block : tuple
+        ``(first slice, depth, top, left, side)`` for the code panel.
+    spacing : tuple of float or None
+        The voxel size in mm (slice, row, column) when the file records it.
+    """
+    inset = (pixels.ZOOM - pixels.BLOCK) // 2
+    voxels, (first, b_top, b_left) = pixels.voxel_block(data3d, slice_index, top + inset, left + inset, pixels.BLOCK)
+    spacing = tuple(float(s) for s in volume.spacing[-3:])
+    ds, dr, dc = spacing
+    depth, b_rows, b_cols = voxels.shape
+    if volume.spacing_known and volume.frame_axis == "slices":
+        explain(
+            f"A 3D image is a stack of such tables. Each number is a **voxel** (volume element): a small box of "
+            f"**{dr:.3g} × {dc:.3g} mm** in the slice and **{ds:.3g} mm** from one slice to the next, read from the "
+            f"file's header ({volume.source_format}), so one voxel holds **{ds * dr * dc:.3g} mm³** of the patient. "
+            f"Below, the middle {b_rows} × {b_cols} of the window in {depth} neighbouring slices: a block of "
+            f"{depth * b_rows * b_cols} voxels, {depth * ds:.3g} × {b_rows * dr:.3g} × {b_cols * dc:.3g} mm.")
+    else:  # never invented geometry
+        explain(f"A stack of such tables. This file ({volume.source_format}) records no voxel size"
+                + (" and its frames follow one another in time" if volume.frame_axis == "frames" else "")
+                + f", so the size of a voxel in mm is unknown. Below, the middle {b_rows} × {b_cols} of the window "
+                f"in {depth} neighbouring {volume.frame_axis}: a block of {depth * b_rows * b_cols} values.")
+    width, level = window
+    panels = [{"values": voxels[k], "top": b_top, "left": b_left, "zmin": level - width / 2, "zmax": level + width / 2,
+               "title": f"slice {first + k}" + (" (the one above)" if first + k == slice_index else "")}
+              for k in range(depth)]
+    return panels, (first, depth, b_top, b_left, pixels.BLOCK), spacing
+
+
+@st.cache_data(max_entries=2, show_spinner=False)
+def range_facts(name: str, units: str) -> dict:
+    """`core.pixels.stored_range_facts` of a built-in sample, once per server (the samples are shared)."""
+    values = picker.load_sample(name).data
+    return pixels.stored_range_facts(values, 40.0 if units == "HU" else float(np.median(values)))
+
+
+def stored_range(name: str, text: LessonText, room: bool) -> None:
+    """Why medical images use 12 or 16 bits: a sample's value range, the bits it needs, what 8 bits would lose.
+
+    Parameters
+    ----------
+    name : str
+        A built-in sample read by pydicom (its code panel loads it with ``get_testdata_file``).
+    text : LessonText
+        Lesson 1's words (the explanation of Hounsfield units).
+    room : bool
+        Lecturer mode: grids sized for a room.
+    """
+    st.subheader("Why medical images use 12 or 16 bits")
+    sample = samples.info(name)
+    units = "HU" if sample.modality == "CT" else "stored units"
+    facts = range_facts(name, units)
+    top, left, side, patch = facts["top"], facts["left"], pixels.BLOCK, facts["patch"]
+    z = (0, 80) if units == "HU" else (float(patch.min()), float(patch.max()))
+    panels = [{"values": values, "title": title, "zmin": z[0], "zmax": z[1], "top": top, "left": left}
+              for values, title in ((patch, f"original values ({units})"),
+                                    (facts["patch8"].round(2), f"8-bit copy ({units}, level middles)"))]
+    show_figure(st, for_the_room(grids_figure(panels, height=400 if room else 330, room=room), room),
+                config=PLOT_CONFIG, key="px-ct-patch")
+    st.caption(
+        f"A {side} × {side} patch of {md(sample.name)} (rows {top}-{top + side - 1}, columns {left}-{left + side - 1},"
+        f" mean {patch.mean():.3g} {units}) holds {pixels.distinct_values(patch)} different values; its 8-bit copy "
+        f"only {pixels.distinct_values(facts['patch8'])}, each value off by up to {facts['error8']:.3g} {units}. Over "
+        f"the whole image {facts['distinct']:,} values become {facts['distinct8']}.")
+    low, high, need = facts["low"], facts["high"], facts["bits"]
+    cols = metric_columns(5)
+    cols[0].metric("Lowest value", f"{low:g} {units}")
+    cols[1].metric("Highest value", f"{high:g} {units}")
+    cols[2].metric("Different values", f"{facts['distinct']:,}")
+    cols[3].metric("Bits needed", need, help=f"2^{need - 1} = {2 ** (need - 1):,} < {high - low + 1:,.0f} "
+                                             f"integers ≤ 2^{need} = {2 ** need:,}")
+    cols[4].metric("Bits stored in the file", picker.load_sample(name).metadata.get("BitsStored", "?"))
+    explain((text.explanation("ct_units") + " " if units == "HU" else "")
+            + f"This image's {high - low + 1:,.0f} integer values need **{need} bits** ({need - 1} bits give only "
+            f"{2 ** (need - 1):,} levels; a CT scanner's full scale of −1024 to 3071 HU is exactly 2¹² = 4,096 "
+            f"values). With 8 bits, one level would span **{facts['step8']:.3g} {units}**: tissues that differ by a "
+            "few units would get the same number. Files use 16-bit integers because 12 bits do not fill a whole "
+            "number of bytes.")
+    show_code(snip.stored_range_snippet(sample.file, units, top, left, side), key="px-code-range")
