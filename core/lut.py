@@ -311,3 +311,51 @@ def chain_at(stored: float, path: DisplayPath, window: tuple[float, float] | Non
     rows.append({"stage": "grey", "how": "0-255" + (", inverted (MONOCHROME1)" if path.monochrome1 else ""),
                  "value": float(grey[0])})
     return rows
+
+
+def modality_curve(path: DisplayPath, low: float, high: float) -> tuple[np.ndarray, np.ndarray]:
+    """The modality step as a curve over stored values `low` to `high`: the LUT's entries, or the rescale's line.
+
+    Returns
+    -------
+    stored, meaningful : numpy.ndarray
+        The curve's x and y (every LUT entry within the range, or the two ends of the line).
+
+    Examples
+    --------
+    >>> [v.tolist() for v in modality_curve(DisplayPath(slope=2.0, intercept=-10.0), 0, 100)]
+    [[0.0, 100.0], [-10.0, 190.0]]
+    """
+    if path.modality_lut is None:
+        stored = np.array([float(low), float(high)])
+        return stored, modality_values(stored, path).astype(np.float64)
+    inputs = path.modality_lut.inputs
+    keep = (inputs >= np.floor(low)) & (inputs <= np.ceil(high))
+    inputs = inputs[keep] if keep.any() else inputs
+    return inputs.astype(np.float64), apply_lut(inputs, path.modality_lut).astype(np.float64)
+
+
+def voi_curve(path: DisplayPath, low: float, high: float, window: tuple[float, float] | None = None
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """The VOI step as a curve from meaningful values (`low` to `high`) to greys 0-255.
+
+    Returns
+    -------
+    values, grey : numpy.ndarray
+        Every VOI LUT entry within the range, or the window's ramp (its two
+        corners and the ends of the range).
+
+    Examples
+    --------
+    >>> [v.tolist() for v in voi_curve(DisplayPath(window=(100.0, 50.0)), -100, 200)]
+    [[-100.0, 0.0, 100.0, 200.0], [0.0, 0.0, 255.0, 255.0]]
+    """
+    if path.voi_lut is not None:
+        inputs = path.voi_lut.inputs
+        keep = (inputs >= np.floor(low)) & (inputs <= np.ceil(high))
+        values = (inputs[keep] if keep.any() else inputs).astype(np.float64)
+    else:
+        width, level = window or path.window or _full_range(np.array([low, high]))
+        corners = [level - width / 2, level + width / 2]
+        values = np.unique(np.array([low, *corners, high], dtype=np.float64))
+    return values, voi_grey(values, path, window).astype(np.float64)
