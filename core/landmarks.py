@@ -297,3 +297,46 @@ def evaluate(result: LandmarkResult, problem, targets: np.ndarray) -> dict[str, 
 
     error = tre(result.map_points(targets), problem.true_points(targets))
     return dict(error, fre=result.fre)
+
+
+def warp_moving(moving: np.ndarray, result: LandmarkResult, spacing: tuple[float, ...]) -> np.ndarray:
+    """The moving image resampled onto the fixed grid through a landmark transform (linear interpolation).
+
+    Parameters
+    ----------
+    moving : numpy.ndarray
+        The moving image (same grid as the fixed one).
+    result : LandmarkResult
+    spacing : tuple of float
+        mm per pixel of both images.
+
+    Returns
+    -------
+    numpy.ndarray of float64
+        Same shape as `moving`; outside it, its lowest value.
+    """
+    import SimpleITK as sitk
+
+    from core.registration import to_sitk
+
+    image = to_sitk(np.asarray(moving, dtype=np.float64), spacing)
+    warped = sitk.Resample(image, image, result.transform, sitk.sitkLinear, float(np.min(moving)), sitk.sitkFloat32)
+    return sitk.GetArrayFromImage(warped).astype(np.float64)
+
+
+def spread_points(shape: tuple[int, int], count: int = 4, margin: float = 0.25) -> np.ndarray:
+    """`count` pixel positions spread over an image, for a demonstration set of landmarks.
+
+    The first four are the corners of the box `margin` in from each side,
+    in the order top left, top right, bottom right, bottom left; a fifth is
+    the centre.
+
+    Examples
+    --------
+    >>> spread_points((101, 201), 3).tolist()
+    [[25.0, 50.0], [25.0, 150.0], [75.0, 150.0]]
+    """
+    top, bottom = margin * (shape[0] - 1), (1 - margin) * (shape[0] - 1)
+    left, right = margin * (shape[1] - 1), (1 - margin) * (shape[1] - 1)
+    corners = [[top, left], [top, right], [bottom, right], [bottom, left], [(top + bottom) / 2, (left + right) / 2]]
+    return np.rint(np.array(corners[:max(1, min(count, 5))], dtype=float))
