@@ -105,6 +105,21 @@ def click_figure(image: np.ndarray, spacing: tuple[float, float], pairs: list[di
     return figure
 
 
+def next_step(pairs: list[dict]) -> str:
+    """What to click next, from the pairs so far.
+
+    Examples
+    --------
+    >>> next_step([{"fixed": (1.0, 2.0), "moving": None}])
+    'Landmark 1: now click the same point on the moving image.'
+    """
+    for n, pair in enumerate(pairs):
+        for side in SIDES:
+            if pair.get(side) is None:
+                return f"Landmark {n + 1}: now click the same point on the {side} image."
+    return f"Landmark {len(pairs) + 1}: click a point on the fixed image."
+
+
 def pairs_table(pairs: list[dict], residuals: np.ndarray | None = None) -> pd.DataFrame:
     """One row per pair: its number, both points (row, col in pixels) and, once fitted, its residual in mm."""
     rows = []
@@ -183,6 +198,7 @@ def landmark_section(problem: Problem, problem_key, key: str = "landmarks") -> N
         st.info("The images changed: the landmarks were cleared.", icon=":material/info:")
     shape = problem.fixed.shape
     spacing = tuple(float(s) for s in problem.spacing)
+    st.markdown(f"**{next_step(state['pairs'])}**")
     fixed_column, moving_column = st.columns(2)
     for side, column, image in (("fixed", fixed_column, problem.fixed), ("moving", moving_column, problem.moving)):
         figure = click_figure(image, spacing, state["pairs"], side)

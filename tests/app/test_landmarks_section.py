@@ -70,8 +70,11 @@ def test_no_landmarks_yet_asks_for_three_pairs(at):
 
 
 def test_clicks_become_pairs_once_each(at):
+    assert any("Landmark 1: click a point on the fixed image." in m.value for m in at.markdown)
     feed(at, ("fixed", click(30.2, 20.4)))
+    assert any("Landmark 1: now click the same point on the moving image." in m.value for m in at.markdown)
     feed(at, ("moving", click(33, 18)))
+    assert any("Landmark 2: click a point on the fixed image." in m.value for m in at.markdown)
     feed(at, ("moving", click(33, 18)))  # the same selection again (a rerun): no second point
     frame = pairs(at)
     assert len(frame) == 1
