@@ -339,6 +339,26 @@ def physical_values(stored: np.ndarray, ds, filename: str) -> np.ndarray:
     return stored.astype(np.float32) * np.float32(slope) + np.float32(intercept)
 
 
+def _frame_rescales(ds, frames: int) -> list | None:
+    """The per-frame Pixel Value Transformation items of an enhanced file whose frames are rescaled differently.
+
+    None when the rescale is shared (top level or shared functional group) or the same for every frame.
+    """
+    if "RescaleSlope" in ds or frames < 2:
+        return None
+    try:
+        if "PixelValueTransformationSequence" in ds.SharedFunctionalGroupsSequence[0]:
+            return None
+    except (AttributeError, IndexError, KeyError, TypeError):
+        pass
+    try:
+        items = [group.PixelValueTransformationSequence[0] for group in ds.PerFrameFunctionalGroupsSequence]
+    except (AttributeError, IndexError, KeyError, TypeError):
+        return None
+    pairs = {(str(item.get("RescaleSlope", "")), str(item.get("RescaleIntercept", ""))) for item in items}
+    return items if len(items) == frames and len(pairs) > 1 else None
+
+
 def header_fields(ds) -> tuple[dict, dict]:
     """The header as flat ``{keyword: text}`` dicts: the redacted view and the hidden PHI.
 
@@ -414,6 +434,10 @@ def volume_from_dataset(ds, filename: str) -> Volume:
         values = stored
     elif path.modality_lut is not None:  # a Modality LUT replaces the rescale (PS3.3 C.11.1)
         values = modality_values(stored, path)
+    elif frame_rescales := _frame_rescales(ds, len(stored) if stored.ndim == 3 else 1):
+        values = np.stack([physical_values(frame, item, filename) for frame, item in zip(stored, frame_rescales)])
+        values = values.astype(np.float32, copy=False)
+        path = None  # no one rescale for the whole file
     else:
         values = physical_values(stored, ds, filename)
     spacing_rc = _pixel_spacing(ds)

@@ -115,3 +115,28 @@ def test_listing_the_samples_reads_no_file(monkeypatch):
     names = samples.names()
     assert "X-ray: chest radiograph (pydicom-data RG1)" in names
     assert all(samples.info(name).provenance for name in names)
+
+
+def test_frames_rescaled_differently_are_each_rescaled_with_their_own():
+    import copy
+    import io
+
+    import pydicom
+    from pydicom.dataset import Dataset
+    from pydicom.sequence import Sequence
+
+    from core.io import load_image
+
+    ds = pydicom.dcmread(samples.info("CT: enhanced multi-frame, 2 slices (pydicom-data eCT)").path)
+    shared = ds.SharedFunctionalGroupsSequence[0]
+    del shared.PixelValueTransformationSequence
+    for frame, (slope, intercept) in zip(ds.PerFrameFunctionalGroupsSequence, ((1.0, -1024.0), (2.0, -1000.0))):
+        item = Dataset()
+        item.RescaleSlope, item.RescaleIntercept, item.RescaleType = slope, intercept, "US"
+        frame.PixelValueTransformationSequence = Sequence([item])
+    buffer = io.BytesIO()
+    copy.deepcopy(ds).save_as(buffer)
+    volume = load_image(buffer.getvalue(), "eCT per-frame.dcm")
+    raw = ds.pixel_array.astype(np.float64)
+    assert np.allclose(volume.data[0], raw[0] - 1024) and np.allclose(volume.data[1], 2 * raw[1] - 1000)
+    assert volume.display_path is None
