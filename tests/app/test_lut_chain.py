@@ -108,3 +108,16 @@ def test_an_image_without_a_dicom_path_says_so():
     at = run(PHANTOM)
     assert not at.table and not at.get("plotly_chart")
     assert any("no DICOM display path" in info.value for info in at.info)
+
+
+def test_an_enhanced_ct_takes_its_rescale_and_window_from_the_functional_groups():
+    name = "CT: enhanced multi-frame, 2 slices (pydicom-data eCT)"
+    ds = dataset(name)
+    at = run(name)
+    assert [n.label for n in at.number_input] == ["Slice", "Row", "Column"]
+    at.number_input[0].set_value(1).run()
+    values = chain(at)
+    assert list(values) == ["stored", "rescale", "window", "grey"]
+    stored = float(ds.pixel_array[1, 256, 256])
+    assert values["stored"] == stored and values["rescale"] == stored - 1024
+    assert any("width 102, level 49" in str(v) for v in at.table[0].value["how"])
