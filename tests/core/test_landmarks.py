@@ -143,3 +143,21 @@ def test_the_seed_is_reduced_to_the_registrations_transform(stage):
                       levels=1, iterations=1, sampling=1.0)
     points = anatomy_points(problem.fixed, problem.spacing)
     assert tre(result.map_points(points), problem.true_points(points))["mean"] < 1.0
+
+
+@pytest.mark.parametrize("kind, stage", [("rigid", "rigid"), ("similarity", "affine"), ("affine", "translation")])
+def test_3d_landmarks_recover_the_motion_and_seed_a_3d_registration(kind, stage):
+    rng = np.random.default_rng(1)
+    volume = np.zeros((24, 24, 24))
+    volume[6:18, 8:16, 5:20] = 1.0
+    volume[9:12, 10:13, 7:10] = 2.0
+    problem = make_problem(volume, (1.0, 1.0, 1.0), Motion(shift_mm=(1.5, -2.0, 1.0), angles_deg=(4.0, -3.0, 6.0)))
+    fixed = rng.uniform(4, 20, (6, 3))
+    result = landmark_transform(fixed, problem.true_points(fixed), kind)
+    targets = grid_points(volume.shape, (1.0, 1.0, 1.0), per_axis=4)
+    assert result.fre < 1e-6
+    assert np.abs(result.map_points(targets) - problem.true_points(targets)).max() < 1e-6
+    seeded = register(problem.fixed, problem.moving, stage, "ssd", initial_transform=result.transform,
+                      levels=1, iterations=1, sampling=1.0)
+    start = 1.5 if stage == "translation" else 1e-6  # a translation keeps the shift at the centre, not the turn
+    assert tre(seeded.map_points(targets), problem.true_points(targets))["mean"] < start + 2.5  # one step: 2 mm
