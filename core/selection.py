@@ -151,8 +151,10 @@ def selected_lassos(event, shape: tuple[int, ...], spacing: tuple[float, float] 
             xs, ys = np.asarray(lasso["x"], dtype=float), np.asarray(lasso["y"], dtype=float)
         except (KeyError, TypeError, ValueError):
             continue
+        if xs.ndim != 1 or xs.shape != ys.shape:
+            continue
         keep = np.isfinite(xs) & np.isfinite(ys)
-        if xs.shape != ys.shape or keep.sum() < 3:
+        if keep.sum() < 3:
             continue
         polygons.append(_to_pixels(ys[keep], xs[keep], shape, spacing))
     return polygons

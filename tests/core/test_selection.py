@@ -62,7 +62,8 @@ def test_boxes_hold_the_pixels_whose_centres_they_cover():
 
 def test_lassos_become_polygon_masks():
     square = {"x": [2, 8, 8, 2], "y": [1, 1, 5, 5]}
-    polygons = selected_lassos(event(lasso=[square, {"x": [1, 2], "y": [1, 2]}]), SHAPE)
+    broken = [{"x": [1, 2], "y": [1, 2]}, {"x": [1, 2, 3], "y": [1, 2]}, {"x": "abc", "y": [1]}, {"y": [1, 2, 3]}]
+    polygons = selected_lassos(event(lasso=[square, *broken]), SHAPE)
     assert len(polygons) == 1 and polygons[0].tolist() == [[1, 2], [1, 8], [5, 8], [5, 2]]
     mask = lasso_mask(SHAPE, polygons[0])
     assert mask.shape == SHAPE and mask.sum() == 5 * 7 and mask[3, 5] and not mask[0, 5]
