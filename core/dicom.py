@@ -1,7 +1,8 @@
 """DICOM: one file (single or multi-frame) or a series of slices, with the header kept.
 
-Pixel values come out in physical units through the modality LUT
-(``RescaleSlope`` and ``RescaleIntercept``: Hounsfield units for CT), slices
+Pixel values come out in physical units through the modality step (a
+Modality LUT, or ``RescaleSlope`` and ``RescaleIntercept``: Hounsfield units
+for CT; see `core.lut`), slices
 of a series are ordered by their position along the slice normal, and the
 header is returned as a flat dict with protected health information redacted.
 """
@@ -17,6 +18,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from core import phi
+from core.lut import display_path, functional_item, modality_values
 from core.errors import MAX_DECODED_BYTES, NOT_ABOUT_THE_FILE, ImageLoadError, check_budget, inflate_bounded
 from core.orientation import LPS_TO_RAS, to_display_frame
 from core.volume import Volume
@@ -184,11 +186,14 @@ def _pixel_spacing(ds) -> tuple[float, float] | None:
 
 
 def _slice_thickness(ds) -> float:
-    """Distance between slices in mm: SpacingBetweenSlices, else SliceThickness, else 1."""
-    for keyword in ("SpacingBetweenSlices", "SliceThickness"):
-        values = _floats(ds, keyword)
-        if values and values[0] > 0:
-            return values[0]
+    """Distance between slices in mm: SpacingBetweenSlices, else SliceThickness (top level, else an
+    enhanced file's Pixel Measures functional group), else 1."""
+    measures = functional_item(ds, "PixelMeasuresSequence")
+    for item in (ds, measures) if measures is not ds else (ds,):
+        for keyword in ("SpacingBetweenSlices", "SliceThickness"):
+            values = _floats(item, keyword)
+            if values and values[0] > 0:
+                return values[0]
     return 1.0
 
 
@@ -292,7 +297,10 @@ def _decode(ds, filename: str) -> np.ndarray:
 
 
 def physical_values(stored: np.ndarray, ds, filename: str) -> np.ndarray:
-    """Apply the modality LUT: ``value = stored × RescaleSlope + RescaleIntercept``.
+    """Apply the rescale: ``value = stored × RescaleSlope + RescaleIntercept``.
+
+    The slope and intercept are read at the top level, else from an enhanced
+    file's Pixel Value Transformation functional group.
 
     Parameters
     ----------
@@ -309,8 +317,9 @@ def physical_values(stored: np.ndarray, ds, filename: str) -> np.ndarray:
         Values in physical units, as the smallest integer type that holds them
         when slope and intercept are integers, float32 otherwise.
     """
-    slope = ds.get("RescaleSlope", 1)
-    intercept = ds.get("RescaleIntercept", 0)
+    rescale = functional_item(ds, "PixelValueTransformationSequence")  # an enhanced file keeps it there
+    slope = rescale.get("RescaleSlope", 1)
+    intercept = rescale.get("RescaleIntercept", 0)
     try:
         slope = 1.0 if slope in (None, "") else float(slope)
         intercept = 0.0 if intercept in (None, "") else float(intercept)
@@ -328,6 +337,26 @@ def physical_values(stored: np.ndarray, ds, filename: str) -> np.ndarray:
         dtype = next(t for t in (np.int16, np.int32, np.int64) if np.iinfo(t).min <= low and high <= np.iinfo(t).max)
         return stored.astype(dtype) * dtype(slope) + dtype(intercept)
     return stored.astype(np.float32) * np.float32(slope) + np.float32(intercept)
+
+
+def _frame_rescales(ds, frames: int) -> list | None:
+    """The per-frame Pixel Value Transformation items of an enhanced file whose frames are rescaled differently.
+
+    None when the rescale is shared (top level or shared functional group) or the same for every frame.
+    """
+    if "RescaleSlope" in ds or frames < 2:
+        return None
+    try:
+        if "PixelValueTransformationSequence" in ds.SharedFunctionalGroupsSequence[0]:
+            return None
+    except (AttributeError, IndexError, KeyError, TypeError):
+        pass
+    try:
+        items = [group.PixelValueTransformationSequence[0] for group in ds.PerFrameFunctionalGroupsSequence]
+    except (AttributeError, IndexError, KeyError, TypeError):
+        return None
+    pairs = {(str(item.get("RescaleSlope", "")), str(item.get("RescaleIntercept", ""))) for item in items}
+    return items if len(items) == frames and len(pairs) > 1 else None
 
 
 def header_fields(ds) -> tuple[dict, dict]:
@@ -400,7 +429,17 @@ def volume_from_dataset(ds, filename: str) -> Volume:
             stored = (stored >> 8).astype(np.uint8)
         samples = 3
     rgb = samples == 3
-    values = stored if rgb else physical_values(stored, ds, filename)
+    path = None if rgb else display_path(ds)
+    if rgb:
+        values = stored
+    elif path.modality_lut is not None:  # a Modality LUT replaces the rescale (PS3.3 C.11.1)
+        values = modality_values(stored, path)
+    elif frame_rescales := _frame_rescales(ds, len(stored) if stored.ndim == 3 else 1):
+        values = np.stack([physical_values(frame, item, filename) for frame, item in zip(stored, frame_rescales)])
+        values = values.astype(np.float32, copy=False)
+        path = None  # no one rescale for the whole file
+    else:
+        values = physical_values(stored, ds, filename)
     spacing_rc = _pixel_spacing(ds)
     redacted, hidden = header_fields(ds)
     spacing_known = spacing_rc is not None
@@ -416,7 +455,7 @@ def volume_from_dataset(ds, filename: str) -> Volume:
         affine=affine, rgb=rgb, modality=_modality(ds), source_format="DICOM",
         stored=None if values is stored else stored, file_affine=affine, hidden_metadata=hidden,
         monochrome1=photometric == "MONOCHROME1", spacing_known=spacing_known,
-        frame_axis="frames" if is_stack and _frames_in_time(ds) else "slices",
+        frame_axis="frames" if is_stack and _frames_in_time(ds) else "slices", display_path=path,
     )
     return volume
 
@@ -570,5 +609,6 @@ def load_dicom_series(files: list[tuple[str, bytes]], progress=None) -> Volume:
         hidden_metadata=first_slice.hidden_metadata, monochrome1=first_slice.monochrome1,
         spacing_known=first_slice.spacing_known,  # no PixelSpacing: the pixel size stays unknown for the series
         series_files=series_rows(headers, positions, order),
+        display_path=first_slice.display_path if len(rescales) == 1 else None,  # per-slice rescales: no one path
     )
     return volume

@@ -217,7 +217,7 @@ def register(fixed: np.ndarray, moving: np.ndarray, transform: str = "rigid", me
              fixed_origin: tuple[float, ...] | None = None, moving_origin: tuple[float, ...] | None = None,
              levels: int = 3, iterations: int = 100, sampling: float = 0.25, bins: int = 16,
              initial: str = "geometry", deformable: str = "bspline", mesh_size: int = 8,
-             demons_sigma: float = 1.5, seed: int = 1,
+             demons_sigma: float = 1.5, seed: int = 1, initial_transform=None,
              progress: Callable[[Progress], None] | None = None) -> RegistrationResult:
     """Register `moving` (source) onto `fixed` (target) with SimpleITK's ImageRegistrationMethod.
 
@@ -263,6 +263,12 @@ def register(fixed: np.ndarray, moving: np.ndarray, transform: str = "rigid", me
         Gaussian smoothing of the demons field, in pixels.
     seed : int
         Seed of the random metric sampling: the same seed, the same result.
+    initial_transform : SimpleITK.Transform, optional
+        A linear transform from fixed to moving physical points to start
+        from (e.g. `core.landmarks.LandmarkResult.transform`), used instead
+        of `initial` and reduced to the first stage's kind (a translation
+        keeps its shift at the centre, a rigid or similarity its nearest
+        rotation and mean scale).
     progress : callable, optional
         Called with a `Progress` after every iteration. Whatever it raises
         (a Stop button, an interrupted run) stops the registration at once
@@ -304,7 +310,8 @@ def register(fixed: np.ndarray, moving: np.ndarray, transform: str = "rigid", me
     stages = ["similarity", "affine"] if linear_kind == "affine" else [linear_kind]
     tracker = _Tracker(progress, n_stages=len(stages) + (transform == "deformable"), levels=levels)
     start = time.perf_counter()
-    linear = _initial_transform(fixed_image, moving_image, stages[0], initial)
+    linear = (_initial_transform(fixed_image, moving_image, stages[0], initial) if initial_transform is None
+              else _seed(initial_transform, stages[0]))
     for number, kind in enumerate(stages):  # an affine starts from the best similarity: rotation is found first
         linear, stop = _linear_stage(fixed_image, moving_image, kind, _convert(linear, kind), metric, levels,
                                      iterations, sampling, bins, seed, tracker, number)
@@ -404,10 +411,7 @@ def _initial_transform(fixed_image, moving_image, kind: str, initial: str):
     import SimpleITK as sitk
 
     ndim = fixed_image.GetDimension()
-    base = {"translation": sitk.TranslationTransform(ndim),
-            "rigid": sitk.Euler2DTransform() if ndim == 2 else sitk.Euler3DTransform(),
-            "similarity": sitk.Similarity2DTransform() if ndim == 2 else sitk.Similarity3DTransform(),
-            "affine": sitk.AffineTransform(ndim)}[kind]
+    base = _identity(kind, ndim)
     if kind == "translation":
         if initial == "identity":
             return base
@@ -420,6 +424,49 @@ def _initial_transform(fixed_image, moving_image, kind: str, initial: str):
     how = sitk.CenteredTransformInitializerFilter.MOMENTS if initial == "moments" else \
         sitk.CenteredTransformInitializerFilter.GEOMETRY
     return sitk.CenteredTransformInitializer(fixed_image, moving_image, base, how)
+
+
+def _seed(transform, kind: str):
+    """A linear transform reduced to `kind`: same centre, same shift there, the nearest rotation and mean scale."""
+    import SimpleITK as sitk
+
+    transform = transform.Downcast() if hasattr(transform, "Downcast") else transform
+    ndim = transform.GetDimension()
+    affine = sitk.AffineTransform(ndim)  # any linear transform as matrix, centre and translation
+    affine.SetCenter(transform.GetCenter() if hasattr(transform, "GetCenter") else (0.0,) * ndim)
+    centre = np.array(affine.GetCenter())
+    matrix = np.array(transform.GetMatrix()).reshape(ndim, ndim) if hasattr(transform, "GetMatrix") else np.eye(ndim)
+    affine.SetMatrix(matrix.ravel().tolist())
+    affine.SetTranslation(tuple(float(v) for v in np.array(transform.TransformPoint(tuple(centre))) - centre))
+    if kind == "affine":
+        return affine
+    if kind == "translation":
+        return sitk.TranslationTransform(ndim, affine.GetTranslation())
+    u, singular, vt = np.linalg.svd(matrix)
+    rotation = u @ vt
+    if np.linalg.det(rotation) < 0:  # a reflection has no rotation: keep the proper part
+        u[:, -1] *= -1
+        rotation = u @ vt
+    seeded = _identity(kind, ndim)
+    seeded.SetCenter(tuple(float(c) for c in centre))
+    if ndim == 2:
+        seeded.SetAngle(float(np.arctan2(rotation[1, 0], rotation[0, 0])))
+    else:
+        seeded.SetMatrix(rotation.ravel().tolist())
+    if kind == "similarity":
+        seeded.SetScale(float(np.exp(np.mean(np.log(singular)))))
+    seeded.SetTranslation(affine.GetTranslation())
+    return seeded
+
+
+def _identity(kind: str, ndim: int):
+    """The identity transform of a kind (translation, rigid, similarity or affine) and dimension."""
+    import SimpleITK as sitk
+
+    return {"translation": sitk.TranslationTransform(ndim),
+            "rigid": sitk.Euler2DTransform() if ndim == 2 else sitk.Euler3DTransform(),
+            "similarity": sitk.Similarity2DTransform() if ndim == 2 else sitk.Similarity3DTransform(),
+            "affine": sitk.AffineTransform(ndim)}[kind]
 
 
 def _linear_stage(fixed_image, moving_image, kind, initial_transform, metric, levels, iterations, sampling, bins,

@@ -20,6 +20,7 @@ PACKAGE_DATA = {
     "nibabel": ("tests", "data"),
     "nilearn": ("datasets", "data"),
     "skimage": ("data",),
+    "data_store": ("data",),
 }
 """Where each package keeps the data files the samples use."""
 
@@ -73,6 +74,9 @@ MNI_GM = "mni_icbm152_gm_tal_nlin_sym_09a_converted.nii.gz"
 MNI_WM = "mni_icbm152_wm_tal_nlin_sym_09a_converted.nii.gz"
 MNI_LICENCE = ("Copyright (C) 1993-2009 Louis Collins, McConnell Brain Imaging Centre, Montreal Neurological "
                "Institute, McGill University; free use and distribution with this notice.")
+WG04_FULL = ("Full-size image of the DICOM Working Group 4 sample data set (NEMA, "
+             "ftp://medical.nema.org/MEDICAL/Dicom/DataSets/WG04), uncompressed, via pydicom-data.")
+PYDICOM_DATA = "pydicom-data test files (MIT licence); public DICOM sample images"
 WG04 = "Downsized from the DICOM Working Group 4 sample data set (NEMA), shipped with pydicom's test files."
 
 SAMPLES = [
@@ -102,6 +106,36 @@ SAMPLES = [
     Sample("Phantom: Shepp-Logan head (scikit-image)", "skimage", "phantom.png", "phantom",
            "The Shepp-Logan head phantom (Shepp & Logan 1974), a standard test image for CT reconstruction, via scikit-image.",
            "scikit-image data (BSD licence)"),
+    # pydicom's larger test files, from the pydicom-data package (its module is data_store), read lazily
+    Sample("X-ray: chest radiograph (pydicom-data RG1)", "data_store", "RG1_UNCR.dcm", "CR",
+           "Computed radiograph of the chest (Philips), 1955 × 1841, 15 of 16 bits stored, MONOCHROME1 (bone white "
+           "on a dark-is-dense film convention). Its PixelSpacing is 0, so the pixel size is unknown. " + WG04_FULL,
+           PYDICOM_DATA),
+    Sample("X-ray: tibia radiograph (pydicom-data RG3)", "data_store", "RG3_UNCR.dcm", "CR",
+           "Computed radiograph of a lower leg with a non-ossifying fibroma of the distal tibia (Fuji), 1760 × 1760, "
+           "10 of 16 bits stored, MONOCHROME1; no pixel size in the file. " + WG04_FULL, PYDICOM_DATA),
+    Sample("MR: shoulder 1024 × 1024 (pydicom-data MR2)", "data_store", "MR2_UNCR.dcm", "MR",
+           "Shoulder MR slice (Philips), 1024 × 1024 at 0.195 mm, 12 of 16 bits stored, with a rescale "
+           "(slope 3.77). " + WG04_FULL, PYDICOM_DATA),
+    Sample("Ultrasound: colour image (pydicom-data US1)", "data_store", "US1_UNCR.dcm", "US",
+           "Ultrasound image (GE) stored as 480 × 640 RGB, 8 bits per channel; no pixel size in the file. "
+           + WG04_FULL, PYDICOM_DATA),
+    Sample("Ultrasound: dual B-mode, 16-bit palette (pydicom-data ALOKA)", "data_store", "gdcm-US-ALOKA-16.dcm", "US",
+           "Ultrasound frame (Aloka), 480 × 640, 16-bit values shown through a segmented palette colour table; two "
+           "B-mode views side by side whose ultrasound regions record 0.383 mm pixels, but the file has no pixel "
+           "size for the whole image. From GDCM's test data (patient name removed from the pixels), via pydicom-data.",
+           PYDICOM_DATA),
+    Sample("CT: enhanced multi-frame, 2 slices (pydicom-data eCT)", "data_store", "eCT_Supplemental.dcm", "CT",
+           "Enhanced CT Image Storage: one file holding 2 frames of 512 × 512 at 0.389 mm, 10 mm apart; rescale, "
+           "window and pixel size sit in its functional groups. From NEMA's multi-frame CT sample set (CT0012), "
+           "via pydicom-data. Values in Hounsfield units.", PYDICOM_DATA),
+    Sample("LUT test: Modality LUT (IHE MESA mlut_18)", "data_store", "mlut_18.dcm", "OT",
+           "IHE MESA display test image: 512 × 512, 12 of 16 bits stored, signed (-2048 to 2047), whose meaningful "
+           "values come from a 4096-entry Modality LUT Sequence instead of a rescale. Via pydicom-data.",
+           PYDICOM_DATA),
+    Sample("LUT test: VOI LUT (IHE MESA vlut_04)", "data_store", "vlut_04.dcm", "OT",
+           "IHE MESA display test image: 512 × 512, 8 bits stored, displayed through a 256-entry VOI LUT Sequence "
+           "(16-bit output) instead of a window. Via pydicom-data.", PYDICOM_DATA),
 ]
 
 DICOM_SERIES_SAMPLE = SAMPLES[5].name

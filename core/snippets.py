@@ -45,15 +45,44 @@ def loading_snippet(volume: Volume, index: tuple[int, ...], path_code: str | Non
 
 def _dicom(volume: Volume, index, path_line: str) -> str:
     where = ", ".join(str(i) for i in index)
-    return f'''import pydicom
+    head = f'''import pydicom
 
 {path_line}
 ds = pydicom.dcmread(path)
 stored = ds.pixel_array                      # values as stored in the file
 print("shape", stored.shape, "dtype", stored.dtype, "bits stored", ds.BitsStored)
-print("pixel spacing (mm)", [float(v) for v in ds.PixelSpacing] if "PixelSpacing" in ds else "unknown (not recorded)")
-slope = float(ds.get("RescaleSlope", 1))
-intercept = float(ds.get("RescaleIntercept", 0))
+'''
+    spacing = '''print("pixel spacing (mm)", [float(v) for v in ds.PixelSpacing] if "PixelSpacing" in ds else "unknown (not recorded)")
+'''
+    path = volume.display_path
+    if str(volume.metadata.get("PhotometricInterpretation", "")).upper() == "PALETTE COLOR":
+        return head + spacing + f'''from pydicom.pixels import apply_color_lut
+
+rgb = apply_color_lut(stored, ds)            # each stored value's red, green and blue from the palette
+if rgb.dtype != "uint8":
+    rgb = rgb >> 8                           # 16-bit palette entries shown as 8-bit colour
+print("stored", stored[{where}], "is shown as its palette colour (red, green, blue)")
+print("physical value", rgb[{where}])
+'''
+    if path is not None and path.modality_lut is not None:
+        return head + spacing + f'''from pydicom.pixels import apply_modality_lut
+
+value = stored[{where}]
+print("stored", value, "goes through the file's Modality LUT (a table, not a rescale)")
+print("physical value", apply_modality_lut(stored, ds)[{where}])
+'''
+    if path is not None and path.modality_step == "rescale" and "RescaleSlope" not in volume.metadata:
+        head += '''# an enhanced multi-frame file keeps pixel size and rescale in its shared functional groups
+shared = ds.SharedFunctionalGroupsSequence[0]
+print("pixel spacing (mm)", [float(v) for v in shared.PixelMeasuresSequence[0].PixelSpacing])
+rescale = shared.PixelValueTransformationSequence[0]
+'''
+        source = "rescale"
+    else:
+        head += spacing
+        source = "ds"
+    return head + f'''slope = float({source}.get("RescaleSlope", 1))
+intercept = float({source}.get("RescaleIntercept", 0))
 value = stored[{where}]
 print("stored", value, "slope", slope, "intercept", intercept)
 print("physical value", value * slope + intercept)  # Hounsfield units for CT

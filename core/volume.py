@@ -61,6 +61,9 @@ class Volume:
         For a DICOM series, one row per file in the order given: ``file``,
         ``instance number``, ``position (mm)`` (along the slice normal) and
         ``place in the stack`` (0 = lowest position); empty otherwise.
+    display_path : core.lut.DisplayPath or None
+        For a grey DICOM image, how its header says stored values become
+        greys (Modality LUT or rescale, then VOI LUT or window); None otherwise.
     """
 
     data: np.ndarray
@@ -78,6 +81,7 @@ class Volume:
     spacing_known: bool = True
     frame_axis: str = "slices"
     series_files: list = field(default_factory=list)
+    display_path: object | None = None
 
     @property
     def spatial_shape(self) -> tuple[int, ...]:

@@ -24,7 +24,7 @@ from core.io import ImageLoadError, load_image
 
 REGRESSIONS = Path(__file__).resolve().parent / "fuzz_regressions"
 CASES = int(os.environ.get("FUZZ_CASES", "1000"))
-SKIMAGE_DATA = Path(samples.SAMPLES[-1].path).parent
+SKIMAGE_DATA = Path(samples.SAMPLES[10].path).parent
 NIBABEL_DATA = Path(nib.__file__).parent / "tests" / "data"
 
 

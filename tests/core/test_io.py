@@ -20,7 +20,7 @@ from core.io import ImageLoadError, load_image, load_series, sniff
 from core.orientation import axis_codes
 
 NIBABEL_DATA = Path(nib.__file__).parent / "tests" / "data"
-SKIMAGE_DATA = Path(samples.SAMPLES[-1].path).parent
+SKIMAGE_DATA = Path(samples.SAMPLES[10].path).parent
 
 
 def dicom_bytes(name: str) -> bytes:
