@@ -267,7 +267,7 @@ def histogram_section() -> None:
 
     if choice == current:
         label, data, rgb = volume.name, volume.data, volume.rgb
-        read_code = (eda_snippets.sample_code(sample.name) if sample else
+        read_code = (eda_snippets.sample_code(sample, volume.source_format) if sample else
                      eda_snippets.upload_file_code(volume.name, volume.source_format))
         is_4d = volume.is_4d
         if rgb:

@@ -5,7 +5,7 @@ import streamlit as st
 
 import numpy as np
 
-from core import describe, display, snippets
+from core import describe, display, loading_snippets
 from core.geometry import pixel_count_question
 from core.phi import REDACTED
 from core.selfcheck import Question
@@ -169,10 +169,7 @@ table = describe.header_table(fields, query)
 st.dataframe(table, hide_index=True, width="stretch", height=320)
 st.caption(f"{len(table)} of {len(fields)} fields shown · {sum(v == REDACTED for v in fields.values())} redacted.")
 
-show_code(snippets.loading_snippet(
-    volume, probe, sample.path_code if sample and sample.package else None,
-    "from core.samples import mni_dicom_series\nfiles = mni_dicom_series()" if sample and not sample.package else None,
-))
+show_code(loading_snippets.loading_snippet(volume, probe, sample))
 st.caption("The snippet uses the file's own library, so its indices are the file's own (before the course turns "
            "the volume to its display orientation).")
 

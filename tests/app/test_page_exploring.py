@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from core import eda, samples
+from core import eda, eda_snippets, samples
 from core.cohort import LECTURE_IMAGE, build_cohort
 from core.io import load_image
 from core.noise import NOISE_KINDS, add_noise
@@ -74,7 +74,8 @@ def test_every_sample_as_the_current_image_has_its_histogram(at):
         row = stats_table(at).iloc[0]
         assert row["pixels"] == volume.data.size, name
         assert (row["SNR"] == row["SNR"]) == (not volume.rgb), name  # NaN for colour only
-        assert any(f'load("{name}")' in c.value for c in at.code)
+        read = eda_snippets.sample_code(samples.info(name), volume.source_format)  # with the library that ships it
+        assert any(read in c.value for c in at.code), name
 
 
 def test_histogram_controls_noise_comparison_and_whole_set(at):
