@@ -761,8 +761,10 @@ def histogram_bins(low: float, high: float, integer: bool, max_bins: int = 256) 
     return int(max_bins), (low, high)
 
 
-def value_range(arrays: Iterable[np.ndarray]) -> tuple[float, float, bool]:
-    """The smallest and largest finite value of several arrays, and whether all are integer types.
+def common_extent(arrays: Iterable[np.ndarray]) -> tuple[float, float, bool]:
+    """The smallest and largest finite value over several arrays together, and whether all are integer types.
+
+    What shared histogram bins must cover (see `histogram_bins`).
 
     Returns
     -------
@@ -781,14 +783,14 @@ def value_range(arrays: Iterable[np.ndarray]) -> tuple[float, float, bool]:
     return low, high, integer
 
 
-def intensity_histogram(values: np.ndarray, bins: int, value_range: tuple[float, float]) -> Histogram:
+def intensity_histogram(values: np.ndarray, bins: int, span: tuple[float, float]) -> Histogram:
     """The proportion of pixels in each bin (NaN and infinite values are counted apart).
 
     Parameters
     ----------
     values : numpy.ndarray
         Any shape.
-    bins, value_range : int, (float, float)
+    bins, span : int, (float, float)
         As `histogram_bins` returns them.
 
     Returns
@@ -803,7 +805,7 @@ def intensity_histogram(values: np.ndarray, bins: int, value_range: tuple[float,
     """
     flat = np.asarray(values).ravel()
     finite = finite_values(flat)
-    counts, edges = np.histogram(finite, bins=bins, range=value_range)
+    counts, edges = np.histogram(finite, bins=bins, range=span)
     return Histogram(edges, counts / max(finite.size, 1), int(finite.size), int(flat.size - finite.size))
 
 
@@ -823,7 +825,7 @@ def value_stats(values: np.ndarray) -> dict[str, float]:
 
 
 def pooled_histogram(arrays: Iterable[np.ndarray], bins: int,
-                     value_range: tuple[float, float]) -> tuple[Histogram, dict[str, float]]:
+                     span: tuple[float, float]) -> tuple[Histogram, dict[str, float]]:
     """One histogram of the pixels of many images, without holding them all in memory.
 
     The mean is exact; the median and percentiles are read from the
@@ -834,8 +836,8 @@ def pooled_histogram(arrays: Iterable[np.ndarray], bins: int,
     ----------
     arrays : iterable of numpy.ndarray
         The images, read one at a time.
-    bins, value_range : int, (float, float)
-        Shared by all images (see `value_range` and `histogram_bins`).
+    bins, span : int, (float, float)
+        Shared by all images (see `common_extent` and `histogram_bins`).
 
     Returns
     -------
@@ -843,11 +845,11 @@ def pooled_histogram(arrays: Iterable[np.ndarray], bins: int,
         The pooled histogram and its ``mean``, ``median``, ``p1``, ``p99``.
     """
     counts = np.zeros(bins, dtype=np.int64)
-    total, n_finite, n_other, edges = 0.0, 0, 0, np.linspace(*value_range, bins + 1)
+    total, n_finite, n_other, edges = 0.0, 0, 0, np.linspace(*span, bins + 1)
     for array in arrays:
         flat = np.asarray(array).ravel()
         finite = finite_values(flat)
-        part, edges = np.histogram(finite, bins=bins, range=value_range)
+        part, edges = np.histogram(finite, bins=bins, range=span)
         counts += part
         total += float(finite.sum(dtype=np.float64))
         n_finite += finite.size
@@ -904,7 +906,7 @@ def compare_histograms(images: list[tuple[str, np.ndarray, np.ndarray | None]],
     HistogramView or None
         None when no image has a finite value.
     """
-    low, high, integer = value_range([values for _, values, _ in images])
+    low, high, integer = common_extent([values for _, values, _ in images])
     if not np.isfinite(low):
         return None
     bins, span = histogram_bins(low, high, integer, max_bins)

@@ -70,9 +70,9 @@ def pooled(files, table: pd.DataFrame, group: str, max_bins: int):
     rows = table[table["readable"] & (eda.image_kind(table) == group)]
     content = dict(files)
     integer = all(np.dtype(d).kind in "iub" for d in rows["dtype"])
-    bins, value_range = eda.histogram_bins(rows["min"].min(), rows["max"].max(), integer, max_bins)
+    bins, span = eda.histogram_bins(rows["min"].min(), rows["max"].max(), integer, max_bins)
     arrays = (load_image(content[name], name).data for name in rows["file"])
-    histogram, stats = eda.pooled_histogram(arrays, bins, value_range)
+    histogram, stats = eda.pooled_histogram(arrays, bins, span)
     return histogram, stats, integer, len(rows)
 
 

@@ -153,13 +153,13 @@ def test_parse_age_and_pixel_digest():
 
 def test_histogram_proportions_sum_to_one_with_one_bin_per_level():
     values = np.array([[0, 0, 1, 3], [3, 3, 3, 255]], dtype=np.uint8)
-    bins, value_range = eda.histogram_bins(0, 255, True)
-    histogram = eda.intensity_histogram(values, bins, value_range)
+    bins, span = eda.histogram_bins(0, 255, True)
+    histogram = eda.intensity_histogram(values, bins, span)
     assert bins == 256 and histogram.proportions.sum() == pytest.approx(1.0)
     assert histogram.proportions[[0, 1, 3, 255]].tolist() == [0.25, 0.125, 0.5, 0.125]
     assert histogram.centres[3] == 3.0
     float_values = np.array([0.0, 0.5, np.nan, 1.0, np.inf])
-    low, high, integer = eda.value_range([float_values])
+    low, high, integer = eda.common_extent([float_values, np.array([np.nan])])
     assert (low, high, integer) == (0.0, 1.0, False)
     histogram = eda.intensity_histogram(float_values, *eda.histogram_bins(low, high, integer, 4))
     assert histogram.proportions.sum() == pytest.approx(1.0) and histogram.n_nonfinite == 2
@@ -169,10 +169,10 @@ def test_histogram_proportions_sum_to_one_with_one_bin_per_level():
 def test_pooled_histogram_matches_the_histogram_of_all_pixels():
     rng = np.random.default_rng(0)
     images = [rng.integers(0, 200, (20, 30)), rng.integers(50, 255, (10, 10))]
-    bins, value_range = eda.histogram_bins(0, 254, True)
-    pooled, stats = eda.pooled_histogram(images, bins, value_range)
+    bins, span = eda.histogram_bins(0, 254, True)
+    pooled, stats = eda.pooled_histogram(images, bins, span)
     everything = np.concatenate([i.ravel() for i in images])
-    direct = eda.intensity_histogram(everything, bins, value_range)
+    direct = eda.intensity_histogram(everything, bins, span)
     assert np.allclose(pooled.proportions, direct.proportions) and pooled.proportions.sum() == pytest.approx(1.0)
     exact = eda.value_stats(everything)
     assert stats["mean"] == pytest.approx(exact["mean"])

@@ -129,9 +129,9 @@ def test_histogram_snippet_of_the_current_sample(name):
 
 def test_pooled_histogram_snippet_matches_core(cohort, table):
     rows = table[table["readable"] & (table["modality"] == "CT")]
-    bins, value_range = eda.histogram_bins(rows["min"].min(), rows["max"].max(), True, 256)
+    bins, span = eda.histogram_bins(rows["min"].min(), rows["max"].max(), True, 256)
     files = dict(cohort.files)
-    histogram, stats = eda.pooled_histogram((load_image(files[n], n).data for n in rows["file"]), bins, value_range)
+    histogram, stats = eda.pooled_histogram((load_image(files[n], n).data for n in rows["file"]), bins, span)
     text = run(eda_snippets.pooled_histogram_snippet(eda_snippets.COHORT_FILES, "CT", True, 256))
     head = re.search(rf"CT images (\d+) pixels (\d+) bins (\d+) sum of proportions {NUMBER}", text)
     assert [int(v) for v in head.groups()[:3]] == [len(rows), histogram.n_values, bins]
