@@ -45,7 +45,7 @@ def sample_path_code(sample: Sample, var: str = "path") -> str:
     >>> from core import samples
     >>> print(sample_path_code(samples.info(samples.DEFAULT)))
     from pydicom.data import get_testdata_file
-    path = get_testdata_file('CT_small.dcm')
+    path = get_testdata_file("CT_small.dcm")
     """
     name = py_literal(sample.file)
     if sample.package.startswith("pydicom"):  # pydicom's own test files and the pydicom-data package
