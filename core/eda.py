@@ -1001,7 +1001,8 @@ def overview_figures(table: pd.DataFrame) -> dict:
     Returns
     -------
     dict
-        ``"dimensions"``, ``"spacing"``, ``"modality"``, ``"age"``: plotly figures.
+        ``"dimensions"``, ``"spacing"``, ``"modality"``, ``"age"``: plotly figures, each with a title short
+        enough for half a projector's width (what it leaves out is in `overview_notes`).
     """
     import plotly.express as px
 
@@ -1014,18 +1015,14 @@ def overview_figures(table: pd.DataFrame) -> dict:
                         title="Dimensions (rows × columns)").update_layout(**layout)
     dimensions.update_xaxes(title=None, type="category")
     known = readable[readable["row spacing (mm)"].notna()]
-    unknown = len(readable) - len(known)
     spacing = px.strip(known, x="row spacing (mm)", y="modality", color="modality", hover_name="file",
-                       title="Pixel spacing (mm), one dot per image"
-                       + (f"; {unknown} with an unknown spacing (none recorded) not shown" if unknown else "")
-                       ).update_layout(**layout, showlegend=False)
+                       title="Pixel spacing (mm)").update_layout(**layout, showlegend=False)
     modalities = readable["modality"].value_counts().rename_axis("modality").reset_index(name="images")
     modality = px.bar(modalities, x="modality", y="images", color="modality",
                       title="Modalities").update_layout(**layout, showlegend=False)
     patients = readable[readable["patient"] != ""].drop_duplicates("patient")
     patients = patients.assign(sex=patients["sex"].replace("", "not recorded"))
-    age = px.histogram(patients, x="age", color="sex", range_x=(0, 100),
-                       title=f"Patient ages ({len(patients)} patients, one count each)").update_layout(**layout)
+    age = px.histogram(patients, x="age", color="sex", range_x=(0, 100), title="Patient ages").update_layout(**layout)
     age.update_traces(xbins={"start": 0, "end": 100, "size": 10})
     age.update_xaxes(title="age (years)", dtick=10)
     age.update_yaxes(title="patients")
@@ -1035,6 +1032,27 @@ def overview_figures(table: pd.DataFrame) -> dict:
     for figure, top in zip((dimensions, modality, age), tallest.values()):  # counts: whole numbers on the axis
         figure.update_yaxes(dtick=max(1, int(np.ceil((top or 1) / 5))), rangemode="tozero")
     return {"dimensions": dimensions, "spacing": spacing, "modality": modality, "age": age}
+
+
+def overview_notes(table: pd.DataFrame) -> dict[str, str]:
+    """What each chart of `overview_figures` shows, in words: one dot or count per what, and what is left out.
+
+    Examples
+    --------
+    >>> from core.cohort import build_cohort
+    >>> overview_notes(file_table(build_cohort().files))["age"]
+    'One count per patient: 22 patients.'
+    """
+    readable = table[table["readable"]]
+    unknown = int(readable["row spacing (mm)"].isna().sum())
+    patients = readable.loc[readable["patient"] != "", "patient"].nunique()
+    return {
+        "dimensions": "Images per size (rows × columns, × slices for a volume), by modality.",
+        "spacing": "One dot per image: its row spacing."
+                   + (f" {unknown} image(s) record no spacing (unknown, not shown)." if unknown else ""),
+        "modality": "Images per modality (a screenshot or a photo among scans stands out).",
+        "age": f"One count per patient: {patients} patients.",
+    }
 
 
 def snr_figure(table: pd.DataFrame):
@@ -1051,7 +1069,7 @@ def snr_figure(table: pd.DataFrame):
     readable = _as_plotly_text(table[table["readable"]].copy())
     shown = readable[np.isfinite(readable["SNR"].astype(float)) & (readable["SNR"] > 0)]
     figure = px.strip(shown, x="SNR", y="modality", color="modality", hover_name="file", log_x=True,
-                      title=f"SNR estimate per image ({len(shown)} of {len(readable)} images)")
+                      title=f"SNR per image ({len(shown)} of {len(readable)})")
     ticks = [v for v in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000)
              if v <= max(LOW_SNR, float(shown["SNR"].max()) if len(shown) else LOW_SNR) * 2]
     figure.update_xaxes(tickvals=ticks, ticktext=[f"{v:g}" for v in ticks])

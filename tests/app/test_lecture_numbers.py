@@ -231,10 +231,13 @@ def test_exploring_shows_the_dataset_as_flagged_tiles_and_the_chosen_image_besid
     at = page_test("lessons/exploring.py", timeout=300)
     at.run()
     assert not problems(at)
+    widget(at, "button_group", "section").set_value("Look at the images").run()
     captions = [c for image in at.get("image") for c in image.captions]
     tiles = [c for c in captions if "⚠" in c]
     assert len(tiles) >= 5  # the cohort's deliberate problems are on their tiles
     assert any("unreadable" in c for c in tiles)
+    widget(at, "button_group", "section").set_value("Histogram").run()
+    captions = [c for image in at.get("image") for c in image.captions]
     assert len([c for c in captions if "(middle slice)" in c]) == 1  # the chosen image, beside its histogram
     widget(at, "toggle", "eda_log").set_value(True).run()
     import json
