@@ -20,16 +20,22 @@ from ui.memo import session_memo
 MAX_HEATMAP_SIDE = 256
 """Larger images are sampled every n-th pixel for the hover view (values stay exact where shown)."""
 
+LINK = "query-params"
+"""How the viewer's controls are bound: to the link, under their keys."""
+
 PLOT_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
 
 
-def index_slider(container, label: str, count: int, key: str, default: int | None = None) -> int:
-    """A slider over ``0 .. count - 1``, bound to the URL; with a single position there is nothing to slide."""
+def index_slider(container, label: str, count: int, key: str, default: int | None = None,
+                 bind: str | None = None) -> int:
+    """A slider over ``0 .. count - 1``; with a single position there is nothing to slide, so it says so.
+
+    ``bind="query-params"`` keeps it in the link (its key is then the link's parameter: short and stable).
+    """
     if count <= 1:
         container.caption(f"{label}: 0 (the only one)")
         return 0
-    return container.slider(label, 0, count - 1, count // 2 if default is None else default, key=key,
-                            bind="query-params")
+    return container.slider(label, 0, count - 1, count // 2 if default is None else default, key=key, bind=bind)
 
 
 def image_id(volume: Volume) -> str:
@@ -86,7 +92,7 @@ def window_controls(volume: Volume, key: str) -> tuple[float, float]:
         st.session_state[width_key], st.session_state[level_key] = presets[st.session_state[preset_key]]
 
     choice = st.selectbox("Window preset (width/level)", list(presets), key=preset_key, on_change=apply_preset,
-                          bind="query-params",
+                          bind=LINK,
                           help="The window maps `width` values centred on `level` to the 256 greys of the screen.")
     width, level = presets[choice]
     span = max(hi - lo, 1e-6)
@@ -94,11 +100,11 @@ def window_controls(volume: Volume, key: str) -> tuple[float, float]:
     widest = max((w for w, _ in presets.values()), default=span)
     cols = st.columns(2)
     width = cols[0].slider("Width", min_value=float(step), max_value=float(max(2 * span, widest)), value=float(width),
-                           step=float(step), key=width_key, bind="query-params")
+                           step=float(step), key=width_key, bind=LINK)
     low_end = min(lo - span / 2, *(l for _, l in presets.values()))
     high_end = max(hi + span / 2, *(l for _, l in presets.values()))
     level = cols[1].slider("Level", min_value=float(low_end), max_value=float(high_end), value=float(level),
-                           step=float(step), key=level_key, bind="query-params")
+                           step=float(step), key=level_key, bind=LINK)
     return width, level
 
 
@@ -204,7 +210,7 @@ def _stack_viewer(volume: Volume, key: str) -> None:
     """A stack without orientation (multi-page TIFF, GIF frames, multi-frame DICOM): one slider."""
     what = "Frame (time)" if volume.frame_axis == "frames" else "Frame / slice"
     start_over_on_new_image(f"{key}-frame-for", volume, lambda: {f"{key}_frame": volume.n_slices // 2})
-    index = index_slider(st, what, volume.n_slices, f"{key}_frame")
+    index = index_slider(st, what, volume.n_slices, f"{key}_frame", bind=LINK)
     show_2d(volume, volume.data[index], key, title=f"{what.split()[0].lower()} {index} of {volume.n_slices}")
 
 
@@ -216,14 +222,14 @@ def _three_planes(volume: Volume, key: str) -> None:
         f"{key}_time": 0, f"{key}_axial": n_slices // 2, f"{key}_coronal": n_rows // 2, f"{key}_sagittal": n_cols // 2})
     data = volume.frame(0)
     if volume.is_4d:
-        t = index_slider(st, "Time point", volume.n_frames, f"{key}_time", default=0)
+        t = index_slider(st, "Time point", volume.n_frames, f"{key}_time", default=0, bind=LINK)
         data = volume.frame(t)
     controls = st.columns([1, 1, 1, 1])
-    k = index_slider(controls[0], "Axial slice (I→S)", n_slices, f"{key}_axial")
-    r = index_slider(controls[1], "Coronal slice (A→P)", n_rows, f"{key}_coronal")
-    c = index_slider(controls[2], "Sagittal slice (R→L)", n_cols, f"{key}_sagittal")
+    k = index_slider(controls[0], "Axial slice (I→S)", n_slices, f"{key}_axial", bind=LINK)
+    r = index_slider(controls[1], "Coronal slice (A→P)", n_rows, f"{key}_coronal", bind=LINK)
+    c = index_slider(controls[2], "Sagittal slice (R→L)", n_cols, f"{key}_sagittal", bind=LINK)
     radiological = controls[3].toggle("Radiological (patient's right on the left)", True, key=f"{key}_radiological",
-                                      bind="query-params",
+                                      bind=LINK,
                                       help="Radiology shows the patient as if facing you; neurology as if seen from behind.")
     with st.expander("Window / level", expanded=False):
         width, level = window_controls(volume, key)
