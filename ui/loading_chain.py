@@ -15,7 +15,7 @@ from core import describe
 from core.alt_text import describe_image
 from core.volume import Volume
 from ui.alt import show_figure
-from ui.viewer import PLOT_CONFIG, colour_figure, heatmap_figure
+from ui.viewer import PLOT_CONFIG, colour_figure, heatmap_figure, image_id, start_over_on_new_image
 
 AXIS_KEYS = {"time": "probe_time", "slice": "probe_slice", "row": "probe_row", "column": "probe_col"}
 """The probe's number boxes, one per axis: their keys are the link's parameters."""
@@ -115,7 +115,7 @@ def probe_index(volume: Volume) -> tuple[int, ...]:
 
     Other sections of the lesson (the code, the questions) read it without drawing the probe.
     """
-    if st.session_state.get(IMAGE_KEY) not in (None, _image_id(volume)):
+    if st.session_state.get(IMAGE_KEY) not in (None, image_id(volume)):
         return describe.centre_index(volume)
     return tuple(
         int(min(max(int(st.session_state.get(AXIS_KEYS[axis], centre)), 0), n - 1))
@@ -123,24 +123,13 @@ def probe_index(volume: Volume) -> tuple[int, ...]:
                                    describe.centre_index(volume)))
 
 
-def _image_id(volume: Volume) -> str:
-    return f"{volume.name}|{volume.data.shape}"
-
-
-def _start_over_on_a_new_image(volume: Volume) -> None:
-    """Another image than last time: the probe goes to its centre and the window to its default.
-
-    The first time (a link's values may be waiting for the boxes) nothing is reset.
-    """
-    image = _image_id(volume)
-    if st.session_state.get(IMAGE_KEY, image) != image:
-        centre = describe.centre_index(volume)
-        for axis, value in zip(describe.probe_axes(volume), centre):
-            st.session_state[AXIS_KEYS[axis]] = value
-        if not volume.rgb:
-            frame = volume.frame(centre[0] if volume.is_4d else 0)
-            st.session_state[WIDTH_KEY], st.session_state[LEVEL_KEY] = describe.chain_window(volume, frame)
-    st.session_state[IMAGE_KEY] = image
+def _starting_state(volume: Volume) -> dict:
+    """The probe at the image's centre, the window at its default (another image than last time)."""
+    centre = describe.centre_index(volume)
+    state = {AXIS_KEYS[axis]: value for axis, value in zip(describe.probe_axes(volume), centre)}
+    if not volume.rgb:
+        state[WIDTH_KEY], state[LEVEL_KEY] = describe.chain_window(volume, volume.frame(centre[0] if volume.is_4d else 0))
+    return state
 
 
 def _follow_click(shape: tuple[int, int]) -> None:
@@ -172,7 +161,7 @@ def value_chain_section(volume: Volume, explanation: str, colour_note: str) -> t
     """
     from ui.lesson import explain
 
-    _start_over_on_a_new_image(volume)
+    start_over_on_new_image(IMAGE_KEY, volume, lambda: _starting_state(volume))
     st.header("From the file to the screen, one pixel")
     explain(explanation)
     index = _probe_controls(volume)
