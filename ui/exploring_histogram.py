@@ -21,6 +21,7 @@ from ui.alt import show_figure, show_image
 from ui.code import show_code
 from ui.exploring_data import Dataset, pooled_histogram
 from ui.images import png_bytes
+from ui.lecture_table import numbers_table
 from ui.lesson import explain, lecturer_mode
 from ui.picker import Current
 from ui.safe_text import md
@@ -31,6 +32,9 @@ NOTHING, NOISY, OTHER = "nothing", "a noisy copy", "another file of the dataset"
 IMAGE_KEY, OTHER_KEY, SIGMA_KEY = "eda_hist_image", "eda_other", "eda_sigma"
 BINS = [32, 64, 128, 256, 512, 1024]
 PHOTONS = [0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
+STATS_FORMATS = {"pixels": "{:,}", "NaN or infinite": "{:,}", "its proportion": "{:.1%}", "SNR": "{:.1f}",
+                 **dict.fromkeys(("mean", "median", "1st percentile", "99th percentile", "most common value"), "{:.4g}")}
+"""The statistics at room size (lecturer mode), as the interactive table shows them."""
 
 
 @dataclass(frozen=True)
@@ -163,7 +167,7 @@ def show_view(chosen: Chosen, view: eda.HistogramView, log: bool, marks: bool, n
                f"{chosen.label} (middle slice), the image whose histogram is beside it",
                caption=f"{md(chosen.label)} (middle slice)", width="stretch")
     show_figure(histogram_col, eda.histogram_figure(view.curves, log, marks), config=PLOT_CONFIG, key="eda-histogram")
-    st.dataframe(view.table, hide_index=True, width="stretch", column_config={
+    numbers_table(st, view.table, formats=STATS_FORMATS, width="stretch", column_config={
         "its proportion": st.column_config.NumberColumn(format="percent"),
         "SNR": st.column_config.NumberColumn(format="%.1f", help=eda.SNR_METHOD)})
     width = (view.curves[0][1].edges[-1] - view.curves[0][1].edges[0]) / view.bins

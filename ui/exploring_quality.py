@@ -12,6 +12,7 @@ from core.cohort import PROBLEMS
 from core.course_text import LessonText
 from ui.alt import show_figure
 from ui.exploring_data import Dataset
+from ui.lecture_table import numbers_table
 from ui.lesson import explain
 from ui.safe_text import md
 from ui.viewer import PLOT_CONFIG
@@ -61,11 +62,11 @@ def show_answer_key(dataset: Dataset, findings: list[eda.Finding]) -> None:
         return
     with st.expander("Answer key: the cohort's deliberate problems", icon=":material/quiz:"):
         found = {f.check: set(f.files) for f in findings}
-        st.dataframe(pd.DataFrame([
+        numbers_table(st, pd.DataFrame([
             {"problem": PROBLEMS[check], "check": check, "files": ", ".join(names),
              "found": set(names) <= found.get(check, set())}
             for check, names in dataset.cohort.problems.items()
-        ]), hide_index=True, width="stretch")
+        ]), width="stretch")
 
 
 def quality_section(dataset: Dataset, text: LessonText) -> None:

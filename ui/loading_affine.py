@@ -8,6 +8,7 @@ import streamlit as st
 from core import describe
 from core.orientation import axis_codes
 from core.volume import Volume
+from ui.lecture_table import numbers_table
 from ui.lesson import explain
 
 
@@ -31,8 +32,8 @@ def show_affine(volume: Volume, index: tuple[int, ...], explanation: str) -> Non
     explain(f"{explanation} The probed voxel (slice {spatial[0]}, row {spatial[1]}, col {spatial[2]}) is "
             f"**(i, j, k) = {own}** in the file.")
     matrix, steps = st.columns([2, 3])
-    matrix.dataframe(pd.DataFrame(volume.file_affine, index=["x", "y", "z", ""], columns=["i", "j", "k", "1"]).round(4),
-                     width="stretch")
-    steps.dataframe(describe.affine_steps(volume.file_affine, own), hide_index=True, width="stretch")
+    numbers_table(matrix, pd.DataFrame(volume.file_affine, index=["x", "y", "z", ""], columns=["i", "j", "k", "1"]).round(4),
+                  formats=dict.fromkeys(["i", "j", "k", "1"], "{:.4g}"), hide_index=False, width="stretch")
+    numbers_table(steps, describe.affine_steps(volume.file_affine, own), formats={"mm": "{:.4g}"}, width="stretch")
     st.caption("Orientation codes of the file's axes (nibabel.aff2axcodes): "
                f"{''.join(axis_codes(volume.file_affine))}.")

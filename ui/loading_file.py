@@ -11,6 +11,7 @@ from core.loading_snippets import loading_snippet
 from core.samples import Sample
 from core.volume import Volume
 from ui.code import show_code
+from ui.lecture_table import numbers_table
 from ui.safe_text import md
 from ui.series_table import show_series_table
 
@@ -38,8 +39,7 @@ def show_facts(volume: Volume, sample: Sample | None, text: LessonText) -> None:
         if n % 3 == 0:
             columns = st.columns(3)
         columns[n % 3].metric(label, md(value))
-    st.dataframe(pd.DataFrame({"property": list(facts), "value": list(facts.values())}), hide_index=True,
-                 width="stretch")
+    numbers_table(st, pd.DataFrame({"property": list(facts), "value": list(facts.values())}), width="stretch")
     if "stored values" in facts:
         st.info(f"The file stores **{facts['stored values']}**, but the pixels mean **{facts['physical values']}**. "
                 + text.explanation("rescale"), icon=":material/calculate:")

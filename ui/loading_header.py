@@ -7,10 +7,13 @@ import streamlit as st
 from core import describe
 from core.phi import REDACTED
 from core.volume import Volume
+from ui.lecture_table import numbers_table
 from ui.lesson import explain
 
 REVEAL_KEY, REVEAL_FOR = "reveal-phi", "reveal-phi-for"
 SEARCH_KEY = "header_search"
+ROOM_ROWS = 20
+"""A header search leaving at most this many fields shows them at room size in lecturer mode."""
 
 
 def show_header(volume: Volume, image_key, explanation: str) -> None:
@@ -41,5 +44,8 @@ def show_header(volume: Volume, image_key, explanation: str) -> None:
                    icon=":material/visibility:")
     fields = dict(volume.metadata, **hidden) if reveal else volume.metadata
     table = describe.header_table(fields, query)
-    st.dataframe(table, hide_index=True, width="stretch", height=320)
+    if len(table) <= ROOM_ROWS:  # few enough to read at room size in lecturer mode
+        numbers_table(st, table, width="stretch", height=320)
+    else:
+        st.dataframe(table, hide_index=True, width="stretch", height=320)
     st.caption(f"{len(table)} of {len(fields)} fields shown · {sum(v == REDACTED for v in fields.values())} redacted.")

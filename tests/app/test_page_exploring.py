@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 from pathlib import Path
 
@@ -218,6 +219,12 @@ def test_preset_original_against_a_noisy_copy_gives_the_lecture_figure(at):
     data = load_image(FILES[LECTURE_IMAGE], LECTURE_IMAGE).data
     sigma = float(f"{eda.noise_scale(data) / 5:.2g}")
     noisy = add_noise(data, "gaussian", sigma, seed=0)
+    figure = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert [t["name"] for t in figure["data"]] == [LECTURE_IMAGE, f"with gaussian noise ({sigma:g})"]  # complete
+    room = next(t.value for t in at.table if "its proportion" in t.value.columns)  # at room size for the lecture
+    assert list(room["image"]) == [LECTURE_IMAGE, f"with gaussian noise ({sigma:g})"]
+    assert list(room["SNR"]) == [f"{eda.snr_estimate(data):.1f}", f"{eda.snr_estimate(noisy):.1f}"]
+    widget(at, "toggle", "lecturer").set_value(False).run()  # the same numbers to every digit
     rows = stats_table(at)
     assert list(rows["image"]) == [LECTURE_IMAGE, f"with gaussian noise ({sigma:g})"]
     assert rows.iloc[0]["SNR"] == pytest.approx(eda.snr_estimate(data))

@@ -298,3 +298,36 @@ def test_script_in_a_file_name_or_header_is_shown_as_text(at):
     open_section(at, "The header")
     widget(at, "toggle", "reveal-phi").set_value(True).run()
     assert header_value(at, "PatientName") == "<script>alert('name')</script>"
+
+
+def test_a_link_reopens_the_three_planes_at_its_slices_and_window():
+    name = "MRI 3D: subject head (nibabel anatomical.nii)"
+    link = {"section": "Look at it", "view_axial": "5", "view_coronal": "7", "view_sagittal": "9",
+            "view_radiological": "false"}
+    again = page_test(PAGE)
+    again.session_state["sample_name"] = name  # the sidebar's image is the learner's, never in the link
+    for key, value in link.items():
+        again.query_params[key] = value
+    again.run()
+    assert not problems(again) and not again.warning
+    assert [widget(again, "slider", k).value for k in ("view_axial", "view_coronal", "view_sagittal")] == [5, 7, 9]
+    assert widget(again, "toggle", "view_radiological").value is False
+    cursor = next(c.value for c in again.caption if c.value.startswith("Cursor:"))
+    assert cursor.startswith("Cursor: voxel (slice 5, row 7, col 9)")
+    assert len(again.get("image")) == 3  # axial, coronal and sagittal, as pictures
+    for key in ("view_axial", "view_coronal", "view_sagittal", "view_width", "view_level"):
+        assert widget(again, "slider", key).proto.query_param_key == key
+    assert widget(again, "selectbox", "view_window").proto.query_param_key == "view_window"
+
+
+def test_a_window_preset_sets_both_sliders_of_the_viewer(at):
+    choose_sample(at, CT)
+    open_section(at, "Look at it")
+    widget(at, "selectbox", "view_window").set_value("CT bone (2500/480)").run()
+    assert not problems(at)
+    assert (widget(at, "slider", "view_width").value, widget(at, "slider", "view_level").value) == (2500.0, 480.0)
+    heatmap = next(t for f in charts(at) for t in f["data"] if t.get("type") == "heatmap")
+    assert (heatmap["zmin"], heatmap["zmax"]) == (480 - 1250, 480 + 1250)
+    widget(at, "slider", "view_level").set_value(500.0).run()  # the sliders fine-tune the preset
+    heatmap = next(t for f in charts(at) for t in f["data"] if t.get("type") == "heatmap")
+    assert (heatmap["zmin"], heatmap["zmax"]) == (500 - 1250, 500 + 1250)
