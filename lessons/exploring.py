@@ -2,19 +2,18 @@
 
 import streamlit as st
 
-from core.course_text import load_lesson
 from core.exploring_questions import at_max_question, unreadable_question
 from ui import picker
 from ui.exploring_data import choose_dataset
 from ui.exploring_histogram import histogram_section
 from ui.exploring_overview import show_dataset
 from ui.exploring_quality import quality_section
-from ui.lesson import explain, intro, lecture_presets, self_check
+from ui.lesson import explain, intro, lecture_presets, lesson_text, self_check
 from ui.sections import choose_section
 from ui.thumbnails import show_thumbnail_grid
 from ui.url_state import report_ignored_link_values
 
-text = load_lesson("exploring")
+text = lesson_text("exploring")
 st.title(f"{text.number} · {text.title}")
 intro(text)
 picker.show_upload_error()

@@ -2,10 +2,9 @@
 
 import streamlit as st
 
-from core.course_text import load_lesson
 from core.loading_questions import physical_value_question, voxel_size_question
 from ui import picker
-from ui.lesson import intro, lecture_presets, self_check
+from ui.lesson import intro, lecture_presets, lesson_text, self_check
 from ui.loading_affine import show_affine
 from ui.loading_chain import probe_index, value_chain_section
 from ui.loading_file import show_file
@@ -14,7 +13,7 @@ from ui.sections import choose_section
 from ui.url_state import report_ignored_link_values
 from ui.viewer import show_volume
 
-text = load_lesson("loading")
+text = lesson_text("loading")
 st.title(f"{text.number} · {text.title}")
 intro(text)
 picker.show_upload_error()
