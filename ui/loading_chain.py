@@ -15,6 +15,8 @@ from core import describe
 from core.alt_text import describe_image
 from core.volume import Volume
 from ui.alt import show_figure
+from ui.lesson import explain
+from ui.memo import session_memo
 from ui.viewer import PLOT_CONFIG, colour_figure, heatmap_figure, image_id, start_over_on_new_image
 
 AXIS_KEYS = {"time": "probe_time", "slice": "probe_slice", "row": "probe_row", "column": "probe_col"}
@@ -128,8 +130,13 @@ def _starting_state(volume: Volume) -> dict:
     centre = describe.centre_index(volume)
     state = {AXIS_KEYS[axis]: value for axis, value in zip(describe.probe_axes(volume), centre)}
     if not volume.rgb:
-        state[WIDTH_KEY], state[LEVEL_KEY] = describe.chain_window(volume, volume.frame(centre[0] if volume.is_4d else 0))
+        state[WIDTH_KEY], state[LEVEL_KEY] = _default_window(volume, centre[0] if volume.is_4d else 0)
     return state
+
+
+def _default_window(volume: Volume, t: int) -> tuple[float, float]:
+    """`core.describe.chain_window` of time point `t`, once per image (percentiles of a volume take a while)."""
+    return session_memo("loading-chain", (image_id(volume), t), lambda: describe.chain_window(volume, volume.frame(t)))
 
 
 def _follow_click(shape: tuple[int, int]) -> None:
@@ -159,8 +166,6 @@ def value_chain_section(volume: Volume, explanation: str, colour_note: str) -> t
     explanation, colour_note : str
         The lesson's fixed words for the chain, and for a colour pixel (which has no chain).
     """
-    from ui.lesson import explain
-
     start_over_on_new_image(IMAGE_KEY, volume, lambda: _starting_state(volume))
     st.header("From the file to the screen, one pixel")
     explain(explanation)
@@ -173,7 +178,7 @@ def value_chain_section(volume: Volume, explanation: str, colour_note: str) -> t
         figure = probe_figure(volume, index, 1.0, 0.0)
         alt = describe_image(image, f"Colour image with the probed pixel ringed at row {index[-2]}, column {index[-1]}")
     else:
-        width, level = describe.chain_window(volume, volume.frame(index[0] if volume.is_4d else 0))
+        width, level = _default_window(volume, index[0] if volume.is_4d else 0)
         wcol, lcol = st.columns(2)
         width = wcol.number_input("Window width", min_value=1e-6, value=width, key=WIDTH_KEY, bind="query-params")
         level = lcol.number_input("Window level", value=level, key=LEVEL_KEY, bind="query-params")
