@@ -8,7 +8,7 @@ from ui.exploring_data import choose_dataset
 from ui.exploring_histogram import histogram_section
 from ui.exploring_overview import show_dataset
 from ui.exploring_quality import quality_section
-from ui.lesson import explain, intro, lecture_presets, lesson_text, self_check
+from ui.lesson import intro, lecture_presets, lesson_text, self_check
 from ui.sections import choose_section
 from ui.thumbnails import show_thumbnail_grid
 from ui.url_state import report_ignored_link_values
@@ -17,9 +17,8 @@ text = lesson_text("exploring")
 st.title(f"{text.number} · {text.title}")
 intro(text)
 picker.show_upload_error()
-explain(text.explanation("why"))
 lecture_presets(text)
-dataset = choose_dataset(text.explanation("cohort"))
+dataset = choose_dataset()
 section = choose_section(text)
 
 if section == "The dataset":

@@ -132,14 +132,8 @@ def _own_files(files) -> tuple[list, pd.DataFrame] | None:
     return outcome.value
 
 
-def choose_dataset(cohort_words: str) -> Dataset:
-    """The control choosing the dataset (bound to the link), the uploader, and the dataset it gives.
-
-    Parameters
-    ----------
-    cohort_words : str
-        The lesson's words on the built-in cohort.
-    """
+def choose_dataset() -> Dataset:
+    """The control choosing the dataset (bound to the link), the uploader, and the dataset it gives."""
     source = st.radio("Explore", (COHORT, OWN), horizontal=True, key=SOURCE_KEY, bind="query-params",
                       help="A set of files, not the single image of the sidebar.")
     uploads = None
@@ -157,6 +151,4 @@ def choose_dataset(cohort_words: str) -> Dataset:
         st.info("Upload files above (select many at once, or one .zip); until then the built-in cohort is shown.",
                 icon=":material/upload:")
     cohort, table = cohort_dataset()
-    with st.expander("About the built-in cohort", icon=":material/info:"):
-        st.markdown(f"{len(cohort.files)} {cohort_words} Deliberate problems: **{len(cohort.problems)}**.")
     return Dataset(cohort.files, table, cohort, ("cohort",), eda_snippets.COHORT_FILES)

@@ -75,7 +75,12 @@ def show_table(dataset: Dataset, text: LessonText) -> None:
 
 
 def show_dataset(dataset: Dataset, text: LessonText) -> None:
-    """The section "The dataset": counts, charts, the table."""
+    """The section "The dataset": why look at it first, what the built-in cohort is, counts, charts, the table."""
+    explain(text.explanation("why"))
+    if dataset.cohort is not None:
+        with st.expander("About the built-in cohort", icon=":material/info:"):
+            st.markdown(f"{len(dataset.files)} {text.explanation('cohort')} Deliberate problems: "
+                        f"**{len(dataset.cohort.problems)}**.")
     show_counts(dataset)
     show_charts(dataset)
     show_table(dataset, text)

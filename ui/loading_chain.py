@@ -108,7 +108,7 @@ def probe_figure(volume: Volume, index: tuple[int, ...], width: float, level: fl
         selected={"marker": {"opacity": 0}}, unselected={"marker": {"opacity": 0}}))
     figure.add_trace(go.Scatter(x=[col], y=[row], mode="markers", marker=MARKER, name="probe", hoverinfo="skip",
                                 showlegend=False))
-    figure.update_layout(height=380, hovermode="closest", clickmode="event+select", dragmode="zoom")
+    figure.update_layout(height=460, hovermode="closest", clickmode="event+select", dragmode="zoom")
     return figure
 
 
@@ -172,24 +172,24 @@ def value_chain_section(volume: Volume, explanation: str, colour_note: str) -> t
     index = _probe_controls(volume)
     image = _picture(volume, index)
     shape = image.shape[:2]
+    picture_col, numbers_col = st.columns([3, 2])  # the picture beside its numbers: one screen, click and read
     if volume.rgb:
         r, g, b = (float(v) for v in volume.data[index])
-        st.markdown(f"{colour_note} Here: **red {r:g}, green {g:g}, blue {b:g}**.")
+        numbers_col.markdown(f"{colour_note} Here: **red {r:g}, green {g:g}, blue {b:g}**.")
         figure = probe_figure(volume, index, 1.0, 0.0)
         alt = describe_image(image, f"Colour image with the probed pixel ringed at row {index[-2]}, column {index[-1]}")
     else:
         width, level = _default_window(volume, index[0] if volume.is_4d else 0)
-        wcol, lcol = st.columns(2)
+        wcol, lcol = numbers_col.columns(2)
         width = wcol.number_input("Window width", min_value=1e-6, value=width, key=WIDTH_KEY, bind="query-params")
         level = lcol.number_input("Window level", value=level, key=LEVEL_KEY, bind="query-params")
         chain = describe.value_chain(volume, index, width, level)
-        steps = st.columns(4)
-        steps[0].metric("Stored value", f"{chain['stored']:.6g}")
-        steps[1].metric("× slope + intercept", f"× {chain['slope']:.6g} + {chain['intercept']:.6g}")
-        steps[2].metric("Physical value", f"{chain['physical']:.6g}")
-        steps[3].metric("Displayed grey", f"{chain['grey']}")
+        numbers_col.metric("Stored value", f"{chain['stored']:.6g}")
+        numbers_col.metric("× slope + intercept", f"× {chain['slope']:.6g} + {chain['intercept']:.6g}")
+        numbers_col.metric("Physical value", f"{chain['physical']:.6g}")
+        numbers_col.metric("Displayed grey", f"{chain['grey']}")
         low = level - width / 2
-        st.caption(
+        numbers_col.caption(
             f"Window: values from {low:.6g} (black) to {low + width:.6g} (white). "
             f"Grey = clip(({chain['physical']:.6g} − {low:.6g}) / {width:.6g} × 255) = {chain['grey']}"
             + (" (MONOCHROME1: inverted)." if volume.monochrome1 else "."))
@@ -197,6 +197,6 @@ def value_chain_section(volume: Volume, explanation: str, colour_note: str) -> t
         alt = describe_image(image, f"Image windowed {width:.4g}/{level:.4g} (width/level) with the probed pixel "
                                     f"ringed at row {index[-2]}, column {index[-1]}: stored {chain['stored']:.6g}, "
                                     f"physical {chain['physical']:.6g}, grey {chain['grey']}")
-    show_figure(st, figure, alt, config=PLOT_CONFIG, key=CHART_KEY, on_select=lambda: _follow_click(shape),
+    show_figure(picture_col, figure, alt, config=PLOT_CONFIG, key=CHART_KEY, on_select=lambda: _follow_click(shape),
                 selection_mode="points")
     return index
