@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from core.display import apply_window
+from core.display import CT_WINDOWS, apply_window, auto_window
 from core.orientation import axis_codes, voxel_to_world
 from core.volume import Volume
 
@@ -66,6 +66,84 @@ def summary(volume: Volume) -> dict[str, str]:
     if volume.stored is not None:
         facts["stored values"] = f"{volume.stored.min():.6g} to {volume.stored.max():.6g}"
     return facts
+
+
+def headline(volume: Volume, facts: dict[str, str]) -> dict[str, str]:
+    """The five facts shown as metrics, each short enough for one (the `summary` table has the full wording).
+
+    Parameters
+    ----------
+    volume : Volume
+        The image.
+    facts : dict
+        Its `summary`.
+
+    Returns
+    -------
+    dict
+        Format, dimensions (with "RGB" for colour), data type, bit depth and voxel size ("unknown" when the
+        file records none: never an invented 1 mm).
+
+    Examples
+    --------
+    >>> v = Volume(np.zeros((4, 5), np.uint8), (0.5, 0.25), source_format="PNG")
+    >>> headline(v, summary(v))["Voxel size (mm)"]
+    '0.5 × 0.25'
+    """
+    return {
+        "Format": facts["format"],
+        "Dimensions": facts["dimensions"].split(" (")[0] + (" RGB" if volume.rgb else ""),
+        "Data type": facts["data type"],
+        "Bit depth (stored)": facts["bit depth (stored)"],
+        "Voxel size (mm)": " × ".join(f"{s:.3g}" for s in volume.spacing) if volume.spacing_known else "unknown",
+    }
+
+
+def probe_axes(volume: Volume) -> tuple[str, ...]:
+    """The names of the axes a probe moves along, in the order of an index into ``volume.data``.
+
+    Examples
+    --------
+    >>> probe_axes(Volume(np.zeros((2, 3, 4, 5)), (1.0, 1.0, 1.0)))
+    ('time', 'slice', 'row', 'column')
+    """
+    spatial = ("slice", "row", "column")[-len(volume.spatial_shape):]
+    return ("time", *spatial) if volume.is_4d else spatial
+
+
+def probe_limits(volume: Volume) -> tuple[int, ...]:
+    """How many positions each probe axis has (`probe_axes` order).
+
+    Examples
+    --------
+    >>> probe_limits(Volume(np.zeros((3, 4, 5)), (1.0, 1.0, 1.0)))
+    (3, 4, 5)
+    """
+    return (volume.n_frames, *volume.spatial_shape) if volume.is_4d else tuple(volume.spatial_shape)
+
+
+def centre_index(volume: Volume) -> tuple[int, ...]:
+    """The probe's starting place: the middle of every spatial axis, the first time point.
+
+    Examples
+    --------
+    >>> centre_index(Volume(np.zeros((2, 3, 4, 5)), (1.0, 1.0, 1.0)))
+    (0, 1, 2, 2)
+    """
+    middle = tuple(n // 2 for n in volume.spatial_shape)
+    return (0, *middle) if volume.is_4d else middle
+
+
+def chain_window(volume: Volume, image: np.ndarray) -> tuple[float, float]:
+    """The value chain's starting window ``(width, level)``: CT's soft tissue window, else the 1st-99th percentile.
+
+    Examples
+    --------
+    >>> chain_window(Volume(np.zeros((4, 4)), (1.0, 1.0), modality="CT"), np.zeros((4, 4)))
+    (400.0, 40.0)
+    """
+    width, level = CT_WINDOWS["soft tissue"] if volume.modality == "CT" else auto_window(image)
+    return float(width), float(level)
 
 
 def rescale_of(volume: Volume) -> tuple[float, float]:

@@ -761,8 +761,10 @@ def histogram_bins(low: float, high: float, integer: bool, max_bins: int = 256) 
     return int(max_bins), (low, high)
 
 
-def value_range(arrays: Iterable[np.ndarray]) -> tuple[float, float, bool]:
-    """The smallest and largest finite value of several arrays, and whether all are integer types.
+def common_extent(arrays: Iterable[np.ndarray]) -> tuple[float, float, bool]:
+    """The smallest and largest finite value over several arrays together, and whether all are integer types.
+
+    What shared histogram bins must cover (see `histogram_bins`).
 
     Returns
     -------
@@ -781,14 +783,14 @@ def value_range(arrays: Iterable[np.ndarray]) -> tuple[float, float, bool]:
     return low, high, integer
 
 
-def intensity_histogram(values: np.ndarray, bins: int, value_range: tuple[float, float]) -> Histogram:
+def intensity_histogram(values: np.ndarray, bins: int, span: tuple[float, float]) -> Histogram:
     """The proportion of pixels in each bin (NaN and infinite values are counted apart).
 
     Parameters
     ----------
     values : numpy.ndarray
         Any shape.
-    bins, value_range : int, (float, float)
+    bins, span : int, (float, float)
         As `histogram_bins` returns them.
 
     Returns
@@ -803,7 +805,7 @@ def intensity_histogram(values: np.ndarray, bins: int, value_range: tuple[float,
     """
     flat = np.asarray(values).ravel()
     finite = finite_values(flat)
-    counts, edges = np.histogram(finite, bins=bins, range=value_range)
+    counts, edges = np.histogram(finite, bins=bins, range=span)
     return Histogram(edges, counts / max(finite.size, 1), int(finite.size), int(flat.size - finite.size))
 
 
@@ -823,7 +825,7 @@ def value_stats(values: np.ndarray) -> dict[str, float]:
 
 
 def pooled_histogram(arrays: Iterable[np.ndarray], bins: int,
-                     value_range: tuple[float, float]) -> tuple[Histogram, dict[str, float]]:
+                     span: tuple[float, float]) -> tuple[Histogram, dict[str, float]]:
     """One histogram of the pixels of many images, without holding them all in memory.
 
     The mean is exact; the median and percentiles are read from the
@@ -834,8 +836,8 @@ def pooled_histogram(arrays: Iterable[np.ndarray], bins: int,
     ----------
     arrays : iterable of numpy.ndarray
         The images, read one at a time.
-    bins, value_range : int, (float, float)
-        Shared by all images (see `value_range` and `histogram_bins`).
+    bins, span : int, (float, float)
+        Shared by all images (see `common_extent` and `histogram_bins`).
 
     Returns
     -------
@@ -843,11 +845,11 @@ def pooled_histogram(arrays: Iterable[np.ndarray], bins: int,
         The pooled histogram and its ``mean``, ``median``, ``p1``, ``p99``.
     """
     counts = np.zeros(bins, dtype=np.int64)
-    total, n_finite, n_other, edges = 0.0, 0, 0, np.linspace(*value_range, bins + 1)
+    total, n_finite, n_other, edges = 0.0, 0, 0, np.linspace(*span, bins + 1)
     for array in arrays:
         flat = np.asarray(array).ravel()
         finite = finite_values(flat)
-        part, edges = np.histogram(finite, bins=bins, range=value_range)
+        part, edges = np.histogram(finite, bins=bins, range=span)
         counts += part
         total += float(finite.sum(dtype=np.float64))
         n_finite += finite.size
@@ -904,7 +906,7 @@ def compare_histograms(images: list[tuple[str, np.ndarray, np.ndarray | None]],
     HistogramView or None
         None when no image has a finite value.
     """
-    low, high, integer = value_range([values for _, values, _ in images])
+    low, high, integer = common_extent([values for _, values, _ in images])
     if not np.isfinite(low):
         return None
     bins, span = histogram_bins(low, high, integer, max_bins)
@@ -999,7 +1001,8 @@ def overview_figures(table: pd.DataFrame) -> dict:
     Returns
     -------
     dict
-        ``"dimensions"``, ``"spacing"``, ``"modality"``, ``"age"``: plotly figures.
+        ``"dimensions"``, ``"spacing"``, ``"modality"``, ``"age"``: plotly figures, each with a title short
+        enough for half a projector's width (what it leaves out is in `overview_notes`).
     """
     import plotly.express as px
 
@@ -1012,18 +1015,14 @@ def overview_figures(table: pd.DataFrame) -> dict:
                         title="Dimensions (rows × columns)").update_layout(**layout)
     dimensions.update_xaxes(title=None, type="category")
     known = readable[readable["row spacing (mm)"].notna()]
-    unknown = len(readable) - len(known)
     spacing = px.strip(known, x="row spacing (mm)", y="modality", color="modality", hover_name="file",
-                       title="Pixel spacing (mm), one dot per image"
-                       + (f"; {unknown} with an unknown spacing (none recorded) not shown" if unknown else "")
-                       ).update_layout(**layout, showlegend=False)
+                       title="Pixel spacing (mm)").update_layout(**layout, showlegend=False)
     modalities = readable["modality"].value_counts().rename_axis("modality").reset_index(name="images")
     modality = px.bar(modalities, x="modality", y="images", color="modality",
                       title="Modalities").update_layout(**layout, showlegend=False)
     patients = readable[readable["patient"] != ""].drop_duplicates("patient")
     patients = patients.assign(sex=patients["sex"].replace("", "not recorded"))
-    age = px.histogram(patients, x="age", color="sex", range_x=(0, 100),
-                       title=f"Patient ages ({len(patients)} patients, one count each)").update_layout(**layout)
+    age = px.histogram(patients, x="age", color="sex", range_x=(0, 100), title="Patient ages").update_layout(**layout)
     age.update_traces(xbins={"start": 0, "end": 100, "size": 10})
     age.update_xaxes(title="age (years)", dtick=10)
     age.update_yaxes(title="patients")
@@ -1033,6 +1032,27 @@ def overview_figures(table: pd.DataFrame) -> dict:
     for figure, top in zip((dimensions, modality, age), tallest.values()):  # counts: whole numbers on the axis
         figure.update_yaxes(dtick=max(1, int(np.ceil((top or 1) / 5))), rangemode="tozero")
     return {"dimensions": dimensions, "spacing": spacing, "modality": modality, "age": age}
+
+
+def overview_notes(table: pd.DataFrame) -> dict[str, str]:
+    """What each chart of `overview_figures` shows, in words: one dot or count per what, and what is left out.
+
+    Examples
+    --------
+    >>> from core.cohort import build_cohort
+    >>> overview_notes(file_table(build_cohort().files))["age"]
+    'One count per patient: 22 patients.'
+    """
+    readable = table[table["readable"]]
+    unknown = int(readable["row spacing (mm)"].isna().sum())
+    patients = readable.loc[readable["patient"] != "", "patient"].nunique()
+    return {
+        "dimensions": "Images per size (rows × columns, × slices for a volume), by modality.",
+        "spacing": "One dot per image: its row spacing."
+                   + (f" {unknown} image(s) record no spacing (unknown, not shown)." if unknown else ""),
+        "modality": "Images per modality (a screenshot or a photo among scans stands out).",
+        "age": f"One count per patient: {patients} patients.",
+    }
 
 
 def snr_figure(table: pd.DataFrame):
@@ -1049,7 +1069,7 @@ def snr_figure(table: pd.DataFrame):
     readable = _as_plotly_text(table[table["readable"]].copy())
     shown = readable[np.isfinite(readable["SNR"].astype(float)) & (readable["SNR"] > 0)]
     figure = px.strip(shown, x="SNR", y="modality", color="modality", hover_name="file", log_x=True,
-                      title=f"SNR estimate per image ({len(shown)} of {len(readable)} images)")
+                      title=f"SNR per image ({len(shown)} of {len(readable)})")
     ticks = [v for v in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000)
              if v <= max(LOW_SNR, float(shown["SNR"].max()) if len(shown) else LOW_SNR) * 2]
     figure.update_xaxes(tickvals=ticks, ticktext=[f"{v:g}" for v in ticks])

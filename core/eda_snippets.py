@@ -3,13 +3,16 @@
 Each function returns complete code, with the current parameters filled in,
 that runs as it is in a Python session with the course's requirements and
 prints the numbers the page shows. Code that obtains the data is built by the
-``*_code`` helpers: the built-in cohort and samples come from ``core`` (only to
-get the data), an upload from the learner's own files.
+``*_code`` helpers: the built-in cohort comes from ``core`` (the course writes
+it), a built-in sample from the library that ships it, an upload from the
+learner's own files.
 """
 
 from __future__ import annotations
 
+from core.loading_snippets import SERIES_CODE, sample_path_code
 from core.safe_text import py_literal
+from core.samples import Sample
 
 COHORT_FILES = "from core.cohort import build_cohort\nfiles = build_cohort().files  # (name, bytes) pairs"
 
@@ -42,9 +45,23 @@ def cohort_file_code(name: str, var: str = "values") -> str:
             + _DICOM_VALUES.format(data=f"{var}_bytes", var=var))
 
 
-def sample_code(sample_name: str, var: str = "values") -> str:
-    """Code that sets `var` to the values of a built-in sample, as the course loads it."""
-    return f"from core.samples import load\n{var} = load({_q(sample_name)}).data"
+def sample_code(sample: Sample, source_format: str, var: str = "values") -> str:
+    """Code that sets `var` to the values of a built-in sample, read with the library that ships it.
+
+    Parameters
+    ----------
+    sample : Sample
+        The sample (`core.samples.info`).
+    source_format : str
+        ``Volume.source_format`` of the loaded sample: it decides the reader.
+    var : str
+        The variable to set.
+    """
+    if not sample.package:  # the course's own series: no library ships it
+        return (SERIES_CODE.replace("files =", f"{var}_files =") + "\n"
+                + _SERIES_VALUES.format(slices=f"[pydicom.dcmread(io.BytesIO(data)) for _, data in {var}_files]",
+                                        var=var))
+    return _read_code(sample_path_code(sample, f"{var}_path"), source_format, var)
 
 
 def upload_file_code(name: str, source_format: str, var: str = "values") -> str:
@@ -59,21 +76,43 @@ def upload_file_code(name: str, source_format: str, var: str = "values") -> str:
     var : str
         The variable to set.
     """
-    path = f"{var}_path = {_q(name.rsplit('/', 1)[-1])}  # your file, next to this script"
     if source_format == "DICOM series":
-        return f"""import glob
-{var}_slices = [pydicom.dcmread(p) for p in glob.glob("my_series/*")]  # the files of your series, in one folder
+        return "import glob\n" + _SERIES_VALUES.format(
+            slices='[pydicom.dcmread(p) for p in glob.glob("my_series/*")]  # the files of your series, in one folder',
+            var=var)
+    return _read_code(f"{var}_path = {_q(name.rsplit('/', 1)[-1])}  # your file, next to this script",
+                      source_format, var)
+
+
+_SERIES_VALUES = """{var}_slices = {slices}
 normal = np.cross(*np.reshape(np.array({var}_slices[0].ImageOrientationPatient, dtype=float), (2, 3)))
 {var}_slices.sort(key=lambda ds: float(np.dot(np.array(ds.ImagePositionPatient, dtype=float), normal)))
 {var} = np.stack([ds.pixel_array * float(ds.get("RescaleSlope", 1)) + float(ds.get("RescaleIntercept", 0))
                   for ds in {var}_slices])  # physical units, slices in order along their normal"""
+
+_NIFTI_VALUES = """import nibabel as nib
+from nibabel import orientations
+{path}
+{var}_image = nib.load({var}_path)
+{var} = np.asanyarray({var}_image.dataobj)  # scaled values, in the file's axis order
+if {var}.ndim >= 3:  # the course's order: slices from foot to head, rows from front to back, columns right to left
+    turn = orientations.ornt_transform(orientations.io_orientation({var}_image.affine),
+                                       orientations.axcodes2ornt(("S", "P", "L")))
+    {var} = orientations.apply_orientation({var}, turn)
+if {var}.ndim == 4:
+    {var} = np.moveaxis({var}, 3, 0)  # time first: {var}[0] is the first volume"""
+
+
+def _read_code(path_line: str, source_format: str, var: str) -> str:
+    """Code that sets `var` from the file at ``{var}_path`` (set by `path_line`), with its format's library."""
     if source_format.startswith("DICOM"):
-        return path + "\n" + _DICOM_VALUES.format(data=f"open({var}_path, 'rb').read()", var=var)
+        return path_line + "\n" + _DICOM_VALUES.format(data=f"open({var}_path, 'rb').read()", var=var)
     if source_format.startswith(("NIfTI", "ANALYZE")):
-        return f"import nibabel as nib\n{path}\n{var} = np.asanyarray(nib.load({var}_path).dataobj)  # scaled values"
+        return _NIFTI_VALUES.format(path=path_line, var=var)
     if source_format == "TIFF":
-        return f"import tifffile\n{path}\n{var} = tifffile.imread({var}_path)"
-    return (f"import imageio.v3 as iio\n{path}\n{var} = iio.imread({var}_path)\n"
+        return f"import tifffile\n{path_line}\n{var} = tifffile.imread({var}_path)"
+    rotate = ", rotate=True" if source_format == "JPEG" else ""  # turned as its EXIF orientation says
+    return (f"import imageio.v3 as iio\n{path_line}\n{var} = iio.imread({var}_path{rotate})\n"
             f"if {var}.ndim == 3 and {var}.shape[-1] == 4:\n    {var} = {var}[..., :3]  # drop the alpha channel\n"
             f"if {var}.ndim == 3 and {var}.shape[-1] == 3 and ({var} == {var}[..., :1]).all():\n"
             f"    {var} = {var}[..., 0]  # a grey picture saved as RGB: the three channels are equal")

@@ -10,12 +10,12 @@ from core import eda
 from core.io import ImageLoadError, load_image
 from core.thumbnails import preview, tile_flags, tile_order
 from ui.alt import show_image
+from ui.images import png_bytes
+from ui.memo import session_memo
 from ui.safe_text import md
-from ui.viewer import png_bytes
 
 MAX_TILES = 48
 COLUMNS = 8
-STATE = "eda-tiles"
 
 
 def _tiles(files: list[tuple[str, bytes]], names: list[str]) -> dict[str, bytes | None]:
@@ -31,25 +31,28 @@ def _tiles(files: list[tuple[str, bytes]], names: list[str]) -> dict[str, bytes 
     return tiles
 
 
-def show_thumbnail_grid(files: list[tuple[str, bytes]], table: pd.DataFrame) -> None:
+def show_thumbnail_grid(files: list[tuple[str, bytes]], table: pd.DataFrame, words: str) -> None:
     """One tile per file (flagged files first, at most `MAX_TILES`), each with the findings that concern it.
 
-    The previews are made once per dataset and kept in this session only.
+    The previews are made once per dataset and kept in this session only (drawn when this part is opened).
+
+    Parameters
+    ----------
+    files : list of (str, bytes)
+        The dataset's files.
+    table : pandas.DataFrame
+        Their `core.eda.file_table`.
+    words : str
+        The lesson's words on this first look.
     """
     st.header("Look at the images")
     flags = tile_flags(table, eda.quality_report(table))
     names = tile_order(flags, MAX_TILES)
     key = (len(table), tuple(table["file"]), tuple(table["pixel hash"].astype(str)))
-    stored = st.session_state.get(STATE)
-    if stored is None or stored[0] != key:
-        with st.spinner(f"Drawing {len(names)} previews..."):
-            stored = (key, _tiles(files, names))
-        st.session_state[STATE] = stored
-    tiles = stored[1]
+    with st.spinner(f"Drawing {len(names)} previews..."):
+        tiles = session_memo("exploring-tiles", key, lambda: _tiles(files, names), entries=2)
     flagged = sum(bool(flags[name]) for name in names)
-    st.caption(f"The lecture's first look: **any obviously corrupted data?** The middle slice of each file, windowed "
-               f"on its own values; {flagged} flagged file(s) first, marked ⚠ with what the quality report found "
-               f"(bottom of the page)."
+    st.caption(f"{words} {flagged} flagged file(s) here."
                + (f" {len(names)} of {len(table)} files shown." if len(table) > len(names) else ""))
     blank = png_bytes(np.full((48, 48), 40, np.uint8))
     for start in range(0, len(names), COLUMNS):

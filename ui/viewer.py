@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import io
-
 import numpy as np
 import plotly.express as px
 import plotly.graph_objects as go
@@ -13,49 +10,101 @@ from PIL import Image
 
 from core import display
 from core.alt_text import describe_image, slice_alt
+from core.basics import value_range
 from core.orientation import voxel_to_world
 from core.volume import Volume
-from ui.alt import show_figure
+from ui.alt import show_figure, show_image
+from ui.images import png_bytes
+from ui.memo import session_memo
 
 MAX_HEATMAP_SIDE = 256
 """Larger images are sampled every n-th pixel for the hover view (values stay exact where shown)."""
 
+LINK = "query-params"
+"""How the viewer's controls are bound: to the link, under their keys."""
+
 PLOT_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
 
 
-def index_slider(container, label: str, count: int, key: str, default: int | None = None) -> int:
-    """A slider over ``0 .. count - 1``; with a single position there is nothing to slide, so it says so."""
+def index_slider(container, label: str, count: int, key: str, default: int | None = None,
+                 bind: str | None = None) -> int:
+    """A slider over ``0 .. count - 1``; with a single position there is nothing to slide, so it says so.
+
+    ``bind="query-params"`` keeps it in the link (its key is then the link's parameter: short and stable).
+    """
     if count <= 1:
         container.caption(f"{label}: 0 (the only one)")
         return 0
-    return container.slider(label, 0, count - 1, count // 2 if default is None else default, key=key)
+    return container.slider(label, 0, count - 1, count // 2 if default is None else default, key=key, bind=bind)
 
 
-def _state_key(volume: Volume, key: str) -> str:
-    """Widget keys that reset when another image is chosen."""
-    return f"{key}-{volume.name}-{volume.data.shape}"
+def image_id(volume: Volume) -> str:
+    """A name for the image a control's state belongs to (its name and shape)."""
+    return f"{volume.name}|{volume.data.shape}"
 
 
-def window_controls(volume: Volume, image: np.ndarray, key: str) -> tuple[float, float]:
-    """Preset and width/level sliders for a grey image; returns ``(width, level)``."""
-    finite = image[np.isfinite(image)] if image.dtype.kind == "f" else image
-    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+def start_over_on_new_image(marker: str, volume: Volume, defaults) -> None:
+    """When the image changed since the controls were last drawn, set them to their defaults for the new one.
+
+    The first time (a link's values may be waiting for the controls) nothing is reset.
+
+    Parameters
+    ----------
+    marker : str
+        The session key remembering which image the controls belong to.
+    volume : Volume
+        The image now shown.
+    defaults : callable
+        Returns ``{widget key: value}`` for the new image (called only when it is needed).
+    """
+    image = image_id(volume)
+    if st.session_state.get(marker, image) != image:
+        st.session_state.update(defaults())
+    st.session_state[marker] = image
+
+
+def window_presets(volume: Volume) -> dict[str, tuple[float, float]]:
+    """The window presets of an image (all its slices and time points): auto (1st-99th percentile), full range,
+    and CT's named windows for CT."""
+    lo, hi = value_range(volume.data)
     if hi <= lo:
         hi = lo + 1.0
-    presets = {"auto (1st-99th percentile)": display.auto_window(image), "full range": (hi - lo, (hi + lo) / 2)}
+    presets = {"auto (1st-99th percentile)": display.auto_window(volume.data), "full range": (hi - lo, (hi + lo) / 2)}
     if volume.modality == "CT":
         presets.update({f"CT {name} ({w:g}/{l:g})": (w, l) for name, (w, l) in display.CT_WINDOWS.items()})
-    base = _state_key(volume, key)
-    choice = st.selectbox("Window preset (width/level)", list(presets), key=f"{base}-preset",
+    return {name: (float(w), float(l)) for name, (w, l) in presets.items()}
+
+
+def window_controls(volume: Volume, key: str) -> tuple[float, float]:
+    """Preset and width/level sliders for a grey image, bound to the URL; returns ``(width, level)``.
+
+    The sliders serve the whole image (every slice and time point), so their ranges stay put while the
+    slices change. A preset sets both sliders; the sliders then fine-tune.
+    """
+    presets, (lo, hi), integer = session_memo("viewer", image_id(volume), lambda: (
+        window_presets(volume), value_range(volume.data), volume.data.dtype.kind in "iu"))
+    preset_key, width_key, level_key = f"{key}_window", f"{key}_width", f"{key}_level"
+    start_over_on_new_image(f"{key}-window-for", volume, lambda: {
+        preset_key: next(iter(presets)), width_key: next(iter(presets.values()))[0],
+        level_key: next(iter(presets.values()))[1]})
+
+    def apply_preset() -> None:
+        st.session_state[width_key], st.session_state[level_key] = presets[st.session_state[preset_key]]
+
+    choice = st.selectbox("Window preset (width/level)", list(presets), key=preset_key, on_change=apply_preset,
+                          bind=LINK,
                           help="The window maps `width` values centred on `level` to the 256 greys of the screen.")
     width, level = presets[choice]
-    span = hi - lo
-    step = 1.0 if span > 20 and image.dtype.kind in "iu" else span / 200
+    span = max(hi - lo, 1e-6)
+    step = 1.0 if span > 20 and integer else span / 200
+    widest = max((w for w, _ in presets.values()), default=span)
     cols = st.columns(2)
-    width = cols[0].slider("Width", min_value=float(step), max_value=float(max(2 * span, width)),
-                           value=float(width), step=float(step), key=f"{base}-width-{choice}")
-    level = cols[1].slider("Level", min_value=float(min(lo - span / 2, level)), max_value=float(max(hi + span / 2, level)),
-                           value=float(level), step=float(step), key=f"{base}-level-{choice}")
+    width = cols[0].slider("Width", min_value=float(step), max_value=float(max(2 * span, widest)), value=float(width),
+                           step=float(step), key=width_key, bind=LINK)
+    low_end = min(lo - span / 2, *(l for _, l in presets.values()))
+    high_end = max(hi + span / 2, *(l for _, l in presets.values()))
+    level = cols[1].slider("Level", min_value=float(low_end), max_value=float(high_end), value=float(level),
+                           step=float(step), key=level_key, bind=LINK)
     return width, level
 
 
@@ -91,55 +140,53 @@ def colour_figure(image: np.ndarray, title: str = "") -> go.Figure:
     return figure
 
 
-def png_bytes(image_uint8: np.ndarray) -> bytes:
-    """A uint8 grey or RGB image as PNG, with fast compression: about 4 times quicker than `st.image`'s own."""
-    buffer = io.BytesIO()
-    Image.fromarray(np.ascontiguousarray(image_uint8)).save(buffer, "PNG", compress_level=1)
-    return buffer.getvalue()
+LABEL_COLOUR, CURSOR_COLOUR = (255, 211, 61), (0, 200, 255)
 
 
-def png_data_uri(image_uint8: np.ndarray) -> str:
-    """A uint8 image as a PNG data URI, encoded with fast compression (display only)."""
-    return "data:image/png;base64," + base64.b64encode(png_bytes(image_uint8)).decode("ascii")
+def plane_picture(grey: np.ndarray, labels: tuple[str, str, str, str], cross: tuple[float, float]) -> np.ndarray:
+    """One plane of the 3D viewer as an RGB picture: the windowed slice, the cursor lines and the edge labels.
 
+    A picture, not an interactive chart: the planes have nothing to hover, and a slice change redraws three.
 
-def plane_figure(image_uint8: np.ndarray, labels: tuple[str, str, str, str], cross: tuple[int, int], title: str) -> go.Figure:
-    """One plane of the 3D viewer: the windowed slice, its anatomical edge labels and the cursor lines.
+    Parameters
+    ----------
+    grey : (rows, cols) uint8
+        The windowed slice, already at equal aspect.
+    labels : (str, str, str, str)
+        The anatomical labels of its top, bottom, left and right edges.
+    cross : (float, float)
+        The cursor's row and column on this picture.
 
-    Built as one layout (no per-shape calls): a slice change redraws three of these.
+    Returns
+    -------
+    (rows', cols', 3) uint8
+        Enlarged to at least 256 pixels a side (nearest neighbour), so the labels stay readable.
     """
-    height, width = image_uint8.shape[:2]
+    from PIL import ImageDraw, ImageFont
+
+    zoom = max(1, int(np.ceil(256 / max(grey.shape))))
+    picture = Image.fromarray(np.repeat(np.repeat(grey, zoom, 0), zoom, 1)).convert("RGB")
+    height, width = picture.height, picture.width
+    draw = ImageDraw.Draw(picture)
+    row, col = cross[0] * zoom + zoom / 2, cross[1] * zoom + zoom / 2
+    draw.line([(0, row), (width, row)], fill=CURSOR_COLOUR, width=1)
+    draw.line([(col, 0), (col, height)], fill=CURSOR_COLOUR, width=1)
+    font = ImageFont.load_default(size=max(14, height // 14))
     top, bottom, left, right = labels
-    font = {"size": 16, "color": "#ffd33d"}
-    annotations = [
-        {"x": width / 2, "y": 0, "text": f"<b>{top}</b>", "xanchor": "center", "yanchor": "top"},
-        {"x": width / 2, "y": height - 1, "text": f"<b>{bottom}</b>", "xanchor": "center", "yanchor": "bottom"},
-        {"x": 0, "y": height / 2, "text": f"<b>{left}</b>", "xanchor": "left", "yanchor": "middle"},
-        {"x": width - 1, "y": height / 2, "text": f"<b>{right}</b>", "xanchor": "right", "yanchor": "middle"},
-    ]
-    line = {"color": "rgba(0, 200, 255, 0.6)", "width": 1}
-    shapes = [
-        {"type": "line", "x0": -0.5, "x1": width - 0.5, "y0": cross[0], "y1": cross[0], "line": line},
-        {"type": "line", "x0": cross[1], "x1": cross[1], "y0": -0.5, "y1": height - 0.5, "line": line},
-    ]
-    return go.Figure(
-        go.Image(source=png_data_uri(image_uint8), hoverinfo="skip"),
-        layout={
-            "title": {"text": title}, "height": 330, "margin": {"l": 0, "r": 0, "t": 30, "b": 0},
-            "xaxis": {"visible": False, "range": [-0.5, width - 0.5]},
-            "yaxis": {"visible": False, "range": [height - 0.5, -0.5], "scaleanchor": "x"},
-            "annotations": [dict(a, showarrow=False, font=font) for a in annotations], "shapes": shapes,
-        },
-    )
+    margin = 3
+    for text, (x, y), anchor in ((top, (width / 2, margin), "mt"), (bottom, (width / 2, height - margin), "mb"),
+                                 (left, (margin, height / 2), "lm"), (right, (width - margin, height / 2), "rm")):
+        draw.text((x, y), text, fill=LABEL_COLOUR, font=font, anchor=anchor, stroke_width=2, stroke_fill=(0, 0, 0))
+    return np.asarray(picture)
 
 
 def show_2d(volume: Volume, image: np.ndarray, key: str, title: str = "") -> None:
-    """A 2D grey or colour image with window controls and hover values."""
+    """A 2D grey or colour image with window controls and hover values (values teach: plotly, zoom and hover)."""
     if volume.rgb:
         show_figure(st, colour_figure(image, title), describe_image(image, title or volume.name), config=PLOT_CONFIG,
                     key=f"{key}-colour")
         return
-    width, level = window_controls(volume, image, key)
+    width, level = window_controls(volume, key)
     if volume.monochrome1:
         st.caption("MONOCHROME1: in this file low values are meant to be white; the colour bar shows values.")
     show_figure(st, heatmap_figure(image, volume.pixel_spacing, width, level, title,
@@ -161,29 +208,31 @@ def show_volume(volume: Volume, key: str = "viewer") -> None:
 @st.fragment
 def _stack_viewer(volume: Volume, key: str) -> None:
     """A stack without orientation (multi-page TIFF, GIF frames, multi-frame DICOM): one slider."""
-    base = _state_key(volume, key)
     what = "Frame (time)" if volume.frame_axis == "frames" else "Frame / slice"
-    index = index_slider(st, what, volume.n_slices, f"{base}-frame")
+    start_over_on_new_image(f"{key}-frame-for", volume, lambda: {f"{key}_frame": volume.n_slices // 2})
+    index = index_slider(st, what, volume.n_slices, f"{key}_frame", bind=LINK)
     show_2d(volume, volume.data[index], key, title=f"{what.split()[0].lower()} {index} of {volume.n_slices}")
 
 
 @st.fragment
 def _three_planes(volume: Volume, key: str) -> None:
     """Axial, coronal and sagittal planes with sliders, labels, cursor and window/level."""
-    base = _state_key(volume, key)
+    n_slices, n_rows, n_cols = volume.spatial_shape
+    start_over_on_new_image(f"{key}-planes-for", volume, lambda: {
+        f"{key}_time": 0, f"{key}_axial": n_slices // 2, f"{key}_coronal": n_rows // 2, f"{key}_sagittal": n_cols // 2})
     data = volume.frame(0)
     if volume.is_4d:
-        t = index_slider(st, "Time point", volume.n_frames, f"{base}-time", default=0)
+        t = index_slider(st, "Time point", volume.n_frames, f"{key}_time", default=0, bind=LINK)
         data = volume.frame(t)
-    n_slices, n_rows, n_cols = data.shape
     controls = st.columns([1, 1, 1, 1])
-    k = index_slider(controls[0], "Axial slice (I→S)", n_slices, f"{base}-k")
-    r = index_slider(controls[1], "Coronal slice (A→P)", n_rows, f"{base}-r")
-    c = index_slider(controls[2], "Sagittal slice (R→L)", n_cols, f"{base}-c")
-    radiological = controls[3].toggle("Radiological (patient's right on the left)", True, key=f"{base}-radio",
+    k = index_slider(controls[0], "Axial slice (I→S)", n_slices, f"{key}_axial", bind=LINK)
+    r = index_slider(controls[1], "Coronal slice (A→P)", n_rows, f"{key}_coronal", bind=LINK)
+    c = index_slider(controls[2], "Sagittal slice (R→L)", n_cols, f"{key}_sagittal", bind=LINK)
+    radiological = controls[3].toggle("Radiological (patient's right on the left)", True, key=f"{key}_radiological",
+                                      bind=LINK,
                                       help="Radiology shows the patient as if facing you; neurology as if seen from behind.")
     with st.expander("Window / level", expanded=False):
-        width, level = window_controls(volume, data, key)
+        width, level = window_controls(volume, key)
     views = display.orthogonal_views(data, (k, r, c), radiological)
     spacings = display.plane_spacing(volume.spacing)
     crosses = {"axial": (r, c if radiological else n_cols - 1 - c),
@@ -197,11 +246,10 @@ def _three_planes(volume: Volume, key: str) -> None:
         shown = display.equal_aspect(grey, (dy, dx))
         cross_row = crosses[plane][0] * shown.shape[0] / grey.shape[0]
         cross_col = crosses[plane][1] * shown.shape[1] / grey.shape[1]
-        show_figure(column, plane_figure(shown, labels, (cross_row, cross_col), plane), slice_alt(
+        show_image(column, png_bytes(plane_picture(shown, labels, (cross_row, cross_col))), slice_alt(
             f"{plane.capitalize()} slice", *positions[plane], (width, level), float(np.nanmin(image)),
-            float(np.nanmax(image))) + " Edges: top {}, bottom {}, left {}, right {}; the cross marks the cursor.".format(*labels),
-                    config=PLOT_CONFIG,
-                    key=f"{key}-{plane}")
+            float(np.nanmax(image))) + " Edges: top {}, bottom {}, left {}, right {}; the cross marks the cursor.".format(
+            *labels), caption=f"{plane} · {positions[plane][0]} of {positions[plane][1]}", width="stretch")
     world = voxel_to_world(volume.affine, (k, r, c))
     value = data[k, r, c]
     st.caption(

@@ -55,6 +55,8 @@ def test_a_cine_loop_without_pixel_spacing_is_shown_with_unknown_spacing_and_fra
     assert not problems(at)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Voxel size (mm)"] == "unknown"
+    from harness import widget
+    widget(at, "button_group", "section").set_value("Look at it").run()
     assert [s for s in at.slider if s.label == "Frame (time)"]
     texts = " ".join(m.value for m in at.markdown)
     assert "How many pixels does one frame" in texts and "mm³" not in texts
@@ -182,14 +184,18 @@ def test_loading_shows_the_series_table_the_probe_on_the_image_hu_colour_bars_an
     at = page_test("lessons/loading.py", timeout=300)
     at.run()
     choose_sample(at, "CT: chest slice (pydicom CT_small)")
+    widget(at, "button_group", "section").set_value("Look at it").run()
+    viewer = _plotly_figures(at)
+    widget(at, "button_group", "section").set_value("From file to screen").run()
     figures = _plotly_figures(at)
-    colour_bars = [t["colorbar"]["title"]["text"] for f in figures for t in f["data"] if "colorbar" in t]
-    assert colour_bars and set(colour_bars) == {"HU"}
+    colour_bars = [t["colorbar"]["title"]["text"] for f in viewer + figures for t in f["data"] if "colorbar" in t]
+    assert len(colour_bars) == 2 and set(colour_bars) == {"HU"}  # the viewer's and the probe's
     probe = [t for f in figures for t in f["data"] if t.get("name") == "probe"]
     assert len(probe) == 1 and probe[0]["x"] == [64] and probe[0]["y"] == [64]
-    widget(at, "number_input", "probe-row-CT: chest slice (pydicom CT_small)-(128, 128)").set_value(5).run()
+    widget(at, "number_input", "probe_row").set_value(5).run()
     probe = [t for f in _plotly_figures(at) for t in f["data"] if t.get("name") == "probe"]
     assert probe[0]["y"] == [5]
+    widget(at, "button_group", "section").set_value("Your file").run()
     headline = [c for c in at.columns if any(m.label == "Voxel size (mm)" for m in c.get("metric"))]
     assert headline and all(c.weight >= 1 / 3 - 1e-9 for c in headline)  # three a row at most
     choose_sample(at, "MRI 3D: brain as a DICOM series (derived from MNI152)")
@@ -226,10 +232,13 @@ def test_exploring_shows_the_dataset_as_flagged_tiles_and_the_chosen_image_besid
     at = page_test("lessons/exploring.py", timeout=300)
     at.run()
     assert not problems(at)
+    widget(at, "button_group", "section").set_value("Look at the images").run()
     captions = [c for image in at.get("image") for c in image.captions]
     tiles = [c for c in captions if "⚠" in c]
     assert len(tiles) >= 5  # the cohort's deliberate problems are on their tiles
     assert any("unreadable" in c for c in tiles)
+    widget(at, "button_group", "section").set_value("Histogram").run()
+    captions = [c for image in at.get("image") for c in image.captions]
     assert len([c for c in captions if "(middle slice)" in c]) == 1  # the chosen image, beside its histogram
     widget(at, "toggle", "eda_log").set_value(True).run()
     import json

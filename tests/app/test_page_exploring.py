@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from core import eda, samples
+from core import eda, eda_snippets, samples
 from core.cohort import LECTURE_IMAGE, build_cohort
 from core.io import load_image
 from core.noise import NOISE_KINDS, add_noise
 from harness import choose_sample, page_test, problems, upload, widget
 
 PAGE = "lessons/exploring.py"
+KEPT = "upload-outcome-eda"  # where ui.uploads.read_once keeps the learner's files once read
 COHORT = build_cohort()
 FILES = dict(COHORT.files)
 
@@ -43,6 +45,14 @@ def options(app, key: str) -> list[str]:
     return widget(app, "selectbox", key).options
 
 
+def open_section(app, name: str):
+    """Choose a section of the lesson (the control at its top) and rerun."""
+    widget(app, "button_group", "section").set_value(name)
+    app.run()
+    assert not problems(app), (name, problems(app))
+    return app
+
+
 def test_the_cohort_is_summarised_tabled_and_every_problem_reported(at):
     table = eda.file_table(COHORT.files)
     counts = eda.summary_counts(table)
@@ -54,30 +64,38 @@ def test_the_cohort_is_summarised_tabled_and_every_problem_reported(at):
     patients = shown.loc[shown["readable"], "patient"]  # counted from their IDs, shown as "patient N"
     assert len(patients) and patients.str.fullmatch(r"patient \d+").all()
     assert "FAKE^" not in shown.to_csv() and "DEMO-" not in shown.to_csv()
+    assert len(at.get("plotly_chart")) == 4  # the four overview charts
+    assert any(d.label == "Download the table (CSV)" for d in at.get("download_button"))
+    assert any("files = build_cohort().files" in c.value for c in at.code)
+    open_section(at, "Histogram")
+    assert [c.key for c in at.get("plotly_chart")] == ["eda-histogram"]
+    open_section(at, "Quality report")
     text = " ".join(m.value for m in at.markdown)
     for finding in eda.quality_report(table):
         assert finding.title in text and finding.fix in text
     key = next(d.value for d in at.dataframe if "found" in d.value.columns)
     assert key["found"].all() and len(key) == len(COHORT.problems)
-    assert len(at.get("plotly_chart")) == 6  # four overview charts, the histogram, the SNR per image
-    assert any(d.label == "Download the table (CSV)" for d in at.get("download_button"))
-    assert any("files = build_cohort().files" in c.value for c in at.code)
+    assert [c.key for c in at.get("plotly_chart")] == ["eda-snr"]  # the SNR per image
 
 
 def test_every_sample_as_the_current_image_has_its_histogram(at):
+    open_section(at, "Histogram")
     for name in samples.names():
         choose_sample(at, name)
         current = next(o for o in options(at, "eda_hist_image") if o.startswith("The current image"))
         widget(at, "selectbox", "eda_hist_image").set_value(current).run()
         assert not problems(at), (name, problems(at))
+        assert any(c.value.startswith(f"The sidebar's image: {name}") for c in at.caption), name
         volume = samples.load(name)
         row = stats_table(at).iloc[0]
         assert row["pixels"] == volume.data.size, name
         assert (row["SNR"] == row["SNR"]) == (not volume.rgb), name  # NaN for colour only
-        assert any(f'load("{name}")' in c.value for c in at.code)
+        read = eda_snippets.sample_code(samples.info(name), volume.source_format)  # with the library that ships it
+        assert any(read in c.value for c in at.code), name
 
 
 def test_histogram_controls_noise_comparison_and_whole_set(at):
+    open_section(at, "Histogram")
     image = widget(at, "selectbox", "eda_hist_image")
     image.set_value("P03_MR.dcm").run()
     before = stats_table(at).iloc[0]
@@ -140,8 +158,10 @@ def test_a_zip_with_bad_files_and_a_damaged_zip(at):
     unreadable = dict(zip(table.loc[~table["readable"], "file"], table.loc[~table["readable"], "why unreadable"]))
     assert set(unreadable) == {"study.zip/P13_MR.dcm", "study.zip/DICOMDIR.txt", "damaged.zip"}
     assert "truncated" in unreadable["study.zip/P13_MR.dcm"] and "damaged" in unreadable["damaged.zip"]
+    open_section(at, "Quality report")
     text = " ".join(m.value for m in at.markdown)
     assert "Constant images" in text and "Files that cannot be read" in text
+    open_section(at, "Histogram")
     widget(at, "selectbox", "eda_hist_image").set_value("study.zip/P01_MR_s02.dcm").run()
     assert not problems(at) and stats_table(at).iloc[0]["pixels"] == 233 * 197
 
@@ -162,35 +182,49 @@ def test_a_bad_sidebar_upload_does_not_break_the_page(at):
     assert file_table(at)["file"].tolist()[0] == "P01_MR_s01.dcm"  # the dataset is untouched
     good = Path(samples.info("Phantom: Shepp-Logan head (scikit-image)").path)
     upload(at, (good.name, good.read_bytes()))
+    open_section(at, "Histogram")
     current = next(o for o in options(at, "eda_hist_image") if o.startswith("The current image"))
     widget(at, "selectbox", "eda_hist_image").set_value(current).run()
     assert not problems(at) and stats_table(at).iloc[0]["SNR"] == float("inf")  # a noiseless phantom
 
 
 def preset(app, label: str) -> None:
-    app.button(key=f"eda-preset-{label}").click().run()
+    app.button(key=f"exploring-preset-{label}").click().run()
     assert not problems(app), (label, problems(app))
 
 
 def test_lecturer_mode_folds_explanations_and_shows_fewer_controls(at):
     widget(at, "toggle", "lecturer").set_value(True).run()
     assert not problems(at)
-    assert sum(e.label == "Explanation" for e in at.expander) >= 4
+    folded = sum(e.label == "Explanation" for e in at.expander)  # why explore, the table
     assert not any(d.label == "Download the table (CSV)" for d in at.get("download_button"))
-    assert not [s for s in at.select_slider if s.key == "eda_bins"]
     assert not any(e.label == "Try this" for e in at.expander)
+    open_section(at, "Histogram")
+    folded += sum(e.label == "Explanation" for e in at.expander) - 1  # the histogram (why explore counted already)
+    assert not [s for s in at.select_slider if s.key == "eda_bins"]
+    open_section(at, "Quality report")
+    folded += sum(e.label == "Explanation" for e in at.expander) - 1  # the SNR method
+    assert folded >= 4
 
 
 def test_preset_original_against_a_noisy_copy_gives_the_lecture_figure(at):
     widget(at, "toggle", "lecturer").set_value(True).run()
     own_files(at).set_value([("a.txt", b"hello", "text/plain")])  # the preset brings back the cohort
     at.run()
-    preset(at, "Histogram: original vs noisy copy")
+    preset(at, "Original vs noisy copy")
     assert widget(at, "radio", "eda_source").value == "Built-in cohort"
+    assert widget(at, "button_group", "section").value == "Histogram"
+    assert at.get("plotly_chart")[0].key == "eda-histogram"  # the lecture's figure first in its section
     assert widget(at, "selectbox", "eda_hist_image").value == LECTURE_IMAGE
     data = load_image(FILES[LECTURE_IMAGE], LECTURE_IMAGE).data
     sigma = float(f"{eda.noise_scale(data) / 5:.2g}")
     noisy = add_noise(data, "gaussian", sigma, seed=0)
+    figure = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert [t["name"] for t in figure["data"]] == [LECTURE_IMAGE, f"with gaussian noise ({sigma:g})"]  # complete
+    room = next(t.value for t in at.table if "its proportion" in t.value.columns)  # at room size for the lecture
+    assert list(room["image"]) == [LECTURE_IMAGE, f"with gaussian noise ({sigma:g})"]
+    assert list(room["SNR"]) == [f"{eda.snr_estimate(data):.1f}", f"{eda.snr_estimate(noisy):.1f}"]
+    widget(at, "toggle", "lecturer").set_value(False).run()  # the same numbers to every digit
     rows = stats_table(at)
     assert list(rows["image"]) == [LECTURE_IMAGE, f"with gaussian noise ({sigma:g})"]
     assert rows.iloc[0]["SNR"] == pytest.approx(eda.snr_estimate(data))
@@ -200,18 +234,21 @@ def test_preset_original_against_a_noisy_copy_gives_the_lecture_figure(at):
 
 
 def test_presets_jump_to_the_clipped_and_the_noisy_image(at):
+    table = eda.file_table(COHORT.files).set_index("file")
     preset(at, "Clipped values")
     name = COHORT.problems["saturation"][0]
     share = eda.percent_at_max(load_image(FILES[name], name).data)
     assert share > eda.SATURATION_PERCENT and widget(at, "toggle", "eda_log").value
-    assert file_table(at).set_index("file").loc[name, "at max (%)"] == pytest.approx(share)
+    assert widget(at, "selectbox", "eda_hist_image").value == name
+    assert table.loc[name, "at max (%)"] == pytest.approx(share)
     assert any(w.value.startswith(f"**{share:.2f}%** of the pixels of {name}") for w in at.warning)
     preset(at, "Very noisy image")
     rows = stats_table(at)
     assert list(rows["image"]) == [COHORT.problems["low SNR"][0], LECTURE_IMAGE]
     assert rows.iloc[0]["SNR"] < eda.LOW_SNR < rows.iloc[1]["SNR"]
-    snr = file_table(at).set_index("file")["SNR"]
-    assert list(rows["SNR"]) == pytest.approx([snr[n] for n in rows["image"]])
+    assert list(rows["SNR"]) == pytest.approx([table["SNR"][n] for n in rows["image"]])
+    open_section(at, "The dataset")  # the table on the page says the same
+    assert file_table(at).set_index("file").loc[name, "at max (%)"] == pytest.approx(share)
 
 
 def test_self_check_gives_feedback_from_the_dataset_on_screen(at):
@@ -255,21 +292,62 @@ def test_stop_while_reading_an_upload_keeps_nothing_and_offers_to_read_it_again(
     at.run()
     assert not problems(at)
     assert widget(at, "button", "eda-upload-stop")  # drawn while the files were read
-    assert "eda_dataset" not in at.session_state
+    assert KEPT not in at.session_state
     at.run()  # the rerun the press of Stop starts: the same files, not read again on their own
     assert not problems(at)
     assert [i.value for i in at.info if "stopped" in i.value] == [
         "Reading the files stopped before the end (Stop, or another control, was pressed): nothing was kept. Until "
         "you read them again, the built-in cohort is shown."]
-    assert "eda_dataset" not in at.session_state
+    assert KEPT not in at.session_state
     assert list(file_table(at)["file"]) == [name for name, _ in COHORT.files]  # the cohort's, not a partial one
     with pytest.raises(KeyError):
         widget(at, "button", "eda-upload-stop")
     at.run()  # any other rerun: still stopped, still not read
-    assert "eda_dataset" not in at.session_state and any("stopped" in i.value for i in at.info)
+    assert KEPT not in at.session_state and any("stopped" in i.value for i in at.info)
 
     monkeypatch.setattr(eda, "file_table", real_file_table)
     widget(at, "button", "eda_read_again").click().run()
     assert not problems(at)
     assert list(file_table(at)["file"]) == chosen
     assert not [i for i in at.info if "stopped" in i.value]
+
+
+def test_a_link_reopens_the_histogram_with_its_noisy_copy():
+    app = page_test(PAGE, timeout=180)
+    # a link as the browser writes it: controls at their default (Gaussian noise) are not in it
+    for key, value in {"section": "Histogram", "eda_hist_image": LECTURE_IMAGE, "eda_compare": "a noisy copy",
+                       "eda_sigma": "82", "eda_log": "true", "eda_bins": "64"}.items():
+        app.query_params[key] = value
+    app.run()
+    assert not problems(app) and not app.warning
+    data = load_image(FILES[LECTURE_IMAGE], LECTURE_IMAGE).data
+    rows = stats_table(app)
+    assert list(rows["image"]) == [LECTURE_IMAGE, "with gaussian noise (82)"]
+    assert rows.iloc[1]["SNR"] == pytest.approx(eda.snr_estimate(add_noise(data, "gaussian", 82.0, seed=0)))
+    assert widget(app, "toggle", "eda_log").value and widget(app, "select_slider", "eda_bins").value == 64
+    for kind, key in (("selectbox", "eda_hist_image"), ("selectbox", "eda_compare"), ("slider", "eda_sigma"),
+                      ("toggle", "eda_log"), ("select_slider", "eda_bins"), ("radio", "eda_source")):
+        assert widget(app, kind, key).proto.query_param_key == key  # the browser writes them into the URL
+
+
+def test_a_link_with_a_value_out_of_range_opens_the_default_and_says_which():
+    app = page_test(PAGE, timeout=180)
+    app.query_params["section"] = "Histogram"
+    app.query_params["eda_hist_image"] = "no_such_file.dcm"
+    app.query_params["eda_bins"] = "banana"
+    app.run()
+    assert not problems(app)
+    assert widget(app, "selectbox", "eda_hist_image").value == "P01_MR_s01.dcm"  # the first file
+    assert widget(app, "select_slider", "eda_bins").value == 256
+    warning = " ".join(w.value for w in app.warning)
+    assert "eda_hist_image=no_such_file.dcm" in warning and "eda_bins=banana" in warning
+
+
+def test_an_uploaded_file_s_name_never_goes_into_the_link(at):
+    own_files(at).set_value([(n, FILES[n], "application/dicom") for n in ("P03_MR.dcm", "P02_CT_s01.dcm")])
+    at.run()
+    open_section(at, "Histogram")
+    assert widget(at, "selectbox", "eda_hist_image").value == "P03_MR.dcm"
+    assert not widget(at, "selectbox", "eda_hist_image").proto.query_param_key
+    assert not widget(at, "file_uploader", "eda_upload").proto.query_param_key if hasattr(
+        widget(at, "file_uploader", "eda_upload").proto, "query_param_key") else True

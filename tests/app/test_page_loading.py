@@ -1,8 +1,10 @@
-"""AppTest of the Loading page: every sample, good and bad uploads, the header and PHI opt-in."""
+"""AppTest of the Loading page: every sample in every section, good and bad uploads, the value chain probed by a
+click or by the number boxes, links, the header and PHI opt-in."""
 
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 from pathlib import Path
 
@@ -17,6 +19,8 @@ from harness import choose_sample, page_test, problems, upload, widget
 
 PAGE = "lessons/loading.py"
 NIBABEL_DATA = Path(nib.__file__).parent / "tests" / "data"
+SECTIONS = ["Your file", "Look at it", "From file to screen", "The header"]
+CT = "CT: chest slice (pydicom CT_small)"
 
 
 @pytest.fixture
@@ -31,33 +35,146 @@ def image_header(app) -> str:
     return next(h.value for h in app.header if h.value.startswith("Your image"))
 
 
-def test_every_sample_renders_with_its_facts(at):
+def open_section(app, name: str):
+    """Choose a section of the lesson (the control at its top) and rerun."""
+    widget(app, "button_group", "section").set_value(name)
+    return app.run()
+
+
+def metrics(app) -> dict[str, str]:
+    return {m.label: m.value for m in app.metric}
+
+
+def charts(app) -> list[dict]:
+    return [json.loads(c.proto.spec) for c in app.get("plotly_chart")]
+
+
+def ring(app) -> tuple[list, list]:
+    """The probe's ring on the picture: its x (column) and y (row)."""
+    probes = [t for f in charts(app) for t in f["data"] if t.get("name") == "probe"]
+    assert len(probes) == 1, "the probed pixel is not ringed on its picture"
+    return probes[0]["x"], probes[0]["y"]
+
+
+def click(app, x: float, y: float):
+    """A click on the probe's picture, as the browser reports a plotly point selection, then the rerun it starts."""
+    chart = next(c for c in app.get("plotly_chart") if c.key == "probe_figure")
+    states = app._tree.get_widget_states()
+    state = states.widgets.add()
+    state.id = chart.proto.id
+    state.string_value = json.dumps({"selection": {"points": [{"x": x, "y": y, "curve_number": 1, "point_number": 0}],
+                                                 "point_indices": [0], "box": [], "lasso": []}})
+    return app._run(states)
+
+
+def test_every_sample_renders_every_section(at):
     for name in samples.names():
         choose_sample(at, name)
+        open_section(at, "Your file")
         assert not problems(at), (name, problems(at))
         assert image_header(at) == f"Your image: {name}"
         assert any(m.label == "Format" for m in at.metric)
         assert not at.error
+        for section in SECTIONS[1:]:
+            open_section(at, section)
+            assert not problems(at) and not at.error, (name, section, problems(at))
+        open_section(at, "From file to screen")
+        assert ring(at)  # every image has its probe
+
+
+def test_only_the_chosen_section_is_drawn(at):
+    assert [h.value for h in at.header][:2] == ["Three families of files", f"Your image: {samples.DEFAULT}"]
+    assert not at.get("plotly_chart") and "Stored value" not in metrics(at)
+    open_section(at, "From file to screen")
+    assert "Stored value" in metrics(at) and not any(h.value.startswith("Your image") for h in at.header)
+    assert [c.key for c in at.get("plotly_chart")] == ["probe_figure"]
 
 
 def test_ct_value_chain_shows_hounsfield_units(at):
-    choose_sample(at, "CT: chest slice (pydicom CT_small)")
-    metrics = {m.label: m.value for m in at.metric}
-    stored, physical = float(metrics["Stored value"]), float(metrics["Physical value"])
+    choose_sample(at, CT)
+    open_section(at, "From file to screen")
+    shown = metrics(at)
+    stored, physical = float(shown["Stored value"]), float(shown["Physical value"])
     assert physical == stored - 1024
-    assert metrics["× slope + intercept"] == "× 1 + -1024"
+    assert shown["× slope + intercept"] == "× 1 + -1024"
 
 
 def test_probe_controls_move_the_value(at):
     choose_sample(at, "MR: head slice (pydicom MR_small)")
-    before = {m.label: m.value for m in at.metric}["Physical value"]
-    widget(at, "number_input", "probe-row-MR: head slice (pydicom MR_small)-(64, 64)").set_value(5).run()
-    after = {m.label: m.value for m in at.metric}["Physical value"]
+    open_section(at, "From file to screen")
+    before = metrics(at)["Physical value"]
+    widget(at, "number_input", "probe_row").set_value(5).run()
+    after = metrics(at)["Physical value"]
     assert not problems(at) and before != after
+
+
+def test_a_click_on_the_picture_probes_that_pixel_and_the_boxes_follow(at):
+    volume = samples.load(CT)
+    open_section(at, "From file to screen")
+    assert ring(at) == ([64], [64])
+    click(at, 10.0, 20.0)
+    assert not problems(at)
+    assert widget(at, "number_input", "probe_row").value == 20 and widget(at, "number_input", "probe_col").value == 10
+    shown = metrics(at)
+    assert float(shown["Physical value"]) == float(volume.data[20, 10])
+    assert float(shown["Stored value"]) == float(volume.stored[20, 10])
+    width, level = widget(at, "number_input", "chain_width").value, widget(at, "number_input", "chain_level").value
+    grey = int(np.clip((volume.data[20, 10] - (level - width / 2)) / width * 255, 0, 255))
+    assert abs(int(shown["Displayed grey"]) - grey) <= 1
+    assert ring(at) == ([10], [20])
+    widget(at, "number_input", "probe_col").set_value(11).run()  # the keyboard's way, from the clicked pixel
+    assert ring(at) == ([11], [20]) and float(metrics(at)["Physical value"]) == float(volume.data[20, 11])
+
+
+def test_a_click_outside_the_picture_changes_nothing(at):
+    open_section(at, "From file to screen")
+    click(at, 500.0, -3.0)
+    assert not problems(at) and ring(at) == ([64], [64])
+
+
+def test_a_link_reopens_the_probed_pixel_and_its_window():
+    volume = samples.load(CT)
+    app = page_test(PAGE)
+    for key, value in {"section": "From file to screen", "probe_row": "30", "probe_col": "40",
+                       "chain_width": "1500", "chain_level": "-600"}.items():
+        app.query_params[key] = value
+    app.run()
+    assert not problems(app) and not app.warning
+    assert ring(app) == ([40], [30])
+    shown = metrics(app)
+    assert float(shown["Physical value"]) == float(volume.data[30, 40])
+    assert "Window: values from -1350 (black) to 150 (white)" in " ".join(c.value for c in app.caption)
+    for key in ("probe_row", "probe_col", "chain_width", "chain_level"):  # the browser writes them into the URL
+        assert widget(app, "number_input", key).proto.query_param_key == key
+    widget(app, "number_input", "probe_row").set_value(31).run()
+    assert ring(app) == ([40], [31]) and not app.warning
+
+
+def test_a_link_with_a_malformed_value_opens_the_default_and_says_which_was_ignored():
+    app = page_test(PAGE)
+    app.query_params["section"] = "From file to screen"
+    app.query_params["probe_row"] = "abc"
+    app.query_params["probe_col"] = "40"
+    app.run()
+    assert not problems(app)
+    assert widget(app, "number_input", "probe_row").value == 64 and ring(app) == ([40], [64])
+    assert any("probe_row=abc" in w.value for w in app.warning)
+
+
+def test_another_image_starts_the_probe_at_its_centre(at):
+    open_section(at, "From file to screen")
+    widget(at, "number_input", "probe_row").set_value(120).run()
+    choose_sample(at, "MRI 3D: subject head (nibabel anatomical.nii)")
+    assert not problems(at)
+    volume = samples.load("MRI 3D: subject head (nibabel anatomical.nii)")
+    assert widget(at, "number_input", "probe_row").value == volume.spatial_shape[1] // 2
+    assert widget(at, "number_input", "probe_slice").value == volume.spatial_shape[0] // 2
 
 
 def header_value(at, field: str) -> str:
     """The one value of `field` in the header table: the row must exist, exactly once."""
+    if not any(h.value == "The header" for h in at.header):
+        open_section(at, "The header")
     table = at.dataframe[-1].value
     rows = table.loc[table["field"] == field, "value"]
     assert len(rows) == 1, (field, list(table["field"])[:20])
@@ -74,6 +191,7 @@ def test_phi_is_hidden_until_the_learner_opts_in(at):
 
 def test_header_search_filters_the_table(at):
     choose_sample(at, "CT: chest slice (pydicom CT_small)")
+    open_section(at, "The header")
     at.text_input[0].set_value("Rescale").run()
     table = at.dataframe[-1].value
     assert {"RescaleSlope", "RescaleIntercept"} <= set(table["field"])
@@ -118,7 +236,10 @@ def test_good_uploads_are_shown(at, files):
     upload(at, *files)
     assert not problems(at) and not at.error
     assert image_header(at) != f"Your image: {samples.DEFAULT}"
-    assert at.get("plotly_chart")
+    open_section(at, "Look at it")
+    assert not problems(at) and (at.get("plotly_chart") or at.get("image"))
+    open_section(at, "From file to screen")
+    assert not problems(at) and ring(at)
 
 
 BAD_UPLOADS = {
@@ -138,6 +259,7 @@ def test_bad_uploads_give_an_error_and_the_page_keeps_working(at, files):
     assert image_header(at) == f"Your image: {samples.DEFAULT}"  # the sample stays on screen
     good = ("CT_small.dcm", Path(get_testdata_file("CT_small.dcm")).read_bytes())
     upload(at, good)
+    open_section(at, "Your file")
     assert not at.error and image_header(at) == "Your image: CT_small.dcm"
 
 
@@ -148,7 +270,8 @@ def test_self_check_gives_feedback_and_computes_from_the_image(at):
     at.run()
     assert any(s.value.startswith("Right.") for s in at.success)
     assert any(e.value.startswith("Not quite.") for e in at.error)
-    physical = float({m.label: m.value for m in at.metric}["Physical value"])
+    open_section(at, "From file to screen")
+    physical = float(metrics(at)["Physical value"])
     widget(at, "number_input", "check-loading-3").set_value(physical).run()
     assert sum(s.value.startswith("Right.") for s in at.success) == 2
     assert at.session_state["progress"]["loading"] == {"answered": 3, "correct": 2, "total": 5}
@@ -156,6 +279,7 @@ def test_self_check_gives_feedback_and_computes_from_the_image(at):
 
 def test_lecturer_mode_folds_explanations_away(at):
     widget(at, "toggle", "lecturer").set_value(True).run()
+    open_section(at, "From file to screen")
     assert not problems(at)
     assert any(e.label == "Explanation" for e in at.expander)
 
@@ -171,5 +295,39 @@ def test_script_in_a_file_name_or_header_is_shown_as_text(at):
     upload(at, (name, buffer.getvalue()))
     assert not problems(at)
     assert image_header(at) == f"Your image: {md(name)}"  # plain text in a header, never raw HTML or Markdown
+    open_section(at, "The header")
     widget(at, "toggle", "reveal-phi").set_value(True).run()
     assert header_value(at, "PatientName") == "<script>alert('name')</script>"
+
+
+def test_a_link_reopens_the_three_planes_at_its_slices_and_window():
+    name = "MRI 3D: subject head (nibabel anatomical.nii)"
+    link = {"section": "Look at it", "view_axial": "5", "view_coronal": "7", "view_sagittal": "9",
+            "view_radiological": "false"}
+    again = page_test(PAGE)
+    again.session_state["sample_name"] = name  # the sidebar's image is the learner's, never in the link
+    for key, value in link.items():
+        again.query_params[key] = value
+    again.run()
+    assert not problems(again) and not again.warning
+    assert [widget(again, "slider", k).value for k in ("view_axial", "view_coronal", "view_sagittal")] == [5, 7, 9]
+    assert widget(again, "toggle", "view_radiological").value is False
+    cursor = next(c.value for c in again.caption if c.value.startswith("Cursor:"))
+    assert cursor.startswith("Cursor: voxel (slice 5, row 7, col 9)")
+    assert len(again.get("image")) == 3  # axial, coronal and sagittal, as pictures
+    for key in ("view_axial", "view_coronal", "view_sagittal", "view_width", "view_level"):
+        assert widget(again, "slider", key).proto.query_param_key == key
+    assert widget(again, "selectbox", "view_window").proto.query_param_key == "view_window"
+
+
+def test_a_window_preset_sets_both_sliders_of_the_viewer(at):
+    choose_sample(at, CT)
+    open_section(at, "Look at it")
+    widget(at, "selectbox", "view_window").set_value("CT bone (2500/480)").run()
+    assert not problems(at)
+    assert (widget(at, "slider", "view_width").value, widget(at, "slider", "view_level").value) == (2500.0, 480.0)
+    heatmap = next(t for f in charts(at) for t in f["data"] if t.get("type") == "heatmap")
+    assert (heatmap["zmin"], heatmap["zmax"]) == (480 - 1250, 480 + 1250)
+    widget(at, "slider", "view_level").set_value(500.0).run()  # the sliders fine-tune the preset
+    heatmap = next(t for f in charts(at) for t in f["data"] if t.get("type") == "heatmap")
+    assert (heatmap["zmin"], heatmap["zmax"]) == (500 - 1250, 500 + 1250)

@@ -84,3 +84,20 @@ def test_the_lecture_image_is_a_clean_mr_slice(cohort, datasets):
 
     assert LECTURE_IMAGE in datasets and LECTURE_IMAGE not in cohort.problem_files
     assert datasets[LECTURE_IMAGE].Modality == "MR"
+
+
+def test_the_exploring_presets_name_the_cohort_s_files_and_the_lecture_s_noise(cohort):
+    """The lecture presets are data (assets/course/exploring.toml): they must still name what the cohort holds."""
+    from core import eda
+    from core.cohort import LECTURE_IMAGE
+    from core.course_text import load_lesson
+    from core.io import load_image
+
+    presets = {p.label: p.settings for p in load_lesson("exploring").presets}
+    figure = presets["Original vs noisy copy"]
+    assert figure["eda_hist_image"] == LECTURE_IMAGE and figure["eda_compare"] == "a noisy copy"
+    lecture = load_image(dict(cohort.files)[LECTURE_IMAGE], LECTURE_IMAGE).data
+    assert figure["eda_sigma"] == float(f"{eda.noise_scale(lecture) / 5:.2g}")  # a fifth of the slider's range
+    assert presets["Clipped values"]["eda_hist_image"] == cohort.problems["saturation"][0]
+    assert presets["Very noisy image"]["eda_hist_image"] == cohort.problems["low SNR"][0]
+    assert presets["Very noisy image"]["eda_other"] == LECTURE_IMAGE

@@ -41,3 +41,30 @@ def test_header_table_search_is_case_insensitive_on_names_and_values():
     table = describe.header_table({"PixelSpacing": "[0.5, 0.5]", "Modality": "CT", "Rows": "128"}, "ct")
     assert table["field"].tolist() == ["Modality"]
     assert len(describe.header_table({"a": "1", "b": "2"})) == 2
+
+
+def test_the_probe_starts_in_the_middle_of_every_axis_and_the_first_time_point():
+    four_d = samples.load("fMRI 4D: time series (nibabel example4d.nii.gz)")
+    assert describe.probe_axes(four_d) == ("time", "slice", "row", "column")
+    assert describe.probe_limits(four_d) == four_d.data.shape
+    assert describe.centre_index(four_d) == (0, *(n // 2 for n in four_d.data.shape[1:]))
+    photo = samples.load("Photo: retina fundus (scikit-image)")  # colour: the channels are not an axis
+    assert describe.probe_axes(photo) == ("row", "column") and describe.probe_limits(photo) == photo.data.shape[:2]
+
+
+def test_the_chain_window_is_ct_soft_tissue_else_the_percentiles():
+    ct = load_image(get_testdata_file("CT_small.dcm"))
+    assert describe.chain_window(ct, ct.data) == (400.0, 40.0)
+    mr = load_image(get_testdata_file("MR_small.dcm"))
+    p1, p99 = np.percentile(mr.data, [1, 99])
+    width, level = describe.chain_window(mr, mr.data)
+    assert width == pytest.approx(p99 - p1) and level == pytest.approx((p1 + p99) / 2)
+
+
+def test_the_headline_shows_an_unknown_voxel_size_as_unknown():
+    ct = load_image(get_testdata_file("CT_small.dcm"))
+    assert describe.headline(ct, describe.summary(ct)) == {
+        "Format": "DICOM", "Dimensions": "2D", "Data type": str(ct.data.dtype), "Bit depth (stored)": "16 bits",
+        "Voxel size (mm)": "0.661 × 0.661"}
+    ct.spacing_known = False
+    assert describe.headline(ct, describe.summary(ct))["Voxel size (mm)"] == "unknown"

@@ -153,13 +153,13 @@ def test_parse_age_and_pixel_digest():
 
 def test_histogram_proportions_sum_to_one_with_one_bin_per_level():
     values = np.array([[0, 0, 1, 3], [3, 3, 3, 255]], dtype=np.uint8)
-    bins, value_range = eda.histogram_bins(0, 255, True)
-    histogram = eda.intensity_histogram(values, bins, value_range)
+    bins, span = eda.histogram_bins(0, 255, True)
+    histogram = eda.intensity_histogram(values, bins, span)
     assert bins == 256 and histogram.proportions.sum() == pytest.approx(1.0)
     assert histogram.proportions[[0, 1, 3, 255]].tolist() == [0.25, 0.125, 0.5, 0.125]
     assert histogram.centres[3] == 3.0
     float_values = np.array([0.0, 0.5, np.nan, 1.0, np.inf])
-    low, high, integer = eda.value_range([float_values])
+    low, high, integer = eda.common_extent([float_values, np.array([np.nan])])
     assert (low, high, integer) == (0.0, 1.0, False)
     histogram = eda.intensity_histogram(float_values, *eda.histogram_bins(low, high, integer, 4))
     assert histogram.proportions.sum() == pytest.approx(1.0) and histogram.n_nonfinite == 2
@@ -169,10 +169,10 @@ def test_histogram_proportions_sum_to_one_with_one_bin_per_level():
 def test_pooled_histogram_matches_the_histogram_of_all_pixels():
     rng = np.random.default_rng(0)
     images = [rng.integers(0, 200, (20, 30)), rng.integers(50, 255, (10, 10))]
-    bins, value_range = eda.histogram_bins(0, 254, True)
-    pooled, stats = eda.pooled_histogram(images, bins, value_range)
+    bins, span = eda.histogram_bins(0, 254, True)
+    pooled, stats = eda.pooled_histogram(images, bins, span)
     everything = np.concatenate([i.ravel() for i in images])
-    direct = eda.intensity_histogram(everything, bins, value_range)
+    direct = eda.intensity_histogram(everything, bins, span)
     assert np.allclose(pooled.proportions, direct.proportions) and pooled.proportions.sum() == pytest.approx(1.0)
     exact = eda.value_stats(everything)
     assert stats["mean"] == pytest.approx(exact["mean"])
@@ -189,7 +189,8 @@ def test_a_file_without_a_recorded_pixel_size_has_an_unknown_spacing_never_1_mm(
     assert rows.loc["photo.png", ["row spacing (mm)", "column spacing (mm)", "slice thickness (mm)"]].isna().all()
     csv = pd.read_csv(io.StringIO(rows.reset_index().to_csv(index=False)))  # the download: empty cells
     only_unknown = eda.overview_figures(rows.reset_index())["spacing"]  # no known spacing at all: an empty chart
-    assert not only_unknown.data and "1 with an unknown spacing" in only_unknown.layout.title.text
+    assert not only_unknown.data
+    assert "1 image(s) record no spacing (unknown, not shown)" in eda.overview_notes(rows.reset_index())["spacing"]
     assert csv[["row spacing (mm)", "column spacing (mm)"]].isna().all().all()
     no_spacing = [n for n, d in cohort.files
                   if "PixelSpacing" not in pydicom.dcmread(io.BytesIO(d), stop_before_pixels=True)]
@@ -199,7 +200,8 @@ def test_a_file_without_a_recorded_pixel_size_has_an_unknown_spacing_never_1_mm(
     spacing = eda.overview_figures(table)["spacing"]
     shown = sorted(name for trace in spacing.data for name in trace.hovertext)
     assert shown == sorted(table[table["readable"] & table["row spacing (mm)"].notna()]["file"])
-    assert not set(no_spacing) & set(shown) and "unknown" in spacing.layout.title.text
+    assert not set(no_spacing) & set(shown)
+    assert f"{len(no_spacing)} image(s) record no spacing (unknown, not shown)" in eda.overview_notes(table)["spacing"]
     findings = {f.check: f for f in eda.quality_report(table)}
     assert not set(no_spacing) & set(findings["spacing"].files if "spacing" in findings else ())
 
@@ -209,7 +211,8 @@ def test_figures_show_the_dataset(table):
     assert set(figures) == {"dimensions", "spacing", "modality", "age"}
     modality = {t.name: int(sum(t.y)) for t in figures["modality"].data}
     assert modality == {"MR": 29, "CT": 12, "OT": 1}
-    assert "22 patients" in figures["age"].layout.title.text
+    assert eda.overview_notes(table)["age"] == "One count per patient: 22 patients."
+    assert all(len(f.layout.title.text) <= 30 for f in figures.values())  # whole on half a 1280 px projector
     values = np.arange(100)
     curves = [("a", eda.intensity_histogram(values, 100, (-0.5, 99.5)), eda.value_stats(values))]
     figure = eda.histogram_figure(curves, log=True)

@@ -113,16 +113,15 @@ def test_histogram_snippet_of_a_nan_filled_float_image(cohort):
     assert "SNR nan" in text
 
 
-@pytest.mark.parametrize("name", ["CT: chest slice (pydicom CT_small)",
-                                  "fMRI 4D: time series (nibabel example4d.nii.gz)",
-                                  "Photo: retina fundus (scikit-image)"])
+@pytest.mark.parametrize("name", samples.names())
 def test_histogram_snippet_of_the_current_sample(name):
     volume = samples.load(name)
     grey = None if volume.rgb else volume.frame(0)
     view = eda.compare_histograms([(volume.name, volume.data, grey)], 256)
     frame = None if volume.rgb else ("values[0]" if volume.is_4d else "values")
-    code = eda_snippets.histogram_snippet(eda_snippets.sample_code(name), volume.name, view.integer, 256,
-                                          snr_frame=frame)
+    read = eda_snippets.sample_code(samples.info(name), volume.source_format)
+    assert ("core" in read) == (not samples.info(name).package)  # found by the library that ships it
+    code = eda_snippets.histogram_snippet(read, volume.name, view.integer, 256, snr_frame=frame)
     text = run(code)
     assert_matches(text, view)
     assert ("SNR" in text) == (not volume.rgb)
@@ -130,9 +129,9 @@ def test_histogram_snippet_of_the_current_sample(name):
 
 def test_pooled_histogram_snippet_matches_core(cohort, table):
     rows = table[table["readable"] & (table["modality"] == "CT")]
-    bins, value_range = eda.histogram_bins(rows["min"].min(), rows["max"].max(), True, 256)
+    bins, span = eda.histogram_bins(rows["min"].min(), rows["max"].max(), True, 256)
     files = dict(cohort.files)
-    histogram, stats = eda.pooled_histogram((load_image(files[n], n).data for n in rows["file"]), bins, value_range)
+    histogram, stats = eda.pooled_histogram((load_image(files[n], n).data for n in rows["file"]), bins, span)
     text = run(eda_snippets.pooled_histogram_snippet(eda_snippets.COHORT_FILES, "CT", True, 256))
     head = re.search(rf"CT images (\d+) pixels (\d+) bins (\d+) sum of proportions {NUMBER}", text)
     assert [int(v) for v in head.groups()[:3]] == [len(rows), histogram.n_values, bins]

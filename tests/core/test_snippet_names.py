@@ -15,8 +15,10 @@ import ast
 import numpy as np
 import pytest
 
-from core import cnn_snippets, eda_snippets, pixels_snippets, preprocess_snippets, registration_snippets, snippets
+from core import cnn_snippets, eda_snippets, pixels_snippets, preprocess_snippets, registration_snippets
+from core import loading_snippets as snippets
 from core.safe_text import py_literal
+from core.samples import Sample
 from core.volume import Volume
 from core.warps import Motion
 
@@ -44,7 +46,7 @@ def _generators(name: str) -> dict[str, str]:
                                        resized=False, spacing=(1.0, 1.0))
     codes = {
         "eda.cohort_file_code": eda_snippets.cohort_file_code(name),
-        "eda.sample_code": eda_snippets.sample_code(name),
+        "eda.sample_code": eda_snippets.sample_code(Sample(name, "pydicom", name, "CT", "", ""), "DICOM"),
         "eda.pooled_histogram_snippet": eda_snippets.pooled_histogram_snippet(eda_snippets.COHORT_FILES, name, True, 64),
         "eda.histogram_snippet": eda_snippets.histogram_snippet(
             eda_snippets.upload_file_code(name, "PNG"), name, True, 64,

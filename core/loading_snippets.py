@@ -1,21 +1,72 @@
-"""The Python shown in "Show the code" panels: plain library calls that reproduce a view's numbers.
+"""The Loading page's "Show the code" panels: each file read with its own library, as a learner would.
 
 Each function returns complete code, with the current parameters filled in,
-that runs as it is in a Python session with the course's requirements.
+that runs as it is from any folder with the course's interpreter. A built-in
+sample's file is found through the library that ships it
+(`pydicom.data.get_testdata_file`, `nibabel.testing.data_path`,
+`nilearn.datasets.MNI152_FILE_PATH`, `skimage.data.data_dir`), never through
+the course's own code.
 """
 
 from __future__ import annotations
 
 from core.describe import file_index
 from core.safe_text import py_literal
+from core.samples import Sample
 from core.volume import Volume
 
+NILEARN_PATHS = {
+    "mni_icbm152_t1_tal_nlin_sym_09a_converted.nii.gz": "MNI152_FILE_PATH",
+    "mni_icbm152_gm_tal_nlin_sym_09a_converted.nii.gz": "GM_MNI152_FILE_PATH",
+    "mni_icbm152_wm_tal_nlin_sym_09a_converted.nii.gz": "WM_MNI152_FILE_PATH",
+}
+"""The constants by which nilearn.datasets names its bundled template files."""
 
-def _path_code(path_code: str | None, filename: str) -> str:
-    return path_code or f"path = {py_literal(filename)}  # the file you uploaded, saved next to this script"
+SERIES_CODE = "from core.samples import mni_dicom_series\nfiles = mni_dicom_series()  # (name, bytes) pairs written by the course"
+"""The course's own DICOM series sample: no library ships it, so the course writes it."""
 
 
-def loading_snippet(volume: Volume, index: tuple[int, ...], path_code: str | None, series_code: str | None = None) -> str:
+def sample_path_code(sample: Sample, var: str = "path") -> str:
+    """Code that sets `var` to a built-in sample's file, found by the library that ships it.
+
+    Parameters
+    ----------
+    sample : Sample
+        A sample with a package (not the course's own DICOM series).
+    var : str
+        The variable to set.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from core import samples
+    >>> print(sample_path_code(samples.info(samples.DEFAULT)))
+    from pydicom.data import get_testdata_file
+    path = get_testdata_file("CT_small.dcm")
+    """
+    name = py_literal(sample.file)
+    if sample.package.startswith("pydicom"):  # pydicom's own test files and the pydicom-data package
+        return f"from pydicom.data import get_testdata_file\n{var} = get_testdata_file({name})"
+    if sample.package == "nibabel":
+        return f"import os\nfrom nibabel.testing import data_path\n{var} = os.path.join(data_path, {name})"
+    if sample.package == "nilearn" and sample.file in NILEARN_PATHS:
+        constant = NILEARN_PATHS[sample.file]
+        return f"from nilearn.datasets import {constant}\n{var} = {constant}"
+    if sample.package == "skimage":
+        return f"import os\nimport skimage.data\n{var} = os.path.join(skimage.data.data_dir, {name})"
+    raise ValueError(f"no library path known for {sample.package}/{sample.file}")
+
+
+def _path_code(sample: Sample | None, filename: str) -> str:
+    if sample is not None and sample.package:
+        return sample_path_code(sample)
+    return f"path = {py_literal(filename)}  # the file you uploaded, saved next to this script"
+
+
+def loading_snippet(volume: Volume, index: tuple[int, ...], sample: Sample | None = None) -> str:
     """Code that loads the file with its own library and prints shape, type, spacing and one value.
 
     Parameters
@@ -24,10 +75,8 @@ def loading_snippet(volume: Volume, index: tuple[int, ...], path_code: str | Non
         The loaded image (its format decides the library).
     index : tuple of int
         The probed index into ``volume.data``.
-    path_code : str or None
-        Code that sets ``path`` (a sample's), or None for an upload.
-    series_code : str, optional
-        For a DICOM series: code that sets ``files`` to ``(name, bytes)`` pairs.
+    sample : Sample, optional
+        The built-in sample shown, or None for the learner's own upload.
 
     Returns
     -------
@@ -35,12 +84,12 @@ def loading_snippet(volume: Volume, index: tuple[int, ...], path_code: str | Non
     """
     fmt = volume.source_format
     if fmt == "DICOM series":
-        return _dicom_series(volume, index, series_code)
+        return _dicom_series(volume, index, SERIES_CODE if sample is not None and not sample.package else None)
     if fmt == "DICOM":
-        return _dicom(volume, index, _path_code(path_code, volume.name))
+        return _dicom(volume, index, _path_code(sample, volume.name))
     if fmt.startswith("NIfTI") or fmt.startswith("ANALYZE"):
-        return _nifti(volume, index, _path_code(path_code, volume.name))
-    return _raster(volume, index, _path_code(path_code, volume.name))
+        return _nifti(volume, index, _path_code(sample, volume.name))
+    return _raster(volume, index, _path_code(sample, volume.name))
 
 
 def _dicom(volume: Volume, index, path_line: str) -> str:
