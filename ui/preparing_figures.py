@@ -34,10 +34,6 @@ def _bars(counts: np.ndarray, edges: np.ndarray, colour: str, name: str, show: b
                   showlegend=show, hovertemplate=f"{name}<br>value %{{x:.4g}}<br>%{{y}} pixels<extra></extra>")
 
 
-def _log_axis(counts: np.ndarray) -> dict:
-    return {"type": "log", "dtick": 1, "title": {"text": "pixels (log)"}}
-
-
 def histogram_figure(counts: np.ndarray, edges: np.ndarray, title: str,
                      lines: list[tuple[float, str, str]] = (), height: int = 260) -> go.Figure:
     """A histogram (log counts) with vertical lines ``(value, label, colour)`` named in the legend.
@@ -53,7 +49,7 @@ def histogram_figure(counts: np.ndarray, edges: np.ndarray, title: str,
     return go.Figure(data=traces, layout={
         "title": {"text": title}, "height": height + (40 if lines else 0), "bargap": 0, "showlegend": bool(lines),
         "legend": {"orientation": "h", "y": -0.3, "x": 0}, "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
-        "yaxis": _log_axis(counts), "xaxis": {"title": {"text": "value"}}})
+        "yaxis": {"type": "log", "dtick": 1, "title": {"text": "pixels (log)"}}, "xaxis": {"title": {"text": "value"}}})
 
 
 def region_figure(whole: np.ndarray, inside: np.ndarray, edges: np.ndarray, region: str) -> go.Figure:

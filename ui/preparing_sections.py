@@ -120,7 +120,7 @@ def masking_section(work: Work, text: LessonText) -> None:
     alt = memo(("draw-alt", work.key), lambda: describe_image(work.image, "The noisy image to draw a mask on"))
     show_figure(columns[0], figure, alt, key=DRAW_KEY, on_select=lambda: _apply_drawing(work.image.shape),
                 selection_mode=("box", "lasso"), config=DRAW_CONFIG)
-    columns[0].caption("Draw on me: box or lasso.")
+    columns[0].caption("Draw a box or a lasso on the picture (its tools are above it): the mask follows.")
     mask_key = (work.key, how, repr(params))
     picture(columns[1], mask, "mask (white: kept)", key=("mask", mask_key))
     picture(columns[2], masked, "masked image", work.window, ("masked", mask_key))
@@ -198,9 +198,8 @@ def threshold_section(work: Work, text: LessonText) -> None:
     show_figure(st, histogram_figure(counts, edges, "Histogram of the image, with every method's threshold", lines),
                 table=True, config=PLOT_CONFIG, key="prep-threshold-histogram")
     frame = pd.DataFrame(table).rename(columns={"threshold": f"threshold{work.unit}"})
-    st.dataframe(frame, hide_index=True, width="stretch",
-                 column_config={c: st.column_config.NumberColumn(format="%.4f" if c.startswith("Dice") else "%.4g")
-                                for c in frame.columns if c != "method"})
+    st.table(frame.style.format({c: "{:.4f}" if c.startswith("Dice") else "{:.4g}" for c in frame.columns
+                                 if c != "method"}).hide(axis="index"))  # HTML: sized for a room in lecturer mode
     explain(text.explanation("thresholds"))
     show_code(snip.threshold_snippet(work.source, work.noise, work.scale, level, truth_name))
 

@@ -79,19 +79,23 @@ def sample_truths(name: str) -> dict[str, np.ndarray]:
     return truths
 
 
-def _reset_on_new_image(image_key: tuple, keys: tuple[str, ...]) -> None:
-    """Controls whose range depends on the image start again at their default when the image changes."""
+PER_IMAGE = ("prep-slice", "prep-time", "prep-mask-row", "prep-mask-col", "prep-mask-radius", "prep-mask-rows",
+             "prep-mask-cols", "prep-lasso")
+"""Controls whose range depends on the image (and the lasso drawn on it): they start again with a new image."""
+
+
+def _reset_on_new_image(image_key: tuple) -> None:
+    """Put the controls of `PER_IMAGE` back to their defaults when the image changes (not on a link's first run)."""
     before = st.session_state.get("prep-controls-image")
     if before is not None and before != image_key:
-        for key in keys:
+        for key in PER_IMAGE:
             st.session_state.pop(key, None)
     st.session_state["prep-controls-image"] = image_key
 
 
 def _slice_controls(base: Volume, image_key: tuple) -> tuple[int, ...]:
     """The time point and slice sliders of a volume: the index of the slice the sections work on."""
-    _reset_on_new_image(image_key, ("prep-slice", "prep-time", "prep-truth", "prep-mask-row", "prep-mask-col",
-                                    "prep-mask-radius", "prep-mask-rows", "prep-mask-cols", "prep-lasso"))
+    _reset_on_new_image(image_key)
     if not base.is_3d:
         return ()
     columns = st.columns(2 if base.is_4d else 1)
@@ -148,7 +152,7 @@ def choose_work(text: LessonText, current: picker.Current) -> Work:
             image_key: tuple = ("synthetic", SYNTHETIC_SIZE)
             st.caption(text.explanation("synthetic"))
             truths = {"the shapes": truth}
-            _reset_on_new_image(image_key, ("prep-truth", "prep-lasso"))
+            _reset_on_new_image(image_key)
         else:
             if choice == PHANTOM_CHOICE:
                 base, sample, image_key = picker.load_sample(PHANTOM), samples.info(PHANTOM), ("phantom",)

@@ -6,9 +6,6 @@ from __future__ import annotations
 import base64
 import io
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import imageio.v3 as iio
@@ -514,25 +511,15 @@ def test_a_link_with_a_malformed_value_opens_the_default_and_says_which(key, val
     assert any(f"{key}={value}" in w.value and "not used" in w.value for w in app.warning)
 
 
-def test_every_section_s_code_runs_from_an_empty_folder(at, tmp_path):
+def test_every_section_shows_its_code_and_reads_the_lecture_s_phantom_with_a_real_library(at):
+    """tests/app/test_code_runs_anywhere.py runs every section's code from an empty folder."""
     lecture_phantom(at)
-    snippets = []
     for section in SECTIONS:
-        show(at, section)
-        snippets += at.session_state[COLLECTED_KEY]
-    snippets = list(dict.fromkeys(snippets))
-    assert len(snippets) >= len(SECTIONS)
-    assert not any("from core" in code for _, code in snippets)  # the phantom is read with imageio, not the course
-    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
-    failures = []
-    for n, (title, code) in enumerate(snippets):
-        folder = tmp_path / f"snippet-{n}"
-        folder.mkdir()
-        result = subprocess.run([sys.executable, "-c", code], cwd=folder, env=env, capture_output=True, text=True,
-                                timeout=600)
-        if result.returncode != 0:
-            failures.append(f"{title} #{n}: {result.stderr.strip().splitlines()[-1:]}")
-    assert not failures, "\n".join(failures)
+        snippets = show(at, section).session_state[COLLECTED_KEY]
+        assert snippets, section
+        for _, code in snippets:
+            assert "from core" not in code and "import core" not in code, section
+            assert "iio.imread(path)" in code and 'os.path.dirname(skimage.__file__), "data", "phantom.png"' in code
 
 
 def test_the_lesson_file_is_a_short_script_of_layout_calls():
