@@ -387,6 +387,7 @@ def box_bounds(shape: tuple[int, int], rows: tuple[float, float], cols: tuple[fl
     (3, 0, 8, 5)
     """
     def span(edges: tuple[float, float], size: int) -> tuple[int, int]:
+        """First and one-past-last pixel whose centre lies between the two edges, within ``0 .. size``."""
         low, high = sorted(float(e) for e in edges)
         start = min(max(int(np.ceil(low)), 0), size)
         return start, max(min(int(np.floor(high)) + 1, size), start)

@@ -130,7 +130,7 @@ def masking_section(work: Work, text: LessonText) -> None:
     metrics[2].metric("Filled with", fmt(fill) + work.unit, help=text.explanation("mask_fill"))
     whole, inside, edges = memo(("region-histograms", mask_key),
                                 lambda: preprocess.region_histograms(work.image, mask, HISTOGRAM_BINS))
-    show_figure(st, region_figure(whole, inside, edges, "the region kept by the mask"), table=True,
+    show_figure(st, region_figure(whole, inside, edges, "inside the mask"), table=True,
                 config=PLOT_CONFIG, key="prep-region-histograms")
     explain(text.explanation("masking"))
     show_code(snip.mask_snippet(work.source, work.noise, work.scale, how, params, brain_truth or ""))
