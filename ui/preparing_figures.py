@@ -134,9 +134,10 @@ def drawing_figure(grey: np.ndarray, shape: tuple[int, int]) -> go.Figure:
               go.Scatter(x=grid_c.ravel(), y=grid_r.ravel(), mode="markers", marker={"opacity": 0, "size": 2},
                          hoverinfo="skip", showlegend=False)],
         layout={"height": 380, "margin": {"l": 10, "r": 10, "t": 10, "b": 10}, "dragmode": "select",
-                "xaxis": {"range": [-0.5, cols - 0.5], "showgrid": False, "zeroline": False, "title": {"text": "column"}},
+                "xaxis": {"range": [-0.5, cols - 0.5], "showgrid": False, "zeroline": False, "constrain": "domain",
+                          "title": {"text": "column"}},
                 "yaxis": {"range": [rows - 0.5, -0.5], "showgrid": False, "zeroline": False, "scaleanchor": "x",
-                          "title": {"text": "row"}},
+                          "constrain": "domain", "title": {"text": "row"}},
                 "newselection": {"line": {"color": "#d1242f", "width": 2}}})
 
 
