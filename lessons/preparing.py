@@ -8,10 +8,9 @@ from __future__ import annotations
 import streamlit as st
 
 from core import preprocess
-from core.course_text import load_lesson
 from core.selfcheck import Question
 from ui import picker
-from ui.lesson import intro, lecture_presets, self_check
+from ui.lesson import intro, lecture_presets, lesson_text, self_check
 from ui.preparing_builder import builder_section
 from ui.preparing_figures import fmt
 from ui.preparing_sections import edges_section, filter_section, lecture_section, masking_section, threshold_section
@@ -19,7 +18,7 @@ from ui.preparing_work import choose_work, memo, noise_section
 from ui.sections import choose_section
 from ui.url_state import report_ignored_link_values
 
-text = load_lesson("preparing")
+text = lesson_text("preparing")
 st.title(f"{text.number} · {text.title}")
 intro(text)
 lecture_presets(text)
