@@ -115,7 +115,7 @@ def masking_section(work: Work, text: LessonText) -> None:
     fill = float(work.clean.min())  # the clean image's minimum (air in CT): a value the scanner can give
     masked = memo(("masked", work.key, how, repr(params)), lambda: preprocess.apply_mask(work.image, mask, fill=fill))
     removed = int((~mask).sum())
-    columns = st.columns(3)
+    columns = st.columns([2, 1, 1])  # room to draw
     figure = memo(("draw-figure", work.key), lambda: drawing_figure(grey8(work.image, work.window), work.image.shape))
     alt = memo(("draw-alt", work.key), lambda: describe_image(work.image, "The noisy image to draw a mask on"))
     show_figure(columns[0], figure, alt, key=DRAW_KEY, on_select=lambda: _apply_drawing(work.image.shape),
