@@ -19,7 +19,8 @@ from typing import Callable
 
 import numpy as np
 
-from core import preprocess
+from core import preprocess, samples
+from core.safe_text import py_literal
 from core.preprocess_snippets import Source, clean_code, imports, noise_code, volume_code
 
 STEP_KINDS = ("noise", "gaussian", "median", "threshold", "mask", "edges")
@@ -323,8 +324,11 @@ def pipeline_code(steps: list[Step], source: Source, scale: tuple[float, float],
     save = ""
     if output and volume:
         modules.add("import nibabel as nib")
-        affine = (f'load("{source.sample}").affine  # keeps the orientation of the sample'
-                  if source.sample else "np.eye(4)  # put your image's affine here to keep its orientation")
+        affine = "np.eye(4)  # put your image's affine here to keep its orientation"
+        if source.sample and samples.info(source.sample).package:  # read with nibabel above
+            affine = "img.affine @ orientations.inv_ornt_aff(to_display, img.shape[:3])  # the orientation as shown"
+        elif source.sample:
+            affine = f"load({py_literal(source.sample)}).affine  # keeps the orientation of the sample"
         save = (f"affine = {affine}\n"
                 f"data = volume.astype(np.uint8) if volume.dtype == bool else volume.astype(np.float32)\n"
                 f'nib.save(nib.Nifti1Image(data, affine), "{output}")\nprint("saved {output}")')

@@ -20,7 +20,9 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import ndimage as ndi
-from skimage import color, feature, filters, measure
+from skimage import draw, feature, filters, measure
+
+from core.basics import to_grey, value_range
 
 THRESHOLD_METHODS = ("manual", "otsu", "li", "yen", "triangle", "mean")
 """Threshold methods: the lecture's manual value and five of scikit-image's automatic ones."""
@@ -86,64 +88,68 @@ Canny first smooths with a Gaussian, then takes unscaled Sobel gradients.
 
 # --- the image to work on ------------------------------------------------------------------------
 
-def to_grey(image: np.ndarray, rgb: bool = False) -> np.ndarray:
-    """A grey float64 image: colour becomes luminance on the 0-255 scale, grey is unchanged.
-
-    Parameters
-    ----------
-    image : numpy.ndarray
-        ``(rows, cols)`` grey or ``(rows, cols, 3)`` colour.
-    rgb : bool
-        True when the last axis holds red, green and blue.
-
-    Returns
-    -------
-    numpy.ndarray of float64
-        ``(rows, cols)``; colour via ``skimage.color.rgb2gray`` (0.2125 R +
-        0.7154 G + 0.0721 B) times 255.
-
-    Examples
-    --------
-    >>> to_grey(np.full((1, 1, 3), 255, np.uint8), rgb=True).tolist()
-    [[255.0]]
-    """
-    if rgb:
-        from core.display import colour_to_uint8
-
-        return color.rgb2gray(colour_to_uint8(np.asarray(image)[..., :3])) * 255.0
-    return np.asarray(image, dtype=np.float64)
-
-
-def value_range(image: np.ndarray) -> tuple[float, float]:
+def threshold_scale(image: np.ndarray) -> tuple[float, float]:
     """The scale the manual threshold and the noise level refer to.
 
+    Not the image's value range in general: an 8-bit image's scale is its
+    whole 0-255 range even when its values use only part of it, so that the
+    lecture's v = 127 means 127.
+
     Parameters
     ----------
     image : numpy.ndarray
-        The image as loaded (its dtype matters).
+        The image as loaded (its dtype matters): grey, or colour on its last axis.
 
     Returns
     -------
     lo, hi : float
-        0 and 255 for 8-bit images (uint8, and colour, whose grey is on that
-        scale); 0 and 1 for boolean; otherwise the finite minimum and maximum
-        (12- and 16-bit images, Hounsfield units, floats). ``(0, 0)`` when no
-        value is finite.
+        0 and 255 for 8-bit images (uint8, grey or colour); 0 and 1 for
+        boolean; otherwise the finite minimum and maximum
+        (`core.basics.value_range`: 12- and 16-bit images, Hounsfield
+        units, floats). ``(0, 0)`` when no value is finite.
 
     Examples
     --------
-    >>> value_range(np.array([-1000, 3000], np.int16))
+    >>> threshold_scale(np.array([-1000, 3000], np.int16))
     (-1000.0, 3000.0)
+    >>> threshold_scale(np.array([3, 7], np.uint8))
+    (0.0, 255.0)
     """
     image = np.asarray(image)
     if image.dtype == np.uint8:
         return 0.0, 255.0
     if image.dtype == bool:
         return 0.0, 1.0
-    finite = image[np.isfinite(image)] if image.dtype.kind == "f" else image
-    if finite.size == 0:
-        return 0.0, 0.0
-    return float(finite.min()), float(finite.max())
+    return value_range(image)
+
+
+def grey_slice(raw: np.ndarray, rgb: bool, step: int = 1) -> tuple[np.ndarray, int]:
+    """The grey, finite float64 image the lesson works on, from one slice as loaded.
+
+    Parameters
+    ----------
+    raw : numpy.ndarray
+        ``(rows, cols)`` grey or ``(rows, cols, 3)`` colour values.
+    rgb : bool
+        True when the last axis holds red, green and blue: then the grey
+        value is `core.basics.to_grey` (scikit-image's ``rgb2gray``) in the
+        image's own units.
+    step : int
+        Keep one row and column in `step` (very large images).
+
+    Returns
+    -------
+    image : numpy.ndarray of float64
+    bad : int
+        How many non-finite values were replaced (see `fill_non_finite`).
+
+    Examples
+    --------
+    >>> grey_slice(np.full((2, 4, 3), 200, np.uint8), rgb=True, step=2)[0].round(6).tolist()
+    [[200.0, 200.0]]
+    """
+    raw = np.asarray(raw)[::step, ::step]
+    return fill_non_finite(to_grey(raw) if rgb else raw)
 
 
 def fill_non_finite(image: np.ndarray) -> tuple[np.ndarray, int]:
@@ -192,7 +198,7 @@ def noise_strength(kind: str, percent: float, scale: tuple[float, float]) -> flo
     percent : float
         Noise level, 0-100.
     scale : (float, float)
-        The image's `value_range`.
+        The image's `threshold_scale`.
 
     Returns
     -------
@@ -275,6 +281,50 @@ def histogram(image: np.ndarray, bins: int = 128) -> tuple[np.ndarray, np.ndarra
     return np.histogram(values, bins=bins, range=(lo, hi))
 
 
+
+def region_histograms(image: np.ndarray, region: np.ndarray, bins: int = 96
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Histograms of the whole image and of a region of it, on the same bins.
+
+    Parameters
+    ----------
+    image : numpy.ndarray
+        Grey values.
+    region : numpy.ndarray of bool
+        Same shape: True inside the region (a mask, a box or a lasso drawn on the picture).
+    bins : int
+        Equal bins from the image's minimum to its maximum.
+
+    Returns
+    -------
+    whole, inside : numpy.ndarray of int64
+        Counts of every finite pixel and of the finite pixels in the region.
+    edges : numpy.ndarray of float64
+        ``bins + 1`` bin edges.
+
+    Examples
+    --------
+    >>> whole, inside, _ = region_histograms(np.array([0.0, 0.0, 1.0]), np.array([False, True, True]), bins=2)
+    >>> whole.tolist(), inside.tolist()
+    ([2, 1], [1, 1])
+    """
+    whole, edges = histogram(image, bins)
+    values = np.asarray(image, dtype=np.float64)[np.asarray(region, dtype=bool)]
+    inside = np.histogram(values[np.isfinite(values)], bins=edges)[0]
+    return whole, inside, edges
+
+
+def rmse(image: np.ndarray, reference: np.ndarray) -> float:
+    """Root mean square difference between two images of the same shape (0 when they are equal).
+
+    Examples
+    --------
+    >>> rmse(np.array([1.0, 3.0]), np.array([1.0, 1.0]))
+    1.4142135623730951
+    """
+    difference = np.asarray(image, dtype=np.float64) - np.asarray(reference, dtype=np.float64)
+    return float(np.sqrt(np.mean(difference**2)))
+
 # --- masks -----------------------------------------------------------------------------------------
 
 def circle_mask(shape: tuple[int, int], centre: tuple[float, float], radius: float) -> np.ndarray:
@@ -310,6 +360,64 @@ def rectangle_mask(shape: tuple[int, int], top: int, left: int, bottom: int, rig
     mask = np.zeros(shape, dtype=bool)
     mask[max(top, 0): max(bottom, 0), max(left, 0): max(right, 0)] = True
     return mask
+
+
+def box_bounds(shape: tuple[int, int], rows: tuple[float, float], cols: tuple[float, float]
+               ) -> tuple[int, int, int, int]:
+    """The pixels a box drawn on the picture covers, as `rectangle_mask` bounds.
+
+    Parameters
+    ----------
+    shape : (int, int)
+        Rows and columns of the image.
+    rows, cols : (float, float)
+        The box's two edges along the rows and along the columns, in pixel
+        coordinates (pixel ``(r, c)`` is centred on ``(r, c)``), in any order.
+
+    Returns
+    -------
+    top, left, bottom, right : int
+        The pixels whose centre lies in the box: ``top <= row < bottom``,
+        ``left <= col < right``, clipped to the image (``top == bottom`` when
+        the box holds no pixel centre).
+
+    Examples
+    --------
+    >>> box_bounds((10, 10), (7.6, 2.2), (-3.0, 4.5))
+    (3, 0, 8, 5)
+    """
+    def span(edges: tuple[float, float], size: int) -> tuple[int, int]:
+        """First and one-past-last pixel whose centre lies between the two edges, within ``0 .. size``."""
+        low, high = sorted(float(e) for e in edges)
+        start = min(max(int(np.ceil(low)), 0), size)
+        return start, max(min(int(np.floor(high)) + 1, size), start)
+
+    (top, bottom), (left, right) = span(rows, shape[0]), span(cols, shape[1])
+    return top, left, bottom, right
+
+
+def polygon_mask(shape: tuple[int, int], rows, cols) -> np.ndarray:
+    """Pixels whose centre lies inside a polygon (a lasso drawn on the picture).
+
+    Parameters
+    ----------
+    shape : (int, int)
+    rows, cols : sequence of float
+        The polygon's vertices in pixel coordinates, in drawing order.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        Of `shape` (all False for fewer than three vertices).
+
+    Examples
+    --------
+    >>> polygon_mask((5, 5), [0.5, 0.5, 3.5, 3.5], [0.5, 3.5, 3.5, 0.5]).sum()
+    np.int64(9)
+    """
+    if len(rows) < 3 or len(rows) != len(cols):
+        return np.zeros(shape, dtype=bool)
+    return draw.polygon2mask(shape, np.column_stack([np.asarray(rows, float), np.asarray(cols, float)]))
 
 
 def computed_brain_mask(image: np.ndarray) -> np.ndarray:
@@ -377,7 +485,7 @@ def manual_threshold(level: float, scale: tuple[float, float]) -> float:
     level : float
         The threshold on an 8-bit scale, e.g. the lecture's 127.
     scale : (float, float)
-        The image's `value_range`: ``(0, 255)`` for 8-bit images, where the
+        The image's `threshold_scale`: ``(0, 255)`` for 8-bit images, where the
         level is used as it is; otherwise its minimum and maximum, so that
         127 means 127/255 = 49.8 % of the way from minimum to maximum.
 
@@ -413,7 +521,7 @@ def threshold_value(image: np.ndarray, method: str, level: float = MANUAL_LEVEL,
     level : float
         The manual level on an 8-bit scale.
     scale : (float, float), optional
-        The range for the manual level; `value_range(image)` by default.
+        The range for the manual level; `threshold_scale(image)` by default.
 
     Returns
     -------
@@ -441,7 +549,7 @@ def threshold_value(image: np.ndarray, method: str, level: float = MANUAL_LEVEL,
     if values.size == 0:
         raise ValueError("the image has no finite value to threshold")
     if method == "manual":
-        return manual_threshold(level, scale if scale is not None else value_range(image))
+        return manual_threshold(level, scale if scale is not None else threshold_scale(image))
     values = values.astype(np.float64, copy=False).ravel()
     if values.min() == values.max():
         return float(values[0])
@@ -480,6 +588,17 @@ def dice(a: np.ndarray, b: np.ndarray) -> float:
     total = int(a.sum()) + int(b.sum())
     return 1.0 if total == 0 else 2.0 * int(np.logical_and(a, b).sum()) / total
 
+
+
+def dice_by_truth(foreground: np.ndarray, truths: dict[str, np.ndarray]) -> dict[str, float]:
+    """Dice of one foreground against each ground truth, by the truth's name.
+
+    Examples
+    --------
+    >>> dice_by_truth(np.array([True, False]), {"a": np.array([True, False]), "b": np.array([False, True])})
+    {'a': 1.0, 'b': 0.0}
+    """
+    return {name: dice(foreground, truth) for name, truth in truths.items()}
 
 def compare_thresholds(image: np.ndarray, scale: tuple[float, float], truths: dict[str, np.ndarray] | None = None,
                        level: float = MANUAL_LEVEL, methods: tuple[str, ...] = THRESHOLD_METHODS) -> list[dict]:

@@ -3,10 +3,11 @@
 Each function returns complete code, with the current parameters filled in,
 that runs as it is in a plain Python session (numpy, scipy, scikit-image) and
 prints the numbers the page shows. The code starts from the same grey image
-as the page: a built-in sample (read with `core.samples`, the only course
-import allowed, and only to get the data), the synthetic shapes (generated in
-the code itself) or, for an upload, a ``.npy`` file of the slice that the
-page offers for download (page 2 shows how to read the file itself).
+as the page: a built-in sample, read with the library that ships it (pydicom,
+nibabel, imageio, scikit-image; only the DICOM series the course writes
+itself comes through `core.samples`), the synthetic shapes (generated in the
+code itself) or, for an upload, a ``.npy`` file of the slice that the page
+offers for download (page 2 shows how to read the file itself).
 """
 
 from __future__ import annotations
@@ -58,8 +59,60 @@ class Source:
 
 def _grey_lines(name: str, rgb: bool) -> str:
     if rgb:
-        return f"{name} = color.rgb2gray({name}[..., :3]) * 255      # colour to grey luminance, 0-255"
+        return f"{name} = color.rgb2gray({name}[..., :3].astype(float))  # colour to grey (rgb2gray), in its own units"
     return f"{name} = {name}.astype(float)"
+
+
+NIFTI_READ = """img = nib.load(path)
+to_display = orientations.ornt_transform(orientations.io_orientation(img.affine),
+                                         orientations.axcodes2ornt(("S", "P", "L")))
+{target} = orientations.apply_orientation(np.asanyarray(img.dataobj), to_display)  # (slice, row, column), as shown
+if {target}.ndim == 4:
+    {target} = np.moveaxis({target}, 3, 0)  # a time series: (time, slice, row, column)"""
+"""nibabel code that reads ``path`` into ``{target}`` in the course's display frame (axial slices, as on the page)."""
+
+
+def sample_code(name: str, target: str = "data") -> tuple[set[str], str]:
+    """Code that sets `target` to a built-in sample's pixel data, read with the library that ships it.
+
+    The array is the one `core.samples.load(name).data` gives (the tests
+    check it): pydicom's test files through ``get_testdata_file`` and the
+    rescale to physical values, nibabel's and nilearn's NIfTI files through
+    nibabel (reoriented to axial slices, time first for 4D), scikit-image's
+    pictures through ``skimage.data`` or imageio. Only the DICOM series the
+    course writes itself is read through ``core.samples``.
+
+    Parameters
+    ----------
+    name : str
+        One of `core.samples.names()`.
+    target : str
+        The variable to set.
+
+    Returns
+    -------
+    imports : set of str
+        The import lines the code needs.
+    code : str
+    """
+    sample = samples.info(name)
+    if not sample.package:
+        return {"from core.samples import load  # the DICOM series this course writes"}, \
+            f"{target} = load({py_literal(name)}).data"
+    if sample.package == "pydicom":
+        return {"import pydicom", "from pydicom.data import get_testdata_file"}, (
+            f"ds = pydicom.dcmread(get_testdata_file({py_literal(sample.file)}))\n"
+            f'{target} = ds.pixel_array * float(ds.get("RescaleSlope", 1)) + float(ds.get("RescaleIntercept", 0))')
+    if sample.package in ("nibabel", "nilearn"):
+        path = ("import os\nimport nibabel.testing\n"
+                f"path = os.path.join(nibabel.testing.data_path, {py_literal(sample.file)})"
+                if sample.package == "nibabel" else sample.path_code)
+        return {"import nibabel as nib", "from nibabel import orientations"}, path + "\n" + NIFTI_READ.format(target=target)
+    reader = {"retina.jpg": "data.retina()", "microaneurysms.png": "data.microaneurysms()"}.get(sample.file)
+    if reader:
+        return {"from skimage import data"}, f"{target} = {reader}"
+    return {"import imageio.v3 as iio"}, (sample.path_code + f"\n{target} = iio.imread(path)[..., 0]"
+                                          "  # a grey picture saved as RGB: the channels are equal")
 
 
 def clean_code(source: Source, name: str = "clean") -> str:
@@ -73,7 +126,8 @@ def clean_code(source: Source, name: str = "clean") -> str:
         return (f"{name} = np.load({py_literal(source.npy_name)})  # the grey slice of your upload, downloaded from the page\n"
                 "# (page 2, Loading data, shows how to read your file itself)")
     where = "".join(f"[{i}]" for i in source.index) + _every(source.step)
-    return (f"{name} = load({py_literal(source.sample)}).data{where}\n" + _grey_lines(name, source.rgb))
+    take = f"\n{name} = {name}{where}" if where else ""
+    return sample_code(source.sample, name)[1] + take + "\n" + _grey_lines(name, source.rgb)
 
 
 def _every(step: int, leading: str = "") -> str:
@@ -87,16 +141,18 @@ def volume_code(source: Source) -> str:
     if source.npy_name:
         return f"volume = np.load({py_literal(source.npy_name)})  # your grey volume, downloaded from the page"
     where = (f"[{source.index[0]}]" if len(source.index) == 2 else "") + _every(source.step, ":, ")
-    return f"volume = load({py_literal(source.sample)}).data{where}\n" + _grey_lines("volume", source.rgb)
+    take = f"\nvolume = volume{where}" if where else ""
+    return sample_code(source.sample, "volume")[1] + take + "\n" + _grey_lines("volume", source.rgb)
 
 
 def imports(source: Source, *modules: str) -> str:
-    """The import lines: numpy, the sample loader when needed, and `modules` (e.g. "from skimage import filters")."""
-    lines = ["import numpy as np"]
-    lines += sorted(set(modules) | ({"from skimage import color"} if source.rgb else set()))
+    """The import lines: numpy, the sample's reader when needed, and `modules` (e.g. "from skimage import filters")."""
+    lines = {"import numpy as np", *modules}
+    if source.rgb:
+        lines.add("from skimage import color")
     if source.sample:
-        lines.append("from core.samples import load  # only to get the sample's pixels")
-    return "\n".join(lines)
+        lines |= sample_code(source.sample)[0]
+    return "\n".join(sorted(lines, key=lambda line: (line.startswith("from"), line)))
 
 
 def noise_code(noise: preprocess.NoiseSettings, scale: tuple[float, float], source_name: str = "clean",
@@ -156,8 +212,11 @@ def truth_code(source: Source, truth: str) -> str:
         if sample.file in (samples.MNI_GM, samples.MNI_WM):
             return "truth = clean > 127  # this tissue's probability above 50 % (0-255)"
         k = source.index[-1] * (1 if sample.file else 2)  # the DICOM series holds every second slice
-        maps = (f'gm = load("{samples.SAMPLES[3].name}").data[{k}].astype(int)  # grey matter probability, 0-255\n'
-                f'wm = load("{samples.SAMPLES[4].name}").data[{k}].astype(int)  # white matter probability, 0-255\n')
+        reader, gm = sample_code(samples.SAMPLES[3].name, "gm")
+        wm = sample_code(samples.SAMPLES[4].name, "wm")[1]
+        maps = ("" if sample.file else "\n".join(sorted(reader)) + "\n")  # the series' code reads no NIfTI yet
+        maps += (f"{gm}\ngm = gm[{k}].astype(int)  # grey matter probability, 0-255\n"
+                 f"{wm}\nwm = wm[{k}].astype(int)  # white matter probability, 0-255\n")
         if truth.startswith("brain"):
             return maps + "truth = gm + wm > 127  # brain: grey + white matter above 50 %"
         tissue = "gm" if truth.startswith("grey") else "wm"
@@ -186,6 +245,8 @@ MASK_CODE = {
     "circle": "rows, cols = np.ogrid[:image.shape[0], :image.shape[1]]\n"
               "mask = (rows - {row!r}) ** 2 + (cols - {col!r}) ** 2 <= {radius!r} ** 2",
     "rectangle": "mask = np.zeros(image.shape, dtype=bool)\nmask[{top}:{bottom}, {left}:{right}] = True",
+    "lasso (drawn)": "vertices = np.array([{rows!r}, {cols!r}]).T  # the lasso you drew: (row, column) of each point\n"
+                     "mask = draw.polygon2mask(image.shape, vertices) if len(vertices) >= 3 else np.ones(image.shape, bool)",
     "threshold (Otsu)": "mask = image > filters.threshold_otsu(image)",
     "brain (computed)": "mask = ndi.binary_fill_holes(image > filters.threshold_otsu(image))  # Otsu, holes filled\n"
                         "labels = measure.label(mask)\n"
@@ -204,13 +265,14 @@ def mask_snippet(source: Source, noise: preprocess.NoiseSettings, scale: tuple[f
         A key of `MASK_CODE`, or ``"brain (MNI tissue maps)"`` (then `truth`
         names the brain ground truth).
     params : dict
-        ``row, col, radius`` (circle) or ``top, left, bottom, right`` (rectangle), in pixels.
+        ``row, col, radius`` (circle), ``top, left, bottom, right`` (rectangle) or ``rows, cols`` (the
+        vertices of a lasso), in pixels.
     """
     if how in MASK_CODE:
         make = MASK_CODE[how].format(**params)
     else:
         make = truth_code(source, truth) + "\nmask = truth"
-    return _start(source, noise, scale, "from scipy import ndimage as ndi", "from skimage import filters, measure") + f"""
+    return _start(source, noise, scale, "from scipy import ndimage as ndi", "from skimage import draw, filters, measure") + f"""
 {make}
 fill = clean.min()  # the clean minimum (air in CT): removed pixels look like background; x * mask gives 0, water
 masked = np.where(mask, image, fill)

@@ -1,4 +1,4 @@
-"""Every "Show the code" snippet of every lesson, on its default image, runs as it is from an empty folder.
+"""Every "Show the code" snippet of every lesson (every section of it), on its default image, runs as it is from an empty folder.
 
 A learner copies a snippet, or downloads the page's code, and runs it with the project's interpreter from any
 folder: `import core` must work there (the project installs itself into .venv, pyproject.toml), and nothing may
@@ -10,9 +10,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
+from core.course_text import COURSE_DIR, load_lesson
 from harness import page_test
 from ui.code import COLLECTED_KEY
 
@@ -21,10 +23,18 @@ LESSONS = ["lessons/pixels.py", "lessons/loading.py", "lessons/exploring.py", "l
 
 
 def shown_snippets(page: str) -> list[tuple[str, str]]:
-    """The distinct snippets a lesson shows on its first run."""
+    """The distinct snippets a lesson shows on its first run, in every section for a lesson read in sections."""
     at = page_test(page, timeout=300).run()
     assert not at.exception, [e.value for e in at.exception]
-    return list(dict.fromkeys(at.session_state[COLLECTED_KEY]))
+    snippets = list(at.session_state[COLLECTED_KEY])
+    stem = Path(page).stem
+    sections = load_lesson(stem).sections if (COURSE_DIR / f"{stem}.toml").exists() else ()
+    for section in sections[1:]:
+        at.session_state["section"] = section
+        at.run()
+        assert not at.exception, (section, [e.value for e in at.exception])
+        snippets += at.session_state[COLLECTED_KEY]
+    return list(dict.fromkeys(snippets))
 
 
 @pytest.mark.timeout(1800)

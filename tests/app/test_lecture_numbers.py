@@ -92,22 +92,28 @@ def test_preparing_keeps_uploads_clean_fills_masks_with_a_physical_value_and_say
     from PIL import Image
 
     from core import samples
-    from harness import choose_sample, upload
+    from harness import choose_sample, upload, widget
     at = page_test("lessons/preparing.py", timeout=300)
     at.run()
-    click(at, "Global v = 127 vs Otsu")
+    click(at, "v = 127 vs Otsu")
+    assert at.session_state["section"] == "Thresholds"
     assert any("What Otsu separates here" in i.value and "head" in i.value for i in at.info)
+    widget(at, "radio", "prep-image").set_value("sidebar image")
     choose_sample(at, "CT: chest slice (pydicom CT_small)")
+    at.session_state["section"] = "Masking"
+    at.run()
     ct_min = float(samples.load("CT: chest slice (pydicom CT_small)").data.min())
-    filled = {m.label: m.value for m in at.metric}["Removed pixels set to"]
+    filled = {m.label: m.value for m in at.metric}["Filled with"]
     assert float(filled.split()[0].replace("−", "-")) == ct_min and filled.endswith("HU")
     buffer = io.BytesIO()
     Image.fromarray(np.random.default_rng(0).integers(0, 255, (64, 64)).astype(np.uint8)).save(buffer, "PNG")
     upload(at, ("mine.png", buffer.getvalue()))
+    at.session_state["section"] = "Noise"
+    at.run()
     assert not problems(at)
     [noise] = [s for s in at.selectbox if s.label == "Noise"]
     assert noise.value == "none"
-    assert {m.label: m.value for m in at.metric}["Noise: standard deviation"] == "0"
+    assert {m.label: m.value for m in at.metric}["Noise std"] == "0"
 
 
 def test_the_sobel_kernels_of_lessons_4_and_6_are_one_filter_and_both_pages_say_so():
@@ -118,8 +124,9 @@ def test_the_sobel_kernels_of_lessons_4_and_6_are_one_filter_and_both_pages_say_
                                           (layers.KERNELS["Sobel, horizontal edges"], layers.KERNELS["Sobel, vertical edges"])):
         assert np.array_equal(np.flip(skimage_kernel.integers), cnn_kernel)  # convolution flips; CNNs do not
     at = page_test("lessons/preparing.py", timeout=300)
+    at.session_state["section"] = "Edges"
     at.run()
-    [method] = [r for r in at.radio if r.key and r.key.startswith("edge") and "sobel" in r.options]
+    [method] = [r for r in at.radio if r.key == "prep-edges" and "sobel" in r.options]
     method.set_value("sobel").run()
     assert any(c.value == layers.SOBEL_NOTE for c in at.caption)
     at = page_test("lessons/supervised.py", timeout=300)
@@ -127,13 +134,42 @@ def test_the_sobel_kernels_of_lessons_4_and_6_are_one_filter_and_both_pages_say_
     assert any(c.value == layers.SOBEL_NOTE for c in at.caption)  # the convolution tab opens on a Sobel kernel
 
 
+def preset_page():
+    import streamlit as st
+
+    from ui import picker
+    from ui.lesson import presets
+
+    picker.image_picker()
+    presets("Lecture presets", {"Phantom": {picker.SOURCE_KEY: picker.SAMPLE,
+                                            picker.SAMPLE_KEY: "Phantom: Shepp-Logan head (scikit-image)"}},
+            key="demo-preset")
+    st.markdown("page")
+
+
 def test_a_preset_that_changes_the_sidebar_image_says_so():
-    at = page_test("lessons/preparing.py", timeout=300)
-    at.run()
+    from streamlit.testing.v1 import AppTest
+    at = AppTest.from_function(preset_page, default_timeout=120).run()
     assert not any("every other lesson now works on it" in i.value for i in at.info)
-    click(at, "Global v = 127 vs Otsu")
+    click(at, "Phantom")
     assert any("chose **Phantom: Shepp-Logan head (scikit-image)** in the sidebar" in i.value
                and "every other lesson now works on it" in i.value for i in at.info)
+
+
+def test_lesson_4_s_presets_work_on_the_lecture_s_phantom_and_leave_the_sidebar_image_alone():
+    """A preset is a link's worth of the lesson's own controls: the sidebar (never in a link) keeps its image."""
+    from core import samples
+    from harness import widget
+    at = page_test("lessons/preparing.py", timeout=300)
+    at.run()
+    before = widget(at, "selectbox", "sample_name").value
+    for label in ("v = 127 vs Otsu", "Gaussian → Otsu", "Median filter"):
+        click(at, label)
+        assert not problems(at), label
+        assert widget(at, "selectbox", "sample_name").value == before, label
+        assert widget(at, "radio", "prep-image").value == "lecture phantom", label
+        assert not any("every other lesson now works on it" in i.value for i in at.info), label
+    assert widget(at, "selectbox", "sample_name").value != samples.SAMPLES[10].name  # the phantom is the lesson's
 
 
 def test_a_lesson_opened_but_not_answered_is_not_answered_yet_on_the_course_map():

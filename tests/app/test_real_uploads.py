@@ -27,6 +27,8 @@ LESSONS = ["lessons/pixels.py", "lessons/loading.py", "lessons/exploring.py", "l
            "lessons/unsupervised.py", "lessons/supervised.py", "lessons/case_study.py"]
 #: buttons pressed after each upload, when the page shows them (key -> lesson)
 RUN_BUTTONS = {"lessons/preparing.py": ["pipeline-volume-run"]}
+#: the section that holds those buttons, for lessons read in sections (ui.sections)
+RUN_SECTIONS = {"lessons/preparing.py": "Pipeline builder"}
 
 
 def _png(array: np.ndarray) -> bytes:
@@ -86,6 +88,8 @@ def press_run_buttons(at, lesson: str) -> None:
 @pytest.mark.parametrize("lesson", LESSONS)
 def test_real_and_odd_files_through_the_sidebar_uploader(lesson):
     at = page_test(lesson, timeout=300)
+    if lesson in RUN_SECTIONS:
+        at.session_state["section"] = RUN_SECTIONS[lesson]
     at.run()
     failures = {}
     for name, data in FILES.items():
@@ -101,6 +105,7 @@ def test_real_and_odd_files_through_the_sidebar_uploader(lesson):
 
 def test_the_preparing_whole_volume_pipeline_runs_on_a_4d_upload():
     at = page_test("lessons/preparing.py", timeout=300)
+    at.session_state["section"] = RUN_SECTIONS["lessons/preparing.py"]
     at.run()
     upload(at, ("example4d.nii.gz", FILES["example4d.nii.gz"]))
     button = widget(at, "button", "pipeline-volume-run")

@@ -65,19 +65,19 @@ def test_masked_pixels_take_the_clean_image_s_minimum_not_the_noisy_one(option):
     """As in the masking section: the removed pixels are air (the clean minimum), not a noise value below it."""
     clean = samples.load(HEAD).data[12].astype(np.float64)
     steps = [pl.Step("noise", "gaussian", 20, 3), pl.Step("mask", option, 45)]
-    noisy, masked = pl.run(clean, steps, pp.value_range(clean))[1:]
+    noisy, masked = pl.run(clean, steps, pp.threshold_scale(clean))[1:]
     assert noisy.min() < clean.min()  # the noise goes below air: that is no physical value
     removed = masked != noisy
     assert removed.any() and np.all(masked[removed] == clean.min())
     volume = np.stack([clean, clean + 100.0])
-    whole = pl.run_volume(volume, steps, pp.value_range(volume))
+    whole = pl.run_volume(volume, steps, pp.threshold_scale(volume))
     for k in range(2):  # each slice as its 2D preview shows it: its own clean minimum
-        assert np.array_equal(whole[k], pl.run(volume[k], steps, pp.value_range(volume), slice_index=k)[-1])
-    code = pl.pipeline_code(steps, Source(sample=HEAD, index=(12,)), pp.value_range(clean))
+        assert np.array_equal(whole[k], pl.run(volume[k], steps, pp.threshold_scale(volume), slice_index=k)[-1])
+    code = pl.pipeline_code(steps, Source(sample=HEAD, index=(12,)), pp.threshold_scale(clean))
     assert run_code(code)[-1] == f"step 2: {steps[1].label()}: {pl.summary(masked)}"
     head = samples.load(HEAD).data
-    whole = pl.run_volume(head, steps, pp.value_range(head))
-    code = pl.pipeline_code(steps, Source(sample=HEAD, index=(12,)), pp.value_range(head), volume=True)
+    whole = pl.run_volume(head, steps, pp.threshold_scale(head))
+    code = pl.pipeline_code(steps, Source(sample=HEAD, index=(12,)), pp.threshold_scale(head), volume=True)
     assert run_code(code)[-1] == f"step 2: {steps[1].label()}: {pl.summary(whole)}"
 
 
@@ -120,7 +120,7 @@ def test_generated_code_on_the_synthetic_shapes_saves_the_png(tmp_path, monkeypa
 def test_generated_volume_code_matches_run_volume_and_saves_the_nifti(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     volume = samples.load(HEAD)
-    scale = pp.value_range(volume.data)
+    scale = pp.threshold_scale(volume.data)
     steps = [pl.Step("noise", "gaussian", 5, 1), pl.Step("median", value=3), pl.Step("threshold", "otsu")]
     result = pl.run_volume(volume.data, steps, scale)
     code = pl.pipeline_code(steps, Source(sample=HEAD, index=(12,)), scale, volume=True, output="result.nii.gz")
@@ -128,7 +128,7 @@ def test_generated_volume_code_matches_run_volume_and_saves_the_nifti(tmp_path, 
     assert lines[-2] == f"step 3: threshold: otsu: {pl.summary(result)}"
     saved = nib.load(tmp_path / "result.nii.gz")
     assert np.array_equal(np.asarray(saved.dataobj), result.astype(np.uint8))
-    assert np.allclose(saved.affine, volume.affine)
+    assert np.allclose(saved.affine, volume.affine)  # the orientation the page shows, read with nibabel
 
 
 def test_result_bytes_png_for_2d_and_nifti_for_3d():

@@ -5,6 +5,7 @@ import pytest
 from scipy import ndimage as ndi
 from skimage import feature, filters
 
+from core import basics
 from core import preprocess as pp
 from core import samples
 from core.noise import add_noise
@@ -45,8 +46,8 @@ def test_manual_threshold_is_127_on_8_bit_and_a_fraction_of_the_range_otherwise(
     ct = np.array([-1000, 3000], np.int16)
     assert pp.threshold_value(ct, "manual") == pytest.approx(-1000 + 127 / 255 * 4000)  # 992.2 HU
     assert pp.manual_threshold(127, (0, 4095)) == pytest.approx(2039.4, abs=0.1)  # 12-bit
-    assert pp.value_range(np.array([3, 4095], np.uint16)) == (3.0, 4095.0)
-    assert pp.value_range(np.zeros((2, 2), np.uint8)) == (0.0, 255.0)
+    assert pp.threshold_scale(np.array([3, 4095], np.uint16)) == (3.0, 4095.0)
+    assert pp.threshold_scale(np.zeros((2, 2), np.uint8)) == (0.0, 255.0)
 
 
 def test_constant_image_gives_its_value_and_an_empty_foreground_for_every_method():
@@ -214,10 +215,14 @@ def test_noise_strength_maps_percent_of_the_range():
     assert pp.NoiseSettings("none", 30).apply(np.ones(3), (0, 1)).tolist() == [1, 1, 1]
 
 
-def test_to_grey_fill_and_histogram():
+def test_grey_slice_fill_and_histogram():
     rgb = np.zeros((2, 2, 3), np.uint8)
     rgb[..., 1] = 255
-    assert pp.to_grey(rgb, rgb=True)[0, 0] == pytest.approx(0.7154 * 255)
+    grey, bad = pp.grey_slice(rgb, rgb=True)
+    assert grey[0, 0] == pytest.approx(0.7154 * 255) and bad == 0  # scikit-image's rgb2gray, on the 0-255 scale
+    assert np.array_equal(pp.grey_slice(rgb, rgb=True)[0], basics.to_grey(rgb))  # the course's one grey conversion
+    assert pp.grey_slice(np.arange(16.0).reshape(4, 4), rgb=False, step=2)[0].tolist() == [[0.0, 2.0], [8.0, 10.0]]
+    assert pp.threshold_scale(np.zeros((2, 2, 3), np.uint8)) == (0.0, 255.0)  # an 8-bit colour photo: v = 127 is 127
     filled, count = pp.fill_non_finite(np.array([[np.nan, 2.0], [np.inf, 5.0]]))
     assert count == 2 and filled.tolist() == [[2.0, 2.0], [2.0, 5.0]]
     counts, edges = pp.histogram(np.array([1.0, 1.0, 3.0, np.nan]), 2)
@@ -231,3 +236,38 @@ def test_degenerate_images_keep_their_shape_through_every_function(image):
         assert result.shape == image.shape
     for method in pp.THRESHOLD_METHODS:
         assert np.isfinite(pp.threshold_value(image, method))
+
+
+def test_a_box_drawn_on_the_picture_covers_the_pixels_whose_centre_it_holds():
+    assert pp.box_bounds((100, 80), (10.2, 40.7), (5.0, 20.0)) == (11, 5, 41, 21)
+    assert pp.box_bounds((100, 80), (40.7, 10.2), (20.0, 5.0)) == (11, 5, 41, 21)  # drawn in any direction
+    assert pp.box_bounds((100, 80), (-30, 500), (-1, 79.4)) == (0, 0, 100, 80)  # clipped to the image
+    top, left, bottom, right = pp.box_bounds((10, 10), (3.2, 3.8), (1.0, 2.0))
+    assert bottom == top  # no pixel centre between rows 3.2 and 3.8
+    mask = pp.rectangle_mask((100, 80), *pp.box_bounds((100, 80), (10.2, 40.7), (5.0, 20.0)))
+    assert int(mask.sum()) == 30 * 16
+
+
+def test_a_lasso_keeps_the_pixels_inside_its_polygon():
+    square = pp.polygon_mask((20, 20), [2, 2, 12, 12], [3, 13, 13, 3])
+    assert int(square.sum()) == 11 * 11 and square[2, 3] and square[12, 13] and not square[13, 13]
+    triangle = pp.polygon_mask((20, 20), [0, 0, 10], [0, 10, 0])
+    assert triangle[1, 1] and not triangle[9, 9]
+    assert not pp.polygon_mask((5, 5), [1, 2], [1, 2]).any()  # two points are no region
+
+
+def test_a_region_s_histogram_shares_the_whole_image_s_bins():
+    image = np.array([[0.0, 1.0, 2.0, 3.0]] * 2)
+    region = np.zeros_like(image, dtype=bool)
+    region[:, 2:] = True
+    whole, inside, edges = pp.region_histograms(image, region, bins=3)
+    assert whole.tolist() == [2, 2, 4] and inside.tolist() == [0, 0, 4] and edges.tolist() == [0.0, 1.0, 2.0, 3.0]
+    assert inside.sum() == region.sum() and whole.sum() == image.size
+
+
+def test_rmse_and_dice_by_truth():
+    assert pp.rmse(np.array([0.0, 4.0]), np.array([0.0, 0.0])) == pytest.approx(np.sqrt(8))
+    assert pp.rmse(np.ones(3), np.ones(3)) == 0.0
+    foreground = np.array([True, True, False, False])
+    scores = pp.dice_by_truth(foreground, {"half": np.array([True, False, False, False]), "same": foreground})
+    assert scores == {"half": pytest.approx(2 / 3), "same": 1.0}

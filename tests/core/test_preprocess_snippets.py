@@ -37,8 +37,8 @@ def page_image(source: snip.Source, noise: pp.NoiseSettings):
     else:
         volume = samples.load(source.sample)
         raw = volume.data[source.index] if source.index else volume.data
-        clean = pp.to_grey(raw[::source.step, ::source.step], volume.rgb)
-        scale = (0.0, 255.0) if volume.rgb else pp.value_range(volume.data)
+        clean = pp.grey_slice(raw, volume.rgb, source.step)[0]
+        scale = pp.threshold_scale(volume.data)
         whole = {} if volume.is_4d else pp.sample_truths(samples.info(source.sample).file, volume.data)
         truths = {n: (m[source.index[-1]] if volume.is_3d else m) for n, m in whole.items()}
     return clean, scale, noise.apply(clean, scale), truths
@@ -185,9 +185,21 @@ def test_an_upload_s_snippet_starts_from_the_downloaded_slice(tmp_path, monkeypa
     np.save(tmp_path / "preparing_slice.npy", clean)
     monkeypatch.chdir(tmp_path)
     source, noise = snip.Source(npy_name="preparing_slice.npy"), pp.NoiseSettings("poisson", 10, 0)
-    scale = pp.value_range(clean)
+    scale = pp.threshold_scale(clean)
     code = snip.threshold_snippet(source, noise, scale, 127, None)
     assert "core" not in code  # nothing from the course: numpy and scikit-image only
     image = noise.apply(clean, scale)
     otsu = numbers(run(code).splitlines()[1])[0]
     assert otsu == pytest.approx(pp.threshold_value(image, "otsu"), rel=1e-6)
+
+
+@pytest.mark.parametrize("name", samples.names())
+def test_a_sample_is_read_with_the_library_that_ships_it_into_the_array_the_lesson_uses(name):
+    imports, code = snip.sample_code(name)
+    if samples.info(name).package:
+        assert "core" not in code and not any("core" in line for line in imports)
+    namespace: dict = {}
+    exec(compile("import numpy as np\n" + "\n".join(sorted(imports)) + "\n" + code, "<snippet>", "exec"), namespace)
+    expected = samples.load(name).data
+    assert namespace["data"].shape == expected.shape
+    assert np.array_equal(namespace["data"], expected)
