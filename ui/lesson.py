@@ -7,6 +7,7 @@ from contextlib import contextmanager
 
 import streamlit as st
 
+from core.course_text import LessonText
 from core.selfcheck import Question, is_correct
 from ui.course import OBJECTIVES
 
@@ -45,13 +46,23 @@ def lecturer_mode() -> bool:
     return bool(st.session_state.get(LECTURER_KEY, False))
 
 
-def intro(number: int, try_this: list[str]) -> None:
-    """The objective of the lesson and a short "try this" sequence (folded away in lecturer mode)."""
-    objective = next(o for o in OBJECTIVES if o.number == number)
-    st.markdown(f"**Objective {number}.** {objective.summary}")
-    if not lecturer_mode():
+def intro(text: LessonText | int, try_this: list[str] | None = None) -> None:
+    """The objective of the lesson and a short "try this" sequence (folded away in lecturer mode).
+
+    Parameters
+    ----------
+    text : LessonText
+        The lesson's words (``assets/course/<lesson>.toml``).
+    """
+    if isinstance(text, int):  # the form lessons used before their words moved to assets/course/
+        objective = next(o for o in OBJECTIVES if o.number == text)
+        number, summary, steps = text, objective.summary, try_this or []
+    else:
+        number, summary, steps = text.number, text.objective, list(text.try_this)
+    st.markdown(f"**Objective {number}.** {summary}" if number else f"**Objective.** {summary}")
+    if steps and not lecturer_mode():
         with st.expander("Try this", icon=":material/directions_walk:", expanded=False):
-            st.markdown("\n".join(f"{n}. {step}" for n, step in enumerate(try_this, 1)))
+            st.markdown("\n".join(f"{n}. {step}" for n, step in enumerate(steps, 1)))
 
 
 def explain(markdown: str) -> None:
@@ -63,7 +74,7 @@ def explain(markdown: str) -> None:
         st.markdown(markdown)
 
 
-def presets(name: str, choices: dict[str, dict], key: str) -> None:
+def presets(name: str, choices: dict[str, dict], key: str, shortcuts: dict[str, str] | None = None) -> None:
     """Buttons that set several widgets at once to reproduce one of the lecture's figures.
 
     Parameters
@@ -74,6 +85,8 @@ def presets(name: str, choices: dict[str, dict], key: str) -> None:
         ``{label: {widget_key: value, ...}}``.
     key : str
         Unique prefix for the buttons' keys.
+    shortcuts : dict, optional
+        ``{label: key}``: keyboard shortcuts (Streamlit's syntax), so a clicker or a key steps through them.
     """
 
     from ui import picker  # the sidebar's keys: a preset that sets them changes every lesson's image
@@ -90,7 +103,8 @@ def presets(name: str, choices: dict[str, dict], key: str) -> None:
     st.markdown(f"**{name}**")
     columns = st.columns(len(choices))
     for column, (label, values) in zip(columns, choices.items()):
-        column.button(label, key=f"{key}-{label}", on_click=apply, args=(label, values), width="stretch")
+        column.button(label, key=f"{key}-{label}", on_click=apply, args=(label, values), width="stretch",
+                      shortcut=(shortcuts or {}).get(label))
     note = st.session_state.get(note_key)
     if note and st.session_state.get(picker.SAMPLE_KEY) == note[1] \
             and st.session_state.get(picker.SOURCE_KEY) == picker.SAMPLE:
@@ -98,6 +112,18 @@ def presets(name: str, choices: dict[str, dict], key: str) -> None:
                 "too, until you choose another image there.", icon=":material/info:")
     elif note:
         del st.session_state[note_key]  # the learner has chosen another image since
+
+
+def lecture_presets(text: LessonText) -> None:
+    """The lesson's presets (``[[presets]]`` of its file): each opens its section with the lecture's settings.
+
+    The section's figure comes first in the section, so one press shows the lecture's figure.
+    """
+    from ui.sections import SECTION_KEY
+
+    if text.presets:
+        presets("Lecture presets", {p.label: {SECTION_KEY: p.section, **p.settings} for p in text.presets},
+                key=f"{text.name}-preset", shortcuts={p.label: p.shortcut for p in text.presets if p.shortcut})
 
 
 @contextmanager

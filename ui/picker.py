@@ -7,6 +7,8 @@ session could reach it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import streamlit as st
 
 from core import samples
@@ -90,6 +92,39 @@ def image_picker() -> None:
                 st.info("Upload a file above; until then the sample is shown.")
         if "upload_error" in st.session_state:
             st.error(md(st.session_state["upload_error"], limit=None), icon=":material/error:")
+
+
+@dataclass(frozen=True)
+class Current:
+    """The image every lesson works on, as the picker hands it over.
+
+    Attributes
+    ----------
+    volume : Volume
+        The upload when chosen and readable, else the sample.
+    sample : samples.Sample or None
+        The sample's provenance, None for an upload.
+    key : tuple
+        A stable, hashable name of the image for a session's memos and widget keys:
+        ``("Built-in sample", name)`` or ``("My own file(s)", file ids)``.
+    """
+
+    volume: Volume
+    sample: samples.Sample | None
+    key: tuple
+
+    @property
+    def is_upload(self) -> bool:
+        """True for the learner's own file(s)."""
+        return self.sample is None
+
+
+def current() -> Current:
+    """The image every page works on: the upload when chosen and readable, else the sample."""
+    if st.session_state.get(SOURCE_KEY) == UPLOAD and "upload_volume" in st.session_state:
+        return Current(st.session_state["upload_volume"], None, (UPLOAD, st.session_state["upload_signature"]))
+    name = st.session_state.get(SAMPLE_KEY, samples.DEFAULT)
+    return Current(load_sample(name), samples.info(name), (SAMPLE, name))
 
 
 def current_volume() -> Volume:

@@ -1,0 +1,74 @@
+"""The course's one path from an array to a picture on the page: window to 8 bits, PNG, alt text."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+
+import numpy as np
+from PIL import Image
+
+from core import display
+from core.alt_text import describe_image
+from ui.alt import show_image
+from ui.memo import session_memo
+
+MAX_SHOWN_SIDE = 640
+"""Larger images are shown every n-th pixel (the lessons' numbers are computed on every pixel)."""
+
+
+def shown_step(shape: tuple[int, ...]) -> int:
+    """Every how many pixels an image of this shape is shown (1 up to `MAX_SHOWN_SIDE` pixels a side)."""
+    return max(1, int(np.ceil(max(shape[:2]) / MAX_SHOWN_SIDE)))
+
+
+def grey8(image: np.ndarray, window: tuple[float, float] | None = None) -> np.ndarray:
+    """An image as 8-bit grey for the page: masks black and white, values through a window, large ones thinned.
+
+    Parameters
+    ----------
+    image : numpy.ndarray
+        2D values (any dtype) or a boolean mask.
+    window : (width, level), optional
+        Defaults to `core.display.auto_window` of the image.
+
+    Returns
+    -------
+    numpy.ndarray of uint8
+    """
+    step = shown_step(image.shape)
+    image = np.asarray(image)[::step, ::step]
+    if image.dtype == bool:
+        return image.astype(np.uint8) * 255
+    width, level = window if window is not None else display.auto_window(image)
+    return display.apply_window(image, width, level)
+
+
+def png_bytes(pixels: np.ndarray) -> bytes:
+    """Lossless PNG bytes of 8-bit grey or RGB pixels, fast compression (st.image sends them as they are)."""
+    buffer = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(pixels)).save(buffer, format="PNG", compress_level=1)
+    return buffer.getvalue()
+
+
+def picture(container, image: np.ndarray, caption: str, window: tuple[float, float] | None = None,
+            key=None, alt: str | None = None) -> None:
+    """Show an image through a window with a caption and an alt text made from its data.
+
+    Parameters
+    ----------
+    container : streamlit container
+    image : numpy.ndarray
+        2D values or a boolean mask.
+    caption : str
+    window : (width, level), optional
+    key : hashable, optional
+        Names the image's content, so a rerun reuses its PNG without hashing the pixels.
+    alt : str, optional
+        The text alternative (default: `core.alt_text.describe_image` of the values).
+    """
+    name = key if key is not None else hashlib.blake2b(np.ascontiguousarray(image).tobytes(),
+                                                       digest_size=16).hexdigest()
+    data, text = session_memo("pictures", (name, image.shape, window, caption, alt),
+                              lambda: (png_bytes(grey8(image, window)), alt or describe_image(image, caption)))
+    show_image(container, data, text, caption=caption, width="stretch", output_format="PNG")

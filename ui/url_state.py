@@ -1,0 +1,81 @@
+"""Links that reopen a lesson's exact state, and a clear word when a link's value cannot be used.
+
+Every control that shapes a lesson's figure is bound to the URL
+(``bind="query-params"``, its key being the parameter's name), so a lecturer
+can bookmark "lesson 4, Gaussian σ 2, Otsu". Streamlit drops a malformed or
+out-of-range value and opens the control at its default; this module notices
+which ones it dropped, so the lesson can say so.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+APP_PARAMETERS = frozenset({"lecturer"})
+"""Parameters the app itself reads (not a lesson's control)."""
+
+_LINK = "url-state-link"
+_CHECKED = "url-state-checked-pages"
+
+
+def _page() -> str:
+    return st.context.url.split("?", 1)[0] if getattr(st.context, "url", None) else ""
+
+
+def remember_link() -> None:
+    """Keep the link's parameters as they were when this page first ran in the session (before any control)."""
+    checked = st.session_state.setdefault(_CHECKED, set())
+    page = _page()
+    if page in checked:
+        st.session_state.pop(_LINK, None)
+        return
+    checked.add(page)
+    st.session_state[_LINK] = {key: st.query_params.get_all(key) for key in st.query_params}
+
+
+def ignored_values(link: dict[str, list[str]], now: dict[str, list[str]], controls: set[str]) -> list[str]:
+    """The link's parameters that did not survive: dropped or changed by their control, or no control's at all.
+
+    Parameters
+    ----------
+    link : dict
+        Parameter -> its values, as the link gave them.
+    now : dict
+        The same after the lesson's controls have read them.
+    controls : set of str
+        The keys of the controls the page holds (session state's keys).
+
+    Returns
+    -------
+    list of str
+        ``"name=value"`` for each ignored parameter, in the link's order.
+
+    Examples
+    --------
+    >>> ignored_values({"sigma": ["abc"], "lecturer": ["1"], "bins": ["64"]}, {"lecturer": ["1"], "bins": ["64"]},
+    ...                {"sigma", "bins"})
+    ['sigma=abc']
+    """
+    ignored = []
+    for key, values in link.items():
+        if key in APP_PARAMETERS:
+            continue
+        if key not in controls or now.get(key) != values:
+            ignored.append(f"{key}={','.join(values)}")
+    return ignored
+
+
+def report_ignored_link_values() -> None:
+    """Say which of the link's values this lesson ignored (call once, at the end of a lesson)."""
+    from ui.safe_text import md
+
+    link = st.session_state.pop(_LINK, None)
+    if not link:
+        return
+    now = {key: st.query_params.get_all(key) for key in st.query_params}
+    ignored = ignored_values(link, now, {str(key) for key in st.session_state})
+    if ignored:
+        st.warning("This link's " + ", ".join(md(item, limit=80) for item in ignored)
+                   + (" was" if len(ignored) == 1 else " were") + " not used (not a control of this lesson, "
+                   "or a value out of its range): the lesson opened with its default instead.",
+                   icon=":material/link_off:")
