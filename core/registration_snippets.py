@@ -59,7 +59,7 @@ from nibabel.orientations import apply_orientation, axcodes2ornt, io_orientation
 
 
 def display_frame(path):
-    """A NIfTI file's voxels with their axes towards superior, posterior and the patient's left, as the course shows them."""
+    """A NIfTI file's voxels, axes towards superior, posterior and the patient's left (as the course shows them)."""
     image = nib.load(path)
     turn = ornt_transform(io_orientation(image.affine), axcodes2ornt(("S", "P", "L")))
     return apply_orientation(np.asanyarray(image.dataobj), turn)
@@ -116,7 +116,8 @@ volume = apply_modality_lut(dataset.pixel_array, dataset)  # stored values -> ph
         reader = {"retina.jpg": "data.retina()", "microaneurysms.png": "data.microaneurysms()",
                   "phantom.png": "np.round(data.shepp_logan_phantom() * 255)  # the PNG's 8-bit values"}[sample.file]
         return f"from skimage import data\n\nvolume = {reader}\n"
-    return f"from core.samples import load  # written by the course: no library ships it\n\nvolume = load({name!r}).data\n"
+    return (f"from core.samples import load  # written by the course: no library ships it\n\n"
+            f"volume = load({name!r}).data\n")
 
 
 def _fixed_code(source: Source) -> str:
@@ -204,7 +205,8 @@ def problem_snippet(source: Source, motion: Motion, noise: float, contrast: floa
     -------
     str
     """
-    return (HEADER + _skimage_imports(source) + "\n" + _fixed_code(source) + _moving_code(motion, noise, contrast, seed) + '''
+    return (HEADER + _skimage_imports(source) + "\n" + _fixed_code(source)
+            + _moving_code(motion, noise, contrast, seed) + '''
 a, b = fixed - fixed.mean(), moving - moving.mean()
 print("image", fixed.shape, "pixel (mm)", spacing.tolist())
 print("NCC before registration", round(float((a * b).sum() / np.sqrt((a * a).sum() * (b * b).sum())), 4))
