@@ -32,6 +32,7 @@ from typing import Callable
 import numpy as np
 
 from core import cnn
+from core.basics import to_grey
 
 METHODS = ("Grad-CAM", "HiResCAM", "occlusion", "edges (ignores the model)", "random (ignores the model)")
 """Explanations `explain_map` draws; the last two are baselines that know nothing of the network."""
@@ -60,7 +61,7 @@ def edge_map(image: np.ndarray) -> np.ndarray:
     from skimage.filters import sobel
 
     values = np.asarray(image, np.float64)
-    grey = values.mean(axis=-1) if values.ndim == 3 else values
+    grey = to_grey(values) if values.ndim == 3 and values.shape[-1] >= 3 else values.reshape(values.shape[:2])
     edges = sobel(grey)
     top = float(edges.max())
     return edges / top if top > 0 else np.zeros_like(edges)

@@ -83,11 +83,6 @@ def voxel_to_world(affine: np.ndarray, index) -> np.ndarray:
     return (affine @ np.append(np.asarray(index, dtype=float), 1.0))[:3]
 
 
-def world_to_voxel(affine: np.ndarray, point) -> np.ndarray:
-    """Voxel index (fractional) of a world point in mm: the inverse of `voxel_to_world`."""
-    return (np.linalg.inv(affine) @ np.append(np.asarray(point, dtype=float), 1.0))[:3]
-
-
 def spacing_from_affine(affine: np.ndarray) -> tuple[float, float, float]:
     """Voxel size in mm along each index axis: the norms of the affine's columns."""
     return tuple(float(v) for v in np.linalg.norm(affine[:3, :3], axis=0))  # type: ignore[return-value]

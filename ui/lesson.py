@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import contextmanager
+from pathlib import Path
 
 import streamlit as st
 
-from core.course_text import LessonText
+from core.course_text import COURSE_DIR, CourseFileError, LessonText, load_lesson
 from core.selfcheck import Question, is_correct
 from ui.course import OBJECTIVES
 
@@ -44,6 +45,19 @@ def lecturer_toggle() -> None:
 def lecturer_mode() -> bool:
     """True when the lecturer switch is on."""
     return bool(st.session_state.get(LECTURER_KEY, False))
+
+
+def lesson_text(name: str, folder: Path = COURSE_DIR) -> LessonText:
+    """The lesson's words from ``assets/course/<name>.toml``; a malformed file stops the page with a clear message.
+
+    The file is read on every run (a few milliseconds), so a lecturer's edit shows at the next rerun.
+    """
+    try:
+        return load_lesson(name, folder)
+    except CourseFileError as exc:
+        st.error(f"This lesson's text cannot be read: {exc}. Fix the file and reload the page; the other "
+                 "lessons keep working.", icon=":material/error:")
+        st.stop()
 
 
 def intro(text: LessonText | int, try_this: list[str] | None = None) -> None:

@@ -192,3 +192,29 @@ def test_the_picker_hands_a_lesson_one_value_the_image_its_source_and_a_stable_k
     key, upload, shape, name = at.markdown[0].value.split(" | ")
     assert key == str(("Built-in sample", samples.DEFAULT)) and upload == "False" and name == samples.DEFAULT
     assert shape == str(samples.load(samples.DEFAULT).data.shape)
+
+
+def broken_text_page():
+    from pathlib import Path
+
+    import streamlit as st
+
+    from ui.lesson import lesson_text
+
+    text = lesson_text("demo", Path(st.session_state["folder"]))
+    st.markdown(f"title: {text.title}")
+
+
+def test_a_malformed_lesson_file_stops_the_page_with_a_message_naming_the_file_and_field(tmp_path):
+    (tmp_path / "demo.toml").write_text('title = "Demo"\nobjective = "Learn."\n[[questions]]\nprompt = "?"\n'
+                                        'choices = ["a", "b"]\nanswer = 5\nexplanation = "x"\n')
+    at = AppTest.from_function(broken_text_page)
+    at.session_state["folder"] = str(tmp_path)
+    at.run()
+    assert not at.exception
+    assert at.error, "no message for a malformed file"
+    assert "demo.toml question 1: 'answer'" in at.error[0].value
+    assert not [m for m in at.markdown if m.value.startswith("title:")]
+    (tmp_path / "demo.toml").write_text('title = "Demo"\nobjective = "Learn."\n')
+    at.run()
+    assert not at.error and at.markdown[0].value == "title: Demo"
