@@ -5,19 +5,18 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from core.course_text import load_lesson
 from core.selfcheck import Question
 from ui import learned_registration, picker
 from ui import unsupervised_atlas as atlas
 from ui import unsupervised_loss as loss
 from ui import unsupervised_problem as problem
 from ui import unsupervised_register as registering
-from ui.lesson import explain, intro, lecture_presets, self_check
+from ui.lesson import explain, intro, lecture_presets, lesson_text, self_check
 from ui.sections import choose_section
 from ui.url_state import report_ignored_link_values
 from ui.working_copy import bounded
 
-text = load_lesson("unsupervised")
+text = lesson_text("unsupervised")
 HEADERS = {"Problem": "A problem with a known answer", "Register": "Register",
            "Lecture figure": "The lecture's figure, live", "Loss": "Why the loss matters",
            "Landmarks": "Landmarks: a few points instead of every pixel",

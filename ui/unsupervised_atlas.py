@@ -16,7 +16,7 @@ from ui.code import show_code
 from ui.lesson import STOPPED, lecturer_mode, stoppable, was_stopped
 from ui.memo import session_memo
 from ui.picker import load_sample
-from ui.unsupervised_problem import KEEP, Work, eight_bit, show_row
+from ui.unsupervised_problem import KEEP, Work, eight_bit, show_row, show_table
 from ui.unsupervised_figures import history_figure
 from ui.unsupervised_register import live_progress
 from ui.alt import show_figure
@@ -199,8 +199,8 @@ def template_clustering(k: int, method: str) -> None:
     show_row([(t1_8, f"T1 template, axial slice {axial}"),
               (clusters8, f"{k} clusters, dark to bright: " + ", ".join(colour_names[:k])),
               (truth, "the tissue maps (orange: grey matter, green: white matter), used only to score")])
-    st.dataframe(pd.DataFrame({"cluster": range(1, k + 1), "mean value": means, "voxels": counts,
-                               "named after": scored["names"]}).round(1), hide_index=True, width="stretch")
+    show_table(pd.DataFrame({"cluster": range(1, k + 1), "mean value": means, "voxels": counts,
+                             "named after": scored["names"]}).round(1))
     for column, (name, value) in zip(st.columns(len(scored["dice"])), scored["dice"].items()):
         column.metric(f"Dice, {name}", f"{value:.3f}")
     st.caption("A Dice of 0.7 is usually called good agreement. With more clusters, a tissue is split in "
@@ -219,7 +219,7 @@ def image_clustering(work: Work, k: int, method: str) -> None:
     show_row([(eight_bit(work.image), "working image"),
               (overlays.label_colours(clusters.labels), f"{k} clusters, dark to bright: "
                + ", ".join(overlays.LABEL_NAMES[1:][:k]))], min_side=300)
-    st.dataframe(pd.DataFrame({"cluster": range(1, k + 1), "mean value": clusters.means,
-                               "pixels": clusters.counts}).round(3), hide_index=True, width="stretch")
+    show_table(pd.DataFrame({"cluster": range(1, k + 1), "mean value": clusters.means,
+                             "pixels": clusters.counts}).round(3))
     st.caption("No tissue maps exist for this image, so there is no Dice: judge the classes by eye.")
     show_code(snip.clustering_image_snippet(work.source, k, method))

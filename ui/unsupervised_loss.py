@@ -15,7 +15,7 @@ from ui.code import show_code
 from ui.lesson import STOPPED, stoppable, was_stopped
 from ui.memo import session_memo
 from ui.unsupervised_figures import METRIC_SHORT, landscape_figure
-from ui.unsupervised_problem import KEEP, Setup, eight_bit, show_row
+from ui.unsupervised_problem import KEEP, Setup, eight_bit, show_row, show_table
 from ui.unsupervised_register import NCC_ACROSS_CONTRASTS, Choice, errors, run
 from ui.viewer import PLOT_CONFIG
 
@@ -73,7 +73,7 @@ def duel(setup: Setup, auto: bool) -> None:
     for column, metric, row in zip(st.columns(len(rows)), stored["runs"], rows):
         column.metric(f"Mean TRE (mm), {METRIC_SHORT[metric]}", f"{row['mean TRE (mm)']:.2f}",
                       f"{row['mean TRE (mm)'] / pixel:.2f} pixel", delta_color="off", delta_arrow="off")
-    st.dataframe(pd.DataFrame(rows).round(3), hide_index=True, width="stretch")
+    show_table(pd.DataFrame(rows).round(3))
     if set(stored["runs"]) == {"ssd", "mattes_mi"}:
         ssd, mi = (row["mean TRE (mm)"] for row in rows)
         verdict = ("MI recovers the motion where SSD does not" if mi < pixel < ssd else

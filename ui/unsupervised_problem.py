@@ -11,6 +11,7 @@ import io
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
 from core import display, overlays, samples
@@ -93,6 +94,19 @@ def show_row(images: list[tuple[np.ndarray, str]], min_side: int = 200, columns:
     for column, (image, caption) in zip(container.columns(columns or len(images)), images):
         show_image(column, png_bytes(overlays.enlarge(image, min_side)), describe_image(image, caption),
                    caption=caption, output_format="PNG", width="stretch")
+
+
+LECTURE_TABLE_FONT = "24px"
+"""The size of a table's numbers in lecturer mode: readable from the back of a room on a 1280 × 720 projector."""
+
+
+def show_table(frame: pd.DataFrame, container=st) -> None:
+    """A table of numbers: scrollable for a learner, in large plain text (HTML) in lecturer mode."""
+    if not lecturer_mode():
+        container.dataframe(frame, hide_index=True, width="stretch")
+        return
+    style = frame.style.hide(axis="index").format(lambda v: f"{v:.4g}" if isinstance(v, float) else v)
+    container.table(style.set_table_styles([{"selector": "th, td", "props": [("font-size", LECTURE_TABLE_FONT)]}]))
 
 
 def eight_bit(image: np.ndarray, reference: np.ndarray | None = None) -> np.ndarray:

@@ -25,7 +25,7 @@ from ui.code import show_code
 from ui.images import png_bytes
 from ui.lesson import STOPPED, explain, lecturer_mode, stoppable, was_stopped
 from ui.unsupervised_figures import deformation_maps, history_figure
-from ui.unsupervised_problem import KEEP, Setup, eight_bit, show_row, target_picture
+from ui.unsupervised_problem import KEEP, Setup, eight_bit, show_row, show_table, target_picture
 from ui.viewer import PLOT_CONFIG
 
 DEFAULT_LEVELS, DEFAULT_ITERATIONS, DEFAULT_SAMPLING, DEFAULT_MESH = 3, 100, 25, 8
@@ -188,7 +188,7 @@ def result_view(setup: Setup, stored: dict) -> None:
     deformable = choice.transform == "deformable"
     if deformable:  # the bend takes part of the motion: its affine part is no estimate
         table = table.drop(columns="error").rename(columns={"recovered": "affine part found"})
-    st.dataframe(table.round(4), hide_index=True, width="stretch")
+    show_table(table.round(4))
     st.caption(
         f"TRE (target registration error): the distance between where the found transform and the true motion "
         f"send each of {len(points)} grid points inside the anatomy; below one pixel ({pixel:.3g} mm) the result "

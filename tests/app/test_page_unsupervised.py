@@ -296,7 +296,9 @@ def test_lecturer_mode_folds_explanations_and_hides_the_details(at):
     go(at, "Register")  # the numbers of the same registration
     found = metrics(at)
     assert float(found["Mean TRE (mm)"]) < MNI_PIXEL / 4 and float(found["NCC after"]) > 0.95
-    rotation = at.dataframe[0].value.set_index("parameter").loc["rotation (degrees, clockwise)"]
+    [table] = [t for t in at.table if "parameter" in t.value.columns]  # plain text, sized for the room
+    assert "td { font-size: 24px }" in table.proto.arrow_data.styler.styles
+    rotation = table.value.set_index("parameter").loc["rotation (degrees, clockwise)"]
     assert rotation["true"] == 10.0 and rotation["error"] < 0.2
     assert not at.error
 
