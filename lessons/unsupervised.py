@@ -79,10 +79,12 @@ with main:
         if stored:
             registering.result_view(setup, stored)
     elif section == "Lecture figure":
-        choice = registration_choice(folded=True)
-        stored = registering.current(setup, choice, registering.register_button(), auto=landed(section))
-        if stored:
-            registering.lecture_figure(setup, stored, text.explanation("how_to_read"))
+        figure = st.container()  # first: the figure; under it, how to register it again
+        choice, pressed = registration_choice(folded=True), registering.register_button()
+        with figure:
+            stored = registering.current(setup, choice, pressed, auto=landed(section))
+            if stored:
+                registering.lecture_figure(setup, stored, text.explanation("how_to_read"))
     elif section == "Loss":
         explain(text.explanation("loss"))
         loss.duel(setup, auto=landed(section))
