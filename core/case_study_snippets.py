@@ -113,7 +113,7 @@ def run_stage(transform):
     method = sitk.ImageRegistrationMethod()
     {sitk_settings.metric_code("correlation", 0.5, 16, 1, indent=indent)}
     method.SetInterpolator(sitk.sitkLinear)
-    {sitk_settings.linear_optimizer_code(iterations, indent=indent)}
+    {sitk_settings.optimizer_code("linear", iterations, indent=indent)}
     {sitk_settings.pyramid_code(pyramid((size, size), 2), indent=indent)}
     method.SetInitialTransform(transform, inPlace=True)
     method.Execute(fixed_image, moving_image)

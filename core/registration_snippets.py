@@ -226,7 +226,7 @@ def run_stage(transform, label):
     method = sitk.ImageRegistrationMethod()
     {sitk_settings.metric_code(metric, sampling, bins, seed, indent=INDENT)}
     method.SetInterpolator(sitk.sitkLinear)
-    {sitk_settings.linear_optimizer_code(iterations, indent=INDENT)}
+    {sitk_settings.optimizer_code("linear", iterations, indent=INDENT)}
     {sitk_settings.pyramid_code(pyramid(tuple(shape), levels), indent=INDENT)}
     method.SetInitialTransform(transform, inPlace=True)
     method.AddCommand(sitk.sitkMultiResolutionIterationEvent, lambda: starts.append((len(history), label)))
@@ -284,7 +284,7 @@ bspline = sitk.BSplineTransformInitializer(fixed_image, [{coarsest}, {coarsest}]
 method = sitk.ImageRegistrationMethod()
 {sitk_settings.metric_code(metric, sampling, bins, seed)}
 method.SetInterpolator(sitk.sitkLinear)
-{sitk_settings.bspline_optimizer_code(iterations)}
+{sitk_settings.optimizer_code("bspline", iterations)}
 {sitk_settings.pyramid_code(pyramid(tuple(shape), levels))}
 method.SetMovingInitialTransform(linear)
 method.SetInitialTransformAsBSpline(bspline, inPlace=True, scaleFactors={factors})
@@ -514,7 +514,7 @@ def run_stage(transform, label):
     method = sitk.ImageRegistrationMethod()
     {sitk_settings.metric_code("mattes_mi", sampling, bins, seed, indent=INDENT)}
     method.SetInterpolator(sitk.sitkLinear)
-    {sitk_settings.linear_optimizer_code(iterations, indent=INDENT)}
+    {sitk_settings.optimizer_code("linear", iterations, indent=INDENT)}
     {sitk_settings.pyramid_code(shrink, indent=INDENT)}
     method.SetInitialTransform(transform, inPlace=True)
     method.AddCommand(sitk.sitkIterationEvent, lambda: history.append(method.GetMetricValue()))

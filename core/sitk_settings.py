@@ -9,7 +9,7 @@ follow.
 SimpleITK is imported by the caller: these functions take its
 ``ImageRegistrationMethod`` (or anything with the same methods).
 
->>> print(linear_optimizer_code(100))
+>>> print(optimizer_code("linear", 100))
 method.SetOptimizerAsRegularStepGradientDescent(learningRate=2.0, minStep=0.001, numberOfIterations=100,
                                                 relaxationFactor=0.6, gradientMagnitudeTolerance=1e-08)
 method.SetOptimizerScalesFromPhysicalShift()
@@ -23,53 +23,36 @@ LINEAR_OPTIMIZER = {"learningRate": 2.0, "minStep": 1e-3, "relaxationFactor": 0.
 BSPLINE_OPTIMIZER = {"learningRate": 5.0, "convergenceMinimumValue": 1e-4, "convergenceWindowSize": 5}
 """Gradient descent with line search of the B-spline stage."""
 
+OPTIMIZERS = {"linear": ("SetOptimizerAsRegularStepGradientDescent", LINEAR_OPTIMIZER),
+              "bspline": ("SetOptimizerAsGradientDescentLineSearch", BSPLINE_OPTIMIZER)}
+"""Each stage's optimiser: the ImageRegistrationMethod call and its settings (besides the iterations)."""
 
-def _call(name: str, method: str, fixed: dict, iterations: int, indent: str) -> str:
-    """``name.method(key=value, ..., numberOfIterations=n, ...)`` wrapped after the third argument."""
-    items = list(fixed.items())
+
+def set_optimizer(method, stage: str, iterations: int) -> None:
+    """The optimiser of a ``"linear"`` or ``"bspline"`` stage (`OPTIMIZERS`), scales from a physical shift.
+
+    Parameters
+    ----------
+    method : SimpleITK.ImageRegistrationMethod
+    stage : str
+        ``"linear"`` or ``"bspline"``.
+    iterations : int
+        Maximum iterations per resolution level.
+    """
+    call, settings = OPTIMIZERS[stage]
+    getattr(method, call)(numberOfIterations=int(iterations), **settings)
+    method.SetOptimizerScalesFromPhysicalShift()
+
+
+def optimizer_code(stage: str, iterations: int, name: str = "method", indent: str = "") -> str:
+    """The lines `set_optimizer` runs, as code (continuation lines start with `indent`)."""
+    call, settings = OPTIMIZERS[stage]
+    items = list(settings.items())
     arguments = [f"{key}={value!r}" for key, value in items[:2]] + [f"numberOfIterations={int(iterations)}"] \
         + [f"{key}={value!r}" for key, value in items[2:]]
-    opening = f"{name}.{method}("
-    first, rest = ", ".join(arguments[:3]), ", ".join(arguments[3:])
-    return f"{opening}{first},\n{indent}{' ' * len(opening)}{rest})" if rest else f"{opening}{first})"
-
-
-def set_linear_optimizer(method, iterations: int) -> None:
-    """Regular-step gradient descent (`LINEAR_OPTIMIZER`), scales from a physical shift.
-
-    Parameters
-    ----------
-    method : SimpleITK.ImageRegistrationMethod
-    iterations : int
-        Maximum iterations per resolution level.
-    """
-    method.SetOptimizerAsRegularStepGradientDescent(numberOfIterations=int(iterations), **LINEAR_OPTIMIZER)
-    method.SetOptimizerScalesFromPhysicalShift()
-
-
-def linear_optimizer_code(iterations: int, name: str = "method", indent: str = "") -> str:
-    """The lines `set_linear_optimizer` runs, as code (continuation lines start with `indent`)."""
-    return (_call(name, "SetOptimizerAsRegularStepGradientDescent", LINEAR_OPTIMIZER, iterations, indent)
-            + f"\n{indent}{name}.SetOptimizerScalesFromPhysicalShift()")
-
-
-def set_bspline_optimizer(method, iterations: int) -> None:
-    """Gradient descent with line search (`BSPLINE_OPTIMIZER`), scales from a physical shift.
-
-    Parameters
-    ----------
-    method : SimpleITK.ImageRegistrationMethod
-    iterations : int
-        Maximum iterations per resolution level.
-    """
-    method.SetOptimizerAsGradientDescentLineSearch(numberOfIterations=int(iterations), **BSPLINE_OPTIMIZER)
-    method.SetOptimizerScalesFromPhysicalShift()
-
-
-def bspline_optimizer_code(iterations: int, name: str = "method", indent: str = "") -> str:
-    """The lines `set_bspline_optimizer` runs, as code."""
-    return (_call(name, "SetOptimizerAsGradientDescentLineSearch", BSPLINE_OPTIMIZER, iterations, indent)
-            + f"\n{indent}{name}.SetOptimizerScalesFromPhysicalShift()")
+    opening = f"{name}.{call}("
+    return (f"{opening}{', '.join(arguments[:3])},\n{indent}{' ' * len(opening)}{', '.join(arguments[3:])})\n"
+            f"{indent}{name}.SetOptimizerScalesFromPhysicalShift()")
 
 
 def set_metric(method, metric: str, sampling: float, bins: int, seed: int) -> None:

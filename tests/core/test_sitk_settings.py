@@ -38,11 +38,10 @@ def calls_of_setter(setter, *args) -> list:
 
 @pytest.mark.parametrize("iterations", [5, 100])
 def test_the_optimisers_code_makes_the_calls_register_makes(iterations):
-    assert calls_of(sitk_settings.linear_optimizer_code(iterations)) == calls_of_setter(
-        sitk_settings.set_linear_optimizer, iterations)
-    assert calls_of(sitk_settings.bspline_optimizer_code(iterations)) == calls_of_setter(
-        sitk_settings.set_bspline_optimizer, iterations)
-    [(name, _, kwargs), _] = calls_of(sitk_settings.linear_optimizer_code(iterations))
+    for stage in ("linear", "bspline"):
+        assert calls_of(sitk_settings.optimizer_code(stage, iterations)) == calls_of_setter(
+            sitk_settings.set_optimizer, stage, iterations)
+    [(name, _, kwargs), _] = calls_of(sitk_settings.optimizer_code("linear", iterations))
     assert name == "SetOptimizerAsRegularStepGradientDescent"
     assert kwargs == {"numberOfIterations": iterations, "learningRate": 2.0, "minStep": 1e-3, "relaxationFactor": 0.6,
                       "gradientMagnitudeTolerance": 1e-8}
