@@ -24,10 +24,10 @@ HEADERS = {"Problem": "A problem with a known answer", "Register": "Register",
            "Clustering": "Clustering: tissue classes without labels"}
 
 
-def landed(section: str) -> bool:
-    """The controls hold exactly a preset of this section (its button was pressed, or its link opened)."""
-    return any(preset.section == section and all(st.session_state.get(key) == value
-                                                 for key, value in preset.settings.items())
+def landed(section: str | None = None) -> bool:
+    """The controls hold exactly a preset (of this section): its button was pressed, or its link opened."""
+    return any(preset.section == (section or preset.section)
+               and all(st.session_state.get(key) == value for key, value in preset.settings.items())
                for preset in text.presets)
 
 
@@ -66,7 +66,7 @@ if section == "Learned registration":
 else:
     st.header(HEADERS[section])
 main = st.container()  # the section's figure first; the problem's settings under it
-setup = problem.settings(volume, current.key, current.sample, folded=section != "Problem")
+setup = problem.settings(volume, current.key, current.sample, folded=section != "Problem", preset=landed())
 
 with main:
     if section == "Problem":

@@ -28,10 +28,15 @@ from ui.picker import load_sample
 from ui.safe_text import md
 
 PHANTOM = "Phantom: Shepp-Logan head (scikit-image)"
+IMAGE_KEY = "unsup-image"
+"""The image the problem's controls were last set for."""
 SIZES = (128, 256)
 """Working sizes (the longer side, pixels)."""
-KEEP = {"bind": "query-params", "persist_state": "page"}
-"""A control of the problem: in the URL, and kept while another section is shown."""
+LINKED = {"bind": "query-params"}
+"""A control of the problem, drawn in every section: in the URL (its range may follow the image: a new image,
+its own defaults)."""
+KEEP = {**LINKED, "persist_state": "page"}
+"""A control of one section: in the URL, and kept while another section is shown."""
 
 
 @dataclass(frozen=True)
@@ -114,15 +119,20 @@ def eight_bit(image: np.ndarray, reference: np.ndarray | None = None) -> np.ndar
     return display.apply_window(image, *display.auto_window(image if reference is None else reference))
 
 
-def working(volume, key, sample, container) -> Work:
-    """The working image's controls (slice, size) in `container`, and the image; a phantom when it cannot register."""
+def working(volume, key, sample, container, afresh: bool = False) -> Work:
+    """The working image's controls (slice, size) in `container`, and the image; a phantom when it cannot register.
+
+    `afresh`: a new image, whose slice starts in its middle.
+    """
     columns = container.columns([2, 1])
     slice_index = None
     if volume.is_3d and volume.n_slices > 1:
+        if afresh:
+            st.session_state["slice"] = volume.n_slices // 2
         slice_index = columns[0].slider("Axial slice of the 3D image", 0, volume.n_slices - 1, volume.n_slices // 2,
-                                        key="slice", **KEEP)
+                                        key="slice", **LINKED)
     side = columns[1].radio("Working size (longer side, pixels)", SIZES, index=1, horizontal=True, key="side",
-                            help="Larger images register more slowly.", **KEEP)
+                            help="Larger images register more slowly.", **LINKED)
     image, spacing, resized = session_memo("unsup-working", (key, slice_index, side),
                                            lambda: working_image(volume, slice_index, side))
     image.flags.writeable = False  # kept in the memo for the next rerun
@@ -154,33 +164,51 @@ def working(volume, key, sample, container) -> Work:
     return Work(volume.name, image, spacing, source, (key, slice_index, side, fallback), sample is not None)
 
 
-def motion_controls(work: Work, container) -> tuple[Motion, float, float, int]:
-    """The sliders of the known motion, noise and contrast change (their ranges follow the image's size)."""
+def shift_defaults(work: Work) -> dict[str, float]:
+    """The shift a new image starts with (3 % of its height down, 5 % of its width left) and no bend."""
+    fov = np.array(work.image.shape) * np.array(work.spacing)
+    return {"dy": float(np.round(0.03 * fov[0], 1)), "dx": float(np.round(-0.05 * fov[1], 1)), "bend": 0.0}
+
+
+def motion_controls(work: Work, container, afresh: bool = False) -> tuple[Motion, float, float, int]:
+    """The sliders of the known motion, noise and contrast change (the shift's and bend's ranges follow the image).
+
+    `afresh`: a new image, whose shift and bend start at their defaults (`shift_defaults`).
+    """
     fov = np.array(work.image.shape) * np.array(work.spacing)
     limit = float(np.round(0.15 * fov.min(), 1))
     bend_limit = float(np.floor(max_warp_mm(work.image.shape, work.spacing) * 10) / 10)
+    defaults = shift_defaults(work)
+    if afresh:
+        st.session_state.update(defaults)
     c1, c2, c3, c4 = container.columns(4)
-    down = c1.slider("Shift down (mm)", -limit, limit, float(np.round(0.03 * fov[0], 1)), 0.1, key="dy", **KEEP)
-    right = c1.slider("Shift right (mm)", -limit, limit, float(np.round(-0.05 * fov[1], 1)), 0.1, key="dx", **KEEP)
-    angle = c2.slider("Rotation (degrees, clockwise)", -30.0, 30.0, 8.0, 0.5, key="angle", **KEEP)
-    scale = c2.slider("Scale", 0.80, 1.25, 1.0, 0.01, key="scale", **KEEP)
-    bend = c3.slider("Smooth bend (mm)", 0.0, bend_limit, 0.0, 0.1, key="bend", **KEEP,
+    down = c1.slider("Shift down (mm)", -limit, limit, defaults["dy"], 0.1, key="dy", **LINKED)
+    right = c1.slider("Shift right (mm)", -limit, limit, defaults["dx"], 0.1, key="dx", **LINKED)
+    angle = c2.slider("Rotation (degrees, clockwise)", -30.0, 30.0, 8.0, 0.5, key="angle", **LINKED)
+    scale = c2.slider("Scale", 0.80, 1.25, 1.0, 0.01, key="scale", **LINKED)
+    bend = c3.slider("Smooth bend (mm)", 0.0, bend_limit, 0.0, 0.1, key="bend", **LINKED,
                      help="A non-linear warp: one period of a cosine across the image, no affine part. Only a "
                           "deformable transform can undo it.")
-    noise = c3.slider("Noise (% of the intensity range)", 0.0, 20.0, 2.0, 0.5, key="noise", **KEEP) / 100
-    contrast = c4.slider("Other contrast (T1-like → T2-like)", 0.0, 1.0, 0.0, 0.05, key="contrast", **KEEP,
+    noise = c3.slider("Noise (% of the intensity range)", 0.0, 20.0, 2.0, 0.5, key="noise", **LINKED) / 100
+    contrast = c4.slider("Other contrast (T1-like → T2-like)", 0.0, 1.0, 0.0, 0.05, key="contrast", **LINKED,
                          help="Remaps intensities as another MRI sequence would: dark fluid turns bright, bright "
                               "tissue dark, the background stays dark. Not monotonic: no rescaling undoes it.")
-    seed = 0 if lecturer_mode() else int(c4.number_input("Noise seed", 0, 9999, 0, key="seed", **KEEP))
+    seed = 0 if lecturer_mode() else int(c4.number_input("Noise seed", 0, 9999, 0, key="seed", **LINKED))
     return Motion((down, right), (angle,), scale, bend), noise, contrast, seed
 
 
-def settings(volume, key, sample, folded: bool) -> Setup:
-    """Draw the problem's settings (in a folded expander when the section is about something else) and build it."""
+def settings(volume, key, sample, folded: bool, preset: bool = False) -> Setup:
+    """Draw the problem's settings (in a folded expander when the section is about something else) and build it.
+
+    A new image (another sample, an upload) starts at its own slice and shift, unless a preset (`preset`) has just
+    chosen the image and the values together.
+    """
+    afresh = st.session_state.get(IMAGE_KEY, key) != key and not preset
+    st.session_state[IMAGE_KEY] = key
     container = st.expander("The problem: image, motion, noise, contrast", icon=":material/tune:") if folded \
         else st.container()
-    work = working(volume, key, sample, container)
-    motion, noise, contrast, seed = motion_controls(work, container)
+    work = working(volume, key, sample, container, afresh)
+    motion, noise, contrast, seed = motion_controls(work, container, afresh)
     problem = make_problem(work.image, work.spacing, motion, noise=noise, contrast=contrast, seed=seed)
     return Setup(work, motion, noise, contrast, seed, problem)
 

@@ -244,7 +244,7 @@ def test_a_good_upload_a_bad_one_and_a_constant_image(at):
 def test_a_link_reopens_the_section_and_its_controls():
     app = page_test(PAGE, timeout=300)
     for name, value in {"section": "Register", "side": "128", "angle": "12.5", "transform": "affine",
-                        "metric": "ssd", "iterations": "40"}.items():
+                        "metric": "mean squares (SSD)", "iterations": "40"}.items():  # a choice by its label
         app.query_params[name] = value
     app.run()
     assert not problems(app) and not app.warning
