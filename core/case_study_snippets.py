@@ -86,10 +86,10 @@ def registration_snippet(n: int, atrophy_mm: float, motion: float, size: int, se
     str
         Prints the correlation with the template before and after registration, and the found scale.
     """
+    from core import sitk_settings
     from core.registration import pyramid
 
-    shrink = pyramid((size, size), 2)
-    sigmas = [f / 2 if f > 1 else 0 for f in shrink]
+    indent = "    "
     return f'''import numpy as np
 import SimpleITK as sitk
 from core.case_study import simulate  # the course's simulated cohort
@@ -111,16 +111,10 @@ fixed_image, moving_image = to_sitk(fixed), to_sitk(moving)
 def run_stage(transform):
     """Optimise `transform` in place: correlation, gradient descent, a 2-level pyramid."""
     method = sitk.ImageRegistrationMethod()
-    method.SetMetricAsCorrelation()
-    method.SetMetricSamplingStrategy(method.RANDOM)
-    method.SetMetricSamplingPercentage(0.5, 1)  # seeded: the same result every run
+    {sitk_settings.metric_code("correlation", 0.5, 16, 1, indent=indent)}
     method.SetInterpolator(sitk.sitkLinear)
-    method.SetOptimizerAsRegularStepGradientDescent(learningRate=2.0, minStep=1e-3, numberOfIterations={iterations},
-                                                    relaxationFactor=0.6, gradientMagnitudeTolerance=1e-8)
-    method.SetOptimizerScalesFromPhysicalShift()
-    method.SetShrinkFactorsPerLevel({shrink})
-    method.SetSmoothingSigmasPerLevel({sigmas})
-    method.SmoothingSigmasAreSpecifiedInPhysicalUnitsOff()
+    {sitk_settings.optimizer_code("linear", iterations, indent=indent)}
+    {sitk_settings.pyramid_code(pyramid((size, size), 2), indent=indent)}
     method.SetInitialTransform(transform, inPlace=True)
     method.Execute(fixed_image, moving_image)
 

@@ -30,6 +30,8 @@ from typing import Callable
 
 import numpy as np
 
+from core import sitk_settings
+
 TRANSFORMS = ("translation", "rigid", "affine", "deformable")
 """Transforms `register` knows, from the fewest parameters to the most."""
 
@@ -371,25 +373,9 @@ class _Tracker:
             raise self.interruption
 
 
-def _set_metric(method, metric: str, sampling: float, bins: int, seed: int) -> None:
-    if metric == "ssd":
-        method.SetMetricAsMeanSquares()
-    elif metric == "mattes_mi":
-        method.SetMetricAsMattesMutualInformation(numberOfHistogramBins=bins)
-    else:
-        method.SetMetricAsCorrelation()
-    if sampling < 1:
-        method.SetMetricSamplingStrategy(method.RANDOM)
-        method.SetMetricSamplingPercentage(float(sampling), int(seed))
-    else:
-        method.SetMetricSamplingStrategy(method.NONE)
-
-
 def _set_pyramid(method, image, levels: int) -> list[int]:
     shrink = pyramid(image.GetSize(), levels)
-    method.SetShrinkFactorsPerLevel(shrink)
-    method.SetSmoothingSigmasPerLevel([f / 2 if f > 1 else 0 for f in shrink])
-    method.SmoothingSigmasAreSpecifiedInPhysicalUnitsOff()
+    sitk_settings.set_pyramid(method, shrink)
     return shrink
 
 
@@ -474,11 +460,9 @@ def _linear_stage(fixed_image, moving_image, kind, initial_transform, metric, le
     import SimpleITK as sitk
 
     method = sitk.ImageRegistrationMethod()
-    _set_metric(method, metric, sampling, bins, seed)
+    sitk_settings.set_metric(method, metric, sampling, bins, seed)
     method.SetInterpolator(sitk.sitkLinear)
-    method.SetOptimizerAsRegularStepGradientDescent(learningRate=2.0, minStep=1e-3, numberOfIterations=iterations,
-                                                    relaxationFactor=0.6, gradientMagnitudeTolerance=1e-8)
-    method.SetOptimizerScalesFromPhysicalShift()
+    sitk_settings.set_optimizer(method, "linear", iterations)
     shrink = _set_pyramid(method, fixed_image, levels)
     method.SetInitialTransform(initial_transform, inPlace=False)
     _watch(method, tracker, kind, stage, shrink, iterations)
@@ -516,11 +500,9 @@ def _bspline_stage(fixed_image, moving_image, linear, metric, levels, iterations
 
     ndim = fixed_image.GetDimension()
     method = sitk.ImageRegistrationMethod()
-    _set_metric(method, metric, sampling, bins, seed)
+    sitk_settings.set_metric(method, metric, sampling, bins, seed)
     method.SetInterpolator(sitk.sitkLinear)
-    method.SetOptimizerAsGradientDescentLineSearch(learningRate=5.0, numberOfIterations=iterations,
-                                                   convergenceMinimumValue=1e-4, convergenceWindowSize=5)
-    method.SetOptimizerScalesFromPhysicalShift()
+    sitk_settings.set_optimizer(method, "bspline", iterations)
     shrink = _set_pyramid(method, fixed_image, levels)
     coarsest, factors = bspline_meshes(int(mesh_size), levels)
     bspline = sitk.BSplineTransformInitializer(fixed_image, [coarsest] * ndim, order=3)
@@ -687,7 +669,7 @@ def landscape(fixed: np.ndarray, moving: np.ndarray, metric: str, candidates: li
     spacing = tuple(float(s) for s in (spacing or (1.0,) * fixed.ndim))
     fixed_image, moving_image = to_sitk(fixed, spacing), to_sitk(moving, spacing)
     method = sitk.ImageRegistrationMethod()
-    _set_metric(method, metric, 1.0, bins, 0)
+    sitk_settings.set_metric(method, metric, 1.0, bins, 0)
     method.SetInterpolator(sitk.sitkLinear)
     # values only: no gradient images to precompute at every evaluation (same values, about twice as fast)
     method.SetMetricUseFixedImageGradientFilter(False)

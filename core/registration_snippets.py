@@ -2,16 +2,19 @@
 
 Each function returns complete code, with the page's current parameters
 filled in, that runs as it is in a Python session with the course's
-requirements and prints the numbers the page shows. Sample data come from
-``core.samples``; everything else is plain library code, written out the
-way `core.warps`, `core.registration`, `core.atlas` and `core.clustering`
-compute it.
+requirements and prints the numbers the page shows. A built-in sample is read
+with the library that ships it (pydicom, nibabel and nilearn, scikit-image);
+everything else is plain library code, written out the way `core.warps`,
+`core.registration`, `core.atlas` and `core.clustering` compute it, with
+SimpleITK's settings from `core.sitk_settings`, the ones `register` uses.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core import samples, sitk_settings
+from core.registration import bspline_meshes, pyramid
 from core.warps import Motion
 
 
@@ -51,26 +54,99 @@ UPLOAD_FILE = "unsupervised_slice.npy"
 """The file the page offers for download so that the code runs on the learner's own image."""
 
 
+NIFTI_READER = '''import nibabel as nib
+from nibabel.orientations import apply_orientation, axcodes2ornt, io_orientation, ornt_transform
+
+
+def display_frame(path):
+    """A NIfTI file's voxels, axes towards superior, posterior and the patient's left (as the course shows them)."""
+    image = nib.load(path)
+    turn = ornt_transform(io_orientation(image.affine), axcodes2ornt(("S", "P", "L")))
+    return apply_orientation(np.asanyarray(image.dataobj), turn)
+'''
+"""Code defining ``display_frame(path)``: a NIfTI file read with nibabel into the course's display frame."""
+
+NILEARN_PATHS = {samples.MNI_T1: "MNI152_FILE_PATH", samples.MNI_GM: "GM_MNI152_FILE_PATH",
+                 samples.MNI_WM: "WM_MNI152_FILE_PATH"}
+"""The names nilearn gives the paths of the MNI152 files it ships."""
+
+
+def _nifti_path(sample: samples.Sample) -> tuple[str, str]:
+    """The import that gives a NIfTI sample's path, and the expression of the path."""
+    if sample.package == "nilearn":
+        name = NILEARN_PATHS[sample.file]
+        return f"from nilearn.datasets import {name}", name
+    return "import os\nfrom nibabel.testing import data_path", f"os.path.join(data_path, {sample.file!r})"
+
+
+def sample_code(name: str, four_d: bool = False) -> str:
+    """Code that sets ``volume`` to a built-in sample's values as the course holds them, read with its own library.
+
+    DICOM files through pydicom (``get_testdata_file``, then the rescale to
+    physical units), NIfTI files through nibabel (nilearn's MNI152 paths,
+    nibabel's test data) turned into the display frame, photographs and the
+    phantom through ``skimage.data``. The course's own DICOM series, which no
+    library ships, comes from ``core.samples``. Needs ``numpy as np``.
+
+    Parameters
+    ----------
+    name : str
+        One of `core.samples.names()`.
+    four_d : bool
+        The sample is 4D: ``volume`` then has time first.
+
+    Returns
+    -------
+    str
+    """
+    sample = samples.info(name)
+    if sample.package == "pydicom":
+        return f'''import pydicom
+from pydicom.data import get_testdata_file
+from pydicom.pixels import apply_modality_lut
+
+dataset = pydicom.dcmread(get_testdata_file({sample.file!r}))
+volume = apply_modality_lut(dataset.pixel_array, dataset)  # stored values -> physical units (rescale)
+'''
+    if sample.package in ("nilearn", "nibabel"):
+        imports, path = _nifti_path(sample)
+        return (f"{imports}\n{NIFTI_READER}\nvolume = display_frame({path})\n"
+                + ("volume = np.moveaxis(volume, -1, 0)  # time first\n" if four_d else ""))
+    if sample.package == "skimage":
+        reader = {"retina.jpg": "data.retina()", "microaneurysms.png": "data.microaneurysms()",
+                  "phantom.png": "np.round(data.shepp_logan_phantom() * 255)  # the PNG's 8-bit values"}[sample.file]
+        return f"from skimage import data\n\nvolume = {reader}\n"
+    return (f"from core.samples import load  # written by the course: no library ships it\n\n"
+            f"volume = load({name!r}).data\n")
+
+
 def _fixed_code(source: Source) -> str:
     spacing = f"spacing = np.array([{source.spacing[0]!r}, {source.spacing[1]!r}])  # mm per pixel (rows, columns)"
     if source.sample is None:
         return (f'fixed = np.load("{UPLOAD_FILE}")  # your image as the page prepared it (download it above)\n'
                 f"{spacing}\n")
-    lines = ["from core.samples import load", "", f"volume = load({source.sample!r})"]
+    lines = [sample_code(source.sample, source.four_d).rstrip("\n")]
     if source.four_d:
-        lines.append(f"image = volume.data[0][{source.slice_index}]  # first time point, one axial slice")
+        lines.append(f"image = volume[0][{source.slice_index}]  # first time point, one axial slice")
     elif source.slice_index is not None:
-        lines.append(f"image = volume.data[{source.slice_index}]  # one axial slice")
+        lines.append(f"image = volume[{source.slice_index}]  # one axial slice")
     else:
-        lines.append("image = volume.data")
+        lines.append("image = volume")
     lines.append("fixed = np.nan_to_num(np.asarray(image, dtype=float))")
     if source.rgb:
-        lines.append("fixed = fixed[..., :3] @ np.array([0.299, 0.587, 0.114])  # colour to grey (luminance)")
+        lines.append("fixed = rgb2gray(fixed[..., :3])  # colour to grey: scikit-image's luminance, in the same units")
     if source.resized:
         lines.append(f"fixed = resize(fixed, {tuple(source.shape)}, order=1, anti_aliasing=True, "
                      "preserve_range=True)  # smaller: faster")
     lines.append(spacing)
     return "\n".join(lines) + "\n"
+
+
+def _skimage_imports(source: Source) -> str:
+    """The scikit-image functions `_fixed_code` calls."""
+    lines = ["from skimage.color import rgb2gray\n" if source.rgb and source.sample else "",
+             "from skimage.transform import resize\n" if source.resized and source.sample else ""]
+    return "".join(lines)
 
 
 def _moving_code(motion: Motion, noise: float, contrast: float, seed: int) -> str:
@@ -129,32 +205,16 @@ def problem_snippet(source: Source, motion: Motion, noise: float, contrast: floa
     -------
     str
     """
-    resize = "from skimage.transform import resize\n" if source.resized and source.sample else ""
-    return (HEADER + resize + "\n" + _fixed_code(source) + _moving_code(motion, noise, contrast, seed) + '''
+    return (HEADER + _skimage_imports(source) + "\n" + _fixed_code(source)
+            + _moving_code(motion, noise, contrast, seed) + '''
 a, b = fixed - fixed.mean(), moving - moving.mean()
 print("image", fixed.shape, "pixel (mm)", spacing.tolist())
 print("NCC before registration", round(float((a * b).sum() / np.sqrt((a * a).sum() * (b * b).sum())), 4))
 ''')
 
 
-def _metric_lines(metric: str, sampling: float, bins: int, seed: int, name: str = "method") -> str:
-    line = {"ssd": f"{name}.SetMetricAsMeanSquares()",
-            "mattes_mi": f"{name}.SetMetricAsMattesMutualInformation(numberOfHistogramBins={bins})",
-            "correlation": f"{name}.SetMetricAsCorrelation()"}[metric]
-    if sampling < 1:
-        line += (f"\n    {name}.SetMetricSamplingStrategy({name}.RANDOM)"
-                 f"\n    {name}.SetMetricSamplingPercentage({sampling!r}, {seed})  # seeded: the same result every run")
-    return line
-
-
-def _pyramid_lines(shape, levels: int, name: str = "method") -> str:
-    from core.registration import pyramid
-
-    shrink = pyramid(tuple(shape), levels)
-    sigmas = [f / 2 if f > 1 else 0 for f in shrink]
-    return (f"{name}.SetShrinkFactorsPerLevel({shrink})  # coarse to fine\n"
-            f"    {name}.SetSmoothingSigmasPerLevel({sigmas})  # in pixels\n"
-            f"    {name}.SmoothingSigmasAreSpecifiedInPhysicalUnitsOff()")
+INDENT = "    "
+"""The indentation of a function's body in the snippets."""
 
 
 def _stage_function(shape, metric: str, levels: int, iterations: int, sampling: float, bins: int, seed: int) -> str:
@@ -164,12 +224,10 @@ def _stage_function(shape, metric: str, levels: int, iterations: int, sampling: 
 def run_stage(transform, label):
     """Optimise `transform` in place on the pair; record the metric of every iteration."""
     method = sitk.ImageRegistrationMethod()
-    {_metric_lines(metric, sampling, bins, seed)}
+    {sitk_settings.metric_code(metric, sampling, bins, seed, indent=INDENT)}
     method.SetInterpolator(sitk.sitkLinear)
-    method.SetOptimizerAsRegularStepGradientDescent(learningRate=2.0, minStep=1e-3, numberOfIterations={iterations},
-                                                    relaxationFactor=0.6, gradientMagnitudeTolerance=1e-8)
-    method.SetOptimizerScalesFromPhysicalShift()
-    {_pyramid_lines(shape, levels)}
+    {sitk_settings.optimizer_code("linear", iterations, indent=INDENT)}
+    {sitk_settings.pyramid_code(pyramid(tuple(shape), levels), indent=INDENT)}
     method.SetInitialTransform(transform, inPlace=True)
     method.AddCommand(sitk.sitkMultiResolutionIterationEvent, lambda: starts.append((len(history), label)))
     method.AddCommand(sitk.sitkIterationEvent, lambda: history.append(method.GetMetricValue()))
@@ -219,19 +277,15 @@ stop = run_stage(linear, "affine")
 
 def _bspline_code(shape, metric: str, levels: int, iterations: int, sampling: float, bins: int, seed: int,
                   mesh_size: int) -> str:
-    from core.registration import bspline_meshes
-
     coarsest, factors = bspline_meshes(mesh_size, levels)
     return f'''
 # B-spline control points on top of the affine, refined at every level
 bspline = sitk.BSplineTransformInitializer(fixed_image, [{coarsest}, {coarsest}], order=3)
 method = sitk.ImageRegistrationMethod()
-{_metric_lines(metric, sampling, bins, seed).replace(chr(10) + "    ", chr(10))}
+{sitk_settings.metric_code(metric, sampling, bins, seed)}
 method.SetInterpolator(sitk.sitkLinear)
-method.SetOptimizerAsGradientDescentLineSearch(learningRate=5.0, numberOfIterations={iterations},
-                                               convergenceMinimumValue=1e-4, convergenceWindowSize=5)
-method.SetOptimizerScalesFromPhysicalShift()
-{_pyramid_lines(shape, levels).replace(chr(10) + "    ", chr(10))}
+{sitk_settings.optimizer_code("bspline", iterations)}
+{sitk_settings.pyramid_code(pyramid(tuple(shape), levels))}
 method.SetMovingInitialTransform(linear)
 method.SetInitialTransformAsBSpline(bspline, inPlace=True, scaleFactors={factors})
 method.AddCommand(sitk.sitkMultiResolutionIterationEvent, lambda: starts.append((len(history), "B-spline")))
@@ -243,8 +297,6 @@ final = sitk.CompositeTransform([linear, bspline])  # applied last to first: B-s
 
 
 def _demons_code(shape, levels: int, iterations: int, sigma: float) -> str:
-    from core.registration import pyramid
-
     shrink = pyramid(tuple(shape), levels)
     return f'''
 # demons on the affinely aligned pair, coarse to fine
@@ -372,8 +424,7 @@ def landscape_snippet(source: Source, sweep: str, offsets: list[float], bins: in
     str
     """
     remap = _moving_code(Motion((0.0, 0.0), (0.0,)), 0.0, 1.0, 0).split("# another contrast", 1)[1].split("\n", 1)[1]
-    resize = "from skimage.transform import resize\n" if source.resized and source.sample else ""
-    return ("import numpy as np\nimport SimpleITK as sitk\n" + resize + "\n" + _fixed_code(source)
+    return ("import numpy as np\nimport SimpleITK as sitk\n" + _skimage_imports(source) + "\n" + _fixed_code(source)
             + "\n# the same contrast is fixed itself; another contrast: T1-like to T2-like (dark fluid turns bright)\n"
             + "other = fixed.copy()\n" + remap.replace("moving", "other")
             + f'''
@@ -387,9 +438,9 @@ for name, copy in (("same contrast", fixed), ("other contrast", other)):
     for metric in ("SSD", "MI"):
         method = sitk.ImageRegistrationMethod()
         if metric == "SSD":
-            method.SetMetricAsMeanSquares()
+            {sitk_settings.metric_code("ssd", 1.0, bins, 0)}
         else:
-            method.SetMetricAsMattesMutualInformation(numberOfHistogramBins={bins})
+            {sitk_settings.metric_code("mattes_mi", 1.0, bins, 0)}
         method.SetInterpolator(sitk.sitkLinear)
         values = []
         for offset in offsets:
@@ -434,35 +485,37 @@ linear.SetTranslation(similarity.GetTranslation())
 run_stage(linear, "affine")''' if transform == "affine" else '''linear = sitk.Euler3DTransform()
 linear.SetCenter(centre)
 run_stage(linear, "rigid")''')
-    return f'''import numpy as np
+    import nibabel
+
+    template_shape = nibabel.load(samples.SAMPLES[2].path).shape  # the header only
+    shrink = pyramid(tuple(n // factor for n in template_shape), levels)
+    return f'''import os
+
+import numpy as np
 import SimpleITK as sitk
-from core.samples import SAMPLES
+from nibabel.testing import data_path
+from nilearn.datasets import GM_MNI152_FILE_PATH, MNI152_FILE_PATH, WM_MNI152_FILE_PATH
 
 # SimpleITK reads the NIfTI headers: every voxel gets its position in mm (LPS); DICOMOrient puts the
 # axes towards the patient's left, back and top, the course's display frame
-read = lambda path: sitk.DICOMOrient(sitk.Cast(sitk.ReadImage(path), sitk.sitkFloat32), "LPS")
-template = sitk.BinShrink(read(SAMPLES[2].path), [{factor}] * 3)  # MNI152 T1, {factor} mm voxels
-subject = read(SAMPLES[6].path)  # nibabel's anatomical.nii
-grey = sitk.BinShrink(read(SAMPLES[3].path), [{factor}] * 3) / 255.0
-white = sitk.BinShrink(read(SAMPLES[4].path), [{factor}] * 3) / 255.0
+read = lambda path: sitk.DICOMOrient(sitk.Cast(sitk.ReadImage(str(path)), sitk.sitkFloat32), "LPS")
+template = sitk.BinShrink(read(MNI152_FILE_PATH), [{factor}] * 3)  # MNI152 T1 (nilearn), {factor} mm voxels
+subject = read(os.path.join(data_path, "anatomical.nii"))  # nibabel's test subject
+grey = sitk.BinShrink(read(GM_MNI152_FILE_PATH), [{factor}] * 3) / 255.0
+white = sitk.BinShrink(read(WM_MNI152_FILE_PATH), [{factor}] * 3) / 255.0
 
 history = []
 size = np.array(template.GetSize())
 centre = template.TransformContinuousIndexToPhysicalPoint(tuple((size - 1) / 2.0))
-shrink = [min(2 ** (({levels} - 1) - i), max(1, int(size.min()) // 8)) for i in range({levels})]
 
 
 def run_stage(transform, label):
     """Optimise `transform` in place: the template is fixed, the subject moves; headers give the start."""
     method = sitk.ImageRegistrationMethod()
-    {_metric_lines("mattes_mi", sampling, bins, seed)}
+    {sitk_settings.metric_code("mattes_mi", sampling, bins, seed, indent=INDENT)}
     method.SetInterpolator(sitk.sitkLinear)
-    method.SetOptimizerAsRegularStepGradientDescent(learningRate=2.0, minStep=1e-3, numberOfIterations={iterations},
-                                                    relaxationFactor=0.6, gradientMagnitudeTolerance=1e-8)
-    method.SetOptimizerScalesFromPhysicalShift()
-    method.SetShrinkFactorsPerLevel(shrink)
-    method.SetSmoothingSigmasPerLevel([f / 2 if f > 1 else 0 for f in shrink])
-    method.SmoothingSigmasAreSpecifiedInPhysicalUnitsOff()
+    {sitk_settings.optimizer_code("linear", iterations, indent=INDENT)}
+    {sitk_settings.pyramid_code(shrink, indent=INDENT)}
     method.SetInitialTransform(transform, inPlace=True)
     method.AddCommand(sitk.sitkIterationEvent, lambda: history.append(method.GetMetricValue()))
     method.Execute(template, subject)
@@ -484,6 +537,30 @@ for name, tissue in (("grey matter", grey), ("white matter", white)):
 '''
 
 
+def _clusters_code(k: int, method: str, seed: int, values: str) -> str:
+    """Code that clusters `values` (an array) into ``labels``, 1 to k from dark to bright, as `cluster_intensities`."""
+    model = (f"KMeans({k}, n_init=3, random_state={seed})" if method == "kmeans"
+             else f"GaussianMixture({k}, random_state={seed})")
+    return f'''mask = {values} > {values}.min()  # leave the background (the darkest value) out
+x = {values}[mask].astype(float).reshape(-1, 1)
+if len(x) > 200_000:  # fit on a seeded subsample, then label every voxel
+    fit = x[np.random.default_rng({seed}).choice(len(x), 200_000, replace=False)]
+else:
+    fit = x
+model = {model}.fit(fit)  # sees only intensities, never a label
+raw = model.predict(x)
+order = np.argsort([x[raw == i].mean() for i in range({k})])  # number clusters from dark to bright
+rank = np.empty({k}, dtype=int)
+rank[order] = np.arange(1, {k} + 1)
+labels = np.zeros({values}.shape, dtype=int)
+labels[mask] = rank[raw]
+'''
+
+
+def _model_import(method: str) -> str:
+    return "from sklearn.cluster import KMeans" if method == "kmeans" else "from sklearn.mixture import GaussianMixture"
+
+
 def clustering_snippet(k: int, method: str, step: int = 2, seed: int = 0) -> str:
     """Code that clusters the MNI template's intensities with scikit-learn and prints the Dice of each tissue.
 
@@ -501,28 +578,13 @@ def clustering_snippet(k: int, method: str, step: int = 2, seed: int = 0) -> str
     -------
     str
     """
-    model = (f"KMeans({k}, n_init=3, random_state={seed})" if method == "kmeans"
-             else f"GaussianMixture({k}, random_state={seed})")
-    module = "from sklearn.cluster import KMeans" if method == "kmeans" else "from sklearn.mixture import GaussianMixture"
     return f'''import numpy as np
-{module}
-from core.samples import SAMPLES, load
-
-t1, grey, white = (load(SAMPLES[i].name).data[::{step}, ::{step}, ::{step}] for i in (2, 3, 4))
-mask = t1 > t1.min()  # the skull-stripped brain: everything above the background
-x = t1[mask].astype(float).reshape(-1, 1)
-if len(x) > 200_000:  # fit on a seeded subsample, then label every voxel
-    fit = x[np.random.default_rng({seed}).choice(len(x), 200_000, replace=False)]
-else:
-    fit = x
-model = {model}.fit(fit)  # sees only intensities, never a label
-raw = model.predict(x)
-order = np.argsort([x[raw == i].mean() for i in range({k})])  # number clusters from dark to bright
-rank = np.empty({k}, dtype=int)
-rank[order] = np.arange(1, {k} + 1)
-labels = np.zeros(t1.shape, dtype=int)
-labels[mask] = rank[raw]
-
+{_model_import(method)}
+from nilearn.datasets import GM_MNI152_FILE_PATH, MNI152_FILE_PATH, WM_MNI152_FILE_PATH
+{NIFTI_READER}
+t1, grey, white = (display_frame(path)[::{step}, ::{step}, ::{step}]
+                   for path in (MNI152_FILE_PATH, GM_MNI152_FILE_PATH, WM_MNI152_FILE_PATH))
+{_clusters_code(k, method, seed, "t1")}
 # only now look at the tissue maps: name each cluster after the tissue holding most of its voxels
 truth = {{"grey matter": (grey / 255 > 0.5) & mask, "white matter": (white / 255 > 0.5) & mask}}
 names = []
@@ -556,25 +618,13 @@ def clustering_image_snippet(source: Source, k: int, method: str, seed: int = 0)
     -------
     str
     """
-    model = (f"KMeans({k}, n_init=3, random_state={seed})" if method == "kmeans"
-             else f"GaussianMixture({k}, random_state={seed})")
-    module = "from sklearn.cluster import KMeans" if method == "kmeans" else "from sklearn.mixture import GaussianMixture"
-    resize = "from skimage.transform import resize\n" if source.resized and source.sample else ""
     return f'''import numpy as np
-{module}
-{resize}
-{_fixed_code(source)}image = fixed
-mask = image > image.min()  # leave the darkest value (the background) out
-x = image[mask].reshape(-1, 1)
-model = {model}.fit(x)  # sees only intensities, never a label
-raw = model.predict(x)
-order = np.argsort([x[raw == i].mean() for i in range({k})])  # number clusters from dark to bright
-rank = np.empty({k}, dtype=int)
-rank[order] = np.arange(1, {k} + 1)
-labels = np.zeros(image.shape, dtype=int)
-labels[mask] = rank[raw]
+{_model_import(method)}
+{_skimage_imports(source)}
+{_fixed_code(source)}
+{_clusters_code(k, method, seed, "fixed")}
 for cluster in range(1, {k} + 1):
-    print("cluster", cluster, "mean", round(float(image[labels == cluster].mean()), 3),
+    print("cluster", cluster, "mean", round(float(fixed[labels == cluster].mean()), 3),
           "pixels", int((labels == cluster).sum()))
 '''
 

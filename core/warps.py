@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import ndimage
 
+from core.basics import to_grey
 from core.noise import add_noise
 
 MAX_WARP_SLOPE = 0.5
@@ -352,14 +353,6 @@ def rotation_error_deg(matrix: np.ndarray, truth: np.ndarray) -> float:
     return float(np.degrees(np.arccos(np.clip(cosine, -1.0, 1.0))))
 
 
-def to_grey(image: np.ndarray, rgb: bool) -> np.ndarray:
-    """A float grey image: colour images become their luminance (ITU-R BT.601 weights)."""
-    values = np.asarray(image, dtype=np.float64)
-    if rgb:
-        return values[..., :3] @ np.array([0.299, 0.587, 0.114])
-    return values
-
-
 def working_slice(image: np.ndarray, spacing: tuple[float, float], max_side: int = 256
                   ) -> tuple[np.ndarray, tuple[float, float]]:
     """A 2D grey image shrunk so that its longer side is at most `max_side`, with its new spacing.
@@ -458,7 +451,7 @@ def compare(problem: Problem, parameters: dict) -> list[dict]:
 
 def working_image(volume, slice_index: int | None = None, max_side: int = 256
                   ) -> tuple[np.ndarray, tuple[float, float], bool]:
-    """The 2D grey image a page registers: one slice of the first time point, luminance of colour, shrunk.
+    """The 2D grey image a page registers: one slice of the first time point, colour through rgb2gray, shrunk.
 
     Parameters
     ----------
@@ -477,6 +470,53 @@ def working_image(volume, slice_index: int | None = None, max_side: int = 256
         True when the image was shrunk.
     """
     plane = volume.slice2d(slice_index) if volume.is_3d else volume.frame(0)
-    grey = to_grey(plane, volume.rgb)
+    grey = to_grey(plane) if volume.rgb else np.asarray(plane, dtype=np.float64)
     image, spacing = working_slice(grey, volume.pixel_spacing, max_side)
     return image, spacing, image.shape != grey.shape
+
+
+def warped_grid(image8: np.ndarray, displacement: np.ndarray, spacing: tuple[float, float], step: int,
+                colour: tuple[int, int, int] = (255, 211, 61)) -> np.ndarray:
+    """The target's grid lines, carried into the source by a transform, drawn on an 8-bit image.
+
+    Every `step`-th row and column of the fixed grid is moved by the
+    displacement ``T(x) - x`` and drawn as a polyline of one-pixel segments
+    (those leaving the image are cut).
+
+    Parameters
+    ----------
+    image8 : (rows, cols) numpy.ndarray of uint8
+        The picture under the grid (the source).
+    displacement : (rows, cols, 2) numpy.ndarray
+        mm, array-axis order (`RegistrationResult.displacement`).
+    spacing : (float, float)
+        mm per pixel.
+    step : int
+        Pixels between two grid lines.
+    colour : (int, int, int)
+
+    Returns
+    -------
+    (rows, cols, 3) numpy.ndarray of uint8
+
+    Examples
+    --------
+    >>> grid = warped_grid(np.zeros((5, 5), np.uint8), np.zeros((5, 5, 2)), (1.0, 1.0), 4)
+    >>> grid[..., 0].astype(bool).astype(int).tolist()[:2]
+    [[1, 1, 1, 1, 1], [1, 0, 0, 0, 1]]
+    """
+    from skimage.draw import line
+
+    shape = image8.shape[:2]
+    picture = np.repeat(np.asarray(image8, np.uint8)[..., None], 3, axis=-1)
+    rows, cols = np.arange(0, shape[0], step), np.arange(0, shape[1], step)
+    moved = displacement / np.asarray(spacing, dtype=float)
+    polylines = [(r + moved[r, cols, 0], cols + moved[r, cols, 1]) for r in rows]
+    polylines += [(rows + moved[rows, c, 0], c + moved[rows, c, 1]) for c in cols]
+    for ys, xs in polylines:
+        ys, xs = np.round(ys).astype(int), np.round(xs).astype(int)
+        for y0, x0, y1, x1 in zip(ys[:-1], xs[:-1], ys[1:], xs[1:]):
+            rr, cc = line(y0, x0, y1, x1)
+            inside = (rr >= 0) & (rr < shape[0]) & (cc >= 0) & (cc < shape[1])
+            picture[rr[inside], cc[inside]] = colour
+    return picture

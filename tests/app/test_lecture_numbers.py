@@ -191,8 +191,9 @@ def test_unsupervised_ssd_vs_mi_preset_shows_both_runs_and_explains_ncc_across_c
     at.run()
     click(at, "SSD vs MI")
     assert not problems(at)
-    beside = [i.value for i in at.info if "registered with both losses" in i.value]
-    assert len(beside) == 1 and "**SSD** mean TRE" in beside[0] and "**MI**" in beside[0]
+    beside = [c for image in at.get("image") for c in image.captions if c.startswith("(e) after registration with")]
+    assert len(beside) == 2 and "with SSD: mean TRE" in beside[0] and "with MI: mean TRE" in beside[1]
+    assert {m.label for m in at.metric} >= {"Mean TRE (mm), SSD", "Mean TRE (mm), MI"}
     assert any(c.value.startswith("NCC is not the measure across contrasts") for c in at.caption)
 
 
@@ -201,9 +202,11 @@ def test_a_deformable_registration_shows_no_affine_part_error_beside_its_tre():
     at = page_test("lessons/unsupervised.py", timeout=600)
     at.run()
     click(at, "(a)–(e) figure")
-    widget(at, "selectbox", "unsup-transform").set_value("deformable").run()
+    widget(at, "selectbox", "transform").set_value("deformable").run()
     widget(at, "button", "unsup-run").click().run()
     assert not problems(at)
+    assert "The deformation" in [s.value for s in at.subheader]
+    widget(at, "segmented_control", "section").set_value("Register").run()
     assert "Mean TRE (mm)" in {m.label for m in at.metric}
     table = next(d.value for d in at.dataframe if "parameter" in d.value.columns)
     assert "error" not in table.columns and "affine part found" in table.columns

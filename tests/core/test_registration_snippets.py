@@ -22,7 +22,7 @@ from core.clustering import cluster_intensities, score
 from core.registration import aligned_landscapes, ncc, register
 from core.registration_snippets import (UPLOAD_FILE, Source, atlas_snippet, clustering_image_snippet,
                                         clustering_snippet, figure_snippet, landscape_snippet, problem_snippet,
-                                        registration_snippet)
+                                        registration_snippet, sample_code)
 from core.warps import Motion, anatomy_points, compare, make_problem, tre, working_image
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -53,6 +53,19 @@ def source_for(name: str, max_side: int = 128):
 
 PHANTOM = "Phantom: Shepp-Logan head (scikit-image)"
 MNI = "MRI 3D: brain template (MNI152 2009)"
+
+
+@pytest.mark.parametrize("name", samples.names())
+def test_a_sample_is_read_with_its_own_library_into_the_values_the_course_shows(name):
+    """pydicom, nibabel and nilearn, skimage.data: the real libraries give the very values of core.samples."""
+    volume = samples.load(name)
+    code = sample_code(name, volume.is_4d)
+    reader = {"pydicom": "get_testdata_file(", "nilearn": "from nilearn.datasets import", "skimage": "from skimage "
+              "import data", "nibabel": "from nibabel.testing import data_path", "": "from core.samples import load"}
+    assert reader[samples.info(name).package] in code
+    namespace = {"np": np}
+    exec(code, namespace)  # noqa: S102 - the course's own generated code
+    assert np.array_equal(namespace["volume"], volume.data)
 
 
 @pytest.mark.parametrize("name", [PHANTOM, "Photo: retina fundus (scikit-image)",

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from core.warps import (Motion, grid_points, make_problem, max_warp_mm, other_contrast, rotation_error_deg,
-                        rotation_matrix, to_grey, tre, warp_field, working_slice)
+                        rotation_matrix, tre, warp_field, working_image, working_slice)
 
 
 def _blob(shape=(40, 48)):
@@ -99,7 +99,25 @@ def test_working_slice_keeps_the_field_of_view_and_grey_uses_luminance():
     assert image.shape == (100, 50) and spacing == (2.0, 2.0)
     same, same_spacing = working_slice(np.ones((30, 20)), (1.0, 3.0))
     assert same.shape == (30, 20) and same_spacing == (1.0, 3.0)
-    assert to_grey(np.array([[[255, 0, 0]]]), rgb=True)[0, 0] == pytest.approx(0.299 * 255)
+
+
+
+def test_a_colour_image_becomes_the_course_s_one_grey_image():
+    """scikit-image's rgb2gray (core.basics.to_grey), in the photo's own 0-255 units, as every lesson does."""
+    from skimage.color import rgb2gray
+
+    from core import samples
+    from core.basics import to_grey
+
+    retina = samples.load("Photo: retina fundus (scikit-image)")
+    image, _, resized = working_image(retina, None, max_side=2000)
+    assert not resized and image.shape == retina.data.shape[:2]
+    assert np.array_equal(image, to_grey(retina.data))
+    assert image == pytest.approx(rgb2gray(retina.data) * 255, abs=1e-9)
+    red = samples.load("Photo: retina fundus (scikit-image)")
+    red.data = np.zeros((16, 16, 3), np.uint8)
+    red.data[..., 0] = 255
+    assert working_image(red, None, 16)[0][0, 0] == pytest.approx(0.2125 * 255)
 
 
 def test_compare_reads_the_shift_at_the_centre_whatever_the_transform_centre():
