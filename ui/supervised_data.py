@@ -18,10 +18,10 @@ from core.alt_text import describe_image
 from core.course_text import LessonText
 from core.labelled import LabelledImages
 from ui.alt import show_image
-from ui.class_zip import class_zip_data
 from ui.code import show_code
-from ui.lesson import explain
+from ui.lesson import STOPPED, explain, stoppable, was_stopped
 from ui.safe_text import md
+from ui.uploads import Outcome, read_once
 
 SOURCES = {
     "dermoscopy": "Skin lesions: dermoscopy-like photos (generated)",
@@ -34,6 +34,7 @@ DEFAULTS = {  # per data source: what trains well on it
     "zip": {"n": 0, "head": "flatten", "dropout": 0.5, "epochs": 15},
 }
 SIZES = [32, 48, 64, 96]
+ZIP_STOP = "sup-zip-stop"
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,64 @@ def generated_set(kind: str, n: int, fraction: float, size: int, seed: int) -> L
     for array in (data.images, data.labels, data.masks):
         array.flags.writeable = False
     return data
+
+
+def read_stoppable(name: str, upload, read, stop_key: str, what: str) -> Outcome | None:
+    """`ui.uploads.read_once` for a read that shows a Stop button: a stopped read is not retried until asked.
+
+    `read` runs inside ``stoppable(stop_key)``. Stop (or any other control) ends it; the next run says so and
+    offers a button to read the same file again, rather than starting over by itself.
+
+    Parameters
+    ----------
+    name : str
+        The uploader's name for `read_once`.
+    upload : UploadedFile
+    read : callable
+        ``read(upload) -> value``, raising `ValueError` with a learner-readable message for a bad file.
+    stop_key : str
+        The Stop button's key, ending in ``-stop`` (the button that reads again ends in ``-again``).
+    what : str
+        What is read ("Reading the .zip"), for the message.
+    """
+    stopped = f"{stop_key}-file"
+    if was_stopped(stop_key):
+        st.session_state[stopped] = (name, upload.file_id)
+    if st.session_state.get(stopped) == (name, upload.file_id):
+        st.error(STOPPED.format(what), icon=":material/error:")
+        st.button("Read it again", key=f"{stop_key.removesuffix('-stop')}-again", icon=":material/refresh:",
+                  on_click=lambda: st.session_state.pop(stopped, None))
+        return None
+
+    def stoppable_read(files):
+        with stoppable(stop_key):
+            return read(files)
+
+    return read_once(name, upload, stoppable_read)
+
+
+def class_zip_data(upload, size: int) -> LabelledImages | None:
+    """The labelled images of a .zip of class folders at `size`, read once per file and size (None: not readable).
+
+    Each image is checked against `core.class_folders.MAX_IMAGE_BYTES` from its header before it is decoded; the
+    reading shows its progress and Stop. Only the outcome for the current size is kept.
+    """
+    def read(files):
+        bar = st.progress(0.0, text=f"Reading {md(upload.name)}...")
+        try:
+            return class_folders.load_class_folders(
+                upload.getvalue(), upload.name, size, progress=lambda done, total: bar.progress(
+                    done / max(total, 1), text=f"Reading {md(upload.name)}: image {done:,} of {total:,}"))
+        finally:
+            bar.empty()
+
+    for other in SIZES:
+        if other != size:
+            read_once(f"sup-zip-{other}", None, read)  # forget the set read at another size
+    outcome = read_stoppable(f"sup-zip-{size}", upload, read, ZIP_STOP, "Reading the .zip")
+    if outcome is not None and outcome.error:
+        st.error(md(outcome.error, limit=None), icon=":material/error:")
+    return outcome.value if outcome is not None else None
 
 
 def unit_picture(image: np.ndarray) -> np.ndarray:

@@ -24,8 +24,7 @@ from ui.code import show_code
 from ui.lesson import STOPPED, stoppable, was_stopped
 from ui.memo import session_memo
 from ui.safe_text import md
-from ui.supervised_data import DataChoice
-from ui.uploads import read_once
+from ui.supervised_data import DataChoice, read_stoppable
 from ui.viewer import PLOT_CONFIG
 
 TRAINED = "sup_trained"
@@ -290,13 +289,12 @@ def train_button(setup: Setup, start: bool = False) -> None:
 
 def _load_model(files) -> Network:
     """Check and load an uploaded .keras file (budget first), with its progress and Stop."""
-    [upload] = files
+    upload = files
     keras_ready()
     bar = st.progress(0.0, text="Loading the model...")
     try:
-        with stoppable(MODEL_STOP):
-            model = cnn.model_from_bytes(upload.getvalue(), upload.name,
-                                         progress=lambda done, what: bar.progress(done, text=what + "..."))
+        model = cnn.model_from_bytes(upload.getvalue(), upload.name,
+                                     progress=lambda done, what: bar.progress(done, text=what + "..."))
     finally:
         bar.empty()
     return Network(model, None, 0, None, upload.getvalue(), upload.name)
@@ -307,7 +305,9 @@ def model_upload() -> None:
     upload = st.file_uploader("Or load a model saved from this page (.keras)", type=["keras"], key="sup-model-file")
     if upload is None:
         return
-    outcome = read_once("sup-model", [upload], _load_model)
+    outcome = read_stoppable("sup-model", upload, _load_model, MODEL_STOP, "Loading the model")
+    if outcome is None:
+        return
     if outcome.error:
         st.error(md(outcome.error, limit=None), icon=":material/error:")
     elif st.session_state.get("sup-model-loaded") != upload.file_id:  # a new file: it replaces the network
