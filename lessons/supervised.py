@@ -17,7 +17,7 @@ from ui import explanations
 from ui.lesson import explain, intro, lecture_presets, lecturer_mode, self_check
 from ui.picker import show_upload_error
 from ui.sections import choose_section
-from ui.supervised_blocks import building_blocks, convolution, restore_lecture_matrices, task_cards
+from ui.supervised_blocks import building_blocks, convolution, restore_lecture_matrices, room_tables, task_cards
 from ui.supervised_data import choose_data, overview
 from ui.supervised_network import choose_recipe, learned_kernel, needed, setup, training
 from ui.supervised_results import evaluation, first_lesion, grad_cam, inside, positive_class
@@ -30,6 +30,8 @@ lecture_presets(text)
 pressed = next((p.label for p in text.presets if st.session_state.get(f"{text.name}-preset-{p.label}")), None)
 show_upload_error()
 section = choose_section(text)
+if lecturer_mode():
+    room_tables()
 average_matrix, spec = layers.AVERAGE_POOL_EXAMPLE, None
 
 if section == "Building blocks":

@@ -14,6 +14,7 @@ from core import cnn_snippets, layers
 from core.basics import to_grey
 from ui.code import show_code
 from ui.images import picture
+from ui.lesson import lecturer_mode
 from ui.picker import current
 from ui.safe_text import md
 
@@ -40,12 +41,31 @@ def matrix_editor(matrix: np.ndarray, key: str) -> np.ndarray:
     return np.nan_to_num(edited.to_numpy(dtype=np.float64))
 
 
+ROOM_TABLES = """<style>
+  [data-testid="stTable"] td, [data-testid="stTable"] th { font-size: 26px !important; line-height: 1.3; }
+</style>"""
+"""Lecturer mode: the lesson's tables (matrices, the network's layers, the confusion matrix) readable from the back."""
+
+
+def room_tables() -> None:
+    """Size this lesson's tables for a room (call once per run, in lecturer mode)."""
+    st.html(ROOM_TABLES)
+
+
+def table(frame: pd.DataFrame, hide_index: bool = False, **kwargs) -> None:
+    """A read-only table: an interactive grid for a learner, plain HTML sized for the room in lecturer mode."""
+    if lecturer_mode():
+        st.table(frame, hide_index=hide_index)
+    else:
+        st.dataframe(frame, hide_index=hide_index, **kwargs)
+
+
 def show_matrix(matrix: np.ndarray, caption: str = "") -> None:
     """A read-only matrix (whole numbers without decimals), with an optional caption under it."""
     values = np.asarray(matrix)
     shown = values.astype(int) if np.all(values == np.round(values)) else values.round(4)
-    st.dataframe(pd.DataFrame(shown, columns=[f"col {c + 1}" for c in range(shown.shape[1])]), hide_index=True,
-                 width="content")
+    table(pd.DataFrame(shown, columns=[f"col {c + 1}" for c in range(shown.shape[1])]), hide_index=True,
+          width="content")
     if caption:
         st.caption(caption)
 

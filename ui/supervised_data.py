@@ -21,6 +21,7 @@ from ui.alt import show_image
 from ui.code import show_code
 from ui.lesson import STOPPED, explain, stoppable, was_stopped
 from ui.safe_text import md
+from ui.supervised_blocks import table
 from ui.uploads import Outcome, read_once
 
 SOURCES = {
@@ -214,8 +215,8 @@ def overview(choice: DataChoice) -> None:
             gallery([data.images[i] for i in members], [data.names[i] if data.names else name for i in members],
                     columns=8)
     if data.features and choice.kind == "dermoscopy":
-        table = pd.DataFrame({name: [data.features[name][data.labels == c].mean() for c in range(2)]
+        abcd = pd.DataFrame({name: [data.features[name][data.labels == c].mean() for c in range(2)]
                               for name in dermoscopy.FEATURES}, index=data.class_names).round(2)
         st.caption("Mean ABCD numbers per class (asymmetry and border from 0 to 1, number of colours, diameter):")
-        st.dataframe(table, width="content")
+        table(abcd, width="content")
     show_code(cnn_snippets.data_snippet(choice.code))

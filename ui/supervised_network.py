@@ -24,6 +24,7 @@ from ui.code import show_code
 from ui.lesson import STOPPED, stoppable, was_stopped
 from ui.memo import session_memo
 from ui.safe_text import md
+from ui.supervised_blocks import table
 from ui.supervised_data import DataChoice, read_stoppable
 from ui.viewer import PLOT_CONFIG
 
@@ -191,7 +192,7 @@ def network_table(recipe: Recipe, draw: bool = True) -> bool:
     st.caption(f"TensorFlow {installed('tensorflow')} and Keras {installed('keras')} (loaded when you train) · "
                f"input {spec.input_size} × {spec.input_size} × {spec.channels} · {spec.n_classes} classes")
     total = sum(row["parameters"] for row in rows)
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", height=35 * (len(rows) + 1) + 3)
+    table(pd.DataFrame(rows), hide_index=True, width="stretch", height=35 * (len(rows) + 1) + 3)
     st.caption(f"**{total:,} parameters** (weights and biases) to learn. Pooling, ReLU, flatten and dropout have "
                "none; a convolution has kernel × kernel × input channels × filters weights plus one bias per filter.")
     show_code(cnn_snippets.model_snippet(spec))

@@ -18,6 +18,7 @@ from ui.code import show_code
 from ui.lesson import explain
 from ui.picker import current
 from ui.safe_text import md
+from ui.supervised_blocks import table
 from ui.supervised_data import gallery, unit_picture
 from ui.supervised_network import Network, Setup
 from ui.viewer import PLOT_CONFIG
@@ -26,6 +27,16 @@ from ui.viewer import PLOT_CONFIG
 def _probabilities(network: Network, setup: Setup) -> np.ndarray:
     """The network's class probabilities for the held-out images."""
     return cnn.predict_proba(network.model, setup.choice.data.images[setup.eval_idx])
+
+
+def image_slider(container, setup: Setup, key: str) -> int:
+    """A URL-bound slider over the held-out images (from 1); a value beyond a smaller set goes back to 1."""
+    count = len(setup.eval_idx)
+    if not 1 <= st.session_state.get(key, 1) <= count:
+        st.session_state[key] = 1
+    value = container.slider(f"Image ({setup.eval_label} set)", 1, max(count, 2), 1, key=key, bind="query-params",
+                             disabled=count < 2)  # a slider needs two ends: one image is the only choice
+    return min(value, count)
 
 
 def positive_class(setup: Setup) -> int:
@@ -47,8 +58,7 @@ def inside(network: Network, setup: Setup) -> None:
         st.info("This model has no convolution layer to look into.")
         return
     a, b, c = st.columns(3)
-    position = a.slider(f"Image ({setup.eval_label} set)", 1, len(eval_idx), 1, key="sup-inside-image",
-                        bind="query-params") - 1
+    position = image_slider(a, setup, "sup-inside-image") - 1
     conv = b.selectbox("Convolution layer", conv_names, key="sup-inside-layer", bind="query-params")
     shown = c.select_slider("Maps shown", [4, 8, 16, 32], 8, key="sup-inside-count", bind="query-params")
     index = int(eval_idx[position])
@@ -109,8 +119,8 @@ def evaluation(network: Network, setup: Setup) -> None:
     left, right = st.columns(2)
     with left:
         st.caption("Confusion matrix: rows are the truth, columns the network's answer")
-        st.dataframe(pd.DataFrame(result.confusion, index=[f"is {n}" for n in names],
-                                  columns=[f"said {n}" for n in names]), width="content")
+        table(pd.DataFrame(result.confusion, index=[f"is {n}" for n in names], columns=[f"said {n}" for n in names]),
+              width="content")
     with right:
         if np.isnan(result.auc):
             st.info("The ROC curve needs images of the positive class and of the others.")
@@ -151,8 +161,7 @@ def grad_cam(network: Network, setup: Setup, text) -> None:
         st.info("This model has no layer with feature maps for Grad-CAM.")
         return
     a, b, c, d = st.columns(4)
-    position = a.slider(f"Image ({setup.eval_label} set)", 1, len(eval_idx), 1, key="sup-cam-image",
-                        bind="query-params") - 1
+    position = image_slider(a, setup, "sup-cam-image") - 1
     target = b.selectbox("Explain the class", [None, *range(len(names))], key="sup-cam-class", bind="query-params",
                          format_func=lambda t: "the predicted one" if t is None else names[t])
     layer = c.selectbox("Layer", cam_layers, index=cam_layers.index(cnn.default_cam_layer(model)),
