@@ -418,8 +418,7 @@ def test_a_link_reopens_a_section_with_its_controls_and_names_a_value_it_ignored
     assert widget(at, "slider", "sup-row").value == 5 and widget(at, "slider", "sup-col").value == 7
     assert any("the feature map's pixel (5, 7)" in m.value for m in at.markdown)
     assert not any("link" in w.value for w in at.warning)
-    widget(at, "slider", "sup-row").set_value(9).run()
-    assert at.query_params["sup-row"] == ["9"]  # the URL follows the control
+    assert widget(at, "slider", "sup-row").proto.query_param_key == "sup-row"  # the browser's URL follows it
 
     at = page_test(PAGE, timeout=300)
     at.query_params["section"] = "Training"
@@ -430,3 +429,24 @@ def test_a_link_reopens_a_section_with_its_controls_and_names_a_value_it_ignored
     assert widget(at, "slider", "sup-blocks").value == 3  # the default
     assert widget(at, "select_slider", "sup-filters").value == 16
     assert any("sup-blocks=9" in w.value and "not used" in w.value for w in at.warning)
+
+
+BOUND_KINDS = ("slider", "select_slider", "selectbox", "radio", "toggle", "number_input", "button_group")
+
+
+def test_every_control_that_shapes_a_figure_is_kept_in_the_url(at):
+    at.session_state["sup-source"] = "lesions"
+    train(at, "lesions")
+    seen = set()
+    for section in widget(at, "button_group", "section").options:
+        open_section(at, section)
+        for kind in BOUND_KINDS:
+            for control in at.get(kind):
+                key = str(getattr(control, "key", "") or "")
+                if key.startswith("sup-") and not key.startswith("sup-explain"):  # ui.explanations: not this lesson's
+                    assert control.proto.query_param_key == key, (section, kind, key)
+                    seen.add(key)
+    assert widget(at, "button_group", "section").proto.query_param_key == "section"
+    assert {"sup-max-size", "sup-kernel", "sup-row", "sup-col", "sup-source", "sup-n-lesions", "sup-size",
+            "sup-blocks", "sup-epochs-lesions", "sup-lr", "sup-inside-layer", "sup-positive", "sup-cam-image",
+            "sup-cam-class", "sup-cam-opacity"} <= seen
