@@ -282,15 +282,14 @@ def train_button(setup: Setup, start: bool = False) -> None:
                 st.session_state[TRAINED] = network
     elif was_stopped(STOP):
         st.info(STOPPED.format("Training") + " Press **Train the network** to start again."
-                + (" The sections below still show the network trained before." if TRAINED in st.session_state
+                + (" The other sections still show the network trained before." if TRAINED in st.session_state
                    else ""), icon=":material/stop_circle:")
     if problem:
         st.warning(problem)
 
 
-def _load_model(files) -> Network:
-    """Check and load an uploaded .keras file (budget first), with its progress and Stop."""
-    upload = files
+def _load_model(upload) -> Network:
+    """Check and load an uploaded .keras file (budget first), with its progress."""
     keras_ready()
     bar = st.progress(0.0, text="Loading the model...")
     try:

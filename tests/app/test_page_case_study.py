@@ -35,6 +35,7 @@ def test_page_explains_the_paper_and_says_the_data_are_simulated(page):
     text = " ".join(m.value for m in page.markdown)
     assert "Bae et al." in text and "10.1038/s41598-020-79243-9" in text
     assert len(page.get("image")) >= 5                     # template and four subjects
+    assert "Show the code: one subject with atrophy" in [e.label for e in page.expander]
     assert any("Run the case study" in i.value for i in page.info)
 
 
@@ -68,7 +69,7 @@ def test_run_shows_both_accuracies_and_registration_wins_in_a_small_case(page):
                                                                                     abs=0.006)
     assert float(metric(at, "After registration")) > float(metric(at, "Correlation with the template, as scanned"))
     titles = [e.label for e in at.expander]
-    assert sum("Show the code" in t for t in titles) == 3
+    assert sum("Show the code" in t for t in titles) == 2  # registration and CNN (one subject's: in Subjects)
     # the self-check question on the gain is computed from this run
     gain = round(100 * (result.with_registration.accuracy - result.without_registration.accuracy))
     widget(at, "number_input", "check-case_study-3").set_value(gain)
