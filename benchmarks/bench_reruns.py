@@ -49,7 +49,7 @@ CASES = {
     "unsupervised": Case("lessons/unsupervised.py", ("slider", "Shift down (mm)"),
                          what="shift of the moving image (preview, no registration)"),
     "supervised": Case("lessons/supervised.py", ("slider", "Row of the output pixel"),
-                       what="row of the convolution's output pixel"),
+                       [("button_group", "Section", "Convolution")], what="row of the convolution's output pixel"),
     "case_study": Case("lessons/case_study.py", ("slider", "Atrophy (mm)"), what="atrophy slider (before Run)"),
 }
 BARE = Case(str(Path(__file__).resolve().parent.relative_to(ROOT) / "bare_page.py"),

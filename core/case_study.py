@@ -28,6 +28,8 @@ from typing import Callable
 import numpy as np
 from scipy import ndimage as ndi
 
+from core.selfcheck import Question
+
 CLASS_NAMES = ("healthy", "atrophy")
 SLICE = 92
 """Axial slice of the MNI152 2009 template (index along its first axis) through the bodies of the lateral ventricles."""
@@ -478,6 +480,27 @@ class CaseStudy:
     def seconds_per_subject(self) -> float:
         """Time to handle one new subject: registration plus prediction (median registration time)."""
         return float(np.median(self.register_seconds)) + self.with_registration.predict_seconds
+
+
+def gain_question(result: CaseStudy) -> Question:
+    """The self-check question computed from a run: by how many points did registration change the accuracy?
+
+    Parameters
+    ----------
+    result : CaseStudy
+        The learner's last run.
+
+    Returns
+    -------
+    core.selfcheck.Question
+        Numeric, answered within one point.
+    """
+    with_reg, without = result.with_registration.accuracy, result.without_registration.accuracy
+    gain = 100 * (with_reg - without)
+    return Question("In your last run, by how many percentage points did registration change the accuracy "
+                    "(with minus without)?",
+                    f"{100 * with_reg:.0f} % − {100 * without:.0f} % = {gain:.0f} points.", round(gain),
+                    tolerance=1.0)
 
 
 def run(n: int = 80, atrophy_mm: float = 3.0, motion: float = 1.0, epochs: int = 15, size: int = 64,

@@ -152,16 +152,6 @@ def resize_images(images: np.ndarray, size: int) -> np.ndarray:
     return np.clip(out, 0.0, 1.0).astype(np.float32)
 
 
-def resize_masks(masks: np.ndarray, size: int) -> np.ndarray:
-    """Resize boolean masks ``(n, rows, cols)`` to ``(n, size, size)`` (a pixel is in when over half of it was)."""
-    from skimage.transform import resize
-
-    masks = np.asarray(masks, dtype=bool)
-    if masks.shape[1:3] == (size, size):
-        return masks
-    return resize(masks.astype(np.float32), (masks.shape[0], size, size), order=1, anti_aliasing=True) >= 0.5
-
-
 def training_split(data: LabelledImages, fraction: float, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Which images train the network, which validate it, and which evaluate it in the end.
 
@@ -199,7 +189,8 @@ def to_model_input(image: np.ndarray, size: int, channels: int) -> np.ndarray:
     size : int
         The network's input side.
     channels : int
-        1 (colour becomes its mean grey) or 3 (grey is repeated).
+        1 (colour becomes grey through `core.basics.to_grey`, the course's one grey
+        conversion) or 3 (grey is repeated).
 
     Returns
     -------
@@ -210,6 +201,7 @@ def to_model_input(image: np.ndarray, size: int, channels: int) -> np.ndarray:
     ValueError
         For an image with no finite value.
     """
+    from core.basics import to_grey
     from core.display import apply_window, auto_window, colour_to_uint8
 
     image = np.asarray(image)
@@ -218,12 +210,12 @@ def to_model_input(image: np.ndarray, size: int, channels: int) -> np.ndarray:
         raise ValueError("the image holds no finite value (all NaN or infinite)")
     if colour:
         unit = colour_to_uint8(image[..., :3]).astype(np.float32) / 255.0
+        if channels == 1:
+            unit = to_grey(unit)[..., None]
     else:
         width, level = auto_window(image)
         unit = (apply_window(image, width, level).astype(np.float32) / 255.0)[..., None]
     unit = resize_images(unit[None], size)[0]
-    if channels == 1 and unit.shape[-1] == 3:
-        unit = unit.mean(axis=-1, keepdims=True)
-    elif channels == 3 and unit.shape[-1] == 1:
+    if channels == 3 and unit.shape[-1] == 1:
         unit = np.repeat(unit, 3, axis=-1)
     return unit.astype(np.float32)

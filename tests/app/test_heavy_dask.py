@@ -238,16 +238,17 @@ def test_a_worker_killed_mid_task_gives_a_clear_message_and_a_retry_works(on_das
 def test_the_supervised_lesson_trains_on_the_cluster(on_dask):
     """Through the real page (AppTest): Train submits to the embedded cluster; the network comes back to it."""
     at = page_test("lessons/supervised.py", timeout=300)
-    for key, value in {"sup-n-dermoscopy": 60, "sup-size": 32, "sup-blocks": 2, "sup-epochs-dermoscopy": 2}.items():
+    for key, value in {"sup-n-dermoscopy": 60, "sup-size": 32, "sup-blocks": 2, "sup-epochs-dermoscopy": 2,
+                       "section": "Training"}.items():
         at.session_state[key] = value
     at.run()
     at.button(key="sup-train").click()
     at.run()
     assert not problems(at), problems(at)
     trained = at.session_state["sup_trained"]
-    assert trained["history"].epochs == 2
-    assert trained["bytes"][:4] == b"PK\x03\x04"
-    assert tuple(trained["model"].inputs[0].shape[1:]) == (32, 32, 3)
+    assert trained.history.epochs == 2
+    assert trained.model_bytes[:4] == b"PK\x03\x04"
+    assert tuple(trained.model.inputs[0].shape[1:]) == (32, 32, 3)
     assert os.getpid() not in heavy.client().run(os.getpid).values()
 
 

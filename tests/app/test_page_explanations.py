@@ -16,6 +16,7 @@ def at():
     app = page_test(PAGE, timeout=300)
     for key, value in SMALL.items():
         app.session_state[key] = value
+    app.session_state["section"] = "Heatmaps tested"  # lesson 6 shows one section at a time
     app.run()
     widget(app, "radio", "sup-source").set_value("lesions")
     app.run()

@@ -27,6 +27,21 @@ def at():
     return app
 
 
+def open_section(at, name: str):
+    """Choose a section of the lesson, as the learner does at its top."""
+    chooser = widget(at, "button_group", "section")
+    assert name in chooser.options, chooser.options
+    chooser.set_value(name)
+    at.run()
+    assert not problems(at), problems(at)
+    return at
+
+
+def network(at):
+    """The network the lesson explains (one `ui.supervised_network.Network`)."""
+    return at.session_state["sup_trained"]
+
+
 def png(array: np.ndarray) -> bytes:
     buffer = io.BytesIO()
     Image.fromarray(array).save(buffer, format="PNG")
@@ -40,8 +55,8 @@ def texts(at) -> str:
 
 def train(at, source: str = "dermoscopy"):
     if source != "dermoscopy":
-        widget(at, "radio", "sup-source").set_value(source)
-        at.run()
+        at.session_state["sup-source"] = source
+    open_section(at, "Training")
     at.button(key="sup-train").click()
     at.run()
     assert not problems(at), problems(at)
@@ -66,15 +81,18 @@ def test_worked_examples_reproduce_the_lecture(at):
 
 
 def test_every_sample_renders_the_convolution_and_the_page(at):
+    open_section(at, "Convolution")
     for name in samples.names():
         choose_sample(at, name)
         assert not problems(at), (name, problems(at))
         assert not at.error, (name, [e.value for e in at.error])
         assert "**Sum** =" in texts(at), name
-        assert any(h.value.startswith("3 · The network") for h in at.header)
+        assert len(at.get("image")) >= 4, name  # the image, its feature map, after ReLU, after pooling
+        assert widget(at, "button_group", "section").value == "Convolution"
 
 
 def test_kernel_choice_changes_the_sum(at):
+    open_section(at, "Convolution")
     choose_sample(at, "MR: head slice (pydicom MR_small)")
     sums = set()
     for kernel in ("Sobel, vertical edges", "Gaussian blur", "Sharpen"):
@@ -85,6 +103,7 @@ def test_kernel_choice_changes_the_sum(at):
 
 
 def test_good_and_bad_uploads(at):
+    open_section(at, "Convolution")
     ramp = np.tile(np.arange(64, dtype=np.uint8) * 4, (48, 1))
     upload(at, ("ramp.png", png(ramp)))
     assert not problems(at) and not at.error
@@ -97,21 +116,30 @@ def test_good_and_bad_uploads(at):
     upload(at, ("broken.png", b"\x89PNG\r\n\x1a\n" + b"garbage" * 10))
     assert not problems(at)
     assert at.error  # the picker's message; the page carries on with the sample
-    assert any(h.value.startswith("3 · The network") for h in at.header)
+    assert "**Sum** =" in texts(at)
+    open_section(at, "Training")
+    assert any("parameters" in d.value.columns for d in at.dataframe)  # the rest of the lesson carries on too
 
 
 def test_short_training_then_evaluation_inside_and_grad_cam(at):
+    open_section(at, "Training")
     assert any("Train the network" in i.value for i in at.info)
     train(at)
+    assert "sup_trained" in at.session_state
+    assert network(at).history.epochs == 2 and network(at).data_key is not None
+    assert at.get("plotly_chart")  # the training curves
+    open_section(at, "Evaluation")
     found = metrics(at)
     for label in ("Accuracy", "Sensitivity", "Specificity", "AUC"):
         assert label in found
-    assert "sup_trained" in at.session_state
-    assert len(at.get("image")) > 0
-    headers = [h.value for h in at.header]
-    assert "5 · Inside the network" in headers and "7 · Grad-CAM: where did it look?" in headers
-    widget(at, "selectbox", "sup-cam-class").set_value(0)
+    open_section(at, "Inside")
+    assert any("maps of" in c.value for c in at.caption) and len(at.get("image")) > 0
     widget(at, "selectbox", "sup-inside-layer").set_value("conv2")
+    at.run()
+    assert not problems(at)
+    assert any("maps of" in c.value for c in at.caption)
+    open_section(at, "Grad-CAM")
+    widget(at, "selectbox", "sup-cam-class").set_value(0)
     at.run()
     assert not problems(at)
     assert any("Grad-CAM for “benign”" in c for c in image_captions(at))
@@ -119,29 +147,68 @@ def test_short_training_then_evaluation_inside_and_grad_cam(at):
     assert not problems(at) and "What the network receives" in image_captions(at)
 
 
-def test_grad_cam_preset_opens_on_a_lesion_with_a_pointing_game_score(at):
-    at.button(key="sup-preset-Grad-CAM").click()
+def test_the_grad_cam_preset_holds_the_lecture_s_network():
+    from core.course_text import load_lesson
+
+    [preset] = [p for p in load_lesson("supervised").presets if p.label == "Grad-CAM"]
+    assert preset.section == "Grad-CAM" and preset.shortcut
+    settings = preset.settings
+    assert settings["sup-source"] == "lesions" and settings["sup-head-lesions"] == "global max"
+    assert (settings["sup-n-lesions"], settings["sup-epochs-lesions"], settings["sup-size"]) == (600, 15, 64)
+
+
+def small_grad_cam_preset(monkeypatch):
+    """The Grad-CAM preset with the lecture's 600 images and 15 epochs made small, so a test can press it."""
+    from dataclasses import replace
+
+    from core import course_text
+
+    real = course_text.load_lesson
+
+    def load(name, *args, **kwargs):
+        text = real(name, *args, **kwargs)
+        shrunk = {**SMALL, "sup-source": "lesions"}
+        return replace(text, presets=tuple(
+            replace(p, settings={**p.settings, **{k: v for k, v in shrunk.items() if k in p.settings or
+                                                  k == "sup-blocks"}}) if p.label == "Grad-CAM" else p
+            for p in text.presets))
+
+    monkeypatch.setattr(course_text, "load_lesson", load)
+
+
+def test_the_grad_cam_preset_trains_and_draws_its_figure_in_one_press_and_is_instant_the_second_time(at, monkeypatch):
+    small_grad_cam_preset(monkeypatch)
     at.run()
-    assert not problems(at)
+    at.button(key="supervised-preset-Grad-CAM").click()
+    at.run()  # one press: the network it needs is trained (progress and Stop on the way), then the figure
+    assert not problems(at), problems(at)
+    assert widget(at, "button_group", "section").value == "Grad-CAM"
     assert widget(at, "radio", "sup-source").value == "lesions"
     assert widget(at, "selectbox", "sup-head-lesions").value == "global max"
-    for key, value in SMALL.items():  # the preset's 600 images and 15 epochs, made small for the test
-        at.session_state[key] = value
-    train(at, "lesions")
+    first = network(at)
+    assert first.history.epochs == SMALL["sup-epochs-lesions"]
     score = metrics(at)["Pointing game"]
     assert score.endswith("%") and 0 <= int(score[:-1]) <= 100
-    assert any("white outline: the true lesion" in c for c in image_captions(at))  # the first held-out lesion
+    captions = image_captions(at)
+    assert any("white outline: the true lesion" in c for c in captions)  # opened on the first held-out lesion
+    assert any("Grad-CAM for “lesion”" in c for c in captions)
+    open_section(at, "Building blocks")
+    at.button(key="supervised-preset-Grad-CAM").click()
+    at.run()  # the second time: the session's network, no training
+    assert not problems(at)
+    assert network(at) is first
     assert any("Grad-CAM for “lesion”" in c for c in image_captions(at))
 
 
 def test_model_download_and_reupload(at):
     train(at)
-    saved = at.session_state["sup_trained"]["bytes"]
+    saved = network(at).model_bytes
     assert saved[:2] == b"PK"
     widget(at, "file_uploader", "sup-model-file").set_value(("mine.keras", saved, "application/octet-stream"))
     at.run()
     assert not problems(at) and not at.error
     assert any("Using the model loaded from mine.keras" in c.value for c in at.caption)
+    assert network(at).name == "mine.keras" and network(at).history is None
     widget(at, "file_uploader", "sup-model-file").set_value(("bad.keras", b"not a model", "application/octet-stream"))
     at.run()
     assert not problems(at)
@@ -157,6 +224,7 @@ def class_zip(files: dict) -> bytes:
 
 
 def test_zip_of_class_folders_good_and_bad(at):
+    open_section(at, "Data")
     widget(at, "radio", "sup-source").set_value("zip")
     at.run()
     assert any("Upload a .zip" in i.value for i in at.info)
@@ -168,7 +236,9 @@ def test_zip_of_class_folders_good_and_bad(at):
     assert not problems(at) and not at.error
     assert metrics(at)["Dark"] == "8" and metrics(at)["Light"] == "8"
     train(at, "zip")
+    open_section(at, "Evaluation")
     assert "Accuracy" in metrics(at)
+    open_section(at, "Data")
     bad = {f"train/only/{i}.png": good[f"train/dark/{i}.png"] for i in range(8)}
     widget(at, "file_uploader", "sup-zip").set_value(("bad.zip", class_zip(bad), "application/zip"))
     at.run()
@@ -176,19 +246,31 @@ def test_zip_of_class_folders_good_and_bad(at):
     assert any("single class" in e.value for e in at.error)
 
 
-def test_lecturer_mode_folds_explanations_and_hides_advanced_controls(at):
+def advanced_expander(at):
+    return [e for e in at.expander if e.label == "Advanced settings"]
+
+
+def test_lecturer_mode_folds_explanations_and_the_advanced_controls(at):
     assert not any(e.label == "Explanation" for e in at.expander)
+    open_section(at, "Training")
+    assert not advanced_expander(at)
     assert widget(at, "select_slider", "sup-kernel-size") and widget(at, "select_slider", "sup-lr")
     widget(at, "toggle", "lecturer").set_value(True).run()
     assert not problems(at)
-    assert sum(e.label == "Explanation" for e in at.expander) >= 3
     assert not any(e.label == "Try this" for e in at.expander)
+    [advanced] = advanced_expander(at)  # fewer controls for a room, folded: presets and links still set them
+    assert not advanced.proto.expanded
     for kind, key in (("select_slider", "sup-kernel-size"), ("radio", "sup-pooling"), ("select_slider", "sup-lr"),
                       ("slider", "sup-validation"), ("toggle", "sup-augment")):
-        with pytest.raises(KeyError):
-            widget(at, kind, key)
-    assert any("Turn lecturer mode off" in c.value for c in at.caption)
+        assert [w for w in advanced.get(kind) if w.key == key], key
     assert widget(at, "slider", "sup-blocks") and widget(at, "slider", "sup-epochs-dermoscopy")
+    assert not [w for w in advanced.get("slider") if w.key == "sup-blocks"]
+    open_section(at, "Building blocks")
+    assert sum(e.label == "Explanation" for e in at.expander) >= 2
+    open_section(at, "Data")
+    assert sum(e.label == "Explanation" for e in at.expander) >= 1
+    assert any("No skin-cancer dataset" in m.value
+               for e in at.expander if e.label == "Explanation" for m in e.get("markdown"))
 
 
 def test_presets_restore_the_lecture_matrices_and_an_unbalanced_set(at):
@@ -197,7 +279,7 @@ def test_presets_restore_the_lecture_matrices_and_an_unbalanced_set(at):
     at.run()
     values = [d.value.to_numpy().tolist() for d in at.dataframe]
     assert [[100, 184], [12, 45]] not in values
-    at.button(key="sup-preset-Pooling & ReLU").click()
+    at.button(key="supervised-preset-Pooling & ReLU").click()
     at.run()
     assert not problems(at)
     assert at.session_state["sup-matrices-version"] == 1  # fresh editors: any edit is gone
@@ -206,14 +288,16 @@ def test_presets_restore_the_lecture_matrices_and_an_unbalanced_set(at):
     assert [[100, 184], [12, 45]] in values
     assert [[36.5, 80.0], [12.0, 15.0]] in values
     assert "**36.5**" in texts(at)
-    at.button(key="sup-preset-Unbalanced").click()
+    at.button(key="supervised-preset-Unbalanced").click()
     at.run()
     assert not problems(at)
+    assert widget(at, "button_group", "section").value == "Data"
     assert metrics(at)["Benign"] == "95" and metrics(at)["Malignant"] == "5"
     assert any("Unbalanced classes" in w.value for w in at.warning)
 
 
 def test_self_check_gives_feedback_computed_from_the_page(at):
+    open_section(at, "Training")
     conv1 = next(d.value for d in at.dataframe if "parameters" in d.value.columns)
     conv1 = int(conv1.set_index("layer").loc["conv1", "parameters"])
     assert conv1 == 3 * 3 * 3 * 8 + 8
@@ -225,6 +309,7 @@ def test_self_check_gives_feedback_computed_from_the_page(at):
     assert sum(s.value.startswith("Right.") for s in at.success) == 2
     assert any(e.value.startswith("Not quite.") and "sensitivity 0%" in e.value for e in at.error)
     assert any("(31 + 15 + 0 + 100) / 4 = **36.5**" in s.value for s in at.success)
+    assert any("row *conv1*" in s.value for s in at.success)  # the table is on the page
     assert at.session_state["progress"]["supervised"] == {"answered": 3, "correct": 2, "total": 5}
     widget(at, "number_input", "check-supervised-0").set_value(36)  # the slide's rounded value
     widget(at, "radio", "check-supervised-2").set_value("95% accuracy, 0% sensitivity").run()
@@ -258,6 +343,7 @@ def stop_messages(at) -> list[str]:
 
 
 def test_stop_shows_only_while_training_and_an_interrupted_training_keeps_nothing(at, monkeypatch):
+    open_section(at, "Training")
     with pytest.raises(KeyError):
         widget(at, "button", "sup-stop")
     interrupt_training_after_epoch(monkeypatch, last=1)
@@ -271,7 +357,7 @@ def test_stop_shows_only_while_training_and_an_interrupted_training_keeps_nothin
     assert stop_messages(at) == ["Training stopped before the end (Stop, or another control, was pressed): nothing "
                                  "was kept. Press **Train the network** to start again."]
     assert "sup_trained" not in at.session_state
-    assert any("Press **Train the network**" in i.value and "to fill the sections below" in i.value for i in at.info)
+    assert any("Press **Train the network**" in i.value and "to fill this section" in i.value for i in at.info)
     with pytest.raises(KeyError):
         widget(at, "button", "sup-stop")
     at.run()
@@ -283,18 +369,20 @@ def test_a_finished_training_removes_stop_and_an_interrupted_one_leaves_the_prev
     with pytest.raises(KeyError):
         widget(at, "button", "sup-stop")  # the training finished: no Stop left on the page
     assert stop_messages(at) == []
-    first = at.session_state["sup_trained"]["model"]
+    first = network(at).model
     interrupt_training_after_epoch(monkeypatch, last=1)
     train(at)
     at.run()
     assert not problems(at)
     assert len(stop_messages(at)) == 1 and "still show the network trained before" in stop_messages(at)[0]
-    assert at.session_state["sup_trained"]["model"] is first
+    assert network(at).model is first
+    open_section(at, "Evaluation")
     assert "Accuracy" in metrics(at)
 
 
 def test_scores_from_fewer_than_ten_held_out_examples_of_a_class_come_with_a_caution(at):
     train(at)  # 60 images, 20 % held out: 12, so each class has fewer than 10
+    open_section(at, "Evaluation")
     assert "Accuracy" in metrics(at)
     assert any("among the 12 held out" in w.value and "fewer than 10 examples" in w.value for w in at.warning)
 
@@ -303,13 +391,62 @@ def test_the_overfitting_preset_makes_the_try_this_step_true():
     """Try-this step 3: with the preset, validation accuracy stops rising while training accuracy goes on."""
     app = page_test(PAGE, timeout=900)
     app.run()
-    app.button(key="sup-preset-Overfitting").click()
-    app.run()
-    train(app)
-    history = app.session_state["sup_trained"]["history"]
+    app.button(key="supervised-preset-Overfitting").click()
+    app.run()  # one press: the preset opens Training and trains with the lecture's settings
+    assert not problems(app), problems(app)
+    assert widget(app, "button_group", "section").value == "Training"
+    assert app.get("plotly_chart")  # the curves, first under the controls
+    history = network(app).history
     train_acc, val_acc = np.array(history.accuracy), np.array(history.val_accuracy)
     assert len(train_acc) == 40
     best = int(np.argmax(val_acc))
     assert best < 30  # validation stops rising well before the end...
     assert train_acc[-1] >= 0.97 and train_acc[-1] >= train_acc[best]  # ...while training goes on
     assert val_acc[-1] < train_acc[-1] - 0.08  # the gap of overfitting
+
+
+def test_a_link_reopens_a_section_with_its_controls_and_names_a_value_it_ignored():
+    at = page_test(PAGE, timeout=300)
+    at.query_params["section"] = "Convolution"
+    at.query_params["sup-kernel"] = "Gaussian blur"
+    at.query_params["sup-row"] = "5"
+    at.query_params["sup-col"] = "7"
+    at.run()
+    assert not problems(at), problems(at)
+    assert widget(at, "button_group", "section").value == "Convolution"
+    assert widget(at, "selectbox", "sup-kernel").value == "Gaussian blur"
+    assert widget(at, "slider", "sup-row").value == 5 and widget(at, "slider", "sup-col").value == 7
+    assert any("the feature map's pixel (5, 7)" in m.value for m in at.markdown)
+    assert not any("link" in w.value for w in at.warning)
+    assert widget(at, "slider", "sup-row").proto.query_param_key == "sup-row"  # the browser's URL follows it
+
+    at = page_test(PAGE, timeout=300)
+    at.query_params["section"] = "Training"
+    at.query_params["sup-blocks"] = "9"  # out of range (1 to 4)
+    at.query_params["sup-filters"] = "16"
+    at.run()
+    assert not problems(at), problems(at)
+    assert widget(at, "slider", "sup-blocks").value == 3  # the default
+    assert widget(at, "select_slider", "sup-filters").value == 16
+    assert any("sup-blocks=9" in w.value and "not used" in w.value for w in at.warning)
+
+
+BOUND_KINDS = ("slider", "select_slider", "selectbox", "radio", "toggle", "number_input", "button_group")
+
+
+def test_every_control_that_shapes_a_figure_is_kept_in_the_url(at):
+    at.session_state["sup-source"] = "lesions"
+    train(at, "lesions")
+    seen = set()
+    for section in widget(at, "button_group", "section").options:
+        open_section(at, section)
+        for kind in BOUND_KINDS:
+            for control in at.get(kind):
+                key = str(getattr(control, "key", "") or "")
+                if key.startswith("sup-") and not key.startswith("sup-explain"):  # ui.explanations: not this lesson's
+                    assert control.proto.query_param_key == key, (section, kind, key)
+                    seen.add(key)
+    assert widget(at, "button_group", "section").proto.query_param_key == "section"
+    assert {"sup-max-size", "sup-kernel", "sup-row", "sup-col", "sup-source", "sup-n-lesions", "sup-size",
+            "sup-blocks", "sup-epochs-lesions", "sup-lr", "sup-inside-layer", "sup-positive", "sup-cam-image",
+            "sup-cam-class", "sup-cam-opacity"} <= seen

@@ -35,6 +35,7 @@ def test_the_dataset_uploader_lists_every_hostile_file_as_unreadable():
 
 def test_the_class_folder_zip_and_model_uploaders_refuse_hostile_files_plainly():
     at = page_test("lessons/supervised.py", timeout=600)
+    at.session_state["section"] = "Data"  # lesson 6 shows one section at a time
     at.run()
     source = widget(at, "radio", "sup-source")
     source.set_value("zip").run()
@@ -45,6 +46,7 @@ def test_the_class_folder_zip_and_model_uploaders_refuse_hostile_files_plainly()
         assert not problems(at), (case.name, problems(at))
         assert at.error or at.warning, case.name
     widget(at, "radio", "sup-source").set_value("dermoscopy").run()  # back to a generated set
+    widget(at, "button_group", "section").set_value("Training").run()  # where a model is uploaded
     for case in SAMPLE:
         widget(at, "file_uploader", "sup-model-file").set_value([(case.name + ".keras", case.data, "application/zip")])
         at.run()

@@ -116,9 +116,11 @@ def test_the_preparing_whole_volume_pipeline_runs_on_a_4d_upload():
 
 def test_the_supervised_convolution_tab_takes_a_tiny_colour_dicom():
     at = page_test("lessons/supervised.py", timeout=300)
+    at.session_state["section"] = "Convolution"  # lesson 6 shows one section at a time
     at.run()
     upload(at, ("SC_rgb_small_odd.dcm", FILES["SC_rgb_small_odd.dcm"]))
     assert not problems(at), problems(at)
+    assert any(m.value.startswith("**Sum** =") for m in at.markdown)
 
 
 def test_the_dataset_uploader_takes_the_real_and_odd_files():
@@ -139,6 +141,7 @@ def test_the_class_folder_zip_takes_the_real_and_odd_files():
         for n, (name, data) in enumerate(FILES.items()):
             archive.writestr(f"{'benign' if n % 2 else 'malignant'}/{name}", data)
     at = page_test("lessons/supervised.py", timeout=300)
+    at.session_state["section"] = "Data"  # lesson 6 shows one section at a time
     at.run()
     widget(at, "radio", "sup-source").set_value("zip").run()
     widget(at, "file_uploader", "sup-zip").set_value([("odd.zip", buffer.getvalue(), "application/zip")])

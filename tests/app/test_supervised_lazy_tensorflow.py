@@ -39,16 +39,20 @@ for key, value in {"sup-n-dermoscopy": 60, "sup-size": 32, "sup-epochs-dermoscop
     at.session_state[key] = value
 at.run()
 out["opened"] = heavy()
-widget(at, "slider", "sup-blocks").set_value(3)
-widget(at, "select_slider", "sup-filters").set_value(16)
+widget(at, "button_group", "section").set_value("Convolution")
 at.run()
 widget(at, "selectbox", "sup-kernel").set_value("Sobel, vertical edges")
-next(s for s in at.slider if str(s.key).startswith("sup-conv-row")).set_value(3)
+widget(at, "slider", "sup-row").set_value(3)
+at.run()
+out["markdown"] = [m.value for m in at.markdown]
+widget(at, "button_group", "section").set_value("Training")
+at.run()
+widget(at, "slider", "sup-blocks").set_value(3)
+widget(at, "select_slider", "sup-filters").set_value(16)
 at.run()
 out["moved"] = heavy()
 out["problems"] = problems(at)
 out["captions"] = [c.value for c in at.caption]
-out["markdown"] = [m.value for m in at.markdown]
 table = next(d.value for d in at.dataframe if "parameters" in d.value.columns)
 out["table"] = table.to_dict("records")
 out["stop shown"] = any(b.key == "sup-stop" for b in at.button)
@@ -56,9 +60,11 @@ at.button(key="sup-train").click()
 at.run()
 out["trained"] = heavy()
 out["problems after"] = problems(at)
-model = at.session_state["sup_trained"]["model"]
+model = at.session_state["sup_trained"].model
 out["keras parameters"] = int(model.count_params())
-out["epochs"] = at.session_state["sup_trained"]["history"].epochs
+out["epochs"] = at.session_state["sup_trained"].history.epochs
+widget(at, "button_group", "section").set_value("Evaluation")
+at.run()
 out["metrics"] = {m.label: m.value for m in at.metric}
 """)
     assert out["opened"] == [] and out["moved"] == [], out
@@ -88,13 +94,17 @@ out["moved"] = heavy()
 out["previews changed"] = before != [c for image in at.get("image") for c in image.captions]
 out["problems"] = problems(at)
 out["stop shown"] = any(b.key == "cs-stop" for b in at.button)
+widget(at, "button_group", "section").set_value("Results")
+at.run()
+out["results opened"] = heavy()
 widget(at, "button", "cs_run").click()
 at.run()
 out["run"] = heavy()
 out["problems after"] = problems(at)
-out["params"] = list(at.session_state["case_study_result"]["params"])
+cohort = at.session_state["case_study_result"].cohort
+out["params"] = [cohort.n, cohort.atrophy_mm, cohort.motion, cohort.epochs]
 """)
-    assert out["opened"] == [] and out["moved"] == [], out
+    assert out["opened"] == [] and out["moved"] == [] and out["results opened"] == [], out
     assert out["previews changed"] and out["problems"] == [] and not out["stop shown"]
     assert out["run"] == ["SimpleITK", "keras", "tensorflow"] and out["problems after"] == []
     assert out["params"] == [20, 6.0, 0.5, 5]

@@ -137,3 +137,13 @@ def test_cnn_snippet_runs_and_prints_both_accuracies():
     out = run(cnn_snippet(8, 6.0, 1.0, 32, 0, 1))
     assert re.findall(r"(with|without) registration accuracy", out) == ["with", "without"]
     assert all(0 <= v <= 1 for v in numbers(out))
+
+
+def test_the_gain_question_is_computed_from_the_run():
+    from types import SimpleNamespace
+
+    result = SimpleNamespace(with_registration=SimpleNamespace(accuracy=0.75),
+                             without_registration=SimpleNamespace(accuracy=0.5))
+    question = cs.gain_question(result)
+    assert question.answer == 25 and question.tolerance == 1.0 and question.numeric
+    assert question.explanation == "75 % − 50 % = 25 points."

@@ -104,6 +104,10 @@ def _visit(page, url: str, report: dict, outside: list) -> None:
         _upload(page, files, NAME + ".dcm", _dicom(), "application/dicom")
         page.get_by_text("file(s) once archives are unpacked").wait_for(timeout=60_000)
     if path.endswith("/supervised"):
+        page.goto(url + "?section=Data")  # lesson 6 shows one section at a time: the .zip is chosen in Data
+        wait_idle(page)
+        _upload(page, page.locator('[data-testid="stSidebar"] [data-testid="stFileUploader"]'), NAME + ".png",
+                _png(), "image/png")
         page.get_by_text("My own images: a .zip of class folders", exact=True).click()
         wait_idle(page)
         classes = page.locator('[data-testid="stFileUploader"]').filter(has_text="Your .zip of class folders")

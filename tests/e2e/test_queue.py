@@ -18,7 +18,7 @@ def test_a_second_training_waits_in_the_queue_and_stops_while_queued(browser, ba
         pytest.skip("the embedded cluster has more than one worker here: a second training would not wait")
     log_start = len(server_log.read_text(errors="replace"))
     first = browser.new_page(viewport=VIEWPORT)
-    first.goto(base_url + "/supervised")
+    first.goto(base_url + "/supervised?section=Training")  # lesson 6 shows one section at a time
     wait_idle(first)
     for label in ("Image size = network input (pixels)", "Filters in the first block", "Kernel size"):
         press_key_on_slider(first, label, "End")  # epochs of many seconds
@@ -26,11 +26,11 @@ def test_a_second_training_waits_in_the_queue_and_stops_while_queued(browser, ba
     first.get_by_text(re.compile(r"Epoch 1/\d+ · batch \d+ of \d+")).first.wait_for(timeout=180_000)
 
     second = browser.new_page(viewport=VIEWPORT)
-    second.goto(base_url + "/supervised")
+    second.goto(base_url + "/supervised?section=Training")
     wait_idle(second)
     second.get_by_role("button", name="Train the network").click()
     stop_once_under_way(second, "Waiting for a free worker: your training is next.", "Training stopped before the end")
-    assert second.get_by_text("to fill the sections below").count() == 1  # nothing kept
+    assert second.get_by_text("to fill this section").count() == 1  # nothing kept
 
     assert first.get_by_text(re.compile(r"Epoch \d+/\d+ · ")).count() >= 1  # the first one is still training
     stop_once_under_way(first, re.compile(r"Epoch \d+/\d+ · "), "Training stopped before the end")

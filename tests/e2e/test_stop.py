@@ -44,7 +44,7 @@ def choose(page, label: str, option: str) -> None:
 @pytest.mark.e2e
 def test_stop_ends_a_long_training_within_its_first_epoch_and_keeps_nothing(browser, base_url, server_log):
     page = browser.new_page(viewport=VIEWPORT)
-    page.goto(base_url + "/supervised")
+    page.goto(base_url + "/supervised?section=Training")  # lesson 6 shows one section at a time
     wait_idle(page)
     for label in ("Image size = network input (pixels)", "Filters in the first block", "Kernel size"):
         press_key_on_slider(page, label, "End")  # 96 pixels, 32 filters, 7 × 7 kernels: epochs of many seconds
@@ -53,8 +53,8 @@ def test_stop_ends_a_long_training_within_its_first_epoch_and_keeps_nothing(brow
     # the progress inside the first epoch (batch reports), so Stop lands in the middle of model.fit
     stop_once_under_way(page, re.compile(r"Epoch 1/\d+ · batch \d+ of \d+"), "Training stopped before the end")
     assert page.get_by_text(re.compile(r"Epoch \d+/\d+ · loss")).count() == 0  # no epoch report left on screen
-    assert page.get_by_text("to fill the sections below").count() == 1  # no network kept
-    assert page.get_by_role("heading", name="5 · Inside the network").count() == 0
+    assert page.get_by_text("to fill this section").count() == 1  # no network kept
+    assert page.get_by_role("button", name="Download the trained model (.keras)").count() == 0
     assert "Traceback" not in log_since(server_log, log_start)
     page.close()
 
@@ -62,7 +62,7 @@ def test_stop_ends_a_long_training_within_its_first_epoch_and_keeps_nothing(brow
 @pytest.mark.e2e
 def test_stop_ends_the_case_study_run_and_keeps_nothing(browser, base_url, server_log):
     page = browser.new_page(viewport=VIEWPORT)
-    page.goto(base_url + "/case_study")
+    page.goto(base_url + "/case_study?section=Results")
     wait_idle(page)
     press_key_on_slider(page, "Subjects", "End")  # 200 subjects to register: a run of a minute or more
     log_start = len(server_log.read_text(errors="replace"))
