@@ -250,7 +250,7 @@ def landmark_section(problem: Problem, problem_key, key: str = "landmarks") -> N
     show_image(st, png_bytes(overlays.enlarge(pair, 320)),
                describe_image(pair, "Fixed image in magenta, moving image warped by the landmarks in green"),
                caption="Fixed (magenta) and the moving image warped by the landmark transform (green): grey where "
-                       "they agree.", output_format="PNG")
+                       "they agree.", output_format="PNG", width=420)
     seed_section(problem, result, key, state, targets)
 
 
@@ -294,6 +294,8 @@ def seed_section(problem: Problem, result, key: str, state: dict, targets: np.nd
                      "iterations": len(run.metric_history)})
     transform, metric = runs["setting"]
     st.dataframe(pd.DataFrame(rows).round(3), hide_index=True, width="stretch")
-    st.caption(f"{transform} registration with {METRICS[metric]}. From good landmarks the optimiser starts next to the "
-               "answer and needs few iterations; from the centres it must find a large rotation on its own, and may "
-               "settle in a wrong minimum.")
+    alone, seeded = rows[1], rows[2]
+    st.caption(f"{transform} registration with {METRICS[metric]}: from the centres it took {alone['iterations']} "
+               f"iterations to a mean TRE of {alone['mean TRE (mm)']:.3g} mm; from your landmarks "
+               f"{seeded['iterations']} iterations to {seeded['mean TRE (mm)']:.3g} mm. Good landmarks start the "
+               "optimiser next to the answer; from far away it may settle in a wrong minimum.")
