@@ -293,6 +293,8 @@ def chain_at(stored: float, path: DisplayPath, window: tuple[float, float] | Non
     meaningful = modality_values(value, path)
     if path.modality_lut is not None:
         how = f"table entry {int(np.clip(np.floor(stored) - path.modality_lut.first, 0, len(path.modality_lut.table) - 1))}"
+    elif path.modality_step == "none":
+        how = "unchanged: no rescale, no table"
     else:
         how = f"× {path.slope:.6g} + {path.intercept:.6g}"
     rows = [{"stage": "stored", "how": "as in the file", "value": float(stored)},
@@ -300,7 +302,7 @@ def chain_at(stored: float, path: DisplayPath, window: tuple[float, float] | Non
              "how": how, "value": float(meaningful[0])}]
     if path.voi_lut is not None:
         out = float(apply_lut(meaningful, path.voi_lut)[0])
-        rows.append({"stage": "VOI LUT", "how": f"of {2 ** path.voi_lut.bits - 1} (its {path.voi_lut.bits} bits)",
+        rows.append({"stage": "VOI LUT", "how": f"table output, out of {2 ** path.voi_lut.bits - 1} ({path.voi_lut.bits} bits)",
                      "value": out})
     else:
         width, level = window or path.window or (1.0, float(meaningful[0]))

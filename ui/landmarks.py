@@ -21,7 +21,7 @@ import streamlit as st
 
 from core import display, overlays
 from core.alt_text import describe_image
-from core.landmarks import (KINDS, LandmarkError, add_point, complete_pairs, evaluate, landmark_transform,
+from core.landmarks import (KINDS, MIN_PAIRS, LandmarkError, add_point, complete_pairs, evaluate, landmark_transform,
                             pixel_to_mm, spread_points, true_landmarks, warp_moving)
 from core.registration import METRICS, register
 from core.selection import click_grid, selected_points
@@ -101,6 +101,8 @@ def click_figure(image: np.ndarray, spacing: tuple[float, float], pairs: list[di
             marker={"size": 12, "symbol": "x-thin-open", "line": {"width": 3},
                     "color": [COLOURS[n % len(COLOURS)] for n, _ in placed]},
             hovertemplate="landmark %{text}: row %{y}, col %{x}<extra></extra>", showlegend=False))
+    figure.update_xaxes(range=[-0.5, image.shape[1] - 0.5], autorange=False)  # the grid must not widen the view
+    figure.update_yaxes(range=[image.shape[0] - 0.5, -0.5], autorange=False)
     figure.update_layout(height=380, clickmode="event+select", dragmode=False)
     return figure
 
@@ -220,8 +222,12 @@ def landmark_section(problem: Problem, problem_key, key: str = "landmarks") -> N
     try:
         result = landmark_transform(pixel_to_mm(fixed_px, spacing), pixel_to_mm(moving_px, spacing), kind)
     except LandmarkError as exc:
-        st.dataframe(pairs_table(state["pairs"]), hide_index=True, width="stretch")
-        st.warning(str(exc), icon=":material/touch_app:")
+        if state["pairs"]:
+            st.dataframe(pairs_table(state["pairs"]), hide_index=True, width="stretch")
+        if len(fixed_px) < MIN_PAIRS:  # not there yet: guidance, not a fault
+            st.info(str(exc), icon=":material/touch_app:")
+        else:
+            st.warning(str(exc), icon=":material/warning:")
         return
     st.dataframe(pairs_table(state["pairs"], result.residuals), hide_index=True, width="stretch")
     targets = anatomy_points(problem.fixed, problem.spacing)
@@ -244,7 +250,7 @@ def landmark_section(problem: Problem, problem_key, key: str = "landmarks") -> N
     show_image(st, png_bytes(overlays.enlarge(pair, 320)),
                describe_image(pair, "Fixed image in magenta, moving image warped by the landmarks in green"),
                caption="Fixed (magenta) and the moving image warped by the landmark transform (green): grey where "
-                       "they agree.", output_format="PNG")
+                       "they agree.", output_format="PNG", width=420)
     seed_section(problem, result, key, state, targets)
 
 
@@ -288,6 +294,8 @@ def seed_section(problem: Problem, result, key: str, state: dict, targets: np.nd
                      "iterations": len(run.metric_history)})
     transform, metric = runs["setting"]
     st.dataframe(pd.DataFrame(rows).round(3), hide_index=True, width="stretch")
-    st.caption(f"{transform} registration with {METRICS[metric]}. From good landmarks the optimiser starts next to the "
-               "answer and needs few iterations; from the centres it must find a large rotation on its own, and may "
-               "settle in a wrong minimum.")
+    alone, seeded = rows[1], rows[2]
+    st.caption(f"{transform} registration with {METRICS[metric]}: from the centres it took {alone['iterations']} "
+               f"iterations to a mean TRE of {alone['mean TRE (mm)']:.3g} mm; from your landmarks "
+               f"{seeded['iterations']} iterations to {seeded['mean TRE (mm)']:.3g} mm. Good landmarks start the "
+               "optimiser next to the answer; from far away it may settle in a wrong minimum.")

@@ -48,7 +48,7 @@ def test_two_clicks_make_one_landmark_pair(browser, tmp_path, monkeypatch):
         assert instruction(page) == "Landmark 2: click a point on the fixed image."
         # the two landmarks are drawn, numbered, on their figures
         for n in (0, 1):
-            labels = page.locator('[data-testid="stPlotlyChart"]').nth(n).locator(".textpoint text").all_inner_texts()
+            labels = page.locator('[data-testid="stPlotlyChart"]').nth(n).locator(".textpoint text").all_text_contents()
             assert labels == ["1"]
         assert not page.locator('[data-testid="stException"]').count()
         assert outside == []
