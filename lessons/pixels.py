@@ -26,9 +26,9 @@ from ui.viewer import PLOT_CONFIG
 from ui.working_copy import bounded
 
 TEXT = lesson_text("pixels")
+# The image of "Why medical images use 12 or 16 bits", chosen here only: a radiograph's 12-16 bits once core.samples
+# has pydicom-data's RG1/RG3 (any sample read by pydicom works). (A bare string here would be shown on the page.)
 BITS_SAMPLE = next(s.name for s in samples.SAMPLES if s.modality == "CT")
-"""The image of "Why medical images use 12 or 16 bits": the one place to choose it (a radiograph's 12-16 bits
-once core.samples has pydicom-data's RG1/RG3; any pydicom test file works)."""
 RETINA = samples.SAMPLES[8].name
 X_CHOICE = "The lecture's X in red and blue"
 PHOTONS = (1, 3, 10, 30, 100, 300, 1000, 3000, 10000)

@@ -323,7 +323,7 @@ def press(app, label: str):
 def test_every_preset_has_its_shortcut_and_opens_its_section(at):
     text = load_lesson("pixels")
     assert [p.label for p in text.presets] == ["The 6×6 X", "1 bit: black and white", "8 bits: 256 levels",
-                                               "X in red and blue = magenta", "Poisson, 10 photons"]
+                                               "The magenta X", "Poisson, 10 photons"]
     for preset in text.presets:
         button = by_label(at, "button", preset.label)
         assert button.proto.shortcut == preset.shortcut and preset.shortcut
@@ -350,7 +350,7 @@ def test_preset_magenta_x_shows_the_x_in_red_and_blue(at):
     set_and_run(at, "radio", "Image", f"Retina photo ({RETINA})")
     set_and_run(at, "toggle", "Red", False)
     open_section(at, "Zoom")
-    press(at, "X in red and blue = magenta")
+    press(at, "The magenta X")
     assert by_label(at, "radio", "Image").value == "The lecture's X in red and blue"
     assert all(by_label(at, "toggle", name).value for name in ("Red", "Green", "Blue"))
     charts = [c.proto.id for c in at.get("plotly_chart")]
