@@ -26,9 +26,9 @@ from ui.viewer import PLOT_CONFIG
 from ui.working_copy import bounded
 
 TEXT = lesson_text("pixels")
+# The image of "Why medical images use 12 or 16 bits", chosen here only: a radiograph's 12-16 bits once core.samples
+# has pydicom-data's RG1/RG3 (any sample read by pydicom works). (A bare string here would be shown on the page.)
 BITS_SAMPLE = next(s.name for s in samples.SAMPLES if s.modality == "CT")
-"""The image of "Why medical images use 12 or 16 bits": the one place to choose it (a radiograph's 12-16 bits
-once core.samples has pydicom-data's RG1/RG3; any pydicom test file works)."""
 RETINA = samples.SAMPLES[8].name
 X_CHOICE = "The lecture's X in red and blue"
 PHOTONS = (1, 3, 10, 30, 100, 300, 1000, 3000, 10000)
@@ -103,7 +103,7 @@ def zoom_section(chosen) -> None:
     rows, cols = image.shape[:2]
     size = pixels.ZOOM
     follow_image("zoom", image_key, {"top": max(rows - size, 0) // 2, "left": max(cols - size, 0) // 2})
-    top_col, left_col = st.columns(2)
+    picture, top_col, left_col = st.columns([1, 2, 2]) if room else (None, *st.columns(2))  # a room: grid full width
     top = left = 0
     if rows > size:
         top = top_col.slider("Window's top row", 0, rows - size, (rows - size) // 2, key="top", bind="query-params")
@@ -118,11 +118,11 @@ def zoom_section(chosen) -> None:
     shown = pixels.draw_outline(pixels.rescale_for_display(whole, scale), rows_in, cols_in, WINDOW_COLOUR, scale)
     if window.shape[0] * scale < 16:  # a few screen pixels only: lines lead the eye to it
         shown = pixels.draw_crosshair(shown, rows_in, cols_in, WINDOW_COLOUR, scale)
-    picture, numbers = st.columns([1, 3] if room else [2, 3])
+    picture, numbers = (picture, st.container()) if room else st.columns([2, 3])
     title = f"Rows {rows_in[0]}-{rows_in[1]}, columns {cols_in[0]}-{cols_in[1]}"
     if colour:
         figure = colour_grid(whole[top:top + size, left:left + size], window, top, left, title,
-                             height=900 if room else 560, room=room)
+                             height=560, room=room)
         numbers.caption("Each colour pixel holds three numbers: red, green and blue (top to bottom).")
     else:
         figure = value_grid(window, top, left, level - width / 2, level + width / 2, title, height=640 if room else 520,
@@ -152,7 +152,7 @@ def bit_depth_section(chosen) -> None:
     follow_image("bits", image_key, {"bits": min(8, max_bits)})
     if st.session_state.get("bits", 1) > max_bits:  # a preset's depth beyond this image's
         st.session_state["bits"] = max_bits
-    n = max_bits
+    figure_area, n = st.container(), max_bits  # the figure above its slider
     if max_bits > 1:
         n = st.slider("Bits per value, n", 1, max_bits, min(8, max_bits), key="bits", bind="query-params",
                       help=f"Up to the {source_bits} bits of the source (at most {pixels.MAX_BITS}): "
@@ -160,7 +160,7 @@ def bit_depth_section(chosen) -> None:
     levels = pixels.quantise(image, n)
     channels = [levels[..., c] for c in range(3)] if colour else [levels]
     counts = [(name, pixels.level_counts(c, n)) for name, c in zip(pixels.CHANNELS if colour else ["grey"], channels)]
-    picture, histogram = st.columns([2, 3])
+    picture, histogram = figure_area.columns([2, 3])
     shown = pixels.rescale_for_display(pixels.levels_to_uint8(levels, n), pixels.display_scale(image.shape, 360))
     rgb_picture(picture, shown, stretch=True,
                 caption=f"{n} bit{'s' if n > 1 else ''}: {2 ** n:,} levels from black (0) to white ({2 ** n - 1:,})")
@@ -199,6 +199,7 @@ def colour_section(chosen) -> None:
     choices = [X_CHOICE, f"Retina photo ({RETINA})"] + (["Your colour image"] if own else [])
     if st.session_state.get("colour", X_CHOICE) not in choices:  # "Your colour image", and the image is grey now
         st.session_state["colour"] = X_CHOICE
+    figure_area = st.container()  # the first figure above the controls that shape it
     choice = st.radio("Image", choices, horizontal=True, key="colour", bind="query-params")
     keep = tuple(col.toggle(name.capitalize(), True, key=name, bind="query-params")
                  for col, name in zip(st.columns(3), pixels.CHANNELS))
@@ -207,7 +208,7 @@ def colour_section(chosen) -> None:
         channels = pixels.split_channels(rgb)
         panels = [{"values": channel, "title": f"{name} channel", "scale": name, "zmin": 0, "zmax": 255}
                   for name, channel in zip(pixels.CHANNELS, channels)]
-        show_figure(st, for_the_room(grids_figure(panels, height=420 if room else 300, room=room), room),
+        show_figure(figure_area, for_the_room(grids_figure(panels, height=420 if room else 300, room=room), room),
                     config=PLOT_CONFIG, key="px-x-channels")
         text, picture = st.columns([2, 3])
         text.markdown("The X is **255** in the red and the blue tables and **0** everywhere in the green one. Each "
@@ -228,7 +229,7 @@ def colour_section(chosen) -> None:
     channels = pixels.split_channels(rgb)
     merged = pixels.merge_channels(*channels, keep=keep)
     scale = pixels.display_scale(rgb.shape, 300)
-    columns = st.columns(4)
+    columns = figure_area.columns(4)
     for column, name, channel, stat in zip(columns, pixels.CHANNELS, channels, pixels.channel_stats(rgb)):
         rgb_picture(column, pixels.rescale_for_display(display.colour_to_uint8(channel), scale), stretch=True,
                     caption=f"{name} as grey · min {stat['min']:g} · mean {stat['mean']:.2f} · max {stat['max']:g}")
@@ -266,11 +267,11 @@ def noise_section(chosen) -> None:
     step = 1.0 if span > 50 else max(span, 1.0) / 500
     sigma = float(np.round(0.05 * max(span, 1.0) / step) * step)
     follow_image("noise", (image_key, colour_to), {"sigma": sigma})
-    st.segmented_control("Drag a box on the picture to place the", [SIGNAL, BACKGROUND], default=SIGNAL,
-                         required=True, key=TARGET_KEY, format_func=lambda n: f"{n} box",
-                         help="Drag on the picture: the box you draw becomes the signal (blue) or the background "
-                              "(orange) region. The sliders below set the same boxes from the keyboard.")
     figure_area, controls = st.container(), st.container()  # the controls are read first, drawn below the picture
+    controls.segmented_control("Drag a box on the picture to place the", [SIGNAL, BACKGROUND], default=SIGNAL,
+                               required=True, key=TARGET_KEY, format_func=lambda n: f"{n} box",
+                               help="Drag on the picture: the box you draw becomes the signal (blue) or the "
+                                    "background (orange) region. The sliders below set the same boxes from the keyboard.")
     regions = controls.expander("Move the two regions") if room else controls.container()
     signal_col, background_col = regions.columns(2)
     signal_col.markdown("**Signal region** (blue box)")

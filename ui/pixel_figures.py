@@ -55,8 +55,8 @@ def _grid_axes(rows: np.ndarray, cols: np.ndarray) -> tuple[dict, dict]:
 def _axes(figure: go.Figure, rows: np.ndarray, cols: np.ndarray, height: int, title: str,
           square: bool = True) -> go.Figure:
     x, y = _grid_axes(rows, cols)
-    figure.update_layout(
-        xaxis={**x, "title": "column"}, yaxis={**y, "title": "row", **({"scaleanchor": "x"} if square else {})},
+    figure.update_layout(  # scaleanchor False: free cells, even under an image trace (square by default)
+        xaxis={**x, "title": "column"}, yaxis={**y, "title": "row", "scaleanchor": "x" if square else False},
         title={"text": title, "y": 0.99, "yref": "container", "yanchor": "top"} if title else None,
         height=height, margin={"l": 10, "r": 10, "t": 95 if title else 50, "b": 10}, plot_bgcolor=GAP_COLOUR)
     return figure
@@ -178,6 +178,8 @@ def colour_grid(rgb: np.ndarray, values: np.ndarray | None = None, top: int = 0,
     grid_r, grid_c = np.meshgrid(rows, cols, indexing="ij")
     longest = max((len(s) for s in labels.ravel()), default=1)
     size = ROOM_TEXT if room else (11 if max(rgb.shape[:2]) <= 8 else 9) - (1 if longest > 3 else 0)
+    if room:  # three lines of ROOM_TEXT in every cell: rows tall enough that they do not run into each other
+        height = max(height, rgb.shape[0] * (3 * ROOM_TEXT * 1.4 + 10) + 130)
     figure = go.Figure(go.Image(z=rgb[..., :3], x0=left, y0=top, dx=1, dy=1, hoverinfo="skip"))
     figure.add_trace(go.Scatter(
         x=grid_c.ravel(), y=grid_r.ravel(), mode="text", text=text.ravel(),

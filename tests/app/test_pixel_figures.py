@@ -86,7 +86,7 @@ def test_value_grids_for_a_room_print_24_pixel_numbers_in_cells_wider_than_tall(
     window = np.arange(144).reshape(12, 12) * 100 - 1000  # five characters: "-1000"
     learner, room = value_grid(window), value_grid(window, room=True)
     assert learner.data[0].textfont.size < ROOM_TEXT <= room.data[0].textfont.size
-    assert learner.layout.yaxis.scaleanchor == "x" and room.layout.yaxis.scaleanchor is None
+    assert learner.layout.yaxis.scaleanchor == "x" and room.layout.yaxis.scaleanchor is False
     assert value_grid(np.eye(6), room=True).data[0].textfont.size == ROOM_TEXT + 2
     rgb = np.zeros((12, 12, 3), np.uint8)
     assert colour_grid(rgb, room=True).data[1].textfont.size == ROOM_TEXT

@@ -20,6 +20,10 @@ def test_grid_values_are_readable_from_the_back_of_a_room_and_a_figure_is_on_the
     page = browser.new_page(viewport={"width": 1280, "height": 720})
     page.goto(f"{base_url}/pixels?section={section}&lecturer=1")
     wait_idle(page)
+    page.evaluate("""() => {  // lecturer mode folds the sidebar away (issue 18); fold it if it is still open
+        const b = document.querySelector('[data-testid="stSidebarCollapseButton"] button');
+        if (b) b.click(); }""")
+    page.wait_for_timeout(800)
     assert page.locator('[data-testid="stException"]').count() == 0
     sizes = page.evaluate(CELL_SIZES)
     if section != "Signal+and+noise":  # every other section prints values in grids (the X, the zoom, the patches)
