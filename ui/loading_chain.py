@@ -26,7 +26,7 @@ CHART_KEY = "probe_figure"
 IMAGE_KEY = "probe-for"
 """Which image the probe's state belongs to: another image starts again from its centre."""
 
-MARKER = {"symbol": "circle-open", "size": 18, "color": "#ff3b30", "line": {"width": 3}}
+MARKER = {"symbol": "circle-open", "size": 18, "color": "#ff3b30", "line": {"width": 3}, "showscale": False}
 CLICK_SIDE = 128
 """The clickable grid has at most this many points a side (every pixel of a small image)."""
 
@@ -104,7 +104,7 @@ def probe_figure(volume: Volume, index: tuple[int, ...], width: float, level: fl
         hover = f"row %{{y}}, col %{{x}}<br>{unit} %{{customdata:.6g}}"
     figure.add_trace(go.Scattergl(
         x=cols.ravel(), y=rows.ravel(), customdata=custom, mode="markers", name="pixels", showlegend=False,
-        marker={"size": 6, "color": "rgba(0, 0, 0, 0)"}, hovertemplate=hover + "<extra>click to probe</extra>",
+        marker={"size": 6, "color": "rgba(0, 0, 0, 0)", "showscale": False}, hovertemplate=hover + "<extra>click to probe</extra>",
         selected={"marker": {"opacity": 0}}, unselected={"marker": {"opacity": 0}}))
     figure.add_trace(go.Scatter(x=[col], y=[row], mode="markers", marker=MARKER, name="probe", hoverinfo="skip",
                                 showlegend=False))
