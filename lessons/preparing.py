@@ -10,7 +10,7 @@ import streamlit as st
 from core import preprocess
 from core.selfcheck import Question
 from ui import picker
-from ui.lesson import intro, lecture_presets, lesson_text, self_check
+from ui.lesson import intro, lecture_presets, lecturer_mode, lesson_text, self_check
 from ui.preparing_builder import builder_section
 from ui.preparing_figures import fmt
 from ui.preparing_sections import edges_section, filter_section, lecture_section, masking_section, threshold_section
@@ -24,11 +24,17 @@ intro(text)
 lecture_presets(text)
 section = choose_section(text)
 picker.show_upload_error()
-work = choose_work(text, picker.current())
+# In front of a room the section's figure comes first and the image's controls (folded) under it.
+shown, image_controls = st.container(), st.container()
+if not lecturer_mode():
+    shown, image_controls = image_controls, shown
+with image_controls:
+    work = choose_work(text, picker.current())
 SECTIONS = {"Noise": noise_section, "Masking": masking_section, "Thresholds": threshold_section,
             "Filters": filter_section, "Edges": edges_section, "Lecture pipeline": lecture_section,
             "Pipeline builder": builder_section}
-SECTIONS[section](work, text)
+with shown:
+    SECTIONS[section](work, text)
 
 
 def otsu_question() -> Question:

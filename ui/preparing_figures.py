@@ -61,8 +61,8 @@ def region_figure(whole: np.ndarray, inside: np.ndarray, edges: np.ndarray, regi
     figure.update_yaxes(type="log", dtick=1)
     figure.update_yaxes(title_text="pixels (log)", row=1, col=1)
     figure.update_xaxes(title_text="value")
-    figure.update_layout(height=280, bargap=0, margin={"l": 10, "r": 10, "t": 40, "b": 10},
-                         title={"text": f"Histograms: the whole image and {region}"})
+    figure.update_layout(height=320, bargap=0, margin={"l": 10, "r": 10, "t": 80, "b": 10},
+                         title={"text": f"Histograms: the whole image and {region}", "y": 0.97, "yanchor": "top"})
     return figure
 
 
@@ -133,7 +133,7 @@ def drawing_figure(grey: np.ndarray, shape: tuple[int, int]) -> go.Figure:
                        hovertemplate="row %{y:.0f}, column %{x:.0f}<extra></extra>"),
               go.Scatter(x=grid_c.ravel(), y=grid_r.ravel(), mode="markers", marker={"opacity": 0, "size": 2},
                          hoverinfo="skip", showlegend=False)],
-        layout={"height": 380, "margin": {"l": 10, "r": 10, "t": 10, "b": 10}, "dragmode": "select",
+        layout={"height": 460, "margin": {"l": 10, "r": 10, "t": 10, "b": 10}, "dragmode": "select",
                 "xaxis": {"range": [-0.5, cols - 0.5], "showgrid": False, "zeroline": False, "constrain": "domain",
                           "title": {"text": "column"}},
                 "yaxis": {"range": [rows - 0.5, -0.5], "showgrid": False, "zeroline": False, "scaleanchor": "x",

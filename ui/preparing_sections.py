@@ -1,7 +1,8 @@
 """The sections of the Preparing lesson: masking, thresholds, filters, edges and the lecture's pipeline.
 
-Each section draws its controls, then its figure (so that a preset lands on it), its numbers, the
-explanation and the code. Every control that shapes a figure is kept in the URL.
+The sections a preset opens draw the lecture's figure first and its controls under it (so that one press
+lands on the figure); then come the other figures, the explanation and the code. Every control that shapes a
+figure is kept in the URL.
 """
 
 from __future__ import annotations
@@ -154,6 +155,7 @@ def threshold_section(work: Work, text: LessonText) -> None:
     """Manual and automatic thresholds, scored with Dice against the ground truth; the chosen one beside Otsu."""
     if _constant_warning(work):
         return
+    figure = st.container()  # the lecture's figure first, its controls under it
     controls = st.columns([4, 2, 2])
     method = controls[0].radio("Method", preprocess.THRESHOLD_METHODS, horizontal=True, key="prep-method",
                                bind="query-params")
@@ -167,7 +169,7 @@ def threshold_section(work: Work, text: LessonText) -> None:
     chosen = next(row for row in table if row["method"] == method)
     otsu = next(row for row in table if row["method"] == "otsu")
     compare = method != "otsu"  # the lecture's figure: the chosen method beside Otsu
-    columns = st.columns(4 if compare and truth_name else 3)
+    columns = figure.columns(4 if compare and truth_name else 3)
     picture(columns[0], work.image, "image", work.window, ("noisy", work.key))
     picture(columns[1], preprocess.binarize(work.image, chosen["threshold"]),
             f"{method}: image > {fmt(chosen['threshold'])}", key=("binary", work.key, chosen["threshold"]))
@@ -178,7 +180,7 @@ def threshold_section(work: Work, text: LessonText) -> None:
                 key=("binary", work.key, otsu["threshold"]))
     if truth_name:
         picture(columns[-1], work.truths[truth_name], f"ground truth: {truth_name}", key=("truth", work.key, truth_name))
-    metrics = st.columns(4 if compare else 3)
+    metrics = figure.columns(4 if compare else 3)
     metrics[0].metric("Threshold", fmt(chosen["threshold"]) + work.unit)
     metrics[1].metric("Foreground", f"{chosen['foreground %']:.2f} %")
     if truth_name:
@@ -233,6 +235,7 @@ def _what_otsu_separates(work: Work, threshold: float, truth_name: str) -> None:
 @st.fragment
 def filter_section(work: Work, text: LessonText) -> None:
     """Gaussian against median, each scored by its error against the clean image."""
+    figure = st.container()  # the lecture's figure first, its controls under it
     controls = st.columns(2)
     sigma = controls[0].slider("Gaussian sigma (pixels)", 0.0, 5.0, 1.0, 0.25, key="prep-filter-sigma",
                                bind="query-params")
@@ -243,7 +246,7 @@ def filter_section(work: Work, text: LessonText) -> None:
     views = (("noisy", work.image, ("noisy", work.key)), (f"Gaussian, sigma {sigma:g}", smooth, ("gaussian", work.key, sigma)),
              (f"median {size} × {size}", middle, ("median", work.key, size)))
     histograms = []
-    for column, (name, image, image_key) in zip(st.columns(3), views):
+    for column, (name, image, image_key) in zip(figure.columns(3), views):
         picture(column, image, name, work.window, image_key)
         column.metric("RMSE vs clean", fmt(preprocess.rmse(image, work.clean)) + work.unit,
                       help="Root mean square difference from the image before noise: lower is closer.")
@@ -313,6 +316,7 @@ def lecture_section(work: Work, text: LessonText) -> None:
     """Noisy → Otsu against noisy → Gaussian → Otsu, scored with Dice, and the sigma sweep."""
     if _constant_warning(work):
         return
+    figure = st.container()  # the lecture's figure first, its controls under it
     controls = st.columns(2)
     sigma = controls[0].slider("Gaussian sigma before Otsu", 0.0, 6.0, 1.0, 0.25, key="prep-lecture-sigma",
                                bind="query-params")
@@ -327,13 +331,13 @@ def lecture_section(work: Work, text: LessonText) -> None:
                   lambda: preprocess.otsu_with_and_without_smoothing(work.image, truth, sigma))
     sweep = memo(("sweep", work.key, truth_name), lambda: preprocess.sigma_sweep(work.image, truth, SWEEP_SIGMAS))
     best = max(sweep, key=lambda row: row[2])
-    metrics = st.columns(3)
+    metrics = figure.columns(3)
     metrics[0].metric("Best sigma", f"{best[0]:g}", help=f"Of the sweep below: Dice {best[2]:.4f}.")
     metrics[1].metric("Dice, Otsu alone", f"{result.dice_noisy:.4f}")
     metrics[2].metric("Dice, smoothed", f"{result.dice_filtered:.4f}",
                       delta=f"{result.dice_filtered - result.dice_noisy:+.4f}",
                       help=f"Gaussian (sigma {sigma:g}) first, then Otsu.")
-    columns = st.columns(3)
+    columns = figure.columns(3)
     picture(columns[0], truth, f"ground truth: {truth_name or 'Otsu on the clean image'}",
             key=("truth", work.key, truth_name))
     picture(columns[1], result.mask_noisy, f"noisy → Otsu (t = {fmt(result.threshold_noisy)})",

@@ -1,4 +1,4 @@
-"""Lesson 4 in a real browser: a box dragged on the picture becomes the mask, a lasso too, and a link opens there.
+"""Lesson 4 in a real browser: a box dragged on the picture becomes the mask (a link opens the section).
 
 The learner drags with the mouse on the plotly picture of *Masking*; the rectangle's sliders (the keyboard's
 precise alternative) take the box's rows and columns, and the numbers follow.
@@ -30,12 +30,6 @@ def drag_layer(page):
     return layer.bounding_box()
 
 
-def thumbs(page, label: str) -> list[int]:
-    slider = page.locator('[data-testid="stSlider"]').filter(has_text=label)
-    return [int(float(v)) for v in slider.locator('[role="slider"]').evaluate_all(
-        "nodes => nodes.map(n => n.getAttribute('aria-valuenow'))")]
-
-
 def metric(page, label: str) -> str:
     box = page.locator('[data-testid="stMetric"]').filter(has_text=label)
     return box.locator('[data-testid="stMetricValue"]').inner_text().strip()
@@ -60,26 +54,10 @@ def test_a_box_dragged_on_the_picture_sets_the_rectangle_and_the_numbers_follow(
         box = drag_layer(page)
         drag(page, box, [(0.25, 0.25), (0.6, 0.6)])
         assert page.get_by_role("radio", name="rectangle").is_checked()
-        expected = (round(0.25 * SIZE), round(0.6 * SIZE))  # pixel centres from 100 to 239
-        rows, cols = thumbs(page, "Rows kept"), thumbs(page, "Columns kept")
-        assert all(abs(a - b) <= 3 for a, b in zip(rows, expected)), rows
-        assert all(abs(a - b) <= 3 for a, b in zip(cols, expected)), cols
-        kept = (rows[1] - rows[0]) * (cols[1] - cols[0])
-        assert metric(page, "Pixels removed") == f"{SIZE * SIZE - kept:,}" != before
-    finally:
-        context.close()
-
-
-def test_a_lasso_drawn_on_the_picture_is_the_mask(browser, base_url):
-    context, page = open_masking(browser, base_url)
-    try:
-        box = drag_layer(page)
-        page.locator('[data-testid="stPlotlyChart"]').first.hover()
-        page.locator('[data-testid="stPlotlyChart"]').first.locator('a[data-val="lasso"]').click()
-        drag(page, box, [(0.2, 0.2), (0.8, 0.2), (0.8, 0.8), (0.2, 0.8), (0.21, 0.21)])
-        assert page.get_by_role("radio", name="lasso (drawn)").is_checked()
+        side = round(0.6 * SIZE) - round(0.25 * SIZE)  # rows and columns 100 to 239: the pixel centres in the box
         removed = int(metric(page, "Pixels removed").replace(",", ""))
-        kept = SIZE * SIZE - removed
-        assert abs(kept - (0.6 * SIZE) ** 2) < 0.05 * (0.6 * SIZE) ** 2  # about the square drawn
+        assert abs(SIZE * SIZE - removed - side * side) <= 6 * side + 9, removed  # within a pixel on each edge
+        assert metric(page, "Pixels removed") != before
     finally:
         context.close()
+
