@@ -33,7 +33,35 @@ def remember_link() -> None:
     st.session_state[_LINK] = {key: st.query_params.get_all(key) for key in st.query_params}
 
 
-def ignored_values(link: dict[str, list[str]], now: dict[str, list[str]], controls: set[str]) -> list[str]:
+def link_value_matches(value, raw: list[str]) -> bool:
+    """Whether a control's value is what the link's text said (Streamlit drops a parameter equal to its default).
+
+    Examples
+    --------
+    >>> link_value_matches(2.0, ["2"]), link_value_matches(True, ["true"]), link_value_matches((3, 9), ["3", "9"])
+    (True, True, True)
+    >>> link_value_matches(1.0, ["99"])
+    False
+    """
+    values = list(value) if isinstance(value, (list, tuple)) else [value]
+    if len(values) != len(raw):
+        return False
+    for item, text in zip(values, raw):
+        if isinstance(item, bool):
+            same = text.strip().lower() == str(item).lower()
+        elif isinstance(item, (int, float)):
+            try:
+                same = float(text) == float(item)
+            except ValueError:
+                same = False
+        else:
+            same = str(item) == text
+        if not same:
+            return False
+    return True
+
+
+def ignored_values(link: dict[str, list[str]], now: dict[str, list[str]], controls: dict) -> list[str]:
     """The link's parameters that did not survive: dropped or changed by their control, or no control's at all.
 
     Parameters
@@ -41,9 +69,9 @@ def ignored_values(link: dict[str, list[str]], now: dict[str, list[str]], contro
     link : dict
         Parameter -> its values, as the link gave them.
     now : dict
-        The same after the lesson's controls have read them.
-    controls : set of str
-        The keys of the controls the page holds (session state's keys).
+        The same after the lesson's controls have read them (a control at its default has none).
+    controls : dict
+        The page's controls: key -> current value (session state).
 
     Returns
     -------
@@ -52,15 +80,17 @@ def ignored_values(link: dict[str, list[str]], now: dict[str, list[str]], contro
 
     Examples
     --------
-    >>> ignored_values({"sigma": ["abc"], "lecturer": ["1"], "bins": ["64"]}, {"lecturer": ["1"], "bins": ["64"]},
-    ...                {"sigma", "bins"})
+    >>> ignored_values({"sigma": ["abc"], "lecturer": ["1"], "bins": ["64"], "kind": ["gaussian"]},
+    ...                {"lecturer": ["1"], "bins": ["64"]}, {"sigma": 1.0, "bins": 64, "kind": "gaussian"})
     ['sigma=abc']
     """
     ignored = []
     for key, values in link.items():
         if key in APP_PARAMETERS:
             continue
-        if key not in controls or now.get(key) != values:
+        if key not in controls:
+            ignored.append(f"{key}={','.join(values)}")
+        elif now.get(key) != values and not link_value_matches(controls[key], values):
             ignored.append(f"{key}={','.join(values)}")
     return ignored
 
@@ -73,7 +103,7 @@ def report_ignored_link_values() -> None:
     if not link:
         return
     now = {key: st.query_params.get_all(key) for key in st.query_params}
-    ignored = ignored_values(link, now, {str(key) for key in st.session_state})
+    ignored = ignored_values(link, now, {str(key): st.session_state[key] for key in st.session_state})
     if ignored:
         st.warning("This link's " + ", ".join(md(item, limit=80) for item in ignored)
                    + (" was" if len(ignored) == 1 else " were") + " not used (not a control of this lesson, "

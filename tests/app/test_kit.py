@@ -218,3 +218,13 @@ def test_a_malformed_lesson_file_stops_the_page_with_a_message_naming_the_file_a
     (tmp_path / "demo.toml").write_text('title = "Demo"\nobjective = "Learn."\n')
     at.run()
     assert not at.error and at.markdown[0].value == "title: Demo"
+
+
+def test_a_link_value_equal_to_the_control_s_default_is_used_not_reported():
+    at = AppTest.from_function(sections_page)
+    at.query_params["section"] = "Thresholds"
+    at.query_params["sigma"] = "1.0"  # the slider's default: Streamlit drops it from the URL
+    at.run()
+    assert not at.exception
+    assert shown(at) == "Thresholds" and at.slider[0].value == 1.0
+    assert not at.warning
