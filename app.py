@@ -15,7 +15,8 @@ ICON = Path(__file__).resolve().parent / "assets" / "icons" / "course.png"  # se
 st.set_page_config(page_title="Medical Image Analysis in Python", page_icon=str(ICON), layout="wide",
                    initial_sidebar_state=sidebar_state())  # collapsed in lecturer mode: the projector is the lesson's
 
-pages = [st.Page("lessons/home.py", title="Course map", icon=":material/map:", default=True)]
+pages = [st.Page("lessons/home.py", title="Course map", icon=":material/map:", default=True),
+         st.Page("lessons/presenter.py", title="Presenter's view", icon=":material/co_present:")]
 pages += [st.Page(o.page, title=f"{o.number} · {o.title}", icon=o.icon or None) for o in OBJECTIVES if o.page]
 pages += [st.Page(e.page, title=f"Case study · {e.title.split(':')[0]}", icon=e.icon) for e in EXTRAS]
 navigation = st.navigation(pages)
