@@ -38,6 +38,8 @@ LECTURER_CSS = f"""
   /* Buttons (presets among them): labels at room size and on two lines rather than cut with an ellipsis. */
   [data-testid^="stBaseButton"] {{ height: auto !important; min-height: 2.5rem; }}
   [data-testid^="stBaseButton"], [data-testid^="stBaseButton"] * {{ font-size: {ROOM_PX}px !important; {_UNCUT} }}
+  /* Widget labels (checkboxes, toggles, sliders) on as many lines as they need. */
+  [data-testid="stMain"] label :is(p, div, span), [data-testid="stWidgetLabel"] :is(p, div) {{ {_UNCUT} }}
   /* The sidebar's page names wrap instead of "1 · How a comp...". */
   [data-testid="stSidebarNavLink"], [data-testid="stSidebarNavLink"] * {{ {_UNCUT} height: auto !important; }}
 </style>
