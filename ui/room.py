@@ -40,6 +40,8 @@ LECTURER_CSS = f"""
   [data-testid^="stBaseButton"], [data-testid^="stBaseButton"] * {{ font-size: {ROOM_PX}px !important; {_UNCUT} }}
   /* Widget labels (checkboxes, toggles, sliders) on as many lines as they need. */
   [data-testid="stMain"] label :is(p, div, span), [data-testid="stWidgetLabel"] :is(p, div) {{ {_UNCUT} }}
+  /* A displayed formula (a kernel) a little wider than its column at the room's size is shown whole, not cut. */
+  [data-testid="stMarkdownContainer"]:has(.katex-display) {{ overflow: visible !important; }}
   /* The sidebar's page names wrap instead of "1 · How a comp...". */
   [data-testid="stSidebarNavLink"], [data-testid="stSidebarNavLink"] * {{ {_UNCUT} height: auto !important; }}
 </style>
