@@ -40,7 +40,8 @@ CLASS_PORT ?= 8500
 class: venv nginx
 	$(PYTHON) deploy/classroom.py --replicas $(REPLICAS) --port $(CLASS_PORT)
 
-bench: venv
+# Every benchmark in one table (benchmarks/run_all.py); the browser's own (bench_browser.py) drives Debian's chromium.
+bench: venv chromium
 	$(PYTHON) benchmarks/run_all.py
 
 # Hosting a class on several machines (README, "Deploying for a class"): one scheduler, workers on any machine

@@ -2,7 +2,8 @@
 
 Collects ``rows(runs)`` of each benchmarks/bench_*.py (the reruns of every
 lesson against a bare page, loading, pixels, exploring, preparing,
-registration, the CNN, learned registration, the server's memory with real browser sessions) and
+registration, the CNN, learned registration, the server's memory with real browser sessions, the
+learner's browser: renderer CPU of every page against a bare page) and
 prints one markdown table: median of several runs, the reference measured in
 the same run and the ratio, the goal, pass or miss, and the machine's core
 count. A benchmark that fails prints its error as a row and the others go on.
@@ -24,7 +25,8 @@ from common import Row, table  # noqa: E402
 
 # name: runs for that benchmark (None: the --runs value); the slow ones run fewer times to stay bounded
 BENCHES = {"reruns": None, "loading": None, "pixels": None, "exploring": None, "preparing": None,
-           "registration": 5, "cnn": 2, "learned_registration": 1, "memory": 1}
+           "registration": 5, "cnn": 2, "learned_registration": 1, "memory": 1,
+           "browser": 3}
 
 
 def collect(names: list[str], runs: int) -> list[Row]:

@@ -6,6 +6,7 @@ import streamlit as st
 from core import samples
 from core.selfcheck import progress_from_json, progress_text, progress_to_json
 from ui.course import EXTRAS, OBJECTIVES
+from ui.room import lecturer_mode
 
 st.title("Medical Image Analysis in Python")
 st.markdown(
@@ -26,8 +27,9 @@ st.markdown(
 
 st.header("Course map")
 columns = st.columns(3)
+card_height = "content" if lecturer_mode() else 190  # a room's type needs the whole card, not a scroll box
 for n, objective in enumerate(OBJECTIVES):
-    with columns[n % 3].container(border=True, height=190):
+    with columns[n % 3].container(border=True, height=card_height):
         st.markdown(f"**{objective.number}. {objective.title}**")
         st.caption(objective.summary)
         if objective.page:

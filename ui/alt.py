@@ -4,7 +4,8 @@ Streamlit 1.67's ``st.image`` and ``st.plotly_chart`` take ``alt``, which become
 the image's alt attribute or the chart's accessible name. These helpers make it
 required (a test walks the code: every ``.image(`` call passes ``alt``), and put
 a figure's numbers in a table for screen readers where they matter. The texts
-come from core.alt_text, made from the data.
+come from core.alt_text, made from the data. In lecturer mode every figure is sized for the room
+(ui.room.size_for_room) here, so no lesson has to do it figure by figure.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from core.alt_text import figure_alt, figure_numbers
+from ui.room import lecturer_mode, size_for_room
 
 
 TABLE_ROWS = 200
@@ -41,6 +43,9 @@ def show_image(container, image, alt: str, caption: str | None = None, **kwargs)
 def show_figure(container, figure, alt: str | None = None, table: bool = False, **kwargs):
     """``container.plotly_chart`` whose accessible name describes the figure from its data.
 
+    In lecturer mode the figure shown is `size_for_room` of it (type of at least 24 px, margins to fit);
+    the alternative text and the table are the same in both modes.
+
     Parameters
     ----------
     container : streamlit container
@@ -55,7 +60,7 @@ def show_figure(container, figure, alt: str | None = None, table: bool = False, 
         Passed to ``st.plotly_chart`` (config, key ...).
     """
     text = alt if alt and alt.strip() else figure_alt(figure.to_plotly_json())
-    shown = container.plotly_chart(figure, alt=text, **kwargs)
+    shown = container.plotly_chart(size_for_room(figure) if lecturer_mode() else figure, alt=text, **kwargs)
     if table:
         rows = figure_numbers(figure.to_plotly_json(), limit=TABLE_ROWS)
         if rows:

@@ -1,4 +1,4 @@
-"""What makes each page a lesson: lecturer mode, the objective and a "try this" path, presets and self-checks."""
+"""What makes each page a lesson: the objective and a "try this" path, presets and self-checks."""
 
 from __future__ import annotations
 
@@ -11,40 +11,9 @@ import streamlit as st
 from core.course_text import COURSE_DIR, CourseFileError, LessonText, load_lesson
 from core.selfcheck import Question, is_correct
 from ui.course import OBJECTIVES
+from ui.room import lecturer_mode  # lecturer mode itself (switch, styles, figures) lives in ui.room
 
-LECTURER_KEY = "lecturer"
 STOPPED = "{} stopped before the end (Stop, or another control, was pressed): nothing was kept."
-LECTURER_CSS = """
-<style>
-  html, body, [data-testid="stAppViewContainer"] { font-size: 21px; }
-  [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.15rem; }
-  h1 { font-size: 3rem !important; }  h2 { font-size: 2.2rem !important; }
-  [data-testid="stMetricValue"], [data-testid="stMetricValue"] * { font-size: 2.4rem !important; }
-</style>
-"""
-
-
-def _sync_lecturer_to_url() -> None:
-    if st.session_state.get(LECTURER_KEY):
-        st.query_params["lecturer"] = "1"
-    else:
-        st.query_params.pop("lecturer", None)
-
-
-def lecturer_toggle() -> None:
-    """The sidebar switch for lecturer mode, remembered in the URL (``?lecturer=1``) so it can be bookmarked."""
-    if LECTURER_KEY not in st.session_state:
-        st.session_state[LECTURER_KEY] = st.query_params.get("lecturer") == "1"
-    st.sidebar.toggle("Lecturer mode", key=LECTURER_KEY, on_change=_sync_lecturer_to_url,
-                      help="Large type for a room, explanations folded away, presets for the lecture's figures. "
-                           "Bookmark the page to come back in this mode.")
-    if st.session_state[LECTURER_KEY]:
-        st.html(LECTURER_CSS)
-
-
-def lecturer_mode() -> bool:
-    """True when the lecturer switch is on."""
-    return bool(st.session_state.get(LECTURER_KEY, False))
 
 
 def lesson_text(name: str, folder: Path = COURSE_DIR) -> LessonText:

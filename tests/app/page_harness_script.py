@@ -12,8 +12,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from ui.code import code_download, start_collecting  # noqa: E402
-from ui.lesson import lecturer_toggle  # noqa: E402
 from ui.picker import image_picker  # noqa: E402
+from ui.room import lecturer_toggle  # noqa: E402
 
 lecturer_toggle()
 image_picker()

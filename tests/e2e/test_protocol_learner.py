@@ -26,11 +26,11 @@ def _run_levels(levels: str, tmp_path: Path, *extra: str) -> list[dict]:
 
 
 def _app_pages() -> int:
-    """Pages in app.py's navigation: the course map, one per objective with a page, one per extra."""
+    """Pages in app.py's navigation: the course map, the presenter's view, one per objective, one per extra."""
     sys.path.insert(0, str(ROOT))
     from ui.course import EXTRAS, OBJECTIVES
 
-    return 1 + sum(1 for o in OBJECTIVES if o.page) + len(EXTRAS)
+    return 2 + sum(1 for o in OBJECTIVES if o.page) + len(EXTRAS)
 
 
 @pytest.mark.e2e
