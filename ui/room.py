@@ -147,8 +147,8 @@ def size_for_room(figure: go.Figure, px: int = ROOM_PX) -> go.Figure:
             trace.textfont.size = _at_least(trace.textfont.size, px)
         if "colorbar" in trace:
             _colorbar(trace.colorbar, px)
-        elif "marker" in trace and "colorbar" in trace.marker:
-            _colorbar(trace.marker.colorbar, px)
+        elif "marker" in trace and "colorbar" in trace.marker and trace.marker.showscale:
+            _colorbar(trace.marker.colorbar, px)  # only a shown scale: styling a hidden one makes plotly draw it
     top = layout.margin.t
     above = any((a.yref or "y").endswith("paper") and (a.y or 0) >= 1 for a in layout.annotations)
     needed = (title_px * 2 if layout.title.text else 0) + (round(px * 1.5) if above else 0) + px // 2

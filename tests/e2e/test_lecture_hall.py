@@ -273,3 +273,13 @@ def test_show_figure_sizes_figures_for_the_room_in_lecturer_mode_only():
     [chart] = at.get("plotly_chart")
     spec = json.loads(chart.proto.spec)
     assert spec["layout"]["font"]["size"] == ROOM_PX and spec["data"][0]["textfont"]["size"] == ROOM_PX
+
+
+def test_size_for_room_gives_no_colour_bar_to_a_trace_that_shows_no_scale():
+    from ui.room import size_for_room
+
+    figure = go.Figure([go.Bar(x=[1, 2], y=[3, 4], marker_color="#1f77b4"),
+                        go.Scatter(x=[1, 2], y=[1, 2], mode="markers", marker={"color": [1, 2], "showscale": True})])
+    room = size_for_room(figure).to_plotly_json()
+    assert "colorbar" not in room["data"][0].get("marker", {})  # styling one would make plotly draw it
+    assert room["data"][1]["marker"]["colorbar"]["tickfont"]["size"] == ROOM_PX
