@@ -1,8 +1,8 @@
 """The lecture's figures as links: every preset of the course's lessons as a URL that opens it for the room.
 
-A lesson's words live in ``assets/course/<lesson>.toml``; its ``[[presets]]`` each have a ``label``, the
-``section`` they open, an optional keyboard ``shortcut`` and a ``[presets.settings]`` table of widget key ->
-value, which are the URL parameters of the lesson's widgets bound to the URL (``bind="query-params"``). A
+A lesson's words live in ``assets/course/<lesson>.toml`` (read by `core.course_text`); each of its presets has
+a label, the section it opens, an optional keyboard shortcut and settings (widget key -> value), which are the
+URL parameters of the lesson's widgets bound to the URL (``bind="query-params"``). A
 preset's link is the lesson's page with ``?section=...``, its settings and ``lecturer=1``, encoded the way
 Streamlit reads a bound widget back from the URL: booleans as ``true``/``false``, whole floats without
 ``.0``, a list (a range slider's two ends, a multiselect) as the same parameter repeated.
@@ -14,11 +14,12 @@ such keys, and the names the link sets itself, are left out and reported with th
 from __future__ import annotations
 
 import math
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, urlencode
+
+from core.course_text import COURSE_DIR, LessonText, load_course
 
 RESERVED = frozenset({"section", "lecturer", "embed", "embed_options"})
 """URL parameters the link sets itself, or that Streamlit keeps for itself: never taken from a preset's settings."""
@@ -139,16 +140,13 @@ def preset_link(page: str, section: str, settings: Mapping, private: Iterable[st
                          left_out=tuple(left_out))
 
 
-def lesson_figures(lesson: Mapping, page: str, private: Iterable[str] = ()) -> LessonFigures:
-    """Parse one lesson's course text (a TOML file's dict) into its lecture figures.
+def lesson_figures(text: LessonText, private: Iterable[str] = ()) -> LessonFigures:
+    """One lesson's lecture figures: each of its presets as a link.
 
     Parameters
     ----------
-    lesson : mapping
-        ``number``, ``title``, ``sections`` (names, in order) and ``presets``: a list of tables with
-        ``label``, ``section``, optional ``shortcut`` and ``settings``.
-    page : str
-        The lesson's page file ("lessons/pixels.py").
+    text : LessonText
+        The lesson's words (``assets/course/<name>.toml``, read and checked by `core.text.course_text`).
     private : iterable of str
         Keys never shared (the sidebar picker's).
 
@@ -159,46 +157,26 @@ def lesson_figures(lesson: Mapping, page: str, private: Iterable[str] = ()) -> L
     Raises
     ------
     ValueError
-        A preset without a label, naming a section the lesson does not list, or with a setting no link
-        can carry; the message names the preset.
+        A preset with a setting no link can carry; the message names the preset.
     """
-    private = tuple(private)
-    sections = list(lesson.get("sections", []))
+    page = f"lessons/{text.name}.py"
     figures = []
-    for n, preset in enumerate(lesson.get("presets", []), 1):
-        label = str(preset.get("label", "")).strip()
-        if not label:
-            raise ValueError(f"preset {n} has no label")
-        section = str(preset.get("section", ""))
-        if section and sections and section not in sections:
-            raise ValueError(f"preset {label!r} opens section {section!r}, which is not one of {sections}")
+    for preset in text.presets:
         try:
-            link = preset_link(page, section, preset.get("settings", {}), private)
+            link = preset_link(page, preset.section, preset.settings, private)
         except ValueError as exc:
-            raise ValueError(f"preset {label!r}: {exc}") from None
-        figures.append(LectureFigure(label, link.url, section, str(preset.get("shortcut", "")), link.left_out))
-    number = lesson.get("number")
-    return LessonFigures(number if isinstance(number, int) and not isinstance(number, bool) else None,
-                         str(lesson.get("title", Path(page).stem)), page, tuple(figures))
+            raise ValueError(f"assets/course/{text.name}.toml preset {preset.label!r}: {exc}") from None
+        figures.append(LectureFigure(preset.label, link.url, preset.section, preset.shortcut or "", link.left_out))
+    return LessonFigures(text.number, text.title, page, tuple(figures))
 
 
-def lecture_figures(course_dir: str | Path, private: Iterable[str] = ()) -> dict[str, LessonFigures]:
-    """Every lesson's lecture figures from ``course_dir/*.toml``, keyed by page file, in lecture order.
-
-    ``<lesson>.toml`` is the course text of ``lessons/<lesson>.py``; lessons are ordered by their
-    ``number`` (those without one last, by name). A folder that does not exist gives no lessons.
+def lecture_figures(course_dir: str | Path = COURSE_DIR, private: Iterable[str] = ()) -> dict[str, LessonFigures]:
+    """Every lesson's lecture figures, keyed by page file, in lecture order (objectives first, by number).
 
     Raises
     ------
     ValueError
-        A file that is not valid TOML or has a preset no link can carry; the message names the file.
+        A lesson's file that cannot be read (`CourseFileError`) or a preset no link can carry.
     """
-    found = []
-    for path in sorted(Path(course_dir).glob("*.toml")):
-        page = f"lessons/{path.stem}.py"
-        try:
-            found.append(lesson_figures(tomllib.loads(path.read_text(encoding="utf-8")), page, private))
-        except (tomllib.TOMLDecodeError, ValueError) as exc:
-            raise ValueError(f"{path.name}: {exc}") from None
-    found.sort(key=lambda lesson: (lesson.number is None, lesson.number or 0, lesson.page))
-    return {lesson.page: lesson for lesson in found}
+    lessons = [lesson_figures(text, private) for text in load_course(Path(course_dir))]
+    return {lesson.page: lesson for lesson in lessons}

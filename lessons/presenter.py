@@ -1,7 +1,5 @@
 """Presenter's view: every lecture figure of the course in the lecture's order, each a link opening it for the room."""
 
-from pathlib import Path
-
 import streamlit as st
 
 from core.presenter_links import lecture_figures
@@ -9,7 +7,6 @@ from ui import picker
 from ui.course import EXTRAS, OBJECTIVES
 from ui.safe_text import md
 
-COURSE_TEXT = Path(__file__).resolve().parents[1] / "assets" / "course"
 PRIVATE = (picker.SOURCE_KEY, picker.SAMPLE_KEY, picker.UPLOAD_KEY)  # the learner's image never goes into a link
 
 st.title("Presenter's view")
@@ -21,7 +18,7 @@ st.markdown(
     "page, so a clicker can step through the presets there."
 )
 try:
-    lessons = lecture_figures(COURSE_TEXT, private=PRIVATE)
+    lessons = lecture_figures(private=PRIVATE)
 except ValueError as exc:  # the course text is the app's own data: say which file is wrong, keep the page
     st.error(f"The course text could not be read: {md(exc, limit=None)}", icon=":material/error:")
     lessons = {}

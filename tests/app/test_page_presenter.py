@@ -36,7 +36,7 @@ def links(at: AppTest) -> list[tuple[str, str]]:
 def course_text(tmp_path, monkeypatch):
     """The page reads this folder's course texts instead of assets/course/ (whose lesson files arrive later)."""
     real = presenter_links.lecture_figures
-    monkeypatch.setattr(presenter_links, "lecture_figures", lambda _folder, private=(): real(tmp_path, private))
+    monkeypatch.setattr(presenter_links, "lecture_figures", lambda _folder=None, private=(): real(tmp_path, private))
     return tmp_path
 
 
@@ -54,7 +54,7 @@ def test_every_lesson_of_the_course_is_listed_in_order_with_its_links_or_a_note(
 
 def test_presets_become_links_to_their_section_in_lecturer_mode_grouped_by_lesson(course_text):
     (course_text / "preparing.toml").write_text(
-        'number = 4\ntitle = "Preparing data"\nsections = ["Noise", "Thresholds"]\n'
+        'number = 4\ntitle = "Preparing data"\nobjective = "Prepare."\nsections = ["Noise", "Thresholds"]\n'
         '[[presets]]\nlabel = "Global v = 127 vs Otsu"\nsection = "Thresholds"\nshortcut = "2"\n'
         '[presets.settings]\n"prep-threshold" = 127\n"prep-otsu" = true\nsample_name = "CT: chest slice"\n'
         '[[presets]]\nlabel = "Noisy CT"\nsection = "Noise"\n'

@@ -6,13 +6,15 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from core.course_text import CourseFileError, parse_lesson
 from core.presenter_links import lecture_figures, lesson_figures, preset_link, url_values
 
 PRIVATE = ("image_source", "sample_name", "upload_files")  # ui.picker's keys, as the page passes them
 
-PREPARING = {
+PREPARING = parse_lesson("preparing", {
     "number": 4,
     "title": "Preparing data",
+    "objective": "Masking, thresholds, filters.",
     "sections": ["Noise", "Thresholds", "Filters & edges"],
     "presets": [
         {"label": "Global v = 127 vs Otsu", "section": "Thresholds", "shortcut": "2",
@@ -21,7 +23,7 @@ PREPARING = {
          "settings": {"prep-range": [10, 200.5], "prep-method": "Otsu & mean", "sample_name": "CT: chest",
                       "my-upload": "x.dcm", "lecturer": "0"}},
     ],
-}
+})
 
 
 def query(url: str) -> dict[str, list[str]]:
@@ -29,7 +31,7 @@ def query(url: str) -> dict[str, list[str]]:
 
 
 def test_a_preset_becomes_the_lessons_page_with_its_section_settings_and_lecturer_mode():
-    lesson = lesson_figures(PREPARING, "lessons/preparing.py", PRIVATE)
+    lesson = lesson_figures(PREPARING, PRIVATE)
     assert (lesson.number, lesson.title, lesson.page) == (4, "Preparing data", "lessons/preparing.py")
     assert [f.label for f in lesson.figures] == ["Global v = 127 vs Otsu", "Gaussian σ 2 then Otsu"]
     first = lesson.figures[0]
@@ -41,7 +43,7 @@ def test_a_preset_becomes_the_lessons_page_with_its_section_settings_and_lecture
 
 
 def test_values_are_url_encoded_and_lists_repeat_their_parameter():
-    second = lesson_figures(PREPARING, "lessons/preparing.py", PRIVATE).figures[1]
+    second = lesson_figures(PREPARING, PRIVATE).figures[1]
     assert "section=Filters%20%26%20edges" in second.url and "Otsu%20%26%20mean" in second.url
     assert " " not in second.url
     params = query(second.url)
@@ -51,7 +53,7 @@ def test_values_are_url_encoded_and_lists_repeat_their_parameter():
 
 
 def test_a_link_never_carries_an_upload_or_the_pickers_state_and_sets_lecturer_itself():
-    second = lesson_figures(PREPARING, "lessons/preparing.py", PRIVATE).figures[1]
+    second = lesson_figures(PREPARING, PRIVATE).figures[1]
     params = query(second.url)
     assert "sample_name" not in params and "my-upload" not in params
     assert params["lecturer"] == ["1"]  # the preset's own "lecturer" is not taken
@@ -72,29 +74,34 @@ def test_url_values_follow_streamlits_reading_of_bound_widgets():
 
 
 def test_a_preset_that_names_another_section_or_has_no_label_is_refused_with_its_name():
-    with pytest.raises(ValueError, match="Global.*Edges"):
-        lesson_figures({"sections": ["Thresholds"], "presets": [{"label": "Global", "section": "Edges"}]},
-                       "lessons/preparing.py")
-    with pytest.raises(ValueError, match="preset 1 has no label"):
-        lesson_figures({"presets": [{"section": "Thresholds"}]}, "lessons/preparing.py")
-    with pytest.raises(ValueError, match="Odd.*setting"):
-        lesson_figures({"presets": [{"label": "Odd", "settings": {"k": {"nested": 1}}}]}, "lessons/x.py")
+    minimal = {"title": "T", "objective": "O."}
+    with pytest.raises(CourseFileError, match="preset 1: 'section' 'Edges'"):
+        parse_lesson("preparing", {**minimal, "sections": ["Thresholds"],
+                                   "presets": [{"label": "Global", "section": "Edges"}]})
+    with pytest.raises(CourseFileError, match="preset 1: 'label'"):
+        parse_lesson("preparing", {**minimal, "sections": ["Thresholds"], "presets": [{"section": "Thresholds"}]})
+    odd = parse_lesson("x", {**minimal, "sections": ["A"],
+                             "presets": [{"label": "Odd", "section": "A", "settings": {"k": float("nan")}}]})
+    with pytest.raises(ValueError, match="x.toml preset 'Odd'.*nan"):
+        lesson_figures(odd)
 
 
 def test_lecture_figures_reads_every_lesson_file_in_lecture_order(tmp_path):
     (tmp_path / "preparing.toml").write_text(
-        'number = 4\ntitle = "Preparing data"\nsections = ["Thresholds"]\n'
+        'number = 4\ntitle = "Preparing data"\nobjective = "Prepare."\nsections = ["Thresholds"]\n'
         '[[presets]]\nlabel = "Otsu"\nsection = "Thresholds"\nshortcut = "1"\n'
         '[presets.settings]\n"prep-otsu" = true\n"prep-range" = [10, 200]\nsample_name = "CT"\n', encoding="utf-8")
-    (tmp_path / "pixels.toml").write_text('number = 1\ntitle = "How a computer sees an image"\n', encoding="utf-8")
-    (tmp_path / "case_study.toml").write_text('title = "Case study"\n[[presets]]\nlabel = "Run"\n', encoding="utf-8")
+    (tmp_path / "pixels.toml").write_text('number = 1\ntitle = "How a computer sees an image"\nobjective = "See."\n',
+                                          encoding="utf-8")
+    (tmp_path / "case_study.toml").write_text('title = "Case study"\nobjective = "Combine."\nsections = ["Run"]\n'
+                                              '[[presets]]\nlabel = "Run"\nsection = "Run"\n', encoding="utf-8")
     lessons = lecture_figures(tmp_path, private=PRIVATE)
     assert list(lessons) == ["lessons/pixels.py", "lessons/preparing.py", "lessons/case_study.py"]
     assert lessons["lessons/pixels.py"].figures == ()  # a lesson without presets yet
     [otsu] = lessons["lessons/preparing.py"].figures
     assert otsu.url == "preparing?section=Thresholds&prep-otsu=true&prep-range=10&prep-range=200&lecturer=1"
     assert otsu.left_out == ("sample_name",)
-    assert lessons["lessons/case_study.py"].figures[0].url == "case_study?lecturer=1"
+    assert lessons["lessons/case_study.py"].figures[0].url == "case_study?section=Run&lecturer=1"
 
 
 def test_lecture_figures_names_a_broken_file_and_a_missing_folder_has_no_lessons(tmp_path):
