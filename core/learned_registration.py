@@ -10,6 +10,14 @@ error or normalised cross-correlation) plus a smoothness penalty on the
 field's gradient. No labels and no true fields are used: the network learns
 to register from pairs of images alone.
 
+Two choices make a minute of CPU go further (`Config.downsize`,
+`Config.stages`): each U-Net predicts its field on a grid 4 times coarser
+than the image, upsampled bilinearly (VoxelMorph's ``int_downsize``: a
+smooth field and a quarter of the decoder's work), and three of them run in a
+cascade, each registering what the previous ones left, their fields
+composed, trained together end to end (Zhao et al., "Recursive Cascaded
+Networks for Unsupervised Medical Image Registration", ICCV 2019).
+
 The pairs are MNI152 axial slices (the course's template, `core.lesions`)
 moved by random known motions of the course's own generator
 (`core.warps.make_problem`: shift, rotation, scale and a smooth bend), so
@@ -81,7 +89,7 @@ class Config:
 
     size: int = 64
     pairs: int = 1200
-    epochs: int = 12
+    epochs: int = 10
     batch_size: int = 16
     features: tuple[int, ...] = (16, 32, 32, 32)
     similarity: str = "mse"
@@ -93,8 +101,8 @@ class Config:
     max_scale: float = 0.06
     warp_share: float = 0.8
     seed: int = 0
-    downsize: int = 1
-    stages: int = 1
+    downsize: int = 4
+    stages: int = 3
 
 
 @dataclass
@@ -288,8 +296,8 @@ def warp_numpy(image: np.ndarray, flow: np.ndarray) -> np.ndarray:
     return np.asarray(out)[0, ..., 0].astype(np.float64)
 
 
-def build_model(size: int = 64, features: tuple[int, ...] = (16, 32, 32, 32), seed: int = 0, downsize: int = 1,
-                stages: int = 1):
+def build_model(size: int = 64, features: tuple[int, ...] = (16, 32, 32, 32), seed: int = 0, downsize: int = 4,
+                stages: int = 3):
     """The U-Nets with their warp layer: ``[moving, fixed] -> [warped, field]``.
 
     Each encoder level is a 3 x 3 convolution with stride 2 and LeakyReLU;
@@ -508,23 +516,18 @@ class PairResult:
     seconds: float
 
 
-def predict(model, moving: np.ndarray, fixed: np.ndarray, passes: int = 1) -> tuple[np.ndarray, np.ndarray]:
-    """The network's warped images and fields (in pixels) for a batch of pairs ``(n, rows, cols)``.
+def predict(model, moving: np.ndarray, fixed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The network's warped images and fields (in pixels) for a batch of pairs ``(n, rows, cols)``: one forward pass.
 
-    With ``passes > 1`` the network registers its own result again and the
-    fields are composed (``u(x) = u2(x) + u1(x + u2(x))``): the second pass
-    corrects what is left of a large motion, at the cost of one more forward
-    pass (a recursive cascade, as in Zhao et al., ICCV 2019).
+    A cascade (``Config.stages``) is part of the network, trained with it:
+    registering a result again afterwards, with a network trained for one
+    pass, made the TRE worse (README, Speed).
     """
     moving = np.asarray(moving, np.float32)[..., None]
     fixed = np.asarray(fixed, np.float32)[..., None]
     # predict_on_batch runs a compiled graph (built at its first call; `train` makes that call): a few ms a pair
-    warped, total = (np.asarray(v) for v in model.predict_on_batch([moving, fixed]))
-    for _ in range(passes - 1):
-        _, step = (np.asarray(v) for v in model.predict_on_batch([warped, fixed]))
-        total = step + np.asarray(warp(total, step))
-        warped = np.asarray(warp(moving, total))
-    return warped[..., 0].astype(np.float64), total.astype(np.float64)
+    warped, flow = (np.asarray(v) for v in model.predict_on_batch([moving, fixed]))
+    return warped[..., 0].astype(np.float64), flow.astype(np.float64)
 
 
 def _sample_field(field_mm: np.ndarray, points_mm: np.ndarray, spacing: tuple[float, float]) -> np.ndarray:
@@ -546,10 +549,10 @@ def score(problem: warps.Problem, displacement_mm: np.ndarray, registered: np.nd
     return PairResult(registered, displacement_mm, error, folding, seconds)
 
 
-def register_learned(model, problem: warps.Problem, passes: int = 1) -> PairResult:
-    """Register one pair with the trained network (`passes` forward passes, see `predict`) and score it."""
+def register_learned(model, problem: warps.Problem) -> PairResult:
+    """Register one pair with the trained network (one forward pass, see `predict`) and score it."""
     start = time.perf_counter()
-    warped, flow = predict(model, problem.moving[None], problem.fixed[None], passes)
+    warped, flow = predict(model, problem.moving[None], problem.fixed[None])
     seconds = time.perf_counter() - start
     return score(problem, flow[0] * np.asarray(problem.spacing), warped[0], seconds)
 

@@ -102,7 +102,7 @@ def test_training_can_be_stopped_from_its_progress_callback():
         raise Stop
 
     with pytest.raises(Stop):
-        lr.train(lr.Config(size=16, pairs=64, epochs=2, features=(4,)), on_batch=stop, batch_every=0.0,
+        lr.train(lr.Config(size=16, pairs=64, epochs=2, features=(4,), downsize=2), on_batch=stop, batch_every=0.0,
                  validation_pairs=4)
 
 
