@@ -136,7 +136,7 @@ def _loud(model, scale=2.0, seed=0):
 def test_a_coarse_field_is_upsampled_bilinearly_to_the_image_grid():
     from skimage.transform import resize
 
-    model = lr.build_model(32, (8, 8, 8), seed=0, downsize=4)
+    model = lr.build_model(32, (8, 8, 8), seed=0, downsize=4, stages=1)
     _loud(model)
     rng = np.random.default_rng(1)
     moving, fixed = rng.random((2, 32, 32)), rng.random((2, 32, 32))
@@ -166,7 +166,7 @@ def test_a_cascade_composes_the_second_field_with_the_first():
     np.testing.assert_allclose(flow[0], total[0], atol=1e-5)
     np.testing.assert_allclose(warped[0], lr.warp_numpy(moving[0], total[0]), atol=1e-5)  # one resampling of the image
     assert len(lr.build_model(32, (8, 8), seed=0, downsize=2, stages=3).trainable_weights) == 3 * len(
-        lr.build_model(32, (8, 8), seed=0, downsize=2).trainable_weights)  # a U-Net of its own per stage
+        lr.build_model(32, (8, 8), seed=0, downsize=2, stages=1).trainable_weights)  # a U-Net of its own per stage
 
 
 def test_build_model_refuses_a_field_grid_it_cannot_make():
