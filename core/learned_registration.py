@@ -10,6 +10,14 @@ error or normalised cross-correlation) plus a smoothness penalty on the
 field's gradient. No labels and no true fields are used: the network learns
 to register from pairs of images alone.
 
+Two choices make a minute of CPU go further (`Config.downsize`,
+`Config.stages`): each U-Net predicts its field on a grid 4 times coarser
+than the image, upsampled bilinearly (VoxelMorph's ``int_downsize``: a
+smooth field and a quarter of the decoder's work), and three of them run in a
+cascade, each registering what the previous ones left, their fields
+composed, trained together end to end (Zhao et al., "Recursive Cascaded
+Networks for Unsupervised Medical Image Registration", ICCV 2019).
+
 The pairs are MNI152 axial slices (the course's template, `core.lesions`)
 moved by random known motions of the course's own generator
 (`core.warps.make_problem`: shift, rotation, scale and a smooth bend), so
@@ -68,11 +76,20 @@ class Config:
         Largest bend amplitude as a share of `core.warps.max_warp_mm` (the most that cannot fold).
     seed : int
         Seed of the motions, the split of slices and the network's weights.
+    downsize : int
+        The field is predicted on a grid this many times coarser than the
+        image (a power of 2; the decoder stops there) and upsampled
+        bilinearly: a smooth field, and a cheaper network (VoxelMorph's
+        ``int_downsize``).
+    stages : int
+        U-Nets in a cascade: each registers what the previous ones left,
+        and their fields are composed (a recursive cascade, Zhao et al.,
+        ICCV 2019), trained together end to end.
     """
 
     size: int = 64
     pairs: int = 1200
-    epochs: int = 12
+    epochs: int = 10
     batch_size: int = 16
     features: tuple[int, ...] = (16, 32, 32, 32)
     similarity: str = "mse"
@@ -84,6 +101,8 @@ class Config:
     max_scale: float = 0.06
     warp_share: float = 0.8
     seed: int = 0
+    downsize: int = 4
+    stages: int = 3
 
 
 @dataclass
@@ -277,14 +296,18 @@ def warp_numpy(image: np.ndarray, flow: np.ndarray) -> np.ndarray:
     return np.asarray(out)[0, ..., 0].astype(np.float64)
 
 
-def build_model(size: int = 64, features: tuple[int, ...] = (16, 32, 32, 32), seed: int = 0):
-    """The U-Net with its warp layer: ``[moving, fixed] -> [warped, field]``.
+def build_model(size: int = 64, features: tuple[int, ...] = (16, 32, 32, 32), seed: int = 0, downsize: int = 4,
+                stages: int = 3):
+    """The U-Nets with their warp layer: ``[moving, fixed] -> [warped, field]``.
 
     Each encoder level is a 3 x 3 convolution with stride 2 and LeakyReLU;
     the decoder upsamples and concatenates the encoder's map of the same
-    size (the U-Net's skip connections), then a last 3 x 3 convolution with
-    small initial weights outputs the 2-channel field, so training starts
-    from the identity.
+    size (the U-Net's skip connections) down to the field's grid, then a
+    last 3 x 3 convolution with small initial weights outputs the 2-channel
+    field, so training starts from the identity; a field on a coarser grid
+    is upsampled bilinearly to the image's. With ``stages > 1`` the next
+    U-Net sees the moving image warped by the field so far and the fixed
+    one, and its field is composed with it: ``u(x) = r(x) + u_prev(x + r(x))``.
 
     Parameters
     ----------
@@ -294,6 +317,10 @@ def build_model(size: int = 64, features: tuple[int, ...] = (16, 32, 32, 32), se
         Filters per level.
     seed : int
         Seed of the initial weights.
+    downsize : int
+        How many times coarser the field's grid is (a power of 2, at most ``2 ** len(features)``).
+    stages : int
+        U-Nets in the cascade.
 
     Returns
     -------
@@ -304,23 +331,42 @@ def build_model(size: int = 64, features: tuple[int, ...] = (16, 32, 32, 32), se
     keras = keras_module()
     if size % (2 ** len(features)):
         raise ValueError(f"the image side must be a multiple of {2 ** len(features)}")
+    if downsize not in [2 ** k for k in range(len(features) + 1)]:
+        raise ValueError(f"downsize must be a power of 2 up to {2 ** len(features)}")
+    if stages < 1:
+        raise ValueError("there must be at least one stage")
     keras.utils.set_random_seed(seed)
     layers = keras.layers
     moving = keras.Input((size, size, 1), name="moving")
     fixed = keras.Input((size, size, 1), name="fixed")
-    x = layers.Concatenate(name="pair")([moving, fixed])
-    x = layers.LeakyReLU(0.2)(layers.Conv2D(features[0], 3, padding="same", name="enc0")(x))
-    skips = [x]
-    for level, filters in enumerate(features):
-        x = layers.LeakyReLU(0.2)(layers.Conv2D(filters, 3, strides=2, padding="same", name=f"down{level + 1}")(x))
-        skips.append(x)
-    skips.pop()
-    for level, filters in reversed(list(enumerate(features))):
-        x = layers.UpSampling2D(name=f"up{level + 1}")(x)
-        x = layers.Concatenate(name=f"skip{level + 1}")([x, skips[level]])
-        x = layers.LeakyReLU(0.2)(layers.Conv2D(filters, 3, padding="same", name=f"dec{level + 1}")(x))
-    flow = layers.Conv2D(2, 3, padding="same", name="field",
-                         kernel_initializer=keras.initializers.RandomNormal(0.0, 1e-5))(x)
+
+    def unet(source, tag):
+        x = layers.Concatenate(name=f"{tag}pair")([source, fixed])
+        x = layers.LeakyReLU(0.2)(layers.Conv2D(features[0], 3, padding="same", name=f"{tag}enc0")(x))
+        skips = [x]
+        for level, filters in enumerate(features):
+            x = layers.LeakyReLU(0.2)(layers.Conv2D(filters, 3, strides=2, padding="same", name=f"{tag}down{level + 1}")(x))
+            skips.append(x)
+        skips.pop()
+        for level, filters in reversed(list(enumerate(features))):
+            if 2 ** level < downsize:
+                break
+            x = layers.UpSampling2D(name=f"{tag}up{level + 1}")(x)
+            x = layers.Concatenate(name=f"{tag}skip{level + 1}")([x, skips[level]])
+            x = layers.LeakyReLU(0.2)(layers.Conv2D(filters, 3, padding="same", name=f"{tag}dec{level + 1}")(x))
+        u = layers.Conv2D(2, 3, padding="same", name=f"{tag}field",
+                          kernel_initializer=keras.initializers.RandomNormal(0.0, 1e-5))(x)
+        if downsize > 1:
+            u = layers.UpSampling2D(downsize, interpolation="bilinear", name=f"{tag}field_full")(u)
+        return u
+
+    flow = unet(moving, "")
+    for stage in range(2, stages + 1):
+        warped = layers.Lambda(lambda t: warp(t[0], t[1]), output_shape=(size, size, 1), name=f"warp_{stage - 1}")(
+            [moving, flow])
+        residual = unet(warped, f"s{stage}_")
+        flow = layers.Lambda(lambda t: t[1] + warp(t[0], t[1]), output_shape=(size, size, 2),
+                             name=f"compose_{stage}")([flow, residual])
     warped = layers.Lambda(lambda t: warp(t[0], t[1]), name="warp")([moving, flow])
     return keras.Model([moving, fixed], [warped, flow], name="voxelmorph_2d")
 
@@ -385,7 +431,7 @@ def train(config: Config = Config(), on_epoch: Callable[[int, History], None] | 
     train_pos, held_pos = split_slices(len(slices))
     data = make_pairs(slices[train_pos], spacing, config.pairs, config, config.seed)
     val = make_pairs(slices[held_pos], spacing, validation_pairs, config, config.seed + 10_000)
-    model = build_model(config.size, config.features, config.seed)
+    model = build_model(config.size, config.features, config.seed, config.downsize, config.stages)
     optimizer = keras.optimizers.Adam(config.learning_rate)
     single = (lambda f, w: tf.reduce_mean((f - w) ** 2)) if config.similarity == "mse" else ncc_loss
 
@@ -470,23 +516,18 @@ class PairResult:
     seconds: float
 
 
-def predict(model, moving: np.ndarray, fixed: np.ndarray, passes: int = 1) -> tuple[np.ndarray, np.ndarray]:
-    """The network's warped images and fields (in pixels) for a batch of pairs ``(n, rows, cols)``.
+def predict(model, moving: np.ndarray, fixed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The network's warped images and fields (in pixels) for a batch of pairs ``(n, rows, cols)``: one forward pass.
 
-    With ``passes > 1`` the network registers its own result again and the
-    fields are composed (``u(x) = u2(x) + u1(x + u2(x))``): the second pass
-    corrects what is left of a large motion, at the cost of one more forward
-    pass (a recursive cascade, as in Zhao et al., ICCV 2019).
+    A cascade (``Config.stages``) is part of the network, trained with it:
+    registering a result again afterwards, with a network trained for one
+    pass, made the TRE worse (README, Speed).
     """
     moving = np.asarray(moving, np.float32)[..., None]
     fixed = np.asarray(fixed, np.float32)[..., None]
     # predict_on_batch runs a compiled graph (built at its first call; `train` makes that call): a few ms a pair
-    warped, total = (np.asarray(v) for v in model.predict_on_batch([moving, fixed]))
-    for _ in range(passes - 1):
-        _, step = (np.asarray(v) for v in model.predict_on_batch([warped, fixed]))
-        total = step + np.asarray(warp(total, step))
-        warped = np.asarray(warp(moving, total))
-    return warped[..., 0].astype(np.float64), total.astype(np.float64)
+    warped, flow = (np.asarray(v) for v in model.predict_on_batch([moving, fixed]))
+    return warped[..., 0].astype(np.float64), flow.astype(np.float64)
 
 
 def _sample_field(field_mm: np.ndarray, points_mm: np.ndarray, spacing: tuple[float, float]) -> np.ndarray:
@@ -508,10 +549,10 @@ def score(problem: warps.Problem, displacement_mm: np.ndarray, registered: np.nd
     return PairResult(registered, displacement_mm, error, folding, seconds)
 
 
-def register_learned(model, problem: warps.Problem, passes: int = 1) -> PairResult:
-    """Register one pair with the trained network (`passes` forward passes, see `predict`) and score it."""
+def register_learned(model, problem: warps.Problem) -> PairResult:
+    """Register one pair with the trained network (one forward pass, see `predict`) and score it."""
     start = time.perf_counter()
-    warped, flow = predict(model, problem.moving[None], problem.fixed[None], passes)
+    warped, flow = predict(model, problem.moving[None], problem.fixed[None])
     seconds = time.perf_counter() - start
     return score(problem, flow[0] * np.asarray(problem.spacing), warped[0], seconds)
 

@@ -90,24 +90,42 @@ def warp(moving, flow):
     return top * (1 - wr) + bottom * wr
 
 
-# the network: a small U-Net [moving, fixed] -> displacement field, then the warp layer (VoxelMorph in 2D)
+# the network: small U-Nets [moving, fixed] -> displacement field, then the warp layer (VoxelMorph in 2D)
 keras.utils.set_random_seed(seed)
 layers = keras.layers
 moving = keras.Input((size, size, 1), name="moving")
 fixed = keras.Input((size, size, 1), name="fixed")
-x = layers.Concatenate(name="pair")([moving, fixed])
-x = layers.LeakyReLU(0.2)(layers.Conv2D(features[0], 3, padding="same", name="enc0")(x))
-skips = [x]
-for level, filters in enumerate(features):     # encoder: stride-2 convolutions
-    x = layers.LeakyReLU(0.2)(layers.Conv2D(filters, 3, strides=2, padding="same", name=f"down{{level + 1}}")(x))
-    skips.append(x)
-skips.pop()
-for level, filters in reversed(list(enumerate(features))):   # decoder: upsample, join the encoder's map (skip)
-    x = layers.UpSampling2D(name=f"up{{level + 1}}")(x)
-    x = layers.Concatenate(name=f"skip{{level + 1}}")([x, skips[level]])
-    x = layers.LeakyReLU(0.2)(layers.Conv2D(filters, 3, padding="same", name=f"dec{{level + 1}}")(x))
-flow = layers.Conv2D(2, 3, padding="same", name="field",            # tiny weights: training starts from the identity
-                     kernel_initializer=keras.initializers.RandomNormal(0.0, 1e-5))(x)
+
+
+def unet(source, tag):
+    """A U-Net on (source, fixed): a field on a grid settings.downsize times coarser, upsampled to the image's."""
+    x = layers.Concatenate(name=f"{{tag}}pair")([source, fixed])
+    x = layers.LeakyReLU(0.2)(layers.Conv2D(features[0], 3, padding="same", name=f"{{tag}}enc0")(x))
+    skips = [x]
+    for level, filters in enumerate(features):     # encoder: stride-2 convolutions
+        x = layers.LeakyReLU(0.2)(layers.Conv2D(filters, 3, strides=2, padding="same", name=f"{{tag}}down{{level + 1}}")(x))
+        skips.append(x)
+    skips.pop()
+    for level, filters in reversed(list(enumerate(features))):   # decoder: upsample, join the encoder's map (skip)
+        if 2 ** level < settings.downsize:          # ... down to the field's grid
+            break
+        x = layers.UpSampling2D(name=f"{{tag}}up{{level + 1}}")(x)
+        x = layers.Concatenate(name=f"{{tag}}skip{{level + 1}}")([x, skips[level]])
+        x = layers.LeakyReLU(0.2)(layers.Conv2D(filters, 3, padding="same", name=f"{{tag}}dec{{level + 1}}")(x))
+    u = layers.Conv2D(2, 3, padding="same", name=f"{{tag}}field",   # tiny weights: training starts from the identity
+                      kernel_initializer=keras.initializers.RandomNormal(0.0, 1e-5))(x)
+    if settings.downsize > 1:                       # a smooth field: bilinear upsampling to the image's grid
+        u = layers.UpSampling2D(settings.downsize, interpolation="bilinear", name=f"{{tag}}field_full")(u)
+    return u
+
+
+flow = unet(moving, "")
+for stage in range(2, settings.stages + 1):         # a cascade: the next U-Net registers what is left
+    warped = layers.Lambda(lambda t: warp(t[0], t[1]), output_shape=(size, size, 1), name=f"warp_{{stage - 1}}")(
+        [moving, flow])
+    residual = unet(warped, f"s{{stage}}_")
+    flow = layers.Lambda(lambda t: t[1] + warp(t[0], t[1]), output_shape=(size, size, 2),   # u(x) = r(x) + u(x + r(x))
+                         name=f"compose_{{stage}}")([flow, residual])
 warped = layers.Lambda(lambda t: warp(t[0], t[1]), name="warp")([moving, flow])
 model = keras.Model([moving, fixed], [warped, flow], name="voxelmorph_2d")
 print("parameters", model.count_params())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import statistics
+
 import pytest
 
 from harness import page_test, problems, widget
@@ -35,7 +37,9 @@ def test_train_compare_with_bspline_and_register_my_own_pair(at):
     trained = at.session_state["unsup-learned"]
     assert trained.history.epochs == 1 and trained.config.pairs == 32
     assert any(c.value.startswith("Trained for 1 epochs") for c in at.caption)
-    assert any("What it was trained on, and where it fails" in w.value for w in at.warning)
+    limits = [w.value for w in at.warning if "What it was trained on, and where it fails" in w.value]
+    assert len(limits) == 1 and "only ever seen 32 pairs of 64 × 64" in limits[0] and "for 1 epochs" in limits[0]
+    assert "Register the held-out pairs above to measure where it fails" in limits[0]  # no figures before the race
     snippets = [c.value for c in at.code if "keras.Input((size, size, 1)" in c.value]
     assert len(snippets) == 1 and "pairs=32" in snippets[0] and "epochs=1," in snippets[0]  # the current settings
     assert "make_pairs(slices[held_pos], spacing, 2, settings, 100_001)" in snippets[0]     # the pairs per case
@@ -49,6 +53,23 @@ def test_train_compare_with_bspline_and_register_my_own_pair(at):
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Network TRE (median)"].endswith(" mm") and metrics["B-spline TRE (median)"].endswith(" mm")
     assert any(c.startswith("Network: TRE") for c in captions(at)) and any(c.startswith("B-spline: TRE") for c in captions(at))
+    # the times measured in this run: the training's, and each method's per pair (median and range)
+    times = [c.value for c in at.caption if c.value.startswith("Medians of each case. Times measured in this run:")]
+    assert len(times) == 1
+    network = [r["network time (s)"] * 1000 for r in rows]
+    bspline = [r["B-spline time (s)"] for r in rows]
+    assert f"training {trained.history.seconds:.0f} s for 1 epochs" in times[0]
+    assert (f"the network {statistics.median(network):.0f} ms (from {min(network):.0f} to {max(network):.0f} ms)"
+            in times[0])
+    assert f"B-spline {statistics.median(bspline):.2f} s (from {min(bspline):.2f} to {max(bspline):.2f} s)" in times[0]
+    # where it fails, with this run's figures
+    limits = [w.value for w in at.warning if "What it was trained on, and where it fails" in w.value]
+    assert len(limits) == 1
+    for case, words in (("held out, like training", "on held-out pairs like its training ones"),
+                        ("another contrast (T2-like)", "with another contrast"),
+                        ("motion twice as large", "with motions twice as large")):
+        median = statistics.median(r["network TRE (mm)"] for r in rows if r["case"] == case)
+        assert f"{words} {median:.2f} mm" in limits[0]
 
     widget(at, "radio", "unsup-learned-source").set_value("my image (sidebar)")
     at.run()

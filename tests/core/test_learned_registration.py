@@ -102,7 +102,7 @@ def test_training_can_be_stopped_from_its_progress_callback():
         raise Stop
 
     with pytest.raises(Stop):
-        lr.train(lr.Config(size=16, pairs=64, epochs=2, features=(4,)), on_batch=stop, batch_every=0.0,
+        lr.train(lr.Config(size=16, pairs=64, epochs=2, features=(4,), downsize=2), on_batch=stop, batch_every=0.0,
                  validation_pairs=4)
 
 
@@ -113,3 +113,65 @@ def test_own_pair_resizes_any_image_and_moves_it():
     assert problem.moving.shape == (32, 32) and problem.motion.warp_mm == pytest.approx(warps.max_warp_mm((32, 32), (2.0, 2.0)))
     with pytest.raises(ValueError, match="multiple"):
         lr.build_model(30, (8, 16))
+
+
+def _layer_outputs(model, names, moving, fixed):
+    """The outputs of the named layers for one batch (a sub-model of the same graph)."""
+    import keras
+
+    probe = keras.Model(model.inputs, [model.get_layer(name).output for name in names])
+    return [np.asarray(v) for v in probe.predict_on_batch([moving[..., None], fixed[..., None]])]
+
+
+def _loud(model, scale=2.0, seed=0):
+    """Give the field layers large random weights, so the fields are far from the identity."""
+    rng = np.random.default_rng(seed)
+    for layer in model.layers:
+        if layer.name.endswith("field"):
+            kernel, bias = layer.get_weights()
+            layer.set_weights([rng.normal(0, scale, kernel.shape).astype(np.float32),
+                               rng.normal(0, scale, bias.shape).astype(np.float32)])
+
+
+def test_a_coarse_field_is_upsampled_bilinearly_to_the_image_grid():
+    from skimage.transform import resize
+
+    model = lr.build_model(32, (8, 8, 8), seed=0, downsize=4, stages=1)
+    _loud(model)
+    rng = np.random.default_rng(1)
+    moving, fixed = rng.random((2, 32, 32)), rng.random((2, 32, 32))
+    coarse, full = _layer_outputs(model, ["field", "field_full"], moving, fixed)
+    assert coarse.shape == (2, 8, 8, 2) and full.shape == (2, 32, 32, 2) and np.abs(coarse).max() > 0.5
+    # half-pixel centres: coarse pixel i sits at fine position 4 i + 1.5 (what scikit-image's resize does too)
+    expected = np.stack([resize(coarse[0, ..., i], (32, 32), order=1, mode="edge") for i in range(2)], -1)
+    np.testing.assert_allclose(full[0], expected, atol=1e-4)
+    _, flow = lr.predict(model, moving, fixed)
+    np.testing.assert_allclose(flow, full, atol=1e-5)
+
+
+def test_a_cascade_composes_the_second_field_with_the_first():
+    model = lr.build_model(32, (8, 8), seed=0, downsize=2, stages=2)
+    _loud(model)
+    rng = np.random.default_rng(2)
+    moving, fixed = rng.random((1, 32, 32)), rng.random((1, 32, 32))
+    first, step_input, residual, total = _layer_outputs(model, ["field_full", "warp_1", "s2_field_full", "compose_2"],
+                                                        moving, fixed)
+    assert np.abs(first).max() > 0.5 and np.abs(residual).max() > 0.5
+    # the second U-Net sees the moving image warped by the first field
+    np.testing.assert_allclose(step_input[0, ..., 0], lr.warp_numpy(moving[0], first[0]), atol=1e-5)
+    # u(x) = r(x) + u1(x + r(x)): a fixed point goes by r, then by the first field from there
+    composed = residual[0] + np.stack([lr.warp_numpy(first[0, ..., i], residual[0]) for i in range(2)], -1)
+    np.testing.assert_allclose(total[0], composed, atol=1e-4)
+    warped, flow = lr.predict(model, moving, fixed)
+    np.testing.assert_allclose(flow[0], total[0], atol=1e-5)
+    np.testing.assert_allclose(warped[0], lr.warp_numpy(moving[0], total[0]), atol=1e-5)  # one resampling of the image
+    assert len(lr.build_model(32, (8, 8), seed=0, downsize=2, stages=3).trainable_weights) == 3 * len(
+        lr.build_model(32, (8, 8), seed=0, downsize=2, stages=1).trainable_weights)  # a U-Net of its own per stage
+
+
+def test_build_model_refuses_a_field_grid_it_cannot_make():
+    for downsize in (3, 8):
+        with pytest.raises(ValueError, match="downsize"):
+            lr.build_model(32, (8, 8), downsize=downsize)
+    with pytest.raises(ValueError, match="stage"):
+        lr.build_model(32, (8, 8), stages=0)

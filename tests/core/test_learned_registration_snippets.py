@@ -19,7 +19,7 @@ from core import learned_registration as lr
 from core.learned_registration_snippets import training_snippet
 
 ROOT = Path(__file__).resolve().parents[2]
-TINY = lr.Config(size=32, pairs=48, epochs=2, batch_size=16, features=(8, 8), seed=3)
+TINY = lr.Config(size=32, pairs=48, epochs=2, batch_size=16, features=(8, 8), downsize=2, stages=2, seed=3)
 
 
 def run(code: str, cwd: Path) -> str:
@@ -37,8 +37,10 @@ def numbers_after(text: str, label: str) -> list[float]:
 
 
 @pytest.mark.parametrize("config", [TINY, lr.Config(size=32, pairs=32, epochs=1, batch_size=16, features=(8, 8),
-                                                    similarity="ncc", smoothness=0.1, scales=(1, 2), seed=1)],
-                         ids=["mse", "ncc-two-scales"])
+                                                    similarity="ncc", smoothness=0.1, scales=(1, 2), seed=1),
+                                    lr.Config(size=32, pairs=32, epochs=1, batch_size=16, features=(8, 8), downsize=1,
+                                              stages=1, seed=2)],
+                         ids=["mse", "ncc-two-scales", "one-full-resolution-u-net"])
 def test_training_snippet_trains_like_core_and_prints_its_held_out_tre(config, tmp_path):
     count = 3
     out = run(training_snippet(config, count), tmp_path)
