@@ -17,7 +17,7 @@ st.set_page_config(page_title="Medical Image Analysis in Python", page_icon=str(
 
 pages = [st.Page("lessons/home.py", title="Course map", icon=":material/map:", default=True),
          st.Page("lessons/presenter.py", title="Presenter's view", icon=":material/co_present:")]
-pages += [st.Page(o.page, title=f"{o.number} · {o.title}", icon=o.icon or None) for o in OBJECTIVES if o.page]
+pages += [st.Page(o.page, title=f"{o.number} · {o.title}", icon=o.icon) for o in OBJECTIVES]
 pages += [st.Page(e.page, title=f"Case study · {e.title.split(':')[0]}", icon=e.icon) for e in EXTRAS]
 navigation = st.navigation(pages)
 apply_accessibility_css()

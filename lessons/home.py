@@ -32,10 +32,7 @@ for n, objective in enumerate(OBJECTIVES):
     with columns[n % 3].container(border=True, height=card_height):
         st.markdown(f"**{objective.number}. {objective.title}**")
         st.caption(objective.summary)
-        if objective.page:
-            st.page_link(objective.page, label="Open this lesson", icon=":material/arrow_forward:")
-        else:
-            st.caption(":material/schedule: This lesson is not available yet.")
+        st.page_link(objective.page, label="Open this lesson", icon=":material/arrow_forward:")
 for extra in EXTRAS:
     with st.container(border=True):
         st.markdown(f"**Case study · {extra.title}**")
@@ -44,7 +41,7 @@ for extra in EXTRAS:
 
 st.header("Your progress")
 progress = st.session_state.setdefault("progress", {})
-lessons = {o.page: f"{o.number}. {o.title}" for o in OBJECTIVES if o.page}
+lessons = {o.page: f"{o.number}. {o.title}" for o in OBJECTIVES}
 lessons.update({e.page: f"Case study · {e.title}" for e in EXTRAS})
 pages = {path.removeprefix("lessons/").removesuffix(".py"): title for path, title in lessons.items()}
 st.dataframe(pd.DataFrame([

@@ -23,7 +23,7 @@ except ValueError as exc:  # the course text is the app's own data: say which fi
     st.error(f"The course text could not be read: {md(exc, limit=None)}", icon=":material/error:")
     lessons = {}
 
-course = [(f"{o.number} · {o.title}", o.page) for o in OBJECTIVES if o.page]
+course = [(f"{o.number} · {o.title}", o.page) for o in OBJECTIVES]
 course += [(f"Case study · {e.title.split(':')[0]}", e.page) for e in EXTRAS]
 course += [(lesson.title, page) for page, lesson in lessons.items() if page not in {p for _, p in course}]
 st.caption(f"{sum(len(lesson.figures) for lesson in lessons.values())} lecture figures in {len(course)} lessons.")

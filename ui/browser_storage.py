@@ -23,7 +23,7 @@ _store = components.declare_component("browser_storage",
 
 
 def _pages() -> set[str]:
-    paths = [o.page for o in OBJECTIVES if o.page] + [e.page for e in EXTRAS]
+    paths = [o.page for o in OBJECTIVES] + [e.page for e in EXTRAS]
     return {Path(p).stem for p in paths}
 
 

@@ -1,41 +1,33 @@
-"""The course's objectives and the pages that teach them, declared in one place."""
+"""The course's pages in the lecture's order: their titles and summaries come from assets/course/, their icons from here.
+
+A lesson whose file cannot be read keeps its place in the navigation under its name; opening it shows the
+file's error (`ui.lesson.lesson_text`), and every other page keeps working.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.course_text import CourseFileError, load_lesson
+
+OBJECTIVE_PAGES = [("pixels", ":material/grid_on:"), ("loading", ":material/folder_open:"),
+                   ("exploring", ":material/query_stats:"), ("preparing", ":material/tune:"),
+                   ("unsupervised", ":material/join_inner:"), ("supervised", ":material/neurology:")]
+"""The lessons of the six lecture objectives, in order: (file name in lessons/ and assets/course/, icon)."""
+
+EXTRA_PAGES = [("case_study", ":material/psychology:")]
+"""Pages beyond the objectives (case studies), listed after them."""
+
 
 @dataclass(frozen=True)
 class Objective:
-    """One lecture objective and, once it exists, the page that teaches it."""
+    """One lecture objective and the page that teaches it."""
 
     number: int
     title: str
     summary: str
-    page: str | None = None
+    page: str
     icon: str = ""
-
-
-OBJECTIVES = [
-    Objective(1, "How a computer sees an image",
-              "Pixels and voxels are numbers: values, bit depth, RGB channels, signal and noise.",
-              "lessons/pixels.py", ":material/grid_on:"),
-    Objective(2, "Loading data",
-              "DICOM, NIfTI and ANALYZE, PNG/JPEG/TIFF/GIF: headers, pixel values in physical units, orientation.",
-              "lessons/loading.py", ":material/folder_open:"),
-    Objective(3, "Exploratory data analysis",
-              "How many images, their dimensions, patient metadata, histograms, corrupted data, signal-to-noise.",
-              "lessons/exploring.py", ":material/query_stats:"),
-    Objective(4, "Preparing data",
-              "Masking, thresholding (manual and Otsu), filtering (Gaussian, median), edge detection (Roberts, Sobel).",
-              page="lessons/preparing.py", icon=":material/tune:"),
-    Objective(5, "Unsupervised learning",
-              "Image registration (translation, rigid, affine, deformable; SSD and mutual information), clustering.",
-              page="lessons/unsupervised.py", icon=":material/join_inner:"),
-    Objective(6, "Supervised learning",
-              "A Keras CNN: convolution, ReLU and pooling made visible, training, evaluation, Grad-CAM heatmaps.",
-              page="lessons/supervised.py", icon=":material/neurology:"),
-]
 
 
 @dataclass(frozen=True)
@@ -48,9 +40,15 @@ class Extra:
     summary: str
 
 
-EXTRAS = [
-    Extra("Combining learning methods: the lecture's Alzheimer's example", "lessons/case_study.py",
-          ":material/psychology:",
-          "Registration, then a CNN on the registered slices (Bae et al., 2020), run on simulated subjects: "
-          "accuracy with and without registration, and the time per new subject."),
-]
+def _words(name: str) -> tuple[str, str]:
+    """A lesson's title and objective from its file, or its name and a note when the file cannot be read."""
+    try:
+        text = load_lesson(name)
+    except CourseFileError:
+        return name.replace("_", " ").capitalize(), "Its text cannot be read: open it to see why."
+    return text.title, text.objective
+
+
+OBJECTIVES = [Objective(number, *_words(name), f"lessons/{name}.py", icon)
+              for number, (name, icon) in enumerate(OBJECTIVE_PAGES, 1)]
+EXTRAS = [Extra(_words(name)[0], f"lessons/{name}.py", icon, _words(name)[1]) for name, icon in EXTRA_PAGES]

@@ -10,7 +10,6 @@ import streamlit as st
 
 from core.course_text import COURSE_DIR, CourseFileError, LessonText, load_lesson
 from core.selfcheck import Question, is_correct
-from ui.course import OBJECTIVES
 from ui.room import lecturer_mode  # lecturer mode itself (switch, styles, figures) lives in ui.room
 
 STOPPED = "{} stopped before the end (Stop, or another control, was pressed): nothing was kept."
@@ -29,7 +28,7 @@ def lesson_text(name: str, folder: Path = COURSE_DIR) -> LessonText:
         st.stop()
 
 
-def intro(text: LessonText | int, try_this: list[str] | None = None) -> None:
+def intro(text: LessonText) -> None:
     """The objective of the lesson and a short "try this" sequence (folded away in lecturer mode).
 
     Parameters
@@ -37,11 +36,7 @@ def intro(text: LessonText | int, try_this: list[str] | None = None) -> None:
     text : LessonText
         The lesson's words (``assets/course/<lesson>.toml``).
     """
-    if isinstance(text, int):  # the form lessons used before their words moved to assets/course/
-        objective = next(o for o in OBJECTIVES if o.number == text)
-        number, summary, steps = text, objective.summary, try_this or []
-    else:
-        number, summary, steps = text.number, text.objective, list(text.try_this)
+    number, summary, steps = text.number, text.objective, list(text.try_this)
     st.markdown(f"**Objective {number}.** {summary}" if number else f"**Objective.** {summary}")
     if steps and not lecturer_mode():
         with st.expander("Try this", icon=":material/directions_walk:", expanded=False):

@@ -98,3 +98,18 @@ def test_an_explanation_missing_from_the_file_is_named():
     assert text.explanation("otsu") == "Otsu splits the histogram."
     with pytest.raises(KeyError, match="demo.toml has no explanation 'sobel'"):
         text.explanation("sobel")
+
+
+def test_the_navigation_s_titles_and_summaries_are_the_files_and_a_broken_file_keeps_its_place(monkeypatch):
+    from ui import course
+
+    for objective in course.OBJECTIVES:
+        text = load_lesson(objective.page.removeprefix("lessons/").removesuffix(".py"))
+        assert (objective.number, objective.title, objective.summary) == (text.number, text.title, text.objective)
+    assert course.EXTRAS[0].title == load_lesson("case_study").title
+
+    def broken(name):
+        raise CourseFileError(f"assets/course/{name}.toml: 'title' must be a non-empty text")
+
+    monkeypatch.setattr(course, "load_lesson", broken)
+    assert course._words("case_study") == ("Case study", "Its text cannot be read: open it to see why.")
