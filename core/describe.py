@@ -180,14 +180,16 @@ def value_chain(volume: Volume, index: tuple[int, ...], width: float, level: flo
     -------
     dict
         ``stored``, ``slope``, ``intercept``, ``physical``, ``width``,
-        ``level`` and ``grey`` (0-255).
+        ``level``, ``grey`` (0-255) and ``lut`` (True when the file maps stored
+        values through a Modality LUT table, so slope and intercept do not apply).
     """
     physical = float(volume.data[index])
     stored = float(volume.stored[index]) if volume.stored is not None else physical
-    slope, intercept = rescale_of(volume) if volume.stored is not None else (1.0, 0.0)
+    lut = volume.display_path is not None and volume.display_path.modality_lut is not None
+    slope, intercept = rescale_of(volume) if volume.stored is not None and not lut else (1.0, 0.0)
     grey = int(apply_window(np.array([physical]), width, level, invert=volume.monochrome1)[0])
     return {"stored": stored, "slope": slope, "intercept": intercept, "physical": physical,
-            "width": float(width), "level": float(level), "grey": grey}
+            "width": float(width), "level": float(level), "grey": grey, "lut": lut}
 
 
 def file_index(volume: Volume, index: tuple[int, int, int]) -> tuple[int, int, int]:

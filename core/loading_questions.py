@@ -39,6 +39,13 @@ def physical_value_question(volume: Volume, index: tuple[int, ...]) -> Question:
         return Question(f"The probed pixel is {tuple(int(v) for v in volume.data[index])} (red, green, blue). How many "
                         "numbers does the screen mix for it?", "A colour pixel holds one number per channel: 3.", 3.0)
     chain = value_chain(volume, index, 1.0, 0.0)
+    if chain["lut"]:
+        return Question(
+            f"The probed pixel stores **{chain['stored']:.6g}** and its physical value is **{chain['physical']:.6g}**. "
+            "How did this file turn one into the other?",
+            "Its header holds a Modality LUT: a table read at the stored value, not a slope and an intercept "
+            "(the section on the file's display path shows the table).",
+            1, ("× RescaleSlope + RescaleIntercept", "a Modality LUT (a table)", "nothing: they are equal"))
     return Question(
         f"The probed pixel stores **{chain['stored']:.6g}**; the rescale slope is {chain['slope']:.6g} and the intercept "
         f"{chain['intercept']:.6g}. What is its physical value?",

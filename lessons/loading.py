@@ -9,6 +9,7 @@ from ui.loading_affine import show_affine
 from ui.loading_chain import probe_index, value_chain_section
 from ui.loading_file import show_file
 from ui.loading_header import show_header
+from ui.lut_chain import lut_chain_section
 from ui.sections import choose_section
 from ui.url_state import report_ignored_link_values
 from ui.viewer import show_volume
@@ -29,6 +30,7 @@ elif section == "Look at it":
     show_volume(volume, key="view")
 elif section == "From file to screen":  # the value chain: stored → rescale → physical → window → grey
     probe = value_chain_section(volume, text.explanation("value_chain"), text.explanation("colour_pixel"))
+    lut_chain_section(volume, probe)
     show_affine(volume, probe, text.explanation("affine"))
 else:
     show_header(volume, current.key, text.explanation("header"))

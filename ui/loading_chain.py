@@ -185,7 +185,10 @@ def value_chain_section(volume: Volume, explanation: str, colour_note: str) -> t
         level = lcol.number_input("Window level", value=level, key=LEVEL_KEY, bind="query-params")
         chain = describe.value_chain(volume, index, width, level)
         numbers_col.metric("Stored value", f"{chain['stored']:.6g}")
-        numbers_col.metric("× slope + intercept", f"× {chain['slope']:.6g} + {chain['intercept']:.6g}")
+        if chain["lut"]:  # a table, not a line: the LUT section below shows it
+            numbers_col.metric("Modality LUT", "table lookup")
+        else:
+            numbers_col.metric("× slope + intercept", f"× {chain['slope']:.6g} + {chain['intercept']:.6g}")
         numbers_col.metric("Physical value", f"{chain['physical']:.6g}")
         numbers_col.metric("Displayed grey", f"{chain['grey']}")
         low = level - width / 2

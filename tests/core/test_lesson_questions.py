@@ -21,6 +21,19 @@ def test_the_physical_value_question_is_answered_by_stored_times_slope_plus_inte
     assert physical_value_question(photo, (700, 700)).answer == 3.0
 
 
+def test_a_modality_lut_file_s_chain_and_question_name_its_table_not_a_slope():
+    from core.describe import value_chain
+
+    volume = samples.load("LUT test: Modality LUT (IHE MESA mlut_18)")
+    index = tuple(s // 2 for s in volume.data.shape)
+    chain = value_chain(volume, index, 1.0, 0.0)
+    assert chain["lut"] and (chain["slope"], chain["intercept"]) == (1.0, 0.0)
+    assert chain["physical"] != chain["stored"]  # the table changed the value: no "× 1 + 0" could explain it
+    question = physical_value_question(volume, index)
+    assert question.choices[question.answer] == "a Modality LUT (a table)"
+    assert not value_chain(samples.load(samples.DEFAULT), (0, 0), 1.0, 0.0)["lut"]
+
+
 def test_the_voxel_size_question_multiplies_the_spacings_or_counts_pixels_when_they_are_unknown():
     head = samples.load("MRI 3D: subject head (nibabel anatomical.nii)")
     question = voxel_size_question(head)
