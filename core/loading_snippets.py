@@ -48,7 +48,7 @@ def sample_path_code(sample: Sample, var: str = "path") -> str:
     path = get_testdata_file("CT_small.dcm")
     """
     name = py_literal(sample.file)
-    if sample.package.startswith("pydicom"):  # pydicom's own test files and the pydicom-data package
+    if sample.package.startswith("pydicom") or sample.package == "data_store":  # pydicom's files and pydicom-data's
         return f"from pydicom.data import get_testdata_file\n{var} = get_testdata_file({name})"
     if sample.package == "nibabel":
         return f"import os\nfrom nibabel.testing import data_path\n{var} = os.path.join(data_path, {name})"

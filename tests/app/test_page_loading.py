@@ -87,7 +87,7 @@ def test_only_the_chosen_section_is_drawn(at):
     assert not at.get("plotly_chart") and "Stored value" not in metrics(at)
     open_section(at, "From file to screen")
     assert "Stored value" in metrics(at) and not any(h.value.startswith("Your image") for h in at.header)
-    assert [c.key for c in at.get("plotly_chart")] == ["probe_figure"]
+    assert [c.key for c in at.get("plotly_chart")] == ["probe_figure", "lut-chain-curves"]  # + the display path
 
 
 def test_ct_value_chain_shows_hounsfield_units(at):
@@ -97,6 +97,14 @@ def test_ct_value_chain_shows_hounsfield_units(at):
     stored, physical = float(shown["Stored value"]), float(shown["Physical value"])
     assert physical == stored - 1024
     assert shown["× slope + intercept"] == "× 1 + -1024"
+
+
+def test_a_modality_lut_file_s_chain_says_table_lookup_not_a_slope(at):
+    choose_sample(at, "LUT test: Modality LUT (IHE MESA mlut_18)")
+    open_section(at, "From file to screen")
+    shown = metrics(at)
+    assert shown["Modality LUT"] == "table lookup" and "× slope + intercept" not in shown
+    assert float(shown["Physical value"]) != float(shown["Stored value"])
 
 
 def test_probe_controls_move_the_value(at):
