@@ -596,6 +596,6 @@ def test_real_odd_and_degenerate_uploads_in_every_section(section):
         upload(app, (name, data))
         if problems(app):
             failures[name] = problems(app)[0][:300]
-        elif not (app.get("image") or app.error or app.get("plotly_chart")):
+        elif not (app.get("image") or app.error or app.warning or app.get("plotly_chart")):
             failures[name] = "neither a picture nor a message"
     assert failures == {}

@@ -13,9 +13,9 @@ CT_SIDE = 128  # the default sample, pydicom's CT_small: 128 × 128 pixels
 
 
 def slider_values(page, label: str) -> tuple[int, int]:
-    """The two thumbs of a range slider, read from their ARIA values."""
-    thumbs = page.locator('[data-testid="stSlider"]').filter(has_text=label).locator('[role="slider"]')
-    return tuple(int(thumbs.nth(i).get_attribute("aria-valuenow")) for i in range(2))
+    """The two thumbs of a range slider (Streamlit 1.67: range inputs named "<label> — start" and "— end")."""
+    return tuple(int(page.locator(f'input[type="range"][aria-label="{label} — {end}"]').input_value())
+                 for end in ("start", "end"))
 
 
 def drag_box(page, first: tuple[float, float], last: tuple[float, float]) -> None:
