@@ -19,7 +19,7 @@ from ui.picker import current
 from ui.safe_text import md
 
 MATRICES_VERSION = "sup-matrices-version"
-"""Part of the editors' keys: a new version is a fresh editor (the Pooling & ReLU preset restores the lecture's)."""
+"""Part of the editors' keys: a new version is a fresh editor (the Matrices preset restores the lecture's)."""
 OWN_KERNEL = "My own (edit below)"
 LEARNED_KERNEL = "Learned by your network (conv1, filter 1)"
 
@@ -113,7 +113,7 @@ def pooling_tab(kind: str, example: np.ndarray) -> np.ndarray:
 
 def building_blocks() -> np.ndarray:
     """ReLU, max pooling and average pooling in tabs; returns the average-pooling matrix (for the self-check)."""
-    st.caption("Every matrix is editable: change a number and the result follows. The preset *Pooling & ReLU* "
+    st.caption("Every matrix is editable: change a number and the result follows. The preset *Matrices* "
                "puts the lecture's numbers back.")
     relu, max_tab, mean_tab = st.tabs(["ReLU", "Max pooling", "Average pooling"])
     with relu:
