@@ -186,6 +186,7 @@ def convolution(learned_kernel: np.ndarray | None) -> None:
     if image.shape[0] < kr or image.shape[1] < kc:
         st.warning(f"This image ({image.shape[0]} × {image.shape[1]}) is smaller than the {kr} × {kc} kernel: "
                    "choose a larger image in the sidebar.")
+        picture(st.columns(4)[0], image, f"Image · {image.shape[0]} × {image.shape[1]}")
         return
     rcol, ccol = st.columns(2)
     row = _position("Row of the output pixel", "sup-row", image.shape[0] - kr + 1, rcol)
