@@ -35,7 +35,7 @@ if lecturer_mode():
 average_matrix, spec = layers.AVERAGE_POOL_EXAMPLE, None
 
 if section == "Building blocks":
-    if pressed == "Pooling & ReLU":
+    if pressed == "Matrices":
         restore_lecture_matrices()
     average_matrix = building_blocks()
     explain(text.explanation("supervised"))

@@ -77,7 +77,7 @@ def subjects(cohort: Cohort) -> None:
     """The template and four simulated subjects of the chosen cohort, and the code that makes one."""
     sample = preview(cohort.atrophy_mm, cohort.motion, SEED)
     columns = st.columns(5)
-    picture(columns[0], sample.template, "Template", window=GREY, alt="Template brain slice, MNI152")
+    picture(columns[0], sample.template, "Template", window=GREY)  # alt: its size and values, from the data
     for column, image, label, area, head in zip(columns[1:], sample.images, sample.labels, sample.ventricle_mm2,
                                                 sample.motions):
         name = case_study.CLASS_NAMES[label]

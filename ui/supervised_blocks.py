@@ -19,7 +19,7 @@ from ui.picker import current
 from ui.safe_text import md
 
 MATRICES_VERSION = "sup-matrices-version"
-"""Part of the editors' keys: a new version is a fresh editor (the Pooling & ReLU preset restores the lecture's)."""
+"""Part of the editors' keys: a new version is a fresh editor (the Matrices preset restores the lecture's)."""
 OWN_KERNEL = "My own (edit below)"
 LEARNED_KERNEL = "Learned by your network (conv1, filter 1)"
 
@@ -113,7 +113,7 @@ def pooling_tab(kind: str, example: np.ndarray) -> np.ndarray:
 
 def building_blocks() -> np.ndarray:
     """ReLU, max pooling and average pooling in tabs; returns the average-pooling matrix (for the self-check)."""
-    st.caption("Every matrix is editable: change a number and the result follows. The preset *Pooling & ReLU* "
+    st.caption("Every matrix is editable: change a number and the result follows. The preset *Matrices* "
                "puts the lecture's numbers back.")
     relu, max_tab, mean_tab = st.tabs(["ReLU", "Max pooling", "Average pooling"])
     with relu:
@@ -186,6 +186,7 @@ def convolution(learned_kernel: np.ndarray | None) -> None:
     if image.shape[0] < kr or image.shape[1] < kc:
         st.warning(f"This image ({image.shape[0]} × {image.shape[1]}) is smaller than the {kr} × {kc} kernel: "
                    "choose a larger image in the sidebar.")
+        picture(st.columns(4)[0], image, f"Image · {image.shape[0]} × {image.shape[1]}")
         return
     rcol, ccol = st.columns(2)
     row = _position("Row of the output pixel", "sup-row", image.shape[0] - kr + 1, rcol)

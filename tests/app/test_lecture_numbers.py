@@ -18,7 +18,7 @@ def click(at, label: str):
 def test_the_pooling_and_relu_preset_shows_the_lectures_matrices_and_results():
     at = page_test("lessons/supervised.py", timeout=300)
     at.run()
-    click(at, "Pooling & ReLU")
+    click(at, "Matrices")
     assert not problems(at)
     shown = [d.value.values.tolist() for d in at.dataframe[:6]]
     assert shown == [

@@ -279,7 +279,7 @@ def test_presets_restore_the_lecture_matrices_and_an_unbalanced_set(at):
     at.run()
     values = [d.value.to_numpy().tolist() for d in at.dataframe]
     assert [[100, 184], [12, 45]] not in values
-    at.button(key="supervised-preset-Pooling & ReLU").click()
+    at.button(key="supervised-preset-Matrices").click()
     at.run()
     assert not problems(at)
     assert at.session_state["sup-matrices-version"] == 1  # fresh editors: any edit is gone

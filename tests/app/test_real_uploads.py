@@ -27,8 +27,8 @@ LESSONS = ["lessons/pixels.py", "lessons/loading.py", "lessons/exploring.py", "l
            "lessons/unsupervised.py", "lessons/supervised.py", "lessons/case_study.py"]
 #: buttons pressed after each upload, when the page shows them (key -> lesson)
 RUN_BUTTONS = {"lessons/preparing.py": ["pipeline-volume-run"]}
-#: the section that holds those buttons, for lessons read in sections (ui.sections)
-RUN_SECTIONS = {"lessons/preparing.py": "Pipeline builder"}
+#: the section that works on the sidebar's image (and holds the run buttons), for lessons read in sections
+IMAGE_SECTIONS = {"lessons/preparing.py": "Pipeline builder", "lessons/supervised.py": "Convolution"}
 
 
 def _png(array: np.ndarray) -> bytes:
@@ -88,8 +88,8 @@ def press_run_buttons(at, lesson: str) -> None:
 @pytest.mark.parametrize("lesson", LESSONS)
 def test_real_and_odd_files_through_the_sidebar_uploader(lesson):
     at = page_test(lesson, timeout=300)
-    if lesson in RUN_SECTIONS:
-        at.session_state["section"] = RUN_SECTIONS[lesson]
+    if lesson in IMAGE_SECTIONS:
+        at.session_state["section"] = IMAGE_SECTIONS[lesson]
     at.run()
     failures = {}
     for name, data in FILES.items():
