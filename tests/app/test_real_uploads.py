@@ -105,7 +105,7 @@ def test_real_and_odd_files_through_the_sidebar_uploader(lesson):
 
 def test_the_preparing_whole_volume_pipeline_runs_on_a_4d_upload():
     at = page_test("lessons/preparing.py", timeout=300)
-    at.session_state["section"] = RUN_SECTIONS["lessons/preparing.py"]
+    at.session_state["section"] = IMAGE_SECTIONS["lessons/preparing.py"]
     at.run()
     upload(at, ("example4d.nii.gz", FILES["example4d.nii.gz"]))
     button = widget(at, "button", "pipeline-volume-run")
