@@ -15,6 +15,7 @@ from ui.lesson import explain, intro, lecture_presets, lesson_text, self_check
 from ui.sections import choose_section
 from ui.url_state import report_ignored_link_values
 from ui.working_copy import bounded
+from ui.landmarks import landmark_section
 
 text = lesson_text("unsupervised")
 HEADERS = {"Problem": "A problem with a known answer", "Register": "Register",
@@ -91,8 +92,7 @@ with main:
         loss.landscapes(setup)
     elif section == "Landmarks":
         explain(text.explanation("landmarks"))
-        st.info("Click pairs of landmarks on the target and the source: this part of the lesson is being built.",
-                icon=":material/construction:")
+        landmark_section(setup.problem, setup.key)
     elif section == "Atlas":
         explain(atlas.explanation(picker.load_sample(atlas.SUBJECT)))
         atlas.atlas_section()

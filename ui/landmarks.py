@@ -28,7 +28,7 @@ from core.selection import click_grid, selected_points
 from core.warps import Problem, anatomy_points, compare, tre
 from ui import heavy
 from ui.alt import show_figure, show_image
-from ui.lesson import STOPPED, explain, stoppable, was_stopped
+from ui.lesson import STOPPED, stoppable, was_stopped
 from ui.viewer import PLOT_CONFIG, heatmap_figure, png_bytes
 
 SIDES = ("fixed", "moving")
@@ -180,6 +180,8 @@ def keyboard_entry(state: dict, key: str, shape: tuple[int, int]) -> str | None:
 def landmark_section(problem: Problem, problem_key, key: str = "landmarks") -> None:
     """Landmark registration on a problem with a known answer: click pairs, see the fit, seed the optimiser.
 
+    The lesson gives the section's heading and explanation (``assets/course/unsupervised.toml``).
+
     Parameters
     ----------
     problem : core.warps.Problem
@@ -189,12 +191,6 @@ def landmark_section(problem: Problem, problem_key, key: str = "landmarks") -> N
     key : str
         Prefix of the widget and session keys.
     """
-    st.header("Landmarks: a few good points against an optimiser")
-    explain("Click a point on the **fixed** image, then the **same anatomy** on the **moving** image: that is one "
-            "pair. With **three pairs or more** (not all on one line), the transform that best maps the fixed points "
-            "onto the moving ones is found at once, without any optimiser (SimpleITK's "
-            "`LandmarkBasedTransformInitializer`). The **residual** says how far each point stays from its partner; "
-            "the **TRE** says how well everything else is aligned, against the known motion.")
     state = _state(key, problem_key)
     if state.pop("changed", False):
         st.info("The images changed: the landmarks were cleared.", icon=":material/info:")

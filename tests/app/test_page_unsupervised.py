@@ -335,3 +335,15 @@ def test_self_check_gives_feedback_and_computes_the_shift_in_pixels(at):
     assert sum(s.value.startswith("Right.") for s in at.success) == 2
     assert f"{pixels:.2f} pixels" in next(s.value for s in at.success if "pixel size" in s.value)
     assert at.session_state["progress"]["unsupervised"] == {"answered": 3, "correct": 2, "total": 5}
+
+
+def test_the_landmarks_section_registers_from_pairs_placed_on_the_lesson_s_problem(at):
+    go(at, "Landmarks")
+    assert not any("being built" in i.value for i in at.info)
+    placed = [b for b in at.button if b.label.startswith("Place") and "exact pairs" in b.label]
+    assert placed, "the landmark section's controls are missing"
+    placed[0].click()
+    at.run()
+    assert not problems(at), problems(at)
+    shown = metrics(at)
+    assert "Mean TRE (mm)" in shown and float(shown["Mean TRE (mm)"]) < 1.0  # exact pairs: below a pixel
