@@ -20,22 +20,23 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # loadtest/, run as a script or imported
-from protocol import Page, ProtocolError, StreamlitClient  # noqa: E402
+from protocol import Page, ProtocolError, Run, StreamlitClient  # noqa: E402
 
-# The control a learner changes on each page, by the page's URL name and the widget's label (its start);
-# a page that has none of them: its first slider, else the sidebar's sample.
+# The control a learner changes on each page, by the page's URL name: the lesson's section that holds it (the
+# lessons show one section at a time: the learner clicks it after opening the lesson) and the widget's label
+# (its start). A page that has none of them: its first slider, else the sidebar's sample.
 PLAN = {
-    "": "Sample",  # the course map: the sidebar's sample (the whole page reruns)
-    "pixels": "Bits per value, n",
-    "loading": "Width",
-    "exploring": "Bins (at most)",
-    "preparing": "Gaussian sigma (pixels)",
-    "unsupervised": "Shift right (mm)",
-    "supervised": "Row of the output pixel",
-    "case_study": "Atrophy (mm)",
+    "": ("", "Sample"),  # the course map: the sidebar's sample (the whole page reruns)
+    "pixels": ("Bit depth", "Bits per value, n"),
+    "loading": ("Look at it", "Width"),
+    "exploring": ("Histogram", "Bins (at most)"),
+    "preparing": ("Filters", "Gaussian sigma (pixels)"),
+    "unsupervised": ("Problem", "Shift right (mm)"),
+    "supervised": ("Convolution", "Row of the output pixel"),
+    "case_study": ("Subjects", "Atrophy (mm)"),
 }
-# What a heavy learner presses: the page's URL name and the button's label (the lesson's defaults).
-HEAVY = {"train": ("supervised", "Train the network"), "register": ("unsupervised", "Register")}
+# What a heavy learner presses: the page's URL name, the section and the button's label (the lesson's defaults).
+HEAVY = {"train": ("supervised", "Training", "Train the network"), "register": ("unsupervised", "Register", "Register")}
 
 
 @dataclass
@@ -105,8 +106,19 @@ class Learner:
         self.record(step)
         return not step.error
 
+    def open(self, page: Page, section: str = "") -> Run:
+        """Open a lesson from the navigation, then click its `section` (one run each, timed together)."""
+        run = self.client.open_page(page)
+        control = self.client.widget("Section", "button_group") if section else None
+        if control is None or run.exceptions:
+            return run
+        chosen = self.client.choose(control, section)
+        chosen.seconds += run.seconds
+        chosen.exceptions = run.exceptions + chosen.exceptions
+        return chosen
+
     def _change(self, page: Page) -> bool:
-        label = PLAN.get(page.url_pathname, "")
+        label = PLAN.get(page.url_pathname, ("", ""))[1]
         widget = (self.client.widget(label) if label else None) or next(
             iter(self.client.widgets("slider", sidebar=False)), None) or self.client.widget("Sample")
         if widget is None:
@@ -128,8 +140,9 @@ class Learner:
                 if n:
                     if not self.think(pages[n - 1].name):
                         return
+                    section = PLAN.get(page.url_pathname, ("", ""))[0]
                     if self.should_stop() or not self._step("open", page.name,
-                                                            lambda p=page: self.client.open_page(p)):
+                                                            lambda p=page, s=section: self.open(p, s)):
                         return
                 if not self.think(page.name) or self.should_stop() or not self._change(page):
                     return  # a failed step ends the pass: the page is no longer known
@@ -139,13 +152,13 @@ class Learner:
     def press(self, what: str, at: float) -> None:
         """Open the lesson of `what` ("train" or "register"), wait until time.monotonic() == `at`, press."""
         self.heavy = True
-        url_name, label = HEAVY[what]
+        url_name, section, label = HEAVY[what]
         self.client.timeout = self.heavy_timeout  # its lesson's first open on a fresh server is slow too
         try:
             if not self._step("first", "Course map", self.client.connect):
                 return
             page = next((p for p in self.client.pages if p.url_pathname == url_name), None)
-            if page is None or not self._step("open", page.name, lambda: self.client.open_page(page)):
+            if page is None or not self._step("open", page.name, lambda: self.open(page, section)):
                 return
             try:
                 self.client.idle(at - time.monotonic())

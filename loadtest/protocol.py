@@ -38,7 +38,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 SUBPROTOCOLS = ["streamlit", "PLACEHOLDER_AUTH_TOKEN"]  # the frontend's, without a host auth token
-WIDGET_TYPES = ("slider", "selectbox", "radio", "checkbox", "toggle", "button", "number_input", "segmented_control")
+WIDGET_TYPES = ("slider", "selectbox", "radio", "checkbox", "toggle", "button", "number_input", "button_group")
 EARLY = ForwardMsg.ScriptFinishedStatus.FINISHED_EARLY_FOR_RERUN
 COMPILE_ERROR = ForwardMsg.ScriptFinishedStatus.FINISHED_WITH_COMPILE_ERROR
 
@@ -188,6 +188,13 @@ class StreamlitClient:
         sidebar = {w.id for w in self.widgets(sidebar=True)}
         self.states = {i: s for i, s in self.states.items() if i in sidebar}
         return self._rerun(page_hash=page.script_hash)
+
+    def choose(self, widget: Widget, option: str) -> Run:
+        """Click one option of a segmented control (a "button_group": a lesson's "Section") and wait for its run."""
+        state = WidgetState(id=widget.id)
+        state.string_array_value.data.append(option)
+        self.states[widget.id] = state
+        return self._rerun(page_hash=self.page_hash, fragment_id=widget.fragment_id)
 
     def widgets(self, kind: str | None = None, sidebar: bool | None = None) -> list[Widget]:
         """The page's widgets in page order, of one kind and one side when asked."""
