@@ -38,7 +38,9 @@ TRAINING = {"epochs": 20, "batch_size": 32, "learning_rate": 3e-3, "validation_f
 
 
 def default_setup():
-    from core import cnn, dermoscopy, labelled
+    from core import cnn
+    from core.data import dermoscopy
+    from core.data import labelled
 
     data = dermoscopy.generate(DATA["n"], DATA["fraction"], DATA["size"], DATA["seed"])
     train, validation, _ = labelled.training_split(data, TRAINING["validation_fraction"], seed=0)
@@ -62,7 +64,7 @@ def core_training(runs: int):
 
 def plain_script_training(runs: int) -> list[tuple[float, float]]:
     """The page's training snippet, with a clock around its model.fit, in a fresh process each run."""
-    from core import cnn_snippets
+    from core.snippets import cnn as cnn_snippets
     from core.cnn import ModelSpec
 
     code = cnn_snippets.training_snippet(

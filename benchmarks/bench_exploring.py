@@ -29,7 +29,7 @@ from common import Row, median, print_table  # noqa: E402
 def small_dicom_files(n: int = 300) -> list[tuple[str, bytes]]:
     """`n` single-slice MR files of 116 × 98 pixels from the MNI template, with Rician-like noise."""
     from core import samples
-    from core.dicom_writer import write_dicom_slice
+    from core.io.dicom_writer import write_dicom_slice
     from core.io import load_image
 
     mni = load_image(samples.SAMPLES[2].path).data
@@ -79,7 +79,7 @@ def redraw_times(runs: int) -> list[float]:
 
     from core import eda
     from core.io import load_image
-    from core.noise import add_noise
+    from core.data.noise import add_noise
 
     camera = load_image(Path(skimage.__file__).parent / "data" / "camera.png").data
     assert camera.shape == (512, 512)

@@ -71,7 +71,7 @@ def slice_change(runs: int) -> tuple[list[float], list[float]]:
 
 
 def series_files(n_slices: int = 200) -> list[tuple[str, bytes]]:
-    from core.dicom_writer import write_dicom_series
+    from core.io.dicom_writer import write_dicom_series
 
     data = (np.random.default_rng(0).random((n_slices, 512, 512)) * 2000 - 1000).astype(np.int16)
     affine = np.array([[0, 0, -0.7, 0], [0, -0.7, 0, 0], [1.5, 0, 0, 0], [0, 0, 0, 1.0]])

@@ -64,7 +64,7 @@ def rows(runs: int = 5) -> list[Row]:
     from core import samples
     from core.atlas import block_mean, physical_origin, shrunk_origin
     from core.registration import bspline_meshes, pyramid, register, to_sitk
-    from core.warps import Motion, anatomy_points, grid_points, make_problem, tre, working_slice
+    from core.data.warps import Motion, anatomy_points, grid_points, make_problem, tre, working_slice
 
     cases = []
     geometry = sitk.CenteredTransformInitializerFilter.GEOMETRY

@@ -6,7 +6,7 @@ registration has found where each template point lies in the subject, the
 labels follow: segmentation without labelling the subject at all.
 
 Volumes are in the course's display frame (axes towards superior, posterior
-and the patient's left, see `core.orientation`), so a position in mm in
+and the patient's left, see `core.io.orientation`), so a position in mm in
 array-axis order is ``(S, P, L)``: the same space as SimpleITK's LPS points,
 read in reverse.
 

@@ -28,7 +28,7 @@ from typing import Callable
 import numpy as np
 from scipy import ndimage as ndi
 
-from core.selfcheck import Question
+from core.questions.selfcheck import Question
 
 CLASS_NAMES = ("healthy", "atrophy")
 SLICE = 92
@@ -492,7 +492,7 @@ def gain_question(result: CaseStudy) -> Question:
 
     Returns
     -------
-    core.selfcheck.Question
+    core.questions.selfcheck.Question
         Numeric, answered within one point.
     """
     with_reg, without = result.with_registration.accuracy, result.without_registration.accuracy

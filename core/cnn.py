@@ -195,6 +195,7 @@ def _build(keras, spec: ModelSpec, seed: int):
     layer_seeds = iter(int(s) for s in np.random.SeedSequence(seed).generate_state(16) % 2**31)
 
     def glorot():
+        """Keras's default initial weights, with the next seed of this run."""
         return keras.initializers.GlorotUniform(seed=next(layer_seeds))
 
     pool = getattr(keras.layers, _POOL_LAYERS[spec.pooling])
@@ -915,7 +916,7 @@ def model_from_bytes(data: bytes, name: str = "model.keras", progress: Callable[
     """Load a ``.keras`` file given as bytes, in Keras' safe mode (no arbitrary code), from memory.
 
     The file is first checked against the model budget of
-    `core.model_check.check_model_file` (member sizes and ratios, the
+    `core.io.model_check.check_model_file` (member sizes and ratios, the
     config's size and depth, the weights and layer outputs it declares), so
     Keras never sees a file that would take more memory than that budget.
     It is then read from memory: nothing is written to disk.
@@ -935,7 +936,7 @@ def model_from_bytes(data: bytes, name: str = "model.keras", progress: Callable[
         When the bytes are not a Keras model, one over the budget, or one without an image input.
     """
     report = progress or (lambda fraction, what: None)
-    from core.model_check import ModelBudgetError, check_model_file
+    from core.io.model_check import ModelBudgetError, check_model_file
 
     if data[:4] != b"PK\x03\x04":
         raise ModelLoadError(f"{name} is not a .keras model file (a .keras file is a zip archive). "

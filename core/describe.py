@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from core.display import CT_WINDOWS, apply_window, auto_window
-from core.orientation import axis_codes, voxel_to_world
+from core.io.orientation import axis_codes, voxel_to_world
 from core.volume import Volume
 
 

@@ -104,7 +104,7 @@ def orthogonal_views(data: np.ndarray, index: tuple[int, int, int], radiological
     """The axial, coronal and sagittal slices through a voxel, oriented for display.
 
     `data` is in the course's display frame (axes towards superior, posterior
-    and the patient's left; see `core.orientation`).
+    and the patient's left; see `core.io.orientation`).
 
     Parameters
     ----------

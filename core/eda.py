@@ -1,6 +1,6 @@
 """Exploratory data analysis of a set of images: one row per file, histograms, a quality report and SNR.
 
->>> from core.cohort import build_cohort
+>>> from core.data.cohort import build_cohort
 >>> table = file_table(build_cohort().files)                  # doctest: +SKIP
 >>> summary_counts(table)["unreadable files"]                 # doctest: +SKIP
 1
@@ -22,10 +22,10 @@ import numpy as np
 import pandas as pd
 
 from core.describe import bit_depth
-from core.errors import MAX_DECODED_BYTES, decoded_budget, human_bytes
+from core.io.errors import MAX_DECODED_BYTES, decoded_budget, human_bytes
 from core.io import ImageLoadError, load_image, read_zip, sniff
-from core.orientation import axis_codes
-from core.safe_text import plain
+from core.io.orientation import axis_codes
+from core.text.safe_text import plain
 from core.volume import Volume
 
 COLUMNS = [
@@ -1039,7 +1039,7 @@ def overview_notes(table: pd.DataFrame) -> dict[str, str]:
 
     Examples
     --------
-    >>> from core.cohort import build_cohort
+    >>> from core.data.cohort import build_cohort
     >>> overview_notes(file_table(build_cohort().files))["age"]
     'One count per patient: 22 patients.'
     """

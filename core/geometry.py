@@ -7,7 +7,7 @@ the course counts pixels instead of inventing millimetres.
 
 from __future__ import annotations
 
-from core.selfcheck import Question
+from core.questions.selfcheck import Question
 from core.volume import Volume
 
 

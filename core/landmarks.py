@@ -7,12 +7,12 @@ in closed form, without any optimiser, by SimpleITK's
 ``LandmarkBasedTransformInitializer``. How well it fits the points it was
 given is the *fiducial registration error* (the residual at each landmark);
 how well it aligns everything else is the *target registration error*
-(TRE), measured here against a known motion (`core.warps.Problem`). A few
+(TRE), measured here against a known motion (`core.data.warps.Problem`). A few
 good points are often close; the result can then seed the intensity-based
 registration (`core.registration.register(..., initial_transform=...)`).
 
 Points are physical, in mm, in array-axis order (``(row, col)`` in 2D),
-like `core.warps` and `core.registration`; pixel ``(r, c)`` is at
+like `core.data.warps` and `core.registration`; pixel ``(r, c)`` is at
 ``(r * spacing[0], c * spacing[1])``.
 
 >>> fixed = np.array([[0.0, 0.0], [0.0, 10.0], [10.0, 0.0]])
@@ -56,7 +56,7 @@ class LandmarkResult:
     parameters : dict
         ``translation_mm``, ``matrix`` and ``centre_mm`` in array-axis order
         (as `core.registration.RegistrationResult.parameters`, so
-        `core.warps.compare` reads them).
+        `core.data.warps.compare` reads them).
     residuals : numpy.ndarray
         Distance in mm between each moving landmark and where the transform
         sends its fixed landmark.
@@ -215,7 +215,7 @@ def true_landmarks(problem, fixed_pixels: np.ndarray) -> np.ndarray:
 
     Parameters
     ----------
-    problem : core.warps.Problem
+    problem : core.data.warps.Problem
     fixed_pixels : (n, 2) numpy.ndarray
         ``(row, col)`` pixels on the fixed image.
 
@@ -284,16 +284,16 @@ def evaluate(result: LandmarkResult, problem, targets: np.ndarray) -> dict[str, 
     Parameters
     ----------
     result : LandmarkResult
-    problem : core.warps.Problem
+    problem : core.data.warps.Problem
     targets : (n, ndim) numpy.ndarray
-        Points of the fixed image in mm (e.g. `core.warps.anatomy_points`).
+        Points of the fixed image in mm (e.g. `core.data.warps.anatomy_points`).
 
     Returns
     -------
     dict
-        ``mean`` and ``max`` TRE in mm (as `core.warps.tre`) and ``fre`` in mm.
+        ``mean`` and ``max`` TRE in mm (as `core.data.warps.tre`) and ``fre`` in mm.
     """
-    from core.warps import tre
+    from core.data.warps import tre
 
     error = tre(result.map_points(targets), problem.true_points(targets))
     return dict(error, fre=result.fre)

@@ -18,9 +18,9 @@ cascade, each registering what the previous ones left, their fields
 composed, trained together end to end (Zhao et al., "Recursive Cascaded
 Networks for Unsupervised Medical Image Registration", ICCV 2019).
 
-The pairs are MNI152 axial slices (the course's template, `core.lesions`)
+The pairs are MNI152 axial slices (the course's template, `core.data.lesions`)
 moved by random known motions of the course's own generator
-(`core.warps.make_problem`: shift, rotation, scale and a smooth bend), so
+(`core.data.warps.make_problem`: shift, rotation, scale and a smooth bend), so
 every result can be scored against the truth (TRE in mm, as in
 `core.registration`).
 
@@ -28,7 +28,7 @@ Conventions: images ``(rows, cols)`` in [0, 1]; displacements ``(rows, cols,
 2)`` in array-axis order (rows, then cols), in pixels inside the network and
 in mm where a function says so. ``fixed(x) ~ moving(x + u(x))``: a point
 ``x`` of the fixed image is found at ``x + u(x)`` in the moving one, as
-`core.warps.Problem.true_points` and `core.registration.RegistrationResult.map_points`
+`core.data.warps.Problem.true_points` and `core.registration.RegistrationResult.map_points`
 say it. Keras is imported inside the functions (`core.cnn.keras_module`).
 """
 
@@ -40,7 +40,7 @@ from typing import Callable
 
 import numpy as np
 
-from core import warps
+from core.data import warps
 
 SIMILARITIES = ("mse", "ncc")
 """Image similarity terms of the loss: mean squared error (same contrast) or local normalised cross-correlation."""
@@ -73,7 +73,7 @@ class Config:
     max_shift_mm, max_angle_deg, max_scale : float
         Largest shift, rotation and scale change of the random motions.
     warp_share : float
-        Largest bend amplitude as a share of `core.warps.max_warp_mm` (the most that cannot fold).
+        Largest bend amplitude as a share of `core.data.warps.max_warp_mm` (the most that cannot fold).
     seed : int
         Seed of the motions, the split of slices and the network's weights.
     downsize : int
@@ -113,7 +113,7 @@ class Pairs:
     ----------
     moving, fixed : numpy.ndarray of float32
         ``(n, size, size)`` in [0, 1].
-    problems : list of core.warps.Problem
+    problems : list of core.data.warps.Problem
         The known motion of each pair (``problems[k].true_points``).
     spacing : (float, float)
         mm per pixel.
@@ -182,7 +182,7 @@ def template_slices(size: int = 64) -> tuple[np.ndarray, list[int], tuple[float,
     """
     from skimage.transform import resize
 
-    from core import lesions
+    from core.data import lesions
 
     t1, brain = lesions.load_template()
     chosen = lesions.brain_slices(brain, 0.5)[::2]
@@ -201,7 +201,7 @@ def split_slices(count: int, held_out_every: int = 4) -> tuple[np.ndarray, np.nd
 
 def random_motion(rng: np.random.Generator, shape: tuple[int, int], spacing: tuple[float, float],
                   config: Config) -> warps.Motion:
-    """A random `core.warps.Motion` within the limits of `config` (uniform in each parameter)."""
+    """A random `core.data.warps.Motion` within the limits of `config` (uniform in each parameter)."""
     bend = config.warp_share * warps.max_warp_mm(shape, spacing)
     return warps.Motion(shift_mm=tuple(float(v) for v in rng.uniform(-config.max_shift_mm, config.max_shift_mm, 2)),
                         angles_deg=(float(rng.uniform(-config.max_angle_deg, config.max_angle_deg)),),
@@ -223,7 +223,7 @@ def make_pairs(slices: np.ndarray, spacing: tuple[float, float], n: int, config:
         The motion limits.
     seed : int
     contrast : float
-        0 to 1: how much of `core.warps.other_contrast` the moving images get
+        0 to 1: how much of `core.data.warps.other_contrast` the moving images get
         (the network is trained with 0; more shows where it fails).
 
     Returns
@@ -341,6 +341,7 @@ def build_model(size: int = 64, features: tuple[int, ...] = (16, 32, 32, 32), se
     fixed = keras.Input((size, size, 1), name="fixed")
 
     def unet(source, tag):
+        """One stage: a U-Net from (source, fixed) to a displacement field, its layers' names prefixed by `tag`."""
         x = layers.Concatenate(name=f"{tag}pair")([source, fixed])
         x = layers.LeakyReLU(0.2)(layers.Conv2D(features[0], 3, padding="same", name=f"{tag}enc0")(x))
         skips = [x]
@@ -502,7 +503,7 @@ class PairResult:
     displacement_mm : numpy.ndarray
         ``(rows, cols, 2)``: where each fixed pixel is found in the moving image, minus its position, in mm.
     tre_mm : float
-        Mean target registration error over the anatomy's points (`core.warps.anatomy_points`).
+        Mean target registration error over the anatomy's points (`core.data.warps.anatomy_points`).
     folding : float
         Share of pixels where the Jacobian determinant is 0 or below (the field folds).
     seconds : float

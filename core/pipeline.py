@@ -20,8 +20,8 @@ from typing import Callable
 import numpy as np
 
 from core import preprocess, samples
-from core.safe_text import py_literal
-from core.preprocess_snippets import Source, clean_code, imports, noise_code, volume_code
+from core.text.safe_text import py_literal
+from core.snippets.preprocess import Source, clean_code, imports, noise_code, volume_code
 
 STEP_KINDS = ("noise", "gaussian", "median", "threshold", "mask", "edges")
 """What a step can do."""
@@ -296,7 +296,7 @@ def pipeline_code(steps: list[Step], source: Source, scale: tuple[float, float],
     ----------
     steps : list of Step
     source : Source
-        Where the image comes from (see `core.preprocess_snippets`).
+        Where the image comes from (see `core.snippets.preprocess`).
     scale : (float, float)
         The image's range (noise levels and the manual threshold refer to it).
     volume : bool

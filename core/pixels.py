@@ -5,7 +5,7 @@ examples of the lecture (the 6 × 6 "X", the same X in red and blue making
 magenta), re-quantise an image to ``n`` bits, split and merge colour
 channels, cut out windows and regions, and draw outlines for display.
 
-Noise and the signal-to-noise ratio live in `core.noise`; the grey value of a colour image and
+Noise and the signal-to-noise ratio live in `core.data.noise`; the grey value of a colour image and
 the value range are the course's own (`core.basics`).
 
 >>> import numpy as np
@@ -20,8 +20,8 @@ import numpy as np
 
 from core.basics import value_range
 from core.display import apply_window, auto_window, colour_to_uint8
-from core.noise import snr_db
-from core.selfcheck import Question
+from core.data.noise import snr_db
+from core.questions.selfcheck import Question
 
 X_SIZE = 6
 """Side of the lecture's X matrix."""
@@ -792,7 +792,7 @@ def patch_near(image: np.ndarray, target: float, size: int = 6) -> tuple[int, in
 
 
 def poisson_strength(photons_at_max: float, image: np.ndarray) -> float:
-    """Photons per unit of value for `core.noise.add_noise(..., "poisson", ...)` from the photons at the brightest pixel.
+    """Photons per unit of value for `core.data.noise.add_noise(..., "poisson", ...)` from the photons at the brightest pixel.
 
     `add_noise` counts photons from ``min(image minimum, 0)``, so the
     brightest pixel receives `photons_at_max` photons on average.

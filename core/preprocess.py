@@ -39,7 +39,7 @@ NOISE_UNITS = {
     "poisson": "photons per unit of value",
     "rician": "standard deviation on each channel",
 }
-"""What the strength passed to `core.noise.add_noise` means for each kind."""
+"""What the strength passed to `core.data.noise.add_noise` means for each kind."""
 
 
 @dataclass(frozen=True)
@@ -189,12 +189,12 @@ def is_constant(image: np.ndarray) -> bool:
 
 
 def noise_strength(kind: str, percent: float, scale: tuple[float, float]) -> float:
-    """The `strength` for `core.noise.add_noise` that gives noise of about `percent` % of the range.
+    """The `strength` for `core.data.noise.add_noise` that gives noise of about `percent` % of the range.
 
     Parameters
     ----------
     kind : str
-        One of `core.noise.NOISE_KINDS`.
+        One of `core.data.noise.NOISE_KINDS`.
     percent : float
         Noise level, 0-100.
     scale : (float, float)
@@ -232,7 +232,7 @@ class NoiseSettings:
     Attributes
     ----------
     kind : str
-        ``"none"`` or one of `core.noise.NOISE_KINDS`.
+        ``"none"`` or one of `core.data.noise.NOISE_KINDS`.
     percent : float
         Level in % of the range (see `noise_strength`).
     seed : int
@@ -244,12 +244,12 @@ class NoiseSettings:
     seed: int = 0
 
     def strength(self, scale: tuple[float, float]) -> float:
-        """The `strength` argument of `core.noise.add_noise` for an image of range `scale`."""
+        """The `strength` argument of `core.data.noise.add_noise` for an image of range `scale`."""
         return 0.0 if self.kind == "none" else noise_strength(self.kind, self.percent, scale)
 
     def apply(self, image: np.ndarray, scale: tuple[float, float], seed_offset: int = 0) -> np.ndarray:
         """A noisy float64 copy of `image`, seeded with ``seed + seed_offset`` (one offset per slice)."""
-        from core.noise import add_noise
+        from core.data.noise import add_noise
 
         strength = self.strength(scale)
         if strength <= 0:

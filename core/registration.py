@@ -725,7 +725,7 @@ def aligned_landscapes(image: np.ndarray, spacing: tuple[float, float], sweep: s
     """SSD and mutual information of an image against a copy of itself moved by each offset.
 
     The copy keeps the contrast (``"same contrast"``) or goes through
-    `core.warps.other_contrast` (``"other contrast"``); offset 0 is perfect
+    `core.data.warps.other_contrast` (``"other contrast"``); offset 0 is perfect
     alignment, so a good loss is lowest there.
 
     Parameters
@@ -752,7 +752,7 @@ def aligned_landscapes(image: np.ndarray, spacing: tuple[float, float], sweep: s
         When `check_pair` refuses the image or its other-contrast copy (a
         binary image's copy is constant).
     """
-    from core.warps import other_contrast
+    from core.data.warps import other_contrast
 
     image = np.asarray(image, dtype=np.float64)
     other = other_contrast(image)

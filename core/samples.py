@@ -187,7 +187,7 @@ def mni_dicom_series(step: int = 2) -> list[tuple[str, bytes]]:
     list of (str, bytes)
         One DICOM file per slice, named in acquisition order.
     """
-    from core.dicom_writer import write_dicom_series
+    from core.io.dicom_writer import write_dicom_series
     from core.io import load_image
 
     mni = load_image(SAMPLES[2].path)

@@ -31,7 +31,7 @@ class Volume:
         coordinates in millimetres (RAS+, as in NIfTI: x grows towards the
         patient's right, y anterior, z superior), or None when the file has
         no orientation (PNG, JPEG...). Loaded 3D images are reoriented to the
-        display frame of `core.orientation`.
+        display frame of `core.io.orientation`.
     hidden_metadata : dict
         The original values of the redacted header fields, shown only when
         the user opts in for their own session.
@@ -61,7 +61,7 @@ class Volume:
         For a DICOM series, one row per file in the order given: ``file``,
         ``instance number``, ``position (mm)`` (along the slice normal) and
         ``place in the stack`` (0 = lowest position); empty otherwise.
-    display_path : core.lut.DisplayPath or None
+    display_path : core.io.lut.DisplayPath or None
         For a grey DICOM image, how its header says stored values become
         greys (Modality LUT or rescale, then VOI LUT or window); None otherwise.
     """

@@ -7,7 +7,7 @@ results. The course's words are in assets/course/case_study.toml.
 import streamlit as st
 
 from core import case_study
-from core.course_text import load_lesson
+from core.text.course_text import load_lesson
 from ui.case_study_view import cnn_step, cohort_controls, last_run, registration_step, run_button, subjects, timing
 from ui.lesson import explain, intro, self_check
 from ui.sections import choose_section

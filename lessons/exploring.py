@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from core.exploring_questions import at_max_question, unreadable_question
+from core.questions.exploring import at_max_question, unreadable_question
 from ui import picker
 from ui.exploring_data import choose_dataset
 from ui.exploring_histogram import histogram_section

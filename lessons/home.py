@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from core import samples
-from core.selfcheck import progress_from_json, progress_text, progress_to_json
+from core.questions.selfcheck import progress_from_json, progress_text, progress_to_json
 from ui.course import EXTRAS, OBJECTIVES
 from ui.room import lecturer_mode
 

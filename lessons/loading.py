@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from core.loading_questions import physical_value_question, voxel_size_question
+from core.questions.loading import physical_value_question, voxel_size_question
 from ui import picker
 from ui.lesson import intro, lecture_presets, lesson_text, self_check
 from ui.loading_affine import show_affine

@@ -7,9 +7,9 @@ import pandas as pd
 import streamlit as st
 
 from core import basics, describe, display, pixels, samples
-from core import pixels_snippets as snip
-from core.alt_text import describe_image
-from core.noise import NOISE_KINDS, add_noise, snr
+from core.snippets import pixels as snip
+from core.text.alt_text import describe_image
+from core.data.noise import NOISE_KINDS, add_noise, snr
 from ui import picker
 from ui.alt import show_figure
 from ui.code import show_code

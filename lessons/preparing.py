@@ -8,7 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core import preprocess
-from core.selfcheck import Question
+from core.questions.selfcheck import Question
 from ui import picker
 from ui.lesson import intro, lecture_presets, lecturer_mode, lesson_text, self_check
 from ui.preparing_builder import builder_section

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from core.presenter_links import lecture_figures
+from core.text.presenter_links import lecture_figures
 from ui import picker
 from ui.course import EXTRAS, OBJECTIVES
 from ui.safe_text import md

@@ -11,8 +11,8 @@ import streamlit as st
 
 from core import layers
 from core.cnn import ModelSpec
-from core.course_text import load_lesson
-from core.supervised_questions import average_question, conv_parameters_question
+from core.text.course_text import load_lesson
+from core.questions.supervised import average_question, conv_parameters_question
 from ui import explanations
 from ui.lesson import explain, intro, lecture_presets, lecturer_mode, self_check
 from ui.picker import show_upload_error

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from core.selfcheck import Question
+from core.questions.selfcheck import Question
 from ui import learned_registration, picker
 from ui import unsupervised_atlas as atlas
 from ui import unsupervised_loss as loss

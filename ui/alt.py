@@ -4,7 +4,7 @@ Streamlit 1.67's ``st.image`` and ``st.plotly_chart`` take ``alt``, which become
 the image's alt attribute or the chart's accessible name. These helpers make it
 required (a test walks the code: every ``.image(`` call passes ``alt``), and put
 a figure's numbers in a table for screen readers where they matter. The texts
-come from core.alt_text, made from the data. In lecturer mode every figure is sized for the room
+come from core.text.alt_text, made from the data. In lecturer mode every figure is sized for the room
 (ui.room.size_for_room) here, so no lesson has to do it figure by figure.
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.alt_text import figure_alt, figure_numbers
+from core.text.alt_text import figure_alt, figure_numbers
 from ui.room import lecturer_mode, size_for_room
 
 
@@ -29,7 +29,7 @@ def show_image(container, image, alt: str, caption: str | None = None, **kwargs)
     container : streamlit container (st, a column, an expander ...)
     image : array or PNG bytes, as st.image takes it
     alt : str
-        What the picture shows, made from its data (core.alt_text); never empty.
+        What the picture shows, made from its data (core.text.alt_text); never empty.
     caption : str, optional
         The visible caption (independent of alt: Streamlit never uses one for the other).
     **kwargs
@@ -51,7 +51,7 @@ def show_figure(container, figure, alt: str | None = None, table: bool = False, 
     container : streamlit container
     figure : plotly.graph_objects.Figure
     alt : str, optional
-        Defaults to core.alt_text.figure_alt of the figure (its title, axes and each trace's
+        Defaults to core.text.alt_text.figure_alt of the figure (its title, axes and each trace's
         extent); pass one that carries the lesson's point where there is one.
     table : bool
         Also offer the figure's numbers as a table in a collapsed expander (for figures whose

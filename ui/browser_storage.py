@@ -13,7 +13,7 @@ from pathlib import Path
 import streamlit as st
 import streamlit.components.v1 as components
 
-from core.selfcheck import progress_from_json, progress_to_json, restore_into
+from core.questions.selfcheck import progress_from_json, progress_to_json, restore_into
 from ui.course import EXTRAS, OBJECTIVES
 
 STORE_KEY = "progress-browser-store"

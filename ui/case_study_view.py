@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from core import case_study
-from core.case_study_snippets import cnn_snippet, registration_snippet, subject_snippet
+from core.snippets.case_study import cnn_snippet, registration_snippet, subject_snippet
 from ui import heavy
 from ui.code import show_code
 from ui.images import picture

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.course_text import CourseFileError, load_lesson
+from core.text.course_text import CourseFileError, load_lesson
 
 OBJECTIVE_PAGES = [("pixels", ":material/grid_on:"), ("loading", ":material/folder_open:"),
                    ("exploring", ":material/query_stats:"), ("preparing", ":material/tune:"),

@@ -12,9 +12,9 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from core import cnn, explain
-from core.explain_snippets import sanity_and_deletion_snippet
-from core.selfcheck import Question, is_correct
-from core.alt_text import heatmap_alt
+from core.snippets.explain import sanity_and_deletion_snippet
+from core.questions.selfcheck import Question, is_correct
+from core.text.alt_text import heatmap_alt
 from ui.alt import show_figure, show_image
 from ui.code import show_code
 from ui.lesson import STOPPED, explain as explain_text, lecturer_mode, stoppable, was_stopped
@@ -122,7 +122,7 @@ def section(model, spec: cnn.ModelSpec | None, data, train_idx: np.ndarray, val_
         The network the page trained (or loaded).
     spec : core.cnn.ModelSpec or None
         Its architecture, for the shuffled-label twin (None: that test is not offered).
-    data : core.labelled.LabelledImages
+    data : core.data.labelled.LabelledImages
         The current set (with lesion masks for the pointing game when it has them).
     train_idx, val_idx, eval_idx : numpy.ndarray
         Indices of the training, validation and held-out images.
@@ -131,7 +131,7 @@ def section(model, spec: cnn.ModelSpec | None, data, train_idx: np.ndarray, val_
     names : sequence of str
         Class names.
     data_code : str, optional
-        Code that defines ``data`` (`core.cnn_snippets.data_code`), for the "Show the code" panel (None: no panel).
+        Code that defines ``data`` (`core.snippets.cnn.data_code`), for the "Show the code" panel (None: no panel).
     """
     st.header("8 · Heatmaps put to the test")
     explain_text(

@@ -12,8 +12,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core import eda, eda_snippets
-from core.cohort import Cohort, build_cohort
+from core import eda
+from core.snippets import eda as eda_snippets
+from core.data.cohort import Cohort, build_cohort
 from core.io import load_image
 from ui.lesson import STOPPED, stoppable, was_stopped
 from ui.memo import session_memo

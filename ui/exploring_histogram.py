@@ -12,10 +12,11 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
-from core import eda, eda_snippets
-from core.course_text import LessonText
+from core import eda
+from core.snippets import eda as eda_snippets
+from core.text.course_text import LessonText
 from core.io import load_image
-from core.noise import NOISE_KINDS, add_noise
+from core.data.noise import NOISE_KINDS, add_noise
 from core.thumbnails import preview
 from ui.alt import show_figure, show_image
 from ui.code import show_code

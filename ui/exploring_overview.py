@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import eda, eda_snippets
-from core.course_text import LessonText
+from core import eda
+from core.snippets import eda as eda_snippets
+from core.text.course_text import LessonText
 from ui.alt import show_figure
 from ui.code import show_code
 from ui.exploring_data import Dataset

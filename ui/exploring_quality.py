@@ -8,8 +8,8 @@ import pandas as pd
 import streamlit as st
 
 from core import eda
-from core.cohort import PROBLEMS
-from core.course_text import LessonText
+from core.data.cohort import PROBLEMS
+from core.text.course_text import LessonText
 from ui.alt import show_figure
 from ui.exploring_data import Dataset
 from ui.lecture_table import numbers_table

@@ -9,7 +9,7 @@ import numpy as np
 from PIL import Image
 
 from core import display
-from core.alt_text import describe_image
+from core.text.alt_text import describe_image
 from ui.alt import show_image
 from ui.memo import session_memo
 
@@ -65,7 +65,7 @@ def picture(container, image: np.ndarray, caption: str, window: tuple[float, flo
     key : hashable, optional
         Names the image's content, so a rerun reuses its PNG without hashing the pixels.
     alt : str, optional
-        The text alternative (default: `core.alt_text.describe_image` of the values).
+        The text alternative (default: `core.text.alt_text.describe_image` of the values).
     """
     name = key if key is not None else hashlib.blake2b(np.ascontiguousarray(image).tobytes(),
                                                        digest_size=16).hexdigest()

@@ -20,12 +20,12 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from core import display, overlays
-from core.alt_text import describe_image
+from core.text.alt_text import describe_image
 from core.landmarks import (KINDS, MIN_PAIRS, LandmarkError, add_point, complete_pairs, evaluate, landmark_transform,
                             pixel_to_mm, spread_points, true_landmarks, warp_moving)
 from core.registration import METRICS, register
 from core.selection import click_grid, selected_points
-from core.warps import Problem, anatomy_points, compare, tre
+from core.data.warps import Problem, anatomy_points, compare, tre
 from ui import heavy
 from ui.alt import show_figure, show_image
 from ui.lesson import STOPPED, stoppable, was_stopped
@@ -184,7 +184,7 @@ def landmark_section(problem: Problem, problem_key, key: str = "landmarks") -> N
 
     Parameters
     ----------
-    problem : core.warps.Problem
+    problem : core.data.warps.Problem
         2D fixed and moving images and the true motion between them.
     problem_key : hashable
         Changes whenever the problem does (the landmarks are then cleared).

@@ -17,10 +17,10 @@ from plotly.subplots import make_subplots
 
 from core import display, overlays
 from core import learned_registration as lr
-from core.warps import Motion, working_image
-from core.learned_registration_snippets import training_snippet
+from core.data.warps import Motion, working_image
+from core.snippets.learned_registration import training_snippet
 from ui import picker
-from core.alt_text import describe_image
+from core.text.alt_text import describe_image
 from ui.alt import show_figure, show_image
 from ui.code import show_code
 from ui.lesson import STOPPED, explain, lecturer_mode, stoppable, was_stopped
@@ -296,7 +296,7 @@ def _own_pair(trained: lr.Trained) -> None:
     contrast = d.slider("Other contrast", 0.0, 1.0, 0.0, 0.1, key="unsup-learned-contrast",
                         help="1: a T2-like remapping of the moving image, which the network never saw.")
     size, spacing = trained.config.size, trained.spacing
-    from core.warps import max_warp_mm
+    from core.data.warps import max_warp_mm
 
     motion = Motion((shift, 0.0), (angle,), 1.0, bend * max_warp_mm((size, size), spacing))
     if source == "a held-out template slice":

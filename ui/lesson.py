@@ -8,8 +8,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from core.course_text import COURSE_DIR, CourseFileError, LessonText, load_lesson
-from core.selfcheck import Question, is_correct
+from core.text.course_text import COURSE_DIR, CourseFileError, LessonText, load_lesson
+from core.questions.selfcheck import Question, is_correct
 from ui.room import lecturer_mode  # lecturer mode itself (switch, styles, figures) lives in ui.room
 
 STOPPED = "{} stopped before the end (Stop, or another control, was pressed): nothing was kept."

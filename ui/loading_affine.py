@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from core import describe
-from core.orientation import axis_codes
+from core.io.orientation import axis_codes
 from core.volume import Volume
 from ui.lecture_table import numbers_table
 from ui.lesson import explain

@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from core import describe
-from core.alt_text import describe_image
+from core.text.alt_text import describe_image
 from core.volume import Volume
 from ui.alt import show_figure
 from ui.lesson import explain

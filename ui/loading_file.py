@@ -6,8 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from core import describe
-from core.course_text import LessonText
-from core.loading_snippets import loading_snippet
+from core.text.course_text import LessonText
+from core.snippets.loading import loading_snippet
 from core.samples import Sample
 from core.volume import Volume
 from ui.code import show_code

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core import describe
-from core.phi import REDACTED
+from core.io.phi import REDACTED
 from core.volume import Volume
 from ui.lecture_table import numbers_table
 from ui.lesson import explain

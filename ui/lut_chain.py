@@ -2,7 +2,7 @@
 
 `lut_chain_section` shows which path the file's header asks for, the value
 of one probed pixel at every stage, the two steps as curves, and the whole
-image as that path displays it. The numbers come from `core.lut`.
+image as that path displays it. The numbers come from `core.io.lut`.
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
-from core import display, lut
-from core.alt_text import describe_image
+from core import display
+from core.io import lut
+from core.text.alt_text import describe_image
 from core.volume import Volume
 from ui.alt import show_figure, show_image
 from ui.lesson import explain
@@ -117,7 +118,7 @@ def lut_chain_section(volume: Volume, index: tuple[int, ...] | None = None, key:
     stored_range = (float(np.min(plane)), float(np.max(plane)))
     value_range = (float(np.min(values)), float(np.max(values)))
     figure = curves_figure(path, stored_range, value_range, window, rows)
-    show_figure(st, figure, config=PLOT_CONFIG, key=f"{key}-curves")  # alt text: core.alt_text.figure_alt
+    show_figure(st, figure, config=PLOT_CONFIG, key=f"{key}-curves")  # alt text: core.text.alt_text.figure_alt
     step = max(1, int(np.ceil(max(plane.shape) / MAX_SHOWN_SIDE)))
     grey = lut.voi_grey(values[::step, ::step], path, window)
     subject = plain(f"{volume.name} through its {path.modality_step} and {path.voi_step}")

@@ -12,9 +12,9 @@ import numpy as np
 import streamlit as st
 
 from core import pixels, samples
-from core import pixels_snippets as snip
-from core.alt_text import describe_image
-from core.course_text import LessonText
+from core.snippets import pixels as snip
+from core.text.alt_text import describe_image
+from core.text.course_text import LessonText
 from core.volume import Volume
 from ui import picker
 from ui.alt import show_figure, show_image

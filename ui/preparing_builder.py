@@ -10,8 +10,8 @@ import numpy as np
 import streamlit as st
 
 from core import pipeline, preprocess
-from core import preprocess_snippets as snip
-from core.course_text import LessonText
+from core.snippets import preprocess as snip
+from core.text.course_text import LessonText
 from core.volume import Volume
 from ui import heavy
 from ui.code import show_code

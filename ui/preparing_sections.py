@@ -11,9 +11,9 @@ import pandas as pd
 import streamlit as st
 
 from core import layers, preprocess
-from core import preprocess_snippets as snip
-from core.alt_text import describe_image
-from core.course_text import LessonText
+from core.snippets import preprocess as snip
+from core.text.alt_text import describe_image
+from core.text.course_text import LessonText
 from ui.alt import show_figure
 from ui.code import show_code
 from ui.images import grey8, picture

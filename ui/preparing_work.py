@@ -13,9 +13,9 @@ import numpy as np
 import streamlit as st
 
 from core import display, preprocess, samples
-from core import preprocess_snippets as snip
-from core.course_text import LessonText
-from core.noise import NOISE_KINDS
+from core.snippets import preprocess as snip
+from core.text.course_text import LessonText
+from core.data.noise import NOISE_KINDS
 from core.volume import Volume
 from ui import picker
 from ui.code import show_code

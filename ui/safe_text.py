@@ -4,14 +4,14 @@ Every lesson and ui module shows a file name, a zip member or class-folder
 name, or a header value through :func:`md` (anything Streamlit renders as
 Markdown: headers, captions, errors, spinners, progress texts, metric and
 widget labels, radio options) or :func:`plain` (Plotly labels). The escaping
-itself lives in :mod:`core.safe_text`, so core's figure builders share it.
+itself lives in :mod:`core.text.safe_text`, so core's figure builders share it.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from core.safe_text import MAX_SHOWN, csv_cell, md, plain, safe_csv
+from core.text.safe_text import MAX_SHOWN, csv_cell, md, plain, safe_csv
 
 __all__ = ["MAX_SHOWN", "csv_cell", "md", "plain", "safe_csv", "error"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.course_text import LessonText
+from core.text.course_text import LessonText
 
 SECTION_KEY = "section"
 """The control's key and the URL parameter that names the section (``?section=Thresholds``)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.dicom import series_by_name
+from core.io.dicom import series_by_name
 from core.volume import Volume
 
 

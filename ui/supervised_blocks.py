@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core import cnn_snippets, layers
+from core import layers
+from core.snippets import cnn as cnn_snippets
 from core.basics import to_grey
 from ui.code import show_code
 from ui.images import picture

@@ -13,10 +13,14 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core import class_folders, cnn_snippets, dermoscopy, labelled, lesions
-from core.alt_text import describe_image
-from core.course_text import LessonText
-from core.labelled import LabelledImages
+from core.io import class_folders
+from core.snippets import cnn as cnn_snippets
+from core.data import dermoscopy
+from core.data import labelled
+from core.data import lesions
+from core.text.alt_text import describe_image
+from core.text.course_text import LessonText
+from core.data.labelled import LabelledImages
 from ui.alt import show_image
 from ui.code import show_code
 from ui.lesson import STOPPED, explain, stoppable, was_stopped
@@ -111,7 +115,7 @@ def read_stoppable(name: str, upload, read, stop_key: str, what: str) -> Outcome
 def class_zip_data(upload, size: int) -> LabelledImages | None:
     """The labelled images of a .zip of class folders at `size`, read once per file and size (None: not readable).
 
-    Each image is checked against `core.class_folders.MAX_IMAGE_BYTES` from its header before it is decoded; the
+    Each image is checked against `core.io.class_folders.MAX_IMAGE_BYTES` from its header before it is decoded; the
     reading shows its progress and Stop. Only the outcome for the current size is kept.
     """
     def read(files):

@@ -16,7 +16,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core import cnn, cnn_snippets, labelled
+from core import cnn
+from core.snippets import cnn as cnn_snippets
+from core.data import labelled
 from core.heavy import train_network
 from ui import heavy
 from ui.alt import show_figure

@@ -11,8 +11,11 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from core import cnn, cnn_snippets, labelled, small_samples
-from core.alt_text import describe_image, heatmap_alt
+from core import cnn
+from core.snippets import cnn as cnn_snippets
+from core.data import labelled
+from core.data import small_samples
+from core.text.alt_text import describe_image, heatmap_alt
 from ui.alt import show_figure, show_image
 from ui.code import show_code
 from ui.lesson import explain

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from core import display, overlays, samples
-from core import registration_snippets as snip
+from core.snippets import registration as snip
 from core.atlas import block_mean, physical_origin, resample_like, shrunk_origin
 from core.clustering import METHODS, cluster_intensities, score
 from core.heavy import register_and_transfer

@@ -7,9 +7,9 @@ import pandas as pd
 import streamlit as st
 
 from core import overlays
-from core import registration_snippets as snip
+from core.snippets import registration as snip
 from core.registration import METRICS, aligned_landscapes, sweep_offsets
-from core.warps import compare, make_problem
+from core.data.warps import compare, make_problem
 from ui.alt import show_figure
 from ui.code import show_code
 from ui.lesson import STOPPED, stoppable, was_stopped

@@ -15,10 +15,10 @@ import pandas as pd
 import streamlit as st
 
 from core import display, overlays, samples
-from core import registration_snippets as snip
-from core.alt_text import describe_image
+from core.snippets import registration as snip
+from core.text.alt_text import describe_image
 from core.registration import check_pair, ncc
-from core.warps import Motion, Problem, make_problem, max_warp_mm, working_image
+from core.data.warps import Motion, Problem, make_problem, max_warp_mm, working_image
 from ui.alt import show_image
 from ui.code import show_code
 from ui.images import png_bytes
@@ -50,7 +50,7 @@ class Work:
     image : numpy.ndarray
         Grey, float64, read-only.
     spacing : (float, float)
-    source : core.registration_snippets.Source
+    source : core.snippets.registration.Source
         How the code panels get the same image.
     key : tuple
         Names the working image for memos.

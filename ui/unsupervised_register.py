@@ -15,10 +15,10 @@ import pandas as pd
 import streamlit as st
 
 from core import overlays
-from core import registration_snippets as snip
-from core.alt_text import describe_image
+from core.snippets import registration as snip
+from core.text.alt_text import describe_image
 from core.registration import DEFORMABLE_METHODS, METRICS, TRANSFORMS, jacobian_determinant, ncc, register
-from core.warps import anatomy_points, compare, tre, warped_grid
+from core.data.warps import anatomy_points, compare, tre, warped_grid
 from ui import heavy
 from ui.alt import show_figure, show_image
 from ui.code import show_code

@@ -9,9 +9,9 @@ import streamlit as st
 from PIL import Image
 
 from core import display
-from core.alt_text import describe_image, slice_alt
+from core.text.alt_text import describe_image, slice_alt
 from core.basics import value_range
-from core.orientation import voxel_to_world
+from core.io.orientation import voxel_to_world
 from core.volume import Volume
 from ui.alt import show_figure, show_image
 from ui.images import png_bytes

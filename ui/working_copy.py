@@ -1,11 +1,11 @@
-"""The bounded working copy of the sidebar's image, announced on the page (see `core.working_copy`)."""
+"""The bounded working copy of the sidebar's image, announced on the page (see `core.io.working_copy`)."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from core.volume import Volume
-from core.working_copy import MAX_WORKING_PIXELS, working_copy
+from core.io.working_copy import MAX_WORKING_PIXELS, working_copy
 
 
 def bounded(volume: Volume) -> Volume:

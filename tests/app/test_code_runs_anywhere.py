@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from core.course_text import COURSE_DIR, load_lesson
+from core.text.course_text import COURSE_DIR, load_lesson
 from harness import page_test
 from ui.code import COLLECTED_KEY
 

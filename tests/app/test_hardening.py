@@ -16,8 +16,8 @@ import pytest
 from PIL import Image
 from streamlit.runtime.scriptrunner_utils.exceptions import StopException
 
-from core import class_folders
-from core.safe_text import md
+from core.io import class_folders
+from core.text.safe_text import md
 from harness import page_test, problems, upload, widget
 
 SUPERVISED = {"sup-n-dermoscopy": 60, "sup-n-lesions": 80, "sup-size": 32, "sup-blocks": 2,

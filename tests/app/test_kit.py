@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 def sections_page():
     import streamlit as st
 
-    from core.course_text import parse_lesson
+    from core.text.course_text import parse_lesson
     from ui.lesson import lecture_presets
     from ui.sections import choose_section
     from ui.url_state import report_ignored_link_values

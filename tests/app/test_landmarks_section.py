@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.landmarks import true_landmarks
-from core.warps import Motion, make_problem
+from core.data.warps import Motion, make_problem
 
 KEY = "landmarks"
 
@@ -27,7 +27,7 @@ def section_script() -> None:
     from skimage.data import shepp_logan_phantom
     from skimage.transform import resize
 
-    from core.warps import Motion, make_problem
+    from core.data.warps import Motion, make_problem
     from ui.landmarks import landmark_section, take_click
 
     image = resize(shepp_logan_phantom(), (96, 96), anti_aliasing=True)

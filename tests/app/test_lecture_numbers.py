@@ -267,7 +267,7 @@ def test_a_series_uploaded_under_shuffled_names_is_stacked_by_position_and_the_t
 
 
 def test_exploring_shows_the_dataset_as_flagged_tiles_and_the_chosen_image_beside_its_histogram():
-    from core import cohort as built_in
+    from core.data import cohort as built_in
     from harness import widget
     at = page_test("lessons/exploring.py", timeout=300)
     at.run()

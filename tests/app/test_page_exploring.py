@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from core import eda, eda_snippets, samples
-from core.cohort import LECTURE_IMAGE, build_cohort
+from core import eda, samples
+from core.snippets import eda as eda_snippets
+from core.data.cohort import LECTURE_IMAGE, build_cohort
 from core.io import load_image
-from core.noise import NOISE_KINDS, add_noise
+from core.data.noise import NOISE_KINDS, add_noise
 from harness import choose_sample, page_test, problems, upload, widget
 
 PAGE = "lessons/exploring.py"

@@ -7,7 +7,7 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from core import samples
-from core.selfcheck import progress_to_json
+from core.questions.selfcheck import progress_to_json
 from ui.course import EXTRAS, OBJECTIVES
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")

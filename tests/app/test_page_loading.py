@@ -14,7 +14,7 @@ import pytest
 from pydicom.data import get_testdata_file
 
 from core import samples
-from core.safe_text import md
+from core.text.safe_text import md
 from harness import choose_sample, page_test, problems, upload, widget
 
 PAGE = "lessons/loading.py"

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from core import basics, pixels, samples
-from core.course_text import load_lesson
-from core.noise import add_noise, snr, snr_db
+from core.text.course_text import load_lesson
+from core.data.noise import add_noise, snr, snr_db
 from harness import choose_sample, page_test, problems, upload, widget
 
 PAGE = "lessons/pixels.py"

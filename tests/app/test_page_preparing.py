@@ -17,8 +17,8 @@ from streamlit.proto.WidgetStates_pb2 import WidgetState
 from core import pipeline as pl
 from core import preprocess as pp
 from core import samples
-from core.course_text import load_lesson
-from core.noise import add_noise
+from core.text.course_text import load_lesson
+from core.data.noise import add_noise
 from harness import choose_sample, page_test, problems, upload, widget
 from ui.code import COLLECTED_KEY
 from ui.preparing_figures import drawn_shape

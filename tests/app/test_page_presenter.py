@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import presenter_links
+from core.text import presenter_links
 from ui.course import EXTRAS, OBJECTIVES
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -148,7 +148,7 @@ def test_short_training_then_evaluation_inside_and_grad_cam(at):
 
 
 def test_the_grad_cam_preset_holds_the_lecture_s_network():
-    from core.course_text import load_lesson
+    from core.text.course_text import load_lesson
 
     [preset] = [p for p in load_lesson("supervised").presets if p.label == "Grad-CAM"]
     assert preset.section == "Grad-CAM" and preset.shortcut
@@ -161,7 +161,7 @@ def small_grad_cam_preset(monkeypatch):
     """The Grad-CAM preset with the lecture's 600 images and 15 epochs made small, so a test can press it."""
     from dataclasses import replace
 
-    from core import course_text
+    from core.text import course_text
 
     real = course_text.load_lesson
 

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from core import samples
-from core.warps import working_image
+from core.data.warps import working_image
 from harness import choose_sample, page_test, problems, upload, widget
 
 PAGE = "lessons/unsupervised.py"

@@ -9,7 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from core.alt_text import (bright_region, describe_image, figure_alt, figure_numbers, heatmap_alt, mask_alt,
+from core.text.alt_text import (bright_region, describe_image, figure_alt, figure_numbers, heatmap_alt, mask_alt,
                            slice_alt)
 from core.colourmaps import viridis
 

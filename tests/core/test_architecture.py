@@ -21,13 +21,27 @@ def imported_modules(path: Path) -> set[str]:
     return names
 
 
+def modules(folder: str) -> list[Path]:
+    """Every Python file of a package, its sub-packages included."""
+    return sorted((ROOT / folder).rglob("*.py"))
+
+
+def test_core_is_grouped_in_sub_packages_and_the_rules_walk_them():
+    packages = {p.parent.name for p in modules("core") if p.name == "__init__.py" and p.parent != ROOT / "core"}
+    assert {"io", "data", "snippets", "text", "questions"} <= packages
+    walked = {str(p.relative_to(ROOT)) for p in modules("core")}
+    assert {"core/io/dicom.py", "core/snippets/registration.py", "core/text/course_text.py"} <= walked
+    assert len(list((ROOT / "core").glob("*.py"))) < len(walked) - 30  # most modules sit in a group
+
+
 def test_core_never_imports_streamlit_or_ui():
-    offenders = [p.name for p in (ROOT / "core").glob("*.py") if imported_modules(p) & {"streamlit", "ui", "lessons"}]
+    offenders = [str(p.relative_to(ROOT)) for p in modules("core")
+                 if imported_modules(p) & {"streamlit", "ui", "lessons"}]
     assert offenders == []
 
 
 def test_ui_never_imports_pages():
-    assert [p.name for p in (ROOT / "ui").glob("*.py") if "lessons" in imported_modules(p)] == []
+    assert [str(p.relative_to(ROOT)) for p in modules("ui") if "lessons" in imported_modules(p)] == []
 
 
 def test_no_pages_folder_next_to_the_app():
@@ -52,7 +66,7 @@ def test_home_page_starts_without_tensorflow_keras_or_simpleitk():
 
 def test_every_core_function_has_a_docstring():
     missing = []
-    for path in (ROOT / "core").glob("*.py"):
+    for path in modules("core"):
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and not node.name.startswith("_"):
                 if ast.get_docstring(node) is None:

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from core import case_study as cs
-from core.case_study_snippets import cnn_snippet, registration_snippet, subject_snippet
+from core.snippets.case_study import cnn_snippet, registration_snippet, subject_snippet
 from core.registration import ncc, register
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core.class_folders import MIN_PER_CLASS, load_class_folders, parse_layout
+from core.io.class_folders import MIN_PER_CLASS, load_class_folders, parse_layout
 from core.io import ImageLoadError
 
 

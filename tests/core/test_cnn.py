@@ -5,7 +5,9 @@ import itertools
 import numpy as np
 import pytest
 
-from core import cnn, labelled, layers, lesions
+from core import cnn, layers
+from core.data import labelled
+from core.data import lesions
 
 
 @pytest.fixture(scope="module")

@@ -15,8 +15,8 @@ def heavy_modules_after(statement: str) -> str:
 
 
 def test_importing_the_supervised_core_modules_does_not_import_tensorflow():
-    out = heavy_modules_after("import core.layers, core.lesions, core.dermoscopy, core.class_folders, core.labelled, "
-                              "core.cnn, core.cnn_snippets")
+    out = heavy_modules_after("import core.layers, core.data.lesions, core.data.dermoscopy, core.io.class_folders, core.data.labelled, "
+                              "core.cnn, core.snippets.cnn")
     assert "HEAVY []" in out
 
 

@@ -8,7 +8,10 @@ import re
 import numpy as np
 import pytest
 
-from core import cnn, cnn_snippets, labelled, layers, lesions
+from core import cnn, layers
+from core.snippets import cnn as cnn_snippets
+from core.data import labelled
+from core.data import lesions
 
 
 def run(code: str) -> str:

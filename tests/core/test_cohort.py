@@ -6,7 +6,7 @@ import numpy as np
 import pydicom
 import pytest
 
-from core.cohort import PROBLEMS, build_cohort
+from core.data.cohort import PROBLEMS, build_cohort
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +80,7 @@ def test_each_deliberate_problem_is_really_in_the_files(cohort, datasets):
 
 
 def test_the_lecture_image_is_a_clean_mr_slice(cohort, datasets):
-    from core.cohort import LECTURE_IMAGE
+    from core.data.cohort import LECTURE_IMAGE
 
     assert LECTURE_IMAGE in datasets and LECTURE_IMAGE not in cohort.problem_files
     assert datasets[LECTURE_IMAGE].Modality == "MR"
@@ -89,8 +89,8 @@ def test_the_lecture_image_is_a_clean_mr_slice(cohort, datasets):
 def test_the_exploring_presets_name_the_cohort_s_files_and_the_lecture_s_noise(cohort):
     """The lecture presets are data (assets/course/exploring.toml): they must still name what the cohort holds."""
     from core import eda
-    from core.cohort import LECTURE_IMAGE
-    from core.course_text import load_lesson
+    from core.data.cohort import LECTURE_IMAGE
+    from core.text.course_text import load_lesson
     from core.io import load_image
 
     presets = {p.label: p.settings for p in load_lesson("exploring").presets}

@@ -6,8 +6,8 @@ import tomllib
 
 import pytest
 
-from core.course_text import COURSE_DIR, CourseFileError, load_course, load_lesson, parse_lesson
-from core.selfcheck import is_correct
+from core.text.course_text import COURSE_DIR, CourseFileError, load_course, load_lesson, parse_lesson
+from core.questions.selfcheck import is_correct
 
 MINIMAL = {"title": "Demo", "objective": "Learn one thing."}
 

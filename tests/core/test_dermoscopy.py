@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from core.dermoscopy import CLASS_NAMES, FEATURES, generate
+from core.data.dermoscopy import CLASS_NAMES, FEATURES, generate
 
 
 def test_same_seed_same_images_other_seed_other_images():

@@ -6,7 +6,7 @@ from pydicom.data import get_testdata_file
 
 from core import describe, samples
 from core.io import load_image
-from core.orientation import voxel_to_world
+from core.io.orientation import voxel_to_world
 
 
 def test_value_chain_of_ct_small_follows_the_modality_lut():

@@ -10,7 +10,7 @@ import pydicom
 import pytest
 
 from core import eda, samples
-from core.cohort import build_cohort
+from core.data.cohort import build_cohort
 
 
 @pytest.fixture(scope="module")

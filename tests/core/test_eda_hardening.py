@@ -11,7 +11,7 @@ import pytest
 from pydicom.data import get_testdata_file
 
 from core import eda
-from core.errors import MAX_DECODED_BYTES, ImageLoadError
+from core.io.errors import MAX_DECODED_BYTES, ImageLoadError
 
 
 def _zip(members: dict[str, bytes]) -> bytes:

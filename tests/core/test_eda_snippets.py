@@ -7,10 +7,11 @@ import re
 import numpy as np
 import pytest
 
-from core import eda, eda_snippets, samples
-from core.cohort import build_cohort
+from core import eda, samples
+from core.snippets import eda as eda_snippets
+from core.data.cohort import build_cohort
 from core.io import load_image
-from core.noise import NOISE_KINDS, add_noise
+from core.data.noise import NOISE_KINDS, add_noise
 
 NUMBER = r"(-?[\d.]+(?:e[-+]?\d+)?|inf|nan)"
 

@@ -3,7 +3,9 @@
 import numpy as np
 import pytest
 
-from core import cnn, explain, labelled, lesions
+from core import cnn, explain
+from core.data import labelled
+from core.data import lesions
 
 
 @pytest.fixture(scope="module")

@@ -15,8 +15,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core import cnn, cnn_snippets, explain, labelled, lesions
-from core.explain_snippets import sanity_and_deletion_snippet
+from core import cnn, explain
+from core.snippets import cnn as cnn_snippets
+from core.data import labelled
+from core.data import lesions
+from core.snippets.explain import sanity_and_deletion_snippet
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -152,7 +152,7 @@ def class_zip_seed() -> bytes:
 
 def check_class_zip(data: bytes) -> str | None:
     """None when the class-folder loader loaded the zip or refused it with a plain `ImageLoadError`."""
-    from core.class_folders import load_class_folders
+    from core.io.class_folders import load_class_folders
 
     try:
         load_class_folders(data, "fuzz.zip", size=8)
@@ -241,7 +241,7 @@ def mutate_config(config: object, rng: random.Random) -> object:
 
 def check_model(data: bytes) -> str | None:
     """None when the model check accepted the file or refused it with a plain `ModelBudgetError`."""
-    from core.model_check import ModelBudgetError, check_model_file
+    from core.io.model_check import ModelBudgetError, check_model_file
 
     try:
         facts = check_model_file(data, "fuzz.keras")
@@ -251,7 +251,7 @@ def check_model(data: bytes) -> str | None:
         return None
     except Exception as exc:  # noqa: BLE001 - this is what the fuzzer hunts
         return f"{type(exc).__name__}: {exc}"
-    from core.model_check import MAX_ACTIVATION_VALUES, MAX_PARAMETERS
+    from core.io.model_check import MAX_ACTIVATION_VALUES, MAX_PARAMETERS
 
     if facts.parameters > MAX_PARAMETERS or facts.largest_output > MAX_ACTIVATION_VALUES:
         return f"over the budget but accepted: {facts}"

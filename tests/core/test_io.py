@@ -17,7 +17,7 @@ from pydicom.data import get_testdata_file
 
 from core import samples
 from core.io import ImageLoadError, load_image, load_series, sniff
-from core.orientation import axis_codes
+from core.io.orientation import axis_codes
 
 NIBABEL_DATA = Path(nib.__file__).parent / "tests" / "data"
 SKIMAGE_DATA = Path(samples.SAMPLES[10].path).parent
@@ -287,7 +287,7 @@ def test_a_dicomdir_index_inside_a_series_zip_is_skipped():
 
 
 def test_only_technical_attributes_are_shown_by_default():
-    from core.phi import is_dicom_phi
+    from core.io.phi import is_dicom_phi
 
     hidden = [("InstitutionName", "LO"), ("StationName", "SH"), ("AccessionNumber", "SH"),
               ("DeviceSerialNumber", "LO"), ("GPSLatitude", "DS"), ("SeriesDescription", "LO"), ("StudyID", "SH"),

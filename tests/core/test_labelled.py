@@ -1,11 +1,11 @@
-"""core.labelled: class counts, balance, splits that keep every class, and any picture as one network input."""
+"""core.data.labelled: class counts, balance, splits that keep every class, and any picture as one network input."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from core import labelled
+from core.data import labelled
 from core.basics import to_grey
 
 

@@ -10,7 +10,7 @@ import pytest
 from core import landmarks
 from core.landmarks import LandmarkError, add_point, complete_pairs, evaluate, landmark_transform, true_landmarks
 from core.registration import register
-from core.warps import Motion, anatomy_points, grid_points, make_problem, rotation_matrix, tre
+from core.data.warps import Motion, anatomy_points, grid_points, make_problem, rotation_matrix, tre
 
 SHAPE, SPACING = (64, 64), (1.5, 1.0)
 CENTRE = (np.array(SHAPE) - 1) / 2 * np.array(SPACING)
@@ -18,7 +18,7 @@ FIXED = np.array([[10.0, 8.0], [12.0, 55.0], [80.0, 20.0], [70.0, 50.0], [40.0, 
 
 
 def moved(points: np.ndarray, matrix: np.ndarray, shift) -> np.ndarray:
-    """Points moved as core.warps.Problem moves them: about the image centre, then shifted."""
+    """Points moved as core.data.warps.Problem moves them: about the image centre, then shifted."""
     return (points - CENTRE) @ matrix.T + CENTRE + np.asarray(shift)
 
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from core import learned_registration as lr
-from core import warps
+from core.data import warps
 
 
 def smooth_field(shape, amplitude, seed=0):

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from core import learned_registration as lr
-from core.learned_registration_snippets import training_snippet
+from core.snippets.learned_registration import training_snippet
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY = lr.Config(size=32, pairs=48, epochs=2, batch_size=16, features=(8, 8), downsize=2, stages=2, seed=3)

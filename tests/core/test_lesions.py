@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from core.lesions import CLASS_NAMES, brain_slices, generate, load_template
+from core.data.lesions import CLASS_NAMES, brain_slices, generate, load_template
 
 
 @pytest.fixture(scope="module")

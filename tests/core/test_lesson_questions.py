@@ -5,11 +5,11 @@ import pytest
 from pydicom.data import get_testdata_file
 
 from core import eda, samples
-from core.cohort import build_cohort
-from core.exploring_questions import at_max_question, unreadable_question
+from core.data.cohort import build_cohort
+from core.questions.exploring import at_max_question, unreadable_question
 from core.io import load_image
-from core.loading_questions import physical_value_question, voxel_size_question
-from core.selfcheck import is_correct
+from core.questions.loading import physical_value_question, voxel_size_question
+from core.questions.selfcheck import is_correct
 
 
 def test_the_physical_value_question_is_answered_by_stored_times_slope_plus_intercept():

@@ -9,7 +9,7 @@ import re
 import numpy as np
 import pytest
 
-from core import loading_snippets as snippets
+from core.snippets import loading as snippets
 from core import samples
 
 

@@ -7,7 +7,8 @@ import pydicom
 import pytest
 from pydicom.pixels import apply_modality_lut, apply_voi_lut
 
-from core import lut, samples
+from core import samples
+from core.io import lut
 from core.display import apply_window
 
 MLUT = "LUT test: Modality LUT (IHE MESA mlut_18)"

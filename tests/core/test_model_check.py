@@ -16,8 +16,9 @@ import zipfile
 
 import pytest
 
-from core import cnn, model_check
-from core.model_check import ModelBudgetError, check_model_file
+from core import cnn
+from core.io import model_check
+from core.io.model_check import ModelBudgetError, check_model_file
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from core.noise import NOISE_KINDS, add_noise, snr, snr_db
+from core.data.noise import NOISE_KINDS, add_noise, snr, snr_db
 
 
 def test_gaussian_noise_has_the_requested_standard_deviation():

@@ -14,8 +14,8 @@ import pytest
 from core import pipeline as pl
 from core import preprocess as pp
 from core import samples
-from core.noise import add_noise
-from core.preprocess_snippets import Source
+from core.data.noise import add_noise
+from core.snippets.preprocess import Source
 
 PHANTOM, HEAD = samples.SAMPLES[10].name, samples.SAMPLES[6].name
 EVERY_KIND = [pl.Step("noise", "gaussian", 20, 3), pl.Step("gaussian", value=1.5), pl.Step("median", value=3),

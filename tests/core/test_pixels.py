@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from core import basics, pixels
-from core.noise import add_noise, snr, snr_db
+from core.data.noise import add_noise, snr, snr_db
 
 
 def test_docstring_examples():

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from core import basics, pixels, samples
-from core import pixels_snippets as snip
-from core.noise import NOISE_KINDS, add_noise, snr, snr_db
+from core.snippets import pixels as snip
+from core.data.noise import NOISE_KINDS, add_noise, snr, snr_db
 
 NUMBER = re.compile(r"-?inf|nan|-?\d+(?:\.\d*)?(?:e[-+]?\d+)?")
 CT, MR, MNI, HEAD, FMRI, RETINA = (samples.SAMPLES[i].name for i in (0, 1, 2, 6, 7, 8))

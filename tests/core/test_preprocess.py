@@ -8,7 +8,7 @@ from skimage import feature, filters
 from core import basics
 from core import preprocess as pp
 from core import samples
-from core.noise import add_noise
+from core.data.noise import add_noise
 
 PHANTOM = samples.SAMPLES[10].name
 

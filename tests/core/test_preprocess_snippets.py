@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from core import preprocess as pp
-from core import preprocess_snippets as snip
+from core.snippets import preprocess as snip
 from core import samples
-from core.noise import NOISE_KINDS, add_noise
+from core.data.noise import NOISE_KINDS, add_noise
 
 CT, PHANTOM, T1, GM, SERIES, RETINA, FMRI = (samples.SAMPLES[i].name for i in (0, 10, 2, 3, 5, 8, 7))
 NUMBER = r"-?\d+\.?\d*(?:e[-+]?\d+)?"

@@ -1,4 +1,4 @@
-"""The lecture's presets as links (core.presenter_links), from hand-made course texts."""
+"""The lecture's presets as links (core.text.presenter_links), from hand-made course texts."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from core.course_text import CourseFileError, parse_lesson
-from core.presenter_links import lecture_figures, lesson_figures, preset_link, url_values
+from core.text.course_text import CourseFileError, parse_lesson
+from core.text.presenter_links import lecture_figures, lesson_figures, preset_link, url_values
 
 PRIVATE = ("image_source", "sample_name", "upload_files")  # ui.picker's keys, as the page passes them
 

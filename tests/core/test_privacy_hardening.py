@@ -11,7 +11,7 @@ from pydicom.data import get_testdata_file
 
 from core import describe
 from core.io import load_image, load_series
-from core.phi import REDACTED
+from core.io.phi import REDACTED
 
 SECRET = "Jane Roe MRN 12345"
 

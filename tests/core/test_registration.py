@@ -1,6 +1,6 @@
 """Registration recovers known motions: the numbers of the issue, on the Shepp-Logan phantom and an MNI slice.
 
-Every problem is made by `core.warps` (numpy and scipy), so the truth does not
+Every problem is made by `core.data.warps` (numpy and scipy), so the truth does not
 come from SimpleITK. Images are 128 x 128 so the whole file runs in seconds.
 """
 
@@ -11,7 +11,7 @@ from core import samples
 from core.atlas import block_mean, physical_origin, resample_like, shrunk_origin, transfer_labels
 from core.registration import (aligned_landscapes, bspline_meshes, check_pair, jacobian_determinant, landscape, ncc,
                                pyramid, register, sweep_offsets)
-from core.warps import Motion, grid_points, make_problem, rotation_error_deg, tre, working_slice
+from core.data.warps import Motion, grid_points, make_problem, rotation_error_deg, tre, working_slice
 
 
 @pytest.fixture(scope="module")

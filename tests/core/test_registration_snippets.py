@@ -20,10 +20,10 @@ from core import display, overlays, samples
 from core.atlas import block_mean, physical_origin, shrunk_origin, transfer_labels
 from core.clustering import cluster_intensities, score
 from core.registration import aligned_landscapes, ncc, register
-from core.registration_snippets import (UPLOAD_FILE, Source, atlas_snippet, clustering_image_snippet,
+from core.snippets.registration import (UPLOAD_FILE, Source, atlas_snippet, clustering_image_snippet,
                                         clustering_snippet, figure_snippet, landscape_snippet, problem_snippet,
                                         registration_snippet, sample_code)
-from core.warps import Motion, anatomy_points, compare, make_problem, tre, working_image
+from core.data.warps import Motion, anatomy_points, compare, make_problem, tre, working_image
 
 ROOT = Path(__file__).resolve().parents[2]
 

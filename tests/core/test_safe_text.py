@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from markdown_it import MarkdownIt
 
-from core.safe_text import csv_cell, md, plain, safe_csv
+from core.text.safe_text import csv_cell, md, plain, safe_csv
 
 HOSTILE = [
     "![s](http://host.invalid/x.png)",

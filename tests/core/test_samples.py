@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from core import samples
-from core.orientation import axis_codes
+from core.io.orientation import axis_codes
 
 
 def test_every_sample_loads_offline_and_states_its_origin():

@@ -14,7 +14,9 @@ import threading
 import numpy as np
 import pytest
 
-from core import cnn, labelled, lesions
+from core import cnn
+from core.data import labelled
+from core.data import lesions
 
 SPEC = cnn.ModelSpec(input_size=32, channels=1, conv_blocks=2, filters=4, dense_units=8, dropout=0.3)
 

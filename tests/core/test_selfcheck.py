@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from core.selfcheck import Question, is_correct, progress_from_json, progress_to_json
+from core.questions.selfcheck import Question, is_correct, progress_from_json, progress_to_json
 
 CHOICE = Question("How many levels has an 8-bit image?", "2^8 = 256.", 2, ("8", "255", "256"))
 NUMBER = Question("Otsu threshold?", "", 127.5, tolerance=0.5)

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from core import sitk_settings
-from core.case_study_snippets import registration_snippet as case_study_snippet
+from core.snippets.case_study import registration_snippet as case_study_snippet
 from core.registration import pyramid, register
-from core.registration_snippets import Source, atlas_snippet, registration_snippet
-from core.warps import Motion
+from core.snippets.registration import Source, atlas_snippet, registration_snippet
+from core.data.warps import Motion
 
 
 class Recorder:

@@ -15,12 +15,16 @@ import ast
 import numpy as np
 import pytest
 
-from core import cnn_snippets, eda_snippets, pixels_snippets, preprocess_snippets, registration_snippets
-from core import loading_snippets as snippets
-from core.safe_text import py_literal
+from core.snippets import cnn as cnn_snippets
+from core.snippets import eda as eda_snippets
+from core.snippets import pixels as pixels_snippets
+from core.snippets import preprocess as preprocess_snippets
+from core.snippets import registration as registration_snippets
+from core.snippets import loading as snippets
+from core.text.safe_text import py_literal
 from core.samples import Sample
 from core.volume import Volume
-from core.warps import Motion
+from core.data.warps import Motion
 
 HOSTILE = [
     'x" + str(__import__("os").system("touch PWNED")) + ".png',

@@ -6,8 +6,8 @@ import numpy as np
 
 from core import layers
 from core.cnn import ModelSpec
-from core.selfcheck import is_correct
-from core.supervised_questions import average_question, conv_parameters_question
+from core.questions.selfcheck import is_correct
+from core.questions.supervised import average_question, conv_parameters_question
 
 
 def test_the_average_pooling_question_keeps_the_fraction_of_the_matrix_as_left():

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from core.warps import (Motion, grid_points, make_problem, max_warp_mm, other_contrast, rotation_error_deg,
+from core.data.warps import (Motion, grid_points, make_problem, max_warp_mm, other_contrast, rotation_error_deg,
                         rotation_matrix, tre, warp_field, working_image, working_slice)
 
 
@@ -121,7 +121,7 @@ def test_a_colour_image_becomes_the_course_s_one_grey_image():
 
 
 def test_compare_reads_the_shift_at_the_centre_whatever_the_transform_centre():
-    from core.warps import compare
+    from core.data.warps import compare
 
     problem = make_problem(np.zeros((21, 21)), (1.0, 1.0), Motion((2.0, -3.0), (10.0,), 1.1))
     matrix = problem.matrix
@@ -137,7 +137,7 @@ def test_compare_reads_the_shift_at_the_centre_whatever_the_transform_centre():
 
 
 def test_anatomy_points_leave_the_background_out():
-    from core.warps import anatomy_points
+    from core.data.warps import anatomy_points
 
     image = np.zeros((100, 100))
     image[:, 50:] = 10.0  # the right half is anatomy
@@ -148,7 +148,7 @@ def test_anatomy_points_leave_the_background_out():
 
 def test_working_image_of_every_kind_of_volume():
     from core import samples
-    from core.warps import working_image
+    from core.data.warps import working_image
 
     for name, shape in (("Photo: retina fundus (scikit-image)", (256, 256)),
                         ("fMRI 4D: time series (nibabel example4d.nii.gz)", (96, 128)),

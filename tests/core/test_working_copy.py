@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from core.volume import Volume
-from core.working_copy import MAX_WORKING_PIXELS, working_copy, working_step
+from core.io.working_copy import MAX_WORKING_PIXELS, working_copy, working_step
 
 
 def test_the_step_is_the_smallest_that_fits():

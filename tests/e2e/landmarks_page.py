@@ -9,7 +9,7 @@ import streamlit as st  # noqa: E402
 from skimage.data import shepp_logan_phantom  # noqa: E402
 from skimage.transform import resize  # noqa: E402
 
-from core.warps import Motion, make_problem  # noqa: E402
+from core.data.warps import Motion, make_problem  # noqa: E402
 from ui.landmarks import landmark_section  # noqa: E402
 
 st.set_page_config(page_title="Landmarks", layout="wide")

@@ -100,7 +100,7 @@ def test_stop_ends_a_long_registration_and_keeps_nothing(browser, base_url):
 def test_stop_ends_reading_an_uploaded_dataset_and_offers_to_read_it_again(browser, base_url, tmp_path):
     import zipfile
 
-    from core.cohort import build_cohort
+    from core.data.cohort import build_cohort
 
     files = build_cohort().files
     archive = tmp_path / "many_slices.zip"

@@ -13,16 +13,16 @@ import io
 
 import numpy as np
 
-from core.noise import NOISE_KINDS
+from core.data.noise import NOISE_KINDS
 from core.pixels import X_SIZE, x_matrix
-from core.safe_text import py_literal
+from core.text.safe_text import py_literal
 
 UPLOAD_FILE = "my_image.npy"
 """File name of the array the page offers for download when the image is an upload."""
 
 
 DISPLAY_AXES = ("S", "P", "L")
-"""Where the axes (slice, row, column) of a loaded 3D image point (as `core.orientation.DISPLAY_AXCODES`)."""
+"""Where the axes (slice, row, column) of a loaded 3D image point (as `core.io.orientation.DISPLAY_AXCODES`)."""
 
 _NILEARN_TEMPLATES = {
     "mni_icbm152_t1_tal_nlin_sym_09a_converted.nii.gz": "load_mni152_template",
@@ -320,7 +320,7 @@ print("recombined mean per channel", [round(float(rgb[..., c].mean()), 2) for c 
 def snr_snippet(image_lines: str, signal: tuple[tuple[int, int], tuple[int, int]],
                 background: tuple[tuple[int, int], tuple[int, int]], kind: str, strength: float,
                 seed: int) -> str:
-    """Code that adds the chosen noise (as `core.noise.add_noise` does) and prints the SNR before and after.
+    """Code that adds the chosen noise (as `core.data.noise.add_noise` does) and prints the SNR before and after.
 
     Parameters
     ----------
@@ -329,9 +329,9 @@ def snr_snippet(image_lines: str, signal: tuple[tuple[int, int], tuple[int, int]
     signal, background : ((int, int), (int, int))
         Inclusive ``(first, last)`` rows and columns of the two regions.
     kind : str
-        One of `core.noise.NOISE_KINDS`.
+        One of `core.data.noise.NOISE_KINDS`.
     strength : float
-        As in `core.noise.add_noise`.
+        As in `core.data.noise.add_noise`.
     seed : int
         Seed of the random generator.
 

@@ -4,7 +4,7 @@ Each function returns complete code, with the page's current parameters
 filled in, that runs as it is in a Python session with the course's
 requirements and prints the numbers the page shows. A built-in sample is read
 with the library that ships it (pydicom, nibabel and nilearn, scikit-image);
-everything else is plain library code, written out the way `core.warps`,
+everything else is plain library code, written out the way `core.data.warps`,
 `core.registration`, `core.atlas` and `core.clustering` compute it, with
 SimpleITK's settings from `core.sitk_settings`, the ones `register` uses.
 """
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from core import samples, sitk_settings
 from core.registration import bspline_meshes, pyramid
-from core.warps import Motion
+from core.data.warps import Motion
 
 
 @dataclass(frozen=True)
@@ -198,7 +198,7 @@ def problem_snippet(source: Source, motion: Motion, noise: float, contrast: floa
     motion : Motion
         A 2D motion.
     noise, contrast : float
-        As `core.warps.make_problem` takes them.
+        As `core.data.warps.make_problem` takes them.
     seed : int
 
     Returns
@@ -341,7 +341,7 @@ def registration_snippet(source: Source, motion: Motion, noise: float, contrast:
     sampling_seed : int
         `register`'s `seed`: the seed of the random metric sampling.
     per_axis : int
-        Grid points per axis for the TRE (see `core.warps.anatomy_points`).
+        Grid points per axis for the TRE (see `core.data.warps.anatomy_points`).
 
     Returns
     -------

@@ -1,7 +1,7 @@
 """A labelled image set for supervised learning: images, their classes, counts, balance and splits.
 
-The dermoscopy-like generator (`core.dermoscopy`), the brain-lesion set
-(`core.lesions`) and a learner's class folders (`core.class_folders`) all
+The dermoscopy-like generator (`core.data.dermoscopy`), the brain-lesion set
+(`core.data.lesions`) and a learner's class folders (`core.io.class_folders`) all
 return a `LabelledImages`, so the model code never cares where images came from.
 """
 

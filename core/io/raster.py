@@ -14,7 +14,7 @@ import warnings
 
 import numpy as np
 
-from core.errors import ImageLoadError, check_budget
+from core.io.errors import ImageLoadError, check_budget
 from core.volume import Volume
 
 logging.getLogger("tifffile").setLevel(logging.ERROR)  # its warnings about damaged files would flood the server log

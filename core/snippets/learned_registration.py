@@ -60,7 +60,7 @@ from scipy import ndimage
 
 # the data: MNI152 T1 axial slices moved by random known motions (the course's generator; every 4th slice held out)
 from core.learned_registration import Config, make_pairs, split_slices, template_slices
-from core.warps import anatomy_points
+from core.data.warps import anatomy_points
 
 settings = {config!r}
 size, features, seed = settings.size, settings.features, settings.seed

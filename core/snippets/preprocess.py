@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core import preprocess, samples
-from core.safe_text import py_literal
+from core.text.safe_text import py_literal
 
 SYNTHETIC_CODE = '''rows, cols = np.mgrid[:{size}, :{size}] / {size}
 truth = (rows - 0.35) ** 2 + (cols - 0.35) ** 2 <= 0.2**2               # disc
@@ -157,7 +157,7 @@ def imports(source: Source, *modules: str) -> str:
 
 def noise_code(noise: preprocess.NoiseSettings, scale: tuple[float, float], source_name: str = "clean",
                target: str = "image", seed: str | None = None) -> str:
-    """Code that sets `target` to `source_name` plus the noise of `core.noise.add_noise` (same random numbers).
+    """Code that sets `target` to `source_name` plus the noise of `core.data.noise.add_noise` (same random numbers).
 
     Parameters
     ----------

@@ -10,11 +10,11 @@ learner's own files.
 
 from __future__ import annotations
 
-from core.loading_snippets import SERIES_CODE, sample_path_code
-from core.safe_text import py_literal
+from core.snippets.loading import SERIES_CODE, sample_path_code
+from core.text.safe_text import py_literal
 from core.samples import Sample
 
-COHORT_FILES = "from core.cohort import build_cohort\nfiles = build_cohort().files  # (name, bytes) pairs"
+COHORT_FILES = "from core.data.cohort import build_cohort\nfiles = build_cohort().files  # (name, bytes) pairs"
 
 FOLDER_FILES = '''import glob
 import os
@@ -41,7 +41,7 @@ def _q(text: str) -> str:
 
 def cohort_file_code(name: str, var: str = "values") -> str:
     """Code that sets `var` to the pixel values of one file of the built-in cohort (pydicom)."""
-    return (f"from core.cohort import build_cohort\n{var}_bytes = dict(build_cohort().files)[{_q(name)}]\n"
+    return (f"from core.data.cohort import build_cohort\n{var}_bytes = dict(build_cohort().files)[{_q(name)}]\n"
             + _DICOM_VALUES.format(data=f"{var}_bytes", var=var))
 
 
@@ -171,7 +171,7 @@ print(table.loc[~table["readable"], ["file", "why unreadable"]].to_string(index=
 
 
 def _noise_code(kind: str, strength: float, seed: int) -> str:
-    """The lines of `core.noise.add_noise` for one kind, setting ``other`` from ``values``."""
+    """The lines of `core.data.noise.add_noise` for one kind, setting ``other`` from ``values``."""
     start = f"rng = np.random.default_rng({seed})\nclean = np.asarray(values, dtype=np.float64)\n"
     if kind == "gaussian":
         body = f"other = clean + rng.normal(0.0, {strength!r}, clean.shape)  # Gaussian noise, sigma {strength:g}"
@@ -253,7 +253,7 @@ def histogram_snippet(read_code: str, label: str, integer: bool, max_bins: int, 
     lines += ["", read_code]
     compared = [("values", label)]
     if noise is not None:
-        lines += ["", "# a noisy copy, as in core.noise.add_noise", _noise_code(*noise)]
+        lines += ["", "# a noisy copy, as in core.data.noise.add_noise", _noise_code(*noise)]
         compared.append(("other", other_label or f"{noise[0]} noise"))
     elif other_code:
         lines += ["", other_code]

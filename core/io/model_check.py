@@ -32,8 +32,8 @@ import math
 import zipfile
 from dataclasses import dataclass
 
-from core.errors import human_bytes
-from core.selfcheck import nesting_depth
+from core.io.errors import human_bytes
+from core.questions.selfcheck import nesting_depth
 
 MAX_MODEL_FILE_BYTES = 64 * 1024**2
 MAX_MEMBERS = 4

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.ndimage import gaussian_filter
 
-from core.labelled import LabelledImages
+from core.data.labelled import LabelledImages
 
 CLASS_NAMES = ("benign", "malignant")
 FIELD_OF_VIEW_MM = 12.0

@@ -17,8 +17,10 @@ import warnings
 import zipfile
 from pathlib import Path, PurePosixPath
 
-from core import dicom, nifti, raster
-from core.errors import (MAX_DECODED_BYTES, MAX_ZIP_MEMBERS, MAX_ZIP_RATIO, NOT_ABOUT_THE_FILE, ImageLoadError,
+from core.io import dicom
+from core.io import nifti
+from core.io import raster
+from core.io.errors import (MAX_DECODED_BYTES, MAX_ZIP_MEMBERS, MAX_ZIP_RATIO, NOT_ABOUT_THE_FILE, ImageLoadError,
                          check_budget, human_bytes, inflate_bounded)
 from core.volume import Volume
 

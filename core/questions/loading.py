@@ -10,7 +10,7 @@ import numpy as np
 
 from core.describe import value_chain
 from core.geometry import pixel_count_question
-from core.selfcheck import Question
+from core.questions.selfcheck import Question
 from core.volume import Volume
 
 

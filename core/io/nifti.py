@@ -15,9 +15,9 @@ import zlib
 
 import numpy as np
 
-from core import phi
-from core.errors import MAX_DECODED_BYTES, ImageLoadError, check_budget, inflate_bounded, plain_reason
-from core.orientation import axis_codes, spacing_from_affine, to_display_frame
+from core.io import phi
+from core.io.errors import MAX_DECODED_BYTES, ImageLoadError, check_budget, inflate_bounded, plain_reason
+from core.io.orientation import axis_codes, spacing_from_affine, to_display_frame
 from core.volume import Volume
 
 logging.getLogger("nibabel").setLevel(logging.ERROR)  # its warnings about damaged files would flood the server log

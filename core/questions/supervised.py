@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from core.cnn import ModelSpec
-from core.selfcheck import Question
+from core.questions.selfcheck import Question
 
 
 def average_question(matrix: np.ndarray) -> Question:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from core.cnn import ModelSpec
-from core.safe_text import py_literal
+from core.text.safe_text import py_literal
 
 MODEL_FILE = "supervised_model.keras"
 """The name the page's download button gives the trained model."""
@@ -72,12 +72,12 @@ def data_code(kind: str, n: int = 0, fraction: float = 0.5, size: int = 64, seed
         The learner's .zip, for kind "zip".
     """
     if kind == "dermoscopy":
-        return (f"from core.dermoscopy import generate  # the course's dermoscopy-like images\n"
+        return (f"from core.data.dermoscopy import generate  # the course's dermoscopy-like images\n"
                 f"data = generate({n}, malignant_fraction={fraction:g}, size={size}, seed={seed})")
     if kind == "lesions":
-        return (f"from core.lesions import generate  # MNI152 slices with synthetic lesions\n"
+        return (f"from core.data.lesions import generate  # MNI152 slices with synthetic lesions\n"
                 f"data = generate({n}, lesion_fraction={fraction:g}, size={size}, seed={seed})")
-    return (f"from core.class_folders import load_class_folders  # train/<class>/*.jpg, optional test/<class>/\n"
+    return (f"from core.io.class_folders import load_class_folders  # train/<class>/*.jpg, optional test/<class>/\n"
             f"data = load_class_folders(open({filename!r}, \"rb\").read(), size={size})")
 
 
@@ -93,7 +93,7 @@ for name, count in zip(data.class_names, np.bincount(data.labels, minlength=len(
 
 
 def _split_code(fraction: float, seed: int) -> str:
-    """Code that sets ``train`` and ``held`` (index arrays) as `core.labelled.stratified_split` does."""
+    """Code that sets ``train`` and ``held`` (index arrays) as `core.data.labelled.stratified_split` does."""
     return f'''# hold out {fraction:g} of each class, never trained on (a test/ folder, when there is one, is left out)
 candidates = np.flatnonzero(~data.test) if data.test is not None else np.arange(len(data.labels))
 rng = np.random.default_rng({seed})

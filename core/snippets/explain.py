@@ -3,18 +3,18 @@
 `sanity_and_deletion_snippet` returns complete code, with the page's
 choices filled in (through ``repr``), that runs as it is in a Python session
 with the course's requirements, next to the model downloaded from the page
-(`core.cnn_snippets.MODEL_FILE`). It prints what the section shows for the
+(`core.snippets.cnn.MODEL_FILE`). It prints what the section shows for the
 chosen image: the Grad-CAM map's rank correlation with the original as the
 network is randomised layer by layer from the top (the sanity check of
 Adebayo et al. 2018), and the deletion curves' areas of Grad-CAM and of a
 random map (Petsiuk et al. 2018). The data come from the same code as the
-page's other panels (`core.cnn_snippets.data_code`); the rest is written out
+page's other panels (`core.snippets.cnn.data_code`); the rest is written out
 plainly, as `core.explain` and `core.cnn` compute it.
 """
 
 from __future__ import annotations
 
-from core.cnn_snippets import MODEL_FILE
+from core.snippets.cnn import MODEL_FILE
 
 
 def sanity_and_deletion_snippet(data: str, image_index: int, layer: str, class_index: int, steps: int = 50,
@@ -24,7 +24,7 @@ def sanity_and_deletion_snippet(data: str, image_index: int, layer: str, class_i
     Parameters
     ----------
     data : str
-        Code that defines ``data`` (`core.cnn_snippets.data_code`).
+        Code that defines ``data`` (`core.snippets.cnn.data_code`).
     image_index : int
         The explained image's index in ``data.images``.
     layer : str

@@ -2,7 +2,7 @@
 
 Pixel values come out in physical units through the modality step (a
 Modality LUT, or ``RescaleSlope`` and ``RescaleIntercept``: Hounsfield units
-for CT; see `core.lut`), slices
+for CT; see `core.io.lut`), slices
 of a series are ordered by their position along the slice normal, and the
 header is returned as a flat dict with protected health information redacted.
 """
@@ -17,10 +17,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from core import phi
-from core.lut import display_path, functional_item, modality_values
-from core.errors import MAX_DECODED_BYTES, NOT_ABOUT_THE_FILE, ImageLoadError, check_budget, inflate_bounded
-from core.orientation import LPS_TO_RAS, to_display_frame
+from core.io import phi
+from core.io.lut import display_path, functional_item, modality_values
+from core.io.errors import MAX_DECODED_BYTES, NOT_ABOUT_THE_FILE, ImageLoadError, check_budget, inflate_bounded
+from core.io.orientation import LPS_TO_RAS, to_display_frame
 from core.volume import Volume
 
 logging.getLogger("pydicom").setLevel(logging.ERROR)  # its warnings about damaged files would flood the server log

@@ -27,7 +27,7 @@ import numpy as np
 from scipy import ndimage
 
 from core.basics import to_grey
-from core.noise import add_noise
+from core.data.noise import add_noise
 
 MAX_WARP_SLOPE = 0.5
 """Largest slope ``2 pi a / L`` of the smooth bend: beyond it the truth could fold."""
@@ -237,7 +237,7 @@ def make_problem(fixed: np.ndarray, spacing: tuple[float, ...], motion: Motion, 
         The known motion (its shift must have one value per axis).
     noise : float
         Gaussian noise, as a fraction of the intensity range (1st to 99th
-        percentile), added by `core.noise.add_noise`.
+        percentile), added by `core.data.noise.add_noise`.
     contrast : float
         0 to 1: how much of `other_contrast` to apply.
     seed : int

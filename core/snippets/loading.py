@@ -11,7 +11,7 @@ the course's own code.
 from __future__ import annotations
 
 from core.describe import file_index
-from core.safe_text import py_literal
+from core.text.safe_text import py_literal
 from core.samples import Sample
 from core.volume import Volume
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.ndimage import distance_transform_edt
 
-from core.labelled import LabelledImages
+from core.data.labelled import LabelledImages
 
 CLASS_NAMES = ("no lesion", "lesion")
 FEATURES = ("slice", "lesion radius (px)", "lesion contrast")

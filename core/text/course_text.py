@@ -37,9 +37,9 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core.selfcheck import Question
+from core.questions.selfcheck import Question
 
-COURSE_DIR = Path(__file__).resolve().parents[1] / "assets" / "course"
+COURSE_DIR = Path(__file__).resolve().parents[2] / "assets" / "course"
 """Where the lessons' files live."""
 
 SETTING_TYPES = (bool, int, float, str)

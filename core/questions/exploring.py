@@ -9,8 +9,8 @@ from __future__ import annotations
 import pandas as pd
 
 from core.eda import SATURATION_PERCENT, summary_counts
-from core.safe_text import md
-from core.selfcheck import Question
+from core.text.safe_text import md
+from core.questions.selfcheck import Question
 
 
 def unreadable_question(table: pd.DataFrame) -> Question:

@@ -5,7 +5,7 @@ template and of pydicom's CT sample, with plainly fake metadata (``FAKE^...``
 names, ``DEMO-...`` IDs, "(fake)" scanners). Everything is seeded: the same
 call gives the same bytes.
 
->>> from core.cohort import build_cohort
+>>> from core.data.cohort import build_cohort
 >>> cohort = build_cohort()                                   # doctest: +SKIP
 >>> len(cohort.files), sorted(cohort.problems)[:3]            # doctest: +SKIP
 (43, ['constant', 'dimensions', 'duplicates'])
@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from core.dicom_writer import write_dicom_slice
-from core.orientation import LPS_TO_RAS
+from core.io.dicom_writer import write_dicom_slice
+from core.io.orientation import LPS_TO_RAS
 
 SEED = 2024
 UID_ROOT = "medical-image-analysis-course cohort"

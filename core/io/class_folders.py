@@ -26,9 +26,9 @@ import numpy as np
 
 from collections.abc import Callable
 
-from core.errors import decoded_budget, human_bytes
+from core.io.errors import decoded_budget, human_bytes
 from core.io import JUNK_NAMES, ImageLoadError, load_image, read_zip
-from core.labelled import LabelledImages
+from core.data.labelled import LabelledImages
 
 MIN_PER_CLASS = 5
 """Fewest training images a class may have."""

@@ -1,6 +1,6 @@
 """The lecture's figures as links: every preset of the course's lessons as a URL that opens it for the room.
 
-A lesson's words live in ``assets/course/<lesson>.toml`` (read by `core.course_text`); each of its presets has
+A lesson's words live in ``assets/course/<lesson>.toml`` (read by `core.text.course_text`); each of its presets has
 a label, the section it opens, an optional keyboard shortcut and settings (widget key -> value), which are the
 URL parameters of the lesson's widgets bound to the URL (``bind="query-params"``). A
 preset's link is the lesson's page with ``?section=...``, its settings and ``lecturer=1``, encoded the way
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
-from core.course_text import COURSE_DIR, LessonText, load_course
+from core.text.course_text import COURSE_DIR, LessonText, load_course
 
 RESERVED = frozenset({"section", "lecturer", "embed", "embed_options"})
 """URL parameters the link sets itself, or that Streamlit keeps for itself: never taken from a preset's settings."""

@@ -6,7 +6,7 @@ import io
 
 import numpy as np
 
-from core.orientation import LPS_TO_RAS
+from core.io.orientation import LPS_TO_RAS
 
 SECONDARY_CAPTURE = "1.2.840.10008.5.1.4.1.1.7"
 MR_IMAGE = "1.2.840.10008.5.1.4.1.1.4"

@@ -1,0 +1,1 @@
+"""Self-check questions: checking answers, progress, and questions computed from an image."""

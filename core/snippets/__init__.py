@@ -1,0 +1,1 @@
+"""The code each lesson shows ("Show the code"): one generator module per lesson."""

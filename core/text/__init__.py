@@ -1,0 +1,1 @@
+"""Words: the course's texts as data, links to its figures, alt texts, safe user strings."""
