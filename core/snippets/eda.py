@@ -10,7 +10,7 @@ learner's own files.
 
 from __future__ import annotations
 
-from core.snippets.loading import SERIES_CODE, sample_path_code
+from core.snippets.loading import SERIES_CODE, pydicom_data_code, sample_path_code
 from core.text.safe_text import py_literal
 from core.samples import Sample
 
@@ -57,6 +57,8 @@ def sample_code(sample: Sample, source_format: str, var: str = "values") -> str:
     var : str
         The variable to set.
     """
+    if sample.package == "data_store":
+        return pydicom_data_code(sample, var)
     if not sample.package:  # the course's own series: no library ships it
         return (SERIES_CODE.replace("files =", f"{var}_files =") + "\n"
                 + _SERIES_VALUES.format(slices=f"[pydicom.dcmread(io.BytesIO(data)) for _, data in {var}_files]",

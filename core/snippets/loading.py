@@ -26,6 +26,33 @@ SERIES_CODE = "from core.samples import mni_dicom_series\nfiles = mni_dicom_seri
 """The course's own DICOM series sample: no library ships it, so the course writes it."""
 
 
+PYDICOM_DATA_VALUES = """import numpy as np
+import pydicom
+from pydicom.data import get_testdata_file
+from pydicom.pixels import apply_color_lut, apply_modality_lut
+
+ds = pydicom.dcmread(get_testdata_file({file}))  # from the pydicom-data package, on this computer
+stored = ds.pixel_array
+if ds.PhotometricInterpretation == "PALETTE COLOR":
+    {var} = apply_color_lut(stored, ds)  # each stored value's red, green and blue from the palette
+    {var} = {var} >> 8 if {var}.dtype != np.uint8 else {var}  # 16-bit palette entries as 8-bit colour
+elif "PerFrameFunctionalGroupsSequence" in ds:  # an enhanced multi-frame file: each frame has its own rescale
+    shared = ds.SharedFunctionalGroupsSequence[0].PixelValueTransformationSequence[0]
+    rescales = [g.get("PixelValueTransformationSequence", [shared])[0] for g in ds.PerFrameFunctionalGroupsSequence]
+    {var} = np.stack([frame * float(r.RescaleSlope) + float(r.RescaleIntercept) for frame, r in zip(stored, rescales)])
+elif "ModalityLUTSequence" in ds:
+    {var} = apply_modality_lut(stored, ds)  # a table, not a rescale
+else:
+    slope, intercept = float(ds.get("RescaleSlope", 1)), float(ds.get("RescaleIntercept", 0))
+    {var} = stored * np.float32(slope) + np.float32(intercept) if (slope, intercept) != (1, 0) else stored"""
+"""How every lesson's code reads a pydicom-data file's values: its palette, per-frame rescale or LUT."""
+
+
+def pydicom_data_code(sample: Sample, var: str) -> str:
+    """Code that sets `var` to a pydicom-data sample's values, read with pydicom as the course reads them."""
+    return PYDICOM_DATA_VALUES.format(file=py_literal(sample.file), var=var)
+
+
 def sample_path_code(sample: Sample, var: str = "path") -> str:
     """Code that sets `var` to a built-in sample's file, found by the library that ships it.
 

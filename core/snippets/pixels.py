@@ -16,6 +16,7 @@ import numpy as np
 from core.data.noise import NOISE_KINDS
 from core.pixels import X_SIZE, x_matrix
 from core.text.safe_text import py_literal
+from core.snippets.loading import pydicom_data_code
 
 UPLOAD_FILE = "my_image.npy"
 """File name of the array the page offers for download when the image is an upload."""
@@ -87,6 +88,9 @@ def sample_code(name: str) -> tuple[str, str]:
     from core import samples  # the sample's provenance: which package ships which file
 
     sample = samples.info(name)
+    if sample.package == "data_store":
+        imports, _, body = pydicom_data_code(sample, "volume").partition("\n\n")
+        return imports + "\n", body + "\nimage = volume  # one picture (a volume's slice is taken below)\n"
     if sample.package == "pydicom":
         imports = "import numpy as np\nimport pydicom\nfrom pydicom.data import get_testdata_file\n" \
                   "from pydicom.pixels import apply_modality_lut\n"

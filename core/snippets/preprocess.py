@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from core import preprocess, samples
 from core.text.safe_text import py_literal
+from core.snippets.loading import pydicom_data_code
 
 SYNTHETIC_CODE = '''rows, cols = np.mgrid[:{size}, :{size}] / {size}
 truth = (rows - 0.35) ** 2 + (cols - 0.35) ** 2 <= 0.2**2               # disc
@@ -96,6 +97,9 @@ def sample_code(name: str, target: str = "data") -> tuple[set[str], str]:
     code : str
     """
     sample = samples.info(name)
+    if sample.package == "data_store":
+        imports, _, code = pydicom_data_code(sample, target).partition("\n\n")
+        return set(imports.splitlines()), code
     if not sample.package:
         return {"from core.samples import load  # the DICOM series this course writes"}, \
             f"{target} = load({py_literal(name)}).data"

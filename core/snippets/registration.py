@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from core import samples, sitk_settings
 from core.registration import bspline_meshes, pyramid
 from core.data.warps import Motion
+from core.snippets.loading import pydicom_data_code
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,8 @@ def sample_code(name: str, four_d: bool = False) -> str:
     str
     """
     sample = samples.info(name)
+    if sample.package == "data_store":
+        return pydicom_data_code(sample, "volume") + "\n"
     if sample.package == "pydicom":
         return f'''import pydicom
 from pydicom.data import get_testdata_file

@@ -202,7 +202,7 @@ def test_image_code_loads_every_sample_with_its_own_library_as_the_page_shows_it
     exec(compile(code, "<snippet>", "exec"), namespace)
     expected = volume.frame(frame or 0)[k] if volume.is_3d else volume.data
     assert namespace["image"].shape == expected.shape and np.array_equal(namespace["image"], expected), name
-    library = {"pydicom": "get_testdata_file(", "nilearn": "from nilearn.datasets import load_mni152",
+    library = {"pydicom": "get_testdata_file(", "data_store": "get_testdata_file(", "nilearn": "from nilearn.datasets import load_mni152",
                "nibabel": "from nibabel.testing import data_path", "skimage": "from skimage import data"}
     sample = samples.info(name)
     if sample.package:  # shipped by a library: loaded with it, never through the course's own code

@@ -60,7 +60,7 @@ def test_a_sample_is_read_with_its_own_library_into_the_values_the_course_shows(
     """pydicom, nibabel and nilearn, skimage.data: the real libraries give the very values of core.samples."""
     volume = samples.load(name)
     code = sample_code(name, volume.is_4d)
-    reader = {"pydicom": "get_testdata_file(", "nilearn": "from nilearn.datasets import", "skimage": "from skimage "
+    reader = {"pydicom": "get_testdata_file(", "data_store": "get_testdata_file(", "nilearn": "from nilearn.datasets import", "skimage": "from skimage "
               "import data", "nibabel": "from nibabel.testing import data_path", "": "from core.samples import load"}
     assert reader[samples.info(name).package] in code
     namespace = {"np": np}
