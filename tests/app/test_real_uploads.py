@@ -28,7 +28,8 @@ LESSONS = ["lessons/pixels.py", "lessons/loading.py", "lessons/exploring.py", "l
 #: buttons pressed after each upload, when the page shows them (key -> lesson)
 RUN_BUTTONS = {"lessons/preparing.py": ["pipeline-volume-run"]}
 #: the section that works on the sidebar's image (and holds the run buttons), for lessons read in sections
-IMAGE_SECTIONS = {"lessons/preparing.py": "Pipeline builder", "lessons/supervised.py": "Convolution"}
+IMAGE_SECTIONS = {"lessons/loading.py": "Look at it", "lessons/preparing.py": "Pipeline builder",
+                  "lessons/supervised.py": "Convolution"}
 
 
 def _png(array: np.ndarray) -> bytes:
