@@ -9,6 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from core.basics import to_grey
 from core.pixels import cell_labels
 
 GAP_COLOUR = "#c4ccd4"
@@ -171,7 +172,7 @@ def colour_grid(rgb: np.ndarray, values: np.ndarray | None = None, top: int = 0,
     labels = cell_labels(values)
     text = np.array([["<br>".join(labels[i, j, :3]) for j in range(labels.shape[1])]
                      for i in range(labels.shape[0])])
-    luminance = rgb[..., :3].astype(np.float64) @ np.array([0.2125, 0.7154, 0.0721])
+    luminance = to_grey(rgb)  # light cells get dark text
     colours = np.where(luminance > 110, "black", "white")
     rows = np.arange(top, top + rgb.shape[0])
     cols = np.arange(left, left + rgb.shape[1])
