@@ -25,7 +25,7 @@ def choose_section(text: LessonText) -> str:
     """
     from ui.url_state import remember_link
 
-    remember_link()
+    remember_link(text.name)
     if SECTION_KEY in st.session_state and st.session_state[SECTION_KEY] not in text.sections:
         del st.session_state[SECTION_KEY]  # a section of another lesson (a preset, or a stale value)
     choice = st.segmented_control("Section", text.sections, default=text.sections[0], required=True,

@@ -15,22 +15,36 @@ APP_PARAMETERS = frozenset({"lecturer"})
 """Parameters the app itself reads (not a lesson's control)."""
 
 _LINK = "url-state-link"
+_SLOT = "url-state-slot"
 _CHECKED = "url-state-checked-pages"
+_NOTE = "url-state-note"
 
 
-def _page() -> str:
-    return st.context.url.split("?", 1)[0] if getattr(st.context, "url", None) else ""
+def remember_link(page: str) -> None:
+    """Keep the link's parameters as they were when this page first ran in the session (before any control).
 
+    A first run that is interrupted (a component reporting its value makes Streamlit start over) keeps the
+    link it saw: the second run's URL has already lost the values its controls dropped.
 
-def remember_link() -> None:
-    """Keep the link's parameters as they were when this page first ran in the session (before any control)."""
+    Parameters
+    ----------
+    page : str
+        The lesson's name: each lesson reads the link it was opened with once.
+    """
     checked = st.session_state.setdefault(_CHECKED, set())
-    page = _page()
+    note = st.session_state.get(_NOTE)
+    if note is not None and note[0] != page:
+        del st.session_state[_NOTE]  # the learner moved on to another lesson
     if page in checked:
         st.session_state.pop(_LINK, None)
+        if note is not None and note[0] == page:  # said again on every run while the learner stays here
+            st.warning(note[1], icon=":material/link_off:")
         return
-    checked.add(page)
-    st.session_state[_LINK] = {key: st.query_params.get_all(key) for key in st.query_params}
+    kept = st.session_state.get(_LINK)
+    if kept is None or kept[0] != page:
+        st.session_state[_LINK] = (page, {key: st.query_params.get_all(key) for key in st.query_params})
+    if st.session_state[_LINK][1]:
+        st.session_state[_SLOT] = st.empty()  # the word on an ignored value goes here, near the top of the page
 
 
 def link_value_matches(value, raw: list[str]) -> bool:
@@ -99,13 +113,19 @@ def report_ignored_link_values() -> None:
     """Say which of the link's values this lesson ignored (call once, at the end of a lesson)."""
     from ui.safe_text import md
 
-    link = st.session_state.pop(_LINK, None)
+    kept = st.session_state.pop(_LINK, None)
+    slot = st.session_state.pop(_SLOT, None)
+    if kept is None:
+        return
+    page, link = kept
+    st.session_state.setdefault(_CHECKED, set()).add(page)
     if not link:
         return
     now = {key: st.query_params.get_all(key) for key in st.query_params}
     ignored = ignored_values(link, now, {str(key): st.session_state[key] for key in st.session_state})
     if ignored:
-        st.warning("This link's " + ", ".join(md(item, limit=80) for item in ignored)
-                   + (" was" if len(ignored) == 1 else " were") + " not used (not a control of this lesson, "
-                   "or a value out of its range): the lesson opened with its default instead.",
-                   icon=":material/link_off:")
+        note = ("This link's " + ", ".join(md(item, limit=80) for item in ignored)
+                + (" was" if len(ignored) == 1 else " were") + " not used (not a control of this lesson, "
+                "or a value out of its range): the lesson opened with its default instead.")
+        st.session_state[_NOTE] = (page, note)
+        (slot or st).warning(note, icon=":material/link_off:")
