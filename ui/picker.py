@@ -75,7 +75,7 @@ def image_picker() -> None:
         st.radio("Work on", (SAMPLE, UPLOAD), key=SOURCE_KEY, horizontal=True)
         on_sample = st.session_state[SOURCE_KEY] == SAMPLE
         st.selectbox("Sample", samples.names(), key=SAMPLE_KEY, disabled=not on_sample,
-                     help="Real data shipped with pydicom, nibabel, nilearn and scikit-image.")
+                     help="Real data shipped with pydicom, pydicom-data, nibabel, nilearn and scikit-image.")
         if on_sample:
             st.caption(samples.info(st.session_state[SAMPLE_KEY]).provenance)
         files = st.file_uploader("Upload", accept_multiple_files=True, key=UPLOAD_KEY,
