@@ -38,6 +38,9 @@ LECTURER_CSS = f"""
   /* Buttons (presets among them): labels at room size and on two lines rather than cut with an ellipsis. */
   [data-testid^="stBaseButton"] {{ height: auto !important; min-height: 2.5rem; }}
   [data-testid^="stBaseButton"], [data-testid^="stBaseButton"] * {{ font-size: {ROOM_PX}px !important; {_UNCUT} }}
+  /* A lesson's section chooser (a segmented control): its buttons grow with their room-sized labels. */
+  [data-testid="stButtonGroup"] button {{ height: auto !important; min-height: 2.5rem; {_UNCUT} }}
+  [data-testid="stButtonGroup"] button * {{ {_UNCUT} }}
   /* Widget labels (checkboxes, toggles, sliders) on as many lines as they need. */
   [data-testid="stMain"] label :is(p, div, span), [data-testid="stWidgetLabel"] :is(p, div) {{ {_UNCUT} }}
   /* A displayed formula (a kernel) a little wider than its column at the room's size is shown whole, not cut. */
@@ -136,6 +139,8 @@ def size_for_room(figure: go.Figure, px: int = ROOM_PX) -> go.Figure:
         axis.tickfont.size = _at_least(axis.tickfont.size, px)
         axis.title.font.size = _at_least(axis.title.font.size, px)
         axis.automargin = True
+        if axis.type == "log" and axis.dtick is None:
+            axis.dtick = 1  # decades only: plotly draws the 2 and 5 between them at three quarters of the size
     layout.legend.font.size = _at_least(layout.legend.font.size, px)
     layout.legend.title.font.size = _at_least(layout.legend.title.font.size, px)
     for name in [key for key in layout if key.startswith("coloraxis")]:

@@ -25,7 +25,7 @@ def test_importing_the_app_level_modules_does_not_import_tensorflow():
 
 
 def test_generating_the_data_sets_does_not_import_tensorflow():
-    out = heavy_modules_after("from core import dermoscopy, lesions\n"
+    out = heavy_modules_after("from core.data import dermoscopy, lesions\n"
                               "dermoscopy.generate(4, size=16)\nlesions.generate(4, size=16)")
     assert "HEAVY []" in out
 

@@ -283,3 +283,12 @@ def test_size_for_room_gives_no_colour_bar_to_a_trace_that_shows_no_scale():
     room = size_for_room(figure).to_plotly_json()
     assert "colorbar" not in room["data"][0].get("marker", {})  # styling one would make plotly draw it
     assert room["data"][1]["marker"]["colorbar"]["tickfont"]["size"] == ROOM_PX
+
+
+def test_size_for_room_labels_a_log_axis_by_decades_only():
+    from ui.room import size_for_room
+
+    figure = go.Figure(go.Bar(x=[1, 2, 3], y=[3, 40, 900]), layout={"yaxis": {"type": "log"}})
+    room = size_for_room(figure)
+    assert room.layout.yaxis.dtick == 1  # no small "2" and "5" labels between the decades
+    assert size_for_room(go.Figure(layout={"yaxis": {"type": "log", "dtick": "D2"}})).layout.yaxis.dtick == "D2"

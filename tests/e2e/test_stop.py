@@ -11,8 +11,17 @@ from conftest import VIEWPORT, wait_idle
 
 
 def press_key_on_slider(page, label: str, key: str) -> None:
-    """Move the slider labelled `label` to an end with the keyboard ("Home" or "End"), as a learner can."""
-    page.get_by_role("slider", name=label).first.focus()
+    """Move the slider labelled `label` to an end with the keyboard ("Home" or "End"), as a learner can.
+
+    A slider folded in a closed expander (lesson 6's sections fold the data controls) is unfolded first,
+    with the keyboard too."""
+    slider = page.get_by_role("slider", name=label).first
+    if not slider.is_visible():
+        summary = page.locator('[data-testid="stExpander"]', has=slider).locator("summary").first
+        summary.focus()
+        page.keyboard.press("Enter")
+        slider.wait_for(state="visible")
+    slider.focus()
     page.keyboard.press(key)
     wait_idle(page)
 
