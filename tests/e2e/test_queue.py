@@ -9,7 +9,7 @@ import re
 import pytest
 
 from conftest import VIEWPORT, wait_idle
-from test_stop import press_key_on_slider, stop_once_under_way
+from test_stop import press_key_on_slider, stop_once_under_way, unfold
 
 
 @pytest.mark.e2e
@@ -20,6 +20,7 @@ def test_a_second_training_waits_in_the_queue_and_stops_while_queued(browser, ba
     first = browser.new_page(viewport=VIEWPORT)
     first.goto(base_url + "/supervised?section=Training")  # lesson 6 shows one section at a time
     wait_idle(first)
+    unfold(first, "The data")
     for label in ("Image size = network input (pixels)", "Filters in the first block", "Kernel size"):
         press_key_on_slider(first, label, "End")  # epochs of many seconds
     first.get_by_role("button", name="Train the network").click()

@@ -10,17 +10,17 @@ import pytest
 from conftest import VIEWPORT, wait_idle
 
 
-def press_key_on_slider(page, label: str, key: str) -> None:
-    """Move the slider labelled `label` to an end with the keyboard ("Home" or "End"), as a learner can.
+def unfold(page, title: str) -> None:
+    """Open the expander titled `title` with the keyboard (lesson 6's later sections fold the data controls)."""
+    summary = page.locator('[data-testid="stExpander"] summary', has_text=title).first
+    summary.focus()
+    page.keyboard.press("Enter")
+    wait_idle(page)
 
-    A slider folded in a closed expander (lesson 6's sections fold the data controls) is unfolded first,
-    with the keyboard too."""
+
+def press_key_on_slider(page, label: str, key: str) -> None:
+    """Move the slider labelled `label` to an end with the keyboard ("Home" or "End"), as a learner can."""
     slider = page.get_by_role("slider", name=label).first
-    if not slider.is_visible():
-        summary = page.locator('[data-testid="stExpander"]', has=slider).locator("summary").first
-        summary.focus()
-        page.keyboard.press("Enter")
-        slider.wait_for(state="visible")
     slider.focus()
     page.keyboard.press(key)
     wait_idle(page)
@@ -55,6 +55,7 @@ def test_stop_ends_a_long_training_within_its_first_epoch_and_keeps_nothing(brow
     page = browser.new_page(viewport=VIEWPORT)
     page.goto(base_url + "/supervised?section=Training")  # lesson 6 shows one section at a time
     wait_idle(page)
+    unfold(page, "The data")
     for label in ("Image size = network input (pixels)", "Filters in the first block", "Kernel size"):
         press_key_on_slider(page, label, "End")  # 96 pixels, 32 filters, 7 × 7 kernels: epochs of many seconds
     log_start = len(server_log.read_text(errors="replace"))
