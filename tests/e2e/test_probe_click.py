@@ -13,7 +13,9 @@ from conftest import VIEWPORT, wait_idle
 
 from core import samples
 
-CHART = '[data-testid="stPlotlyChart"][aria-label^="Image windowed"] .js-plotly-plot'
+# The probe's chart by its widget key: while a rerun replaces the page, a stale copy of the chart can stand
+# beside the new one for a moment, and a selector by label would then find two.
+CHART = '.st-key-probe_figure [data-testid="stPlotlyChart"][aria-label^="Image windowed"] .js-plotly-plot'
 
 
 def number_box(page, label: str) -> int:
