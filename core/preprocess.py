@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import ndimage as ndi
-from skimage import draw, feature, filters, measure
+from skimage import feature, filters, measure
 
 from core.basics import to_grey, value_range
 
@@ -360,64 +360,6 @@ def rectangle_mask(shape: tuple[int, int], top: int, left: int, bottom: int, rig
     mask = np.zeros(shape, dtype=bool)
     mask[max(top, 0): max(bottom, 0), max(left, 0): max(right, 0)] = True
     return mask
-
-
-def box_bounds(shape: tuple[int, int], rows: tuple[float, float], cols: tuple[float, float]
-               ) -> tuple[int, int, int, int]:
-    """The pixels a box drawn on the picture covers, as `rectangle_mask` bounds.
-
-    Parameters
-    ----------
-    shape : (int, int)
-        Rows and columns of the image.
-    rows, cols : (float, float)
-        The box's two edges along the rows and along the columns, in pixel
-        coordinates (pixel ``(r, c)`` is centred on ``(r, c)``), in any order.
-
-    Returns
-    -------
-    top, left, bottom, right : int
-        The pixels whose centre lies in the box: ``top <= row < bottom``,
-        ``left <= col < right``, clipped to the image (``top == bottom`` when
-        the box holds no pixel centre).
-
-    Examples
-    --------
-    >>> box_bounds((10, 10), (7.6, 2.2), (-3.0, 4.5))
-    (3, 0, 8, 5)
-    """
-    def span(edges: tuple[float, float], size: int) -> tuple[int, int]:
-        """First and one-past-last pixel whose centre lies between the two edges, within ``0 .. size``."""
-        low, high = sorted(float(e) for e in edges)
-        start = min(max(int(np.ceil(low)), 0), size)
-        return start, max(min(int(np.floor(high)) + 1, size), start)
-
-    (top, bottom), (left, right) = span(rows, shape[0]), span(cols, shape[1])
-    return top, left, bottom, right
-
-
-def polygon_mask(shape: tuple[int, int], rows, cols) -> np.ndarray:
-    """Pixels whose centre lies inside a polygon (a lasso drawn on the picture).
-
-    Parameters
-    ----------
-    shape : (int, int)
-    rows, cols : sequence of float
-        The polygon's vertices in pixel coordinates, in drawing order.
-
-    Returns
-    -------
-    numpy.ndarray of bool
-        Of `shape` (all False for fewer than three vertices).
-
-    Examples
-    --------
-    >>> polygon_mask((5, 5), [0.5, 0.5, 3.5, 3.5], [0.5, 3.5, 3.5, 0.5]).sum()
-    np.int64(9)
-    """
-    if len(rows) < 3 or len(rows) != len(cols):
-        return np.zeros(shape, dtype=bool)
-    return draw.polygon2mask(shape, np.column_stack([np.asarray(rows, float), np.asarray(cols, float)]))
 
 
 def computed_brain_mask(image: np.ndarray) -> np.ndarray:

@@ -10,16 +10,13 @@ coordinates::
      "lasso": [{"xref": "x", "yref": "y", "x": [x0, x1, ...], "y": [y0, y1, ...]}, ...]}
 
 The course's image figures put the column on x and the row on y (pixel
-indices, row 0 at the top), so ``x`` is a column and ``y`` a row. The
-functions here read such an event (a dict, or Streamlit's read-only
-``PlotlyState``; a missing part counts as empty) and return ``(row, col)``
-arrays in pixels, clipped to the image; `box_mask` and `lasso_mask` turn a
+``(r, c)`` centred on ``x = c, y = r``, row 0 at the top). The ``selected_*``
+functions read such an event (a dict, or Streamlit's read-only
+``PlotlyState``; a missing or malformed part counts as empty, never an
+error) and return ``(row, col)`` pixels; `box_mask` and `lasso_mask` turn a
 region into a boolean mask. A figure shown in mm rather than pixels passes
-its ``spacing`` so that positions are divided back into pixels.
-
-Points need a selectable trace under the cursor: a heatmap is not one, so
-figures that take clicks lay a transparent grid of markers over the image
-(`click_grid`).
+its ``spacing`` (figure units per pixel along rows and columns) so that
+positions are divided back into pixels.
 
 >>> event = {"selection": {"points": [{"x": 3.2, "y": 5.9, "curve_number": 1}]}}
 >>> selected_points(event, (10, 10)).tolist()
@@ -42,16 +39,14 @@ def _selection(event) -> dict:
     return selection or {}
 
 
-def _to_pixels(rows: np.ndarray, cols: np.ndarray, shape: tuple[int, ...],
-               spacing: tuple[float, float]) -> np.ndarray:
-    """``(row, col)`` pairs from figure coordinates, divided by the spacing and clipped to the image."""
-    points = np.stack([np.asarray(rows, dtype=float) / spacing[0], np.asarray(cols, dtype=float) / spacing[1]],
-                      axis=-1).reshape(-1, 2)
-    return np.clip(points, 0, np.array(shape[:2], dtype=float) - 1)
+def _in_pixels(rows, cols, spacing: tuple[float, float]) -> np.ndarray:
+    """``(n, 2)`` ``(row, col)`` pairs from figure coordinates, divided by the spacing."""
+    return np.stack([np.asarray(rows, dtype=float) / spacing[0], np.asarray(cols, dtype=float) / spacing[1]],
+                    axis=-1).reshape(-1, 2)
 
 
 def selected_points(event, shape: tuple[int, ...], spacing: tuple[float, float] = (1.0, 1.0),
-                    curve: int | None = None, snap: bool = True) -> np.ndarray:
+                    curve: int | None = None, snap: bool = True, drop_outside: bool = False) -> np.ndarray:
     """The clicked (or box- or lasso-selected) points of an event, as ``(row, col)`` pixels.
 
     Parameters
@@ -59,19 +54,30 @@ def selected_points(event, shape: tuple[int, ...], spacing: tuple[float, float] 
     event : dict or streamlit PlotlyState or None
         What ``st.plotly_chart(..., on_select=...)`` returned.
     shape : tuple of int
-        The image's shape (rows and columns first); points are clipped to it.
+        The image's shape (rows and columns first).
     spacing : (float, float)
         Figure units per pixel along rows and columns (1 when the axes count pixels).
     curve : int, optional
         Keep only the points of this trace (``curve_number``), e.g. the click grid.
     snap : bool
         Round to whole pixels.
+    drop_outside : bool
+        Drop the points whose nearest pixel lies outside the image, instead
+        of clipping them to its edge.
 
     Returns
     -------
     (n, 2) numpy.ndarray of float
         In the order of the event; empty ``(0, 2)`` when nothing is selected.
         Points without numeric ``x`` and ``y`` are skipped.
+
+    Examples
+    --------
+    >>> event = {"selection": {"points": [{"x": 12.0, "y": 7.0}, {"x": 3.0, "y": 30.0}]}}
+    >>> selected_points(event, (20, 20)).tolist()
+    [[7.0, 12.0], [19.0, 3.0]]
+    >>> selected_points(event, (20, 20), drop_outside=True).tolist()
+    [[7.0, 12.0]]
     """
     rows, cols = [], []
     for point in _selection(event).get("points", []) or []:
@@ -84,32 +90,56 @@ def selected_points(event, shape: tuple[int, ...], spacing: tuple[float, float] 
         if np.isfinite(x) and np.isfinite(y):
             rows.append(y)
             cols.append(x)
-    if not rows:
-        return np.empty((0, 2))
-    points = _to_pixels(np.array(rows), np.array(cols), shape, spacing)
+    points = _in_pixels(rows, cols, spacing)
+    limit = np.array(shape[:2], dtype=float) - 1
+    if drop_outside:
+        nearest = np.rint(points)
+        points = points[np.all((nearest >= 0) & (nearest <= limit), axis=1)]
+    points = np.clip(points, 0, limit)
     return np.rint(points) if snap else points
 
 
-def selected_boxes(event, shape: tuple[int, ...], spacing: tuple[float, float] = (1.0, 1.0)
-                   ) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+def _span(low: float, high: float, size: int, nearest: bool) -> tuple[int, int] | None:
+    """First and last pixel whose centre lies between two edges, clipped to ``0 .. size - 1``.
+
+    None when no centre does, unless `nearest` and the edges touch the image
+    (its pixels span ``-0.5 .. size - 0.5``): then the pixel nearest their middle.
+    """
+    first, last = max(int(np.ceil(low)), 0), min(int(np.floor(high)), size - 1)
+    if first <= last:
+        return first, last
+    if nearest and high >= -0.5 and low <= size - 0.5:
+        middle = int(np.clip(round((low + high) / 2), 0, size - 1))
+        return middle, middle
+    return None
+
+
+def selected_boxes(event, shape: tuple[int, ...], spacing: tuple[float, float] = (1.0, 1.0),
+                   nearest: bool = False) -> list[tuple[tuple[int, int], tuple[int, int]]]:
     """The dragged boxes of an event, as the inclusive ``((top, bottom), (left, right))`` of the pixels whose centres they hold.
 
     Parameters
     ----------
-    event : dict or streamlit PlotlyState or None
-    shape : tuple of int
-    spacing : (float, float)
+    event, shape, spacing
+        As in `selected_points`.
+    nearest : bool
+        A box that holds no pixel centre along an axis (narrower than a
+        pixel, or wholly in the image's half-pixel border) takes the pixel
+        nearest its middle there, instead of being dropped.
 
     Returns
     -------
     list of ((int, int), (int, int))
-        One per box, in drawing order, ordered low to high and clipped to the
+        One per box, in drawing order, drawn in any direction, clipped to the
         image; a box wholly outside the image is dropped.
 
     Examples
     --------
     >>> selected_boxes({"selection": {"box": [{"x": [7.6, 2.2], "y": [-3, 4.4]}]}}, (10, 10))
     [((0, 4), (3, 7))]
+    >>> thin = {"selection": {"box": [{"x": [4.1, 4.4], "y": [-9, 3]}]}}
+    >>> selected_boxes(thin, (20, 30)), selected_boxes(thin, (20, 30), nearest=True)
+    ([], [((0, 3), (4, 4))])
     """
     boxes = []
     for box in _selection(event).get("box", []) or []:
@@ -119,31 +149,33 @@ def selected_boxes(event, shape: tuple[int, ...], spacing: tuple[float, float] =
             continue
         if len(xs) < 2 or len(ys) < 2 or not np.all(np.isfinite(xs + ys)):
             continue
-        top, bottom = min(ys) / spacing[0], max(ys) / spacing[0]
-        left, right = min(xs) / spacing[1], max(xs) / spacing[1]
-        if bottom < 0 or right < 0 or top > shape[0] - 1 or left > shape[1] - 1:
-            continue
-        rows = (int(np.clip(np.ceil(top), 0, shape[0] - 1)), int(np.clip(np.floor(bottom), 0, shape[0] - 1)))
-        cols = (int(np.clip(np.ceil(left), 0, shape[1] - 1)), int(np.clip(np.floor(right), 0, shape[1] - 1)))
-        if rows[0] <= rows[1] and cols[0] <= cols[1]:
+        rows = _span(min(ys) / spacing[0], max(ys) / spacing[0], shape[0], nearest)
+        cols = _span(min(xs) / spacing[1], max(xs) / spacing[1], shape[1], nearest)
+        if rows is not None and cols is not None:
             boxes.append((rows, cols))
     return boxes
 
 
-def selected_lassos(event, shape: tuple[int, ...], spacing: tuple[float, float] = (1.0, 1.0)) -> list[np.ndarray]:
+def selected_lassos(event, spacing: tuple[float, float] = (1.0, 1.0)) -> list[np.ndarray]:
     """The drawn lassos of an event, each as its polygon's ``(row, col)`` vertices in pixels.
 
     Parameters
     ----------
-    event : dict or streamlit PlotlyState or None
-    shape : tuple of int
-    spacing : (float, float)
+    event, spacing
+        As in `selected_points`.
 
     Returns
     -------
     list of (n, 2) numpy.ndarray
-        Vertices clipped to the image, unrounded; lassos with fewer than 3
-        vertices are dropped.
+        In drawing order; vertices unrounded and not clipped (a vertex beyond
+        the image still shapes the polygon: `lasso_mask` keeps the image's
+        pixels). Vertices without numeric coordinates are skipped, and
+        lassos left with fewer than 3 are dropped.
+
+    Examples
+    --------
+    >>> selected_lassos({"selection": {"lasso": [{"x": [2, 8, 8], "y": [-1, -1, 5.5]}]}})[0].tolist()
+    [[-1.0, 2.0], [-1.0, 8.0], [5.5, 8.0]]
     """
     polygons = []
     for lasso in _selection(event).get("lasso", []) or []:
@@ -156,7 +188,7 @@ def selected_lassos(event, shape: tuple[int, ...], spacing: tuple[float, float] 
         keep = np.isfinite(xs) & np.isfinite(ys)
         if keep.sum() < 3:
             continue
-        polygons.append(_to_pixels(ys[keep], xs[keep], shape, spacing))
+        polygons.append(_in_pixels(ys[keep], xs[keep], spacing))
     return polygons
 
 
@@ -192,9 +224,10 @@ def lasso_mask(shape: tuple[int, ...], polygon: np.ndarray) -> np.ndarray:
 def click_grid(shape: tuple[int, ...], max_points: int = 4096) -> tuple[np.ndarray, np.ndarray]:
     """Pixel positions for a transparent grid of clickable markers over an image.
 
-    A plotly heatmap cannot be selected, so a figure that takes clicks lays
-    markers over it: every pixel of a small image, every k-th of a large one
-    (at most `max_points`), the precise position then typed in a number box.
+    Plotly reports a click only on a selectable trace, and a heatmap is not
+    one, so a figure that takes clicks lays markers over it: every pixel of
+    a small image, every k-th of a large one (at most `max_points`), the
+    precise position then typed in a number box.
 
     Parameters
     ----------

@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from core import describe
+from core.selection import click_grid, selected_points
 from core.text.alt_text import describe_image
 from core.volume import Volume
 from ui.alt import show_figure
@@ -28,40 +29,7 @@ IMAGE_KEY = "probe-for"
 
 MARKER = {"symbol": "circle-open", "size": 18, "color": "#ff3b30", "line": {"width": 3}, "showscale": False}
 CLICK_SIDE = 128
-"""The clickable grid has at most this many points a side (every pixel of a small image)."""
-
-
-def clicked_pixel(event, shape: tuple[int, int]) -> tuple[int, int] | None:
-    """The ``(row, column)`` a plotly point selection picked on the probe's picture, or None.
-
-    Parameters
-    ----------
-    event : dict-like or None
-        The chart's selection state as Streamlit keeps it (``{"selection": {"points": [...]}}``).
-    shape : (int, int)
-        Rows and columns of the picture: a point outside it is ignored.
-
-    Returns
-    -------
-    (int, int) or None
-        The last point picked, rounded to the nearest pixel.
-
-    Examples
-    --------
-    >>> clicked_pixel({"selection": {"points": [{"x": 12.0, "y": 7.0}]}}, (64, 64))
-    (7, 12)
-    >>> clicked_pixel({"selection": {"points": []}}, (64, 64)) is None
-    True
-    """
-    points = ((event or {}).get("selection") or {}).get("points") or []
-    for point in reversed(points):
-        try:
-            row, col = int(round(float(point["y"]))), int(round(float(point["x"])))
-        except (KeyError, TypeError, ValueError):
-            continue
-        if 0 <= row < shape[0] and 0 <= col < shape[1]:
-            return row, col
-    return None
+"""The clickable grid has at most this many points squared (every pixel of an image up to 128 × 128)."""
 
 
 def _picture(volume: Volume, index: tuple[int, ...]) -> np.ndarray:
@@ -72,8 +40,8 @@ def _picture(volume: Volume, index: tuple[int, ...]) -> np.ndarray:
 def probe_figure(volume: Volume, index: tuple[int, ...], width: float, level: float) -> go.Figure:
     """The picture holding the probed pixel, windowed as the value chain says, ringed at the pixel and clickable.
 
-    A transparent grid of points (every pixel of an image up to `CLICK_SIDE` a side, every n-th beyond)
-    takes the click and carries the hover values; the ring marks the probed pixel.
+    A transparent grid of points (`core.selection.click_grid`: every pixel of an image up to `CLICK_SIDE`
+    squared, every n-th beyond) takes the click and carries the hover values; the ring marks the probed pixel.
 
     Parameters
     ----------
@@ -93,17 +61,16 @@ def probe_figure(volume: Volume, index: tuple[int, ...], width: float, level: fl
         figure = heatmap_figure(image, volume.pixel_spacing, width, level, "click a pixel to probe it (ring)",
                                 value_label=unit)
     figure.update_traces(hoverinfo="skip", hovertemplate=None)  # the grid below carries the values
-    step = max(1, int(np.ceil(max(image.shape[:2]) / CLICK_SIDE)))
-    rows, cols = np.meshgrid(np.arange(0, image.shape[0], step), np.arange(0, image.shape[1], step), indexing="ij")
-    values = image[::step, ::step]
+    rows, cols = click_grid(image.shape, CLICK_SIDE ** 2)
+    values = image[rows, cols]
     if volume.rgb:
-        custom = values.reshape(-1, values.shape[-1])[:, :3]
+        custom = values[:, :3]
         hover = "row %{y}, col %{x}<br>red %{customdata[0]}, green %{customdata[1]}, blue %{customdata[2]}"
     else:
-        custom = values.astype(np.float32).ravel()
+        custom = values.astype(np.float32)
         hover = f"row %{{y}}, col %{{x}}<br>{unit} %{{customdata:.6g}}"
     figure.add_trace(go.Scattergl(
-        x=cols.ravel(), y=rows.ravel(), customdata=custom, mode="markers", name="pixels", showlegend=False,
+        x=cols, y=rows, customdata=custom, mode="markers", name="pixels", showlegend=False,
         marker={"size": 6, "color": "rgba(0, 0, 0, 0)", "showscale": False}, hovertemplate=hover + "<extra>click to probe</extra>",
         selected={"marker": {"opacity": 0}}, unselected={"marker": {"opacity": 0}}))
     figure.add_trace(go.Scatter(x=[col], y=[row], mode="markers", marker=MARKER, name="probe", hoverinfo="skip",
@@ -140,10 +107,10 @@ def _default_window(volume: Volume, t: int) -> tuple[float, float]:
 
 
 def _follow_click(shape: tuple[int, int]) -> None:
-    """The chart's callback: a clicked pixel becomes the row and column of the number boxes."""
-    pixel = clicked_pixel(st.session_state.get(CHART_KEY), shape)
-    if pixel is not None:
-        st.session_state[AXIS_KEYS["row"]], st.session_state[AXIS_KEYS["column"]] = pixel
+    """The chart's callback: the last pixel clicked inside the picture becomes the row and column of the number boxes."""
+    pixels = selected_points(st.session_state.get(CHART_KEY), shape, drop_outside=True)
+    if len(pixels):
+        st.session_state[AXIS_KEYS["row"]], st.session_state[AXIS_KEYS["column"]] = (int(v) for v in pixels[-1])
 
 
 def _probe_controls(volume: Volume) -> tuple[int, ...]:

@@ -1,19 +1,21 @@
 """The signal and background boxes of lesson 1, drawn on the picture (plotly box selection) or set with sliders.
 
 The learner drags a box on the noisy picture; a callback turns the selection
-into inclusive pixel rows and columns and moves the chosen region's two range
-sliders there, so the sliders stay the precise, keyboard-reachable way to set
-the same boxes and always show where the boxes are.
+into inclusive pixel rows and columns (`core.selection.selected_boxes`) and
+moves the chosen region's two range sliders there, so the sliders stay the
+precise, keyboard-reachable way to set the same boxes and always show where
+the boxes are.
 """
 
 from __future__ import annotations
 
 import base64
-import math
 
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
+
+from core.selection import selected_boxes
 
 SIGNAL, BACKGROUND = "signal", "background"
 COLOURS = {SIGNAL: "rgb(0,150,255)", BACKGROUND: "rgb(255,110,0)"}
@@ -29,61 +31,16 @@ GRID_POINTS = 24
 """Invisible points per side laid over the picture, so plotly offers its box selection on an image."""
 
 
-def box_from_selection(selection: dict, shape: tuple[int, ...]) -> tuple[tuple[int, int], tuple[int, int]] | None:
-    """The pixels inside the last box of a plotly selection event, as inclusive rows and columns.
-
-    The picture's pixel ``(r, c)`` is centred on ``x = c, y = r``; a pixel is
-    inside when its centre is, and a box between centres takes the pixel
-    nearest its middle. The box is clipped to the image.
-
-    Parameters
-    ----------
-    selection : dict
-        Streamlit's selection state of a plotly chart (``{"box": [{"x": [x0, x1],
-        "y": [y0, y1]}, ...], ...}``), or its ``"selection"`` part.
-    shape : tuple of int
-        ``(rows, cols, ...)`` of the image.
-
-    Returns
-    -------
-    ((first_row, last_row), (first_col, last_col)) or None
-        None when the event holds no box, or a box entirely outside the image.
-
-    Examples
-    --------
-    >>> box_from_selection({"box": [{"x": [2.3, 7.9], "y": [9.6, 0.2]}]}, (20, 30))
-    ((1, 9), (3, 7))
-    >>> box_from_selection({"box": [{"x": [4.1, 4.4], "y": [-9, 3]}]}, (20, 30))
-    ((0, 3), (4, 4))
-    >>> box_from_selection({"box": []}, (20, 30)) is None
-    True
-    """
-    selection = selection.get("selection", selection) if isinstance(selection, dict) else {}
-    boxes = [b for b in (selection.get("box") or []) if len(b.get("x") or []) >= 2 and len(b.get("y") or []) >= 2]
-    if not boxes:
-        return None
-    box = boxes[-1]
-
-    def span(values, size: int) -> tuple[int, int] | None:
-        low, high = float(min(values)), float(max(values))
-        if not (math.isfinite(low) and math.isfinite(high)) or high < -0.5 or low > size - 0.5:
-            return None
-        first, last = max(math.ceil(low), 0), min(math.floor(high), size - 1)
-        if first > last:  # narrower than a pixel: the one nearest its middle
-            first = last = int(np.clip(round((low + high) / 2), 0, size - 1))
-        return first, last
-
-    rows, cols = span(box["y"], shape[0]), span(box["x"], shape[1])
-    return None if rows is None or cols is None else (rows, cols)
-
-
 def apply_drawn_box(chart_key: str, shape: tuple[int, ...]) -> None:
-    """Callback of the picture: move the chosen box's sliders to the box just drawn (nothing for an empty one)."""
-    box = box_from_selection(st.session_state.get(chart_key) or {}, shape)
-    if box is None:
+    """Callback of the picture: move the chosen box's sliders to the last box drawn (nothing for an empty one).
+
+    A box narrower than a pixel takes the pixel nearest its middle, so a short drag still sets a box.
+    """
+    boxes = selected_boxes(st.session_state.get(chart_key), shape, nearest=True)
+    if not boxes:
         return
     rows_key, cols_key = SLIDER_KEYS[st.session_state.get(TARGET_KEY) or SIGNAL]
-    st.session_state[rows_key], st.session_state[cols_key] = box
+    st.session_state[rows_key], st.session_state[cols_key] = boxes[-1]
 
 
 def regions_figure(rgb: np.ndarray, scale: float, boxes: dict[str, tuple[tuple[int, int], tuple[int, int]]],

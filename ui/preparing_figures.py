@@ -139,34 +139,3 @@ def drawing_figure(grey: np.ndarray, shape: tuple[int, int]) -> go.Figure:
                 "yaxis": {"range": [rows - 0.5, -0.5], "showgrid": False, "zeroline": False, "scaleanchor": "x",
                           "constrain": "domain", "title": {"text": "row"}},
                 "newselection": {"line": {"color": "#d1242f", "width": 2}}})
-
-
-def drawn_shape(selection: dict) -> tuple[str, list[float], list[float]] | None:
-    """The last box or lasso of a plotly selection event, in pixel coordinates.
-
-    The one place that reads Streamlit's selection state (``event["selection"]``), so that a shared parser can
-    replace it.
-
-    Parameters
-    ----------
-    selection : dict
-        ``st.plotly_chart(..., on_select=...)``'s state: ``{"selection": {"box": [...], "lasso": [...]}}``.
-
-    Returns
-    -------
-    (kind, rows, cols) or None
-        ``("box", [row edge, row edge], [col edge, col edge])`` or ``("lasso", vertex rows, vertex cols)``;
-        None when nothing was drawn.
-
-    Examples
-    --------
-    >>> drawn_shape({"selection": {"box": [{"x": [2, 9.5], "y": [30, 4]}], "lasso": []}})
-    ('box', [30.0, 4.0], [2.0, 9.5])
-    """
-    state = (selection or {}).get("selection") or {}
-    for kind in ("lasso", "box"):
-        shapes = state.get(kind) or []
-        if shapes and len(shapes[-1].get("x", [])) >= 2:
-            last = shapes[-1]
-            return kind, [float(v) for v in last["y"]], [float(v) for v in last["x"]]
-    return None

@@ -7,10 +7,12 @@ figure is kept in the URL.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
 from core import layers, preprocess
+from core.selection import lasso_mask, selected_boxes, selected_lassos
 from core.snippets import preprocess as snip
 from core.text.alt_text import describe_image
 from core.text.course_text import LessonText
@@ -18,8 +20,8 @@ from ui.alt import show_figure
 from ui.code import show_code
 from ui.images import grey8, picture
 from ui.lesson import explain
-from ui.preparing_figures import (METHOD_COLOURS, drawing_figure, drawn_shape, fmt, histogram_figure,
-                                  otsu_histograms, overlaid_histograms, region_figure, sweep_figure)
+from ui.preparing_figures import (METHOD_COLOURS, drawing_figure, fmt, histogram_figure, otsu_histograms,
+                                  overlaid_histograms, region_figure, sweep_figure)
 from ui.preparing_work import Work, memo
 from ui.viewer import PLOT_CONFIG
 
@@ -42,19 +44,17 @@ def _truth_choice(work: Work, container) -> str | None:
 # --- masking ----------------------------------------------------------------------------------------
 
 def _apply_drawing(shape: tuple[int, int]) -> None:
-    """A box drawn on the picture sets the rectangle's sliders; a lasso becomes the mask itself."""
-    found = drawn_shape(st.session_state.get(DRAW_KEY))
-    if found is None:
-        return
-    kind, rows, cols = found
-    if kind == "box":
-        top, left, bottom, right = preprocess.box_bounds(shape, rows, cols)
-        if bottom > top and right > left:
-            st.session_state.update({"prep-mask": "rectangle", "prep-mask-rows": (top, bottom),
-                                     "prep-mask-cols": (left, right)})
-    elif len(rows) >= 3:
-        st.session_state.update({"prep-mask": LASSO, "prep-lasso": (tuple(round(r, 1) for r in rows),
-                                                                     tuple(round(c, 1) for c in cols))})
+    """A lasso drawn on the picture becomes the mask itself; else a box sets the rectangle's sliders."""
+    event = st.session_state.get(DRAW_KEY)
+    lassos, boxes = selected_lassos(event), selected_boxes(event, shape)
+    if lassos:
+        rows, cols = lassos[-1].T
+        st.session_state.update({"prep-mask": LASSO, "prep-lasso": (tuple(round(r, 1) for r in rows.tolist()),
+                                                                     tuple(round(c, 1) for c in cols.tolist()))})
+    elif boxes:
+        (top, bottom), (left, right) = boxes[-1]  # inclusive; the sliders' ends are exclusive
+        st.session_state.update({"prep-mask": "rectangle", "prep-mask-rows": (top, bottom + 1),
+                                 "prep-mask-cols": (left, right + 1)})
 
 
 def _mask(work: Work, how: str, text: LessonText, brain_truth: str | None) -> tuple[object, dict]:
@@ -85,8 +85,8 @@ def _mask(work: Work, how: str, text: LessonText, brain_truth: str | None) -> tu
         if len(params["rows"]) < 3:
             st.info("Draw a lasso on the picture (the lasso tool above it): until then the mask keeps every pixel.",
                     icon=":material/gesture:")
-        return memo(("mask-lasso", work.key, vertices), lambda: preprocess.polygon_mask(
-            work.image.shape, params["rows"], params["cols"]) if len(params["rows"]) >= 3 else
+        return memo(("mask-lasso", work.key, vertices), lambda: lasso_mask(
+            work.image.shape, np.column_stack(vertices)) if len(params["rows"]) >= 3 else
             preprocess.rectangle_mask(work.image.shape, 0, 0, rows, cols)), params
     if how == "threshold (Otsu)":
         st.caption(text.explanation("mask_otsu"))

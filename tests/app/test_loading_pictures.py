@@ -1,11 +1,11 @@
-"""Lesson 2's pictures: the three planes drawn as pictures with their labels and cursor, and the probe's click."""
+"""Lesson 2's pictures: the three planes drawn as pictures with their labels and cursor, and the probe's clickable grid."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from core import samples
-from ui.loading_chain import CLICK_SIDE, clicked_pixel, probe_figure
+from ui.loading_chain import CLICK_SIDE, probe_figure
 from ui.viewer import CURSOR_COLOUR, LABEL_COLOUR, plane_picture
 
 
@@ -21,14 +21,6 @@ def test_a_plane_is_a_picture_with_its_cursor_lines_and_its_four_edge_labels():
     for edge in (labelled[:40], labelled[-40:], labelled[:, :40], labelled[:, -40:]):  # a label on each edge
         assert edge.any()
     assert not labelled[120:180, 80:160].any()  # the middle stays the image
-
-
-def test_a_click_is_read_as_the_nearest_pixel_inside_the_picture():
-    assert clicked_pixel({"selection": {"points": [{"x": 3.4, "y": 9.6}]}}, (20, 20)) == (10, 3)
-    assert clicked_pixel({"selection": {"points": [{"x": 3, "y": 30}]}}, (20, 20)) is None  # outside
-    assert clicked_pixel({"selection": {"points": [{"x": 1, "y": 2}, {"x": 5, "y": 6}]}}, (20, 20)) == (6, 5)
-    assert clicked_pixel(None, (20, 20)) is None and clicked_pixel({"selection": {}}, (20, 20)) is None
-    assert clicked_pixel({"selection": {"points": [{"curve_number": 0}]}}, (20, 20)) is None  # no coordinates
 
 
 def test_the_probe_s_picture_takes_a_click_on_every_pixel_of_a_small_image_and_rings_the_probe():

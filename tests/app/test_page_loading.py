@@ -56,14 +56,16 @@ def ring(app) -> tuple[list, list]:
     return probes[0]["x"], probes[0]["y"]
 
 
-def click(app, x: float, y: float):
-    """A click on the probe's picture, as the browser reports a plotly point selection, then the rerun it starts."""
+def click(app, x: float, y: float, *more: tuple[float, float]):
+    """A click on the probe's picture (and `more` points selected with it, ``(x, y)``), as the browser reports a
+    plotly point selection, then the rerun it starts."""
     chart = next(c for c in app.get("plotly_chart") if c.key == "probe_figure")
     states = app._tree.get_widget_states()
     state = states.widgets.add()
     state.id = chart.proto.id
-    state.string_value = json.dumps({"selection": {"points": [{"x": x, "y": y, "curve_number": 1, "point_number": 0}],
-                                                 "point_indices": [0], "box": [], "lasso": []}})
+    points = [{"x": px, "y": py, "curve_number": 1, "point_number": n} for n, (px, py) in enumerate([(x, y), *more])]
+    state.string_value = json.dumps({"selection": {"points": points, "point_indices": list(range(len(points))),
+                                                 "box": [], "lasso": []}})
     return app._run(states)
 
 
@@ -138,6 +140,9 @@ def test_a_click_outside_the_picture_changes_nothing(at):
     open_section(at, "From file to screen")
     click(at, 500.0, -3.0)
     assert not problems(at) and ring(at) == ([64], [64])
+    click(at, 3.0, 4.0, (7.4, 9.6), (500.0, -3.0))  # several points selected at once: the last inside the picture
+    assert not problems(at) and ring(at) == ([7], [10])
+    assert widget(at, "number_input", "probe_row").value == 10 and widget(at, "number_input", "probe_col").value == 7
 
 
 def test_a_link_reopens_the_probed_pixel_and_its_window():

@@ -455,6 +455,10 @@ def test_boxes_dragged_on_the_picture_move_the_sliders_and_the_snr_follows(at):
     assert by_label(at, "slider", "Background rows").value == (0, 6)
     assert by_label(at, "slider", "Background columns").value == (0, 63)
     assert by_label(at, "slider", "Signal rows").value == (20, 39)  # the other box stays
+    select_box(at, "px-regions", [30.1, 30.3], [5.6, 5.8])  # a drag shorter than a pixel: the pixel it is on
+    assert by_label(at, "slider", "Background rows").value == (6, 6)
+    assert by_label(at, "slider", "Background columns").value == (30, 30)
+    select_box(at, "px-regions", [-3.0, 63.2], [-0.5, 6.5])
     image = samples.load(MR).data.astype(np.float64)
     before, _ = _expected_snr(image, ((20, 39), (21, 40)), ((0, 6), (0, 63)), "gaussian", 0.0, 0)
     assert metrics(at)["SNR of the original"] == f"{before:.3g}"

@@ -17,11 +17,11 @@ from streamlit.proto.WidgetStates_pb2 import WidgetState
 from core import pipeline as pl
 from core import preprocess as pp
 from core import samples
+from core.selection import lasso_mask
 from core.text.course_text import load_lesson
 from core.data.noise import add_noise
 from harness import choose_sample, page_test, problems, upload, widget
 from ui.code import COLLECTED_KEY
-from ui.preparing_figures import drawn_shape
 
 PAGE = "lessons/preparing.py"
 PHANTOM, CT, HEAD = samples.SAMPLES[10].name, samples.SAMPLES[0].name, samples.SAMPLES[6].name
@@ -178,15 +178,11 @@ def select(app, **shapes):
     return app._run(widgets)
 
 
-def test_the_drawing_picture_offers_box_and_lasso_and_the_selection_is_read_in_pixels(at):
+def test_the_drawing_picture_offers_box_and_lasso_in_the_image_s_pixel_coordinates(at):
     lecture_phantom(at, "Masking")
     spec = json.loads(drawing(at).proto.spec)
     assert spec["layout"]["xaxis"]["range"] == [-0.5, 399.5] and spec["layout"]["yaxis"]["range"] == [399.5, -0.5]
     assert [t["type"] for t in spec["data"]] == ["image", "scatter"]  # the picture, and points plotly can select
-    assert drawn_shape({"selection": {"box": [{"x": [5, 1], "y": [2, 8]}], "lasso": []}}) == ("box", [2.0, 8.0],
-                                                                                            [5.0, 1.0])
-    assert drawn_shape({"selection": {"box": [], "lasso": []}}) is None
-    assert drawn_shape(None) is None
 
 
 def test_a_box_drawn_on_the_picture_sets_the_rectangle_and_its_mask(at):
@@ -199,6 +195,10 @@ def test_a_box_drawn_on_the_picture_sets_the_rectangle_and_its_mask(at):
     assert metrics(at)["Pixels removed"] == f"{400 * 400 - 199 * 99:,}"
     widget(at, "slider", "prep-mask-rows").set_value((100, 300)).run()  # the keyboard's precise alternative
     assert metrics(at)["Pixels removed"] == f"{400 * 400 - 200 * 99:,}"
+    select(at, box=[{"xref": "x", "yref": "y", "x": [60.2, 60.4], "y": [10.0, 90.0]}])  # holds no pixel centre
+    assert not problems(at)
+    assert widget(at, "slider", "prep-mask-rows").value == (100, 300)  # the rectangle stays
+    assert widget(at, "slider", "prep-mask-cols").value == (51, 150)
 
 
 def test_a_lasso_drawn_on_the_picture_is_the_mask_and_its_region_histogram_is_beside_the_whole_one(at):
@@ -207,7 +207,7 @@ def test_a_lasso_drawn_on_the_picture_is_the_mask_and_its_region_histogram_is_be
     select(at, lasso=[{"xref": "x", "yref": "y", "x": cols, "y": rows}])
     assert not problems(at)
     assert widget(at, "radio", "prep-mask").value == "lasso (drawn)"
-    mask = pp.polygon_mask((400, 400), rows, cols)
+    mask = lasso_mask((400, 400), np.column_stack([rows, cols]))
     assert metrics(at)["Pixels removed"] == f"{int((~mask).sum()):,}"
     noisy = add_noise(samples.load(PHANTOM).data.astype(float), "gaussian", 51.0, seed=0)
     whole, inside, _ = pp.region_histograms(noisy, mask, 96)

@@ -40,28 +40,6 @@ def test_the_same_panels_give_the_same_figure_twice():
     assert grids_figure([{"values": np.eye(3), "title": "a"}]).layout.annotations[0].text == "a"
 
 
-def test_the_selection_parser_s_examples():
-    import doctest
-
-    from ui import pixels_regions
-
-    assert doctest.testmod(pixels_regions).failed == 0
-
-
-def test_a_box_selection_gives_the_pixels_whose_centres_it_holds_clipped_to_the_image():
-    from ui.pixels_regions import box_from_selection
-
-    shape = (64, 80)
-    box = {"selection": {"box": [{"x": [9.5, 20.5], "y": [0.5, 3.49]}], "points": [], "lasso": []}}
-    assert box_from_selection(box, shape) == ((1, 3), (10, 20))
-    two = {"box": [{"x": [0, 5], "y": [0, 5]}, {"x": [70.2, 200.0], "y": [60.7, 90.0]}]}
-    assert box_from_selection(two, shape) == ((61, 63), (71, 79))  # the last box drawn, cut at the edges
-    assert box_from_selection({"box": [{"x": [100, 120], "y": [1, 2]}]}, shape) is None  # right of the image
-    assert box_from_selection({"box": [{"x": [float("nan"), 3], "y": [1, 2]}]}, shape) is None
-    assert box_from_selection({"box": [{"x": [3], "y": [1, 2]}]}, shape) is None  # not a box
-    assert box_from_selection({}, shape) is None and box_from_selection(None, shape) is None
-
-
 def test_the_regions_figure_counts_the_image_s_own_rows_and_columns_at_any_zoom():
     from ui.pixels_regions import regions_figure
 

@@ -238,24 +238,6 @@ def test_degenerate_images_keep_their_shape_through_every_function(image):
         assert np.isfinite(pp.threshold_value(image, method))
 
 
-def test_a_box_drawn_on_the_picture_covers_the_pixels_whose_centre_it_holds():
-    assert pp.box_bounds((100, 80), (10.2, 40.7), (5.0, 20.0)) == (11, 5, 41, 21)
-    assert pp.box_bounds((100, 80), (40.7, 10.2), (20.0, 5.0)) == (11, 5, 41, 21)  # drawn in any direction
-    assert pp.box_bounds((100, 80), (-30, 500), (-1, 79.4)) == (0, 0, 100, 80)  # clipped to the image
-    top, left, bottom, right = pp.box_bounds((10, 10), (3.2, 3.8), (1.0, 2.0))
-    assert bottom == top  # no pixel centre between rows 3.2 and 3.8
-    mask = pp.rectangle_mask((100, 80), *pp.box_bounds((100, 80), (10.2, 40.7), (5.0, 20.0)))
-    assert int(mask.sum()) == 30 * 16
-
-
-def test_a_lasso_keeps_the_pixels_inside_its_polygon():
-    square = pp.polygon_mask((20, 20), [2, 2, 12, 12], [3, 13, 13, 3])
-    assert int(square.sum()) == 11 * 11 and square[2, 3] and square[12, 13] and not square[13, 13]
-    triangle = pp.polygon_mask((20, 20), [0, 0, 10], [0, 10, 0])
-    assert triangle[1, 1] and not triangle[9, 9]
-    assert not pp.polygon_mask((5, 5), [1, 2], [1, 2]).any()  # two points are no region
-
-
 def test_a_region_s_histogram_shares_the_whole_image_s_bins():
     image = np.array([[0.0, 1.0, 2.0, 3.0]] * 2)
     region = np.zeros_like(image, dtype=bool)
