@@ -25,18 +25,18 @@ positions are divided back into pixels.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
 
-def _selection(event) -> dict:
-    """The ``selection`` part of an event (empty when there is none)."""
-    if event is None:
-        return {}
+def _entries(event, kind: str) -> list[Mapping]:
+    """The ``"points"``, ``"box"`` or ``"lasso"`` entries of an event's selection (those that are mappings)."""
     try:
-        selection = event["selection"]
-    except (KeyError, TypeError):
-        return {}
-    return selection or {}
+        entries = event["selection"][kind]
+    except (KeyError, TypeError, IndexError):
+        return []
+    return [entry for entry in entries if isinstance(entry, Mapping)] if isinstance(entries, (list, tuple)) else []
 
 
 def _in_pixels(rows, cols, spacing: tuple[float, float]) -> np.ndarray:
@@ -80,7 +80,7 @@ def selected_points(event, shape: tuple[int, ...], spacing: tuple[float, float] 
     [[7.0, 12.0]]
     """
     rows, cols = [], []
-    for point in _selection(event).get("points", []) or []:
+    for point in _entries(event, "points"):
         if curve is not None and point.get("curve_number") != curve:
             continue
         try:
@@ -142,7 +142,7 @@ def selected_boxes(event, shape: tuple[int, ...], spacing: tuple[float, float] =
     ([], [((0, 3), (4, 4))])
     """
     boxes = []
-    for box in _selection(event).get("box", []) or []:
+    for box in _entries(event, "box"):
         try:
             xs, ys = [float(v) for v in box["x"]], [float(v) for v in box["y"]]
         except (KeyError, TypeError, ValueError):
@@ -178,7 +178,7 @@ def selected_lassos(event, spacing: tuple[float, float] = (1.0, 1.0)) -> list[np
     [[-1.0, 2.0], [-1.0, 8.0], [5.5, 8.0]]
     """
     polygons = []
-    for lasso in _selection(event).get("lasso", []) or []:
+    for lasso in _entries(event, "lasso"):
         try:
             xs, ys = np.asarray(lasso["x"], dtype=float), np.asarray(lasso["y"], dtype=float)
         except (KeyError, TypeError, ValueError):

@@ -48,7 +48,9 @@ def test_points_in_mm_are_divided_by_the_spacing():
     assert selected_points(event(clicks), SHAPE, spacing=(0.5, 3.0)).tolist() == [[10.0, 3.0]]
 
 
-@pytest.mark.parametrize("empty", [None, {}, {"selection": {}}, event(), {"selection": None}, "nonsense"])
+@pytest.mark.parametrize("empty", [None, {}, {"selection": {}}, event(), {"selection": None}, "nonsense",
+                                   {"selection": [1, 2]}, {"selection": {"points": [3, "a"], "box": [4], "lasso": [5]}},
+                                   {"selection": {"points": 7}}])
 def test_no_selection_is_empty_never_an_error(empty):
     assert selected_points(empty, SHAPE).shape == (0, 2)
     assert selected_points(empty, SHAPE, drop_outside=True).shape == (0, 2)
