@@ -26,9 +26,8 @@ from ui.viewer import PLOT_CONFIG
 from ui.working_copy import bounded
 
 TEXT = lesson_text("pixels")
-# The image of "Why medical images use 12 or 16 bits", chosen here only: a radiograph's 12-16 bits once core.samples
-# has pydicom-data's RG1/RG3 (any sample read by pydicom works). (A bare string here would be shown on the page.)
-BITS_SAMPLE = next(s.name for s in samples.SAMPLES if s.modality == "CT")
+# The image of "Why medical images use 12 or 16 bits": pydicom-data's chest radiograph, 15 of 16 bits stored.
+BITS_SAMPLE = next(s.name for s in samples.SAMPLES if s.file == "RG1_UNCR.dcm")
 RETINA = samples.SAMPLES[8].name
 X_CHOICE = "The lecture's X in red and blue"
 PHOTONS = (1, 3, 10, 30, 100, 300, 1000, 3000, 10000)
@@ -350,7 +349,7 @@ chosen = your_image() if section in ("Zoom", "Bit depth", "Signal and noise") el
 {"Pixels": pixels_section, "Zoom": zoom_section, "Bit depth": bit_depth_section, "Colour": colour_section,
  "Signal and noise": noise_section}[section](chosen)
 if section == "Bit depth":
-    stored_range(BITS_SAMPLE, TEXT, room)  # its own figure: a step of the Bits slider (a fragment) leaves it alone
+    stored_range(BITS_SAMPLE, TEXT, room, WINDOW_COLOUR)  # its own figure: a step of Bits (a fragment) leaves it
 image = chosen[0]
 self_check("pixels", [*TEXT.questions,
                       lambda: pixels.levels_question(image, int(np.clip(describe.bit_depth(volume), 1,

@@ -20,6 +20,7 @@ CHANNEL_SCALES = {
     "green": [[0, "black"], [1, "rgb(0,255,0)"]],
     "blue": [[0, "black"], [1, "rgb(0,0,255)"]],
     "grey": "gray",
+    "grey inverted": [[0, "white"], [1, "black"]],  # MONOCHROME1: low values white
 }
 
 
@@ -95,7 +96,7 @@ def value_grid(values: np.ndarray, top: int = 0, left: int = 0, zmin: float | No
         Values shown black and full colour (the array's range when not given).
     title : str
     scale : str
-        "grey", "red", "green" or "blue".
+        A name in `CHANNEL_SCALES`: "grey", "grey inverted", "red", "green" or "blue".
     height : int
         Pixels.
     room : bool
@@ -125,14 +126,14 @@ def grids_figure(panels: list[dict], height: int = 360, room: bool = False) -> g
     ----------
     panels : list of dict
         Each with ``values`` (2D array) and optionally ``title``, ``scale``
-        ("grey", "red", "green", "blue"), ``zmin``, ``zmax``, ``top``, ``left``.
+        (a name in `CHANNEL_SCALES`), ``zmin``, ``zmax``, ``top``, ``left``.
     height : int
         Pixels.
     room : bool
         Cell text of `ROOM_TEXT` pixels (lecturer mode).
     """
     layout = copy.deepcopy(_side_by_side(len(panels)))
-    traces, titles = [], []
+    traces, titles, previous_rows = [], [], None
     for number, (panel, annotation) in enumerate(zip(panels, layout.pop("annotations")), start=1):
         values = np.asarray(panel["values"])
         rows = np.arange(panel.get("top", 0), panel.get("top", 0) + values.shape[0])
@@ -144,9 +145,12 @@ def grids_figure(panels: list[dict], height: int = 360, room: bool = False) -> g
         x, y = _grid_axes(rows, cols)
         layout[f"xaxis{suffix}"].update(x)
         layout[f"yaxis{suffix}"].update(y, scaleanchor=f"x{suffix}")
+        if previous_rows is not None and np.array_equal(rows, previous_rows):  # read them on the left panel: here
+            layout[f"yaxis{suffix}"]["showticklabels"] = False                  # they would sit in the gap
+        previous_rows = rows
         if panel.get("title"):
-            titles.append({**annotation, "text": panel["title"], "yshift": 28})
-    layout.update(annotations=titles, height=height, margin={"l": 10, "r": 10, "t": 70, "b": 10},
+            titles.append({**annotation, "text": panel["title"], "yshift": 40 if room else 28})
+    layout.update(annotations=titles, height=height, margin={"l": 10, "r": 10, "t": 85 if room else 70, "b": 10},
                   plot_bgcolor=GAP_COLOUR)
     return go.Figure(data=traces, layout=layout)
 

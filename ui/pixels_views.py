@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from core import pixels, samples
+from core import display, pixels, samples
 from core.snippets import pixels as snip
 from core.text.alt_text import describe_image
 from core.text.course_text import LessonText
@@ -142,13 +142,26 @@ def voxel_block(volume: Volume, data3d: np.ndarray, slice_index: int, top: int, 
 
 
 @st.cache_data(max_entries=2, show_spinner=False)
-def range_facts(name: str, units: str) -> dict:
-    """`core.pixels.stored_range_facts` of a built-in sample, once per server (the samples are shared)."""
+def range_facts(name: str) -> dict:
+    """`core.pixels.stored_range_facts` of a built-in sample, its patch near the median, once per server."""
     values = picker.load_sample(name).data
-    return pixels.stored_range_facts(values, 40.0 if units == "HU" else float(np.median(values)))
+    return pixels.stored_range_facts(values, float(np.median(values)))
 
 
-def stored_range(name: str, text: LessonText, room: bool) -> None:
+@st.cache_data(max_entries=2, show_spinner=False)
+def range_picture(name: str, rows: tuple[int, int], cols: tuple[int, int], colour: tuple[int, int, int]
+                  ) -> tuple[np.ndarray, float]:
+    """A built-in sample as the screen shows it, brought near 360 pixels a side (every n-th pixel of a large one),
+    MONOCHROME1 inverted, its patch outlined and pointed at; and the scale (screen pixels per image pixel)."""
+    volume = picker.load_sample(name)
+    scale = pixels.display_scale(volume.data.shape, 360)
+    values = pixels.rescale_for_display(volume.data, scale)
+    grey = display.apply_window(values, *display.auto_window(values), invert=volume.monochrome1)
+    shown = pixels.draw_outline(np.repeat(grey[..., None], 3, axis=2), rows, cols, colour, scale)
+    return pixels.draw_crosshair(shown, rows, cols, colour, scale), scale
+
+
+def stored_range(name: str, text: LessonText, room: bool, colour: tuple[int, int, int]) -> None:
     """Why medical images use 12 or 16 bits: a sample's value range, the bits it needs, what 8 bits would lose.
 
     Parameters
@@ -156,38 +169,52 @@ def stored_range(name: str, text: LessonText, room: bool) -> None:
     name : str
         A built-in sample read by pydicom (its code panel loads it with ``get_testdata_file``).
     text : LessonText
-        Lesson 1's words (the explanation of Hounsfield units).
+        Lesson 1's words (what the sample's values measure).
     room : bool
         Lecturer mode: grids sized for a room.
+    colour : (int, int, int)
+        The patch's outline on the picture.
     """
     st.subheader("Why medical images use 12 or 16 bits")
-    sample = samples.info(name)
+    sample, volume = samples.info(name), picker.load_sample(name)
     units = "HU" if sample.modality == "CT" else "stored units"
-    facts = range_facts(name, units)
+    facts = range_facts(name)
     top, left, side, patch = facts["top"], facts["left"], pixels.BLOCK, facts["patch"]
-    z = (0, 80) if units == "HU" else (float(patch.min()), float(patch.max()))
-    panels = [{"values": values, "title": title, "zmin": z[0], "zmax": z[1], "top": top, "left": left}
-              for values, title in ((patch, f"original values ({units})"),
-                                    (facts["patch8"].round(2), f"8-bit copy ({units}, level middles)"))]
-    show_figure(st, for_the_room(grids_figure(panels, height=400 if room else 330, room=room), room),
+    rows, cols = (top, top + side - 1), (left, left + side - 1)
+    shown, scale = range_picture(name, rows, cols, colour)
+    panels = [{"values": values, "title": title, "zmin": float(patch.min()), "zmax": float(patch.max()), "top": top,
+               "left": left, "scale": "grey inverted" if volume.monochrome1 else "grey"}
+              for values, title in ((patch, "original values"), (facts["patch8"].round(2), "8-bit copy (level middles)"))]
+    picture, grids = st.columns([1, 4] if room else [1, 2])  # a room: room for the numbers
+    thinned = f", shown one pixel in {round(1 / scale)} each way" if scale < 1 else ""
+    rgb_picture(picture, shown, stretch=True,
+                caption=f"{md(sample.name)}: {volume.data.shape[0]:,} × {volume.data.shape[1]:,} pixels{thinned}. "
+                        f"The lines point at the {side} × {side} patch beside.")
+    show_figure(grids, for_the_room(grids_figure(panels, height=400 if room else 330, room=room), room),
                 config=PLOT_CONFIG, key="px-ct-patch")
-    st.caption(
-        f"A {side} × {side} patch of {md(sample.name)} (rows {top}-{top + side - 1}, columns {left}-{left + side - 1},"
-        f" mean {patch.mean():.3g} {units}) holds {pixels.distinct_values(patch)} different values; its 8-bit copy "
-        f"only {pixels.distinct_values(facts['patch8'])}, each value off by up to {facts['error8']:.3g} {units}. Over "
-        f"the whole image {facts['distinct']:,} values become {facts['distinct8']}.")
+    grids.caption(
+        f"Rows {rows[0]}-{rows[1]}, columns {cols[0]}-{cols[1]} (mean {patch.mean():.4g} {units}"
+        + (", shaded as the file says: MONOCHROME1, low values white" if volume.monochrome1 else "")
+        + f"): {pixels.distinct_values(patch)} different values; the 8-bit copy keeps only "
+        f"{pixels.distinct_values(facts['patch8'])}, each value off by up to {facts['error8']:.3g} {units}. Over the "
+        f"whole image {facts['distinct']:,} values become {facts['distinct8']}.")
     low, high, need = facts["low"], facts["high"], facts["bits"]
-    cols = metric_columns(5)
-    cols[0].metric("Lowest value", f"{low:g} {units}")
-    cols[1].metric("Highest value", f"{high:g} {units}")
-    cols[2].metric("Different values", f"{facts['distinct']:,}")
-    cols[3].metric("Bits needed", need, help=f"2^{need - 1} = {2 ** (need - 1):,} < {high - low + 1:,.0f} "
+    stored, allocated = (int(volume.metadata.get(key, 0)) for key in ("BitsStored", "BitsAllocated"))
+    metrics = metric_columns(5)
+    unit = " HU" if units == "HU" else ""  # a metric has room for a short unit only
+    metrics[0].metric("Lowest value", f"{low:,g}{unit}")
+    metrics[1].metric("Highest value", f"{high:,g}{unit}")
+    metrics[2].metric("Different values", f"{facts['distinct']:,}")
+    metrics[3].metric("Bits needed", need, help=f"2^{need - 1} = {2 ** (need - 1):,} < {high - low + 1:,.0f} "
                                              f"integers ≤ 2^{need} = {2 ** need:,}")
-    cols[4].metric("Bits stored in the file", picker.load_sample(name).metadata.get("BitsStored", "?"))
-    explain((text.explanation("ct_units") + " " if units == "HU" else "")
-            + f"This image's {high - low + 1:,.0f} integer values need **{need} bits** ({need - 1} bits give only "
-            f"{2 ** (need - 1):,} levels; a CT scanner's full scale of −1024 to 3071 HU is exactly 2¹² = 4,096 "
-            f"values). With 8 bits, one level would span **{facts['step8']:.3g} {units}**: tissues that differ by a "
-            "few units would get the same number. Files use 16-bit integers because 12 bits do not fill a whole "
-            "number of bytes.")
+    metrics[4].metric("Bits stored in the file", f"{stored} of {allocated}",
+                   help=f"The header's BitsStored ({stored}) and BitsAllocated ({allocated}): each value takes "
+                        f"{allocated // 8} bytes, of which {stored} bits hold the value.")
+    explain(text.explanation("bits_sample")
+            + f" Its values span the {high - low + 1:,.0f} integers from {low:,g} to {high:,g}: they need **{need} "
+            f"bits** ({need - 1} bits give only {2 ** (need - 1):,} levels; a CT scanner's full scale of −1024 to "
+            f"3071 HU is exactly 2¹² = 4,096 values). With 8 bits, one level would span **{facts['step8']:.3g} "
+            f"{units}**: details that differ by less would get the same number. The file keeps each value in "
+            f"{allocated} bits ({allocated // 8} bytes) and uses {stored} of them: memory comes in whole bytes, so "
+            "12 to 16 bits all take 2.")
     show_code(snip.stored_range_snippet(sample.file, units, top, left, side), key="px-code-range")

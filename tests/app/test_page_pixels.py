@@ -154,11 +154,48 @@ def test_bit_depth_slider_stops_at_the_source_depth(at):
     assert by_label(at, "slider", "Bits per value, n").max == 16
 
 
-def test_ct_range_is_read_from_the_ct_sample(at):
+def test_the_bit_depth_range_is_the_radiograph_s_as_its_file_says(at):
+    import pydicom
+    from pydicom.data import get_testdata_file
+
+    ds = pydicom.dcmread(get_testdata_file("RG1_UNCR.dcm"))  # lesson 1's BITS_SAMPLE, read as the snippet does
+    values = ds.pixel_array  # no rescale: the stored values
+    low, high, distinct = int(values.min()), int(values.max()), len(np.unique(values))
+    need = int(np.ceil(np.log2(high - low + 1)))
     open_section(at, "Bit depth")
+    assert "Why medical images use 12 or 16 bits" in [h.value for h in at.subheader]
     shown = metrics(at)
-    assert shown["Lowest value"] == "-896 HU" and shown["Highest value"] == "1167 HU"
-    assert shown["Bits needed"] == "12" and shown["Bits stored in the file"] == "16"
+    assert shown["Lowest value"] == f"{low:,}" and shown["Highest value"] == f"{high:,}"
+    assert shown["Different values"] == f"{distinct:,}" and shown["Bits needed"] == str(need)
+    assert shown["Bits stored in the file"] == f"{ds.BitsStored} of {ds.BitsAllocated}"
+    assert 12 <= need <= ds.BitsStored < ds.BitsAllocated == 16  # a radiograph's 12-16 bits, in 2 bytes
+    words = " ".join(m.value for m in at.markdown)
+    assert f"from {low:,} to {high:,}: they need **{need} bits**" in words and "MONOCHROME1" in words
+    assert f"uses {ds.BitsStored} of them" in words
+    captions = " ".join(c.value for c in at.caption)
+    assert f"Over the whole image {distinct:,} values become 256." in captions
+    step = int(np.ceil(max(values.shape) / 360))  # pixels.display_scale: a large image, thinned for the page
+    assert f"{values.shape[0]:,} × {values.shape[1]:,} pixels, shown one pixel in {step} each way" in image_captions(at)
+    assert 'get_testdata_file("RG1_UNCR.dcm")' in codes(at)
+
+
+def test_the_radiograph_is_thinned_for_the_page_white_where_its_values_are_low_and_its_patch_pointed_at():
+    from ui.pixels_views import range_picture
+
+    name = next(s.name for s in samples.SAMPLES if s.file == "RG1_UNCR.dcm")
+    volume = samples.load(name)
+    assert volume.monochrome1 and volume.data.shape == (1955, 1841)
+    colour = (0, 230, 255)
+    shown, scale = range_picture(name, (600, 605), (900, 905), colour)
+    assert scale == 1 / 6 and shown.shape == (326, 307, 3)  # every 6th row and column
+    thin = volume.data[::6, ::6]
+    grey = (shown[..., 0] == shown[..., 1])  # the pixels the lines left alone
+    low, high = thin <= np.percentile(thin, 5), thin >= np.percentile(thin, 95)
+    assert shown[low & grey, 0].mean() > 200 and shown[high & grey, 0].mean() < 50  # MONOCHROME1: low is white
+    row, col = 100, 150  # the patch's centre at 1/6: rows 100-101, columns 150-151
+    assert (shown[row, :140] == colour).all() and (shown[:90, col] == colour).all()  # the lines lead to it
+    assert (shown[row, col] == colour).all()  # the patch, one screen pixel at this size, outlined
+    assert not (shown[row, 145:150] == colour).all(axis=-1).any()  # a gap around it, so it stays visible
 
 
 def test_colour_section_sources_and_toggles(at):

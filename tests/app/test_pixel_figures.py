@@ -69,3 +69,14 @@ def test_value_grids_for_a_room_print_24_pixel_numbers_in_cells_wider_than_tall(
     rgb = np.zeros((12, 12, 3), np.uint8)
     assert colour_grid(rgb, room=True).data[1].textfont.size == ROOM_TEXT
     assert grids_figure([{"values": np.eye(6)}], room=True).data[0].textfont.size >= ROOM_TEXT
+
+
+def test_panels_on_the_same_rows_number_them_once_and_a_monochrome1_panel_shades_low_values_white():
+    same = [{"values": np.eye(3), "top": 7, "scale": "grey inverted"}, {"values": np.eye(3), "top": 7},
+            {"values": np.eye(3), "top": 8}]
+    layout = grids_figure(same, room=True).layout
+    assert layout.yaxis.showticklabels is None and list(layout.yaxis.tickvals) == [7, 8, 9]
+    assert layout.yaxis2.showticklabels is False  # the same rows as on its left: they would sit in the gap
+    assert layout.yaxis3.showticklabels is None  # other rows keep their numbers
+    inverted = grids_figure(same).data[0].colorscale
+    assert inverted[0][1] == "white" and inverted[-1][1] == "black"

@@ -122,20 +122,26 @@ def test_quantise_snippet_on_an_upload_reads_the_downloaded_array(tmp_path, monk
     assert line(out, "levels present") == [16, 199]
 
 
-def test_stored_range_snippet_reads_the_ct_file_with_pydicom(loaded):
-    hu = loaded[CT].data
-    top, left = pixels.patch_near(hu, 40.0, 6)
-    code = snip.stored_range_snippet(samples.info(CT).file, "HU", top, left, 6)
-    assert "get_testdata_file(\"CT_small.dcm\")" in code and "core" not in code
+def test_stored_range_snippet_reads_the_radiograph_with_pydicom():
+    import pydicom
+    from pydicom.data import get_testdata_file
+
+    radiograph = next(s for s in samples.SAMPLES if s.file == "RG1_UNCR.dcm")  # lesson 1's BITS_SAMPLE
+    ds = pydicom.dcmread(get_testdata_file(radiograph.file))
+    values = ds.pixel_array.astype(np.float64)  # no rescale in this file: the stored values
+    assert "RescaleSlope" not in ds and "ModalityLUTSequence" not in ds
+    top, left = pixels.patch_near(values, float(np.median(values)), 6)
+    code = snip.stored_range_snippet(radiograph.file, "stored units", top, left, 6)
+    assert "get_testdata_file(\"RG1_UNCR.dcm\")" in code and "core" not in code
     out = run(code)
-    lo, hi = basics.value_range(hu)
-    assert line(out, "values from") == [lo, hi, pixels.distinct_values(hu)]
-    assert line(out, "bits needed") == [pixels.bits_needed(lo, hi)] == [12]
-    assert line(out, "bits stored in the file") == [16, 2]
-    assert line(out, "with 8 bits one level spans") == pytest.approx([pixels.level_step(hu, 8)])
-    eight = pixels.level_values(pixels.quantise(hu, 8), hu, 8)
-    assert line(out, "8-bit copy") == pytest.approx([pixels.distinct_values(eight), np.abs(eight - hu).max()])
-    assert _window_numbers(out, "patch, original\n", 36) == hu[top:top + 6, left:left + 6].ravel().tolist()
+    lo, hi = float(values.min()), float(values.max())
+    assert line(out, "values from") == [lo, hi, len(np.unique(values))]
+    assert line(out, "bits needed") == [pixels.bits_needed(lo, hi)] == [int(np.ceil(np.log2(hi - lo + 1)))]
+    assert line(out, "bits stored in the file") == [ds.BitsStored, ds.BitsAllocated // 8]
+    assert line(out, "with 8 bits one level spans") == pytest.approx([(hi - lo) / 256])
+    eight = pixels.level_values(pixels.quantise(values, 8), values, 8)
+    assert line(out, "8-bit copy") == pytest.approx([pixels.distinct_values(eight), np.abs(eight - values).max()])
+    assert _window_numbers(out, "patch, original\n", 36) == values[top:top + 6, left:left + 6].ravel().tolist()
     assert _window_numbers(out, "patch, 8 bits\n", 36) == pytest.approx(
         eight[top:top + 6, left:left + 6].round(2).ravel().tolist())
 
