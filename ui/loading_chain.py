@@ -107,7 +107,7 @@ def _default_window(volume: Volume, t: int) -> tuple[float, float]:
 
 
 def _follow_click(shape: tuple[int, int]) -> None:
-    """The chart's callback: the last pixel clicked inside the picture becomes the row and column of the number boxes."""
+    """The chart's callback: the last pixel clicked inside the picture becomes the number boxes' row and column."""
     pixels = selected_points(st.session_state.get(CHART_KEY), shape, drop_outside=True)
     if len(pixels):
         st.session_state[AXIS_KEYS["row"]], st.session_state[AXIS_KEYS["column"]] = (int(v) for v in pixels[-1])

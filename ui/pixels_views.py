@@ -151,8 +151,10 @@ def range_facts(name: str) -> dict:
 @st.cache_data(max_entries=2, show_spinner=False)
 def range_picture(name: str, rows: tuple[int, int], cols: tuple[int, int], colour: tuple[int, int, int]
                   ) -> tuple[np.ndarray, float]:
-    """A built-in sample as the screen shows it, brought near 360 pixels a side (every n-th pixel of a large one),
-    MONOCHROME1 inverted, its patch outlined and pointed at; and the scale (screen pixels per image pixel)."""
+    """A built-in sample for the page with its patch outlined and pointed at, and the scale (screen pixels per pixel).
+
+    Brought near 360 pixels a side (one pixel in n each way of a large image), MONOCHROME1 inverted as the file says.
+    """
     volume = picker.load_sample(name)
     scale = pixels.display_scale(volume.data.shape, 360)
     values = pixels.rescale_for_display(volume.data, scale)
@@ -184,14 +186,15 @@ def stored_range(name: str, text: LessonText, room: bool, colour: tuple[int, int
     shown, scale = range_picture(name, rows, cols, colour)
     panels = [{"values": values, "title": title, "zmin": float(patch.min()), "zmax": float(patch.max()), "top": top,
                "left": left, "scale": "grey inverted" if volume.monochrome1 else "grey"}
-              for values, title in ((patch, "original values"), (facts["patch8"].round(2), "8-bit copy (level middles)"))]
+              for values, title in ((patch, "original values"),
+                                    (facts["patch8"].round(2), "8-bit copy (level middles)"))]
     picture, grids = st.columns([1, 4] if room else [1, 2])  # a room: room for the numbers
     thinned = f", shown one pixel in {round(1 / scale)} each way" if scale < 1 else ""
     rgb_picture(picture, shown, stretch=True,
                 caption=f"{md(sample.name)}: {volume.data.shape[0]:,} × {volume.data.shape[1]:,} pixels{thinned}. "
                         f"The lines point at the {side} × {side} patch beside.")
     show_figure(grids, for_the_room(grids_figure(panels, height=400 if room else 330, room=room), room),
-                config=PLOT_CONFIG, key="px-ct-patch")
+                config=PLOT_CONFIG, key="px-range-patch")
     grids.caption(
         f"Rows {rows[0]}-{rows[1]}, columns {cols[0]}-{cols[1]} (mean {patch.mean():.4g} {units}"
         + (", shaded as the file says: MONOCHROME1, low values white" if volume.monochrome1 else "")

@@ -1,4 +1,4 @@
-"""Lesson 2's pictures: the three planes drawn as pictures with their labels and cursor, and the probe's clickable grid."""
+"""Lesson 2's pictures: the three planes as pictures with their labels and cursor, and the probe's clickable grid."""
 
 from __future__ import annotations
 

@@ -175,7 +175,8 @@ def test_the_bit_depth_range_is_the_radiograph_s_as_its_file_says(at):
     captions = " ".join(c.value for c in at.caption)
     assert f"Over the whole image {distinct:,} values become 256." in captions
     step = int(np.ceil(max(values.shape) / 360))  # pixels.display_scale: a large image, thinned for the page
-    assert f"{values.shape[0]:,} × {values.shape[1]:,} pixels, shown one pixel in {step} each way" in image_captions(at)
+    thinned = f"{values.shape[0]:,} × {values.shape[1]:,} pixels, shown one pixel in {step} each way"
+    assert thinned in image_captions(at)
     assert 'get_testdata_file("RG1_UNCR.dcm")' in codes(at)
 
 
