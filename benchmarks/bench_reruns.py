@@ -39,13 +39,16 @@ class Case:
 
 
 CASES = {
-    "loading": Case("lessons/loading.py", ("slider", "Level"), what="window level slider"),
-    "pixels": Case("lessons/pixels.py", ("slider", "Bits per value, n"), what="bit-depth slider"),
+    "loading": Case("lessons/loading.py", ("slider", "Level"), [("button_group", "Section", "Look at it")],
+                    what="window level slider"),
+    "pixels": Case("lessons/pixels.py", ("slider", "Bits per value, n"), [("button_group", "Section", "Bit depth")],
+                   what="bit-depth slider"),
     "exploring": Case("lessons/exploring.py", ("slider", "Noise σ (in the image's units)"),
-                      [("selectbox", "Image", "__sidebar__"), ("selectbox", "Compare with", "a noisy copy")],
+                      [("button_group", "Section", "Histogram"), ("selectbox", "Image", "__sidebar__"),
+                       ("selectbox", "Compare with", "a noisy copy")],
                       what="noise σ of the histogram's noisy copy, sidebar image"),
     "preparing": Case("lessons/preparing.py", ("slider", "Manual level v (8-bit scale)"),
-                      what="manual threshold slider"),
+                      [("button_group", "Section", "Thresholds")], what="manual threshold slider"),
     "unsupervised": Case("lessons/unsupervised.py", ("slider", "Shift down (mm)"),
                          what="shift of the moving image (preview, no registration)"),
     "supervised": Case("lessons/supervised.py", ("slider", "Row of the output pixel"),

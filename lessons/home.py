@@ -44,10 +44,8 @@ progress = st.session_state.setdefault("progress", {})
 lessons = {o.page: f"{o.number}. {o.title}" for o in OBJECTIVES}
 lessons.update({e.page: f"Case study · {e.title}" for e in EXTRAS})
 pages = {path.removeprefix("lessons/").removesuffix(".py"): title for path, title in lessons.items()}
-st.dataframe(pd.DataFrame([
-    {"lesson": title,
-     "self-check": progress_text(progress.get(p))}
-    for p, title in pages.items()]), hide_index=True, width="stretch")
+st.table(pd.DataFrame({"self-check": [progress_text(progress.get(p)) for p in pages]},
+                      index=pd.Index(list(pages.values()), name="lesson")))
 save, restore = st.columns(2)
 save.download_button("Download my progress (.json)", progress_to_json(progress), file_name="course-progress.json",
                      mime="application/json", icon=":material/download:",
@@ -112,11 +110,8 @@ st.info(
 
 st.header("The sample images")
 st.markdown("All samples are real data shipped with the installed Python packages: nothing is downloaded.")
-st.dataframe(
-    pd.DataFrame([{"sample": s.name, "modality": s.modality, "where it comes from": s.provenance, "licence": s.licence}
-                  for s in samples.SAMPLES]),
-    hide_index=True, width="stretch",
-)
+st.table(pd.DataFrame([{"sample": s.name, "modality": s.modality, "where it comes from": s.provenance,
+                        "licence": s.licence} for s in samples.SAMPLES]).set_index("sample"))
 
 st.header("Bring your own images")
 st.markdown(

@@ -47,3 +47,15 @@ def upload(at: AppTest, *files: tuple[str, bytes]) -> AppTest:
 def problems(at: AppTest) -> list[str]:
     """Exceptions shown on the page (should be none)."""
     return [e.value for e in at.exception]
+
+
+def shown_code(at: AppTest) -> list[str]:
+    """Open every "Show the code" panel of the page, as a learner would, rerun, and return the code they show.
+
+    A closed panel sends no code to the browser (`ui.code.show_code`), so the code is read from the open panels.
+    """
+    from ui.code import open_panels
+
+    open_panels(at.session_state)
+    at.run()
+    return [block.value for block in at.code]

@@ -17,7 +17,7 @@ from ui.room import lecturer_toggle  # noqa: E402
 
 lecturer_toggle()
 image_picker()
-start_collecting()
+start_collecting(st.session_state["harness_page"])
 
 
 @st.cache_resource(show_spinner=False)

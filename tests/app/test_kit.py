@@ -228,3 +228,33 @@ def test_a_link_value_equal_to_the_control_s_default_is_used_not_reported():
     assert not at.exception
     assert shown(at) == "Thresholds" and at.slider[0].value == 1.0
     assert not at.warning
+
+
+def code_panels_page():
+    import streamlit as st
+
+    from ui.code import show_code, start_collecting
+
+    start_collecting(st.session_state.get("page", "one"))
+    show_code("print(1)")
+    show_code("print(2)")
+    show_code("print(3)", "Show the code: the other one")
+
+
+def test_a_code_panel_sends_its_code_only_while_open_and_each_panel_opens_alone():
+    from ui.code import COLLECTED_KEY, open_panels, panel_key
+
+    at = AppTest.from_function(code_panels_page).run()
+    assert not at.exception
+    assert [e.label for e in at.expander] == ["Show the code", "Show the code", "Show the code: the other one"]
+    assert not at.code  # closed: no code block, no highlighter in the browser
+    assert [code for _, code in at.session_state[COLLECTED_KEY]] == ["print(1)", "print(2)", "print(3)"]  # downloadable
+    at.session_state[panel_key("one", "Show the code", 1)] = True  # the learner opens the second panel only
+    at.run()
+    assert [block.value for block in at.code] == ["print(2)"]
+    at.session_state["page"] = "two"  # the same panel on another page stays closed
+    at.run()
+    assert not at.code
+    assert len(open_panels(at.session_state)) == 3
+    at.run()
+    assert [block.value for block in at.code] == ["print(1)", "print(2)", "print(3)"]

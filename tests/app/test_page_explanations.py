@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from harness import page_test, problems, widget
+from harness import page_test, problems, shown_code, widget
 
 PAGE = "lessons/supervised.py"
 SMALL = {"sup-n-lesions": 80, "sup-size": 32, "sup-blocks": 2, "sup-epochs-lesions": 3}
@@ -48,7 +48,7 @@ def test_the_tests_run_and_show_randomisation_other_maps_deletion_and_a_self_che
     assert set(result["deletion"]) == set(result["pointing"]) and len(result["deletion"]) == 5
     infos = "\n".join(i.value for i in at.info)
     assert infos.count("What this tells you") == 3
-    snippets = [c.value for c in at.code if "deletion area Grad-CAM" in c.value]  # "Show the code", current choices
+    snippets = [c for c in shown_code(at) if "deletion area Grad-CAM" in c]  # "Show the code", current choices
     assert len(snippets) == 1 and f"layer_name={at.selectbox(key='sup-explain-layer').value!r}" in snippets[0]
     assert "steps=50" in snippets[0] and "keras.saving.load_model('supervised_model.keras')" in snippets[0]
     # the self-check is computed from this network: the share deleted before Grad-CAM's curve falls below 0.5

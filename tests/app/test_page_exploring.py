@@ -14,7 +14,7 @@ from core.snippets import eda as eda_snippets
 from core.data.cohort import LECTURE_IMAGE, build_cohort
 from core.io import load_image
 from core.data.noise import NOISE_KINDS, add_noise
-from harness import choose_sample, page_test, problems, upload, widget
+from harness import choose_sample, page_test, problems, shown_code, upload, widget
 
 PAGE = "lessons/exploring.py"
 KEPT = "upload-outcome-eda"  # where ui.uploads.read_once keeps the learner's files once read
@@ -67,7 +67,7 @@ def test_the_cohort_is_summarised_tabled_and_every_problem_reported(at):
     assert "FAKE^" not in shown.to_csv() and "DEMO-" not in shown.to_csv()
     assert len(at.get("plotly_chart")) == 4  # the four overview charts
     assert any(d.label == "Download the table (CSV)" for d in at.get("download_button"))
-    assert any("files = build_cohort().files" in c.value for c in at.code)
+    assert any("files = build_cohort().files" in c for c in shown_code(at))
     open_section(at, "Histogram")
     assert [c.key for c in at.get("plotly_chart")] == ["eda-histogram"]
     open_section(at, "Quality report")
@@ -92,7 +92,7 @@ def test_every_sample_as_the_current_image_has_its_histogram(at):
         assert row["pixels"] == volume.data.size, name
         assert (row["SNR"] == row["SNR"]) == (not volume.rgb), name  # NaN for colour only
         read = eda_snippets.sample_code(samples.info(name), volume.source_format)  # with the library that ships it
-        assert any(read in c.value for c in at.code), name
+        assert any(read in c for c in shown_code(at)), name
 
 
 def test_histogram_controls_noise_comparison_and_whole_set(at):
@@ -141,7 +141,7 @@ def test_a_multi_file_upload_lists_bad_files_in_the_table(at):
     assert list(table["readable"]) == [True, True, True, False, False, False]
     assert table["why unreadable"].iloc[3:].str.len().gt(10).all()
     assert metrics(at)["Unreadable files"] == "3" and metrics(at)["Patients"] == "2"
-    assert any("my_dataset" in c.value for c in at.code)
+    assert any("my_dataset" in c for c in shown_code(at))
 
 
 def test_a_zip_with_bad_files_and_a_damaged_zip(at):

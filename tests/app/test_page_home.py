@@ -21,7 +21,10 @@ def home() -> AppTest:
 
 
 def table_with(at: AppTest, column: str):
-    return next(d.value for d in at.dataframe if column in d.value.columns)
+    """The course map's table with `column` (an HTML table: no canvas grid to load in the learner's browser)."""
+    assert not at.dataframe
+    frames = [t.value.reset_index() for t in at.table]
+    return next(frame for frame in frames if column in frame.columns)
 
 
 def test_home_page_shows_the_course_map_and_samples():

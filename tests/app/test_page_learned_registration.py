@@ -6,7 +6,7 @@ import statistics
 
 import pytest
 
-from harness import page_test, problems, widget
+from harness import page_test, problems, shown_code, widget
 
 PAGE = "lessons/unsupervised.py"
 HEADER = "7 · Learned registration: a network that registers in one pass"
@@ -40,7 +40,7 @@ def test_train_compare_with_bspline_and_register_my_own_pair(at):
     limits = [w.value for w in at.warning if "What it was trained on, and where it fails" in w.value]
     assert len(limits) == 1 and "only ever seen 32 pairs of 64 × 64" in limits[0] and "for 1 epochs" in limits[0]
     assert "Register the held-out pairs above to measure where it fails" in limits[0]  # no figures before the race
-    snippets = [c.value for c in at.code if "keras.Input((size, size, 1)" in c.value]
+    snippets = [c for c in shown_code(at) if "keras.Input((size, size, 1)" in c]
     assert len(snippets) == 1 and "pairs=32" in snippets[0] and "epochs=1," in snippets[0]  # the current settings
     assert "make_pairs(slices[held_pos], spacing, 2, settings, 100_001)" in snippets[0]     # the pairs per case
 

@@ -20,7 +20,7 @@ from core import samples
 from core.selection import lasso_mask
 from core.text.course_text import load_lesson
 from core.data.noise import add_noise
-from harness import choose_sample, page_test, problems, upload, widget
+from harness import choose_sample, page_test, problems, shown_code, upload, widget
 from ui.code import COLLECTED_KEY
 
 PAGE = "lessons/preparing.py"
@@ -216,7 +216,7 @@ def test_a_lasso_drawn_on_the_picture_is_the_mask_and_its_region_histogram_is_be
     assert len(shown) == 2  # side by side: the whole image, then the region
     assert shown[0].tolist() == whole.tolist() and shown[1].tolist() == inside.tolist()
     assert inside.sum() == mask.sum() and whole.sum() == 400 * 400
-    assert any("vertices = np.array" in c.value for c in at.code)  # the code draws the same lasso
+    assert any("vertices = np.array" in c for c in shown_code(at))  # the code draws the same lasso
     at.run()  # the mask stays when the lesson reruns for another reason
     assert metrics(at)["Pixels removed"] == f"{int((~mask).sum()):,}"
 
@@ -277,7 +277,7 @@ def test_pipeline_builder_steps_and_whole_volume(at):
     assert not problems(at)
     captions = [c.value for c in at.caption]
     assert any(c.startswith("foreground") for c in captions)  # the threshold step's numbers
-    code = [c.value for c in at.code if "step 4: edges: canny" in c.value]
+    code = [c for c in shown_code(at) if "step 4: edges: canny" in c]
     assert code, "the pipeline's code lists every step"
     run_button = next(b for b in at.button if b.label.startswith("Run the pipeline on all"))
     run_button.click().run()
@@ -287,7 +287,7 @@ def test_pipeline_builder_steps_and_whole_volume(at):
              pl.Step("edges", "canny", 1.0), pl.Step("mask", "circle", 45.0)]
     assert metrics(at)["Result"] == pl.summary(pl.run_volume(head, steps, pp.threshold_scale(head)))
     assert any(b.label == "Download the result (NIfTI, .nii.gz)" for b in at.get("download_button"))
-    assert any("nib.save" in c.value for c in at.code)
+    assert any("nib.save" in c for c in shown_code(at))
 
 
 # --- uploads ----------------------------------------------------------------------------------------
@@ -297,7 +297,7 @@ def test_good_uploads_png_and_nifti(at):
     upload(at, ("shapes.png", png_bytes(image)))
     assert not problems(at) and not at.error
     assert any(b.label.startswith("Download this grey slice") for b in at.get("download_button"))
-    assert any('np.load("preparing_slice.npy")' in c.value for c in at.code)
+    assert any('np.load("preparing_slice.npy")' in c for c in shown_code(at))
     volume = np.random.default_rng(0).normal(100, 20, (12, 20, 16)).astype(np.float32)
     upload(at, ("volume.nii", nifti_bytes(volume)))
     assert not problems(at) and not at.error

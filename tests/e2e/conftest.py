@@ -134,6 +134,32 @@ def wait_idle(page, timeout_ms: int = PAGE_TIMEOUT_MS) -> None:
     page.wait_for_timeout(300)
 
 
+SAVED_PROGRESS = {"course": "Medical Image Analysis in Python", "version": 1,
+                  "progress": {"loading": {"answered": 3, "correct": 2, "total": 4}}}
+"""A progress file as the course map's download writes it: lesson 2, two of four right."""
+
+
+def restore_progress_file(page) -> None:
+    """On the course map: give its "Restore progress from a file" uploader `SAVED_PROGRESS`, and wait."""
+    import json
+
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').last.set_input_files(
+        files=[{"name": "course-progress.json", "mimeType": "application/json",
+                "buffer": json.dumps(SAVED_PROGRESS).encode()}])
+    page.wait_for_timeout(1500)
+    wait_idle(page)
+
+
+def progress_cell(page, lesson_start: str) -> str:
+    """The course map's progress row (its HTML table) of the lesson whose title starts with `lesson_start`."""
+    table = page.locator('[data-testid="stTable"]').filter(has_text="self-check").first
+    table.wait_for(timeout=30_000)
+    for line in table.inner_text().splitlines():
+        if line.startswith(lesson_start):
+            return line
+    return table.inner_text()
+
+
 def discover_pages(page, base_url: str) -> list[str]:
     """Absolute URLs of every page linked from the sidebar navigation (home first)."""
     page.goto(base_url + "/")

@@ -1,8 +1,8 @@
 """Hosting a class: two replicas behind nginx (deploy/classroom.py), driven by real browsers.
 
 A learner's session stays on one replica through every lesson and 50 interactions; a replica killed mid-lesson
-costs only its own learners a reconnect (to the live replica) and comes back; an nginx reload drops nobody;
-an upload near the limit gets through nginx to the same message as without it.
+costs only its own learners a reconnect (to the live replica, their progress back from their browser) and comes
+back; an nginx reload drops nobody; an upload near the limit gets through nginx to the same message as without it.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from conftest import VIEWPORT, discover_pages, wait_idle
+from conftest import VIEWPORT, discover_pages, progress_cell, restore_progress_file, wait_idle
 from deploy.classroom import Classroom, free_ports, healthy, max_upload_mb, wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
@@ -145,6 +145,10 @@ def test_a_killed_replica_costs_its_learners_a_reconnect_only_and_rejoins(browse
     on_r1 = learner(browser, "learner-on-r1", replica="r1", url=classroom.url)
     on_r2 = learner(browser, "learner-on-r2", replica="r2", url=classroom.url)
     page1, page2 = on_r1.new_page(), on_r2.new_page()
+    page1.goto(classroom.url + "/")  # the learner on r1 has progress, kept in their browser
+    wait_idle(page1)
+    restore_progress_file(page1)
+    assert "2 of 4 right" in progress_cell(page1, "2. Loading data")
     baselines = []
     for page in (page1, page2):
         page.goto(classroom.url + "/pixels?section=Zoom")
@@ -165,6 +169,10 @@ def test_a_killed_replica_costs_its_learners_a_reconnect_only_and_rejoins(browse
     assert page1.get_by_role("heading", name=re.compile("How a computer sees an image")).count() >= 1
     step_slider(page1, 2)
     no_exception(page1)
+    page1.get_by_role("link", name="Course map").click()  # within the new session on the live replica
+    wait_idle(page1)
+    assert replicas_seen(classroom, "learner-on-r1")[-1] == "r2"
+    assert "2 of 4 right" in progress_cell(page1, "2. Loading data")  # the progress came back from the browser
 
     # The dead replica is started again and rejoins: a learner sent to it is served by it.
     wait_until(lambda: classroom.members[0].restarts > restarts and healthy(classroom.members[0].url), 90,
