@@ -64,6 +64,53 @@ def x_matrix(size: int = X_SIZE) -> np.ndarray:
     return np.maximum(eye, eye[:, ::-1])
 
 
+def cells_picture(values: np.ndarray, cell: int = 80, line: int = 3,
+                  line_colour: tuple[int, int, int] = (31, 111, 235)) -> np.ndarray:
+    """A small matrix as the picture a screen makes of it: one grey square per value, outlined.
+
+    The smallest value is black and the largest white (all black when every value is the same); each value fills
+    a `cell` × `cell` square, and a `line`-pixel outline of `line_colour` marks where one pixel ends and the next
+    begins, so the picture stays sharp at any size.
+
+    Parameters
+    ----------
+    values : (rows, cols) array_like
+        Finite numbers.
+    cell : int
+        Side of a pixel's square, in the picture's pixels.
+    line : int
+        Width of the outline between squares (and around the picture).
+    line_colour : (int, int, int)
+        RGB of the outline.
+
+    Returns
+    -------
+    (rows * (cell + line) + line, cols * (cell + line) + line, 3) numpy.ndarray of uint8
+
+    Examples
+    --------
+    >>> picture = cells_picture([[0, 5], [10, 5]], cell=2, line=1)
+    >>> picture.shape
+    (7, 7, 3)
+    >>> picture[1:3, 1:3, 0].tolist(), picture[4:6, 1:3, 0].tolist(), int(picture[1, 4, 0])
+    ([[0, 0], [0, 0]], [[255, 255], [255, 255]], 128)
+    >>> picture[0, 0].tolist(), picture[3, 3].tolist()
+    ([31, 111, 235], [31, 111, 235])
+    """
+    values = np.asarray(values, dtype=np.float64)
+    low, high = float(values.min()), float(values.max())
+    grey = np.zeros(values.shape) if high == low else (values - low) / (high - low) * 255
+    grey = np.round(grey).astype(np.uint8)
+    rows, cols = values.shape
+    step = cell + line
+    picture = np.empty((rows * step + line, cols * step + line, 3), dtype=np.uint8)
+    picture[:] = line_colour
+    for r in range(rows):
+        for c in range(cols):
+            picture[line + r * step:line + r * step + cell, line + c * step:line + c * step + cell] = grey[r, c]
+    return picture
+
+
 def window_origin(shape: tuple[int, ...], top: int, left: int, size: int = ZOOM) -> tuple[int, int]:
     """The top-left corner of a `size` × `size` window moved, if needed, to lie inside the image.
 

@@ -11,7 +11,7 @@ from core.snippets import pixels as snip
 from core.text.alt_text import describe_image
 from core.data.noise import NOISE_KINDS, add_noise, snr
 from ui import picker
-from ui.alt import show_figure
+from ui.alt import show_figure, show_image
 from ui.code import show_code
 from ui.images import png_bytes
 from ui.lesson import explain, intro, lecture_presets, lecturer_mode, lesson_text, self_check
@@ -89,8 +89,10 @@ def pixels_section(_chosen) -> None:
                                                for c in range(pixels.X_SIZE)})
         st.caption(TEXT.explanation("x_caption"))
     matrix = np.nan_to_num(edited.to_numpy(dtype=np.float64))
-    figure = value_grid(matrix, title="The same numbers as a picture", height=520 if room else 380, room=room)
-    show_figure(picture_col, for_the_room(figure, room), config=PLOT_CONFIG, key="px-x-figure")
+    caption = "The same numbers as a picture: one square per pixel, the smallest value black, the largest white"
+    # a picture, not a chart: its numbers are in the table beside it
+    show_image(picture_col, png_bytes(pixels.cells_picture(matrix)), describe_image(matrix, caption),
+               caption=caption, width="stretch", output_format="PNG")
     explain(TEXT.explanation("x"))
     show_code(snip.x_snippet(matrix), key="px-code-x")
 

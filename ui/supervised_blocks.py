@@ -62,11 +62,14 @@ def table(frame: pd.DataFrame, hide_index: bool = False, **kwargs) -> None:
 
 
 def show_matrix(matrix: np.ndarray, caption: str = "") -> None:
-    """A read-only matrix (whole numbers without decimals), with an optional caption under it."""
+    """A read-only matrix (whole numbers without decimals), with an optional caption under it.
+
+    An HTML table in every mode: a few numbers need no scrolling or sorting grid (a canvas the learner's browser
+    would have to load), and a screen reader reads a table's cells.
+    """
     values = np.asarray(matrix)
     shown = values.astype(int) if np.all(values == np.round(values)) else values.round(4)
-    table(pd.DataFrame(shown, columns=[f"col {c + 1}" for c in range(shown.shape[1])]), hide_index=True,
-          width="content")
+    st.table(pd.DataFrame(shown, columns=[f"col {c + 1}" for c in range(shown.shape[1])]), hide_index=True)
     if caption:
         st.caption(caption)
 

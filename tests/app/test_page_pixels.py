@@ -78,8 +78,9 @@ def set_and_run(app, kind: str, label: str, value):
 
 def test_the_lesson_opens_on_its_first_section_with_its_figure_and_draws_one_section_at_a_time(at):
     assert widget(at, "button_group", "section").value == "Pixels"
-    charts = [c.proto.id for c in at.get("plotly_chart")]
-    assert len(charts) == 1 and charts[0].endswith("-px-x-figure")  # the X, and nothing of the other sections
+    assert not at.get("plotly_chart")  # the X's picture is a PNG (no chart library to load), nothing else is shown
+    assert shows_picture(at, pixels.x_matrix())
+    assert "The same numbers as a picture: one square per pixel" in image_captions(at)
     assert not at.slider and not at.metric
 
 
@@ -351,6 +352,19 @@ def figure_array(app, key: str, trace: int = 0, field: str = "z") -> np.ndarray:
     return np.asarray(value)
 
 
+def shows_picture(app, matrix) -> bool:
+    """Whether the page shows the X's picture of `matrix`: an image whose bytes are exactly the PNG of
+    `core.pixels.cells_picture(matrix)` (Streamlit names a media file by a hash of its bytes)."""
+    from streamlit.runtime.memory_media_file_storage import _calculate_file_id
+
+    from ui.images import png_bytes
+
+    wanted = _calculate_file_id(png_bytes(pixels.cells_picture(np.asarray(matrix, float))), "image/png")
+    urls = [shown.url for image in app.get("image") for shown in image.proto.imgs]
+    assert urls, "no picture on the page"
+    return any(wanted in url for url in urls)
+
+
 def press(app, label: str):
     """Press a preset (or any button) once and rerun."""
     by_label(app, "button", label).click()
@@ -373,13 +387,14 @@ def test_every_preset_has_its_shortcut_and_opens_its_section(at):
 def test_preset_the_6x6_x_restores_the_lecture_matrix(at):
     at.session_state["px-x-0"] = {"edited_rows": {0: {"0": 9}, 2: {"3": 5}}, "added_rows": [], "deleted_rows": []}
     at.run()
-    assert figure_array(at, "px-x-figure")[0, 0] == 9
+    edited = pixels.x_matrix()
+    edited[0, 0], edited[2, 3] = 9, 5
+    assert shows_picture(at, edited) and not shows_picture(at, pixels.x_matrix())
     open_section(at, "Colour")
     press(at, "The 6×6 X")
     assert widget(at, "button_group", "section").value == "Pixels"
-    x = figure_array(at, "px-x-figure")
-    assert x.shape == (6, 6) and np.array_equal(x, np.maximum(np.eye(6), np.fliplr(np.eye(6))))
-    assert x.sum() == 12  # ones on both diagonals, zeros elsewhere
+    x = np.maximum(np.eye(6), np.fliplr(np.eye(6)))
+    assert shows_picture(at, x) and x.sum() == 12  # ones on both diagonals, zeros elsewhere
     assert "X = np.maximum(eye, np.fliplr(eye))" in codes(at)
 
 
@@ -546,10 +561,7 @@ def test_lecturer_mode_folds_explanations_and_sizes_the_grids_for_the_room(at):
                 if trace.get("texttemplate") or trace.get("mode") == "text":  # a grid of values: readable in a room
                     assert trace["textfont"]["size"] >= 24, (section, chart.proto.id)
     open_section(at, "Pixels")
-    x_figure = next(c for c in at.get("plotly_chart") if c.proto.id.endswith("-px-x-figure"))
-    spec = json.loads(x_figure.proto.spec)
-    # readable in a room: ui.alt.show_figure sizes every figure's type to at least 24 px (ui.room.size_for_room)
-    assert spec["layout"]["font"]["size"] >= 24 and spec["data"][0]["textfont"]["size"] >= 24
+    assert shows_picture(at, pixels.x_matrix())  # the X's picture has no text: its numbers are in the table
     open_section(at, "Zoom")
     zoom = json.loads(next(c for c in at.get("plotly_chart") if c.proto.id.endswith("-px-zoom-figure")).proto.spec)
     assert zoom["layout"]["yaxis"]["scaleanchor"] is False  # cells as wide as the room's screen allows

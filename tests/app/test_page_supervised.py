@@ -71,9 +71,14 @@ def metrics(at) -> dict:
     return {m.label: m.value for m in at.metric}
 
 
+def matrices(at) -> list[list]:
+    """Every matrix on the page: the editable ones (grids) and the results (HTML tables)."""
+    return [d.value.to_numpy().tolist() for d in [*at.dataframe, *at.table]]
+
+
 def test_worked_examples_reproduce_the_lecture(at):
-    frames = [d.value for d in at.dataframe]
-    values = [f.to_numpy().tolist() for f in frames]
+    values = matrices(at)
+    assert [[0, 0, 0], [250, 0, 101], [27, 61, 0]] in [t.value.to_numpy().tolist() for t in at.table]  # a result
     assert [[0, 0, 0], [250, 0, 101], [27, 61, 0]] in values  # the lecture's ReLU example
     assert [[100, 184], [12, 45]] in values
     assert [[36.5, 80.0], [12.0, 15.0]] in values
@@ -277,13 +282,13 @@ def test_presets_restore_the_lecture_matrices_and_an_unbalanced_set(at):
     at.session_state["sup-max-size"] = 3
     at.session_state["sup-average-size"] = 3
     at.run()
-    values = [d.value.to_numpy().tolist() for d in at.dataframe]
+    values = matrices(at)
     assert [[100, 184], [12, 45]] not in values
     at.button(key="supervised-preset-Matrices").click()
     at.run()
     assert not problems(at)
     assert at.session_state["sup-matrices-version"] == 1  # fresh editors: any edit is gone
-    values = [d.value.to_numpy().tolist() for d in at.dataframe]
+    values = matrices(at)
     assert [[0, 0, 0], [250, 0, 101], [27, 61, 0]] in values  # the lecture's ReLU example
     assert [[100, 184], [12, 45]] in values
     assert [[36.5, 80.0], [12.0, 15.0]] in values
