@@ -6,7 +6,7 @@ from core.questions.exploring import at_max_question, unreadable_question
 from ui import picker
 from ui.exploring_data import choose_dataset
 from ui.exploring_histogram import histogram_section
-from ui.exploring_overview import show_dataset
+from ui.exploring_overview import show_charts, show_dataset
 from ui.exploring_quality import quality_section
 from ui.lesson import intro, lecture_presets, lesson_text, self_check
 from ui.sections import choose_section
@@ -23,6 +23,8 @@ section = choose_section(text)
 
 if section == "The dataset":
     show_dataset(dataset, text)
+elif section == "Dimensions and metadata":
+    show_charts(dataset)
 elif section == "Quality report":
     quality_section(dataset, text)
 elif dataset.readable.empty:

@@ -49,10 +49,12 @@ def show_counts(dataset: Dataset) -> None:
 
 
 def show_charts(dataset: Dataset) -> None:
-    """Dimensions, pixel spacing, modalities and patient ages, two charts a row (hover names the files)."""
+    """The section "Dimensions and metadata": dimensions, pixel spacing, modalities and patient ages, two charts a
+    row (hover names the files)."""
+    st.header("Dimensions and metadata")
     if dataset.readable.empty:
-        st.warning("None of these files could be read as an image: the table below says why for each one.",
-                   icon=":material/warning:")
+        st.warning("None of these files could be read as an image: nothing to chart. The table of *The dataset* "
+                   "says why for each one.", icon=":material/warning:")
         return
     figures, notes = eda.overview_figures(dataset.table), eda.overview_notes(dataset.table)
     for row in (("dimensions", "spacing"), ("modality", "age")):
@@ -76,12 +78,14 @@ def show_table(dataset: Dataset, text: LessonText) -> None:
 
 
 def show_dataset(dataset: Dataset, text: LessonText) -> None:
-    """The section "The dataset": why look at it first, what the built-in cohort is, counts, charts, the table."""
+    """The section "The dataset": why look at it first, what the built-in cohort is, the counts, the table."""
     explain(text.explanation("why"))
     if dataset.cohort is not None:
         with st.expander("About the built-in cohort", icon=":material/info:"):
             st.markdown(f"{len(dataset.files)} {text.explanation('cohort')} Deliberate problems: "
                         f"**{len(dataset.cohort.problems)}**.")
     show_counts(dataset)
-    show_charts(dataset)
+    if dataset.readable.empty:
+        st.warning("None of these files could be read as an image: the table below says why for each one.",
+                   icon=":material/warning:")
     show_table(dataset, text)

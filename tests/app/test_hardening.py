@@ -210,7 +210,8 @@ def test_hostile_names_and_header_values_on_exploring_are_text_and_leave_no_link
     at.run()
     assert not problems(at), problems(at)
     shown, specs = [], []
-    for section in ("The dataset", "Look at the images", "Histogram", "Quality report"):  # one shown at a time
+    for section in ("The dataset", "Dimensions and metadata", "Look at the images", "Histogram",
+                    "Quality report"):  # one shown at a time
         at.session_state["section"] = section
         at.run()
         assert not problems(at), (section, problems(at))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from core import eda, samples
@@ -54,6 +56,13 @@ def open_section(app, name: str):
     return app
 
 
+def plotted(values) -> list:
+    """A trace's values as plotly received them: a list, or a typed array (base64 bytes and a dtype)."""
+    if isinstance(values, dict):
+        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"]).tolist()
+    return list(values)
+
+
 def test_the_cohort_is_summarised_tabled_and_every_problem_reported(at):
     table = eda.file_table(COHORT.files)
     counts = eda.summary_counts(table)
@@ -65,9 +74,14 @@ def test_the_cohort_is_summarised_tabled_and_every_problem_reported(at):
     patients = shown.loc[shown["readable"], "patient"]  # counted from their IDs, shown as "patient N"
     assert len(patients) and patients.str.fullmatch(r"patient \d+").all()
     assert "FAKE^" not in shown.to_csv() and "DEMO-" not in shown.to_csv()
-    assert len(at.get("plotly_chart")) == 4  # the four overview charts
+    assert not at.get("plotly_chart")  # the first section opens without a chart library to load
     assert any(d.label == "Download the table (CSV)" for d in at.get("download_button"))
     assert any("files = build_cohort().files" in c for c in shown_code(at))
+    open_section(at, "Dimensions and metadata")
+    assert [c.key for c in at.get("plotly_chart")] == ["eda-dimensions", "eda-spacing", "eda-modality", "eda-age"]
+    spacing = json.loads(at.get("plotly_chart")[1].proto.spec)
+    odd = [name for trace in spacing["data"] for name, x in zip(trace["hovertext"], plotted(trace["x"])) if x == 2.5]
+    assert odd == list(COHORT.problems["spacing"])  # hovering names the file with the odd spacing
     open_section(at, "Histogram")
     assert [c.key for c in at.get("plotly_chart")] == ["eda-histogram"]
     open_section(at, "Quality report")
