@@ -69,7 +69,8 @@ def show_matrix(matrix: np.ndarray, caption: str = "") -> None:
     """
     values = np.asarray(matrix)
     shown = values.astype(int) if np.all(values == np.round(values)) else values.round(4)
-    st.table(pd.DataFrame(shown, columns=[f"col {c + 1}" for c in range(shown.shape[1])]), hide_index=True)
+    st.table(pd.DataFrame(shown, columns=[f"col {c + 1}" for c in range(shown.shape[1])]), hide_index=True,
+             width="content")
     if caption:
         st.caption(caption)
 
