@@ -308,3 +308,44 @@ def field_size(layers: list[Layer], name: str) -> int:
         size += (layer.kernel - 1) * jump
         jump *= layer.stride
     return size
+
+
+def convolution_at(inputs: np.ndarray, kernel: np.ndarray, bias: float, row: int, col: int,
+                   padding: int) -> tuple[np.ndarray, float]:
+    """One cell of a convolution, worked out by hand: the patch under the kernel and its weighted sum plus bias.
+
+    The convolution layer computes the same sum at every cell (cross-correlation: the kernel is not flipped).
+    Positions outside the maps are the zero padding of ``padding="same"``.
+
+    Parameters
+    ----------
+    inputs : numpy.ndarray
+        The layer's input ``(rows, cols, channels)``.
+    kernel : numpy.ndarray
+        One filter's weights ``(k, k, channels)``.
+    bias : float
+        That filter's bias.
+    row, col : int
+        The output cell (stride 1).
+    padding : int
+        Zero rows and columns added before the first row and column.
+
+    Returns
+    -------
+    patch : numpy.ndarray
+        ``(k, k, channels)``: the input values the kernel covers.
+    value : float
+        ``sum(patch * kernel) + bias``.
+
+    Examples
+    --------
+    >>> maps = np.arange(16.0).reshape(4, 4, 1)
+    >>> patch, value = convolution_at(maps, np.ones((3, 3, 1)), 0.5, 0, 0, 1)
+    >>> patch[..., 0].tolist(), value
+    ([[0.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.0, 4.0, 5.0]], 10.5)
+    """
+    inputs = np.asarray(inputs, dtype=np.float64)
+    k = kernel.shape[0]
+    padded = np.pad(inputs, ((padding, padding + k), (padding, padding + k), (0, 0)))
+    patch = padded[row:row + k, col:col + k]
+    return patch, float(np.sum(patch * kernel) + bias)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from core import layers
-from core.invariance import (Layer, field_size, invariance_curves, layer_outputs, model_geometry, receptive_field,
+from core.invariance import (Layer, convolution_at, field_size, invariance_curves, layer_outputs, model_geometry, receptive_field,
                              relative_change, shift_image)
 
 BLUR = np.ones((3, 3)) / 9.0
@@ -179,3 +179,13 @@ def test_a_model_that_is_not_a_chain_is_refused():
 
     with pytest.raises(ValueError, match="chain of layers"):
         layer_outputs(Functional(), np.zeros((1, 4, 4, 1)), ["conv1"])
+
+
+def test_one_convolution_cell_by_hand_is_the_layer_s(model):
+    image = np.random.default_rng(1).random((32, 32, 1)).astype(np.float32)
+    out = layer_outputs(model, image[None], ["pool1", "conv2"])
+    kernel, bias = model.get_layer("conv2").get_weights()
+    for row, col in ((0, 0), (7, 12), (15, 15)):  # a corner (zero padding), the middle, the far corner
+        patch, value = convolution_at(out["pool1"][0], kernel[..., 5], float(bias[5]), row, col, 1)
+        assert patch.shape == (3, 3, 4)
+        assert value == pytest.approx(float(out["conv2"][0, row, col, 5]), abs=1e-5)
