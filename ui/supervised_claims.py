@@ -47,6 +47,8 @@ GRID_CURVE = 1
 BLOCK_COLOURS = ("#0072b2", "#e69f00", "#009e73", "#cc79a7")
 """One colour per block (Okabe-Ito), the same in both panels."""
 OUTLINE = "#ffb000"
+PICTURE_CONFIG = {**PLOT_CONFIG, "displayModeBar": False}
+"""The map and the input take clicks, not zooms: no tool bar over their titles."""
 LAYER_KEY, FILTER_KEY, ROW_KEY, COL_KEY = "sup-field-layer", "sup-field-filter", "sup-field-row", "sup-field-col"
 
 
@@ -75,46 +77,64 @@ def invariance_figure(pooled: dict, plain: dict) -> go.Figure:
     shifts = list(range(MAX_SHIFT + 1))
     for col, curves in ((1, pooled), (2, plain)):
         for block, (name, curve) in enumerate((n, c) for n, c in curves.items() if n[:4] in ("pool", "relu")):
-            figure.add_scatter(x=shifts, y=curve, mode="lines+markers", name=f"{name}: block {block + 1}",
+            figure.add_scatter(x=shifts, y=curve, mode="lines+markers", name=f"block {block + 1}",
+                               legendgroup=f"block {block + 1}", showlegend=col == 1,
+                               hovertemplate=f"{name}: shift %{{x}} px, change %{{y:.2f}}<extra></extra>",
                                line={"color": BLOCK_COLOURS[block % len(BLOCK_COLOURS)],
                                      "dash": "solid" if col == 1 else "dot"}, row=1, col=col)
     prediction = next(n for n in pooled if n[:4] != "pool")
-    figure.add_scatter(x=shifts, y=pooled[prediction], mode="lines+markers", name="prediction (class probabilities)",
+    figure.add_scatter(x=shifts, y=pooled[prediction], mode="lines+markers", name="prediction",
                        line={"color": "#222222", "dash": "dash", "width": 3}, row=1, col=1)
     figure.update_xaxes(title="shift to the right (pixels)", dtick=4)
     figure.update_yaxes(title="relative change", rangemode="tozero", row=1, col=1)
     figure.update_layout(height=400, margin={"l": 10, "r": 10, "t": 40, "b": 10},
-                         legend={"orientation": "h", "y": -0.28})
+                         legend={"orientation": "v", "x": 1.02, "y": 1, "yanchor": "top"})
     return figure
 
 
 def invariance_note(pooled: dict, plain: dict, shift: int = NOTE_SHIFT) -> str:
-    """What the curves say at one shift, in words made from their numbers.
+    """What the curves say, in words made from their numbers: the changes at one shift, and what to notice.
+
+    Parameters
+    ----------
+    pooled : dict
+        Each pooling layer's curve, then the prediction's (`invariance_curves`).
+    plain : dict
+        Each block's curve without pooling.
+    shift : int
+        The shift quoted.
 
     Examples
     --------
-    >>> pooled = {"pool1": [0, .5], "pool2": [0, .2], "output": [0, .05]}
-    >>> invariance_note(pooled, {"relu1": [0, .6], "relu2": [0, .55]}, 1)  # doctest: +NORMALIZE_WHITESPACE
+    >>> pooled = {"pool1": [0, .5, .6], "pool2": [0, .2, .7], "output": [0, .05, .1]}
+    >>> invariance_note(pooled, {"relu1": [0, .6, .7], "relu2": [0, .55, .7]}, 1)  # doctest: +NORMALIZE_WHITESPACE
     'A 1-pixel shift changes the pooled maps of block 1 by 50 % and those of block 2 by 20 %, the prediction by 5 %.
-    Without pooling, block 2 changes by 55 %. **Notice:** after each pooling the maps change less; without pooling,
-    depth alone keeps them nearly as sensitive as the first block.'
+    Without pooling, block 2 changes by 55 %. **Notice:** the deepest pooled maps change least; without pooling,
+    depth alone leaves block 2 nearly as sensitive as block 1. From a 2-pixel shift on, the deepest maps change as
+    much as the first: pooling buys invariance to small shifts only.'
     """
     blocks = [n for n in pooled if n.startswith("pool")]
     prediction = next(n for n in pooled if not n.startswith("pool"))
-    first, deep, plain_deep = pooled[blocks[0]][shift], pooled[blocks[-1]][shift], list(plain.values())[-1][shift]
-    plain_first = list(plain.values())[0][shift]
-    text = (f"A {shift}-pixel shift changes the pooled maps of block 1 by {first:.0%}"
-            + (f" and those of block {len(blocks)} by {deep:.0%}" if len(blocks) > 1 else "")
+    first, deep = np.asarray(pooled[blocks[0]]), np.asarray(pooled[blocks[-1]])
+    plain_first, plain_deep = np.asarray(list(plain.values())[0]), np.asarray(list(plain.values())[-1])
+    text = (f"A {shift}-pixel shift changes the pooled maps of block 1 by {first[shift]:.0%}"
+            + (f" and those of block {len(blocks)} by {deep[shift]:.0%}" if len(blocks) > 1 else "")
             + f", the prediction by {pooled[prediction][shift]:.0%}. Without pooling, block {len(plain)} changes by "
-            f"{plain_deep:.0%}. ").replace("%", " %")
-    if len(blocks) > 1 and deep < first and plain_deep > deep:
-        return text + ("**Notice:** after each pooling the maps change less; without pooling, depth alone keeps them "
-                       + ("nearly as sensitive as the first block." if plain_deep > 0.8 * plain_first
-                          else "more sensitive than with it."))
+            f"{plain_deep[shift]:.0%}. ").replace("%", " %")
     if len(blocks) == 1:
-        return text + "**Notice:** with one block, only one pooling: train with more blocks to see depth at work."
-    return text + ("**Notice:** here the deeper maps do not change less than the first ones: this network has not "
-                   "learned the claim (train longer, or with more images).")
+        return text + "**Notice:** one block has one pooling: train with more blocks to see depth at work."
+    if not deep[shift] < min(first[shift], plain_deep[shift]):
+        return text + ("**Notice:** here the deepest pooled maps do not change clearly less than the first ones, "
+                       "nor than without pooling: this network has not learned the claim (train longer, or on more "
+                       "images).")
+    text += (f"**Notice:** the deepest pooled maps change least; without pooling, depth alone leaves block "
+             f"{len(plain)} " + ("nearly as sensitive as block 1." if plain_deep[shift] > 0.8 * plain_first[shift]
+                                 else "less sensitive than block 1, but more than with pooling."))
+    later = np.flatnonzero((deep >= first) & (np.arange(len(deep)) > shift))
+    if later.size:
+        text += (f" From a {int(later[0])}-pixel shift on, the deepest maps change as much as the first: pooling buys "
+                 "invariance to small shifts only.")
+    return text
 
 
 def invariance(network: Network, setup: Setup) -> None:
@@ -179,18 +199,26 @@ def input_figure(image: np.ndarray, box: tuple[int, int, int, int]) -> go.Figure
     return figure
 
 
-def kernel_figure(kernel: np.ndarray, conv: str, filt: int) -> go.Figure:
-    """A filter's weights: one small heatmap per input map (the first `KERNELS_SHOWN`), values printed."""
+def kernel_figure(kernel: np.ndarray, conv: str, filt: int, first: bool) -> go.Figure:
+    """A filter's weights: one small heatmap per input map (the first `KERNELS_SHOWN`), values printed.
+
+    A `first` convolution's input maps are the image's channels, named so (red, green, blue or grey).
+    """
     count = min(kernel.shape[2], KERNELS_SHOWN)
+    names = {1: ["grey"], 3: ["red", "green", "blue"]}.get(kernel.shape[2]) if first else None
     figure = make_subplots(rows=1, cols=count, horizontal_spacing=0.02,
-                           subplot_titles=[f"input map {c + 1}" for c in range(count)])
+                           subplot_titles=[f"input {names[c]}" if names else f"input map {c + 1}"
+                                           for c in range(count)])
     limit = float(np.abs(kernel).max()) or 1.0
     for c in range(count):
         figure.add_heatmap(z=kernel[:, :, c], zmin=-limit, zmax=limit, colorscale="RdBu", showscale=False,
                            texttemplate="%{z:.2f}", hovertemplate="row %{y}, col %{x}: %{z:.3f}<extra></extra>",
                            row=1, col=c + 1)
-    figure.update_yaxes(autorange="reversed", showticklabels=False, scaleanchor="x")
-    figure.update_xaxes(showticklabels=False)
+    for c in range(count):  # square cells: each panel's rows scaled like its own columns
+        figure.update_yaxes(autorange="reversed", showticklabels=False, scaleanchor=f"x{c + 1 if c else ''}",
+                            row=1, col=c + 1)
+    figure.update_xaxes(showticklabels=False, showgrid=False, zeroline=False, ticks="")
+    figure.update_yaxes(showgrid=False, zeroline=False, ticks="")
     shown = f" (the first {count} of {kernel.shape[2]} input maps)" if count < kernel.shape[2] else ""
     figure.update_layout(title=f"The kernel of {conv}, filter {filt}: {kernel.shape[0]} × {kernel.shape[1]} weights "
                                f"per input map{shown}", height=200 + 40 * (count < 4),
@@ -208,7 +236,7 @@ def _cell_sum(model, image: np.ndarray, layers: list, conv: str, filt: int, row:
     kernel, bias = layer.get_weights()[0], (layer.get_weights()[1] if layer.use_bias else np.zeros(1))
     padding = next(g.padding for g in layers if g.name == conv)
     patch, by_hand = convolution_at(inputs, kernel[..., filt], float(bias[filt % bias.size]), row, col, padding)
-    return (f"By hand: the {' × '.join(map(str, patch.shape))} values under the kernel, each times its weight, summed, "
+    return (f"Blue weights are positive, red negative. By hand: the {' × '.join(map(str, patch.shape))} values under the kernel, each times its weight, summed, "
             f"plus the bias {float(bias[filt % bias.size]):.3f}, give **{by_hand:.4f}**; {conv} holds "
             f"**{value:.4f}** there. The same function at every cell.")
 
@@ -237,13 +265,13 @@ def receptive_fields(network: Network, setup: Setup) -> None:
     box = r0, r1, c0, c1 = receptive_field(layers, name, row, col, image.shape[:2])
     left, right = st.columns(2)
     map_key = f"sup-field-map-{name}"
-    show_figure(left, map_figure(maps[..., filt], f"{name}, filter {filt + 1} ({rows} × {cols})", row, col),
+    show_figure(left, map_figure(maps[..., filt], f"{name}, filter {filt + 1}", row, col),
                 alt=f"{describe_image(maps[..., filt], f'Feature map of {name}, filter {filt + 1}')} The chosen "
                     f"cell, row {row}, column {col}, is outlined; its value is {maps[row, col, filt]:.4g}.",
-                config=PLOT_CONFIG, key=map_key, on_select=partial(_pick, map_key, (rows, cols)),
+                config=PICTURE_CONFIG, key=map_key, on_select=partial(_pick, map_key, (rows, cols)),
                 selection_mode="points")
     picture = unit_picture(image)
-    show_figure(right, input_figure(image, box), config=PLOT_CONFIG, key="sup-field-input",
+    show_figure(right, input_figure(image, box), config=PICTURE_CONFIG, key="sup-field-input",
                 alt=f"{describe_image(picture, 'The network input')} Outlined: rows {r0}-{r1}, columns {c0}-{c1}, "
                     "the pixels the chosen cell sees.")
     size = field_size(layers, name)
@@ -254,7 +282,7 @@ def receptive_fields(network: Network, setup: Setup) -> None:
     names = [layer.name for layer in layers]
     conv = next(n for n in reversed(names[:names.index(name) + 1]) if n in cnn.conv_layer_names(model))
     kernel = model.get_layer(conv).get_weights()[0]
-    show_figure(st, kernel_figure(kernel[..., filt], conv, filt + 1), config=PLOT_CONFIG, key="sup-field-kernel",
+    show_figure(st, kernel_figure(kernel[..., filt], conv, filt + 1, conv == cnn.conv_layer_names(model)[0]), config=PLOT_CONFIG, key="sup-field-kernel",
                 alt=f"Kernel of {conv}, filter {filt + 1}: {kernel.shape[0]} × {kernel.shape[1]} weights for each of "
                     f"{kernel.shape[2]} input maps, from {kernel[..., filt].min():.3f} to {kernel[..., filt].max():.3f}")
     if name == conv:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import doctest
 import json
 import re
 
@@ -67,20 +68,34 @@ def captions(app) -> str:
     return "\n".join(c.value for c in app.caption)
 
 
+def test_the_note_under_the_curves_says_what_its_numbers_say():
+    from ui import supervised_claims
+    from ui.supervised_claims import invariance_note
+
+    assert doctest.testmod(supervised_claims).failed == 0
+    plain = {"relu1": [0, .6, .7], "relu2": [0, .55, .7]}
+    unlearned = invariance_note({"pool1": [0, .3, .6], "pool2": [0, .4, .7], "output": [0, .1, .1]}, plain, 1)
+    assert "has not learned the claim" in unlearned and "change least" not in unlearned
+    steady = invariance_note({"pool1": [0, .5, .6], "pool2": [0, .2, .3], "output": [0, .1, .1]}, plain, 1)
+    assert "change least" in steady and "small shifts only" not in steady
+    assert "one pooling" in invariance_note({"pool1": [0, .5], "output": [0, .1]}, {"relu1": [0, .6]}, 1)
+
+
 def test_the_invariance_curves_are_measured_on_the_trained_network(at):
     figure = chart(at, "sup-invariance")
-    curves = {trace["name"]: numbers(trace["y"]) for trace in figure["data"]}
-    assert set(curves) == {"pool1: block 1", "pool2: block 2", "relu1: block 1", "relu2: block 2",
-                           "prediction (class probabilities)"}
+    panels = {"x": "with pooling", "x2": "without pooling"}
+    curves = {(panels[trace["xaxis"]], trace["name"]): numbers(trace["y"]) for trace in figure["data"]}
+    assert set(curves) == {("with pooling", "block 1"), ("with pooling", "block 2"), ("with pooling", "prediction"),
+                           ("without pooling", "block 1"), ("without pooling", "block 2")}
     for name, values in curves.items():
         assert len(values) == 17 and values[0] == 0.0, name  # shifts 0-16; no shift, no change
         assert all(v >= 0 for v in values) and max(values) > 0, name
-    assert curves["relu1: block 1"][1] > 0.01  # the first maps do react to a 1-pixel move
+    assert curves["without pooling", "block 1"][1] > 0.01  # the first maps do react to a 1-pixel move
     note = re.search(r"A 4-pixel shift changes the pooled maps of block 1 by (\d+) % and those of block 2 by (\d+) %",
                      captions(at))
     assert note, captions(at)
-    assert (int(note[1]), int(note[2])) == (round(100 * curves["pool1: block 1"][4]),
-                                             round(100 * curves["pool2: block 2"][4]))
+    assert (int(note[1]), int(note[2])) == (round(100 * curves["with pooling", "block 1"][4]),
+                                             round(100 * curves["with pooling", "block 2"][4]))
 
 
 def test_a_clicked_cell_outlines_its_receptive_field_and_the_keyboard_does_the_same(at):

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import doctest
+
 import numpy as np
 import pytest
 
-from core import layers
+from core import invariance, layers
 from core.invariance import (Layer, convolution_at, field_size, invariance_curves, layer_outputs, model_geometry, receptive_field,
                              relative_change, shift_image)
 
 BLUR = np.ones((3, 3)) / 9.0
 SHIFTS = [1, 2, 3, 5, 8]
+
+
+def test_doctests():
+    assert doctest.testmod(invariance).failed == 0
 
 
 def blobs(size: int = 64) -> np.ndarray:
