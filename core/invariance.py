@@ -67,44 +67,50 @@ def shift_image(image: np.ndarray, columns: int, rows: int = 0) -> np.ndarray:
     return out
 
 
-def relative_change(reference: np.ndarray, other: np.ndarray) -> float:
+def relative_change(reference: np.ndarray, other: np.ndarray) -> float | np.ndarray:
     """How much `other` differs from `reference`: ``‖other − reference‖ / ‖reference‖`` over every value.
 
     0 means identical; 1 means a difference as large as the reference itself.
-    A reference of zeros gives 0 when `other` is zero too, else infinity.
+    A reference of zeros gives 0 where `other` is zero too, else infinity.
 
     Parameters
     ----------
-    reference, other : numpy.ndarray
-        Of the same shape.
+    reference : numpy.ndarray
+    other : numpy.ndarray
+        Of the same shape, or a stack of such arrays (one more, leading, axis; each may be flattened).
 
     Returns
     -------
-    float
+    float, or numpy.ndarray of float for a stack (one change per array of the stack)
 
     Examples
     --------
     >>> relative_change(np.array([3.0, 4.0]), np.array([3.0, 4.0]))
     0.0
-    >>> relative_change(np.array([3.0, 4.0]), np.array([0.0, 4.0]))
-    0.6
+    >>> relative_change(np.array([3.0, 4.0]), np.array([[0.0, 4.0], [6.0, 8.0]])).tolist()
+    [0.6, 1.0]
     """
     reference = np.asarray(reference, dtype=np.float64)
-    difference = float(np.linalg.norm(np.asarray(other, dtype=np.float64) - reference))
-    norm = float(np.linalg.norm(reference))
-    if norm == 0.0:
-        return 0.0 if difference == 0.0 else float("inf")
-    return difference / norm
+    other = np.asarray(other)
+    single = other.shape == reference.shape
+    stack = other.reshape(1 if single else other.shape[0], -1) - reference.ravel()
+    difference = np.sqrt(np.einsum("ij,ij->i", stack, stack))
+    norm = float(np.sqrt(np.sum(reference * reference)))
+    with np.errstate(divide="ignore", invalid="ignore"):  # 0 / 0 is masked by the where
+        changes = np.where(difference == 0.0, 0.0, difference / norm)
+    return float(changes[0]) if single else changes
 
 
 def invariance_curves(outputs: Callable[[np.ndarray], dict[str, np.ndarray]], images: np.ndarray,
-                      shifts: Iterable[int]) -> dict[str, np.ndarray]:
+                      shifts: Iterable[int], chunk: int = 4,
+                      progress: Callable[[int, int], None] | None = None) -> dict[str, np.ndarray]:
     """Per layer, how much its output changes when the input moves right by each of `shifts` pixels.
 
-    Each image is shifted (`shift_image`), the shifted copies and the
-    original go through the network together, and each layer's output for a
-    shifted copy is compared with its output for the original
-    (`relative_change`); the changes are averaged over the images.
+    Each image goes through the network, then its shifted copies
+    (`shift_image`) a few at a time, and each layer's output for a shifted
+    copy is compared with its output for the original (`relative_change`);
+    the changes are averaged over the images. A shift of 0 is the original:
+    a change of 0 without a pass through the network.
 
     Parameters
     ----------
@@ -114,7 +120,11 @@ def invariance_curves(outputs: Callable[[np.ndarray], dict[str, np.ndarray]], im
     images : numpy.ndarray
         A stack of inputs ``(n, rows, cols[, channels])``.
     shifts : iterable of int
-        Shifts in pixels (a shift of 0 gives 0 for every layer).
+        Shifts in pixels.
+    chunk : int
+        Shifted copies per batch (the memory a deep network without pooling takes grows with it).
+    progress : callable, optional
+        Called as ``progress(done, total)`` after each batch, counting shifted copies.
 
     Returns
     -------
@@ -122,12 +132,23 @@ def invariance_curves(outputs: Callable[[np.ndarray], dict[str, np.ndarray]], im
         Layer name -> array of the mean relative change, one per shift, in the order `outputs` gave the layers.
     """
     shifts = [int(s) for s in shifts]
-    per_image = []
-    for image in np.asarray(images):
-        values = outputs(np.stack([image] + [shift_image(image, s) for s in shifts]))
-        per_image.append({name: [relative_change(np.asarray(out)[0], np.asarray(out)[i + 1])
-                                 for i in range(len(shifts))] for name, out in values.items()})
-    return {name: np.mean([curves[name] for curves in per_image], axis=0) for name in per_image[0]}
+    moved = [i for i, s in enumerate(shifts) if s]
+    images = np.asarray(images)
+    changes: dict[str, np.ndarray] = {}
+    total, done = len(images) * len(moved), 0
+    for n, image in enumerate(images):
+        reference = outputs(image[None])
+        for name in reference:
+            changes.setdefault(name, np.zeros((len(images), len(shifts))))
+        for start in range(0, len(moved), chunk):
+            part = moved[start:start + chunk]
+            values = outputs(np.stack([shift_image(image, shifts[i]) for i in part]))
+            for name, out in values.items():
+                changes[name][n, part] = relative_change(reference[name][0], np.asarray(out).reshape(len(part), -1))
+            done += len(part)
+            if progress:
+                progress(done, total)
+    return {name: change.mean(axis=0) for name, change in changes.items()}
 
 
 def layer_outputs(model, batch: np.ndarray, names: list[str], pooling: bool = True) -> dict[str, np.ndarray]:
@@ -349,3 +370,27 @@ def convolution_at(inputs: np.ndarray, kernel: np.ndarray, bias: float, row: int
     padded = np.pad(inputs, ((padding, padding + k), (padding, padding + k), (0, 0)))
     patch = padded[row:row + k, col:col + k]
     return patch, float(np.sum(patch * kernel) + bias)
+
+
+def unpooled_cost(model) -> tuple[int, int]:
+    """What one image costs the network without pooling: multiply-adds, and bytes of its largest layer output.
+
+    Without pooling every convolution works on maps the size of the input,
+    so the cost grows with depth: each layer's weights times the input's
+    pixels.
+
+    Parameters
+    ----------
+    model : keras.Model
+        With a square input ``(size, size, channels)``.
+
+    Returns
+    -------
+    (int, int)
+        Multiply-adds, and the bytes (float32) of the widest feature map at full size.
+    """
+    size = int(model.inputs[0].shape[1])
+    kernels = [layer.get_weights()[0] for layer in model.layers if type(layer).__name__.startswith("Conv")]
+    macs = sum(size * size * kernel.size for kernel in kernels)
+    widest = max((kernel.shape[-1] for kernel in kernels), default=int(model.inputs[0].shape[-1]))
+    return macs, size * size * widest * 4

@@ -23,12 +23,11 @@ from plotly.subplots import make_subplots
 
 from core import cnn
 from core.invariance import (convolution_at, field_size, invariance_curves, layer_outputs, model_geometry,
-                             receptive_field)
+                             receptive_field, unpooled_cost)
 from core.selection import click_grid, selected_points
 from core.text.alt_text import describe_image
 from ui.alt import show_figure
-from ui.lesson import explain
-from ui.memo import session_memo
+from ui.lesson import STOPPED, explain, stoppable, was_stopped
 from ui.supervised_data import unit_picture
 from ui.supervised_network import Network, Setup
 from ui.supervised_results import image_slider
@@ -39,7 +38,12 @@ MAX_SHIFT = 16
 NOTE_SHIFT = 4
 """The shift the caption quotes."""
 IMAGES = 8
-"""Held-out images the invariance curves average over."""
+"""Held-out images the invariance curves average over, at most."""
+BUDGET_MACS = 2e9
+"""Multiply-adds the network without pooling may take for all images (a few seconds); a larger network, fewer."""
+BATCH_BYTES = 64 * 1024**2
+"""Feature maps of shifted copies held at once, without pooling."""
+CURVES, STOP = "sup-claims-curves", "sup-claims-stop"
 KERNELS_SHOWN = 8
 """At most this many input maps' slices of a kernel are drawn."""
 GRID_CURVE = 1
@@ -60,14 +64,33 @@ def weights_key(model) -> str:
     return digest.hexdigest()
 
 
-def _curves(model, images: np.ndarray) -> tuple[dict, dict]:
-    """Each block's change after pooling and the prediction's; each block's change with the pooling left out."""
+def measure_plan(model) -> tuple[int, int]:
+    """How many held-out images to average (at most `IMAGES`, within `BUDGET_MACS`) and shifted copies per batch.
+
+    The network without pooling costs the most (`core.invariance.unpooled_cost`): a large one is measured on
+    fewer images, a few copies at a time, so that its maps stay within `BATCH_BYTES`.
+    """
+    macs, widest = unpooled_cost(model)
+    images = int(np.clip(BUDGET_MACS // max(macs * MAX_SHIFT, 1), 1, IMAGES))
+    return images, int(np.clip(BATCH_BYTES // (3 * widest), 1, MAX_SHIFT))
+
+
+def _curves(model, images: np.ndarray, chunk: int, report) -> tuple[dict, dict]:
+    """Each block's change after pooling and the prediction's; each block's change with the pooling left out.
+
+    `report(fraction, text)` follows the work (the network without pooling takes most of it).
+    """
     names = [layer.name for layer in model.layers]
     pooled = [n for n in names if n.startswith("pool")] + [names[-1]]
     plain = [n for n in names if n.startswith("relu")]
     shifts = range(MAX_SHIFT + 1)
-    return (invariance_curves(lambda batch: layer_outputs(model, batch, pooled), images, shifts),
-            invariance_curves(lambda batch: layer_outputs(model, batch, plain, pooling=False), images, shifts))
+    with_pooling = invariance_curves(lambda batch: layer_outputs(model, batch, pooled), images, shifts,
+                                     chunk=MAX_SHIFT, progress=lambda done, total: report(
+                                         0.2 * done / total, f"With pooling: {done} of {total} shifted images"))
+    return with_pooling, invariance_curves(
+        lambda batch: layer_outputs(model, batch, plain, pooling=False), images, shifts, chunk=chunk,
+        progress=lambda done, total: report(0.2 + 0.8 * done / total,
+                                            f"Without pooling: {done} of {total} shifted images"))
 
 
 def invariance_figure(pooled: dict, plain: dict) -> go.Figure:
@@ -138,19 +161,34 @@ def invariance_note(pooled: dict, plain: dict, shift: int = NOTE_SHIFT) -> str:
 
 
 def invariance(network: Network, setup: Setup) -> None:
-    """The change of each block's maps and of the prediction for shifts of 0-16 pixels, with and without pooling."""
+    """The change of each block's maps and of the prediction for shifts of 0-16 pixels, with and without pooling.
+
+    Measured once per network (kept in the session for the latest one), with a progress bar and Stop.
+    """
     model, data = network.model, setup.choice.data
-    chosen = setup.eval_idx[:IMAGES]
-    pooled, plain = session_memo("sup-claims", (weights_key(model), tuple(chosen.tolist())),
-                                 lambda: _curves(model, data.images[chosen]))
+    count, chunk = measure_plan(model)
+    chosen = setup.eval_idx[:count]
+    key = (weights_key(model), tuple(chosen.tolist()))
+    held = st.session_state.get(CURVES)
+    if held is None or held[0] != key:
+        if was_stopped(STOP) and not st.button("Measure", icon=":material/play_arrow:", key="sup-claims-measure"):
+            st.info(STOPPED.format("The measure") + " Press **Measure** to start again.",
+                    icon=":material/stop_circle:")
+            return
+        with stoppable(STOP):
+            bar = st.progress(0.0, text="Shifting the images...")
+            curves = _curves(model, data.images[chosen], chunk, lambda done, text: bar.progress(done, text=text))
+            bar.empty()
+            st.session_state[CURVES] = held = (key, curves)
+    pooled, plain = held[1]
     figure = invariance_figure(pooled, plain)
     show_figure(st, figure, table=True, config=PLOT_CONFIG, key="sup-invariance",
                 alt=f"Two line charts of the relative change of each block's feature maps when {len(chosen)} held-out "
                     f"images move right by 0 to {MAX_SHIFT} pixels. "
                     + invariance_note(pooled, plain).replace("**", ""))
-    st.caption(f"Mean over {len(chosen)} {setup.eval_label} images. Relative change: ‖maps of the shifted image − "
-               "maps of the original‖ / ‖maps of the original‖ (0: the same; 1.4: nothing in common). "
-               + invariance_note(pooled, plain))
+    st.caption(f"Mean over {len(chosen)} {setup.eval_label} image{'s' * (len(chosen) > 1)}. Relative change: ‖maps "
+               "of the shifted image − maps of the original‖ / ‖maps of the original‖ (0: the same; 1.4: nothing in "
+               "common). " + invariance_note(pooled, plain))
 
 
 def _pick(map_key: str, shape: tuple[int, int]) -> None:

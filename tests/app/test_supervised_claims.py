@@ -120,3 +120,17 @@ def test_a_clicked_cell_outlines_its_receptive_field_and_the_keyboard_does_the_s
     at.run()
     assert outline(at) == (0, 6, 25, 31)  # a corner cell: rows -3..6 and columns 25..34, clipped to the image
     assert "pool2 does not convolve" in captions(at)
+
+
+def test_a_stopped_measure_keeps_nothing_and_starts_again_on_request(at):
+    del at.session_state["sup-claims-curves"]
+    at.session_state["sup-claims-stop-running"] = True  # what a Stop press leaves: the run never ended
+    at.run()
+    assert not problems(at), problems(at)
+    assert any("The measure stopped before the end" in i.value for i in at.info)
+    assert not [c for c in at.get("plotly_chart") if c.proto.id.endswith("-sup-invariance")]
+    at.button(key="sup-claims-measure").click()
+    at.run()
+    assert not problems(at), problems(at)
+    assert chart(at, "sup-invariance")["data"]  # measured again
+    assert not any("stopped" in i.value for i in at.info)

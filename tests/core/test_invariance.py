@@ -195,3 +195,11 @@ def test_one_convolution_cell_by_hand_is_the_layer_s(model):
         patch, value = convolution_at(out["pool1"][0], kernel[..., 5], float(bias[5]), row, col, 1)
         assert patch.shape == (3, 3, 4)
         assert value == pytest.approx(float(out["conv2"][0, row, col, 5]), abs=1e-5)
+
+
+def test_the_cost_without_pooling_counts_every_weight_at_full_size(model):
+    from core.invariance import unpooled_cost
+
+    macs, widest = unpooled_cost(model)
+    assert macs == 32 * 32 * (3 * 3 * 1 * 4 + 3 * 3 * 4 * 8)  # conv1: 1 -> 4 maps, conv2: 4 -> 8, on 32 × 32
+    assert widest == 32 * 32 * 8 * 4
