@@ -25,11 +25,13 @@ from core import cnn
 from core.invariance import (convolution_at, field_size, invariance_curves, layer_outputs, model_geometry,
                              receptive_field, unpooled_cost)
 from core.selection import click_grid, selected_points
+from core.snippets import cnn as cnn_snippets
 from core.text.alt_text import describe_image
 from ui.alt import show_figure
+from ui.code import show_code
 from ui.lesson import STOPPED, explain, stoppable, was_stopped
 from ui.supervised_data import unit_picture
-from ui.supervised_network import Network, Setup
+from ui.supervised_network import SEED, Network, Setup
 from ui.supervised_results import image_slider
 from ui.viewer import PLOT_CONFIG, colour_figure, heatmap_figure
 
@@ -189,6 +191,8 @@ def invariance(network: Network, setup: Setup) -> None:
     st.caption(f"Mean over {len(chosen)} {setup.eval_label} image{'s' * (len(chosen) > 1)}. Relative change: ‖maps "
                "of the shifted image − maps of the original‖ / ‖maps of the original‖ (0: the same; 1.4: nothing in "
                "common). " + invariance_note(pooled, plain))
+    show_code(cnn_snippets.invariance_snippet(setup.choice.code, setup.recipe.validation, SEED, data.test is not None,
+                                              len(chosen), MAX_SHIFT))
 
 
 def _pick(map_key: str, shape: tuple[int, int]) -> None:

@@ -96,6 +96,9 @@ def test_the_invariance_curves_are_measured_on_the_trained_network(at):
     assert note, captions(at)
     assert (int(note[1]), int(note[2])) == (round(100 * curves["with pooling", "block 1"][4]),
                                              round(100 * curves["with pooling", "block 2"][4]))
+    [code] = [c.value for c in at.code if "shift_right" in c.value]  # the code panel, with the page's settings
+    count = re.search(r"Mean over (\d+) validation image", captions(at))[1]
+    assert f"evaluate_on[:{count}]" in code and "supervised_model.keras" in code and "range(1, 17)" in code
 
 
 def test_a_clicked_cell_outlines_its_receptive_field_and_the_keyboard_does_the_same(at):
