@@ -203,3 +203,10 @@ def test_the_cost_without_pooling_counts_every_weight_at_full_size(model):
     macs, widest = unpooled_cost(model)
     assert macs == 32 * 32 * (3 * 3 * 1 * 4 + 3 * 3 * 4 * 8)  # conv1: 1 -> 4 maps, conv2: 4 -> 8, on 32 × 32
     assert widest == 32 * 32 * 8 * 4
+
+
+def test_the_self_check_on_receptive_fields_answers_what_the_network_s_geometry_gives(model):
+    from core.text.course_text import load_lesson
+
+    [question] = [q for q in load_lesson("supervised").questions if "second block's pooled map" in q.prompt]
+    assert question.choices[question.answer] == str(field_size(model_geometry(model), "pool2")) == "10"
