@@ -56,6 +56,8 @@ OUTLINE = "#ffb000"
 PICTURE_CONFIG = {**PLOT_CONFIG, "displayModeBar": False}
 """The map and the input take clicks, not zooms: no tool bar over their titles."""
 LAYER_KEY, FILTER_KEY, ROW_KEY, COL_KEY = "sup-field-layer", "sup-field-filter", "sup-field-row", "sup-field-col"
+SHAPE_KEY = "sup-field-shape"
+"""The size of the map the row and column were chosen on."""
 
 
 def weights_key(model) -> str:
@@ -202,6 +204,17 @@ def _pick(map_key: str, shape: tuple[int, int]) -> None:
         st.session_state[ROW_KEY], st.session_state[COL_KEY] = (int(v) for v in points[-1])
 
 
+def follow_layer(rows: int, cols: int) -> None:
+    """Keep the chosen cell at the same place of the image when the layer, and so the map's size, changes."""
+    before = st.session_state.get(SHAPE_KEY)
+    st.session_state[SHAPE_KEY] = (rows, cols)
+    if before is None or before == (rows, cols):
+        return
+    for key, old, new in ((ROW_KEY, before[0], rows), (COL_KEY, before[1], cols)):
+        if key in st.session_state:
+            st.session_state[key] = min(int((st.session_state[key] + 0.5) * new / old), new - 1)
+
+
 def _clamped_number(container, label: str, key: str, count: int, default: int, offset: int = 0) -> int:
     """A URL-bound number input over ``offset .. count − 1 + offset``; a value beyond it (another layer) is reset."""
     if key in st.session_state and not offset <= st.session_state[key] < count + offset:
@@ -213,8 +226,8 @@ def _clamped_number(container, label: str, key: str, count: int, default: int, o
 def map_figure(maps: np.ndarray, name: str, row: int, col: int) -> go.Figure:
     """One feature map as a grey heatmap with a transparent grid of clickable cells and the chosen cell ringed."""
     low, high = float(maps.min()), float(maps.max())
-    figure = heatmap_figure(maps, (1.0, 1.0), max(high - low, 1e-6), (high + low) / 2,
-                            f"{name}: click a cell", value_label="value")
+    width = high - low if high - low > 1e-9 else 1.0  # a flat map (all 0 after ReLU) shows black, not noise
+    figure = heatmap_figure(maps, (1.0, 1.0), width, low + width / 2, f"{name}: click a cell", value_label="value")
     rows, cols = click_grid(maps.shape)
     figure.add_trace(go.Scattergl(x=cols, y=rows, mode="markers", name="click grid", showlegend=False,
                                   marker={"size": 6, "opacity": 0}, selected={"marker": {"opacity": 0}},
@@ -301,6 +314,7 @@ def receptive_fields(network: Network, setup: Setup) -> None:
     image = data.images[int(setup.eval_idx[position])]
     maps = layer_outputs(model, image[None], [name])[name][0]
     rows, cols, filters = maps.shape
+    follow_layer(rows, cols)
     filt = _clamped_number(c, "Filter", FILTER_KEY, filters, 0, offset=1) - 1
     row = _clamped_number(d, "Row", ROW_KEY, rows, rows // 2)
     col = _clamped_number(e, "Column", COL_KEY, cols, cols // 2)
@@ -320,7 +334,9 @@ def receptive_fields(network: Network, setup: Setup) -> None:
     st.caption(f"**Cell (row {row}, column {col}) of {name} sees rows {r0}-{r1} and columns {c0}-{c1} of the "
                f"input: {r1 - r0 + 1} × {c1 - c0 + 1} pixels** ({size} × {size} away from the border). **Notice:** "
                "nothing outside the outline can change this cell. Each convolution widens the region by its kernel "
-               "less one, each pooling doubles the steps after it: pick a deeper layer and the outline grows.")
+               "less one, each pooling doubles the steps after it: pick a deeper layer and the outline grows."
+               + (f" (Filter {filt + 1} of {name} is 0 everywhere on this image: it found nothing here; try another "
+                  "filter.)" if not maps[..., filt].any() else ""))
     names = [layer.name for layer in layers]
     conv = next(n for n in reversed(names[:names.index(name) + 1]) if n in cnn.conv_layer_names(model))
     kernel = model.get_layer(conv).get_weights()[0]

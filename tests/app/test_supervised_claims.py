@@ -111,6 +111,10 @@ def test_a_clicked_cell_outlines_its_receptive_field_and_the_keyboard_does_the_s
     layer.set_value("pool2")
     at.run()
     assert not problems(at), problems(at)
+    # the cell keeps its place on the image: pool2's cell (4, 4) holds conv1's (16, 16) in its 10 × 10 field
+    assert (widget(at, "number_input", "sup-field-row").value, widget(at, "number_input", "sup-field-col").value) \
+        == (4, 4)
+    assert outline(at) == (13, 22, 13, 22)
     click(at, "sup-field-map-pool2", 3, 2)
     assert (widget(at, "number_input", "sup-field-row").value, widget(at, "number_input", "sup-field-col").value) \
         == (3, 2)
