@@ -204,8 +204,16 @@ def _pick(map_key: str, shape: tuple[int, int]) -> None:
         st.session_state[ROW_KEY], st.session_state[COL_KEY] = (int(v) for v in points[-1])
 
 
-def follow_layer(rows: int, cols: int) -> None:
-    """Keep the chosen cell at the same place of the image when the layer, and so the map's size, changes."""
+def follow_layer(rows: int, cols: int, liveliest: int) -> None:
+    """On a new layer, keep the chosen cell at the same place of the image and show its liveliest map.
+
+    Parameters
+    ----------
+    rows, cols : int
+        The size of the new layer's maps.
+    liveliest : int
+        The filter (from 1) whose map reaches the highest value on this image.
+    """
     before = st.session_state.get(SHAPE_KEY)
     st.session_state[SHAPE_KEY] = (rows, cols)
     if before is None or before == (rows, cols):
@@ -213,6 +221,7 @@ def follow_layer(rows: int, cols: int) -> None:
     for key, old, new in ((ROW_KEY, before[0], rows), (COL_KEY, before[1], cols)):
         if key in st.session_state:
             st.session_state[key] = min(int((st.session_state[key] + 0.5) * new / old), new - 1)
+    st.session_state[FILTER_KEY] = liveliest
 
 
 def _clamped_number(container, label: str, key: str, count: int, default: int, offset: int = 0) -> int:
@@ -314,8 +323,9 @@ def receptive_fields(network: Network, setup: Setup) -> None:
     image = data.images[int(setup.eval_idx[position])]
     maps = layer_outputs(model, image[None], [name])[name][0]
     rows, cols, filters = maps.shape
-    follow_layer(rows, cols)
-    filt = _clamped_number(c, "Filter", FILTER_KEY, filters, 0, offset=1) - 1
+    liveliest = int(np.argmax(maps.reshape(-1, filters).max(axis=0)))
+    follow_layer(rows, cols, liveliest + 1)
+    filt = _clamped_number(c, "Filter", FILTER_KEY, filters, liveliest, offset=1) - 1
     row = _clamped_number(d, "Row", ROW_KEY, rows, rows // 2)
     col = _clamped_number(e, "Column", COL_KEY, cols, cols // 2)
     box = r0, r1, c0, c1 = receptive_field(layers, name, row, col, image.shape[:2])

@@ -115,6 +115,8 @@ def test_a_clicked_cell_outlines_its_receptive_field_and_the_keyboard_does_the_s
     assert (widget(at, "number_input", "sup-field-row").value, widget(at, "number_input", "sup-field-col").value) \
         == (4, 4)
     assert outline(at) == (13, 22, 13, 22)
+    shown = chart(at, "sup-field-map-pool2")["data"][0]["z"]  # the new layer opens on its liveliest map
+    assert max(numbers(shown) if isinstance(shown, dict) else np.ravel(shown)) > 0
     click(at, "sup-field-map-pool2", 3, 2)
     assert (widget(at, "number_input", "sup-field-row").value, widget(at, "number_input", "sup-field-col").value) \
         == (3, 2)
