@@ -61,7 +61,7 @@ SHAPE_KEY = "sup-field-shape"
 
 
 def weights_key(model) -> str:
-    """A digest of a model's weights: what the section's memo keys on (a new training gives a new key)."""
+    """A digest of a model's weights: what the curves kept in the session are keyed on (a new training, a new key)."""
     digest = hashlib.blake2b(digest_size=16)
     for weights in model.get_weights():
         digest.update(np.ascontiguousarray(weights).tobytes())
@@ -294,15 +294,17 @@ def _cell_sum(model, image: np.ndarray, layers: list, conv: str, filt: int, row:
               value: float) -> str:
     """The cell's value worked out by hand from its patch and kernel, against the value the layer gave."""
     names = [layer.name for layer in layers]
-    before = names[names.index(conv) - 1]
-    inputs = layer_outputs(model, image[None], [before])[before][0]
+    at = names.index(conv)
+    inputs = (layer_outputs(model, image[None], [names[at - 1]])[names[at - 1]][0] if at
+              else np.asarray(image, np.float32))  # a first layer convolves the image itself
     layer = model.get_layer(conv)
-    kernel, bias = layer.get_weights()[0], (layer.get_weights()[1] if layer.use_bias else np.zeros(1))
+    weights = layer.get_weights()
+    bias = float(weights[1][filt]) if layer.use_bias else 0.0
     padding = next(g.padding for g in layers if g.name == conv)
-    patch, by_hand = convolution_at(inputs, kernel[..., filt], float(bias[filt % bias.size]), row, col, padding)
-    return (f"Blue weights are positive, red negative. By hand: the {' × '.join(map(str, patch.shape))} values under the kernel, each times its weight, summed, "
-            f"plus the bias {float(bias[filt % bias.size]):.3f}, give **{by_hand:.4f}**; {conv} holds "
-            f"**{value:.4f}** there. The same function at every cell.")
+    patch, by_hand = convolution_at(inputs, weights[0][..., filt], bias, row, col, padding)
+    return (f"Blue weights are positive, red negative. By hand: the {' × '.join(map(str, patch.shape))} values under "
+            f"the kernel, each times its weight, summed, plus the bias {bias:.3f}, give **{by_hand:.4f}**; {conv} "
+            f"holds **{value:.4f}** there. The same function at every cell.")
 
 
 @st.fragment
@@ -347,12 +349,14 @@ def receptive_fields(network: Network, setup: Setup) -> None:
                "less one, each pooling doubles the steps after it: pick a deeper layer and the outline grows."
                + (f" (Filter {filt + 1} of {name} is 0 everywhere on this image: it found nothing here; try another "
                   "filter.)" if not maps[..., filt].any() else ""))
-    names = [layer.name for layer in layers]
-    conv = next(n for n in reversed(names[:names.index(name) + 1]) if n in cnn.conv_layer_names(model))
+    names, convs = [layer.name for layer in layers], cnn.conv_layer_names(model)
+    conv = next(n for n in reversed(names[:names.index(name) + 1]) if n in convs)
     kernel = model.get_layer(conv).get_weights()[0]
-    show_figure(st, kernel_figure(kernel[..., filt], conv, filt + 1, conv == cnn.conv_layer_names(model)[0]), config=PLOT_CONFIG, key="sup-field-kernel",
+    show_figure(st, kernel_figure(kernel[..., filt], conv, filt + 1, conv == convs[0]), config=PLOT_CONFIG,
+                key="sup-field-kernel",
                 alt=f"Kernel of {conv}, filter {filt + 1}: {kernel.shape[0]} × {kernel.shape[1]} weights for each of "
-                    f"{kernel.shape[2]} input maps, from {kernel[..., filt].min():.3f} to {kernel[..., filt].max():.3f}")
+                    f"{kernel.shape[2]} input maps, from {kernel[..., filt].min():.3f} to "
+                    f"{kernel[..., filt].max():.3f}")
     if name == conv:
         st.caption(_cell_sum(model, image, layers, conv, filt, row, col, float(maps[row, col, filt])))
     else:

@@ -312,7 +312,8 @@ for pooling in (True, False):
     for image in images:
         batch = np.stack([image] + [shift_right(image, step) for step in shifts])
         for name, maps in outputs(batch, pooling).items():  # |maps(shifted) - maps(original)| / |maps(original)|
-            changes.setdefault(name, []).append(np.linalg.norm(maps[1:] - maps[0], axis=1) / np.linalg.norm(maps[0]))
+            change = np.linalg.norm(maps[1:] - maps[0], axis=1) / np.linalg.norm(maps[0])
+            changes.setdefault(name, []).append(change)
     for name, values in changes.items():
         print("with" if pooling else "without", "pooling", name, np.mean(values, axis=0).round(4).tolist())
 '''

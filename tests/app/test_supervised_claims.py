@@ -1,4 +1,4 @@
-"""Lesson 6's "CNN claims tested" section on a network the test trains: invariance curves, and a clicked cell's field."""
+"""Lesson 6's "CNN claims tested" section on a trained network: invariance curves, a clicked cell's field."""
 
 from __future__ import annotations
 

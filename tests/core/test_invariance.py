@@ -1,4 +1,4 @@
-"""core.invariance: the lecture's claims checked on networks whose weights are known, and hand-counted receptive fields."""
+"""core.invariance: the lecture's claims checked on networks of known weights, and hand-counted receptive fields."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from core import invariance, layers
-from core.invariance import (Layer, convolution_at, field_size, invariance_curves, layer_outputs, model_geometry, receptive_field,
-                             relative_change, shift_image)
+from core.invariance import (Layer, convolution_at, field_size, invariance_curves, layer_outputs, model_geometry,
+                             receptive_field, relative_change, shift_image)
 
 BLUR = np.ones((3, 3)) / 9.0
 SHIFTS = [1, 2, 3, 5, 8]
