@@ -18,6 +18,7 @@ from ui.lesson import explain, intro, lecture_presets, lecturer_mode, self_check
 from ui.picker import show_upload_error
 from ui.sections import choose_section
 from ui.supervised_blocks import building_blocks, convolution, restore_lecture_matrices, room_tables, task_cards
+from ui.supervised_claims import claims
 from ui.supervised_data import choose_data, overview
 from ui.supervised_network import choose_recipe, learned_kernel, needed, setup, training
 from ui.supervised_results import evaluation, first_lesion, grad_cam, inside, positive_class
@@ -63,6 +64,8 @@ else:
         if network := needed(run, start=pressed == "Grad-CAM" and section == "Grad-CAM"):
             if section == "Inside":
                 inside(network, run)
+            elif section == "CNN claims tested":
+                claims(network, run, text)
             elif section == "Evaluation":
                 evaluation(network, run)
             elif section == "Grad-CAM":

@@ -266,3 +266,54 @@ print("probabilities", probabilities.round(4).tolist(), "explaining class", targ
 peak = [int(v) for v in np.unravel_index(np.argmax(heatmap), heatmap.shape)]
 print("heatmap peak at (row, col)", peak, "mean", round(float(heatmap.mean()), 4))
 '''
+
+
+def invariance_snippet(data: str, validation_fraction: float, seed: int, use_test: bool, count: int,
+                       max_shift: int = 16) -> str:
+    """Code that shifts held-out images by 1 to `max_shift` pixels and prints each layer's mean relative change.
+
+    With pooling: each pooling layer and the prediction; without: each ReLU, the same kernels with the pooling
+    layers left out (as `core.invariance.layer_outputs` does).
+    """
+    return f'''import os
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import keras
+import numpy as np
+
+{data}
+{_split_code(validation_fraction, seed)}
+{_eval_set_code(use_test)}
+model = keras.saving.load_model("{MODEL_FILE}")  # the model downloaded from the page
+images = data.images[evaluate_on[:{count}]]
+shifts = range(1, {max_shift + 1})
+
+
+def shift_right(image, step):  # the uncovered columns repeat the left edge
+    return image[:, np.clip(np.arange(image.shape[1]) - step, 0, image.shape[1] - 1)]
+
+
+def outputs(batch, pooling):
+    """Each pooling layer's output and the prediction; or, with the pooling layers left out, each ReLU's."""
+    out, x = {{}}, batch
+    for layer in model.layers:
+        kind = type(layer).__name__
+        if not pooling and kind in ("Flatten", "GlobalAveragePooling2D", "GlobalMaxPooling2D"):
+            break                                  # the classifier was trained on pooled maps
+        if not pooling and kind in ("MaxPooling2D", "AveragePooling2D"):
+            continue
+        x = layer(x, training=False)               # training=False: no random flip, no dropout
+        if layer.name.startswith("pool" if pooling else "relu") or (pooling and layer is model.layers[-1]):
+            out[layer.name] = np.asarray(x, dtype=np.float64).reshape(len(batch), -1)
+    return out
+
+
+for pooling in (True, False):
+    changes = {{}}
+    for image in images:
+        batch = np.stack([image] + [shift_right(image, step) for step in shifts])
+        for name, maps in outputs(batch, pooling).items():  # |maps(shifted) - maps(original)| / |maps(original)|
+            change = np.linalg.norm(maps[1:] - maps[0], axis=1) / np.linalg.norm(maps[0])
+            changes.setdefault(name, []).append(change)
+    for name, values in changes.items():
+        print("with" if pooling else "without", "pooling", name, np.mean(values, axis=0).round(4).tolist())
+'''

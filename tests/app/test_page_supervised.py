@@ -315,10 +315,10 @@ def test_self_check_gives_feedback_computed_from_the_page(at):
     assert any(e.value.startswith("Not quite.") and "sensitivity 0%" in e.value for e in at.error)
     assert any("(31 + 15 + 0 + 100) / 4 = **36.5**" in s.value for s in at.success)
     assert any("row *conv1*" in s.value for s in at.success)  # the table is on the page
-    assert at.session_state["progress"]["supervised"] == {"answered": 3, "correct": 2, "total": 5}
+    assert at.session_state["progress"]["supervised"] == {"answered": 3, "correct": 2, "total": 6}
     widget(at, "number_input", "check-supervised-0").set_value(36)  # the slide's rounded value
     widget(at, "radio", "check-supervised-2").set_value("95% accuracy, 0% sensitivity").run()
-    assert at.session_state["progress"]["supervised"] == {"answered": 3, "correct": 2, "total": 5}
+    assert at.session_state["progress"]["supervised"] == {"answered": 3, "correct": 2, "total": 6}
     assert any(e.value.startswith("Not quite.") and "36.5" in e.value for e in at.error)
 
 
