@@ -10,7 +10,7 @@ import streamlit as st
 
 from core.text.course_text import COURSE_DIR, CourseFileError, LessonText, load_lesson
 from core.questions.selfcheck import Question, is_correct
-from ui.room import bring_figure_into_view, lecturer_mode  # lecturer mode itself (switch, styles, figures) lives in ui.room
+from ui.room import bring_figure_into_view, lecturer_mode  # lecturer mode itself lives in ui.room
 
 STOPPED = "{} stopped before the end (Stop, or another control, was pressed): nothing was kept."
 

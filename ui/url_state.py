@@ -14,7 +14,7 @@ from __future__ import annotations
 import streamlit as st
 
 APP_PARAMETERS = frozenset({"lecturer", "sample"})
-"""Parameters the app itself reads (not a lesson's control): lecturer mode (ui.room), the sidebar's sample (ui.picker)."""
+"""Parameters the app itself reads, no lesson's control: lecturer mode (ui.room), the sidebar's sample (ui.picker)."""
 
 _LINK = "url-state-link"
 _SLOT = "url-state-slot"

@@ -1,4 +1,4 @@
-"""`ui.room.editable_matrix`: the data editor for a learner; in lecturer mode the numbers at room size, editor folded."""
+"""`ui.room.editable_matrix`: the data editor for a learner; in lecturer mode the numbers at room size first."""
 
 from __future__ import annotations
 

@@ -124,3 +124,24 @@ def test_the_presenter_s_link_of_such_a_preset_names_the_sample_and_nothing_of_t
         assert query[picker.SAMPLE_PARAMETER] == [MNI], figure.label
         assert not set(query) & set(private)
         assert figure.left_out == ()
+
+
+def test_in_lecturer_mode_a_preset_says_its_sample_once_in_a_toast_and_brings_its_figure_into_view():
+    from streamlit.testing.v1 import AppTest
+
+    from ui.room import FIGURES
+
+    at = AppTest.from_function(sample_preset_page, default_timeout=120)
+    at.session_state["lecturer"] = True
+    at.run()
+    assert not at.sidebar.get("html")
+    [button] = [b for b in at.button if b.label == "(a)–(e) figure"]
+    button.click().run()
+    [toast] = at.toast
+    assert f"chose **{MNI}** in the sidebar" in toast.value
+    assert not any("in the sidebar" in i.value for i in at.info)  # no box between the presets and the figure
+    [script] = at.sidebar.get("html")  # the sidebar is folded away in lecturer mode: it takes no room
+    assert "scrollIntoView" in script.proto.body and FIGURES in script.proto.body
+    assert "src=" not in script.proto.body and "http" not in script.proto.body  # it loads nothing
+    at.run()
+    assert not at.toast and not at.sidebar.get("html")  # said once; the next run leaves the page where it is
