@@ -67,8 +67,8 @@ def on_first_screen(found: dict) -> bool:
 
 CASES = [(lesson, None) for lesson in LESSONS] + [(lesson, label) for lesson in LESSONS for label in presets(lesson)]
 WAITING = {("loading", None): "lesson 2 opens on 'Your file', whose three families of files (ui/loading_file.py, "
-                              "not this branch's) fill the first screen above the file's facts: to be folded in "
-                              "lecturer mode when merging"}
+                              "not this branch's) fill the first screen above the file's facts: in lecturer mode "
+                              "they are to come after the facts when merging"}
 """Cases known to fail until a change outside this branch lands: strict, so the first pass says to remove them."""
 
 
