@@ -9,7 +9,7 @@ import streamlit as st
 from core import case_study
 from core.text.course_text import load_lesson
 from ui.case_study_view import cnn_step, cohort_controls, last_run, registration_step, run_button, subjects, timing
-from ui.lesson import explain, intro, self_check
+from ui.lesson import explain, intro, lecturer_mode, self_check
 from ui.sections import choose_section
 from ui.url_state import report_ignored_link_values
 
@@ -20,12 +20,26 @@ section = choose_section(text)
 run = last_run()
 
 if section == "Subjects":
-    st.header("The paper's pipeline")
-    explain(text.explanation("pipeline"))
-    st.warning(text.explanation("simulated"), icon=":material/science:")
-    st.header("Simulated subjects")
-    explain(text.explanation("subjects").format(slice=case_study.SLICE))
-    subjects(cohort_controls())
+    room = lecturer_mode()
+    pipeline, cohort_area = st.container(), st.container()
+    if room:  # in front of a room the subjects come first, their controls and the pipeline's words under them
+        pipeline, cohort_area = cohort_area, pipeline
+    with pipeline:
+        st.header("The paper's pipeline")
+        explain(text.explanation("pipeline"))
+        st.warning(text.explanation("simulated"), icon=":material/science:")
+    with cohort_area:
+        st.header("Simulated subjects")
+        words = text.explanation("subjects").format(slice=case_study.SLICE)
+        if room:
+            pictures = st.container()  # the subjects above the controls that shape them
+            cohort = cohort_controls()
+            with pictures:
+                subjects(cohort)
+            explain(words)
+        else:
+            explain(words)
+            subjects(cohort_controls())
     st.info("Then open **Results** and press **Run the case study**: it registers every subject, then trains the "
             "CNN twice (under a minute for 80 subjects).", icon=":material/play_circle:")
 else:

@@ -7,15 +7,16 @@ from ui import picker
 from ui.course import EXTRAS, OBJECTIVES
 from ui.safe_text import md
 
-PRIVATE = (picker.SOURCE_KEY, picker.SAMPLE_KEY, picker.UPLOAD_KEY)  # the learner's image never goes into a link
+# The learner's own image never goes into a link; a preset's built-in sample does, as ``sample`` (ui.picker).
+PRIVATE = (picker.SOURCE_KEY, picker.SAMPLE_KEY, picker.UPLOAD_KEY)
 
 st.title("Presenter's view")
 st.markdown(
     "Every figure of the lecture, lesson by lesson, in the order of the lecture. Each link opens its lesson on the "
     "figure's section with the figure's settings, in lecturer mode (sidebar folded, type sized for the room): "
     "walk the whole lecture from this list, or bookmark and share a link. A link carries the lesson's settings "
-    "only, never an upload or the image chosen in the sidebar. A preset's keyboard shortcut works on its lesson's "
-    "page, so a clicker can step through the presets there."
+    "and, when the figure needs one, the built-in sample it works on; never an upload. A preset's keyboard shortcut "
+    "works on its lesson's page, so a clicker can step through the presets there."
 )
 try:
     lessons = lecture_figures(private=PRIVATE)

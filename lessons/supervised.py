@@ -7,6 +7,8 @@ the Train button where there is none. The course's words are in
 assets/course/supervised.toml.
 """
 
+from contextlib import nullcontext
+
 import streamlit as st
 
 from core import layers
@@ -45,9 +47,11 @@ if section == "Building blocks":
 elif section == "Convolution":
     convolution(learned_kernel())
 elif section == "Data":
+    pictures = st.container() if lecturer_mode() else nullcontext()  # a room: the set above the controls choosing it
     choice = choose_data(text)
     if choice.data is not None:
-        overview(choice)
+        with pictures:
+            overview(choice)
 else:
     trains_here = section == "Training"
     with st.expander("The data" if trains_here else "The data and the network", icon=":material/dataset:"):

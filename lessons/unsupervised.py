@@ -11,7 +11,7 @@ from ui import unsupervised_atlas as atlas
 from ui import unsupervised_loss as loss
 from ui import unsupervised_problem as problem
 from ui import unsupervised_register as registering
-from ui.lesson import explain, intro, lecture_presets, lesson_text, self_check
+from ui.lesson import explain, intro, lecture_presets, lecturer_mode, lesson_text, self_check
 from ui.sections import choose_section
 from ui.url_state import report_ignored_link_values
 from ui.working_copy import bounded
@@ -28,7 +28,8 @@ HEADERS = {"Problem": "A problem with a known answer", "Register": "Register",
 def landed(section: str | None = None) -> bool:
     """The controls hold exactly a preset (of this section): its button was pressed, or its link opened."""
     return any(preset.section == (section or preset.section)
-               and all(st.session_state.get(key) == value for key, value in preset.settings.items())
+               and all(st.session_state.get(key) == value
+                      for key, value in picker.sample_settings(preset.settings).items())
                for preset in text.presets)
 
 
@@ -37,6 +38,14 @@ def registration_choice(folded: bool) -> registering.Choice:
     with st.expander("How to register: transform, metric, optimiser", icon=":material/settings:") if folded \
             else st.container():
         return registering.controls()
+
+
+def note(markdown: str) -> None:
+    """An explanation: before the figure for a learner; in front of a room held back, to come folded after it."""
+    if lecturer_mode():
+        held.append(markdown)
+    else:
+        explain(markdown)
 
 
 def shift_question(setup: problem.Setup) -> Question:
@@ -57,8 +66,9 @@ intro(text)
 lecture_presets(text)
 picker.show_upload_error()
 section = choose_section(text)
+held: list[str] = []  # the explanations `note` held back, drawn after the section's figure
 if section == "Problem":
-    explain(text.explanation("unsupervised"))
+    note(text.explanation("unsupervised"))
 current = picker.current()
 volume = bounded(current.volume)  # a huge upload: a strided working copy, said on the page
 
@@ -71,10 +81,10 @@ setup = problem.settings(volume, current.key, current.sample, folded=section != 
 
 with main:
     if section == "Problem":
-        explain(text.explanation("problem"))
+        note(text.explanation("problem"))
         problem.problem_view(setup)
     elif section == "Register":
-        explain(text.explanation("register"))
+        note(text.explanation("register"))
         choice = registration_choice(folded=False)
         stored = registering.current(setup, choice, registering.register_button())
         if stored:
@@ -87,22 +97,24 @@ with main:
             if stored:
                 registering.lecture_figure(setup, stored, text.explanation("how_to_read"))
     elif section == "Loss":
-        explain(text.explanation("loss"))
+        note(text.explanation("loss"))
         loss.duel(setup, auto=landed(section))
         loss.landscapes(setup)
     elif section == "Landmarks":
-        explain(text.explanation("landmarks"))
+        note(text.explanation("landmarks"))
         landmark_section(setup.problem, setup.key)
     elif section == "Atlas":
-        explain(atlas.explanation(picker.load_sample(atlas.SUBJECT)))
+        note(atlas.explanation(picker.load_sample(atlas.SUBJECT)))
         atlas.atlas_section()
     elif section == "Clustering":
-        explain(text.explanation("clustering"))
+        note(text.explanation("clustering"))
         on_template, k, method = atlas.clustering_controls()
         if on_template:
             atlas.template_clustering(k, method)
         else:
             atlas.image_clustering(setup.work, k, method)
+    for markdown in held:
+        explain(markdown)
 
 self_check("unsupervised", [lambda: shift_question(setup), *text.questions])
 report_ignored_link_values()

@@ -10,7 +10,7 @@ import streamlit as st
 
 from core.text.course_text import COURSE_DIR, CourseFileError, LessonText, load_lesson
 from core.questions.selfcheck import Question, is_correct
-from ui.room import lecturer_mode  # lecturer mode itself (switch, styles, figures) lives in ui.room
+from ui.room import bring_figure_into_view, lecturer_mode  # lecturer mode itself lives in ui.room
 
 STOPPED = "{} stopped before the end (Stop, or another control, was pressed): nothing was kept."
 
@@ -55,6 +55,10 @@ def explain(markdown: str) -> None:
 def presets(name: str, choices: dict[str, dict], key: str, shortcuts: dict[str, str] | None = None) -> None:
     """Buttons that set several widgets at once to reproduce one of the lecture's figures.
 
+    In lecturer mode a press also brings the page's first figure onto the screen when it is further down
+    (`ui.room.bring_figure_into_view`), and a preset that chooses the sidebar's sample says so in a toast
+    rather than in a box above the figure.
+
     Parameters
     ----------
     name : str
@@ -70,24 +74,35 @@ def presets(name: str, choices: dict[str, dict], key: str, shortcuts: dict[str, 
     from ui import picker  # the sidebar's keys: a preset that sets them changes every lesson's image
 
     note_key = f"{key}-sidebar-note"
+    landed_key, presses_key = f"{key}-landed", f"{key}-presses"
 
     def apply(label: str, values: dict) -> None:
         before = (st.session_state.get(picker.SOURCE_KEY), st.session_state.get(picker.SAMPLE_KEY))
         st.session_state.update(values)
+        st.session_state[landed_key] = True
+        st.session_state[presses_key] = st.session_state.get(presses_key, 0) + 1
         after = (st.session_state.get(picker.SOURCE_KEY), st.session_state.get(picker.SAMPLE_KEY))
         if picker.SAMPLE_KEY in values and after != before:
             st.session_state[note_key] = (label, values[picker.SAMPLE_KEY])
 
-    st.markdown(f"**{name}**")
+    if not lecturer_mode():  # in front of a room the row of buttons speaks for itself: the figure gets the space
+        st.markdown(f"**{name}**")
     columns = st.columns(len(choices))
     for column, (label, values) in zip(columns, choices.items()):
         column.button(label, key=f"{key}-{label}", on_click=apply, args=(label, values), width="stretch",
                       shortcut=(shortcuts or {}).get(label))
+    if st.session_state.pop(landed_key, False) and lecturer_mode():  # its figure on the screen, however far down
+        bring_figure_into_view(st.session_state[presses_key])
     note = st.session_state.get(note_key)
     if note and st.session_state.get(picker.SAMPLE_KEY) == note[1] \
             and st.session_state.get(picker.SOURCE_KEY) == picker.SAMPLE:
-        st.info(f"The preset *{note[0]}* chose **{note[1]}** in the sidebar: every other lesson now works on it "
-                "too, until you choose another image there.", icon=":material/info:")
+        said = (f"The preset *{note[0]}* chose **{note[1]}** in the sidebar: every other lesson now works on it "
+                "too, until you choose another image there.")
+        if not lecturer_mode():
+            st.info(said, icon=":material/info:")
+        elif len(note) == 2:  # in front of a room: said once, in a corner, and the figure keeps the first screen
+            st.toast(said, icon=":material/info:")
+            st.session_state[note_key] = (*note, "said")
     elif note:
         del st.session_state[note_key]  # the learner has chosen another image since
 
@@ -95,12 +110,15 @@ def presets(name: str, choices: dict[str, dict], key: str, shortcuts: dict[str, 
 def lecture_presets(text: LessonText) -> None:
     """The lesson's presets (``[[presets]]`` of its file): each opens its section with the lecture's settings.
 
-    The section's figure comes first in the section, so one press shows the lecture's figure.
+    The section's figure comes first in the section, so one press shows the lecture's figure. A preset's
+    ``sample`` chooses that built-in sample in the sidebar (`ui.picker.sample_settings`), as its link does.
     """
+    from ui.picker import sample_settings
     from ui.sections import SECTION_KEY
 
     if text.presets:
-        presets("Lecture presets", {p.label: {SECTION_KEY: p.section, **p.settings} for p in text.presets},
+        presets("Lecture presets", {p.label: {SECTION_KEY: p.section, **sample_settings(p.settings)}
+                                    for p in text.presets},
                 key=f"{text.name}-preset", shortcuts={p.label: p.shortcut for p in text.presets if p.shortcut})
 
 

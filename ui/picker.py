@@ -3,6 +3,10 @@
 Samples are loaded once per server and shared read-only; an upload lives in
 this session's `st.session_state` only and is never cached where another
 session could reach it.
+
+A built-in sample is part of the page's link (``?sample=<its name>``), so a link (a lecture preset's among them)
+reopens the same image; the default sample is left out, as Streamlit leaves out a control at its default. An
+upload never goes into a link: while the learner works on their own file the link names no sample.
 """
 
 from __future__ import annotations
@@ -19,6 +23,9 @@ from ui.safe_text import md
 
 SAMPLE, UPLOAD = "Built-in sample", "My own file(s)"
 SOURCE_KEY, SAMPLE_KEY, UPLOAD_KEY = "image_source", "sample_name", "upload_files"
+SAMPLE_PARAMETER = "sample"
+"""The URL parameter (and a preset's setting) that names a built-in sample."""
+_LINK_READ = "sample-link-read"
 UPLOAD_TYPES_HELP = (
     "DICOM (one file, or all the files of a series), NIfTI (.nii, .nii.gz), ANALYZE (.hdr + .img), "
     "PNG, JPEG, TIFF, GIF, or a .zip of a DICOM series. Nothing is stored: the image stays in this browser session."
@@ -68,8 +75,70 @@ def _load_upload(files) -> None:
             st.session_state["upload_error"] = STOPPED.format("Reading the files") + " Upload them again."
 
 
+def sample_settings(settings: dict) -> dict:
+    """A preset's settings as session state: its ``sample`` chooses that built-in sample in the sidebar.
+
+    Parameters
+    ----------
+    settings : dict
+        Control (and URL parameter) -> value; ``sample`` names a built-in sample.
+
+    Returns
+    -------
+    dict
+        The same, with ``sample`` replaced by the picker's keys (a name that is not a built-in sample is dropped).
+
+    Examples
+    --------
+    >>> sample_settings({"sigma": 2.0, "sample": "CT: chest slice (pydicom CT_small)"})[SAMPLE_KEY]
+    'CT: chest slice (pydicom CT_small)'
+    >>> sample_settings({"sample": "my-upload.dcm"})
+    {}
+    """
+    values = {key: value for key, value in settings.items() if key != SAMPLE_PARAMETER}
+    name = settings.get(SAMPLE_PARAMETER)
+    if name in samples.names():
+        values.update({SOURCE_KEY: SAMPLE, SAMPLE_KEY: name})
+    return values
+
+
+def _sample_from_link() -> None:
+    """Once per session, before the picker is drawn: the link's built-in sample, if it names one.
+
+    Any other value (unknown, malformed, given twice) is left out, and the lesson's note on the link's unusable
+    values names it (`ui.url_state.report_ignored_link_values`).
+    """
+    from ui.url_state import ignore_link_value
+
+    if st.session_state.get(_LINK_READ):
+        return
+    st.session_state[_LINK_READ] = True
+    values = st.query_params.get_all(SAMPLE_PARAMETER)
+    if not values:
+        return
+    if len(values) == 1 and values[0] in samples.names():
+        st.session_state.update({SOURCE_KEY: SAMPLE, SAMPLE_KEY: values[0]})
+    else:
+        ignore_link_value(SAMPLE_PARAMETER, values)
+        del st.query_params[SAMPLE_PARAMETER]
+
+
+def _sample_to_link() -> None:
+    """Keep the link's ``sample`` on the sidebar's built-in sample: none for the default sample or an upload."""
+    on_sample = st.session_state.get(SOURCE_KEY) == SAMPLE
+    name = st.session_state.get(SAMPLE_KEY, samples.DEFAULT)
+    wanted = [name] if on_sample and name != samples.DEFAULT else []
+    if st.query_params.get_all(SAMPLE_PARAMETER) == wanted:
+        return
+    if wanted:
+        st.query_params[SAMPLE_PARAMETER] = name
+    else:
+        del st.query_params[SAMPLE_PARAMETER]
+
+
 def image_picker() -> None:
     """Draw the picker in the sidebar (called once per run by app.py)."""
+    _sample_from_link()
     with st.sidebar:
         st.subheader("Image")
         st.radio("Work on", (SAMPLE, UPLOAD), key=SOURCE_KEY, horizontal=True)
@@ -92,6 +161,7 @@ def image_picker() -> None:
                 st.info("Upload a file above; until then the sample is shown.")
         if "upload_error" in st.session_state:
             st.error(md(st.session_state["upload_error"], limit=None), icon=":material/error:")
+    _sample_to_link()
 
 
 @dataclass(frozen=True)

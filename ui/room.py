@@ -23,7 +23,13 @@ LECTURER_CSS = f"""
 <style>
   html, body, [data-testid="stAppViewContainer"] {{ font-size: 21px; }}
   [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li {{ font-size: 1.15rem; }}
-  h1 {{ font-size: 3rem !important; }}  h2 {{ font-size: 2.2rem !important; }}
+  /* The first screen is the lecture's figure: the lesson's head (title, objective, presets, sections) is short. The
+     title starts level with the sidebar's button (the header above it is see-through and lets clicks through). */
+  [data-testid="stMainBlockContainer"] {{ padding-top: 0.9rem !important; }}
+  [data-testid="stHeader"] {{ background: transparent !important; pointer-events: none; }}
+  [data-testid="stHeader"] :is(button, a) {{ pointer-events: auto; }}
+  h1 {{ font-size: 2.2rem !important; padding: 0 0 0.2rem !important; }}  h2 {{ font-size: 1.8rem !important; }}
+  [data-testid="stMain"] [data-testid="stVerticalBlock"] {{ gap: 0.75rem; }}
   /* Words stay whole: a line breaks between words, never inside one ("Classificatio/n"). */
   [data-testid="stMain"] :is(p, li, td, th, span, label, div, button, a),
   [data-testid="stSidebar"] :is(p, li, span, label, a) {{ {_WRAP} }}
@@ -39,7 +45,8 @@ LECTURER_CSS = f"""
   [data-testid^="stBaseButton"] {{ height: auto !important; min-height: 2.5rem; }}
   [data-testid^="stBaseButton"], [data-testid^="stBaseButton"] * {{ font-size: {ROOM_PX}px !important; {_UNCUT} }}
   /* A lesson's section chooser (a segmented control): its buttons grow with their room-sized labels. */
-  [data-testid="stButtonGroup"] button {{ height: auto !important; min-height: 2.5rem; {_UNCUT} }}
+  [data-testid="stButtonGroup"] button {{ height: auto !important; min-height: 2.5rem; {_UNCUT}
+    padding-left: 0.6rem !important; padding-right: 0.6rem !important; }}  /* eight sections in one row */
   [data-testid="stButtonGroup"] button * {{ {_UNCUT} }}
   /* Widget labels (checkboxes, toggles, sliders) on as many lines as they need. */
   [data-testid="stMain"] label :is(p, div, span), [data-testid="stWidgetLabel"] :is(p, div) {{ {_UNCUT} }}
@@ -87,6 +94,87 @@ def lecturer_toggle() -> None:
 def lecturer_mode() -> bool:
     """True when the lecturer switch is on."""
     return bool(st.session_state.get(LECTURER_KEY, False))
+
+
+FIGURES = ('[data-testid="stPlotlyChart"], [data-testid="stImage"], [data-testid="stTable"], '
+           '[data-testid="stMetric"]')
+"""What a lesson's figure is on the page: a plotly chart, a picture, or numbers at room size (a table, a metric)."""
+SEEN_PX = 300
+"""A figure is on the first screen when half of it, or this many pixels of a tall one, is in the window."""
+_INTO_VIEW = """<script>
+(() => {  // %(nonce)s: once this run has finished, bring the first figure of the main area onto the screen
+  const app = document.querySelector('[data-testid="stApp"]'), started = Date.now();
+  let running = false;
+  const look = () => {
+    const state = app && app.getAttribute('data-test-script-state');
+    if (state === 'running') running = true;
+    const ended = state === 'notRunning' && (running || Date.now() - started > 1000);  // a short run: seen ended
+    if (!ended) {
+      if (Date.now() - started < 180000) setTimeout(look, 150);
+      return;
+    }
+    setTimeout(() => {  // plotly lays a chart out once more after it is drawn
+      const main = document.querySelector('[data-testid="stMain"]');
+      const figure = main && [...main.querySelectorAll('%(figures)s')]
+        .find(el => el.checkVisibility() && el.getBoundingClientRect().height > 20);
+      if (!figure) return;
+      const box = figure.getBoundingClientRect();
+      if (box.top >= 0 && window.innerHeight - box.top >= Math.min(box.height / 2, %(seen)d)) return;
+      // the whole figure in the middle of the screen, with what leads to it and follows it; a tall one from its top
+      figure.style.scrollMarginTop = '0.5rem';
+      figure.scrollIntoView({block: box.height <= window.innerHeight - 24 ? 'center' : 'start'});  // focus stays
+    }, 400);
+  };
+  look();
+})();
+</script>"""
+
+
+def bring_figure_into_view(nonce: int) -> None:
+    """After this run, scroll the page so that its first figure is on the screen, if it is not already.
+
+    For a lecture preset whose section draws controls above its figure: one press shows the figure. A small
+    script on this page (nothing loaded from anywhere); it waits for the run to end, moves no keyboard focus,
+    and draws nothing (it sits in the sidebar, folded away in lecturer mode).
+
+    Parameters
+    ----------
+    nonce : int
+        A number new for each press, so the script runs again after the same preset is pressed twice.
+    """
+    script = _INTO_VIEW % {"nonce": int(nonce), "figures": FIGURES, "seen": SEEN_PX}
+    st.sidebar.html(script, unsafe_allow_javascript=True)
+
+
+def editable_matrix(frame, key: str, **editor):
+    """An editable matrix (`st.data_editor`); in lecturer mode its numbers at room size, the editor folded under them.
+
+    The data editor draws its cells on a canvas at the theme's size (about 14 px), which no supported option of
+    Streamlit raises. In front of a room the matrix is shown as a plain table, whose cells `LECTURER_CSS` sets at
+    `ROOM_PX`, and the editor is folded in an "Edit the numbers" expander under it: Tab to it and press Enter,
+    then the arrow keys move in the grid and typing a number replaces a cell's value. The table follows every edit.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The matrix as it starts (numbers; its index is shown unless ``hide_index=True``).
+    key : str
+        The editor's widget key.
+    **editor
+        Passed on to `st.data_editor` (``hide_index``, ``num_rows``, ``column_config``, ``width`` ...).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The matrix as the learner left it (a row they added included; an emptied cell is NaN).
+    """
+    if not lecturer_mode():
+        return st.data_editor(frame, key=key, **editor)
+    shown = st.empty()  # the numbers first, the editor folded under them
+    with st.expander("Edit the numbers", icon=":material/edit:"):
+        edited = st.data_editor(frame, key=key, **editor)
+    shown.table(edited.style.format("{:g}", na_rep=""), hide_index=bool(editor.get("hide_index")))
+    return edited
 
 
 def _at_least(size, px: int):

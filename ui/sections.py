@@ -28,7 +28,10 @@ def choose_section(text: LessonText) -> str:
     remember_link(text.name)
     if SECTION_KEY in st.session_state and st.session_state[SECTION_KEY] not in text.sections:
         del st.session_state[SECTION_KEY]  # a section of another lesson (a preset, or a stale value)
+    from ui.room import lecturer_mode
+
     choice = st.segmented_control("Section", text.sections, default=text.sections[0], required=True,
                                   key=SECTION_KEY, bind="query-params",
-                                  help="The lesson's parts: one is shown at a time.")
+                                  help="The lesson's parts: one is shown at a time.",
+                                  label_visibility="collapsed" if lecturer_mode() else "visible")
     return choice or text.sections[0]

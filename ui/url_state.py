@@ -4,20 +4,36 @@ Every control that shapes a lesson's figure is bound to the URL
 (``bind="query-params"``, its key being the parameter's name), so a lecturer
 can bookmark "lesson 4, Gaussian σ 2, Otsu". Streamlit drops a malformed or
 out-of-range value and opens the control at its default; this module notices
-which ones it dropped, so the lesson can say so.
+which ones it dropped, so the lesson can say so. The app's own parameters
+(lecturer mode, the sidebar's sample) are read by their owners, which name a
+value they could not use through `ignore_link_value`.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-APP_PARAMETERS = frozenset({"lecturer"})
-"""Parameters the app itself reads (not a lesson's control)."""
+APP_PARAMETERS = frozenset({"lecturer", "sample"})
+"""Parameters the app itself reads, no lesson's control: lecturer mode (ui.room), the sidebar's sample (ui.picker)."""
 
 _LINK = "url-state-link"
 _SLOT = "url-state-slot"
 _CHECKED = "url-state-checked-pages"
 _NOTE = "url-state-note"
+_APP_IGNORED = "url-state-app-ignored"
+
+
+def ignore_link_value(name: str, values: list[str]) -> None:
+    """An app parameter's value (see `APP_PARAMETERS`) that could not be used: the next lesson's note names it.
+
+    Parameters
+    ----------
+    name : str
+        The parameter ("sample").
+    values : list of str
+        Its values, as the link gave them.
+    """
+    st.session_state.setdefault(_APP_IGNORED, []).append(f"{name}={','.join(values)}")
 
 
 def remember_link(page: str) -> None:
@@ -43,7 +59,7 @@ def remember_link(page: str) -> None:
     kept = st.session_state.get(_LINK)
     if kept is None or kept[0] != page:
         st.session_state[_LINK] = (page, {key: st.query_params.get_all(key) for key in st.query_params})
-    if st.session_state[_LINK][1]:
+    if st.session_state[_LINK][1] or st.session_state.get(_APP_IGNORED):
         st.session_state[_SLOT] = st.empty()  # the word on an ignored value goes here, near the top of the page
 
 
@@ -119,10 +135,10 @@ def report_ignored_link_values() -> None:
         return
     page, link = kept
     st.session_state.setdefault(_CHECKED, set()).add(page)
-    if not link:
-        return
-    now = {key: st.query_params.get_all(key) for key in st.query_params}
-    ignored = ignored_values(link, now, {str(key): st.session_state[key] for key in st.session_state})
+    ignored = st.session_state.pop(_APP_IGNORED, [])
+    if link:
+        now = {key: st.query_params.get_all(key) for key in st.query_params}
+        ignored += ignored_values(link, now, {str(key): st.session_state[key] for key in st.session_state})
     if ignored:
         note = ("This link's " + ", ".join(md(item, limit=80) for item in ignored)
                 + (" was" if len(ignored) == 1 else " were") + " not used (not a control of this lesson, "

@@ -19,6 +19,7 @@ name. The fast tests at the end check `ui.room.size_for_room` and that `ui.alt.s
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -211,6 +212,57 @@ def test_lecturer_mode_shows_the_page_whole_and_readable_from_the_back(hall, bas
     assert views, f"/{name} was not visited"
     found = problems(views)
     assert found == [], "\n".join(found)
+
+
+# The lecture's X in lesson 1: the editable 6 × 6 matrix (st.data_editor draws its cells on a canvas at the theme's
+# size; lecturer mode shows the numbers as a room-sized table and folds the editor under them).
+MATRIX_PAGE = "/pixels?section=Pixels&lecturer=1"
+FOCUSED = "() => [document.activeElement.tagName, document.activeElement.getAttribute('data-testid') || '']"
+IN_GRID = ("glide-cell-", "data-grid-canvas")  # glide-data-grid's cells, or its canvas holding the selection
+
+
+@pytest.mark.e2e
+def test_an_editable_matrix_shows_its_numbers_at_room_size_and_is_still_edited_by_keyboard(browser, base_url):
+    from playwright.sync_api import expect
+
+    from core.pixels import x_matrix
+
+    context = browser.new_context(viewport=VIEWPORTS["1280x720"])
+    page = context.new_page()
+    try:
+        page.goto(base_url + MATRIX_PAGE)
+        wait_idle(page)
+        main = page.locator('[data-testid="stMain"]')
+        cells = main.locator('[data-testid="stTable"]').first.locator("tbody td")
+        expect(cells).to_have_count(x_matrix().size)  # the matrix's numbers, as a plain table
+        assert cells.all_inner_texts() == [f"{v:g}" for v in x_matrix().ravel()]
+        sizes = cells.evaluate_all("cells => cells.map(c => parseFloat(getComputedStyle(c).fontSize))")
+        assert min(sizes) >= ROOM_PX, sizes
+        assert cells.first.bounding_box()["y"] < VIEWPORTS["1280x720"]["height"]  # on the first screen
+        grid = main.locator('[data-testid="stDataFrame"]')
+        expect(grid).to_have_count(1)
+        expect(grid).to_be_hidden()  # the editor's theme-sized canvas is folded away
+        # the keyboard's way: Tab to the fold, Enter, Tab past the grid's toolbar into its cells, type a value
+        fold = main.locator('[data-testid="stExpander"] summary', has_text="Edit the numbers")
+        fold.focus()
+        page.keyboard.press("Enter")
+        expect(grid).to_be_visible()
+        for _ in range(10):
+            page.keyboard.press("Tab")
+            if page.evaluate(FOCUSED)[1].startswith(IN_GRID):
+                break
+        assert page.evaluate(FOCUSED)[1].startswith(IN_GRID)  # the grid has the keyboard (its first cell)
+        page.keyboard.press("ArrowRight")
+        page.keyboard.type("7")
+        page.wait_for_timeout(600)  # the cell's editor opens with the typed digit
+        page.keyboard.press("Enter")
+        wait_idle(page)
+        expect(cells.nth(1)).to_have_text("7")  # row 0, column 1, at room size
+        assert cells.all_inner_texts()[2:] == [f"{v:g}" for v in x_matrix().ravel()[2:]]
+        figure = main.locator('[data-testid="stPlotlyChart"]').first
+        expect(figure).to_have_attribute("aria-label", re.compile(r"values 0 to 7\b"))  # the picture follows
+    finally:
+        context.close()
 
 
 # --- fast: the figures' sizing itself -----------------------------------------------------------------------
