@@ -12,6 +12,7 @@ from core.samples import Sample
 from core.volume import Volume
 from ui.code import show_code
 from ui.lecture_table import numbers_table
+from ui.lesson import lecturer_mode
 from ui.safe_text import md
 from ui.series_table import show_series_table
 
@@ -61,8 +62,12 @@ def show_file(volume: Volume, sample: Sample | None, index: tuple[int, ...], tex
     text : LessonText
         The lesson's words.
     """
-    show_families(text)
+    room = lecturer_mode()  # in front of a room the file's own facts come first, the families under them
+    if not room:
+        show_families(text)
     show_facts(volume, sample, text)
+    if room:
+        show_families(text)
     show_series_table(volume)
     show_code(loading_snippet(volume, index, sample))
     st.caption(text.explanation("snippet"))

@@ -17,6 +17,7 @@ from ui.code import show_code
 from ui.images import picture
 from ui.lesson import lecturer_mode
 from ui.picker import current
+from ui.room import editable_matrix
 from ui.safe_text import md
 
 MATRICES_VERSION = "sup-matrices-version"
@@ -37,8 +38,8 @@ def matrix_editor(matrix: np.ndarray, key: str) -> np.ndarray:
     re-order the rows of a matrix whose result stays as it was. A row the learner adds is part of the matrix.
     """
     frame = pd.DataFrame(matrix, columns=[f"col {c + 1}" for c in range(matrix.shape[1])])
-    edited = st.data_editor(frame, key=f"{key}-{st.session_state.get(MATRICES_VERSION, 0)}", hide_index=True,
-                            width="content", num_rows="add")
+    edited = editable_matrix(frame, key=f"{key}-{st.session_state.get(MATRICES_VERSION, 0)}", hide_index=True,
+                             width="content", num_rows="add")
     return np.nan_to_num(edited.to_numpy(dtype=np.float64))
 
 

@@ -7,8 +7,9 @@ preset's link is the lesson's page with ``?section=...``, its settings and ``lec
 Streamlit reads a bound widget back from the URL: booleans as ``true``/``false``, whole floats without
 ``.0``, a list (a range slider's two ends, a multiselect) as the same parameter repeated.
 
-A link never carries an upload or the sidebar picker's state (the image is the learner's own choice):
-such keys, and the names the link sets itself, are left out and reported with the link.
+A link never carries an upload or the picker's other state: a preset that needs a built-in sample names it
+(``sample = "..."``, which the sidebar picker reads back from ``?sample=``); upload keys, the picker's own widget
+keys and the names the link sets itself are left out and reported with the link.
 """
 
 from __future__ import annotations

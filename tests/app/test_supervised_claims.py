@@ -10,7 +10,7 @@ import re
 import numpy as np
 import pytest
 
-from harness import page_test, problems, widget
+from harness import page_test, problems, shown_code, widget
 from test_page_supervised import SMALL, open_section, train
 
 SECTION = "CNN claims tested"
@@ -96,7 +96,7 @@ def test_the_invariance_curves_are_measured_on_the_trained_network(at):
     assert note, captions(at)
     assert (int(note[1]), int(note[2])) == (round(100 * curves["with pooling", "block 1"][4]),
                                              round(100 * curves["with pooling", "block 2"][4]))
-    [code] = [c.value for c in at.code if "shift_right" in c.value]  # the code panel, with the page's settings
+    [code] = [c for c in shown_code(at) if "shift_right" in c]  # the code panel, with the page's settings
     count = re.search(r"Mean over (\d+) validation image", captions(at))[1]
     assert f"evaluate_on[:{count}]" in code and "supervised_model.keras" in code and "range(1, 17)" in code
 

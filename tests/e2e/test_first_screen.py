@@ -66,10 +66,6 @@ def on_first_screen(found: dict) -> bool:
 
 
 CASES = [(lesson, None) for lesson in LESSONS] + [(lesson, label) for lesson in LESSONS for label in presets(lesson)]
-WAITING = {("loading", None): "lesson 2 opens on 'Your file', whose three families of files (ui/loading_file.py, "
-                              "not this branch's) fill the first screen above the file's facts: in lecturer mode "
-                              "they are to come after the facts when merging"}
-"""Cases known to fail until a change outside this branch lands: strict, so the first pass says to remove them."""
 
 
 @pytest.fixture(scope="module")
@@ -87,9 +83,7 @@ def test_the_cases_cover_every_lesson_and_the_presets_of_lessons_1_5_and_6():
 
 @pytest.mark.e2e
 @pytest.mark.parametrize("lesson, preset", [
-    pytest.param(lesson, preset, id=f"{lesson}-{preset or 'opened'}",
-                 marks=[pytest.mark.xfail(strict=True, reason=WAITING[lesson, preset])] if (lesson, preset) in WAITING
-                 else []) for lesson, preset in CASES])
+    pytest.param(lesson, preset, id=f"{lesson}-{preset or 'opened'}") for lesson, preset in CASES])
 def test_in_lecturer_mode_the_first_figure_starts_on_the_first_screen(room, base_url, lesson, preset):
     page = room
     page.goto(f"{base_url}/{lesson}?lecturer=1")
