@@ -64,7 +64,7 @@ def x_matrix(size: int = X_SIZE) -> np.ndarray:
     return np.maximum(eye, eye[:, ::-1])
 
 
-def cells_picture(values: np.ndarray, cell: int = 80, line: int = 3,
+def cells_picture(values: np.ndarray, cell: int = 64, line: int = 2,
                   line_colour: tuple[int, int, int] = (31, 111, 235)) -> np.ndarray:
     """A small matrix as the picture a screen makes of it: one grey square per value, outlined.
 

@@ -93,7 +93,7 @@ def pixels_section(_chosen) -> None:
     caption = "The same numbers as a picture: one square per pixel, the smallest value black, the largest white"
     # a picture, not a chart: its numbers are in the table beside it
     show_image(picture_col, png_bytes(pixels.cells_picture(matrix)), describe_image(matrix, caption),
-               caption=caption, width="stretch" if room else 400, output_format="PNG")
+               caption=caption, width="stretch" if room else "content", output_format="PNG")
     explain(TEXT.explanation("x"))
     show_code(snip.x_snippet(matrix), key="px-code-x")
 
