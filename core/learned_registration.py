@@ -144,12 +144,18 @@ class History:
 
 @dataclass
 class Trained:
-    """A trained registration network and what it was trained on.
+    """A trained registration network, as its weights, and what it was trained on.
+
+    A Keras model does not travel between processes (a Dask worker trains,
+    the session or another worker uses it); its weights, numpy arrays, do.
+    `model` builds the network from them on first use in a process (the
+    same `build_model` with the same settings, then the weights) and keeps
+    it; a copy made by pickling carries the weights only.
 
     Attributes
     ----------
-    model : keras.Model
-        Inputs ``[moving, fixed]`` ``(n, size, size, 1)``; outputs ``[warped, field]``.
+    weights : list of numpy.ndarray
+        The network's weights, in `build_model`'s order (``model.get_weights()``).
     config : Config
     spacing : (float, float)
         mm per pixel of the images it was trained on.
@@ -158,12 +164,29 @@ class Trained:
         Axial template slices used for training and kept apart.
     """
 
-    model: object
+    weights: list
     config: Config
     spacing: tuple[float, float]
     history: History
     train_slices: list
     held_out_slices: list
+    _model: object = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def model(self):
+        """The network, ``[moving, fixed] -> [warped, field]`` (a keras.Model), built from `weights` once per process."""
+        if self._model is None:
+            config = self.config
+            model = build_model(config.size, config.features, config.seed, config.downsize, config.stages)
+            model.set_weights(self.weights)
+            self._model = model
+        return self._model
+
+    def __getstate__(self) -> dict:
+        """What pickling keeps: everything but the Keras model (rebuilt from the weights where it lands)."""
+        state = dict(self.__dict__)
+        state["_model"] = None
+        return state
 
 
 # ---------------------------------------------------------------- data
@@ -486,8 +509,10 @@ def train(config: Config = Config(), on_epoch: Callable[[int, History], None] | 
         reported = time.perf_counter()
         if on_epoch is not None:
             on_epoch(epoch, history)
-    predict(model, val.moving[:1], val.fixed[:1])  # builds the inference graph once, so a pair's time is its pass
-    return Trained(model, config, spacing, history, [indices[i] for i in train_pos], [indices[i] for i in held_pos])
+    trained = Trained(model.get_weights(), config, spacing, history, [indices[i] for i in train_pos],
+                      [indices[i] for i in held_pos])
+    trained._model = model  # kept in this process; a copy elsewhere rebuilds it from the weights
+    return trained
 
 
 # ---------------------------------------------------------------- using it
@@ -526,7 +551,7 @@ def predict(model, moving: np.ndarray, fixed: np.ndarray) -> tuple[np.ndarray, n
     """
     moving = np.asarray(moving, np.float32)[..., None]
     fixed = np.asarray(fixed, np.float32)[..., None]
-    # predict_on_batch runs a compiled graph (built at its first call; `train` makes that call): a few ms a pair
+    # predict_on_batch runs a compiled graph (built at its first call, see `register_pairs`): a few ms a pair
     warped, flow = (np.asarray(v) for v in model.predict_on_batch([moving, fixed]))
     return warped[..., 0].astype(np.float64), flow.astype(np.float64)
 
@@ -574,6 +599,43 @@ def register_bspline(problem: warps.Problem, metric: str = "ssd", mesh_size: int
 def identity(problem: warps.Problem) -> PairResult:
     """Doing nothing, scored the same way: the baseline every registration must beat."""
     return score(problem, np.zeros(problem.fixed.shape + (2,)), problem.moving, 0.0)
+
+
+def register_pairs(trained: Trained, problems: list, metrics: list[str],
+                   progress: Callable[[int, int], None] | None = None) -> list[tuple[PairResult, PairResult]]:
+    """Register pairs both ways, the network and B-spline, each scored against its known motion: a task function.
+
+    The network is built from `trained`'s weights where this runs (a Dask
+    worker: the session needs no TensorFlow) and makes one untimed pass
+    first: TensorFlow's first call in a process sets itself up (hundreds of
+    ms, once), which is not the time a pair takes.
+
+    Parameters
+    ----------
+    trained : Trained
+    problems : list of core.data.warps.Problem
+        The pairs, on the network's grid (``config.size`` pixels a side).
+    metrics : list of str
+        B-spline's metric for each pair (see `register_bspline`).
+    progress : callable, optional
+        ``progress(done, total)`` after each pair; an exception it raises (a request to stop) ends the work.
+
+    Returns
+    -------
+    list of (PairResult, PairResult)
+        The network's and B-spline's result for each pair, in order.
+    """
+    if len(metrics) != len(problems):
+        raise ValueError("give one B-spline metric per pair")
+    model = trained.model
+    size = trained.config.size
+    predict(model, np.zeros((1, size, size)), np.zeros((1, size, size)))  # the untimed pass
+    results = []
+    for k, (problem, metric) in enumerate(zip(problems, metrics)):
+        results.append((register_learned(model, problem), register_bspline(problem, metric)))
+        if progress is not None:
+            progress(k + 1, len(problems))
+    return results
 
 
 def held_out_pairs(trained: Trained, n: int, seed: int = 1, contrast: float = 0.0,

@@ -94,6 +94,57 @@ def test_a_tiny_training_beats_doing_nothing_on_held_out_pairs(tiny):
     assert 0 <= result.folding <= 1 and result.seconds > 0
 
 
+def test_a_trained_network_travels_as_its_weights_and_predicts_exactly_the_same(tiny):
+    import pickle
+
+    trained, _ = tiny
+    problems = lr.held_out_pairs(trained, 3).problems
+    moving, fixed = np.array([p.moving for p in problems]), np.array([p.fixed for p in problems])
+    warped, flow = lr.predict(trained.model, moving, fixed)
+    copy = pickle.loads(pickle.dumps(trained))  # what a Dask worker sends back
+    assert copy._model is None and trained._model is not None  # the Keras model stays where it was built
+    assert len(copy.weights) == len(trained.model.get_weights()) and copy.history.loss == trained.history.loss
+    rebuilt = copy.model
+    assert rebuilt is not trained.model and rebuilt.count_params() == trained.model.count_params()
+    again_warped, again_flow = lr.predict(rebuilt, moving, fixed)
+    assert np.abs(flow).max() > 0.1  # a field, not the identity
+    np.testing.assert_array_equal(again_flow, flow)
+    np.testing.assert_array_equal(again_warped, warped)
+    assert copy.model is rebuilt  # built once per process
+
+
+def test_register_pairs_registers_both_ways_and_reports_each_pair(tiny):
+    trained, _ = tiny
+    problems = lr.held_out_pairs(trained, 2, seed=3).problems
+    reports = []
+    results = lr.register_pairs(trained, problems, ["ssd", "mattes_mi"], progress=lambda *a: reports.append(a))
+    assert reports == [(1, 2), (2, 2)] and len(results) == 2
+    for problem, metric, (learned, bspline) in zip(problems, ["ssd", "mattes_mi"], results):
+        assert learned.tre_mm == pytest.approx(lr.register_learned(trained.model, problem).tre_mm, abs=1e-9)
+        assert bspline.tre_mm == pytest.approx(lr.register_bspline(problem, metric).tre_mm, abs=0.02)  # MI samples
+        assert bspline.tre_mm < 0.5 * lr.identity(problem).tre_mm
+        assert learned.seconds > 0 and bspline.seconds > 0
+    with pytest.raises(ValueError, match="one B-spline metric per pair"):
+        lr.register_pairs(trained, problems, ["ssd"])
+
+
+def test_the_training_task_returns_the_weights_without_the_model():
+    import pickle
+
+    from core.heavy import train_registration
+
+    config = lr.Config(size=16, pairs=32, epochs=2, features=(4,), downsize=2, stages=1)
+    epochs = []
+    trained = train_registration(config, on_epoch=lambda epoch, history: epochs.append(epoch))
+    assert epochs == [1, 2] and trained.history.epochs == 2 and trained._model is None
+    assert all(isinstance(w, np.ndarray) for w in trained.weights)
+    direct = lr.train(config)  # the same seeded training in this process
+    assert trained.history.loss == direct.history.loss
+    for ours, theirs in zip(trained.weights, direct.weights):
+        np.testing.assert_array_equal(ours, theirs)
+    assert len(pickle.dumps(trained)) < 2 * sum(w.nbytes for w in trained.weights) + 100_000  # no model inside
+
+
 def test_training_can_be_stopped_from_its_progress_callback():
     class Stop(BaseException):
         pass
