@@ -151,12 +151,15 @@ def section() -> None:
         "the autoencoder-like network of the lecture) takes the moving and the fixed image and outputs a "
         "**displacement field**; a differentiable **warp layer** (bilinear sampling) moves the image by it; the "
         "loss is the images' dissimilarity (MSE or local normalised cross-correlation) plus a **smoothness** "
-        "penalty on the field. No labels and no true fields: only pairs of images. Two choices make a minute of "
-        f"training go further: each U-Net outputs its field on a grid {CONFIG.downsize} times coarser than the image, "
-        "upsampled (a smooth field, and less work), and "
-        f"{CONFIG.stages} of them run in a **cascade**: each sees the moving image warped by the field so far and "
-        "registers what is left, the fields composed (Zhao et al., *Recursive Cascaded Networks for Unsupervised "
-        "Medical Image Registration*, ICCV 2019); all are trained together.")
+        "penalty on the field. No labels and no true fields: only pairs of images. Three choices make a minute of "
+        "training go further. An **affine stage** comes first: a small encoder and a dense layer predict the six "
+        "numbers of an affine map (shift, rotation, scale, shear), starting from the identity (de Vos et al., *A deep "
+        "learning framework for unsupervised affine and deformable image registration*, Medical Image Analysis, "
+        f"2019). Then {CONFIG.stages} U-Nets run in a **cascade**: each sees the moving image warped by the field so "
+        "far and registers what is left, the fields composed (Zhao et al., *Recursive Cascaded Networks for "
+        "Unsupervised Medical Image Registration*, ICCV 2019). Each U-Net outputs its field on a grid "
+        f"{CONFIG.downsize} times coarser than the image, upsampled (a smooth field, and less work). All are trained "
+        "together, end to end.")
     lecturing = lecturer_mode()
     a, b, c, d = st.columns(4)
     epochs = CONFIG.epochs if lecturing else a.slider("Epochs", 1, 30, CONFIG.epochs, key=SETTINGS_KEYS["epochs"])
