@@ -5,9 +5,10 @@ seconds; a class pressing *Train* at once would otherwise run them all inside
 the web server's own process. They run instead as tasks on Dask workers
 (`distributed`), and this module is the worker's side of that:
 
-- `train_network` is a pure task function: arrays and settings in, a result
-  out, progress through callbacks. (Registration, the case study and the
-  pipeline already are: `core.registration.register`, `core.case_study.run`,
+- `train_network` and `train_registration` are pure task functions: arrays
+  and settings in, a result out, progress through callbacks. (Registration,
+  the case study and the pipeline already are: `core.registration.register`,
+  `core.learned_registration.register_pairs`, `core.case_study.run`,
   `core.pipeline.run_volume`.)
 - `run_task` runs any such function on a worker. It replaces each named
   progress callback by one that sends the call's arguments to the session
@@ -290,6 +291,35 @@ def train_network(spec, x: np.ndarray, y: np.ndarray, x_val: np.ndarray, y_val: 
     del model
     cnn.keras_module().backend.clear_session()  # a worker keeps nothing of this network for the next task
     return trained
+
+
+def train_registration(config, on_epoch: Callable | None = None, on_batch: Callable | None = None):
+    """Train lesson 5's registration network (`core.learned_registration.train`) as a task: its weights come back.
+
+    Parameters
+    ----------
+    config : core.learned_registration.Config
+        What to train (seeded: the same config gives the same network on any worker).
+    on_epoch, on_batch : callable, optional
+        As in `core.learned_registration.train`.
+
+    Returns
+    -------
+    core.learned_registration.Trained
+        Without its Keras model: the weights, settings, history and slices, which pickle; the model is rebuilt
+        from them where it is used (`Trained.model`).
+    """
+    from dataclasses import replace
+
+    from core import cnn
+    from core import learned_registration as lr
+
+    cnn.keras_module().backend.clear_session()  # start from Keras' fresh state, whatever ran before here
+    trained = lr.train(config, on_epoch=on_epoch, on_batch=on_batch)
+    weights_only = replace(trained)  # a new Trained holds no model: the worker keeps nothing for the next task
+    del trained
+    cnn.keras_module().backend.clear_session()
+    return weights_only
 
 
 def register_and_transfer(template: np.ndarray, subject: np.ndarray, maps, *, transform: str, iterations: int,

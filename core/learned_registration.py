@@ -1,4 +1,4 @@
-"""Learned registration: a small U-Net that predicts a displacement field in one forward pass (VoxelMorph in 2D).
+"""Learned registration: small networks that predict a displacement field in one forward pass (VoxelMorph in 2D).
 
 The recipe of Balakrishnan et al., "VoxelMorph: A Learning Framework for
 Deformable Medical Image Registration", IEEE Transactions on Medical Imaging
@@ -10,13 +10,18 @@ error or normalised cross-correlation) plus a smoothness penalty on the
 field's gradient. No labels and no true fields are used: the network learns
 to register from pairs of images alone.
 
-Two choices make a minute of CPU go further (`Config.downsize`,
-`Config.stages`): each U-Net predicts its field on a grid 4 times coarser
-than the image, upsampled bilinearly (VoxelMorph's ``int_downsize``: a
-smooth field and a quarter of the decoder's work), and three of them run in a
-cascade, each registering what the previous ones left, their fields
-composed, trained together end to end (Zhao et al., "Recursive Cascaded
-Networks for Unsupervised Medical Image Registration", ICCV 2019).
+Three choices make a minute of CPU go further (`Config.affine`,
+`Config.stages`, `Config.downsize`). An affine stage comes first: a small
+encoder and a dense layer predict the 6 parameters of an affine map
+(`affine_field`), starting from the identity (de Vos et al., "A deep
+learning framework for unsupervised affine and deformable image
+registration", Medical Image Analysis 52, 2019). Three U-Nets follow in a
+cascade, each registering what the previous stages left, their fields
+composed, all trained together end to end (Zhao et al., "Recursive Cascaded
+Networks for Unsupervised Medical Image Registration", ICCV 2019). Each
+U-Net predicts its field on a grid 4 times coarser than the image,
+upsampled bilinearly (VoxelMorph's ``int_downsize``: a smooth field and a
+quarter of the decoder's work).
 
 The pairs are MNI152 axial slices (the course's template, `core.data.lesions`)
 moved by random known motions of the course's own generator
@@ -85,6 +90,11 @@ class Config:
         U-Nets in a cascade: each registers what the previous ones left,
         and their fields are composed (a recursive cascade, Zhao et al.,
         ICCV 2019), trained together end to end.
+    affine : bool
+        An affine stage first: a small encoder and a dense layer predict
+        the 6 parameters of an affine map (identity at the start), whose
+        field the U-Nets then refine (de Vos et al., Medical Image Analysis
+        52, 2019; Zhao et al.'s cascades start the same way).
     """
 
     size: int = 64
@@ -103,6 +113,7 @@ class Config:
     seed: int = 0
     downsize: int = 4
     stages: int = 3
+    affine: bool = True
 
 
 @dataclass
@@ -144,12 +155,18 @@ class History:
 
 @dataclass
 class Trained:
-    """A trained registration network and what it was trained on.
+    """A trained registration network, as its weights, and what it was trained on.
+
+    A Keras model does not travel between processes (a Dask worker trains,
+    the session or another worker uses it); its weights, numpy arrays, do.
+    `model` builds the network from them on first use in a process (the
+    same `build_model` with the same settings, then the weights) and keeps
+    it; a copy made by pickling carries the weights only.
 
     Attributes
     ----------
-    model : keras.Model
-        Inputs ``[moving, fixed]`` ``(n, size, size, 1)``; outputs ``[warped, field]``.
+    weights : list of numpy.ndarray
+        The network's weights, in `build_model`'s order (``model.get_weights()``).
     config : Config
     spacing : (float, float)
         mm per pixel of the images it was trained on.
@@ -158,12 +175,30 @@ class Trained:
         Axial template slices used for training and kept apart.
     """
 
-    model: object
+    weights: list
     config: Config
     spacing: tuple[float, float]
     history: History
     train_slices: list
     held_out_slices: list
+    _model: object = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def model(self):
+        """The network, ``[moving, fixed] -> [warped, field]`` (a keras.Model), built from `weights` once per process."""
+        if self._model is None:
+            config = self.config
+            model = build_model(config.size, config.features, config.seed, config.downsize, config.stages,
+                                config.affine)
+            model.set_weights(self.weights)
+            self._model = model
+        return self._model
+
+    def __getstate__(self) -> dict:
+        """What pickling keeps: everything but the Keras model (rebuilt from the weights where it lands)."""
+        state = dict(self.__dict__)
+        state["_model"] = None
+        return state
 
 
 # ---------------------------------------------------------------- data
@@ -296,31 +331,65 @@ def warp_numpy(image: np.ndarray, flow: np.ndarray) -> np.ndarray:
     return np.asarray(out)[0, ..., 0].astype(np.float64)
 
 
-def build_model(size: int = 64, features: tuple[int, ...] = (16, 32, 32, 32), seed: int = 0, downsize: int = 4,
-                stages: int = 3):
-    """The U-Nets with their warp layer: ``[moving, fixed] -> [warped, field]``.
+def affine_field(params, size: int):
+    """The displacement field (pixels) of affine maps on a ``size x size`` grid (TensorFlow tensors).
 
-    Each encoder level is a 3 x 3 convolution with stride 2 and LeakyReLU;
-    the decoder upsamples and concatenates the encoder's map of the same
-    size (the U-Net's skip connections) down to the field's grid, then a
-    last 3 x 3 convolution with small initial weights outputs the 2-channel
-    field, so training starts from the identity; a field on a coarser grid
-    is upsampled bilinearly to the image's. With ``stages > 1`` the next
-    U-Net sees the moving image warped by the field so far and the fixed
-    one, and its field is composed with it: ``u(x) = r(x) + u_prev(x + r(x))``.
+    Parameters
+    ----------
+    params : tensor
+        ``(n, 6)``: rows ``(a, b, c)`` and ``(d, e, f)`` of each map in
+        coordinates centred on the image and scaled to [-1, 1] (``y`` along
+        rows, ``x`` along columns): ``u_rows = h (a y + b x + c)``,
+        ``u_cols = h (d y + e x + f)`` with ``h = (size - 1) / 2``. Zeros are
+        the identity; ``c`` and ``f`` are shifts in half-images.
+    size : int
+
+    Returns
+    -------
+    tensor
+        ``(n, size, size, 2)``.
+    """
+    import tensorflow as tf
+
+    half = (size - 1) / 2
+    coords = tf.range(size, dtype=tf.float32) / half - 1
+    y, x = tf.meshgrid(coords, coords, indexing="ij")
+    grid = tf.stack([y, x, tf.ones_like(y)], -1)
+    return tf.einsum("nij,rcj->nrci", tf.reshape(tf.cast(params, tf.float32), (-1, 2, 3)), grid) * half
+
+
+def build_model(size: int = 64, features: tuple[int, ...] = (16, 32, 32, 32), seed: int = 0, downsize: int = 4,
+                stages: int = 3, affine: bool = True):
+    """The affine stage and the U-Nets with their warp layer: ``[moving, fixed] -> [warped, field]``.
+
+    The affine stage (`affine`) is an encoder of stride-2 3 x 3
+    convolutions with LeakyReLU on the pair, flattened, and a dense layer
+    with small initial weights that outputs the 6 parameters of an affine
+    map (`affine_field`): it starts from the identity. Each U-Net's encoder
+    level is a 3 x 3 convolution with stride 2 and LeakyReLU; the decoder
+    upsamples and concatenates the encoder's map of the same size (the
+    U-Net's skip connections) down to the field's grid, then a last 3 x 3
+    convolution with small initial weights outputs the 2-channel field, so
+    training starts from the identity; a field on a coarser grid is
+    upsampled bilinearly to the image's. Each U-Net after the first stage
+    (the affine one, or the first U-Net) sees the moving image warped by
+    the field so far and the fixed one, and its field is composed with it:
+    ``u(x) = r(x) + u_prev(x + r(x))``.
 
     Parameters
     ----------
     size : int
         Side of the square images (a multiple of ``2 ** len(features)``).
     features : tuple of int
-        Filters per level.
+        Filters per level (of the U-Nets and of the affine stage's encoder).
     seed : int
         Seed of the initial weights.
     downsize : int
         How many times coarser the field's grid is (a power of 2, at most ``2 ** len(features)``).
     stages : int
         U-Nets in the cascade.
+    affine : bool
+        An affine stage before them.
 
     Returns
     -------
@@ -340,6 +409,10 @@ def build_model(size: int = 64, features: tuple[int, ...] = (16, 32, 32, 32), se
     moving = keras.Input((size, size, 1), name="moving")
     fixed = keras.Input((size, size, 1), name="fixed")
 
+    def small():
+        """Small initial weights for a layer that outputs a field's parameters: training starts from the identity."""
+        return keras.initializers.RandomNormal(0.0, 1e-5)
+
     def unet(source, tag):
         """One stage: a U-Net from (source, fixed) to a displacement field, its layers' names prefixed by `tag`."""
         x = layers.Concatenate(name=f"{tag}pair")([source, fixed])
@@ -355,19 +428,30 @@ def build_model(size: int = 64, features: tuple[int, ...] = (16, 32, 32, 32), se
             x = layers.UpSampling2D(name=f"{tag}up{level + 1}")(x)
             x = layers.Concatenate(name=f"{tag}skip{level + 1}")([x, skips[level]])
             x = layers.LeakyReLU(0.2)(layers.Conv2D(filters, 3, padding="same", name=f"{tag}dec{level + 1}")(x))
-        u = layers.Conv2D(2, 3, padding="same", name=f"{tag}field",
-                          kernel_initializer=keras.initializers.RandomNormal(0.0, 1e-5))(x)
+        u = layers.Conv2D(2, 3, padding="same", name=f"{tag}field", kernel_initializer=small())(x)
         if downsize > 1:
             u = layers.UpSampling2D(downsize, interpolation="bilinear", name=f"{tag}field_full")(u)
         return u
 
-    flow = unet(moving, "")
-    for stage in range(2, stages + 1):
+    def affine_stage():
+        """The affine map's field from (moving, fixed): encoder, flatten, 6 parameters."""
+        x = layers.Concatenate(name="affine_pair")([moving, fixed])
+        for level, filters in enumerate(features):
+            x = layers.LeakyReLU(0.2)(layers.Conv2D(filters, 3, strides=2, padding="same", name=f"affine_down{level + 1}")(x))
+        params = layers.Dense(6, name="affine_params", kernel_initializer=small())(layers.Flatten(name="affine_flat")(x))
+        return layers.Lambda(lambda t: affine_field(t, size), output_shape=(size, size, 2), name="affine_field")(params)
+
+    def refine(flow, stage, tag):
+        """A U-Net on the moving image warped by `flow`, its field composed with `flow`."""
         warped = layers.Lambda(lambda t: warp(t[0], t[1]), output_shape=(size, size, 1), name=f"warp_{stage - 1}")(
             [moving, flow])
-        residual = unet(warped, f"s{stage}_")
-        flow = layers.Lambda(lambda t: t[1] + warp(t[0], t[1]), output_shape=(size, size, 2),
+        residual = unet(warped, tag)
+        return layers.Lambda(lambda t: t[1] + warp(t[0], t[1]), output_shape=(size, size, 2),
                              name=f"compose_{stage}")([flow, residual])
+
+    flow = refine(affine_stage(), 1, "") if affine else unet(moving, "")
+    for stage in range(2, stages + 1):
+        flow = refine(flow, stage, f"s{stage}_")
     warped = layers.Lambda(lambda t: warp(t[0], t[1]), name="warp")([moving, flow])
     return keras.Model([moving, fixed], [warped, flow], name="voxelmorph_2d")
 
@@ -432,7 +516,7 @@ def train(config: Config = Config(), on_epoch: Callable[[int, History], None] | 
     train_pos, held_pos = split_slices(len(slices))
     data = make_pairs(slices[train_pos], spacing, config.pairs, config, config.seed)
     val = make_pairs(slices[held_pos], spacing, validation_pairs, config, config.seed + 10_000)
-    model = build_model(config.size, config.features, config.seed, config.downsize, config.stages)
+    model = build_model(config.size, config.features, config.seed, config.downsize, config.stages, config.affine)
     optimizer = keras.optimizers.Adam(config.learning_rate)
     single = (lambda f, w: tf.reduce_mean((f - w) ** 2)) if config.similarity == "mse" else ncc_loss
 
@@ -486,8 +570,10 @@ def train(config: Config = Config(), on_epoch: Callable[[int, History], None] | 
         reported = time.perf_counter()
         if on_epoch is not None:
             on_epoch(epoch, history)
-    predict(model, val.moving[:1], val.fixed[:1])  # builds the inference graph once, so a pair's time is its pass
-    return Trained(model, config, spacing, history, [indices[i] for i in train_pos], [indices[i] for i in held_pos])
+    trained = Trained(model.get_weights(), config, spacing, history, [indices[i] for i in train_pos],
+                      [indices[i] for i in held_pos])
+    trained._model = model  # kept in this process; a copy elsewhere rebuilds it from the weights
+    return trained
 
 
 # ---------------------------------------------------------------- using it
@@ -526,7 +612,7 @@ def predict(model, moving: np.ndarray, fixed: np.ndarray) -> tuple[np.ndarray, n
     """
     moving = np.asarray(moving, np.float32)[..., None]
     fixed = np.asarray(fixed, np.float32)[..., None]
-    # predict_on_batch runs a compiled graph (built at its first call; `train` makes that call): a few ms a pair
+    # predict_on_batch runs a compiled graph (built at its first call, see `register_pairs`): a few ms a pair
     warped, flow = (np.asarray(v) for v in model.predict_on_batch([moving, fixed]))
     return warped[..., 0].astype(np.float64), flow.astype(np.float64)
 
@@ -574,6 +660,43 @@ def register_bspline(problem: warps.Problem, metric: str = "ssd", mesh_size: int
 def identity(problem: warps.Problem) -> PairResult:
     """Doing nothing, scored the same way: the baseline every registration must beat."""
     return score(problem, np.zeros(problem.fixed.shape + (2,)), problem.moving, 0.0)
+
+
+def register_pairs(trained: Trained, problems: list, metrics: list[str],
+                   progress: Callable[[int, int], None] | None = None) -> list[tuple[PairResult, PairResult]]:
+    """Register pairs both ways, the network and B-spline, each scored against its known motion: a task function.
+
+    The network is built from `trained`'s weights where this runs (a Dask
+    worker: the session needs no TensorFlow) and makes one untimed pass
+    first: TensorFlow's first call in a process sets itself up (hundreds of
+    ms, once), which is not the time a pair takes.
+
+    Parameters
+    ----------
+    trained : Trained
+    problems : list of core.data.warps.Problem
+        The pairs, on the network's grid (``config.size`` pixels a side).
+    metrics : list of str
+        B-spline's metric for each pair (see `register_bspline`).
+    progress : callable, optional
+        ``progress(done, total)`` after each pair; an exception it raises (a request to stop) ends the work.
+
+    Returns
+    -------
+    list of (PairResult, PairResult)
+        The network's and B-spline's result for each pair, in order.
+    """
+    if len(metrics) != len(problems):
+        raise ValueError("give one B-spline metric per pair")
+    model = trained.model
+    size = trained.config.size
+    predict(model, np.zeros((1, size, size)), np.zeros((1, size, size)))  # the untimed pass
+    results = []
+    for k, (problem, metric) in enumerate(zip(problems, metrics)):
+        results.append((register_learned(model, problem), register_bspline(problem, metric)))
+        if progress is not None:
+            progress(k + 1, len(problems))
+    return results
 
 
 def held_out_pairs(trained: Trained, n: int, seed: int = 1, contrast: float = 0.0,

@@ -1,12 +1,17 @@
 """Lesson 5's "Learned registration" section: train a small VoxelMorph-style U-Net, then race it against B-spline.
 
 The work is in `core.learned_registration` (pure, seeded, with progress
-callbacks); this module draws the controls, the training curves, the
+callbacks) and runs as Dask tasks (`ui.heavy.run`): the training
+(`core.heavy.train_registration`, whose weights come back) and the
+registrations both ways (`core.learned_registration.register_pairs`, which
+rebuilds the network from its weights on the worker), so this session never
+loads TensorFlow. This module draws the controls, the training curves, the
 comparison on held-out pairs and a pair of the learner's choice.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
@@ -18,8 +23,9 @@ from plotly.subplots import make_subplots
 from core import display, overlays
 from core import learned_registration as lr
 from core.data.warps import Motion, working_image
+from core.heavy import train_registration
 from core.snippets.learned_registration import training_snippet
-from ui import picker
+from ui import heavy, picker
 from core.text.alt_text import describe_image
 from ui.alt import show_figure, show_image
 from ui.code import show_code
@@ -53,13 +59,6 @@ def _metric(contrast: float) -> str:
     return "mattes_mi" if contrast > 0 else "ssd"
 
 
-def _warm_up(trained: lr.Trained) -> None:
-    """One untimed forward pass: TensorFlow's first call in a new run sets itself up (hundreds of ms, once),
-    which is not the time a pair takes."""
-    size = trained.config.size
-    lr.predict(trained.model, np.zeros((1, size, size)), np.zeros((1, size, size)))
-
-
 def _shown(image: np.ndarray, side: int = 200) -> bytes:
     """A [0, 1] image as an enlarged 8-bit PNG."""
     eight = display.apply_window(np.asarray(image, np.float64), 1.0, 0.5)
@@ -86,10 +85,59 @@ def _problems(trained: lr.Trained, case: str, n: int) -> list:
     config = trained.config
     if options.get("double"):
         config = replace(config, max_shift_mm=2 * config.max_shift_mm, max_angle_deg=2 * config.max_angle_deg)
-    held = lr.held_out_pairs(lr.Trained(trained.model, config, trained.spacing, trained.history,
-                                        trained.train_slices, trained.held_out_slices), n, seed=1,
-                             contrast=options.get("contrast", 0.0), slices=template_slices(config.size))
+    held = lr.held_out_pairs(replace(trained, config=config), n, seed=1, contrast=options.get("contrast", 0.0),
+                             slices=template_slices(config.size))
     return held.problems
+
+
+def _train(config: lr.Config) -> lr.Trained:
+    """Train on the course's heavy-work path (a Dask task), with the progress bar and the live curves here.
+
+    Raises
+    ------
+    ui.heavy.WorkLost
+        When the task could not finish.
+    """
+    epochs = config.epochs
+    bar = st.progress(0.0, text="Making the training pairs...")
+    chart = st.empty()
+
+    def report(epoch: int, history: lr.History) -> None:
+        bar.progress(epoch / epochs, text=f"Epoch {epoch}/{epochs} · held-out dissimilarity "
+                                          f"{history.val_similarity[-1]:.4g} · {history.seconds:.0f} s")
+        show_figure(chart, _curves(history, epochs), config=PLOT_CONFIG, key=f"unsup-learned-live-{epoch}")
+
+    def report_batch(epoch: int, done: int, batches: int) -> None:
+        bar.progress((epoch - 1 + done / batches) / epochs, text=f"Epoch {epoch}/{epochs} · batch {done} of "
+                                                                 f"{batches}")
+
+    try:  # queued behind other learners' work, its progress shown here
+        return heavy.run("training", train_registration, config,
+                         callbacks={"on_epoch": report, "on_batch": report_batch})
+    finally:
+        bar.empty()
+        chart.empty()
+
+
+def _register(trained: lr.Trained, problems: list, metrics: list[str], label: Callable[[int], str],
+              start: str = "Registering...") -> list | None:
+    """Register pairs both ways on the course's heavy-work path (`core.learned_registration.register_pairs`).
+
+    The progress bar reads `start`, then `label(k)` once pair `k` (from 0) is done. Returns the results, or None
+    after a message on the page (the work was lost, or failed).
+    """
+    bar = st.progress(0.0, text=start)
+
+    def report(done: int, total: int) -> None:
+        bar.progress(done / total, text=label(done - 1))
+
+    try:
+        return heavy.run("registration", lr.register_pairs, trained, problems, metrics, callbacks={"progress": report})
+    except (ValueError, RuntimeError) as exc:  # a WorkLost is a RuntimeError with a learner's message
+        st.error(f"The registration failed: {exc}", icon=":material/error:")
+        return None
+    finally:
+        bar.empty()
 
 
 def section() -> None:
@@ -103,12 +151,15 @@ def section() -> None:
         "the autoencoder-like network of the lecture) takes the moving and the fixed image and outputs a "
         "**displacement field**; a differentiable **warp layer** (bilinear sampling) moves the image by it; the "
         "loss is the images' dissimilarity (MSE or local normalised cross-correlation) plus a **smoothness** "
-        "penalty on the field. No labels and no true fields: only pairs of images. Two choices make a minute of "
-        f"training go further: each U-Net outputs its field on a grid {CONFIG.downsize} times coarser than the image, "
-        "upsampled (a smooth field, and less work), and "
-        f"{CONFIG.stages} of them run in a **cascade**: each sees the moving image warped by the field so far and "
-        "registers what is left, the fields composed (Zhao et al., *Recursive Cascaded Networks for Unsupervised "
-        "Medical Image Registration*, ICCV 2019); all are trained together.")
+        "penalty on the field. No labels and no true fields: only pairs of images. Three choices make a minute of "
+        "training go further. An **affine stage** comes first: a small encoder and a dense layer predict the six "
+        "numbers of an affine map (shift, rotation, scale, shear), starting from the identity (de Vos et al., *A deep "
+        "learning framework for unsupervised affine and deformable image registration*, Medical Image Analysis, "
+        f"2019). Then {CONFIG.stages} U-Nets run in a **cascade**: each sees the moving image warped by the field so "
+        "far and registers what is left, the fields composed (Zhao et al., *Recursive Cascaded Networks for "
+        "Unsupervised Medical Image Registration*, ICCV 2019). Each U-Net outputs its field on a grid "
+        f"{CONFIG.downsize} times coarser than the image, upsampled (a smooth field, and less work). All are trained "
+        "together, end to end.")
     lecturing = lecturer_mode()
     a, b, c, d = st.columns(4)
     epochs = CONFIG.epochs if lecturing else a.slider("Epochs", 1, 30, CONFIG.epochs, key=SETTINGS_KEYS["epochs"])
@@ -129,27 +180,15 @@ def section() -> None:
     if st.button("Train the registration network", type="primary", icon=":material/model_training:",
                  key="unsup-learned-train"):
         with stoppable(STOP):
-            from ui.keras_cleanup import light_keras_cleanup
-
-            light_keras_cleanup()
-            bar = st.progress(0.0, text="Making the training pairs...")
-            chart = st.empty()
-
-            def report(epoch: int, history: lr.History) -> None:
-                bar.progress(epoch / epochs, text=f"Epoch {epoch}/{epochs} · held-out dissimilarity "
-                                                  f"{history.val_similarity[-1]:.4g} · {history.seconds:.0f} s")
-                show_figure(chart, _curves(history, epochs), config=PLOT_CONFIG, key=f"unsup-learned-live-{epoch}")
-
-            def report_batch(epoch: int, done: int, batches: int) -> None:
-                bar.progress((epoch - 1 + done / batches) / epochs, text=f"Epoch {epoch}/{epochs} · batch {done} of "
-                                                                         f"{batches}")
-
-            trained = lr.train(config, on_epoch=report, on_batch=report_batch)
-            bar.empty()
-            chart.empty()
-            st.session_state[TRAINED] = trained
-            st.session_state.pop(COMPARED, None)
-            st.session_state.pop(OWN, None)
+            try:
+                trained = _train(config)
+            except heavy.WorkLost as exc:
+                trained = None
+                st.error(str(exc), icon=":material/error:")
+            if trained is not None:
+                st.session_state[TRAINED] = trained
+                st.session_state.pop(COMPARED, None)
+                st.session_state.pop(OWN, None)
     elif was_stopped(STOP):
         st.info(STOPPED.format("Training") + " Press **Train the registration network** to start again.",
                 icon=":material/stop_circle:")
@@ -205,23 +244,20 @@ def _comparison(trained: lr.Trained) -> pd.DataFrame | None:
     show_code(training_snippet(trained.config, count), "Show the code: train the network, then the held-out TRE")
     if st.button("Register the held-out pairs both ways", icon=":material/compare:", key="unsup-learned-compare"):
         with stoppable(STOP_COMPARE):
-            bar = st.progress(0.0, text="Registering...")
-            rows, examples = [], {}
-            total = len(CASES) * count
-            _warm_up(trained)
-            for c, case in enumerate(CASES):
-                for k, problem in enumerate(_problems(trained, case, count)):
-                    learned = lr.register_learned(trained.model, problem)
-                    bspline = lr.register_bspline(problem, _metric(CASES[case].get("contrast", 0.0)))
-                    rows.append({"case": case, "pair": k + 1, "no registration TRE (mm)": lr.identity(problem).tre_mm,
+            cases = [(case, problem) for case in CASES for problem in _problems(trained, case, count)]
+            results = _register(trained, [problem for _, problem in cases],
+                                [_metric(CASES[case].get("contrast", 0.0)) for case, _ in cases],
+                                lambda k: f"{cases[k][0]}: pair {k % count + 1} of {count}")
+            if results is not None:
+                rows, examples = [], {}
+                for k, ((case, problem), (learned, bspline)) in enumerate(zip(cases, results)):
+                    rows.append({"case": case, "pair": k % count + 1,
+                                 "no registration TRE (mm)": lr.identity(problem).tre_mm,
                                  "network TRE (mm)": learned.tre_mm, "B-spline TRE (mm)": bspline.tre_mm,
                                  "network folding": learned.folding, "B-spline folding": bspline.folding,
                                  "network time (s)": learned.seconds, "B-spline time (s)": bspline.seconds})
-                    if k == 0:
-                        examples[case] = (problem, learned, bspline)
-                    bar.progress((c * count + k + 1) / total, text=f"{case}: pair {k + 1} of {count}")
-            bar.empty()
-            st.session_state[COMPARED] = {"key": key, "rows": rows, "examples": examples}
+                    examples.setdefault(case, (problem, learned, bspline))
+                st.session_state[COMPARED] = {"key": key, "rows": rows, "examples": examples}
     elif was_stopped(STOP_COMPARE):
         st.info(STOPPED.format("The comparison"), icon=":material/stop_circle:")
     compared = st.session_state.get(COMPARED)
@@ -311,10 +347,11 @@ def _own_pair(trained: lr.Trained) -> None:
     key = (id(trained), source, name, shift, angle, bend, contrast, problem.fixed.shape, float(problem.fixed.sum()))
     if st.button("Register my pair both ways", icon=":material/play_arrow:", key="unsup-learned-own-run"):
         with stoppable(STOP_OWN):
-            with st.spinner("B-spline registration (about a second)..."):
-                _warm_up(trained)
-                st.session_state[OWN] = {"key": key, "learned": lr.register_learned(trained.model, problem),
-                                         "bspline": lr.register_bspline(problem, _metric(contrast))}
+            results = _register(trained, [problem], [_metric(contrast)], lambda k: "Registered both ways.",
+                                start="Registering your pair both ways (B-spline takes about a second)...")
+            if results is not None:
+                (learned, bspline), = results
+                st.session_state[OWN] = {"key": key, "learned": learned, "bspline": bspline}
     elif was_stopped(STOP_OWN):
         st.info(STOPPED.format("The registration"), icon=":material/stop_circle:")
     own = st.session_state.get(OWN)

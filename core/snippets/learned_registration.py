@@ -2,9 +2,9 @@
 
 `training_snippet` returns complete code, with the page's settings filled in
 (through ``repr``), that runs as it is in a Python session with the course's
-requirements: it builds the small U-Net with its warp layer, trains it on
-the generated pairs and prints the held-out loss per epoch and the TRE of
-the held-out pairs the page registers. The pairs come from the course's own
+requirements: it builds the affine stage and the small U-Nets with their warp
+layer, trains them on the generated pairs and prints the held-out loss per
+epoch and the TRE of the held-out pairs the page registers. The pairs come from the course's own
 generator of known motions (`core.learned_registration.make_pairs`, the only
 `core` import), the way a public data set would come from its download;
 the network, the warp layer, the loss, the training loop and the TRE are
@@ -90,11 +90,13 @@ def warp(moving, flow):
     return top * (1 - wr) + bottom * wr
 
 
-# the network: small U-Nets [moving, fixed] -> displacement field, then the warp layer (VoxelMorph in 2D)
+# the network: an affine stage, then small U-Nets [moving, fixed] -> displacement field, and the warp layer
+# (VoxelMorph in 2D)
 keras.utils.set_random_seed(seed)
 layers = keras.layers
 moving = keras.Input((size, size, 1), name="moving")
 fixed = keras.Input((size, size, 1), name="fixed")
+small = lambda: keras.initializers.RandomNormal(0.0, 1e-5)   # tiny weights: training starts from the identity
 
 
 def unet(source, tag):
@@ -112,20 +114,42 @@ def unet(source, tag):
         x = layers.UpSampling2D(name=f"{{tag}}up{{level + 1}}")(x)
         x = layers.Concatenate(name=f"{{tag}}skip{{level + 1}}")([x, skips[level]])
         x = layers.LeakyReLU(0.2)(layers.Conv2D(filters, 3, padding="same", name=f"{{tag}}dec{{level + 1}}")(x))
-    u = layers.Conv2D(2, 3, padding="same", name=f"{{tag}}field",   # tiny weights: training starts from the identity
-                      kernel_initializer=keras.initializers.RandomNormal(0.0, 1e-5))(x)
+    u = layers.Conv2D(2, 3, padding="same", name=f"{{tag}}field", kernel_initializer=small())(x)
     if settings.downsize > 1:                       # a smooth field: bilinear upsampling to the image's grid
         u = layers.UpSampling2D(settings.downsize, interpolation="bilinear", name=f"{{tag}}field_full")(u)
     return u
 
 
-flow = unet(moving, "")
-for stage in range(2, settings.stages + 1):         # a cascade: the next U-Net registers what is left
+def affine_field(params):
+    """The field (pixels) of affine maps: 6 parameters each, in coordinates centred and scaled to [-1, 1]."""
+    half = (size - 1) / 2
+    coords = tf.range(size, dtype=tf.float32) / half - 1
+    y, x = tf.meshgrid(coords, coords, indexing="ij")
+    grid = tf.stack([y, x, tf.ones_like(y)], -1)
+    return tf.einsum("nij,rcj->nrci", tf.reshape(params, (-1, 2, 3)), grid) * half
+
+
+def affine_stage():
+    """Encoder on (moving, fixed), flattened, a dense layer: the 6 parameters of an affine map (identity at first)."""
+    x = layers.Concatenate(name="affine_pair")([moving, fixed])
+    for level, filters in enumerate(features):
+        x = layers.LeakyReLU(0.2)(layers.Conv2D(filters, 3, strides=2, padding="same", name=f"affine_down{{level + 1}}")(x))
+    params = layers.Dense(6, name="affine_params", kernel_initializer=small())(layers.Flatten(name="affine_flat")(x))
+    return layers.Lambda(affine_field, output_shape=(size, size, 2), name="affine_field")(params)
+
+
+def refine(flow, stage, tag):
+    """A cascade's next stage: a U-Net registers what is left; u(x) = r(x) + u_prev(x + r(x))."""
     warped = layers.Lambda(lambda t: warp(t[0], t[1]), output_shape=(size, size, 1), name=f"warp_{{stage - 1}}")(
         [moving, flow])
-    residual = unet(warped, f"s{{stage}}_")
-    flow = layers.Lambda(lambda t: t[1] + warp(t[0], t[1]), output_shape=(size, size, 2),   # u(x) = r(x) + u(x + r(x))
+    residual = unet(warped, tag)
+    return layers.Lambda(lambda t: t[1] + warp(t[0], t[1]), output_shape=(size, size, 2),
                          name=f"compose_{{stage}}")([flow, residual])
+
+
+flow = refine(affine_stage(), 1, "") if settings.affine else unet(moving, "")
+for stage in range(2, settings.stages + 1):
+    flow = refine(flow, stage, f"s{{stage}}_")
 warped = layers.Lambda(lambda t: warp(t[0], t[1]), name="warp")([moving, flow])
 model = keras.Model([moving, fixed], [warped, flow], name="voxelmorph_2d")
 print("parameters", model.count_params())

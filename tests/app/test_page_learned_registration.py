@@ -1,12 +1,18 @@
-"""AppTest of lesson 5's "Learned registration": a tiny training, the race against B-spline, the learner's pair."""
+"""AppTest of lesson 5's "Learned registration": a tiny training, the race against B-spline, the learner's pair.
+
+The page's heavy work runs inline here (tests/app/conftest.py), except in the last test, which runs it on an
+embedded Dask cluster as the app does.
+"""
 
 from __future__ import annotations
 
+import os
 import statistics
 
 import pytest
 
 from harness import page_test, problems, shown_code, widget
+from test_heavy_dask import local_cluster, on_dask  # noqa: F401 - the embedded cluster's fixtures
 
 PAGE = "lessons/unsupervised.py"
 HEADER = "7 · Learned registration: a network that registers in one pass"
@@ -28,7 +34,26 @@ def captions(at) -> list[str]:
     return [caption for image in at.get("image") for caption in image.captions]
 
 
-def test_train_compare_with_bspline_and_register_my_own_pair(at):
+@pytest.fixture
+def submitted(monkeypatch):
+    """The kind and function of every task the page submits (`ui.heavy.run`, which still runs them)."""
+    from ui import heavy
+
+    calls = []
+    real_run = heavy.run
+
+    def recording_run(kind, function, *args, **kwargs):
+        calls.append((kind, function))
+        return real_run(kind, function, *args, **kwargs)
+
+    monkeypatch.setattr(heavy, "run", recording_run)
+    return calls
+
+
+def test_train_compare_with_bspline_and_register_my_own_pair(at, submitted):
+    from core import learned_registration as lr
+    from core.heavy import train_registration
+
     assert HEADER in [h.value for h in at.header]
     assert any("Train the registration network" in i.value for i in at.info)
     at.button(key="unsup-learned-train").click()
@@ -36,6 +61,8 @@ def test_train_compare_with_bspline_and_register_my_own_pair(at):
     assert not problems(at), problems(at)
     trained = at.session_state["unsup-learned"]
     assert trained.history.epochs == 1 and trained.config.pairs == 32
+    assert submitted == [("training", train_registration)]  # on the course's heavy-work path
+    assert trained._model is None  # the task sends back the weights, not a Keras model
     assert any(c.value.startswith("Trained for 1 epochs") for c in at.caption)
     limits = [w.value for w in at.warning if "What it was trained on, and where it fails" in w.value]
     assert len(limits) == 1 and "only ever seen 32 pairs of 64 × 64" in limits[0] and "for 1 epochs" in limits[0]
@@ -48,6 +75,7 @@ def test_train_compare_with_bspline_and_register_my_own_pair(at):
     at.run()
     assert not problems(at), problems(at)
     rows = at.session_state["unsup-learned-compared"]["rows"]
+    assert submitted[1:] == [("registration", lr.register_pairs)]  # the race is one task too
     assert len(rows) == 3 * 2 and {r["case"] for r in rows} == {"held out, like training", "another contrast (T2-like)",
                                                                   "motion twice as large"}
     metrics = {m.label: m.value for m in at.metric}
@@ -76,6 +104,7 @@ def test_train_compare_with_bspline_and_register_my_own_pair(at):
     at.button(key="unsup-learned-own-run").click()
     at.run()
     assert not problems(at), problems(at)
+    assert submitted[2:] == [("registration", lr.register_pairs)]
     assert any(c.startswith("Fixed (your image, resized to 64 × 64)") for c in captions(at))
     assert any("outside what the network was trained on" in c.value and "not a template slice" in c.value
                for c in at.caption)
@@ -109,3 +138,43 @@ def test_stop_during_training_keeps_nothing_and_says_so(at, monkeypatch):
     assert "unsup-learned" not in at.session_state
     with pytest.raises(KeyError):
         widget(at, "button", "unsup-learned-stop")
+
+
+def test_a_lost_training_says_so_and_train_works_again(at, monkeypatch):
+    from ui import heavy
+
+    real_run = heavy.run
+
+    def lost(kind, function, *args, **kwargs):
+        raise heavy.WorkLost(heavy.WORKER_LOST.format(kind=heavy.KINDS[kind][0]))
+
+    monkeypatch.setattr(heavy, "run", lost)
+    at.button(key="unsup-learned-train").click()
+    at.run()
+    assert not problems(at), problems(at)
+    assert [e.value for e in at.error] == [heavy.WORKER_LOST.format(kind="training")]
+    assert "unsup-learned" not in at.session_state
+    monkeypatch.setattr(heavy, "run", real_run)
+    at.button(key="unsup-learned-train").click()  # the learner presses Train again
+    at.run()
+    assert not problems(at), problems(at)
+    assert not at.error and at.session_state["unsup-learned"].history.epochs == 1
+
+
+def test_training_and_the_race_run_on_the_cluster_and_the_session_gets_weights(on_dask, at):
+    """Through the real page with the embedded cluster: the network trains and registers on a worker."""
+    from ui import heavy
+
+    at.button(key="unsup-learned-train").click()
+    at.run()
+    assert not problems(at), problems(at)
+    trained = at.session_state["unsup-learned"]
+    assert trained.history.epochs == 1 and trained._model is None and len(trained.weights) > 0
+    assert any(c.value.startswith("Trained for 1 epochs") for c in at.caption)
+    at.button(key="unsup-learned-compare").click()
+    at.run()
+    assert not problems(at), problems(at)
+    rows = at.session_state["unsup-learned-compared"]["rows"]
+    assert len(rows) == 3 * 2 and all(r["network time (s)"] > 0 and r["B-spline TRE (mm)"] >= 0 for r in rows)
+    assert trained._model is None  # the network was rebuilt from its weights on the worker, not in this session
+    assert os.getpid() not in heavy.client().run(os.getpid).values()

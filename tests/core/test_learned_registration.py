@@ -94,6 +94,64 @@ def test_a_tiny_training_beats_doing_nothing_on_held_out_pairs(tiny):
     assert 0 <= result.folding <= 1 and result.seconds > 0
 
 
+def test_a_trained_network_travels_as_its_weights_and_predicts_exactly_the_same(tiny):
+    import pickle
+
+    trained, _ = tiny
+    problems = lr.held_out_pairs(trained, 3).problems
+    moving, fixed = np.array([p.moving for p in problems]), np.array([p.fixed for p in problems])
+    warped, flow = lr.predict(trained.model, moving, fixed)
+    copy = pickle.loads(pickle.dumps(trained))  # what a Dask worker sends back
+    assert copy._model is None and trained._model is not None  # the Keras model stays where it was built
+    assert len(copy.weights) == len(trained.model.get_weights()) and copy.history.loss == trained.history.loss
+    rebuilt = copy.model
+    assert rebuilt is not trained.model and rebuilt.count_params() == trained.model.count_params()
+    again_warped, again_flow = lr.predict(rebuilt, moving, fixed)
+    assert np.abs(flow).max() > 0.1  # a field, not the identity
+    np.testing.assert_array_equal(again_flow, flow)
+    np.testing.assert_array_equal(again_warped, warped)
+    assert copy.model is rebuilt  # built once per process
+
+
+def test_register_pairs_registers_both_ways_and_reports_each_pair(tiny, monkeypatch):
+    trained, _ = tiny
+    problems = lr.held_out_pairs(trained, 2, seed=3).problems
+    real_bspline, bsplines = lr.register_bspline, []
+
+    def bspline(problem, metric):
+        bsplines.append((problem, metric, real_bspline(problem, metric)))
+        return bsplines[-1][2]
+
+    monkeypatch.setattr(lr, "register_bspline", bspline)
+    reports = []
+    results = lr.register_pairs(trained, problems, ["ssd", "mattes_mi"], progress=lambda *a: reports.append(a))
+    assert reports == [(1, 2), (2, 2)] and len(results) == 2
+    assert [(p, m) for p, m, _ in bsplines] == [(problems[0], "ssd"), (problems[1], "mattes_mi")]
+    for problem, (learned, bspline_result), (_, _, called) in zip(problems, results, bsplines):
+        assert learned.tre_mm == pytest.approx(lr.register_learned(trained.model, problem).tre_mm, abs=1e-9)
+        assert bspline_result is called and bspline_result.tre_mm < 0.5 * lr.identity(problem).tre_mm
+        assert learned.seconds > 0
+    with pytest.raises(ValueError, match="one B-spline metric per pair"):
+        lr.register_pairs(trained, problems, ["ssd"])
+
+
+def test_the_training_task_returns_the_weights_without_the_model():
+    import pickle
+
+    from core.heavy import train_registration
+
+    config = lr.Config(size=16, pairs=32, epochs=2, features=(4,), downsize=2, stages=1)
+    epochs = []
+    trained = train_registration(config, on_epoch=lambda epoch, history: epochs.append(epoch))
+    assert epochs == [1, 2] and trained.history.epochs == 2 and trained._model is None
+    assert all(isinstance(w, np.ndarray) for w in trained.weights)
+    direct = lr.train(config)  # the same seeded training in this process
+    assert trained.history.loss == direct.history.loss
+    for ours, theirs in zip(trained.weights, direct.weights):
+        np.testing.assert_array_equal(ours, theirs)
+    assert len(pickle.dumps(trained)) < 2 * sum(w.nbytes for w in trained.weights) + 100_000  # no model inside
+
+
 def test_training_can_be_stopped_from_its_progress_callback():
     class Stop(BaseException):
         pass
@@ -127,7 +185,7 @@ def _loud(model, scale=2.0, seed=0):
     """Give the field layers large random weights, so the fields are far from the identity."""
     rng = np.random.default_rng(seed)
     for layer in model.layers:
-        if layer.name.endswith("field"):
+        if layer.name.endswith("field") and layer.get_weights():  # the affine stage's field layer has none
             kernel, bias = layer.get_weights()
             layer.set_weights([rng.normal(0, scale, kernel.shape).astype(np.float32),
                                rng.normal(0, scale, bias.shape).astype(np.float32)])
@@ -136,7 +194,7 @@ def _loud(model, scale=2.0, seed=0):
 def test_a_coarse_field_is_upsampled_bilinearly_to_the_image_grid():
     from skimage.transform import resize
 
-    model = lr.build_model(32, (8, 8, 8), seed=0, downsize=4, stages=1)
+    model = lr.build_model(32, (8, 8, 8), seed=0, downsize=4, stages=1, affine=False)
     _loud(model)
     rng = np.random.default_rng(1)
     moving, fixed = rng.random((2, 32, 32)), rng.random((2, 32, 32))
@@ -150,7 +208,7 @@ def test_a_coarse_field_is_upsampled_bilinearly_to_the_image_grid():
 
 
 def test_a_cascade_composes_the_second_field_with_the_first():
-    model = lr.build_model(32, (8, 8), seed=0, downsize=2, stages=2)
+    model = lr.build_model(32, (8, 8), seed=0, downsize=2, stages=2, affine=False)
     _loud(model)
     rng = np.random.default_rng(2)
     moving, fixed = rng.random((1, 32, 32)), rng.random((1, 32, 32))
@@ -165,8 +223,50 @@ def test_a_cascade_composes_the_second_field_with_the_first():
     warped, flow = lr.predict(model, moving, fixed)
     np.testing.assert_allclose(flow[0], total[0], atol=1e-5)
     np.testing.assert_allclose(warped[0], lr.warp_numpy(moving[0], total[0]), atol=1e-5)  # one resampling of the image
-    assert len(lr.build_model(32, (8, 8), seed=0, downsize=2, stages=3).trainable_weights) == 3 * len(
-        lr.build_model(32, (8, 8), seed=0, downsize=2, stages=1).trainable_weights)  # a U-Net of its own per stage
+    assert len(lr.build_model(32, (8, 8), seed=0, downsize=2, stages=3, affine=False).trainable_weights) == 3 * len(
+        lr.build_model(32, (8, 8), seed=0, downsize=2, stages=1, affine=False).trainable_weights)  # a U-Net per stage
+
+
+def affine_numpy(params, size):
+    """The affine map's displacement (pixels) written out: rows and columns centred and scaled to [-1, 1]."""
+    half = (size - 1) / 2
+    y, x = (np.mgrid[0:size, 0:size] - half) / half
+    a, b, c, d, e, f = params
+    return np.stack([half * (a * y + b * x + c), half * (d * y + e * x + f)], -1)
+
+
+def test_affine_field_is_the_affine_map_and_zero_is_the_identity():
+    params = np.array([[0.05, -0.1, 0.2, 0.1, 0.03, -0.25], [0, 0, 0, 0, 0, 0]], np.float32)
+    field = np.asarray(lr.affine_field(params, 17))
+    assert field.shape == (2, 17, 17, 2)
+    np.testing.assert_allclose(field[0], affine_numpy(params[0], 17), atol=1e-5)
+    assert not field[1].any()
+    # a point x goes to x + u(x): the centre moves by the shifts only (c, f in half-images = 8 pixels)
+    np.testing.assert_allclose(field[0, 8, 8], [0.2 * 8, -0.25 * 8], atol=1e-5)
+
+
+def test_the_affine_stage_comes_first_and_the_u_net_refines_what_it_leaves():
+    model = lr.build_model(32, (8, 8), seed=0, downsize=2, stages=1, affine=True)
+    assert model.count_params() > lr.build_model(32, (8, 8), seed=0, downsize=2, stages=1, affine=False).count_params()
+    _loud(model)
+    params = np.array([0.05, -0.1, 0.2, 0.1, 0.03, -0.25], np.float32)
+    kernel, _ = model.get_layer("affine_params").get_weights()
+    model.get_layer("affine_params").set_weights([np.zeros_like(kernel), params])  # the same map for any pair
+    rng = np.random.default_rng(3)
+    moving, fixed = rng.random((1, 32, 32)), rng.random((1, 32, 32))
+    first, step_input, residual, total = _layer_outputs(model, ["affine_field", "warp_0", "field_full", "compose_1"],
+                                                        moving, fixed)
+    np.testing.assert_allclose(first[0], affine_numpy(params, 32), atol=1e-4)
+    np.testing.assert_allclose(step_input[0, ..., 0], lr.warp_numpy(moving[0], first[0]), atol=1e-5)
+    assert np.abs(residual).max() > 0.5
+    composed = residual[0] + np.stack([lr.warp_numpy(first[0, ..., i], residual[0]) for i in range(2)], -1)
+    np.testing.assert_allclose(total[0], composed, atol=1e-4)
+    warped, flow = lr.predict(model, moving, fixed)
+    np.testing.assert_allclose(flow[0], total[0], atol=1e-5)
+    np.testing.assert_allclose(warped[0], lr.warp_numpy(moving[0], total[0]), atol=1e-5)
+    # a new network starts from the identity: its field is tiny whatever the pair
+    _, start = lr.predict(lr.build_model(32, (8, 8), seed=1, downsize=2, stages=2), moving, fixed)
+    assert np.abs(start).max() < 1e-2
 
 
 def test_build_model_refuses_a_field_grid_it_cannot_make():

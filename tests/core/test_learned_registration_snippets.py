@@ -39,7 +39,7 @@ def numbers_after(text: str, label: str) -> list[float]:
 @pytest.mark.parametrize("config", [TINY, lr.Config(size=32, pairs=32, epochs=1, batch_size=16, features=(8, 8),
                                                     similarity="ncc", smoothness=0.1, scales=(1, 2), seed=1),
                                     lr.Config(size=32, pairs=32, epochs=1, batch_size=16, features=(8, 8), downsize=1,
-                                              stages=1, seed=2)],
+                                              stages=1, affine=False, seed=2)],
                          ids=["mse", "ncc-two-scales", "one-full-resolution-u-net"])
 def test_training_snippet_trains_like_core_and_prints_its_held_out_tre(config, tmp_path):
     count = 3
@@ -56,5 +56,6 @@ def test_training_snippet_trains_like_core_and_prints_its_held_out_tre(config, t
     for k, problem in enumerate(problems):
         before, network = numbers_after(out, f"pair {k + 1}:")
         assert before == pytest.approx(lr.identity(problem).tre_mm, abs=1e-3)
-        assert network == pytest.approx(learned[k], abs=2e-3)
-    assert numbers_after(out, "median TRE")[0] == pytest.approx(float(np.median(learned)), abs=2e-3)
+        # two trainings in two processes agree to 1e-3 (the losses above); the affine stage carries that to the TRE
+        assert network == pytest.approx(learned[k], rel=1e-3, abs=2e-3)
+    assert numbers_after(out, "median TRE")[0] == pytest.approx(float(np.median(learned)), rel=1e-3, abs=2e-3)
