@@ -259,8 +259,8 @@ def test_an_editable_matrix_shows_its_numbers_at_room_size_and_is_still_edited_b
         wait_idle(page)
         expect(cells.nth(1)).to_have_text("7")  # row 0, column 1, at room size
         assert cells.all_inner_texts()[2:] == [f"{v:g}" for v in x_matrix().ravel()[2:]]
-        figure = main.locator('[data-testid="stPlotlyChart"]').first
-        expect(figure).to_have_attribute("aria-label", re.compile(r"values 0 to 7\b"))  # the picture follows
+        picture = main.locator('[data-testid="stImage"] img').first
+        expect(picture).to_have_attribute("alt", re.compile(r"values 0 to 7\b"))  # the picture follows
     finally:
         context.close()
 

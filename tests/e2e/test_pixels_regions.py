@@ -23,6 +23,12 @@ def drag_box(page, first: tuple[float, float], last: tuple[float, float]) -> Non
     area = page.locator(".st-key-px-regions .nsewdrag").first
     area.wait_for()
     box = area.bounding_box()
+    for _ in range(20):  # a rerun can replace the chart just after it appeared: wait for the new one's box
+        if box is not None:
+            break
+        page.wait_for_timeout(250)
+        box = area.bounding_box()
+    assert box is not None, "the picture never settled on the page"
 
     def at(row: float, col: float) -> tuple[float, float]:  # the axes span -0.5 to side - 0.5
         return box["x"] + (col + 0.5) / CT_SIDE * box["width"], box["y"] + (row + 0.5) / CT_SIDE * box["height"]

@@ -8,8 +8,10 @@ import pytest
 from conftest import wait_idle
 
 SECTIONS = ("Pixels", "Zoom", "Bit+depth", "Colour", "Signal+and+noise")
-CELL_SIZES = """() => [...document.querySelectorAll('.stPlotlyChart text')]
-    .filter(t => /^-?[0-9][0-9.]*$/.test(t.textContent.trim()) && t.closest('.heatmaplayer, .textpoint'))
+# The values printed in a grid: a figure's cells (plotly's SVG text), or a matrix shown as a table (the X's numbers).
+CELL_SIZES = """() => [...document.querySelectorAll('.stPlotlyChart text, [data-testid="stTable"] td')]
+    .filter(t => /^-?[0-9][0-9.]*$/.test(t.textContent.trim())
+                 && (t.tagName === 'TD' || t.closest('.heatmaplayer, .textpoint')))
     .map(t => parseFloat(getComputedStyle(t).fontSize))"""
 
 
@@ -26,7 +28,7 @@ def test_grid_values_are_readable_from_the_back_of_a_room_and_a_figure_is_on_the
     page.wait_for_timeout(800)
     assert page.locator('[data-testid="stException"]').count() == 0
     sizes = page.evaluate(CELL_SIZES)
-    if section != "Signal+and+noise":  # every other section prints values in grids (the X, the zoom, the patches)
+    if section != "Signal+and+noise":  # every other section prints values in grids (the X's table, the zoom, ...)
         assert sizes, "no value printed in a grid"
     assert all(size >= 24 for size in sizes), sorted(set(sizes))
     figures = page.locator('[data-testid="stMain"] .stPlotlyChart, [data-testid="stMain"] [data-testid="stImage"]')
