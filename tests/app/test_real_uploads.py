@@ -28,8 +28,10 @@ LESSONS = ["lessons/pixels.py", "lessons/loading.py", "lessons/exploring.py", "l
 #: buttons pressed after each upload, when the page shows them (key -> lesson)
 RUN_BUTTONS = {"lessons/preparing.py": ["pipeline-volume-run"]}
 #: the section that works on the sidebar's image (and holds the run buttons), for lessons read in sections
-IMAGE_SECTIONS = {"lessons/loading.py": "Look at it", "lessons/preparing.py": "Pipeline builder",
-                  "lessons/supervised.py": "Convolution"}
+IMAGE_SECTIONS = {"lessons/loading.py": "Look at it", "lessons/exploring.py": "Histogram",
+                  "lessons/preparing.py": "Pipeline builder", "lessons/supervised.py": "Convolution"}
+#: where a section offers several images, the choice that shows the sidebar's (widget key, option's start)
+IMAGE_CHOICES = {"lessons/exploring.py": ("eda_hist_image", "The current image")}
 
 
 def _png(array: np.ndarray) -> bytes:
@@ -95,6 +97,10 @@ def test_real_and_odd_files_through_the_sidebar_uploader(lesson):
     failures = {}
     for name, data in FILES.items():
         upload(at, (name, data))
+        if lesson in IMAGE_CHOICES and not problems(at):
+            key, start = IMAGE_CHOICES[lesson]
+            box = widget(at, "selectbox", key)
+            box.set_value(next(o for o in box.options if o.startswith(start))).run()
         if not problems(at):
             press_run_buttons(at, lesson)
         if problems(at):
