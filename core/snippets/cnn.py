@@ -186,18 +186,26 @@ def _eval_set_code(use_test: bool) -> str:
             else "evaluate_on = held  # the held-out images")
 
 
-def evaluation_snippet(data: str, validation_fraction: float, seed: int, use_test: bool, positive: int) -> str:
-    """Code that loads the downloaded model and prints accuracy, confusion matrix, sensitivity, specificity and AUC."""
+def _held_out_and_model(data: str, validation_fraction: float, seed: int, use_test: bool, imports: str = "") -> str:
+    """A snippet's first lines: imports, the data, the page's split, the images to evaluate on, the downloaded model.
+
+    Ends with the line that loads the model (no newline), so the caller's code follows on the next line.
+    """
     return f'''import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras
 import numpy as np
-from sklearn.metrics import confusion_matrix, roc_auc_score
-
+{imports}
 {data}
 {_split_code(validation_fraction, seed)}
 {_eval_set_code(use_test)}
-model = keras.saving.load_model("{MODEL_FILE}")  # the model downloaded from the page
+model = keras.saving.load_model("{MODEL_FILE}")  # the model downloaded from the page'''
+
+
+def evaluation_snippet(data: str, validation_fraction: float, seed: int, use_test: bool, positive: int) -> str:
+    """Code that loads the downloaded model and prints accuracy, confusion matrix, sensitivity, specificity and AUC."""
+    return _held_out_and_model(data, validation_fraction, seed, use_test,
+                               "from sklearn.metrics import confusion_matrix, roc_auc_score\n") + f'''
 proba = model.predict(data.images[evaluate_on], verbose=0)
 truth, predicted = data.labels[evaluate_on], proba.argmax(axis=1)
 print("accuracy", float((predicted == truth).mean()))
@@ -275,15 +283,7 @@ def invariance_snippet(data: str, validation_fraction: float, seed: int, use_tes
     With pooling: each pooling layer and the prediction; without: each ReLU, the same kernels with the pooling
     layers left out (as `core.invariance.layer_outputs` does).
     """
-    return f'''import os
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-import keras
-import numpy as np
-
-{data}
-{_split_code(validation_fraction, seed)}
-{_eval_set_code(use_test)}
-model = keras.saving.load_model("{MODEL_FILE}")  # the model downloaded from the page
+    return _held_out_and_model(data, validation_fraction, seed, use_test) + f'''
 images = data.images[evaluate_on[:{count}]]
 shifts = range(1, {max_shift + 1})
 
