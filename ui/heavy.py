@@ -207,6 +207,21 @@ def position_text(ahead: dict[str, int], kind: str) -> str:
     return f"Waiting for a free worker: {total} tasks ahead of your {KINDS[kind][0]} ({parts})."
 
 
+def batch_progress(bar, epochs: int) -> Callable[[int, int, int], None]:
+    """A training's ``on_batch`` callback: moves `bar` (an ``st.progress``) through the epoch's batches.
+
+    Parameters
+    ----------
+    bar : streamlit progress element
+    epochs : int
+        Epochs the training runs; the bar spans all of them.
+    """
+    def report_batch(epoch: int, done: int, batches: int) -> None:
+        bar.progress((epoch - 1 + done / batches) / epochs, text=f"Epoch {epoch}/{epochs} · batch {done} of {batches}")
+
+    return report_batch
+
+
 def run(kind: str, function: Callable, *args, callbacks: dict[str, Callable] | None = None, **kwargs) -> Any:
     """Run heavy work as a Dask task and wait for it here, showing its queue position and its progress.
 

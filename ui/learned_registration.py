@@ -107,13 +107,9 @@ def _train(config: lr.Config) -> lr.Trained:
                                           f"{history.val_similarity[-1]:.4g} · {history.seconds:.0f} s")
         show_figure(chart, _curves(history, epochs), config=PLOT_CONFIG, key=f"unsup-learned-live-{epoch}")
 
-    def report_batch(epoch: int, done: int, batches: int) -> None:
-        bar.progress((epoch - 1 + done / batches) / epochs, text=f"Epoch {epoch}/{epochs} · batch {done} of "
-                                                                 f"{batches}")
-
     try:  # queued behind other learners' work, its progress shown here
         return heavy.run("training", train_registration, config,
-                         callbacks={"on_epoch": report, "on_batch": report_batch})
+                         callbacks={"on_epoch": report, "on_batch": heavy.batch_progress(bar, epochs)})
     finally:
         bar.empty()
         chart.empty()

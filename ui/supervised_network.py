@@ -240,15 +240,11 @@ def _train(setup: Setup) -> Network:
                                                f"{history.seconds:.1f} s")
         show_figure(chart, curves_figure(history, epochs), config=PLOT_CONFIG, key=f"sup-live-{epoch}")
 
-    def report_batch(epoch: int, done: int, batches: int) -> None:
-        progress.progress((epoch - 1 + done / batches) / epochs, text=f"Epoch {epoch}/{epochs} · batch {done} of "
-                                                                      f"{batches}")
-
     try:  # queued behind other learners' work, its progress shown here
         trained = heavy.run("training", train_network, recipe.spec, data.images[setup.train_idx],
                             data.labels[setup.train_idx], data.images[setup.val_idx], data.labels[setup.val_idx],
                             epochs, recipe.batch_size, recipe.learning_rate, seed=SEED,
-                            callbacks={"on_epoch": report, "on_batch": report_batch})
+                            callbacks={"on_epoch": report, "on_batch": heavy.batch_progress(progress, epochs)})
     finally:
         progress.empty()
         chart.empty()
