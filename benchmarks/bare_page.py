@@ -1,7 +1,9 @@
-"""The bare reference page for bench_reruns: the sidebar's image shown windowed to uint8, and one slider.
+"""The bare reference page of bench_reruns and bench_browser: the sidebar's image and one slider that redraws it.
 
-Not a benchmark itself (run_all skips it): bench_reruns runs it through the
-same AppTest harness as the lessons, so both pay the picker and the harness.
+Not a benchmark itself (run_all skips it). bench_reruns runs it through the same AppTest harness as the lessons,
+so both pay the picker and the harness; bench_browser opens it in Chromium beside the lessons. Its slider moves
+the window's level, so one step redraws the image, as a lesson's control redraws its figure: a small page's
+answer to a control change.
 """
 
 import numpy as np
@@ -13,5 +15,6 @@ from ui.picker import current_volume
 if __name__ == "__main__":
     volume = current_volume()
     image = np.asarray(volume.slice2d())
-    st.slider("A control that changes nothing", 0, 100, 50, key="bare-slider")
-    st.image(apply_window(image, *auto_window(image)), output_format="PNG")
+    width, level = auto_window(image)
+    shift = st.slider("Window level (% of the width)", -50, 50, 0, key="bare-slider")
+    st.image(apply_window(image, width, level + shift / 100 * width), output_format="PNG")

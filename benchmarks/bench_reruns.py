@@ -5,7 +5,7 @@ then the page), with scikit-image's 512 × 512 camera.png uploaded in the
 sidebar. One typical control is moved to a new value each run and the rerun
 is timed: fragment-scoped when the control sits in an ``@st.fragment`` (what
 the browser triggers), else the whole page. The reference is a bare page
-(benchmarks/bare_page.py) that only shows the same image and one slider,
+(benchmarks/bare_page.py) that only shows the same image and one slider that moves its window,
 through the same harness, timed the same way in the same process, rerun
 alternately with each lesson so that both see the same load.
 
@@ -56,7 +56,7 @@ CASES = {
     "case_study": Case("lessons/case_study.py", ("slider", "Atrophy (mm)"), what="atrophy slider (before Run)"),
 }
 BARE = Case(str(Path(__file__).resolve().parent.relative_to(ROOT) / "bare_page.py"),
-            ("slider", "A control that changes nothing"), what="bare page: the image and one slider")
+            ("slider", "Window level (% of the width)"), what="bare page: the image and one slider")
 
 
 def camera_png() -> bytes:
