@@ -857,14 +857,18 @@ def poisson_strength(photons_at_max: float, image: np.ndarray) -> float:
 # --- display -----------------------------------------------------------------------------------
 
 
-def to_display_rgb(image: np.ndarray, width: float | None = None, level: float | None = None) -> np.ndarray:
-    """Any grey or colour image as 8-bit RGB for the screen (grey through a window, automatic if not given)."""
+def to_display_rgb(image: np.ndarray, width: float | None = None, level: float | None = None,
+                   invert: bool = False) -> np.ndarray:
+    """Any grey or colour image as 8-bit RGB for the screen (grey through a window, automatic if not given).
+
+    `invert` shades a grey image low values white, as a DICOM MONOCHROME1 file asks.
+    """
     image = np.asarray(image)
     if image.ndim == 3:
         return colour_to_uint8(image[..., :3])
     if width is None or level is None:
         width, level = auto_window(image)
-    grey = apply_window(image, width, level)
+    grey = apply_window(image, width, level, invert=invert)
     return np.repeat(grey[..., None], 3, axis=2)
 
 

@@ -18,7 +18,8 @@ from ui.lesson import explain, intro, lecture_presets, lecturer_mode, lesson_tex
 from ui.memo import session_memo
 from ui.pixel_figures import colour_grid, for_the_room, grids_figure, level_histogram_figure, value_grid
 from ui.pixels_regions import SIGNAL, BACKGROUND, TARGET_KEY, apply_drawn_box, regions_figure
-from ui.pixels_views import choose_image, follow_image, metric_columns, rgb_picture, stored_range, voxel_block
+from ui.pixels_views import (INVERTED_NOTE, choose_image, follow_image, metric_columns, rgb_picture, stored_range,
+                             voxel_block)
 from ui.room import editable_matrix
 from ui.safe_text import md
 from ui.sections import choose_section
@@ -44,6 +45,7 @@ lecture_presets(TEXT)
 section = choose_section(TEXT)
 room = lecturer_mode()
 colour = volume.rgb
+inverted = volume.monochrome1 and not colour  # drawn low values white, as a MONOCHROME1 file asks
 what = "slice" if volume.is_3d else "image"
 
 
@@ -114,7 +116,7 @@ def zoom_section(chosen) -> None:
                                bind="query-params")
     window, (top, left) = pixels.zoom_window(image, top, left, size)
     width, level = display.auto_window(image)
-    whole = pixels.to_display_rgb(image, width, level)
+    whole = pixels.to_display_rgb(image, width, level, invert=inverted)
     scale = pixels.display_scale(image.shape)
     rows_in, cols_in = (top, top + window.shape[0] - 1), (left, left + window.shape[1] - 1)
     shown = pixels.draw_outline(pixels.rescale_for_display(whole, scale), rows_in, cols_in, WINDOW_COLOUR, scale)
@@ -128,11 +130,12 @@ def zoom_section(chosen) -> None:
         numbers.caption("Each colour pixel holds three numbers: red, green and blue (top to bottom).")
     else:
         figure = value_grid(window, top, left, level - width / 2, level + width / 2, title, height=640 if room else 520,
-                            room=room)
+                            scale="grey inverted" if inverted else "grey", room=room)
     show_figure(numbers, for_the_room(figure, room), config=PLOT_CONFIG, key="px-zoom-figure")
     rgb_picture(picture, shown, stretch=True,
                 caption=f"The whole {what}, {rows} × {cols} pixels, the window in cyan"
-                + ("" if scale == 1 else f" (shown {scale:g}× {'larger' if scale > 1 else 'smaller'})"))
+                + ("" if scale == 1 else f" (shown {scale:g}× {'larger' if scale > 1 else 'smaller'})")
+                + (INVERTED_NOTE if inverted else ""))
     explain(f"Your image is a table too. Move the {size} × {size} window (the cyan square) with the sliders: every "
             "number inside it is printed in its cell. Hover over a cell for its row and column.")
     block = spacing = None
@@ -305,7 +308,7 @@ def noise_section(chosen) -> None:
     before, after = snr(grey, signal_mask, background_mask), snr(noisy, signal_mask, background_mask)
     width, level = display.auto_window(grey)
     scale = pixels.display_scale(grey.shape)
-    shown = pixels.rescale_for_display(pixels.to_display_rgb(noisy, width, level), scale)
+    shown = pixels.rescale_for_display(pixels.to_display_rgb(noisy, width, level, invert=inverted), scale)
     boxes = {SIGNAL: (sig_r, sig_c), BACKGROUND: (bg_r, bg_c)}
     picture, numbers = figure_area.columns([3, 2])
     alt = (describe_image(shown, f"{what} with {kind} noise") + f" Signal box (blue): rows {sig_r[0]}-{sig_r[1]}, "
@@ -316,7 +319,8 @@ def noise_section(chosen) -> None:
                 config=PLOT_CONFIG, key="px-regions", on_select=functools.partial(apply_drawn_box, "px-regions",
                                                                                   grey.shape),
                 selection_mode="box")
-    picture.caption(f"With {kind} noise (same window as the original). Drag a box to place the "
+    picture.caption(f"With {kind} noise (same window as the original{INVERTED_NOTE if inverted else ''}). Drag a box "
+                    f"to place the "
                     f"{st.session_state.get(TARGET_KEY) or SIGNAL} region.")
     a, b = numbers.columns(2)
     a.metric("SNR of the original", pixels.ratio_text(before))

@@ -25,6 +25,9 @@ from ui.pixel_figures import for_the_room, grids_figure
 from ui.safe_text import md
 from ui.viewer import PLOT_CONFIG
 
+INVERTED_NOTE = ", shaded as the file says: MONOCHROME1, low values white"
+"""Said beside a picture of a MONOCHROME1 image, which is drawn inverted (low values white)."""
+
 SEEN_KEY = "px-image-of"
 """Session key: for each group of controls, the image its values belong to."""
 
@@ -136,7 +139,7 @@ def voxel_block(volume: Volume, data3d: np.ndarray, slice_index: int, top: int, 
                 f"in {depth} neighbouring {volume.frame_axis}: a block of {depth * b_rows * b_cols} values.")
     width, level = window
     panels = [{"values": voxels[k], "top": b_top, "left": b_left, "zmin": level - width / 2, "zmax": level + width / 2,
-               "title": f"slice {first + k}" + (" (the one above)" if first + k == slice_index else "")}
+               "scale": "grey inverted" if volume.monochrome1 else "grey", "title": f"slice {first + k}" + (" (the one above)" if first + k == slice_index else "")}
               for k in range(depth)]
     return panels, (first, depth, b_top, b_left, pixels.BLOCK), spacing
 
@@ -197,7 +200,7 @@ def stored_range(name: str, text: LessonText, room: bool, colour: tuple[int, int
                 config=PLOT_CONFIG, key="px-range-patch")
     grids.caption(
         f"Rows {rows[0]}-{rows[1]}, columns {cols[0]}-{cols[1]} (mean {patch.mean():.4g} {units}"
-        + (", shaded as the file says: MONOCHROME1, low values white" if volume.monochrome1 else "")
+        + (INVERTED_NOTE if volume.monochrome1 else "")
         + f"): {pixels.distinct_values(patch)} different values; the 8-bit copy keeps only "
         f"{pixels.distinct_values(facts['patch8'])}, each value off by up to {facts['error8']:.3g} {units}. Over the "
         f"whole image {facts['distinct']:,} values become {facts['distinct8']}.")

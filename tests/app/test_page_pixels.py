@@ -653,3 +653,23 @@ def test_real_odd_and_degenerate_uploads_in_every_section(section):
         elif not (app.get("image") or app.error or app.warning or app.get("plotly_chart")):
             failures[name] = "neither a picture nor a message"
     assert failures == {}
+
+
+def test_a_monochrome1_radiograph_is_shaded_low_values_white_in_zoom_and_noise(at):
+    name = next(s.name for s in samples.SAMPLES if s.file == "RG3_UNCR.dcm")  # MONOCHROME1 in its file
+    choose_sample(at, name)
+    open_section(at, "Zoom")
+    zoom = json.loads(next(c for c in at.get("plotly_chart") if c.proto.id.endswith("-px-zoom-figure")).proto.spec)
+    scale = zoom["data"][0]["colorscale"]
+    assert scale[0][1] in ("white", "#ffffff") and scale[-1][1] in ("black", "#000000")  # low values white
+    assert "MONOCHROME1, low values white" in image_captions(at)
+    open_section(at, "Signal and noise")
+    chart = next(c for c in at.get("plotly_chart") if c.proto.id.endswith("-px-regions"))
+    source = json.loads(chart.proto.spec)["data"][0]["source"]  # the picture, a PNG
+    shown = iio.imread(io.BytesIO(base64.b64decode(source.split(",", 1)[1])))[..., 0].astype(float)
+    values = samples.load(name).data.astype(float)
+    step = values.shape[0] / shown.shape[0]
+    thin = values[(np.arange(shown.shape[0]) * step).astype(int)][:, (np.arange(shown.shape[1]) * step).astype(int)]
+    low, high = thin <= np.percentile(thin, 10), thin >= np.percentile(thin, 90)
+    assert shown[low].mean() > shown[high].mean() + 100  # the file's low values are the bright ones on screen
+    assert any("MONOCHROME1, low values white" in c.value for c in at.caption)
