@@ -139,7 +139,8 @@ def voxel_block(volume: Volume, data3d: np.ndarray, slice_index: int, top: int, 
                 f"in {depth} neighbouring {volume.frame_axis}: a block of {depth * b_rows * b_cols} values.")
     width, level = window
     panels = [{"values": voxels[k], "top": b_top, "left": b_left, "zmin": level - width / 2, "zmax": level + width / 2,
-               "scale": "grey inverted" if volume.monochrome1 else "grey", "title": f"slice {first + k}" + (" (the one above)" if first + k == slice_index else "")}
+               "scale": "grey inverted" if volume.monochrome1 else "grey",
+               "title": f"slice {first + k}" + (" (the one above)" if first + k == slice_index else "")}
               for k in range(depth)]
     return panels, (first, depth, b_top, b_left, pixels.BLOCK), spacing
 
