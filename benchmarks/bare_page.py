@@ -10,10 +10,10 @@ import numpy as np
 import streamlit as st
 
 from core.display import apply_window, auto_window
-from ui.picker import current_volume
+from ui.picker import current
 
 if __name__ == "__main__":
-    volume = current_volume()
+    volume = current().volume
     image = np.asarray(volume.slice2d())
     width, level = auto_window(image)
     shift = st.slider("Window level (% of the width)", -50, 50, 0, key="bare-slider")

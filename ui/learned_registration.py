@@ -336,7 +336,7 @@ def _own_pair(trained: lr.Trained) -> None:
         held = lr.split_slices(len(slices))[1]
         image, name = slices[held[len(held) // 2]], f"template slice {indices[held[len(held) // 2]]}"
     else:
-        volume = picker.current_volume()
+        volume = picker.current().volume
         image, _, _ = working_image(volume)
         name = f"your image, resized to {size} × {size}"
     problem = lr.own_pair(image, size, spacing, motion, contrast)

@@ -197,27 +197,6 @@ def current() -> Current:
     return Current(load_sample(name), samples.info(name), (SAMPLE, name))
 
 
-def current_volume() -> Volume:
-    """The image every page works on: the upload when chosen and readable, else the sample."""
-    if st.session_state.get(SOURCE_KEY) == UPLOAD and "upload_volume" in st.session_state:
-        return st.session_state["upload_volume"]
-    return load_sample(st.session_state.get(SAMPLE_KEY, samples.DEFAULT))
-
-
-def current_key() -> tuple[str, object]:
-    """A hashable name of the current image, for a session's memos: the sample's name or the upload's file ids."""
-    if st.session_state.get(SOURCE_KEY) == UPLOAD and "upload_volume" in st.session_state:
-        return UPLOAD, st.session_state["upload_signature"]
-    return SAMPLE, st.session_state.get(SAMPLE_KEY, samples.DEFAULT)
-
-
-def current_sample() -> samples.Sample | None:
-    """The sample's provenance when a sample is shown, None for an upload."""
-    if st.session_state.get(SOURCE_KEY) == UPLOAD and "upload_volume" in st.session_state:
-        return None
-    return samples.info(st.session_state.get(SAMPLE_KEY, samples.DEFAULT))
-
-
 def show_upload_error() -> None:
     """Repeat a failed upload's message at the top of the page, so it cannot be missed."""
     if st.session_state.get(SOURCE_KEY) == UPLOAD and "upload_error" in st.session_state:
