@@ -61,7 +61,8 @@ def duel(setup: Setup, auto: bool) -> None:
         st.info(STOPPED.format("The two registrations"), icon=":material/stop_circle:")
     if not stored or stored["key"] != setup.duel_key or not stored["runs"]:
         return
-    fixed8, pixel, invert = eight_bit(pair.fixed, invert=setup.work.invert), setup.work.pixel, setup.work.invert
+    pixel, invert = setup.work.pixel, setup.work.invert
+    fixed8 = eight_bit(pair.fixed, invert=invert)
     rows, pictures = [], []
     for metric, result in stored["runs"].items():
         _, error = errors(pair, result)

@@ -118,8 +118,10 @@ def show_table(frame: pd.DataFrame, container=st) -> None:
 
 
 def eight_bit(image: np.ndarray, reference: np.ndarray | None = None, invert: bool = False) -> np.ndarray:
-    """`image` windowed to 8 bits on the 1st-99th percentiles of `reference` (itself by default); `invert`: low
-    values white (a MONOCHROME1 image)."""
+    """`image` windowed to 8 bits on the 1st-99th percentiles of `reference` (itself by default).
+
+    `invert` shades low values white, as a MONOCHROME1 file asks.
+    """
     return display.apply_window(image, *display.auto_window(image if reference is None else reference), invert=invert)
 
 
