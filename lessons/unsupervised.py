@@ -102,7 +102,7 @@ with main:
         loss.landscapes(setup)
     elif section == "Landmarks":
         note(text.explanation("landmarks"))
-        landmark_section(setup.problem, setup.key)
+        landmark_section(setup.problem, setup.key, invert=setup.work.invert)
     elif section == "Atlas":
         note(atlas.explanation(picker.load_sample(atlas.SUBJECT)))
         atlas.atlas_section()

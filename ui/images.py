@@ -13,6 +13,9 @@ from core.text.alt_text import describe_image
 from ui.alt import show_image
 from ui.memo import session_memo
 
+INVERTED_NOTE = ", shaded as the file says: MONOCHROME1, low values white"
+"""Said beside a picture of a MONOCHROME1 image, which is drawn inverted (low values white)."""
+
 MAX_SHOWN_SIDE = 640
 """Larger images are shown every n-th pixel (the lessons' numbers are computed on every pixel)."""
 
@@ -22,7 +25,18 @@ def shown_step(shape: tuple[int, ...]) -> int:
     return max(1, int(np.ceil(max(shape[:2]) / MAX_SHOWN_SIDE)))
 
 
-def grey8(image: np.ndarray, window: tuple[float, float] | None = None) -> np.ndarray:
+def shaded(caption: str, invert: bool) -> str:
+    """`caption`, saying so when its picture is inverted (a MONOCHROME1 image: once per section, on its first picture).
+
+    Examples
+    --------
+    >>> shaded("image", True)
+    'image, shaded as the file says: MONOCHROME1, low values white'
+    """
+    return caption + (INVERTED_NOTE if invert else "")
+
+
+def grey8(image: np.ndarray, window: tuple[float, float] | None = None, invert: bool = False) -> np.ndarray:
     """An image as 8-bit grey for the page: masks black and white, values through a window, large ones thinned.
 
     Parameters
@@ -31,6 +45,8 @@ def grey8(image: np.ndarray, window: tuple[float, float] | None = None) -> np.nd
         2D values (any dtype) or a boolean mask.
     window : (width, level), optional
         Defaults to `core.display.auto_window` of the image.
+    invert : bool
+        Low values white, as a DICOM MONOCHROME1 file asks (values only: a mask keeps white for True).
 
     Returns
     -------
@@ -41,7 +57,7 @@ def grey8(image: np.ndarray, window: tuple[float, float] | None = None) -> np.nd
     if image.dtype == bool:
         return image.astype(np.uint8) * 255
     width, level = window if window is not None else display.auto_window(image)
-    return display.apply_window(image, width, level)
+    return display.apply_window(image, width, level, invert=invert)
 
 
 def png_bytes(pixels: np.ndarray) -> bytes:
@@ -52,7 +68,7 @@ def png_bytes(pixels: np.ndarray) -> bytes:
 
 
 def picture(container, image: np.ndarray, caption: str, window: tuple[float, float] | None = None,
-            key=None, alt: str | None = None) -> None:
+            key=None, alt: str | None = None, invert: bool = False) -> None:
     """Show an image through a window with a caption and an alt text made from its data.
 
     Parameters
@@ -66,9 +82,11 @@ def picture(container, image: np.ndarray, caption: str, window: tuple[float, flo
         Names the image's content, so a rerun reuses its PNG without hashing the pixels.
     alt : str, optional
         The text alternative (default: `core.text.alt_text.describe_image` of the values).
+    invert : bool
+        Low values white (a MONOCHROME1 image's values; see `grey8`).
     """
     name = key if key is not None else hashlib.blake2b(np.ascontiguousarray(image).tobytes(),
                                                        digest_size=16).hexdigest()
-    data, text = session_memo("pictures", (name, image.shape, window, caption, alt),
-                              lambda: (png_bytes(grey8(image, window)), alt or describe_image(image, caption)))
+    data, text = session_memo("pictures", (name, image.shape, window, invert, caption, alt),
+                              lambda: (png_bytes(grey8(image, window, invert)), alt or describe_image(image, caption)))
     show_image(container, data, text, caption=caption, width="stretch", output_format="PNG")

@@ -28,6 +28,7 @@ from core.selection import click_grid, selected_points
 from core.data.warps import Problem, anatomy_points, compare, tre
 from ui import heavy
 from ui.alt import show_figure, show_image
+from ui.images import shaded
 from ui.lesson import STOPPED, stoppable, was_stopped
 from ui.viewer import PLOT_CONFIG, heatmap_figure, png_bytes
 
@@ -85,9 +86,15 @@ def take_click(key: str, problem_key, side: str, event, shape: tuple[int, int]) 
     return True
 
 
-def click_figure(image: np.ndarray, spacing: tuple[float, float], pairs: list[dict], side: str) -> go.Figure:
-    """The image as a heatmap, a transparent grid of clickable markers, and the landmarks numbered in colour."""
+def click_figure(image: np.ndarray, spacing: tuple[float, float], pairs: list[dict], side: str,
+                 invert: bool = False) -> go.Figure:
+    """The image as a heatmap, a transparent grid of clickable markers, and the landmarks numbered in colour.
+
+    `invert` shades low values white (a MONOCHROME1 image), its colour bar too.
+    """
     figure = heatmap_figure(image, spacing, *display.auto_window(image), f"{side} image: click a landmark")
+    if invert:
+        figure.update_traces(colorscale="gray_r", selector={"type": "heatmap"})
     rows, cols = click_grid(image.shape)
     figure.add_trace(go.Scattergl(
         x=cols, y=rows, mode="markers", name="click grid", showlegend=False,
@@ -177,7 +184,7 @@ def keyboard_entry(state: dict, key: str, shape: tuple[int, int]) -> str | None:
     return None
 
 
-def landmark_section(problem: Problem, problem_key, key: str = "landmarks") -> None:
+def landmark_section(problem: Problem, problem_key, key: str = "landmarks", invert: bool = False) -> None:
     """Landmark registration on a problem with a known answer: click pairs, see the fit, seed the optimiser.
 
     The lesson gives the section's heading and explanation (``assets/course/unsupervised.toml``).
@@ -190,6 +197,8 @@ def landmark_section(problem: Problem, problem_key, key: str = "landmarks") -> N
         Changes whenever the problem does (the landmarks are then cleared).
     key : str
         Prefix of the widget and session keys.
+    invert : bool
+        The images are MONOCHROME1: their pictures show low values white, as the file asks.
     """
     state = _state(key, problem_key)
     if state.pop("changed", False):
@@ -199,13 +208,15 @@ def landmark_section(problem: Problem, problem_key, key: str = "landmarks") -> N
     st.markdown(f"**{next_step(state['pairs'])}**")
     fixed_column, moving_column = st.columns(2)
     for side, column, image in (("fixed", fixed_column, problem.fixed), ("moving", moving_column, problem.moving)):
-        figure = click_figure(image, spacing, state["pairs"], side)
+        figure = click_figure(image, spacing, state["pairs"], side, invert)
         event = show_figure(column, figure, alt=describe_image(image, f"{side} image with "
                                                                       f"{sum(p.get(side) is not None for p in state['pairs'])} landmarks"),
                             on_select="rerun", selection_mode="points", config=PLOT_CONFIG,
                             key=f"{key}-{side}-{state['version']}")
         if take_click(key, problem_key, side, event, shape):
             st.rerun()  # the new landmark appears on its figure at once
+    if invert:
+        st.caption(shaded("Both images", invert) + ".")
     if keyboard_entry(state, key, shape) == "demo":
         fixed_points = spread_points(shape, 4)
         moving_points = np.rint(true_landmarks(problem, fixed_points))
@@ -240,8 +251,8 @@ def landmark_section(problem: Problem, problem_key, key: str = "landmarks") -> N
                "points bunched in one corner fit each other well and still tilt the rest of the image.")
     st.dataframe(pd.DataFrame(compare(problem, result.parameters)).round(4), hide_index=True, width="stretch")
     width, level = display.auto_window(problem.fixed)
-    fixed8 = display.apply_window(problem.fixed, width, level)
-    warped8 = display.apply_window(warp_moving(problem.moving, result, spacing), width, level)
+    fixed8 = display.apply_window(problem.fixed, width, level, invert=invert)
+    warped8 = display.apply_window(warp_moving(problem.moving, result, spacing), width, level, invert=invert)
     pair = overlays.overlay(fixed8, warped8)
     show_image(st, png_bytes(overlays.enlarge(pair, 320)),
                describe_image(pair, "Fixed image in magenta, moving image warped by the landmarks in green"),

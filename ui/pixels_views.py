@@ -19,14 +19,11 @@ from core.volume import Volume
 from ui import picker
 from ui.alt import show_figure, show_image
 from ui.code import show_code
-from ui.images import png_bytes
+from ui.images import INVERTED_NOTE, png_bytes
 from ui.lesson import explain, lecturer_mode
 from ui.pixel_figures import for_the_room, grids_figure
 from ui.safe_text import md
 from ui.viewer import PLOT_CONFIG
-
-INVERTED_NOTE = ", shaded as the file says: MONOCHROME1, low values white"
-"""Said beside a picture of a MONOCHROME1 image, which is drawn inverted (low values white)."""
 
 SEEN_KEY = "px-image-of"
 """Session key: for each group of controls, the image its values belong to."""

@@ -15,7 +15,7 @@ from core.text.course_text import LessonText
 from core.volume import Volume
 from ui import heavy
 from ui.code import show_code
-from ui.images import picture
+from ui.images import picture, shaded
 from ui.lesson import STOPPED, explain, lecturer_mode, stoppable, was_stopped
 from ui.preparing_work import Work, memo, npy_bytes
 
@@ -31,6 +31,11 @@ VALUE_WIDGETS = {  # kind: (min, max, step)
 DEFAULT_VALUES = {"noise": 20.0, "gaussian": 1.0, "median": 3.0, "threshold": 127.0, "mask": 45.0, "edges": 1.0}
 SAME_UNITS = ("input", "noise", "gaussian", "median", "mask")
 """Steps whose output is in the input's units: shown through the input's window."""
+
+
+def in_input_units(image: np.ndarray, kinds: list[str]) -> bool:
+    """Whether `image`, made by steps of `kinds`, holds the input's values (shown through its window and shading)."""
+    return image.dtype != bool and all(kind in SAME_UNITS for kind in kinds)
 
 
 def step_controls(n: int, default: pipeline.Step | None) -> pipeline.Step | None:
@@ -76,9 +81,9 @@ def builder_section(work: Work, text: LessonText) -> None:
     for n, (image, label) in enumerate(zip(images, labels)):
         if n and n % 4 == 0:
             columns = st.columns(4)
-        same_units = image.dtype != bool and all(k in SAME_UNITS for k in kinds[:n + 1])
-        picture(columns[n % 4], image, label, work.window if same_units else None,
-                ("pipeline", work.image_key, tuple(steps[:n])))
+        same_units = in_input_units(image, kinds[:n + 1])
+        picture(columns[n % 4], image, shaded(label, work.invert and n == 0), work.window if same_units else None,
+                ("pipeline", work.image_key, tuple(steps[:n])), invert=work.invert and same_units)
         columns[n % 4].caption(pipeline.summary(image))
     if work.whole_volume:
         st.caption(f"On this slice, the noise seed is seed + {slice_index} (slice {slice_index}) and thresholds are "
@@ -135,7 +140,9 @@ def volume_section(work: Work, steps: list[pipeline.Step], text: LessonText) -> 
     result, numbers = stored[1], stored[2]
     k = index[-1]
     columns = st.columns([1, 2])
-    picture(columns[0], result[k], f"result, slice {k} of the volume")
+    same_units = in_input_units(result, [s.kind for s in steps])
+    picture(columns[0], result[k], shaded(f"result, slice {k} of the volume", work.invert and same_units),
+            invert=work.invert and same_units)
     columns[1].metric("Result", numbers)
     columns[1].caption(f"{result.shape[0]} × {result.shape[1]} × {result.shape[2]} voxels, {result.dtype}.")
     columns[1].download_button("Download the result (NIfTI, .nii.gz)",

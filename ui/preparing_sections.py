@@ -18,7 +18,7 @@ from core.text.alt_text import describe_image
 from core.text.course_text import LessonText
 from ui.alt import show_figure
 from ui.code import show_code
-from ui.images import grey8, picture
+from ui.images import grey8, picture, shaded
 from ui.lesson import explain
 from ui.preparing_figures import (METHOD_COLOURS, drawing_figure, fmt, histogram_figure, otsu_histograms,
                                   overlaid_histograms, region_figure, sweep_figure)
@@ -117,14 +117,16 @@ def masking_section(work: Work, text: LessonText) -> None:
     masked = memo(("masked", work.key, how, repr(params)), lambda: preprocess.apply_mask(work.image, mask, fill=fill))
     removed = int((~mask).sum())
     columns = st.columns([2, 1, 1])  # room to draw
-    figure = memo(("draw-figure", work.key), lambda: drawing_figure(grey8(work.image, work.window), work.image.shape))
+    figure = memo(("draw-figure", work.key), lambda: drawing_figure(grey8(work.image, work.window, work.invert),
+                                                                       work.image.shape))
     alt = memo(("draw-alt", work.key), lambda: describe_image(work.image, "The noisy image to draw a mask on"))
     show_figure(columns[0], figure, alt, key=DRAW_KEY, on_select=lambda: _apply_drawing(work.image.shape),
                 selection_mode=("box", "lasso"), config=DRAW_CONFIG)
-    columns[0].caption("Draw a box or a lasso on the picture (its tools are above it): the mask follows.")
+    columns[0].caption(shaded("Draw a box or a lasso on the picture (its tools are above it): the mask follows",
+                              work.invert) + ".")
     mask_key = (work.key, how, repr(params))
     picture(columns[1], mask, "mask (white: kept)", key=("mask", mask_key))
-    picture(columns[2], masked, "masked image", work.window, ("masked", mask_key))
+    picture(columns[2], masked, "masked image", work.window, ("masked", mask_key), invert=work.invert)
     metrics = st.columns(3)
     metrics[0].metric("Pixels removed", f"{removed:,}", help="Pixels where the mask is False.")
     metrics[1].metric("Share removed", f"{100 * removed / mask.size:.2f} %")
@@ -170,7 +172,7 @@ def threshold_section(work: Work, text: LessonText) -> None:
     otsu = next(row for row in table if row["method"] == "otsu")
     compare = method != "otsu"  # the lecture's figure: the chosen method beside Otsu
     columns = figure.columns(4 if compare and truth_name else 3)
-    picture(columns[0], work.image, "image", work.window, ("noisy", work.key))
+    picture(columns[0], work.image, shaded("image", work.invert), work.window, ("noisy", work.key), invert=work.invert)
     picture(columns[1], preprocess.binarize(work.image, chosen["threshold"]),
             f"{method}: image > {fmt(chosen['threshold'])}", key=("binary", work.key, chosen["threshold"]))
     if compare:
@@ -246,8 +248,8 @@ def filter_section(work: Work, text: LessonText) -> None:
     views = (("noisy", work.image, ("noisy", work.key)), (f"Gaussian, sigma {sigma:g}", smooth, ("gaussian", work.key, sigma)),
              (f"median {size} × {size}", middle, ("median", work.key, size)))
     histograms = []
-    for column, (name, image, image_key) in zip(figure.columns(3), views):
-        picture(column, image, name, work.window, image_key)
+    for n, (column, (name, image, image_key)) in enumerate(zip(figure.columns(3), views)):
+        picture(column, image, shaded(name, work.invert and n == 0), work.window, image_key, invert=work.invert)
         column.metric("RMSE vs clean", fmt(preprocess.rmse(image, work.clean)) + work.unit,
                       help="Root mean square difference from the image before noise: lower is closer.")
         histograms.append((name, *memo(("histogram", image_key), lambda: preprocess.histogram(image, HISTOGRAM_BINS))))
@@ -295,8 +297,9 @@ def edges_section(work: Work, text: LessonText) -> None:
         else:
             st.caption(text.explanation("edge_strength"))
     plain = canny or sigma == 0
-    picture(middle, smoothed, "the noisy image" if plain else f"the noisy image, Gaussian sigma {sigma:g}",
-            work.window, ("noisy", work.key) if plain else ("gaussian", work.key, sigma))
+    name = "the noisy image" if plain else f"the noisy image, Gaussian sigma {sigma:g}"
+    picture(middle, smoothed, shaded(name, work.invert), work.window,
+            ("noisy", work.key) if plain else ("gaussian", work.key, sigma), invert=work.invert)
     picture(right, result, f"{method} edges" + ("" if result.dtype == bool else " (strength)"),
             key=("edges", work.key, method, sigma))
     if result.dtype == bool:

@@ -19,7 +19,7 @@ from core.data.noise import NOISE_KINDS
 from core.volume import Volume
 from ui import picker
 from ui.code import show_code
-from ui.images import MAX_SHOWN_SIDE, picture
+from ui.images import MAX_SHOWN_SIDE, picture, shaded
 from ui.lesson import explain, lecturer_mode
 from ui.memo import session_memo
 from ui.preparing_figures import fmt
@@ -53,6 +53,7 @@ class Work:
     base: Volume                   # the volume the slice comes from (the pipeline builder can run on all of it)
     truths: dict[str, np.ndarray] = field(default_factory=dict)
     window: tuple[float, float] = (1.0, 0.0)
+    invert: bool = False           # a MONOCHROME1 image: its pictures show low values white, as its file asks
 
     @property
     def image_key(self) -> tuple:
@@ -191,7 +192,8 @@ def choose_work(text: LessonText, current: picker.Current) -> Work:
                            file_name=source.npy_name, icon=":material/download:", on_click="ignore",
                            help="The code panels start from this file: your upload's slice, as the lesson sees it.")
     units = "HU" if base.modality == "CT" else ""
-    return Work(key, clean, noisy, scale, units, noise, source, base, truths, window)
+    return Work(key, clean, noisy, scale, units, noise, source, base, truths, window,
+                invert=base.monochrome1 and not base.rgb)
 
 
 def npy_bytes(array: np.ndarray) -> bytes:
@@ -204,12 +206,14 @@ def npy_bytes(array: np.ndarray) -> bytes:
 def noise_section(work: Work, text: LessonText) -> None:
     """The clean image, the noise alone and the noisy image, with the noise's numbers."""
     columns = st.columns(3)
-    picture(columns[0], work.clean, f"clean: {work.clean.shape[0]} × {work.clean.shape[1]} pixels", work.window,
-            ("clean", work.key))
+    rows, cols = work.clean.shape
+    picture(columns[0], work.clean, shaded(f"clean: {rows} × {cols} pixels", work.invert), work.window,
+            ("clean", work.key), invert=work.invert)
     difference = work.image - work.clean
     spread = max(float(np.abs(difference).max()), 1e-12)
     picture(columns[1], difference, "the noise alone (noisy − clean; grey is 0)", (2 * spread, 0.0), ("noise", work.key))
-    picture(columns[2], work.image, "noisy: the image every section works on", work.window, ("noisy", work.key))
+    picture(columns[2], work.image, "noisy: the image every section works on", work.window, ("noisy", work.key),
+            invert=work.invert)
     measured = st.columns(3)
     measured[0].metric("Noise mean", fmt(float(difference.mean())),
                        help="The mean of noisy − clean. Gaussian noise averages 0; Rician and salt and pepper can "

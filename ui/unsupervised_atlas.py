@@ -13,6 +13,7 @@ from core.clustering import METHODS, cluster_intensities, score
 from core.heavy import register_and_transfer
 from ui import heavy
 from ui.code import show_code
+from ui.images import shaded
 from ui.lesson import STOPPED, lecturer_mode, stoppable, was_stopped
 from ui.memo import session_memo
 from ui.picker import load_sample
@@ -216,7 +217,7 @@ def image_clustering(work: Work, k: int, method: str) -> None:
     except ValueError as exc:
         st.warning(f"Cannot cluster this image: {exc}.", icon=":material/warning:")
         return
-    show_row([(eight_bit(work.image), "working image"),
+    show_row([(eight_bit(work.image, invert=work.invert), shaded("working image", work.invert)),
               (overlays.label_colours(clusters.labels), f"{k} clusters, dark to bright: "
                + ", ".join(overlays.LABEL_NAMES[1:][:k]))], min_side=300)
     show_table(pd.DataFrame({"cluster": range(1, k + 1), "mean value": clusters.means,

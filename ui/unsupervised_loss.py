@@ -12,6 +12,7 @@ from core.registration import METRICS, aligned_landscapes, sweep_offsets
 from core.data.warps import compare, make_problem
 from ui.alt import show_figure
 from ui.code import show_code
+from ui.images import shaded
 from ui.lesson import STOPPED, stoppable, was_stopped
 from ui.memo import session_memo
 from ui.unsupervised_figures import METRIC_SHORT, landscape_figure
@@ -60,15 +61,17 @@ def duel(setup: Setup, auto: bool) -> None:
         st.info(STOPPED.format("The two registrations"), icon=":material/stop_circle:")
     if not stored or stored["key"] != setup.duel_key or not stored["runs"]:
         return
-    fixed8, pixel = eight_bit(pair.fixed), setup.work.pixel
+    pixel, invert = setup.work.pixel, setup.work.invert
+    fixed8 = eight_bit(pair.fixed, invert=invert)
     rows, pictures = [], []
     for metric, result in stored["runs"].items():
         _, error = errors(pair, result)
         table = {row["parameter"]: row["error"] for row in compare(pair, result.parameters)}
         rows.append({"loss": METRICS[metric], "mean TRE (mm)": error["mean"], "max TRE (mm)": error["max"],
                      "rotation error (°)": table["rotation (degrees, clockwise)"], "time (s)": result.seconds})
-        pictures.append((overlays.overlay(fixed8, eight_bit(result.registered, pair.moving)),
-                         f"(e) after registration with {METRIC_SHORT[metric]}: mean TRE {error['mean']:.2f} mm"))
+        caption = f"(e) after registration with {METRIC_SHORT[metric]}: mean TRE {error['mean']:.2f} mm"
+        pictures.append((overlays.overlay(fixed8, eight_bit(result.registered, pair.moving, invert)),
+                         shaded(caption, invert and not pictures)))
     show_row(pictures, min_side=320)
     for column, metric, row in zip(st.columns(len(rows)), stored["runs"], rows):
         column.metric(f"Mean TRE (mm), {METRIC_SHORT[metric]}", f"{row['mean TRE (mm)']:.2f}",

@@ -21,7 +21,7 @@ from core.registration import check_pair, ncc
 from core.data.warps import Motion, Problem, make_problem, max_warp_mm, working_image
 from ui.alt import show_image
 from ui.code import show_code
-from ui.images import png_bytes
+from ui.images import png_bytes, shaded
 from ui.lesson import lecturer_mode
 from ui.memo import session_memo
 from ui.picker import load_sample
@@ -56,6 +56,8 @@ class Work:
         Names the working image for memos.
     from_sample : bool
         A built-in sample (shared caches allowed), not an upload.
+    invert : bool
+        A MONOCHROME1 image: its pictures show low values white, as its file asks.
     """
 
     name: str
@@ -64,6 +66,7 @@ class Work:
     source: snip.Source
     key: tuple
     from_sample: bool
+    invert: bool = False
 
     @property
     def pixel(self) -> float:
@@ -114,9 +117,12 @@ def show_table(frame: pd.DataFrame, container=st) -> None:
     container.table(style.set_table_styles([{"selector": "th, td", "props": [("font-size", LECTURE_TABLE_FONT)]}]))
 
 
-def eight_bit(image: np.ndarray, reference: np.ndarray | None = None) -> np.ndarray:
-    """`image` windowed to 8 bits on the 1st-99th percentiles of `reference` (itself by default)."""
-    return display.apply_window(image, *display.auto_window(image if reference is None else reference))
+def eight_bit(image: np.ndarray, reference: np.ndarray | None = None, invert: bool = False) -> np.ndarray:
+    """`image` windowed to 8 bits on the 1st-99th percentiles of `reference` (itself by default).
+
+    `invert` shades low values white, as a MONOCHROME1 file asks.
+    """
+    return display.apply_window(image, *display.auto_window(image if reference is None else reference), invert=invert)
 
 
 def working(volume, key, sample, container, afresh: bool = False) -> Work:
@@ -161,7 +167,8 @@ def working(volume, key, sample, container, afresh: bool = False) -> Work:
         f"Working image: {md(volume.name)} · {image.shape[0]} × {image.shape[1]} pixels of {spacing[0]:.3g} × "
         f"{spacing[1]:.3g} mm" + (f" ({'; '.join(notes)})" if notes else "") + "."
         + ("" if volume.spacing_known else " The file records no pixel size: every mm below is a pixel."))
-    return Work(volume.name, image, spacing, source, (key, slice_index, side, fallback), sample is not None)
+    return Work(volume.name, image, spacing, source, (key, slice_index, side, fallback), sample is not None,
+                invert=volume.monochrome1 and not volume.rgb)
 
 
 def shift_defaults(work: Work) -> dict[str, float]:
@@ -215,13 +222,15 @@ def settings(volume, key, sample, folded: bool, preset: bool = False) -> Setup:
 
 def target_picture(setup: Setup) -> np.ndarray:
     """The target at 8 bits, kept per working image (the sliders move the source only)."""
-    return session_memo("unsup-target", setup.work.key, lambda: eight_bit(setup.problem.fixed))
+    return session_memo("unsup-target", setup.work.key, lambda: eight_bit(setup.problem.fixed,
+                                                                          invert=setup.work.invert))
 
 
 def problem_view(setup: Setup) -> None:
     """(a) the source, (b) the target and their overlay; NCC before registration; the code and the .npy."""
-    fixed8, moving8 = target_picture(setup), eight_bit(setup.problem.moving)
-    show_row([(moving8, "(a) source: the moving image we made"), (fixed8, "(b) target: the fixed image"),
+    fixed8, moving8 = target_picture(setup), eight_bit(setup.problem.moving, invert=setup.work.invert)
+    show_row([(moving8, shaded("(a) source: the moving image we made", setup.work.invert)),
+              (fixed8, "(b) target: the fixed image"),
               (overlays.overlay(fixed8, moving8), "target in magenta, source in green")])
     st.caption(f"Before registration: normalised cross-correlation (NCC) "
                f"{ncc(setup.problem.fixed, setup.problem.moving):.4f} (1 = identical up to brightness and contrast).")

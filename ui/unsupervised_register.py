@@ -22,7 +22,7 @@ from core.data.warps import anatomy_points, compare, tre, warped_grid
 from ui import heavy
 from ui.alt import show_figure, show_image
 from ui.code import show_code
-from ui.images import png_bytes
+from ui.images import png_bytes, shaded
 from ui.lesson import STOPPED, explain, lecturer_mode, stoppable, was_stopped
 from ui.unsupervised_figures import deformation_maps, history_figure
 from ui.unsupervised_problem import KEEP, Setup, eight_bit, show_row, show_table, target_picture
@@ -206,13 +206,21 @@ def lecture_figure(setup: Setup, stored: dict, how_to_read: str) -> None:
     `how_to_read` (Markdown) explains the checkerboard and the blend beside them.
     """
     result, choice = stored["result"], stored["choice"]
-    fixed8, moving8 = target_picture(setup), eight_bit(setup.problem.moving)
-    registered8 = eight_bit(result.registered, setup.problem.moving)
+    invert = setup.work.invert
+    fixed8, moving8 = target_picture(setup), eight_bit(setup.problem.moving, invert=invert)
+    registered8 = eight_bit(result.registered, setup.problem.moving, invert)
     mode = st.radio("Compare as", ("colour overlay", "difference"), horizontal=True, key="compare", **KEEP,
                     help="Overlay: target magenta, source green; aligned structures turn grey or white. "
                          "Difference: mid grey where the two agree.")
-    pair = overlays.overlay if mode == "colour overlay" else overlays.difference
-    figure = [(moving8, "(a) source"), (fixed8, "(b) target"), (registered8, "(c) registered source"),
+
+    def pair(target: np.ndarray, source: np.ndarray) -> np.ndarray:
+        """(d) and (e): a colour overlay, or the difference of the values (a map: never shaded)."""
+        if mode == "colour overlay":
+            return overlays.overlay(target, source)
+        # shaded pictures hold 255 - grey: swapped, their difference is that of the unshaded ones, exactly
+        return overlays.difference(source, target) if invert else overlays.difference(target, source)
+
+    figure = [(moving8, shaded("(a) source", invert)), (fixed8, "(b) target"), (registered8, "(c) registered source"),
               (pair(fixed8, moving8), "(d) before registration"), (pair(fixed8, registered8), "(e) after")]
     if lecturer_mode():  # two rows: each image twice as wide, readable from the back of the room
         show_row(figure[:3], min_side=320)

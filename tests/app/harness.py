@@ -59,3 +59,26 @@ def shown_code(at: AppTest) -> list[str]:
     open_panels(at.session_state)
     at.run()
     return [block.value for block in at.code]
+
+
+def shown_pictures(at: AppTest) -> dict:
+    """Rerun the page and decode the PNG of every `st.image` it sends: numpy arrays by caption (the bytes Streamlit got)."""
+    import io
+    from unittest import mock
+
+    import imageio.v3 as iio
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
+    sent: dict[str, bytes] = {}
+    store = MemoryMediaFileStorage.load_and_get_id
+
+    def keep(self, data, mimetype, kind, filename=None):
+        file_id = store(self, data, mimetype, kind, filename)
+        if isinstance(data, bytes):
+            sent[file_id] = data
+        return file_id
+
+    with mock.patch.object(MemoryMediaFileStorage, "load_and_get_id", keep):
+        at.run()
+    return {shown.caption: iio.imread(io.BytesIO(sent[shown.url.rsplit("/", 1)[-1].split(".")[0]]))
+            for image in at.get("image") for shown in image.proto.imgs}

@@ -174,6 +174,17 @@ def test_grey8_windows_and_thins_large_images():
     assert grey8(np.eye(3, dtype=bool)).tolist() == [[255, 0, 0], [0, 255, 0], [0, 0, 255]]
 
 
+def test_grey8_inverted_shades_low_values_white_and_leaves_masks_alone():
+    from ui.images import grey8, shaded
+
+    values = np.array([[0.0, 250.0, 500.0, 750.0, 1000.0]])
+    assert grey8(values, window=(1000.0, 500.0)).tolist() == [[0, 64, 128, 191, 255]]
+    assert grey8(values, window=(1000.0, 500.0), invert=True).tolist() == [[255, 191, 127, 64, 0]]  # MONOCHROME1
+    assert grey8(np.eye(2, dtype=bool), invert=True).tolist() == [[255, 0], [0, 255]]  # a mask: white is kept
+    assert shaded("image", True) == "image, shaded as the file says: MONOCHROME1, low values white"
+    assert shaded("image", False) == "image"
+
+
 def current_page():
     import streamlit as st
 

@@ -20,7 +20,7 @@ from core import samples
 from core.selection import lasso_mask
 from core.text.course_text import load_lesson
 from core.data.noise import add_noise
-from harness import choose_sample, page_test, problems, shown_code, upload, widget
+from harness import choose_sample, page_test, problems, shown_code, shown_pictures, upload, widget
 from ui.code import COLLECTED_KEY
 
 PAGE = "lessons/preparing.py"
@@ -544,3 +544,55 @@ def test_self_check_feedback_progress_and_the_image_s_otsu(at):
     lo, hi = pp.threshold_scale(volume.data)
     widget(at, "number_input", "check-preparing-1").set_value(lo + 127 / 255 * (hi - lo)).run()
     assert at.session_state["progress"]["preparing"] == {"answered": 4, "correct": 3, "total": 5}
+
+
+# --- a MONOCHROME1 radiograph: its pictures as the file asks, its maps as they are -----------------------
+
+RG3 = next(s.name for s in samples.SAMPLES if s.file == "RG3_UNCR.dcm")  # MONOCHROME1 in its file
+
+
+def brighter_where_low(shown: np.ndarray, values: np.ndarray) -> float:
+    """How much brighter (grey levels) a picture is where `values` are in their lowest tenth than in their highest."""
+    shown = (shown if shown.ndim == 2 else shown[..., 0]).astype(float)
+    rows = (np.arange(shown.shape[0]) * values.shape[0] / shown.shape[0]).astype(int)
+    cols = (np.arange(shown.shape[1]) * values.shape[1] / shown.shape[1]).astype(int)
+    thin = values[rows][:, cols].astype(float)
+    low, high = thin <= np.percentile(thin, 10), thin >= np.percentile(thin, 90)
+    return float(shown[low].mean() - shown[high].mean())
+
+
+def test_a_monochrome1_radiograph_is_shaded_low_values_white_and_its_maps_are_not(at):
+    from ui.images import INVERTED_NOTE
+
+    choose_sample(at, RG3)
+    widget(at, "selectbox", "prep-noise").set_value("none").run()
+    values = samples.load(RG3).data
+    pictures = shown_pictures(at)
+    assert brighter_where_low(pictures[f"clean: 880 × 880 pixels{INVERTED_NOTE}"], values) > 200
+    assert brighter_where_low(pictures["noisy: the image every section works on"], values) > 200
+    show(at, "Masking")
+    source = json.loads(drawing(at).proto.spec)["data"][0]["source"]  # the picture to draw on, a PNG
+    assert brighter_where_low(iio.imread(io.BytesIO(base64.b64decode(source.split(",", 1)[1]))), values) > 200
+    assert any(INVERTED_NOTE in c.value for c in at.caption)
+    pictures = shown_pictures(at)
+    assert brighter_where_low(pictures["masked image"], values) > 100  # outside the mask: the minimum, white
+    assert brighter_where_low(pictures["mask (white: kept)"], values) < -100  # a mask: white is kept, as ever
+    show(at, "Thresholds")
+    pictures = shown_pictures(at)
+    assert brighter_where_low(pictures[f"image{INVERTED_NOTE}"], values) > 200
+    assert brighter_where_low(pictures["otsu, for comparison: image > 449.6"], values) == -255  # above: white
+    show(at, "Filters")
+    pictures = shown_pictures(at)
+    assert brighter_where_low(pictures[f"noisy{INVERTED_NOTE}"], values) > 200
+    assert brighter_where_low(pictures["median 3 × 3"], values) > 200
+    show(at, "Edges")
+    pictures = shown_pictures(at)
+    assert brighter_where_low(pictures[f"the noisy image, Gaussian sigma 1{INVERTED_NOTE}"], values) > 200
+    edges = pictures["sobel edges (strength)"]
+    assert np.median(edges) < 32 < edges.max()  # a map of edge strength: flat bone and air are dark, edges bright
+    show(at, "Pipeline builder")
+    pictures = shown_pictures(at)
+    assert brighter_where_low(pictures[f"input (clean){INVERTED_NOTE}"], values) > 200
+    assert brighter_where_low(pictures["2. Gaussian (sigma 1)"], values) > 200
+    assert brighter_where_low(pictures["3. threshold: otsu"], values) == -255
+    assert sum(INVERTED_NOTE in caption for caption in pictures) == 1  # said once

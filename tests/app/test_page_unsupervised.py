@@ -15,7 +15,7 @@ import pytest
 
 from core import samples
 from core.data.warps import working_image
-from harness import choose_sample, page_test, problems, upload, widget
+from harness import choose_sample, page_test, problems, shown_pictures, upload, widget
 
 PAGE = "lessons/unsupervised.py"
 PHANTOM, MNI = "Phantom: Shepp-Logan head (scikit-image)", samples.SAMPLES[2].name
@@ -347,3 +347,65 @@ def test_the_landmarks_section_registers_from_pairs_placed_on_the_lesson_s_probl
     assert not problems(at), problems(at)
     shown = metrics(at)
     assert "Mean TRE (mm)" in shown and float(shown["Mean TRE (mm)"]) < 1.0  # exact pairs: below a pixel
+
+
+RG3 = next(s.name for s in samples.SAMPLES if s.file == "RG3_UNCR.dcm")  # MONOCHROME1 in its file
+
+
+def brighter_where_low(shown: np.ndarray, values: np.ndarray) -> float:
+    """How much brighter (grey levels, first channel) a picture is where `values` are in their lowest tenth than in
+    their highest."""
+    shown = (shown if shown.ndim == 2 else shown[..., 0]).astype(float)
+    rows = (np.arange(shown.shape[0]) * values.shape[0] / shown.shape[0]).astype(int)
+    cols = (np.arange(shown.shape[1]) * values.shape[1] / shown.shape[1]).astype(int)
+    thin = values[rows][:, cols].astype(float)
+    low, high = thin <= np.percentile(thin, 10), thin >= np.percentile(thin, 90)
+    return float(shown[low].mean() - shown[high].mean())
+
+
+def test_a_monochrome1_radiograph_is_shaded_low_values_white_and_its_maps_are_not(at):
+    from core.overlays import difference
+    from ui.images import INVERTED_NOTE
+
+    choose_sample(at, RG3)
+    values = working_image(samples.load(RG3), None, 128)[0]  # the target: the working image, not moved
+    pictures = shown_pictures(at)
+    assert brighter_where_low(pictures["(b) target: the fixed image"], values) > 200
+    assert brighter_where_low(pictures[f"(a) source: the moving image we made{INVERTED_NOTE}"], values) > 100  # moved
+    assert brighter_where_low(pictures["target in magenta, source in green"], values) > 200  # magenta: the target
+    go(at, "Register")
+    widget(at, "slider", "iterations").set_value(20)
+    go(at, "Lecture figure")
+    press(at, "unsup-run")
+    pictures = shown_pictures(at)
+    assert sum(INVERTED_NOTE in caption for caption in pictures) == 1  # said once
+    for caption in ("(b) target", "(c) registered source", "(e) after",
+                    "checkerboard of the target and the registered source"):
+        assert brighter_where_low(pictures[caption], values) > 200, caption
+    widget(at, "radio", "compare").set_value("difference")
+    pictures = shown_pictures(at)
+    source, target = pictures[f"(a) source{INVERTED_NOTE}"], pictures["(b) target"]
+    before = pictures["(d) before registration"]  # a map of differences of the values, not shaded
+    assert np.array_equal(before, difference(255 - target, 255 - source))
+    assert not np.array_equal(before, difference(target, source))
+    go(at, "Loss")
+    press(at, "unsup-duel")
+    pictures = shown_pictures(at)
+    overlays = [caption for caption in pictures if caption.startswith("(e) after registration with")]
+    assert len(overlays) == 2 and INVERTED_NOTE in overlays[0]
+    assert all(brighter_where_low(pictures[caption], values) > 100 for caption in overlays)  # another contrast: moved
+    go(at, "Landmarks")
+    heatmaps = [json.loads(c.proto.spec)["data"][0] for c in at.get("plotly_chart")]
+    assert len(heatmaps) == 2 and all(h["type"] == "heatmap" for h in heatmaps)
+    for heatmap in heatmaps:  # the lowest value (zmin) white, the highest black
+        (low, high) = (np.array(heatmap["colorscale"][n][1].strip("rgb()").split(","), float) for n in (0, -1))
+        assert low.min() > 250 and high.max() < 5
+    assert f"Both images{INVERTED_NOTE}." in captions(at)
+    next(b for b in at.button if b.label.startswith("Place") and "exact pairs" in b.label).click()
+    pictures = shown_pictures(at)
+    [warped] = [p for caption, p in pictures.items() if caption.startswith("Fixed (magenta)")]
+    assert brighter_where_low(warped, values) > 200
+    go(at, "Clustering")
+    widget(at, "radio", "cluster-on").set_value("the working image")
+    pictures = shown_pictures(at)
+    assert brighter_where_low(pictures[f"working image{INVERTED_NOTE}"], values) > 200
