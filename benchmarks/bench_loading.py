@@ -9,7 +9,6 @@ Usage: .venv/bin/python benchmarks/bench_loading.py [--runs 5]
 
 from __future__ import annotations
 
-import argparse
 import subprocess
 import sys
 import tempfile
@@ -20,8 +19,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # benchmarks/, for `common`
-from common import (ROOT, Row, fragment_of, fragment_reruns, median, print_table,  # noqa: E402
-                    record_fragments, timed)
+from common import (ROOT, Row, fragment_of, fragment_reruns, median, record_fragments,  # noqa: E402
+                    run_alone, timed)
 
 HOME = f"""
 import sys, time
@@ -123,12 +122,5 @@ def rows(runs: int = 5) -> list[Row]:
     return out
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=5)
-    args = parser.parse_args()
-    print_table(rows(args.runs), args.runs)
-
-
 if __name__ == "__main__":
-    main()
+    run_alone(rows, __doc__, runs=5)

@@ -7,10 +7,12 @@ runnable alone (``main`` prints its own rows with `print_table`);
 
 from __future__ import annotations
 
+import argparse
 import os
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,6 +94,24 @@ def table(rows: list[Row], runs: int) -> str:
 
 def print_table(rows: list[Row], runs: int) -> None:
     print(table(rows, runs), flush=True)
+
+
+def run_alone(rows: Callable[[int], list[Row]], doc: str, runs: int) -> None:
+    """A benchmark's own command line: measure its rows ``--runs`` times (default `runs`) and print their table.
+
+    Parameters
+    ----------
+    rows : callable
+        The benchmark's ``rows(runs)``.
+    doc : str
+        The benchmark's module docstring, whose first line describes the command.
+    runs : int
+        Runs when ``--runs`` is not given.
+    """
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=runs)
+    args = parser.parse_args()
+    print_table(rows(args.runs), args.runs)
 
 
 # --- AppTest helpers -------------------------------------------------------------------------------
