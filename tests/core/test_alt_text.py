@@ -48,6 +48,16 @@ def test_bright_region_bounds_the_brightest_tenth():
     assert bright_region(np.ones((4, 4))) is None
 
 
+def test_bright_region_of_a_colour_image_follows_luminance_not_the_channel_mean():
+    image = np.zeros((10, 10, 3), np.uint8)
+    image[:, :5] = (0, 0, 255)  # blue: channel mean 85, luminance 18.4
+    image[:, 5:] = (0, 160, 0)  # green: channel mean 53.3, luminance 114.5
+    assert bright_region(image) == ((0, 9), (5, 9))  # the channel mean would say columns 0-4
+    assert describe_image(image, "Blue and green").endswith("brightest tenth in rows 0-9, columns 5-9.")
+    with_alpha = np.concatenate([image, np.full((10, 10, 1), 255, np.uint8)], axis=2)
+    assert bright_region(with_alpha) == ((0, 9), (5, 9))
+
+
 def test_mask_alt_gives_share_and_extent():
     mask = np.zeros((10, 10), bool)
     mask[2:4, 5:9] = True
