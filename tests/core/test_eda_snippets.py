@@ -1,11 +1,10 @@
 """The EDA page's snippets run as they are and print the numbers core computes."""
 
-import contextlib
-import io
 import re
 
 import numpy as np
 import pytest
+from snippet_runs import run_here
 
 from core import eda, samples
 from core.snippets import eda as eda_snippets
@@ -20,10 +19,7 @@ def run(code: str, cwd=None, monkeypatch=None) -> str:
     """Execute a snippet in a fresh namespace, as a plain Python session would, and return what it prints."""
     if cwd is not None:
         monkeypatch.chdir(cwd)
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        exec(compile(code, "<snippet>", "exec"), {"__name__": "__main__"})
-    return out.getvalue()
+    return run_here(code)
 
 
 @pytest.fixture(scope="module")
