@@ -6,20 +6,7 @@ import numpy as np
 import pytest
 
 from core import cnn, layers
-from core.data import labelled
 from core.data import lesions
-
-
-@pytest.fixture(scope="module")
-def keras():
-    return cnn.keras_module()
-
-
-@pytest.fixture(scope="module")
-def brain_set():
-    data = lesions.generate(240, size=32, seed=0)
-    train, held = labelled.stratified_split(data.labels, 0.25, seed=0)
-    return data, train, held
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,29 @@
+"""Fixtures shared by the unit tests of the course's networks (core.cnn, core.explain, core.io.model_check)."""
+
+from __future__ import annotations
+
+import pytest
+
+from core import cnn
+from core.data import labelled
+from core.data import lesions
+
+
+@pytest.fixture(scope="module")
+def keras():
+    """Keras as the course sets it up (`core.cnn.keras_module`), imported only by the tests that ask."""
+    return cnn.keras_module()
+
+
+@pytest.fixture(scope="module")
+def brain_set():
+    """240 generated 32 × 32 brain slices, half with a lesion, and a stratified quarter held out.
+
+    Returns
+    -------
+    (LabelledImages, numpy.ndarray, numpy.ndarray)
+        The images, and the indices of the training and held-out ones.
+    """
+    data = lesions.generate(240, size=32, seed=0)
+    train, held = labelled.stratified_split(data.labels, 0.25, seed=0)
+    return data, train, held
