@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import io
-import zipfile
-
 import numpy as np
 import pytest
-from PIL import Image
 
 from core import samples
 from harness import choose_sample, page_test, problems, upload, widget
+from upload_files import png, zip_of
 
 PAGE = "lessons/supervised.py"
 SMALL = {"sup-n-dermoscopy": 60, "sup-n-lesions": 80, "sup-size": 32, "sup-blocks": 2,
@@ -40,12 +37,6 @@ def open_section(at, name: str):
 def network(at):
     """The network the lesson explains (one `ui.supervised_network.Network`)."""
     return at.session_state["sup_trained"]
-
-
-def png(array: np.ndarray) -> bytes:
-    buffer = io.BytesIO()
-    Image.fromarray(array).save(buffer, format="PNG")
-    return buffer.getvalue()
 
 
 def texts(at) -> str:
@@ -220,14 +211,6 @@ def test_model_download_and_reupload(at):
     assert any("not a .keras model file" in e.value for e in at.error)
 
 
-def class_zip(files: dict) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for path, data in files.items():
-            archive.writestr(path, data)
-    return buffer.getvalue()
-
-
 def test_zip_of_class_folders_good_and_bad(at):
     open_section(at, "Data")
     widget(at, "radio", "sup-source").set_value("zip")
@@ -236,7 +219,7 @@ def test_zip_of_class_folders_good_and_bad(at):
     rng = np.random.default_rng(0)
     good = {f"train/{c}/{i}.png": png((rng.random((24, 24)) * 80 + (0 if c == "dark" else 150)).astype(np.uint8))
             for c in ("dark", "light") for i in range(8)}
-    widget(at, "file_uploader", "sup-zip").set_value(("mine.zip", class_zip(good), "application/zip"))
+    widget(at, "file_uploader", "sup-zip").set_value(("mine.zip", zip_of(good), "application/zip"))
     at.run()
     assert not problems(at) and not at.error
     assert metrics(at)["Dark"] == "8" and metrics(at)["Light"] == "8"
@@ -245,7 +228,7 @@ def test_zip_of_class_folders_good_and_bad(at):
     assert "Accuracy" in metrics(at)
     open_section(at, "Data")
     bad = {f"train/only/{i}.png": good[f"train/dark/{i}.png"] for i in range(8)}
-    widget(at, "file_uploader", "sup-zip").set_value(("bad.zip", class_zip(bad), "application/zip"))
+    widget(at, "file_uploader", "sup-zip").set_value(("bad.zip", zip_of(bad), "application/zip"))
     at.run()
     assert not problems(at)
     assert any("single class" in e.value for e in at.error)
