@@ -13,11 +13,11 @@ import streamlit as st
 
 from core import cnn, explain
 from core.snippets.explain import sanity_and_deletion_snippet
-from core.questions.selfcheck import Question, is_correct
+from core.questions.selfcheck import Question
 from core.text.alt_text import heatmap_alt
 from ui.alt import show_figure, show_image
 from ui.code import show_code
-from ui.lesson import STOPPED, explain as explain_text, lecturer_mode, stoppable, was_stopped
+from ui.lesson import STOPPED, ask, explain as explain_text, lecturer_mode, stoppable, was_stopped
 from ui.viewer import PLOT_CONFIG
 
 RESULT = "sup-explain-result"
@@ -40,22 +40,6 @@ def _where(heatmap: np.ndarray) -> str:
     horizontal = ("left", "centre", "right")[min(2, 3 * c // cols)]
     share = float((heatmap >= 0.5).mean())
     return f"peak at row {r}, column {c} ({vertical} {horizontal}), {share:.0%} of pixels above half"
-
-
-def _question(key: str, question: Question) -> None:
-    """One self-check question answered on the spot (radio for choices, number input otherwise)."""
-    st.markdown(question.prompt)
-    if question.numeric:
-        response = st.number_input("Your answer", value=None, key=key, label_visibility="collapsed",
-                                   placeholder="type a number")
-    else:
-        response = st.radio("Your answer", question.choices, index=None, key=key, label_visibility="collapsed")
-    if response is None:
-        return
-    if is_correct(question, response):
-        st.success(f"Right. {question.explanation}", icon=":material/check_circle:")
-    else:
-        st.error(f"Not quite. {question.explanation}", icon=":material/cancel:")
 
 
 def _run_tests(model, image: np.ndarray, target: int, layer: str, patch: int, images: np.ndarray | None,
@@ -290,7 +274,7 @@ def _self_check(result: dict) -> None:
     st.markdown("**Check yourself (from your own network)**")
     last = result["cascade"]["Grad-CAM"][-1].spearman
     passes = last < 0.5
-    _question("sup-explain-q1", Question(
+    ask("sup-explain-q1", Question(
         prompt=f"With every layer of your network randomised, Grad-CAM's rank correlation with the original map "
                f"was **{last:.2f}**; the edge map's stayed 1.00. Which of the two maps tells you about your network?",
         choices=("Grad-CAM", "the edge map", "both", "neither"), answer=0 if passes else 3,
@@ -302,7 +286,7 @@ def _self_check(result: dict) -> None:
     below = np.flatnonzero(probabilities < 0.5)
     share = 100 * float(fractions[below[0]]) if below.size else 100.0
     step = 100 / (len(fractions) - 1)
-    _question("sup-explain-q2", Question(
+    ask("sup-explain-q2", Question(
         prompt="Read your deletion curve: what share of the pixels (in %) had to be deleted, most highlighted by "
                "Grad-CAM first, before the probability of the class first fell below 0.5?",
         answer=round(share, 1), tolerance=step,

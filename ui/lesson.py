@@ -169,6 +169,38 @@ def record_progress(page: str, answered: int, correct: int, total: int) -> None:
     progress[page] = {"answered": answered, "correct": correct, "total": total}
 
 
+def ask(key: str, question: Question, prompt: str | None = None) -> bool | None:
+    """One question answered on the spot: a radio for choices, a number input otherwise, then its explanation.
+
+    Parameters
+    ----------
+    key : str
+        The widget's key.
+    question : Question
+    prompt : str, optional
+        The Markdown shown above the answer (the question's prompt when omitted).
+
+    Returns
+    -------
+    bool or None
+        Whether the answer is right; None while the question is unanswered.
+    """
+    st.markdown(question.prompt if prompt is None else prompt)
+    if question.numeric:
+        response = st.number_input("Your answer", value=None, key=key, label_visibility="collapsed",
+                                   placeholder="type a number")
+    else:
+        response = st.radio("Your answer", question.choices, index=None, key=key, label_visibility="collapsed")
+    if response is None:
+        return None
+    right = bool(is_correct(question, response))
+    if right:
+        st.success(f"Right. {question.explanation}", icon=":material/check_circle:")
+    else:
+        st.error(f"Not quite. {question.explanation}", icon=":material/cancel:")
+    return right
+
+
 def self_check(page: str, questions: list[Question | Callable[[], Question]]) -> None:
     """Three to five questions checked on the spot, each with the explanation of its answer.
 
@@ -183,20 +215,8 @@ def self_check(page: str, questions: list[Question | Callable[[], Question]]) ->
     answered = correct = 0
     for n, item in enumerate(questions):
         question = item() if callable(item) else item
-        key = f"check-{page}-{n}"
-        st.markdown(f"**{n + 1}.** {question.prompt}")
-        if question.numeric:
-            response = st.number_input("Your answer", value=None, key=key, label_visibility="collapsed",
-                                       placeholder="type a number")
-        else:
-            response = st.radio("Your answer", question.choices, index=None, key=key, label_visibility="collapsed")
-        if response is None:
-            continue
-        answered += 1
-        if is_correct(question, response):
-            correct += 1
-            st.success(f"Right. {question.explanation}", icon=":material/check_circle:")
-        else:
-            st.error(f"Not quite. {question.explanation}", icon=":material/cancel:")
+        right = ask(f"check-{page}-{n}", question, f"**{n + 1}.** {question.prompt}")
+        answered += right is not None
+        correct += bool(right)
     st.caption(f"{correct} of {len(questions)} right ({answered} answered).")
     record_progress(page, answered, correct, len(questions))
