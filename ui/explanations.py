@@ -17,7 +17,7 @@ from core.questions.selfcheck import Question
 from core.text.alt_text import heatmap_alt
 from ui.alt import show_figure, show_image
 from ui.code import show_code
-from ui.lesson import STOPPED, ask, explain as explain_text, lecturer_mode, stoppable, was_stopped
+from ui.lesson import ask, explain as explain_text, lecturer_mode, remembered_run
 from ui.viewer import PLOT_CONFIG
 
 RESULT = "sup-explain-result"
@@ -145,15 +145,12 @@ def section(model, spec: cnn.ModelSpec | None, data, train_idx: np.ndarray, val_
     image = data.images[index]
     key = (id(model), index, layer, patch, positive)
     pointing = candidates[:MAX_POINTING_IMAGES] if data.masks is not None else np.array([], int)
-    if st.button("Put the heatmaps to the test", type="primary", icon=":material/science:", key="sup-explain-run"):
-        with stoppable(STOP):
-            result = _run_tests(model, image, positive, layer, patch, data.images[pointing] if pointing.size else None,
-                                data.masks[pointing] if pointing.size else None)
-            st.session_state[RESULT] = {"key": key, **result}
-    elif was_stopped(STOP):
-        st.info(STOPPED.format("The tests"), icon=":material/stop_circle:")
-    result = st.session_state.get(RESULT)
-    if result is None or result["key"] != key:
+    result = remembered_run(
+        st.button("Put the heatmaps to the test", type="primary", icon=":material/science:", key="sup-explain-run"),
+        RESULT, key, STOP, "The tests",
+        lambda: _run_tests(model, image, positive, layer, patch, data.images[pointing] if pointing.size else None,
+                           data.masks[pointing] if pointing.size else None))
+    if result is None:
         st.caption(f"Runs every test on image {data.names[index] if data.names else index} (a few seconds): "
                    "the network randomised layer by layer, five maps side by side, their deletion curves"
                    + (f", and the pointing game on {pointing.size} held-out lesions." if pointing.size else "."))
@@ -231,23 +228,23 @@ def _shuffled_labels_test(model, spec, data, train_idx, val_idx, image, positive
         return
     key = (id(model), int(data.images.shape[0]), layer)
     epochs = 3 if lecturer_mode() else st.slider("Epochs on shuffled labels", 1, 20, 5, key="sup-explain-epochs")
-    if st.button("Train on shuffled labels", icon=":material/shuffle:", key="sup-explain-shuffle"):
-        with stoppable(STOP_SHUFFLED):
-            bar = st.progress(0.0, text="Training on shuffled labels...")
 
-            def report(epoch: int, history: cnn.History) -> None:
-                bar.progress(epoch / epochs, text=f"Epoch {epoch}/{epochs} · validation accuracy "
-                                                  f"{history.val_accuracy[-1]:.1%}")
+    def train_twin() -> dict:
+        bar = st.progress(0.0, text="Training on shuffled labels...")
 
-            twin, history = explain.train_on_shuffled_labels(
-                spec, data.images[train_idx], data.labels[train_idx], data.images[val_idx], data.labels[val_idx],
-                epochs, learning_rate=3e-3, seed=0, on_epoch=report)
-            bar.empty()
-            st.session_state[SHUFFLED] = {"key": key, "model": twin, "history": history}
-    elif was_stopped(STOP_SHUFFLED):
-        st.info(STOPPED.format("Training on shuffled labels"), icon=":material/stop_circle:")
-    shuffled = st.session_state.get(SHUFFLED)
-    if shuffled is None or shuffled["key"] != key:
+        def report(epoch: int, history: cnn.History) -> None:
+            bar.progress(epoch / epochs, text=f"Epoch {epoch}/{epochs} · validation accuracy "
+                                              f"{history.val_accuracy[-1]:.1%}")
+
+        twin, history = explain.train_on_shuffled_labels(
+            spec, data.images[train_idx], data.labels[train_idx], data.images[val_idx], data.labels[val_idx],
+            epochs, learning_rate=3e-3, seed=0, on_epoch=report)
+        bar.empty()
+        return {"model": twin, "history": history}
+
+    shuffled = remembered_run(st.button("Train on shuffled labels", icon=":material/shuffle:", key="sup-explain-shuffle"),
+                              SHUFFLED, key, STOP_SHUFFLED, "Training on shuffled labels", train_twin)
+    if shuffled is None:
         st.caption("Trains a copy of your network, with the same settings, on the same images whose labels were "
                    "shuffled: there is nothing to learn but the images by heart.")
         return

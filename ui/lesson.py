@@ -158,6 +158,47 @@ def was_stopped(key: str) -> bool:
     return bool(st.session_state.pop(f"{key}-running", False))
 
 
+def remembered_run(pressed: bool, name: str, key, stop: str, what: str,
+                   work: Callable[[], dict | None]) -> dict | None:
+    """A long run started by a button, its result kept in this session for the settings it ran with.
+
+    When `pressed`, `work` runs inside `stoppable(stop)` and what it returns
+    (unless None: it failed and said so) is kept as
+    ``st.session_state[name] = {"key": key, **result}``. In the run after
+    an interrupted one, the learner reads that it stopped and nothing was
+    kept (`STOPPED`).
+
+    Parameters
+    ----------
+    pressed : bool
+        The button's value in this run.
+    name : str
+        Session-state key of the kept result.
+    key : hashable
+        The settings the result belongs to; a kept result made for other settings is not returned.
+    stop : str
+        The Stop button's key (see `stoppable`).
+    what : str
+        The work's name at the start of a sentence, for the stopped message ("The tests").
+    work : callable
+        Does the work with its own progress display and returns the result as a dict, or None.
+
+    Returns
+    -------
+    dict or None
+        The kept result with its ``"key"``, when it was made for `key`; None otherwise.
+    """
+    if pressed:
+        with stoppable(stop):
+            result = work()
+            if result is not None:
+                st.session_state[name] = {"key": key, **result}
+    elif was_stopped(stop):
+        st.info(STOPPED.format(what), icon=":material/stop_circle:")
+    kept = st.session_state.get(name)
+    return kept if kept is not None and kept["key"] == key else None
+
+
 def record_progress(page: str, answered: int, correct: int, total: int) -> None:
     """Keep the self-check score of a page in this session (shown on the home page).
 
