@@ -1,10 +1,11 @@
-"""Fixtures shared by the unit tests of the course's networks (core.cnn, core.explain, core.io.model_check)."""
+"""Fixtures shared by the unit tests: the course's networks (Keras, a brain-slice set) and the EDA cohort."""
 
 from __future__ import annotations
 
 import pytest
 
-from core import cnn
+from core import cnn, eda
+from core.data.cohort import build_cohort
 from core.data import labelled
 from core.data import lesions
 
@@ -27,3 +28,15 @@ def brain_set():
     data = lesions.generate(240, size=32, seed=0)
     train, held = labelled.stratified_split(data.labels, 0.25, seed=0)
     return data, train, held
+
+
+@pytest.fixture(scope="module")
+def cohort():
+    """Lesson 3's built-in dataset (`core.data.cohort.build_cohort`): its files and the answer key of its problems."""
+    return build_cohort()
+
+
+@pytest.fixture(scope="module")
+def table(cohort):
+    """The cohort's per-file table (`core.eda.file_table`)."""
+    return eda.file_table(cohort.files)

@@ -8,7 +8,6 @@ from snippet_runs import run_here
 
 from core import eda, samples
 from core.snippets import eda as eda_snippets
-from core.data.cohort import build_cohort
 from core.io import load_image
 from core.data.noise import NOISE_KINDS, add_noise
 
@@ -20,16 +19,6 @@ def run(code: str, cwd=None, monkeypatch=None) -> str:
     if cwd is not None:
         monkeypatch.chdir(cwd)
     return run_here(code)
-
-
-@pytest.fixture(scope="module")
-def cohort():
-    return build_cohort()
-
-
-@pytest.fixture(scope="module")
-def table(cohort):
-    return eda.file_table(cohort.files)
 
 
 def printed_stats(text: str) -> dict[str, dict[str, float]]:
