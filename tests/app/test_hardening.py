@@ -48,10 +48,7 @@ def good_images(classes=("dark", "light"), n: int = 6) -> dict[str, bytes]:
 
 @pytest.fixture
 def supervised():
-    app = page_test("lessons/supervised.py", timeout=300)
-    for key, value in SUPERVISED.items():
-        app.session_state[key] = value
-    app.session_state["section"] = "Data"  # lesson 6 shows one section at a time
+    app = page_test("lessons/supervised.py", timeout=300, state={**SUPERVISED, "section": "Data"})  # one at a time
     app.run()
     widget(app, "radio", "sup-source").set_value("zip")
     app.run()

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from core import samples
-from harness import choose_sample, page_test, problems, upload, widget
+from harness import choose_sample, image_captions, page_test, problems, upload, widget
 from upload_files import png, zip_of
 
 PAGE = "lessons/supervised.py"
@@ -16,9 +16,7 @@ SMALL = {"sup-n-dermoscopy": 60, "sup-n-lesions": 80, "sup-size": 32, "sup-block
 
 @pytest.fixture
 def at():
-    app = page_test(PAGE, timeout=300)
-    for key, value in SMALL.items():
-        app.session_state[key] = value
+    app = page_test(PAGE, timeout=300, state=SMALL)
     app.run()
     assert not problems(app), problems(app)
     return app
@@ -52,10 +50,6 @@ def train(at, source: str = "dermoscopy"):
     at.run()
     assert not problems(at), problems(at)
     return at
-
-
-def image_captions(at) -> list[str]:
-    return [caption for image in at.get("image") for caption in image.captions]
 
 
 def metrics(at) -> dict:
