@@ -155,6 +155,7 @@ def _at_the_boundary(load: Callable[[], Volume], out_of_memory: str, damaged: st
     Returns
     -------
     Volume
+        What `load` returned, its pixel arrays in the machine's byte order.
     """
     try:
         with warnings.catch_warnings():
