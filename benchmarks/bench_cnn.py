@@ -21,7 +21,6 @@ Usage: .venv/bin/python benchmarks/bench_cnn.py [--runs 3]
 
 from __future__ import annotations
 
-import argparse
 import os
 import subprocess
 import sys
@@ -31,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # benchmarks/, for `common`
-from common import ROOT, Row, median, print_table  # noqa: E402
+from common import ROOT, Row, median, run_alone  # noqa: E402
 
 DATA = {"n": 800, "fraction": 0.5, "size": 64, "seed": 0}
 TRAINING = {"epochs": 20, "batch_size": 32, "learning_rate": 3e-3, "validation_fraction": 0.2}
@@ -158,12 +157,5 @@ def rows(runs: int = 3) -> list[Row]:
     ]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=3)
-    args = parser.parse_args()
-    print_table(rows(args.runs), args.runs)
-
-
 if __name__ == "__main__":
-    main()
+    run_alone(rows, __doc__, runs=3)

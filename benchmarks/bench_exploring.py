@@ -15,7 +15,6 @@ Usage: .venv/bin/python benchmarks/bench_exploring.py [--runs 5]
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from pathlib import Path
@@ -23,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # benchmarks/, for `common`
-from common import Row, median, print_table  # noqa: E402
+from common import Row, median, run_alone  # noqa: E402
 
 
 def small_dicom_files(n: int = 300) -> list[tuple[str, bytes]]:
@@ -108,12 +107,5 @@ def rows(runs: int = 5) -> list[Row]:
     ]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=5)
-    args = parser.parse_args()
-    print_table(rows(args.runs), args.runs)
-
-
 if __name__ == "__main__":
-    main()
+    run_alone(rows, __doc__, runs=5)

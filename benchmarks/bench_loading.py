@@ -9,19 +9,17 @@ Usage: .venv/bin/python benchmarks/bench_loading.py [--runs 5]
 
 from __future__ import annotations
 
-import argparse
 import subprocess
 import sys
 import tempfile
-import time
 import tracemalloc
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # benchmarks/, for `common`
-from common import (ROOT, Row, fragment_of, fragment_reruns, median, print_table,  # noqa: E402
-                    record_fragments, timed)
+from common import (ROOT, Row, fragment_of, median, record_fragments, run_alone, timed,  # noqa: E402
+                    timed_rerun)
 
 HOME = f"""
 import sys, time
@@ -59,13 +57,7 @@ def slice_change(runs: int) -> tuple[list[float], list[float]]:
     for n in range(runs):
         for times, ids in ((full, None), (scoped, fragment)):
             widget(at, "slider", key).set_value(60 + 10 * n + (5 if ids else 0))
-            start = time.perf_counter()
-            if ids:
-                with fragment_reruns([ids]):
-                    at.run()
-            else:
-                at.run()
-            times.append(time.perf_counter() - start)
+            times.append(timed_rerun(at, ids))
             assert not at.exception
     return scoped if fragment else full, full
 
@@ -123,12 +115,5 @@ def rows(runs: int = 5) -> list[Row]:
     return out
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=5)
-    args = parser.parse_args()
-    print_table(rows(args.runs), args.runs)
-
-
 if __name__ == "__main__":
-    main()
+    run_alone(rows, __doc__, runs=5)

@@ -17,7 +17,6 @@ Usage: .venv/bin/python benchmarks/bench_pixels.py [--runs 9]
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from pathlib import Path
@@ -25,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # benchmarks/, for `common`
-from common import Row, fragment_reruns, median, print_table  # noqa: E402
+from common import Row, fragment_reruns, median, run_alone  # noqa: E402
 
 PAGE = "lessons/pixels.py"
 SLIDER = "Bits per value, n"
@@ -84,12 +83,5 @@ def rows(runs: int = 9) -> list[Row]:
                 reference=median(full) * 1000, reference_name="the full page rerun", goal="< 100 ms", ok=ms < 100)]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=9)
-    args = parser.parse_args()
-    print_table(rows(args.runs), args.runs)
-
-
 if __name__ == "__main__":
-    main()
+    run_alone(rows, __doc__, runs=9)

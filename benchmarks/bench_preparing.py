@@ -14,13 +14,12 @@ Usage: .venv/bin/python benchmarks/bench_preparing.py [--runs 7]
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # benchmarks/, for `common`
-from common import Row, median, print_table  # noqa: E402
+from common import Row, median, run_alone  # noqa: E402
 
 
 def rows(runs: int = 7) -> list[Row]:
@@ -69,12 +68,5 @@ def rows(runs: int = 7) -> list[Row]:
                 volume_seconds, unit="s", goal="< 10 s", ok=volume_seconds < 10, note="one run")]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=7)
-    args = parser.parse_args()
-    print_table(rows(args.runs), args.runs)
-
-
 if __name__ == "__main__":
-    main()
+    run_alone(rows, __doc__, runs=7)

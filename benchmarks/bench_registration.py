@@ -20,14 +20,13 @@ Usage: .venv/bin/python benchmarks/bench_registration.py [--runs 5]
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # benchmarks/, for `common`
-from common import Row, median, print_table, timed  # noqa: E402
+from common import Row, median, run_alone, timed  # noqa: E402
 
 
 def plain_stage(sitk, metric, shrink, iterations=100, sampling=0.25, optimizer="rsgd"):
@@ -164,12 +163,5 @@ def rows(runs: int = 5) -> list[Row]:
     return out
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=5)
-    args = parser.parse_args()
-    print_table(rows(args.runs), args.runs)
-
-
 if __name__ == "__main__":
-    main()
+    run_alone(rows, __doc__, runs=5)

@@ -19,12 +19,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # benchmarks/, for `common`
-from common import ROOT, Row, fragment_of, fragment_reruns, median, print_table, record_fragments  # noqa: E402
+from common import ROOT, Row, fragment_of, median, print_table, record_fragments, timed_rerun  # noqa: E402
 
 
 @dataclass
@@ -92,13 +91,7 @@ def rerun_after(at, kind: str, label: str, i: int) -> tuple[float, bool]:
     widget = find(at, kind, label)
     fragment = fragment_of(widget)
     widget.set_value(new_value(widget, i))
-    start = time.perf_counter()
-    if fragment:
-        with fragment_reruns([fragment]):
-            at.run()
-    else:
-        at.run()
-    seconds = time.perf_counter() - start
+    seconds = timed_rerun(at, fragment)
     if at.exception:
         raise RuntimeError(f"{label}: {at.exception[0].value}")
     return seconds, bool(fragment)

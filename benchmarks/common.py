@@ -7,10 +7,12 @@ runnable alone (``main`` prints its own rows with `print_table`);
 
 from __future__ import annotations
 
+import argparse
 import os
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -94,6 +96,24 @@ def print_table(rows: list[Row], runs: int) -> None:
     print(table(rows, runs), flush=True)
 
 
+def run_alone(rows: Callable[[int], list[Row]], doc: str, runs: int) -> None:
+    """A benchmark's own command line: measure its rows ``--runs`` times (default `runs`) and print their table.
+
+    Parameters
+    ----------
+    rows : callable
+        The benchmark's ``rows(runs)``.
+    doc : str
+        The benchmark's module docstring, whose first line describes the command.
+    runs : int
+        Runs when ``--runs`` is not given.
+    """
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=runs)
+    args = parser.parse_args()
+    print_table(rows(args.runs), args.runs)
+
+
 # --- AppTest helpers -------------------------------------------------------------------------------
 
 _FRAGMENT_OF: dict[str, str] = {}
@@ -142,3 +162,22 @@ def fragment_reruns(fragment_ids: list[str]):
         yield
     finally:
         local_script_runner.RerunData = original
+
+
+def timed_rerun(at, fragment: str | None) -> float:
+    """Seconds of one AppTest rerun as the browser makes it: of `fragment` alone, or of the whole page without one.
+
+    Parameters
+    ----------
+    at : streamlit.testing.v1.AppTest
+        After a widget's value was set.
+    fragment : str or None
+        The fragment id that drew the widget (`fragment_of`); "" or None for a widget outside every fragment.
+    """
+    start = time.perf_counter()
+    if fragment:
+        with fragment_reruns([fragment]):
+            at.run()
+    else:
+        at.run()
+    return time.perf_counter() - start

@@ -318,19 +318,51 @@ def compile_model(model, learning_rate: float = 1e-3) -> None:
 
 
 @dataclass
-class History:
-    """Loss and accuracy per epoch on the training and validation images, and the time taken."""
+class TrainingHistory:
+    """What a training run records after each epoch: the losses, and the time taken so far.
+
+    The base of every course network's history (`History` here,
+    `core.learned_registration.History`): a subclass adds a list per
+    further number it follows.
+
+    Attributes
+    ----------
+    loss, val_loss : list of float
+        Loss per epoch on the training and the held-out data.
+    seconds : float
+        Time since the training started, at the last epoch's end.
+    """
 
     loss: list = field(default_factory=list)
-    accuracy: list = field(default_factory=list)
     val_loss: list = field(default_factory=list)
-    val_accuracy: list = field(default_factory=list)
     seconds: float = 0.0
 
     @property
     def epochs(self) -> int:
         """Number of epochs run."""
         return len(self.loss)
+
+    def record(self, seconds: float, **values: float) -> None:
+        """Append one epoch's numbers, each to the list of its name, and note the time taken so far.
+
+        Parameters
+        ----------
+        seconds : float
+            Time since the training started.
+        **values : float
+            One number per list of this history, such as ``loss=0.4``.
+        """
+        for name, value in values.items():
+            getattr(self, name).append(float(value))
+        self.seconds = seconds
+
+
+@dataclass
+class History(TrainingHistory):
+    """Loss and accuracy per epoch on the training and validation images, and the time taken."""
+
+    accuracy: list = field(default_factory=list)
+    val_accuracy: list = field(default_factory=list)
 
 
 def train(model, x: np.ndarray, y: np.ndarray, x_val: np.ndarray, y_val: np.ndarray, epochs: int = 10,
@@ -399,9 +431,8 @@ def _fit(keras, model, x, y, x_val, y_val, epochs, batch_size, learning_rate, on
         def on_epoch_end(self, epoch, logs=None):
             """Append this epoch's loss and accuracy to the history."""
             logs = logs or {}
-            for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
-                getattr(history, key).append(float(logs.get(key, np.nan)))
-            history.seconds = time.perf_counter() - start
+            history.record(time.perf_counter() - start,
+                           **{key: logs.get(key, np.nan) for key in ("loss", "accuracy", "val_loss", "val_accuracy")})
             clock["reported"] = time.perf_counter()
             if on_epoch is not None:
                 on_epoch(epoch + 1, history)

@@ -45,6 +45,7 @@ from typing import Callable
 
 import numpy as np
 
+from core.cnn import TrainingHistory
 from core.data import warps
 
 SIMILARITIES = ("mse", "ncc")
@@ -137,20 +138,12 @@ class Pairs:
 
 
 @dataclass
-class History:
+class History(TrainingHistory):
     """Loss per epoch (total, similarity, smoothness) on training and held-out pairs, and the time taken."""
 
-    loss: list = field(default_factory=list)
     similarity: list = field(default_factory=list)
     smoothness: list = field(default_factory=list)
-    val_loss: list = field(default_factory=list)
     val_similarity: list = field(default_factory=list)
-    seconds: float = 0.0
-
-    @property
-    def epochs(self) -> int:
-        """Number of epochs run."""
-        return len(self.loss)
 
 
 @dataclass
@@ -561,12 +554,8 @@ def train(config: Config = Config(), on_epoch: Callable[[int, History], None] | 
                 on_batch(epoch, b + 1, batches)
         totals /= len(x_moving)
         val_loss, val_sim = (float(v) for v in _evaluate(v_moving, v_fixed))
-        history.loss.append(float(totals[0]))
-        history.similarity.append(float(totals[1]))
-        history.smoothness.append(float(totals[2]))
-        history.val_loss.append(val_loss)
-        history.val_similarity.append(val_sim)
-        history.seconds = time.perf_counter() - start
+        history.record(time.perf_counter() - start, loss=totals[0], similarity=totals[1], smoothness=totals[2],
+                       val_loss=val_loss, val_similarity=val_sim)
         reported = time.perf_counter()
         if on_epoch is not None:
             on_epoch(epoch, history)

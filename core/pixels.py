@@ -679,13 +679,18 @@ def region_stats(image: np.ndarray, mask: np.ndarray) -> dict[str, float]:
     return {"mean": float(values.mean()), "std": float(values.std()), "pixels": int(values.size)}
 
 
-def default_regions(shape: tuple[int, ...]) -> tuple[tuple[tuple[int, int], tuple[int, int]], ...]:
+Regions = tuple[tuple[tuple[int, int], tuple[int, int]], tuple[tuple[int, int], tuple[int, int]]]
+"""A signal box and a background box, ``((signal_rows, signal_cols), (background_rows, background_cols))``:
+inclusive ``(first, last)`` pairs of rows and of columns (what the SNR view measures)."""
+
+
+def default_regions(shape: tuple[int, ...]) -> Regions:
     """Starting regions: signal in the middle fifth of the image, background in the top-left corner.
 
     Returns
     -------
-    ((signal_rows, signal_cols), (background_rows, background_cols))
-        Inclusive ``(first, last)`` pairs.
+    Regions
+        The signal box on the middle fifth of the rows and of the columns, the background box on their first tenth.
 
     Examples
     --------
@@ -712,7 +717,7 @@ def _box_means(image: np.ndarray, height: int, width: int) -> np.ndarray:
     return sums / (height * width)
 
 
-def regions_from_image(image: np.ndarray) -> tuple[tuple[tuple[int, int], tuple[int, int]], ...]:
+def regions_from_image(image: np.ndarray) -> Regions:
     """Starting regions placed from the image: background in its darkest box, signal inside the object.
 
     The boxes have the sizes of :func:`default_regions`. The background box is
@@ -728,8 +733,8 @@ def regions_from_image(image: np.ndarray) -> tuple[tuple[tuple[int, int], tuple[
 
     Returns
     -------
-    ((signal_rows, signal_cols), (background_rows, background_cols))
-        Inclusive ``(first, last)`` pairs.
+    Regions
+        The two boxes, with the sizes of the default ones.
 
     Examples
     --------

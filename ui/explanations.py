@@ -13,11 +13,11 @@ import streamlit as st
 
 from core import cnn, explain
 from core.snippets.explain import sanity_and_deletion_snippet
-from core.questions.selfcheck import Question, is_correct
+from core.questions.selfcheck import Question
 from core.text.alt_text import heatmap_alt
 from ui.alt import show_figure, show_image
 from ui.code import show_code
-from ui.lesson import STOPPED, explain as explain_text, lecturer_mode, stoppable, was_stopped
+from ui.lesson import ask, explain as explain_text, lecturer_mode, remembered_run
 from ui.viewer import PLOT_CONFIG
 
 RESULT = "sup-explain-result"
@@ -40,22 +40,6 @@ def _where(heatmap: np.ndarray) -> str:
     horizontal = ("left", "centre", "right")[min(2, 3 * c // cols)]
     share = float((heatmap >= 0.5).mean())
     return f"peak at row {r}, column {c} ({vertical} {horizontal}), {share:.0%} of pixels above half"
-
-
-def _question(key: str, question: Question) -> None:
-    """One self-check question answered on the spot (radio for choices, number input otherwise)."""
-    st.markdown(question.prompt)
-    if question.numeric:
-        response = st.number_input("Your answer", value=None, key=key, label_visibility="collapsed",
-                                   placeholder="type a number")
-    else:
-        response = st.radio("Your answer", question.choices, index=None, key=key, label_visibility="collapsed")
-    if response is None:
-        return
-    if is_correct(question, response):
-        st.success(f"Right. {question.explanation}", icon=":material/check_circle:")
-    else:
-        st.error(f"Not quite. {question.explanation}", icon=":material/cancel:")
 
 
 def _run_tests(model, image: np.ndarray, target: int, layer: str, patch: int, images: np.ndarray | None,
@@ -161,15 +145,12 @@ def section(model, spec: cnn.ModelSpec | None, data, train_idx: np.ndarray, val_
     image = data.images[index]
     key = (id(model), index, layer, patch, positive)
     pointing = candidates[:MAX_POINTING_IMAGES] if data.masks is not None else np.array([], int)
-    if st.button("Put the heatmaps to the test", type="primary", icon=":material/science:", key="sup-explain-run"):
-        with stoppable(STOP):
-            result = _run_tests(model, image, positive, layer, patch, data.images[pointing] if pointing.size else None,
-                                data.masks[pointing] if pointing.size else None)
-            st.session_state[RESULT] = {"key": key, **result}
-    elif was_stopped(STOP):
-        st.info(STOPPED.format("The tests"), icon=":material/stop_circle:")
-    result = st.session_state.get(RESULT)
-    if result is None or result["key"] != key:
+    result = remembered_run(
+        st.button("Put the heatmaps to the test", type="primary", icon=":material/science:", key="sup-explain-run"),
+        RESULT, key, STOP, "The tests",
+        lambda: _run_tests(model, image, positive, layer, patch, data.images[pointing] if pointing.size else None,
+                           data.masks[pointing] if pointing.size else None))
+    if result is None:
         st.caption(f"Runs every test on image {data.names[index] if data.names else index} (a few seconds): "
                    "the network randomised layer by layer, five maps side by side, their deletion curves"
                    + (f", and the pointing game on {pointing.size} held-out lesions." if pointing.size else "."))
@@ -247,23 +228,23 @@ def _shuffled_labels_test(model, spec, data, train_idx, val_idx, image, positive
         return
     key = (id(model), int(data.images.shape[0]), layer)
     epochs = 3 if lecturer_mode() else st.slider("Epochs on shuffled labels", 1, 20, 5, key="sup-explain-epochs")
-    if st.button("Train on shuffled labels", icon=":material/shuffle:", key="sup-explain-shuffle"):
-        with stoppable(STOP_SHUFFLED):
-            bar = st.progress(0.0, text="Training on shuffled labels...")
 
-            def report(epoch: int, history: cnn.History) -> None:
-                bar.progress(epoch / epochs, text=f"Epoch {epoch}/{epochs} · validation accuracy "
-                                                  f"{history.val_accuracy[-1]:.1%}")
+    def train_twin() -> dict:
+        bar = st.progress(0.0, text="Training on shuffled labels...")
 
-            twin, history = explain.train_on_shuffled_labels(
-                spec, data.images[train_idx], data.labels[train_idx], data.images[val_idx], data.labels[val_idx],
-                epochs, learning_rate=3e-3, seed=0, on_epoch=report)
-            bar.empty()
-            st.session_state[SHUFFLED] = {"key": key, "model": twin, "history": history}
-    elif was_stopped(STOP_SHUFFLED):
-        st.info(STOPPED.format("Training on shuffled labels"), icon=":material/stop_circle:")
-    shuffled = st.session_state.get(SHUFFLED)
-    if shuffled is None or shuffled["key"] != key:
+        def report(epoch: int, history: cnn.History) -> None:
+            bar.progress(epoch / epochs, text=f"Epoch {epoch}/{epochs} · validation accuracy "
+                                              f"{history.val_accuracy[-1]:.1%}")
+
+        twin, history = explain.train_on_shuffled_labels(
+            spec, data.images[train_idx], data.labels[train_idx], data.images[val_idx], data.labels[val_idx],
+            epochs, learning_rate=3e-3, seed=0, on_epoch=report)
+        bar.empty()
+        return {"model": twin, "history": history}
+
+    shuffled = remembered_run(st.button("Train on shuffled labels", icon=":material/shuffle:", key="sup-explain-shuffle"),
+                              SHUFFLED, key, STOP_SHUFFLED, "Training on shuffled labels", train_twin)
+    if shuffled is None:
         st.caption("Trains a copy of your network, with the same settings, on the same images whose labels were "
                    "shuffled: there is nothing to learn but the images by heart.")
         return
@@ -290,7 +271,7 @@ def _self_check(result: dict) -> None:
     st.markdown("**Check yourself (from your own network)**")
     last = result["cascade"]["Grad-CAM"][-1].spearman
     passes = last < 0.5
-    _question("sup-explain-q1", Question(
+    ask("sup-explain-q1", Question(
         prompt=f"With every layer of your network randomised, Grad-CAM's rank correlation with the original map "
                f"was **{last:.2f}**; the edge map's stayed 1.00. Which of the two maps tells you about your network?",
         choices=("Grad-CAM", "the edge map", "both", "neither"), answer=0 if passes else 3,
@@ -302,7 +283,7 @@ def _self_check(result: dict) -> None:
     below = np.flatnonzero(probabilities < 0.5)
     share = 100 * float(fractions[below[0]]) if below.size else 100.0
     step = 100 / (len(fractions) - 1)
-    _question("sup-explain-q2", Question(
+    ask("sup-explain-q2", Question(
         prompt="Read your deletion curve: what share of the pixels (in %) had to be deleted, most highlighted by "
                "Grad-CAM first, before the probability of the class first fell below 0.5?",
         answer=round(share, 1), tolerance=step,

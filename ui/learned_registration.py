@@ -29,7 +29,7 @@ from ui import heavy, picker
 from core.text.alt_text import describe_image
 from ui.alt import show_figure, show_image
 from ui.code import show_code
-from ui.lesson import STOPPED, explain, lecturer_mode, stoppable, was_stopped
+from ui.lesson import STOPPED, explain, lecturer_mode, remembered_run, stoppable, was_stopped
 from ui.viewer import PLOT_CONFIG, png_bytes
 
 TRAINED = "unsup-learned"
@@ -238,26 +238,28 @@ def _comparison(trained: lr.Trained) -> pd.DataFrame | None:
                                                 help="B-spline takes about a second per pair.")
     key = (id(trained), count)
     show_code(training_snippet(trained.config, count), "Show the code: train the network, then the held-out TRE")
-    if st.button("Register the held-out pairs both ways", icon=":material/compare:", key="unsup-learned-compare"):
-        with stoppable(STOP_COMPARE):
-            cases = [(case, problem) for case in CASES for problem in _problems(trained, case, count)]
-            results = _register(trained, [problem for _, problem in cases],
-                                [_metric(CASES[case].get("contrast", 0.0)) for case, _ in cases],
-                                lambda k: f"{cases[k][0]}: pair {k % count + 1} of {count}")
-            if results is not None:
-                rows, examples = [], {}
-                for k, ((case, problem), (learned, bspline)) in enumerate(zip(cases, results)):
-                    rows.append({"case": case, "pair": k % count + 1,
-                                 "no registration TRE (mm)": lr.identity(problem).tre_mm,
-                                 "network TRE (mm)": learned.tre_mm, "B-spline TRE (mm)": bspline.tre_mm,
-                                 "network folding": learned.folding, "B-spline folding": bspline.folding,
-                                 "network time (s)": learned.seconds, "B-spline time (s)": bspline.seconds})
-                    examples.setdefault(case, (problem, learned, bspline))
-                st.session_state[COMPARED] = {"key": key, "rows": rows, "examples": examples}
-    elif was_stopped(STOP_COMPARE):
-        st.info(STOPPED.format("The comparison"), icon=":material/stop_circle:")
-    compared = st.session_state.get(COMPARED)
-    if compared is None or compared["key"] != key:
+
+    def compare() -> dict | None:
+        cases = [(case, problem) for case in CASES for problem in _problems(trained, case, count)]
+        results = _register(trained, [problem for _, problem in cases],
+                            [_metric(CASES[case].get("contrast", 0.0)) for case, _ in cases],
+                            lambda k: f"{cases[k][0]}: pair {k % count + 1} of {count}")
+        if results is None:
+            return None
+        rows, examples = [], {}
+        for k, ((case, problem), (learned, bspline)) in enumerate(zip(cases, results)):
+            rows.append({"case": case, "pair": k % count + 1,
+                         "no registration TRE (mm)": lr.identity(problem).tre_mm,
+                         "network TRE (mm)": learned.tre_mm, "B-spline TRE (mm)": bspline.tre_mm,
+                         "network folding": learned.folding, "B-spline folding": bspline.folding,
+                         "network time (s)": learned.seconds, "B-spline time (s)": bspline.seconds})
+            examples.setdefault(case, (problem, learned, bspline))
+        return {"rows": rows, "examples": examples}
+
+    compared = remembered_run(
+        st.button("Register the held-out pairs both ways", icon=":material/compare:", key="unsup-learned-compare"),
+        COMPARED, key, STOP_COMPARE, "The comparison", compare)
+    if compared is None:
         st.caption(f"{len(CASES)} cases of {count} new pairs from slices the network never saw: motions like its "
                    "training ones, the same with a T2-like contrast, and motions twice as large. B-spline uses mean "
                    "squares, and Mattes mutual information for the other contrast. Times are per pair, after one "
@@ -341,17 +343,18 @@ def _own_pair(trained: lr.Trained) -> None:
         name = f"your image, resized to {size} × {size}"
     problem = lr.own_pair(image, size, spacing, motion, contrast)
     key = (id(trained), source, name, shift, angle, bend, contrast, problem.fixed.shape, float(problem.fixed.sum()))
-    if st.button("Register my pair both ways", icon=":material/play_arrow:", key="unsup-learned-own-run"):
-        with stoppable(STOP_OWN):
-            results = _register(trained, [problem], [_metric(contrast)], lambda k: "Registered both ways.",
-                                start="Registering your pair both ways (B-spline takes about a second)...")
-            if results is not None:
-                (learned, bspline), = results
-                st.session_state[OWN] = {"key": key, "learned": learned, "bspline": bspline}
-    elif was_stopped(STOP_OWN):
-        st.info(STOPPED.format("The registration"), icon=":material/stop_circle:")
-    own = st.session_state.get(OWN)
-    if own is None or own["key"] != key:
+
+    def register_own() -> dict | None:
+        results = _register(trained, [problem], [_metric(contrast)], lambda k: "Registered both ways.",
+                            start="Registering your pair both ways (B-spline takes about a second)...")
+        if results is None:
+            return None
+        (learned, bspline), = results
+        return {"learned": learned, "bspline": bspline}
+
+    own = remembered_run(st.button("Register my pair both ways", icon=":material/play_arrow:",
+                                   key="unsup-learned-own-run"), OWN, key, STOP_OWN, "The registration", register_own)
+    if own is None:
         st.caption(f"{name.capitalize()}, moved {shift:g} mm down, turned {angle:g}°, bent by {bend:.0%} of the "
                    f"largest bend, contrast remapped {contrast:.0%}. Press the button to register it.")
         return

@@ -158,6 +158,47 @@ def was_stopped(key: str) -> bool:
     return bool(st.session_state.pop(f"{key}-running", False))
 
 
+def remembered_run(pressed: bool, name: str, key, stop: str, what: str,
+                   work: Callable[[], dict | None]) -> dict | None:
+    """A long run started by a button, its result kept in this session for the settings it ran with.
+
+    When `pressed`, `work` runs inside `stoppable(stop)` and what it returns
+    (unless None: it failed and said so) is kept as
+    ``st.session_state[name] = {"key": key, **result}``. In the run after
+    an interrupted one, the learner reads that it stopped and nothing was
+    kept (`STOPPED`).
+
+    Parameters
+    ----------
+    pressed : bool
+        The button's value in this run.
+    name : str
+        Session-state key of the kept result.
+    key : hashable
+        The settings the result belongs to; a kept result made for other settings is not returned.
+    stop : str
+        The Stop button's key (see `stoppable`).
+    what : str
+        The work's name at the start of a sentence, for the stopped message ("The tests").
+    work : callable
+        Does the work with its own progress display and returns the result as a dict, or None.
+
+    Returns
+    -------
+    dict or None
+        The kept result with its ``"key"``, when it was made for `key`; None otherwise.
+    """
+    if pressed:
+        with stoppable(stop):
+            result = work()
+            if result is not None:
+                st.session_state[name] = {"key": key, **result}
+    elif was_stopped(stop):
+        st.info(STOPPED.format(what), icon=":material/stop_circle:")
+    kept = st.session_state.get(name)
+    return kept if kept is not None and kept["key"] == key else None
+
+
 def record_progress(page: str, answered: int, correct: int, total: int) -> None:
     """Keep the self-check score of a page in this session (shown on the home page).
 
@@ -167,6 +208,38 @@ def record_progress(page: str, answered: int, correct: int, total: int) -> None:
     if answered == 0 and progress.get(page, {}).get("answered", 0) > 0:
         return
     progress[page] = {"answered": answered, "correct": correct, "total": total}
+
+
+def ask(key: str, question: Question, prompt: str | None = None) -> bool | None:
+    """One question answered on the spot: a radio for choices, a number input otherwise, then its explanation.
+
+    Parameters
+    ----------
+    key : str
+        The widget's key.
+    question : Question
+    prompt : str, optional
+        The Markdown shown above the answer (the question's prompt when omitted).
+
+    Returns
+    -------
+    bool or None
+        Whether the answer is right; None while the question is unanswered.
+    """
+    st.markdown(question.prompt if prompt is None else prompt)
+    if question.numeric:
+        response = st.number_input("Your answer", value=None, key=key, label_visibility="collapsed",
+                                   placeholder="type a number")
+    else:
+        response = st.radio("Your answer", question.choices, index=None, key=key, label_visibility="collapsed")
+    if response is None:
+        return None
+    right = bool(is_correct(question, response))
+    if right:
+        st.success(f"Right. {question.explanation}", icon=":material/check_circle:")
+    else:
+        st.error(f"Not quite. {question.explanation}", icon=":material/cancel:")
+    return right
 
 
 def self_check(page: str, questions: list[Question | Callable[[], Question]]) -> None:
@@ -183,20 +256,8 @@ def self_check(page: str, questions: list[Question | Callable[[], Question]]) ->
     answered = correct = 0
     for n, item in enumerate(questions):
         question = item() if callable(item) else item
-        key = f"check-{page}-{n}"
-        st.markdown(f"**{n + 1}.** {question.prompt}")
-        if question.numeric:
-            response = st.number_input("Your answer", value=None, key=key, label_visibility="collapsed",
-                                       placeholder="type a number")
-        else:
-            response = st.radio("Your answer", question.choices, index=None, key=key, label_visibility="collapsed")
-        if response is None:
-            continue
-        answered += 1
-        if is_correct(question, response):
-            correct += 1
-            st.success(f"Right. {question.explanation}", icon=":material/check_circle:")
-        else:
-            st.error(f"Not quite. {question.explanation}", icon=":material/cancel:")
+        right = ask(f"check-{page}-{n}", question, f"**{n + 1}.** {question.prompt}")
+        answered += right is not None
+        correct += bool(right)
     st.caption(f"{correct} of {len(questions)} right ({answered} answered).")
     record_progress(page, answered, correct, len(questions))

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.ndimage import gaussian_filter
 
-from core.data.labelled import LabelledImages
+from core.data.labelled import LabelledImages, generation_plan
 
 CLASS_NAMES = ("benign", "malignant")
 FIELD_OF_VIEW_MM = 12.0
@@ -217,26 +217,17 @@ def generate(n: int = 600, malignant_fraction: float = 0.5, size: int = 64, seed
     >>> generate(10, malignant_fraction=0.3, size=32).labels.sum()
     np.int64(3)
     """
-    if n < 2:
-        raise ValueError("a labelled set needs at least 2 images")
-    if not 0 <= malignant_fraction <= 1:
-        raise ValueError("the malignant fraction must be between 0 and 1")
-    if size < 16:
-        raise ValueError("images must be at least 16 pixels wide")
-    n_malignant = int(round(n * malignant_fraction))
-    plan = [(0, k) for k in range(n - n_malignant)] + [(1, k) for k in range(n_malignant)]
-    order = np.random.default_rng(seed).permutation(len(plan))
+    plan = generation_plan(n, malignant_fraction, size, seed, "malignant")
     images = np.empty((n, size, size, 3), np.float32)
     masks = np.empty((n, size, size), bool)
     features = {name: np.empty(n) for name in FEATURES}
     names = []
-    for i, j in enumerate(order):
-        label, k = plan[j]
+    for i, (label, k) in enumerate(plan):
         image, mask, drawn = lesion_image(bool(label), size, np.random.default_rng([seed, label, k]))
         images[i], masks[i] = image, mask
         for name in FEATURES:
             features[name][i] = drawn[name]
         names.append(f"{CLASS_NAMES[label]} {k + 1}")
     features["colours"] = features["colours"].astype(int)
-    labels = np.array([plan[j][0] for j in order], dtype=np.int64)
+    labels = np.array([label for label, _ in plan], dtype=np.int64)
     return LabelledImages(images, labels, CLASS_NAMES, tuple(names), masks, None, features)

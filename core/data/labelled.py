@@ -63,6 +63,54 @@ class LabelledImages:
         )
 
 
+def generation_plan(n: int, positive_fraction: float, size: int, seed: int,
+                    positive: str = "positive") -> list[tuple[int, int]]:
+    """The class and the number within its class of each image of a generated two-class set, in shuffled order.
+
+    The course's generated sets (`core.data.lesions`, `core.data.dermoscopy`)
+    draw image ``k`` of class ``label`` from the seed ``[seed, label, k]``,
+    so that image does not depend on `n` and a larger set extends a
+    smaller one; only the order of the images depends on `n`.
+
+    Parameters
+    ----------
+    n : int
+        Number of images (at least 2).
+    positive_fraction : float
+        Share of class 1 images, 0 to 1; the count is ``round(n * positive_fraction)``.
+    size : int
+        Side of each square image in pixels (at least 16); only checked here.
+    seed : int
+        Seed of the shuffle.
+    positive : str
+        What class 1 is called in the message about a wrong fraction.
+
+    Returns
+    -------
+    list of (int, int)
+        ``(label, k)`` of each image position.
+
+    Raises
+    ------
+    ValueError
+        For fewer than 2 images, a fraction outside [0, 1] or a size under 16.
+
+    Examples
+    --------
+    >>> sorted(generation_plan(3, 1 / 3, 16, seed=0))
+    [(0, 0), (0, 1), (1, 0)]
+    """
+    if n < 2:
+        raise ValueError("a labelled set needs at least 2 images")
+    if not 0 <= positive_fraction <= 1:
+        raise ValueError(f"the {positive} fraction must be between 0 and 1")
+    if size < 16:
+        raise ValueError("images must be at least 16 pixels wide")
+    n_positive = int(round(n * positive_fraction))
+    plan = [(0, k) for k in range(n - n_positive)] + [(1, k) for k in range(n_positive)]
+    return [plan[j] for j in np.random.default_rng(seed).permutation(len(plan))]
+
+
 def class_counts(labels: np.ndarray, n_classes: int) -> np.ndarray:
     """Number of images in each class.
 

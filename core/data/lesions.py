@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.ndimage import distance_transform_edt
 
-from core.data.labelled import LabelledImages
+from core.data.labelled import LabelledImages, generation_plan
 
 CLASS_NAMES = ("no lesion", "lesion")
 FEATURES = ("slice", "lesion radius (px)", "lesion contrast")
@@ -105,23 +105,14 @@ def generate(n: int = 400, lesion_fraction: float = 0.5, size: int = 64, seed: i
         Images ``(n, size, size, 1)`` in [0, 1] in shuffled order, labels
         (0 no lesion, 1 lesion), lesion masks (empty without lesion) and `FEATURES`.
     """
-    if n < 2:
-        raise ValueError("a labelled set needs at least 2 images")
-    if not 0 <= lesion_fraction <= 1:
-        raise ValueError("the lesion fraction must be between 0 and 1")
-    if size < 16:
-        raise ValueError("images must be at least 16 pixels wide")
+    plan = generation_plan(n, lesion_fraction, size, seed, "lesion")
     t1, brain = template if template is not None else load_template()
     usable = brain_slices(brain)
-    n_lesion = int(round(n * lesion_fraction))
-    plan = [(0, k) for k in range(n - n_lesion)] + [(1, k) for k in range(n_lesion)]
-    order = np.random.default_rng(seed).permutation(len(plan))
     images = np.empty((n, size, size, 1), np.float32)
     masks = np.zeros((n, size, size), bool)
     features = {name: np.zeros(n) for name in FEATURES}
     names = []
-    for i, j in enumerate(order):
-        label, k = plan[j]
+    for i, (label, k) in enumerate(plan):
         rng = np.random.default_rng([seed, label, k])
         z = int(rng.choice(usable))
         image, inside = _resize(t1[z], size), _resize(brain[z].astype(np.float64), size) > 0.5
@@ -141,5 +132,5 @@ def generate(n: int = 400, lesion_fraction: float = 0.5, size: int = 64, seed: i
         imaginary = rng.normal(0, noise, image.shape)
         images[i, ..., 0] = np.clip(np.hypot(real, imaginary), 0, 1)
         names.append(f"{CLASS_NAMES[label]} {k + 1} (slice {z})")
-    labels = np.array([plan[j][0] for j in order], dtype=np.int64)
+    labels = np.array([label for label, _ in plan], dtype=np.int64)
     return LabelledImages(images, labels, CLASS_NAMES, tuple(names), masks, None, features)

@@ -16,6 +16,7 @@ import os
 import warnings
 import zipfile
 from pathlib import Path, PurePosixPath
+from typing import Callable
 
 from core.io import dicom
 from core.io import nifti
@@ -130,18 +131,44 @@ def load_image(source, filename: str | None = None) -> Volume:
     data, name = _read_source(source, filename)
     if not data:
         raise ImageLoadError(f"{name} is empty (0 bytes). Upload it again.")
+    return _at_the_boundary(lambda: _load_bytes(data, name),
+                            f"{name}: not enough memory to load this image. Try a smaller one.",
+                            f"{name}: the file could not be read as an image. It may be damaged.")
+
+
+def _at_the_boundary(load: Callable[[], Volume], out_of_memory: str, damaged: str) -> Volume:
+    """Run a loader so that only an `ImageLoadError` leaves it, and give its pixels the machine's byte order.
+
+    The one boundary of `load_image` and `load_series`: library warnings are
+    silenced, an `ImageLoadError` passes unchanged, a `MemoryError` and any
+    other exception (a decoder's, even a Rust panic) become an
+    `ImageLoadError` with the given message; only the exceptions that stop
+    the program (`NOT_ABOUT_THE_FILE`) pass as they are.
+
+    Parameters
+    ----------
+    load : callable
+        Reads the file(s) and returns the volume.
+    out_of_memory, damaged : str
+        The messages for a `MemoryError` and for any other library exception.
+
+    Returns
+    -------
+    Volume
+        What `load` returned, its pixel arrays in the machine's byte order.
+    """
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return _native_byte_order(_load_bytes(data, name))
+            return _native_byte_order(load())
     except ImageLoadError:
         raise
     except MemoryError:
-        raise ImageLoadError(f"{name}: not enough memory to load this image. Try a smaller one.") from None
+        raise ImageLoadError(out_of_memory) from None
     except NOT_ABOUT_THE_FILE:
         raise
     except BaseException:  # noqa: BLE001 - the boundary: no library exception (not even a Rust panic) reaches the user
-        raise ImageLoadError(f"{name}: the file could not be read as an image. It may be damaged.") from None
+        raise ImageLoadError(damaged) from None
 
 
 def _native_byte_order(volume: Volume) -> Volume:
@@ -288,18 +315,9 @@ def load_series(files, name: str | None = None, progress=None) -> Volume:
     for fname, data in files:
         if not data:
             raise ImageLoadError(f"{fname} is empty (0 bytes). Upload it again.")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return _native_byte_order(_load_files(files, label, progress))
-    except ImageLoadError:
-        raise
-    except MemoryError:
-        raise ImageLoadError(f"{label}: not enough memory to load these images. Try fewer or smaller files.") from None
-    except NOT_ABOUT_THE_FILE:
-        raise
-    except BaseException:  # noqa: BLE001 - the boundary: no library exception (not even a Rust panic) reaches the user
-        raise ImageLoadError(f"{label}: the files could not be read as one image. They may be damaged.") from None
+    return _at_the_boundary(lambda: _load_files(files, label, progress),
+                            f"{label}: not enough memory to load these images. Try fewer or smaller files.",
+                            f"{label}: the files could not be read as one image. They may be damaged.")
 
 
 def _load_files(files: list[tuple[str, bytes]], label: str, progress=None) -> Volume:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from core.basics import to_grey
+
 __all__ = ["bright_region", "describe_image", "mask_alt", "heatmap_alt", "slice_alt", "figure_alt", "figure_numbers",
            "number"]
 
@@ -35,8 +37,11 @@ def bright_region(image: np.ndarray, fraction: float = 0.1) -> tuple[tuple[int, 
 
     Parameters
     ----------
-    image : (rows, cols) array
-        Grey values (a colour image is averaged over its channels first).
+    image : (rows, cols) or (rows, cols, channels) array
+        Grey values; a colour image (3 or 4 channels) is first turned into
+        grey by the course's one conversion, `core.basics.to_grey` (the
+        luminance: green counts most, blue least), and an image of fewer
+        channels (grey, grey and alpha) keeps its first.
     fraction : float
         Share of the pixels, the brightest ones, whose bounding box is returned.
 
@@ -47,7 +52,7 @@ def bright_region(image: np.ndarray, fraction: float = 0.1) -> tuple[tuple[int, 
     """
     grey = np.asarray(image, dtype=np.float64)
     if grey.ndim == 3:
-        grey = grey.mean(axis=2)
+        grey = to_grey(grey) if grey.shape[2] >= 3 else grey[..., 0]
     finite = np.isfinite(grey)
     if grey.ndim != 2 or not finite.any():
         return None

@@ -15,10 +15,15 @@ ROOT = Path(__file__).resolve().parents[2]
 HARNESS = Path(__file__).resolve().parent / "page_harness_script.py"
 
 
-def page_test(page: str, timeout: float = 120) -> AppTest:
-    """An AppTest running the sidebar picker and then `page` (a path relative to the project root)."""
+def page_test(page: str, timeout: float = 120, state: dict | None = None) -> AppTest:
+    """An AppTest running the sidebar picker and then `page` (a path relative to the project root).
+
+    `state` presets session-state keys (widget keys: small settings, the section shown) before the first run.
+    """
     at = AppTest.from_file(str(HARNESS), default_timeout=timeout)
     at.session_state["harness_page"] = str(ROOT / page)
+    for key, value in (state or {}).items():
+        at.session_state[key] = value
     return at
 
 
@@ -42,6 +47,11 @@ def upload(at: AppTest, *files: tuple[str, bytes]) -> AppTest:
     widget(at, "file_uploader", "upload_files").set_value(
         [(name, data, "application/octet-stream") for name, data in files])
     return at.run()
+
+
+def image_captions(at: AppTest) -> list[str]:
+    """The captions of every image on the page, in order."""
+    return [caption for image in at.get("image") for caption in image.captions]
 
 
 def problems(at: AppTest) -> list[str]:

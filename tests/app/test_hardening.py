@@ -8,17 +8,16 @@ from __future__ import annotations
 
 import io
 import struct
-import zipfile
 import zlib
 
 import numpy as np
 import pytest
-from PIL import Image
 from streamlit.runtime.scriptrunner_utils.exceptions import StopException
 
 from core.io import class_folders
 from core.text.safe_text import md
 from harness import page_test, problems, upload, widget
+from upload_files import png, zip_of
 
 SUPERVISED = {"sup-n-dermoscopy": 60, "sup-n-lesions": 80, "sup-size": 32, "sup-blocks": 2,
               "sup-epochs-dermoscopy": 2, "sup-epochs-lesions": 3}
@@ -32,12 +31,6 @@ def render(markdown: str) -> str:
     return MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"]).render(markdown)
 
 
-def png(array: np.ndarray) -> bytes:
-    buffer = io.BytesIO()
-    Image.fromarray(array).save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
 def png_header_only(width: int, height: int, colour_type: int = 2) -> bytes:
     """A PNG whose header declares `width` × `height` pixels (RGB by default) and whose pixels are missing."""
     def chunk(kind: bytes, data: bytes) -> bytes:
@@ -45,14 +38,6 @@ def png_header_only(width: int, height: int, colour_type: int = 2) -> bytes:
 
     header = struct.pack(">IIBBBBB", width, height, 8, colour_type, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b"")
-
-
-def class_zip(files: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for path, data in files.items():
-            archive.writestr(path, data)
-    return buffer.getvalue()
 
 
 def good_images(classes=("dark", "light"), n: int = 6) -> dict[str, bytes]:
@@ -63,10 +48,7 @@ def good_images(classes=("dark", "light"), n: int = 6) -> dict[str, bytes]:
 
 @pytest.fixture
 def supervised():
-    app = page_test("lessons/supervised.py", timeout=300)
-    for key, value in SUPERVISED.items():
-        app.session_state[key] = value
-    app.session_state["section"] = "Data"  # lesson 6 shows one section at a time
+    app = page_test("lessons/supervised.py", timeout=300, state={**SUPERVISED, "section": "Data"})  # one at a time
     app.run()
     widget(app, "radio", "sup-source").set_value("zip")
     app.run()
@@ -80,7 +62,7 @@ def test_a_huge_image_in_a_class_zip_is_refused_before_it_is_decoded(supervised,
     monkeypatch.setattr(class_folders, "load_image", lambda data, name: decoded.append(name) or real(data, name))
     files = good_images()
     files["train/light/huge.png"] = png_header_only(12000, 12000)  # 432 MB once decoded, under the 512 MiB per file
-    widget(supervised, "file_uploader", "sup-zip").set_value(("mine.zip", class_zip(files), "application/zip"))
+    widget(supervised, "file_uploader", "sup-zip").set_value(("mine.zip", zip_of(files), "application/zip"))
     supervised.run()
     assert not problems(supervised)
     errors = [e.value for e in supervised.error]
@@ -101,7 +83,7 @@ def test_an_interrupted_class_zip_read_keeps_nothing_and_never_crashes(supervise
         return real(data, name, size, progress=report)
 
     monkeypatch.setattr(class_folders, "load_class_folders", stopped_after_three)
-    widget(supervised, "file_uploader", "sup-zip").set_value(("mine.zip", class_zip(good_images()), "application/zip"))
+    widget(supervised, "file_uploader", "sup-zip").set_value(("mine.zip", zip_of(good_images()), "application/zip"))
     supervised.run()
     assert widget(supervised, "button", "sup-zip-stop")  # Stop is offered while the .zip is read
     supervised.run()  # the rerun the press of Stop starts (lesson 6's sections: switching away drops the upload)
@@ -121,7 +103,7 @@ def test_an_interrupted_class_zip_read_keeps_nothing_and_never_crashes(supervise
 def test_class_names_and_member_names_are_shown_as_text(supervised):
     hostile_class = "![c](http:__host.invalid_c.png)"
     files = good_images(classes=("dark", hostile_class))
-    widget(supervised, "file_uploader", "sup-zip").set_value(("mine.zip", class_zip(files), "application/zip"))
+    widget(supervised, "file_uploader", "sup-zip").set_value(("mine.zip", zip_of(files), "application/zip"))
     supervised.run()
     assert not problems(supervised) and not supervised.error
     labels = [m.label for m in supervised.metric]

@@ -138,6 +138,19 @@ def idle(timeout: float = 60) -> bool:
     return False
 
 
+def stopped_after_reports(page, reports: int, steps: int, pause: float, marker: str) -> str:
+    """Run `count` as a training task and press Stop once it has reported `reports` steps; the stop is expected.
+
+    Returns this thread's name, the key of its Stop condition in ``page.stop_when``.
+    """
+    seen = []
+    me = threading.current_thread().name
+    page.stop_when[me] = lambda: len(seen) >= reports
+    with pytest.raises(StopException):
+        heavy.run("training", count, steps, pause, marker, callbacks={"progress": lambda step, total: seen.append(step)})
+    return me
+
+
 def _course_tasks(dask_scheduler=None) -> list:
     return [k for k in dask_scheduler.tasks if isinstance(k, str) and k.startswith("course-")]
 
@@ -203,11 +216,7 @@ def test_stop_while_queued_means_it_never_starts(on_dask, page, tmp_path):
 
 def test_stop_while_running_ends_the_task_on_the_worker(on_dask, page, tmp_path):
     marker = str(tmp_path / "long")
-    steps = []
-    me = threading.current_thread().name
-    page.stop_when[me] = lambda: len(steps) >= 2
-    with pytest.raises(StopException):
-        heavy.run("training", count, 300, 0.1, marker, callbacks={"progress": lambda step, total: steps.append(step)})
+    me = stopped_after_reports(page, 2, 300, 0.1, marker)
     assert Path(marker + ".started").exists()
     assert idle(30)  # the worker let go of it long before its 30 s
     assert not Path(marker + ".finished").exists()
@@ -352,11 +361,7 @@ def test_embedded_workers_do_not_run_the_page_that_started_them(monkeypatch, tmp
 def test_stop_reaches_a_task_whose_next_report_is_seconds_away(on_dask, page, tmp_path):
     """A big network's batch can take seconds: the Stop must still be there when the task next reports."""
     marker = str(tmp_path / "slow")
-    steps = []
-    me = threading.current_thread().name
-    page.stop_when[me] = lambda: len(steps) >= 1
-    with pytest.raises(StopException):
-        heavy.run("training", count, 4, 6.0, marker, callbacks={"progress": lambda step, total: steps.append(step)})
+    stopped_after_reports(page, 1, 4, 6.0, marker)
     assert wait_for(lambda: heavy.client().run_on_scheduler(_stop_events) == [], 60)  # it ended, deleting its Stop
     assert wait_for(lambda: set(heavy.client().run(_executing).values()) == {0}, 30)  # the worker is free
     assert not Path(marker + ".finished").exists()  # it ended at its second report, not after its fourth

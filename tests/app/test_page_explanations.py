@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from harness import page_test, problems, shown_code, widget
+from harness import image_captions, page_test, problems, shown_code, widget
 
 PAGE = "lessons/supervised.py"
 SMALL = {"sup-n-lesions": 80, "sup-size": 32, "sup-blocks": 2, "sup-epochs-lesions": 3}
@@ -13,10 +13,7 @@ SMALL = {"sup-n-lesions": 80, "sup-size": 32, "sup-blocks": 2, "sup-epochs-lesio
 
 @pytest.fixture
 def at():
-    app = page_test(PAGE, timeout=300)
-    for key, value in SMALL.items():
-        app.session_state[key] = value
-    app.session_state["section"] = "Heatmaps tested"  # lesson 6 shows one section at a time
+    app = page_test(PAGE, timeout=300, state={**SMALL, "section": "Heatmaps tested"})  # one section at a time
     app.run()
     widget(app, "radio", "sup-source").set_value("lesions")
     app.run()
@@ -26,13 +23,9 @@ def at():
     return app
 
 
-def captions(at) -> list[str]:
-    return [caption for image in at.get("image") for caption in image.captions]
-
-
 def test_the_tests_run_and_show_randomisation_other_maps_deletion_and_a_self_check(at):
     assert "8 · Heatmaps put to the test" in [h.value for h in at.header]
-    assert not any("Spearman" in c for c in captions(at))  # nothing before the button
+    assert not any("Spearman" in c for c in image_captions(at))  # nothing before the button
     at.button(key="sup-explain-run").click()
     at.run()
     assert not problems(at), problems(at)
@@ -40,7 +33,7 @@ def test_the_tests_run_and_show_randomisation_other_maps_deletion_and_a_self_che
     for title in ("Sanity check: randomise the network from the top", "Other explanations of the same prediction",
                   "Faithfulness: the deletion curve"):
         assert title in subheaders
-    shown = captions(at)
+    shown = image_captions(at)
     assert any(c.startswith("Layers down to") and "Spearman" in c for c in shown)
     for method in ("Grad-CAM", "HiResCAM", "occlusion", "edges (ignores the model)", "random (ignores the model)"):
         assert any(c.startswith(f"{method} for “lesion”") and "pointing game" in c for c in shown), method
@@ -69,4 +62,4 @@ def test_shuffled_labels_train_a_twin_whose_map_is_compared(at):
     at.run()
     assert not problems(at), problems(at)
     assert "sup-explain-shuffled" in at.session_state
-    assert any("shuffled labels (validation accuracy" in c and "Spearman" in c for c in captions(at))
+    assert any("shuffled labels (validation accuracy" in c and "Spearman" in c for c in image_captions(at))

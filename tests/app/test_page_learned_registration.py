@@ -11,7 +11,7 @@ import statistics
 
 import pytest
 
-from harness import page_test, problems, shown_code, widget
+from harness import image_captions, page_test, problems, shown_code, widget
 from test_heavy_dask import local_cluster, on_dask  # noqa: F401 - the embedded cluster's fixtures
 
 PAGE = "lessons/unsupervised.py"
@@ -28,10 +28,6 @@ def at():
     app.run()
     assert not problems(app), problems(app)
     return app
-
-
-def captions(at) -> list[str]:
-    return [caption for image in at.get("image") for caption in image.captions]
 
 
 @pytest.fixture
@@ -80,7 +76,7 @@ def test_train_compare_with_bspline_and_register_my_own_pair(at, submitted):
                                                                   "motion twice as large"}
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Network TRE (median)"].endswith(" mm") and metrics["B-spline TRE (median)"].endswith(" mm")
-    assert any(c.startswith("Network: TRE") for c in captions(at)) and any(c.startswith("B-spline: TRE") for c in captions(at))
+    assert any(c.startswith("Network: TRE") for c in image_captions(at)) and any(c.startswith("B-spline: TRE") for c in image_captions(at))
     # the times measured in this run: the training's, and each method's per pair (median and range)
     times = [c.value for c in at.caption if c.value.startswith("Medians of each case. Times measured in this run:")]
     assert len(times) == 1
@@ -105,7 +101,7 @@ def test_train_compare_with_bspline_and_register_my_own_pair(at, submitted):
     at.run()
     assert not problems(at), problems(at)
     assert submitted[2:] == [("registration", lr.register_pairs)]
-    assert any(c.startswith("Fixed (your image, resized to 64 × 64)") for c in captions(at))
+    assert any(c.startswith("Fixed (your image, resized to 64 × 64)") for c in image_captions(at))
     assert any("outside what the network was trained on" in c.value and "not a template slice" in c.value
                for c in at.caption)
 

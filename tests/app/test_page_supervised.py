@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import io
-import zipfile
-
 import numpy as np
 import pytest
-from PIL import Image
 
 from core import samples
-from harness import choose_sample, page_test, problems, upload, widget
+from harness import choose_sample, image_captions, page_test, problems, upload, widget
+from upload_files import png, zip_of
 
 PAGE = "lessons/supervised.py"
 SMALL = {"sup-n-dermoscopy": 60, "sup-n-lesions": 80, "sup-size": 32, "sup-blocks": 2,
@@ -19,9 +16,7 @@ SMALL = {"sup-n-dermoscopy": 60, "sup-n-lesions": 80, "sup-size": 32, "sup-block
 
 @pytest.fixture
 def at():
-    app = page_test(PAGE, timeout=300)
-    for key, value in SMALL.items():
-        app.session_state[key] = value
+    app = page_test(PAGE, timeout=300, state=SMALL)
     app.run()
     assert not problems(app), problems(app)
     return app
@@ -42,12 +37,6 @@ def network(at):
     return at.session_state["sup_trained"]
 
 
-def png(array: np.ndarray) -> bytes:
-    buffer = io.BytesIO()
-    Image.fromarray(array).save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
 def texts(at) -> str:
     return "\n".join([m.value for m in at.markdown] + [c.value for c in at.caption] + [i.value for i in at.info]
                      + [w.value for w in at.warning] + [e.value for e in at.error])
@@ -61,10 +50,6 @@ def train(at, source: str = "dermoscopy"):
     at.run()
     assert not problems(at), problems(at)
     return at
-
-
-def image_captions(at) -> list[str]:
-    return [caption for image in at.get("image") for caption in image.captions]
 
 
 def metrics(at) -> dict:
@@ -220,14 +205,6 @@ def test_model_download_and_reupload(at):
     assert any("not a .keras model file" in e.value for e in at.error)
 
 
-def class_zip(files: dict) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for path, data in files.items():
-            archive.writestr(path, data)
-    return buffer.getvalue()
-
-
 def test_zip_of_class_folders_good_and_bad(at):
     open_section(at, "Data")
     widget(at, "radio", "sup-source").set_value("zip")
@@ -236,7 +213,7 @@ def test_zip_of_class_folders_good_and_bad(at):
     rng = np.random.default_rng(0)
     good = {f"train/{c}/{i}.png": png((rng.random((24, 24)) * 80 + (0 if c == "dark" else 150)).astype(np.uint8))
             for c in ("dark", "light") for i in range(8)}
-    widget(at, "file_uploader", "sup-zip").set_value(("mine.zip", class_zip(good), "application/zip"))
+    widget(at, "file_uploader", "sup-zip").set_value(("mine.zip", zip_of(good), "application/zip"))
     at.run()
     assert not problems(at) and not at.error
     assert metrics(at)["Dark"] == "8" and metrics(at)["Light"] == "8"
@@ -245,7 +222,7 @@ def test_zip_of_class_folders_good_and_bad(at):
     assert "Accuracy" in metrics(at)
     open_section(at, "Data")
     bad = {f"train/only/{i}.png": good[f"train/dark/{i}.png"] for i in range(8)}
-    widget(at, "file_uploader", "sup-zip").set_value(("bad.zip", class_zip(bad), "application/zip"))
+    widget(at, "file_uploader", "sup-zip").set_value(("bad.zip", zip_of(bad), "application/zip"))
     at.run()
     assert not problems(at)
     assert any("single class" in e.value for e in at.error)

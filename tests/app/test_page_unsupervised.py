@@ -15,7 +15,7 @@ import pytest
 
 from core import samples
 from core.data.warps import working_image
-from harness import choose_sample, page_test, problems, shown_pictures, upload, widget
+from harness import choose_sample, image_captions, page_test, problems, shown_pictures, upload, widget
 
 PAGE = "lessons/unsupervised.py"
 PHANTOM, MNI = "Phantom: Shepp-Logan head (scikit-image)", samples.SAMPLES[2].name
@@ -70,10 +70,6 @@ def png_bytes(image: np.ndarray) -> bytes:
 
 def captions(app) -> str:
     return "\n".join(c.value for c in app.caption)
-
-
-def image_captions(app) -> list[str]:
-    return [c for image in app.get("image") for c in image.captions]
 
 
 def test_every_sample_shows_every_section_without_error(at):

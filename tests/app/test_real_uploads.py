@@ -10,18 +10,15 @@ pressed too.
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
-import nibabel as nib
 import nibabel.testing
 import numpy as np
 import pytest
-import tifffile
-from PIL import Image
 from pydicom.data import get_testdata_file
 
 from harness import page_test, problems, upload, widget
+from upload_files import nifti, png, tiff, zip_of
 
 LESSONS = ["lessons/pixels.py", "lessons/loading.py", "lessons/exploring.py", "lessons/preparing.py",
            "lessons/unsupervised.py", "lessons/supervised.py", "lessons/case_study.py"]
@@ -32,22 +29,6 @@ IMAGE_SECTIONS = {"lessons/loading.py": "Look at it", "lessons/exploring.py": "H
                   "lessons/preparing.py": "Pipeline builder", "lessons/supervised.py": "Convolution"}
 #: where a section offers several images, the choice that shows the sidebar's (widget key, option's start)
 IMAGE_CHOICES = {"lessons/exploring.py": ("eda_hist_image", "The current image")}
-
-
-def _png(array: np.ndarray) -> bytes:
-    buffer = io.BytesIO()
-    Image.fromarray(array).save(buffer, "PNG")
-    return buffer.getvalue()
-
-
-def _tiff(array: np.ndarray) -> bytes:
-    buffer = io.BytesIO()
-    tifffile.imwrite(buffer, array)
-    return buffer.getvalue()
-
-
-def _nifti(array: np.ndarray) -> bytes:
-    return nib.Nifti1Image(array, np.diag([1.0, 1.0, 3.0, 1.0])).to_bytes()
 
 
 def _installed_dicom(name: str) -> bytes:
@@ -67,14 +48,14 @@ def real_and_odd_files() -> dict[str, bytes]:
         "example4d.nii.gz": (Path(nibabel.testing.data_path) / "example4d.nii.gz").read_bytes(),
         "SC_rgb_small_odd.dcm": _installed_dicom("SC_rgb_small_odd.dcm"),
         "examples_ybr_color.dcm": _installed_dicom("examples_ybr_color.dcm"),
-        "one_pixel.png": _png(np.array([[200]], np.uint8)),
-        "two_by_three.png": _png(np.arange(6, dtype=np.uint8).reshape(2, 3) * 40),
-        "two_by_three_rgb.png": _png(rng.integers(0, 255, (2, 3, 3)).astype(np.uint8)),
-        "single_slice.nii.gz": _nifti(rng.integers(0, 100, (24, 20, 1)).astype(np.int16)),
-        "rgb.png": _png(rng.integers(0, 255, (30, 40, 3)).astype(np.uint8)),
-        "constant.png": _png(np.full((32, 32), 7, np.uint8)),
-        "nan_inf.tif": _tiff(nan_inf),
-        "sixteen_bit.png": _png((np.arange(48 * 48, dtype=np.uint16).reshape(48, 48) * 28)),
+        "one_pixel.png": png(np.array([[200]], np.uint8)),
+        "two_by_three.png": png(np.arange(6, dtype=np.uint8).reshape(2, 3) * 40),
+        "two_by_three_rgb.png": png(rng.integers(0, 255, (2, 3, 3)).astype(np.uint8)),
+        "single_slice.nii.gz": nifti(rng.integers(0, 100, (24, 20, 1)).astype(np.int16)),
+        "rgb.png": png(rng.integers(0, 255, (30, 40, 3)).astype(np.uint8)),
+        "constant.png": png(np.full((32, 32), 7, np.uint8)),
+        "nan_inf.tif": tiff(nan_inf),
+        "sixteen_bit.png": png((np.arange(48 * 48, dtype=np.uint16).reshape(48, 48) * 28)),
     }
 
 
@@ -142,16 +123,12 @@ def test_the_dataset_uploader_takes_the_real_and_odd_files():
 
 
 def test_the_class_folder_zip_takes_the_real_and_odd_files():
-    import zipfile
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for n, (name, data) in enumerate(FILES.items()):
-            archive.writestr(f"{'benign' if n % 2 else 'malignant'}/{name}", data)
+    archive = zip_of({f"{'benign' if n % 2 else 'malignant'}/{name}": data for n, (name, data) in enumerate(FILES.items())})
     at = page_test("lessons/supervised.py", timeout=300)
     at.session_state["section"] = "Data"  # lesson 6 shows one section at a time
     at.run()
     widget(at, "radio", "sup-source").set_value("zip").run()
-    widget(at, "file_uploader", "sup-zip").set_value([("odd.zip", buffer.getvalue(), "application/zip")])
+    widget(at, "file_uploader", "sup-zip").set_value([("odd.zip", archive, "application/zip")])
     at.run()
     assert not problems(at), problems(at)
     assert at.error or at.warning or at.get("image")

@@ -8,15 +8,14 @@ lesson's standard note on unusable link values.
 
 from __future__ import annotations
 
-import io
 
 import numpy as np
 import pytest
-from PIL import Image
 
 from core import samples
 from core.text.presenter_links import lecture_figures
 from harness import choose_sample, page_test, problems, upload, widget
+from upload_files import png
 from ui import picker
 
 PAGE = "lessons/pixels.py"
@@ -63,16 +62,10 @@ def test_choosing_a_sample_writes_it_into_the_link_and_the_default_leaves_it_out
     assert widget(again, "selectbox", picker.SAMPLE_KEY).value == samples.DEFAULT and notes(again) == []
 
 
-def png_bytes() -> bytes:
-    buffer = io.BytesIO()
-    Image.fromarray(np.arange(64, dtype=np.uint8).reshape(8, 8)).save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
 def test_an_upload_leaves_no_sample_in_the_link():
     at = opened(sample=MR)
     assert sample_in_link(at) == [MR]
-    upload(at, ("my scan.png", png_bytes()))
+    upload(at, ("my scan.png", png(np.arange(64, dtype=np.uint8).reshape(8, 8))))
     assert not problems(at)
     assert widget(at, "radio", picker.SOURCE_KEY).value == picker.UPLOAD
     assert sample_in_link(at) == []

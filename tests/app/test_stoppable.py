@@ -60,3 +60,47 @@ def test_interrupted_work_is_reported_once_in_the_next_run():
         "The work stopped before the end (Stop, or another control, was pressed): nothing was kept."]
     at.run()
     assert stopped_messages(at) == []
+
+
+def remembered_script():
+    import streamlit as st
+    from streamlit.runtime.scriptrunner_utils.exceptions import StopException
+
+    from ui.lesson import remembered_run
+
+    setting = st.radio("Setting", ("a", "b"), key="setting")
+    how = st.radio("How the work ends", ("finishes", "is interrupted", "gives nothing"), key="how")
+
+    def work():
+        if how == "is interrupted":
+            raise StopException()
+        return None if how == "gives nothing" else {"value": setting * 2}
+
+    kept = remembered_run(st.button("Run", key="run"), "kept", setting, "work-stop", "The work", work)
+    st.markdown("nothing kept" if kept is None else f"kept {kept['value']} for {kept['key']}")
+
+
+def remembered(at: AppTest) -> str:
+    return next(m.value for m in at.markdown if m.value.startswith(("kept", "nothing kept")))
+
+
+def test_a_remembered_run_is_shown_for_its_settings_only_and_a_stop_keeps_the_last_one():
+    at = AppTest.from_function(remembered_script, default_timeout=30)
+    at.run()
+    assert remembered(at) == "nothing kept"
+    at.button(key="run").click().run()
+    assert remembered(at) == "kept aa for a"
+    at.run()
+    assert remembered(at) == "kept aa for a"  # kept across reruns
+    at.radio(key="setting").set_value("b").run()
+    assert remembered(at) == "nothing kept"  # made for other settings
+    at.radio(key="how").set_value("is interrupted").run()
+    at.button(key="run").click().run()
+    at.run()
+    assert stopped_messages(at) == [
+        "The work stopped before the end (Stop, or another control, was pressed): nothing was kept."]
+    at.radio(key="setting").set_value("a").run()
+    assert remembered(at) == "kept aa for a"  # the interrupted run replaced nothing
+    at.radio(key="how").set_value("gives nothing").run()
+    at.button(key="run").click().run()
+    assert remembered(at) == "kept aa for a" and stopped_messages(at) == []

@@ -9,18 +9,15 @@ After each upload the page must still work with a good image.
 
 from __future__ import annotations
 
-import io
 import sys
 from pathlib import Path
 
-import nibabel as nib
 import numpy as np
 import pytest
-import tifffile
-from PIL import Image
 from pydicom.data import get_testdata_file
 
 from harness import page_test, problems, upload
+from upload_files import nifti, png, tiff
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core"))
 from hostile import corpus  # noqa: E402
@@ -30,22 +27,6 @@ LESSONS = ["lessons/pixels.py", "lessons/loading.py", "lessons/exploring.py", "l
 GOOD = ("CT_small.dcm", Path(get_testdata_file("CT_small.dcm")).read_bytes())
 HOSTILE = [case for case in corpus() if not isinstance(case.data, list)]
 SAMPLED = HOSTILE[:: max(1, len(HOSTILE) // 8)]
-
-
-def png(array: np.ndarray) -> bytes:
-    buffer = io.BytesIO()
-    Image.fromarray(array).save(buffer, "PNG")
-    return buffer.getvalue()
-
-
-def tiff(array: np.ndarray) -> bytes:
-    buffer = io.BytesIO()
-    tifffile.imwrite(buffer, array)
-    return buffer.getvalue()
-
-
-def nifti(array: np.ndarray) -> bytes:
-    return nib.Nifti1Image(array, np.diag([1.0, 1.0, 3.0, 1.0])).to_bytes()
 
 
 def degenerate() -> dict[str, bytes]:

@@ -19,9 +19,7 @@ SECTION = "CNN claims tested"
 @pytest.fixture(scope="module")
 def at():
     """The lesson with a small network trained (2 blocks, 32 × 32 inputs, 2 epochs), on the section."""
-    app = page_test("lessons/supervised.py", timeout=300)
-    for key, value in SMALL.items():
-        app.session_state[key] = value
+    app = page_test("lessons/supervised.py", timeout=300, state=SMALL)
     app.run()
     train(app)
     return open_section(app, SECTION)

@@ -48,6 +48,16 @@ def test_bright_region_bounds_the_brightest_tenth():
     assert bright_region(np.ones((4, 4))) is None
 
 
+def test_bright_region_of_a_colour_image_follows_luminance_not_the_channel_mean():
+    image = np.zeros((10, 10, 3), np.uint8)
+    image[:, :5] = (0, 0, 255)  # blue: channel mean 85, luminance 18.4
+    image[:, 5:] = (0, 160, 0)  # green: channel mean 53.3, luminance 114.5
+    assert bright_region(image) == ((0, 9), (5, 9))  # the channel mean would say columns 0-4
+    assert describe_image(image, "Blue and green").endswith("brightest tenth in rows 0-9, columns 5-9.")
+    with_alpha = np.concatenate([image, np.full((10, 10, 1), 255, np.uint8)], axis=2)
+    assert bright_region(with_alpha) == ((0, 9), (5, 9))
+
+
 def test_mask_alt_gives_share_and_extent():
     mask = np.zeros((10, 10), bool)
     mask[2:4, 5:9] = True
@@ -139,18 +149,25 @@ def test_sources_are_found():
     assert {"app.py", "pixels.py", "supervised.py", "alt.py"} <= names
 
 
-def test_every_st_image_call_goes_through_show_image_and_passes_alt():
-    """Only ui/alt.py calls `.image(` (with alt); every show_image call passes an alt text."""
+def _direct_calls(method: str, helper: str) -> list[str]:
+    """Where Streamlit's `method` (``image``, ``plotly_chart``) is called outside ui/alt.py, or there without alt."""
     problems = []
     for path in SOURCES:
         for call in _image_calls(path):
-            if call.func.attr != "image":
+            if call.func.attr != method:
                 continue
             where = f"{path.relative_to(ROOT)}:{call.lineno}"
             if path != HELPER:
-                problems.append(f"{where}: .image( outside ui/alt.py: use ui.alt.show_image")
+                problems.append(f"{where}: .{method}( outside ui/alt.py: use ui.alt.{helper}")
             elif not _has_alt(call, 99):
-                problems.append(f"{where}: .image( without alt")
+                problems.append(f"{where}: .{method}( without alt")
+    return problems
+
+
+def test_every_st_image_call_goes_through_show_image_and_passes_alt():
+    """Only ui/alt.py calls `.image(` (with alt); every show_image call passes an alt text."""
+    problems = _direct_calls("image", "show_image")
+    for path in SOURCES:
         for call in _helper_calls(path, "show_image"):
             if not _has_alt(call, 2):
                 problems.append(f"{path.relative_to(ROOT)}:{call.lineno}: show_image without an alt text")
@@ -159,15 +176,5 @@ def test_every_st_image_call_goes_through_show_image_and_passes_alt():
 
 def test_every_plotly_chart_goes_through_show_figure_with_an_accessible_name():
     """Only ui/alt.py calls `.plotly_chart(`, and it always passes alt (a description made from the figure)."""
-    problems = []
-    for path in SOURCES:
-        for call in _image_calls(path):
-            if call.func.attr != "plotly_chart":
-                continue
-            where = f"{path.relative_to(ROOT)}:{call.lineno}"
-            if path != HELPER:
-                problems.append(f"{where}: .plotly_chart( outside ui/alt.py: use ui.alt.show_figure")
-            elif not _has_alt(call, 99):
-                problems.append(f"{where}: .plotly_chart( without alt")
-    assert problems == []
+    assert _direct_calls("plotly_chart", "show_figure") == []
     assert sum(len(_helper_calls(p, "show_figure")) for p in SOURCES) >= 20

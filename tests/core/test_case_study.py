@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
+from snippet_runs import run_script
 
 from core import case_study as cs
 from core.snippets.case_study import cnn_snippet, registration_snippet, subject_snippet
 from core.registration import ncc, register
 
-ROOT = Path(__file__).resolve().parents[2]
 FAST = dict(n=24, atrophy_mm=6.0, motion=1.0, epochs=12, size=48, seed=0)
 """A small configuration where registration must raise the accuracy (checked once, below)."""
 
@@ -26,10 +23,7 @@ def anatomy() -> cs.Anatomy:
 
 def run(code: str) -> str:
     """Run a snippet in a fresh interpreter, as a learner would, and return what it printed."""
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=600,
-                            env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "TF_CPP_MIN_LOG_LEVEL": "3"})
-    assert result.returncode == 0, result.stderr[-3000:]
-    return result.stdout
+    return run_script(code, TF_CPP_MIN_LOG_LEVEL="3")
 
 
 def numbers(text: str) -> list[float]:

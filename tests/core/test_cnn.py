@@ -6,20 +6,7 @@ import numpy as np
 import pytest
 
 from core import cnn, layers
-from core.data import labelled
 from core.data import lesions
-
-
-@pytest.fixture(scope="module")
-def keras():
-    return cnn.keras_module()
-
-
-@pytest.fixture(scope="module")
-def brain_set():
-    data = lesions.generate(240, size=32, seed=0)
-    train, held = labelled.stratified_split(data.labels, 0.25, seed=0)
-    return data, train, held
 
 
 @pytest.fixture(scope="module")
@@ -115,6 +102,16 @@ def test_a_short_training_on_a_small_generated_set_beats_chance(trained):
     assert history.epochs == 3 and len(history.val_accuracy) == 3
     assert history.loss[-1] < history.loss[0]
     assert history.val_accuracy[-1] >= 0.7  # chance is 0.5
+
+
+def test_a_history_records_each_epoch_in_the_list_of_its_name():
+    history = cnn.History()
+    history.record(1.5, loss=0.75, accuracy=0.5, val_loss=np.float32(0.875), val_accuracy=0.25)
+    history.record(3.0, loss=0.5, accuracy=0.75, val_loss=0.625, val_accuracy=0.5)
+    assert history.epochs == 2 and history.seconds == 3.0
+    assert history.loss == [0.75, 0.5] and history.val_loss == [0.875, 0.625]
+    assert history.accuracy == [0.5, 0.75] and history.val_accuracy == [0.25, 0.5]
+    assert all(type(v) is float for v in history.val_loss)
 
 
 def test_training_reports_every_epoch(keras):

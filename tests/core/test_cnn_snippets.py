@@ -1,24 +1,16 @@
 """The supervised page's "Show the code" snippets run as they are and print core's numbers."""
 
 import ast
-import contextlib
-import io
 import re
 
 import numpy as np
 import pytest
+from snippet_runs import run_here as run
 
 from core import cnn, layers
 from core.snippets import cnn as cnn_snippets
 from core.data import labelled
 from core.data import lesions
-
-
-def run(code: str) -> str:
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        exec(compile(code, "<snippet>", "exec"), {"__name__": "__main__"})
-    return out.getvalue()
 
 
 def numbers_after(label: str, text: str) -> list[float]:

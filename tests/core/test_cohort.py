@@ -10,11 +10,6 @@ from core.data.cohort import PROBLEMS, build_cohort
 
 
 @pytest.fixture(scope="module")
-def cohort():
-    return build_cohort()
-
-
-@pytest.fixture(scope="module")
 def datasets(cohort):
     return {name: pydicom.dcmread(io.BytesIO(data), stop_before_pixels=True) for name, data in cohort.files}
 

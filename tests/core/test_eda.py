@@ -10,17 +10,6 @@ import pydicom
 import pytest
 
 from core import eda, samples
-from core.data.cohort import build_cohort
-
-
-@pytest.fixture(scope="module")
-def cohort():
-    return build_cohort()
-
-
-@pytest.fixture(scope="module")
-def table(cohort):
-    return eda.file_table(cohort.files)
 
 
 def test_every_deliberate_problem_is_found_and_no_clean_file_is_flagged(cohort, table):

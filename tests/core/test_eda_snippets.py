@@ -1,15 +1,13 @@
 """The EDA page's snippets run as they are and print the numbers core computes."""
 
-import contextlib
-import io
 import re
 
 import numpy as np
 import pytest
+from snippet_runs import run_here
 
 from core import eda, samples
 from core.snippets import eda as eda_snippets
-from core.data.cohort import build_cohort
 from core.io import load_image
 from core.data.noise import NOISE_KINDS, add_noise
 
@@ -20,20 +18,7 @@ def run(code: str, cwd=None, monkeypatch=None) -> str:
     """Execute a snippet in a fresh namespace, as a plain Python session would, and return what it prints."""
     if cwd is not None:
         monkeypatch.chdir(cwd)
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        exec(compile(code, "<snippet>", "exec"), {"__name__": "__main__"})
-    return out.getvalue()
-
-
-@pytest.fixture(scope="module")
-def cohort():
-    return build_cohort()
-
-
-@pytest.fixture(scope="module")
-def table(cohort):
-    return eda.file_table(cohort.files)
+    return run_here(code)
 
 
 def printed_stats(text: str) -> dict[str, dict[str, float]]:

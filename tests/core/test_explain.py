@@ -4,20 +4,7 @@ import numpy as np
 import pytest
 
 from core import cnn, explain
-from core.data import labelled
 from core.data import lesions
-
-
-@pytest.fixture(scope="module")
-def keras():
-    return cnn.keras_module()
-
-
-@pytest.fixture(scope="module")
-def brain_set():
-    data = lesions.generate(240, size=32, seed=0)
-    train, held = labelled.stratified_split(data.labels, 0.25, seed=0)
-    return data, train, held
 
 
 SPEC = cnn.ModelSpec(input_size=32, channels=1, conv_blocks=2, filters=8, head="global max", dropout=0.0)

@@ -7,13 +7,9 @@ that holds nothing but the model the page offers for download.
 
 from __future__ import annotations
 
-import re
-import subprocess
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
+from snippet_runs import numbers_after, run_script as run
 
 from core import cnn, explain
 from core.snippets import cnn as cnn_snippets
@@ -21,21 +17,6 @@ from core.data import labelled
 from core.data import lesions
 from core.snippets.explain import sanity_and_deletion_snippet
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def run(code: str, cwd: Path) -> str:
-    """Run a snippet as a script in a new interpreter from `cwd` and return what it printed."""
-    result = subprocess.run([sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True, timeout=600,
-                            env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
-    assert result.returncode == 0, result.stderr[-3000:]
-    return result.stdout
-
-
-def numbers_after(text: str, label: str) -> list[float]:
-    """The numbers printed on the first line that starts with `label`, after it."""
-    line = next(line for line in text.splitlines() if line.startswith(label))
-    return [float(v) for v in re.findall(r"-?\d+(?:\.\d+)?(?:e-?\d+)?", line[len(label):])]
 
 
 @pytest.mark.parametrize("layer", ["relu2", "conv1"])

@@ -91,16 +91,25 @@ def cases():
         yield f"{n:04d}-{name}", data
 
 
+def outcome(call, refusal: type[Exception] = ImageLoadError) -> tuple[object, str | None]:
+    """Run `call`: its result, and what went wrong (None when it returned or refused with a plain `refusal`).
+
+    A refusal is plain when its message is not empty and shows no traceback
+    or object address; any other exception is what the fuzzer hunts.
+    """
+    try:
+        return call(), None
+    except refusal as exc:
+        if not str(exc) or "Traceback" in str(exc) or " at 0x" in str(exc):
+            return None, f"unclear message: {exc}"
+        return None, None
+    except Exception as exc:  # noqa: BLE001 - this is what the fuzzer hunts
+        return None, f"{type(exc).__name__}: {exc}"
+
+
 def check(name: str, data: bytes) -> str | None:
     """None when the loader behaved, else what went wrong."""
-    try:
-        load_image(data, name)
-    except ImageLoadError as exc:
-        if not str(exc) or "Traceback" in str(exc) or " at 0x" in str(exc):
-            return f"unclear message: {exc}"
-    except Exception as exc:  # noqa: BLE001 - this is what the fuzzer hunts
-        return f"{type(exc).__name__}: {exc}"
-    return None
+    return outcome(lambda: load_image(data, name))[1]
 
 
 def test_regression_files_load_or_are_refused_cleanly():
@@ -154,14 +163,7 @@ def check_class_zip(data: bytes) -> str | None:
     """None when the class-folder loader loaded the zip or refused it with a plain `ImageLoadError`."""
     from core.io.class_folders import load_class_folders
 
-    try:
-        load_class_folders(data, "fuzz.zip", size=8)
-    except ImageLoadError as exc:
-        if not str(exc) or "Traceback" in str(exc) or " at 0x" in str(exc):
-            return f"unclear message: {exc}"
-    except Exception as exc:  # noqa: BLE001 - this is what the fuzzer hunts
-        return f"{type(exc).__name__}: {exc}"
-    return None
+    return outcome(lambda: load_class_folders(data, "fuzz.zip", size=8))[1]
 
 
 def test_mutated_class_zips_load_or_are_refused_cleanly():
@@ -243,14 +245,9 @@ def check_model(data: bytes) -> str | None:
     """None when the model check accepted the file or refused it with a plain `ModelBudgetError`."""
     from core.io.model_check import ModelBudgetError, check_model_file
 
-    try:
-        facts = check_model_file(data, "fuzz.keras")
-    except ModelBudgetError as exc:
-        if not str(exc) or "Traceback" in str(exc) or " at 0x" in str(exc):
-            return f"unclear message: {exc}"
-        return None
-    except Exception as exc:  # noqa: BLE001 - this is what the fuzzer hunts
-        return f"{type(exc).__name__}: {exc}"
+    facts, problem = outcome(lambda: check_model_file(data, "fuzz.keras"), ModelBudgetError)
+    if facts is None:
+        return problem
     from core.io.model_check import MAX_ACTIVATION_VALUES, MAX_PARAMETERS
 
     if facts.parameters > MAX_PARAMETERS or facts.largest_output > MAX_ACTIVATION_VALUES:

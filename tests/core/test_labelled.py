@@ -16,6 +16,17 @@ def test_counts_and_imbalance():
     assert labelled.imbalance(np.array([5, 5])) == pytest.approx(1.0)
 
 
+def test_a_generation_plan_numbers_each_class_from_zero_in_a_seeded_shuffled_order():
+    plan = labelled.generation_plan(10, 0.3, 32, seed=4)
+    assert sorted(plan) == [(0, k) for k in range(7)] + [(1, k) for k in range(3)]
+    assert plan == labelled.generation_plan(10, 0.3, 32, seed=4)
+    assert plan != sorted(plan)  # shuffled
+    for args, message in [((1, 0.5, 32), "at least 2 images"), ((5, 1.5, 32), "the lesion fraction"),
+                          ((5, 0.5, 8), "16 pixels")]:
+        with pytest.raises(ValueError, match=message):
+            labelled.generation_plan(*args, seed=0, positive="lesion")
+
+
 def test_a_stratified_split_holds_out_the_share_of_each_class_and_keeps_one_of_each_to_train():
     labels = np.array([0] * 10 + [1] * 5)
     train, held = labelled.stratified_split(labels, 0.2, seed=0)

@@ -7,33 +7,14 @@ the network is tiny and trains for two short epochs, to keep this quick.
 
 from __future__ import annotations
 
-import re
-import subprocess
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
+from snippet_runs import numbers_after, run_script as run
 
 from core import learned_registration as lr
 from core.snippets.learned_registration import training_snippet
 
-ROOT = Path(__file__).resolve().parents[2]
 TINY = lr.Config(size=32, pairs=48, epochs=2, batch_size=16, features=(8, 8), downsize=2, stages=2, seed=3)
-
-
-def run(code: str, cwd: Path) -> str:
-    """Run a snippet as a script in a new interpreter from `cwd` and return what it printed."""
-    result = subprocess.run([sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True, timeout=600,
-                            env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
-    assert result.returncode == 0, result.stderr[-3000:]
-    return result.stdout
-
-
-def numbers_after(text: str, label: str) -> list[float]:
-    """The numbers printed on the first line that starts with `label`, after it."""
-    line = next(line for line in text.splitlines() if line.startswith(label))
-    return [float(v) for v in re.findall(r"-?\d+(?:\.\d+)?(?:e-?\d+)?", line[len(label):])]
 
 
 @pytest.mark.parametrize("config", [TINY, lr.Config(size=32, pairs=32, epochs=1, batch_size=16, features=(8, 8),

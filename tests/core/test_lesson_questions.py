@@ -5,7 +5,6 @@ import pytest
 from pydicom.data import get_testdata_file
 
 from core import eda, samples
-from core.data.cohort import build_cohort
 from core.questions.exploring import at_max_question, unreadable_question
 from core.io import load_image
 from core.questions.loading import physical_value_question, voxel_size_question
@@ -44,19 +43,13 @@ def test_the_voxel_size_question_multiplies_the_spacings_or_counts_pixels_when_t
     assert counted.answer == 128 * 128 and "mm" not in counted.explanation
 
 
-@pytest.fixture(scope="module")
-def table():
-    return eda.file_table(build_cohort().files)
-
-
 def test_the_unreadable_question_counts_the_files_that_cannot_be_read(table):
     question = unreadable_question(table)
     assert question.answer == int((~table["readable"]).sum()) >= 1
 
 
-def test_the_at_max_question_asks_about_the_most_saturated_file(table):
+def test_the_at_max_question_asks_about_the_most_saturated_file(table, cohort):
     question = at_max_question(table)
-    cohort = build_cohort()
     name = cohort.problems["saturation"][0]
     assert name in question.prompt
     share = eda.percent_at_max(load_image(dict(cohort.files)[name], name).data)

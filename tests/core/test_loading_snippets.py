@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 import re
 
 import numpy as np
 import pytest
+from snippet_runs import run_here as run
 
 from core.snippets import loading as snippets
 from core import samples
-
-
-def run(code: str) -> str:
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        exec(compile(code, "<snippet>", "exec"), {"__name__": "__main__"})
-    return out.getvalue()
 
 
 def printed_value(output: str) -> np.ndarray:

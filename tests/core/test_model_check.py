@@ -21,11 +21,6 @@ from core.io import model_check
 from core.io.model_check import ModelBudgetError, check_model_file
 
 
-@pytest.fixture(scope="module")
-def keras():
-    return cnn.keras_module()
-
-
 def _functional(keras):
     inputs = keras.Input((48, 48, 3), name="image")
     a = keras.layers.Conv2D(6, 5, strides=2, padding="valid", name="a")(inputs)

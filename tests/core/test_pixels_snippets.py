@@ -1,11 +1,10 @@
 """The "Show the code" snippets of the pixels page run as they are and print core's numbers."""
 
-import contextlib
-import io
 import re
 
 import numpy as np
 import pytest
+from snippet_runs import run_here as run
 
 from core import basics, pixels, samples
 from core.snippets import pixels as snip
@@ -13,14 +12,6 @@ from core.data.noise import NOISE_KINDS, add_noise, snr, snr_db
 
 NUMBER = re.compile(r"-?inf|nan|-?\d+(?:\.\d*)?(?:e[-+]?\d+)?")
 CT, MR, MNI, HEAD, FMRI, RETINA = (samples.SAMPLES[i].name for i in (0, 1, 2, 6, 7, 8))
-
-
-def run(code: str) -> str:
-    """Execute a snippet in a fresh namespace, as a plain Python session would, and return what it prints."""
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        exec(compile(code, "<snippet>", "exec"), {"__name__": "__main__"})
-    return out.getvalue()
 
 
 def numbers(text: str) -> list[float]:

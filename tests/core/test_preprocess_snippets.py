@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 import re
 
 import numpy as np
 import pytest
+from snippet_runs import run_here as run
 
 from core import preprocess as pp
 from core.snippets import preprocess as snip
@@ -16,13 +15,6 @@ from core.data.noise import NOISE_KINDS, add_noise
 
 CT, PHANTOM, T1, GM, SERIES, RETINA, FMRI = (samples.SAMPLES[i].name for i in (0, 10, 2, 3, 5, 8, 7))
 NUMBER = r"-?\d+\.?\d*(?:e[-+]?\d+)?"
-
-
-def run(code: str) -> str:
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        exec(compile(code, "<snippet>", "exec"), {"__name__": "__main__"})
-    return out.getvalue()
 
 
 def numbers(line: str) -> list[float]:

@@ -8,13 +8,11 @@ Images are 96 to 128 pixels and iterations few, to keep this quick.
 
 from __future__ import annotations
 
-import re
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from snippet_runs import numbers_after, run_script
 
 from core import display, overlays, samples
 from core.atlas import block_mean, physical_origin, shrunk_origin, transfer_labels
@@ -30,17 +28,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def run(code: str, cwd: Path = ROOT) -> str:
     """Run a snippet as a script in a new interpreter and return what it printed."""
-    env_path = str(ROOT)
-    result = subprocess.run([sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True, timeout=300,
-                            env={"PYTHONPATH": env_path, "PATH": "/usr/bin:/bin"})
-    assert result.returncode == 0, result.stderr[-3000:]
-    return result.stdout
-
-
-def numbers_after(text: str, label: str) -> list[float]:
-    """The numbers printed on the line that starts with `label`, after it."""
-    line = next(line for line in text.splitlines() if line.startswith(label))
-    return [float(v) for v in re.findall(r"-?\d+(?:\.\d+)?(?:e-?\d+)?", line[len(label):])]
+    return run_script(code, cwd, timeout=300)
 
 
 def source_for(name: str, max_side: int = 128):
