@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -92,3 +93,13 @@ def shown_pictures(at: AppTest) -> dict:
         at.run()
     return {shown.caption: iio.imread(io.BytesIO(sent[shown.url.rsplit("/", 1)[-1].split(".")[0]]))
             for image in at.get("image") for shown in image.proto.imgs}
+
+
+def brighter_where_low(shown: np.ndarray, values: np.ndarray) -> float:
+    """How much brighter (grey levels) a picture is where `values` are in their lowest tenth than in their highest."""
+    shown = (shown if shown.ndim == 2 else shown[..., 0]).astype(float)
+    rows = (np.arange(shown.shape[0]) * values.shape[0] / shown.shape[0]).astype(int)
+    cols = (np.arange(shown.shape[1]) * values.shape[1] / shown.shape[1]).astype(int)
+    thin = values[rows][:, cols].astype(float)
+    low, high = thin <= np.percentile(thin, 10), thin >= np.percentile(thin, 90)
+    return float(shown[low].mean() - shown[high].mean())

@@ -20,7 +20,8 @@ from core import samples
 from core.selection import lasso_mask
 from core.text.course_text import load_lesson
 from core.data.noise import add_noise
-from harness import choose_sample, page_test, problems, shown_code, shown_pictures, upload, widget
+from harness import (brighter_where_low, choose_sample, page_test, problems, shown_code, shown_pictures, upload,
+                     widget)
 from ui.code import COLLECTED_KEY
 
 PAGE = "lessons/preparing.py"
@@ -549,16 +550,6 @@ def test_self_check_feedback_progress_and_the_image_s_otsu(at):
 # --- a MONOCHROME1 radiograph: its pictures as the file asks, its maps as they are -----------------------
 
 RG3 = next(s.name for s in samples.SAMPLES if s.file == "RG3_UNCR.dcm")  # MONOCHROME1 in its file
-
-
-def brighter_where_low(shown: np.ndarray, values: np.ndarray) -> float:
-    """How much brighter (grey levels) a picture is where `values` are in their lowest tenth than in their highest."""
-    shown = (shown if shown.ndim == 2 else shown[..., 0]).astype(float)
-    rows = (np.arange(shown.shape[0]) * values.shape[0] / shown.shape[0]).astype(int)
-    cols = (np.arange(shown.shape[1]) * values.shape[1] / shown.shape[1]).astype(int)
-    thin = values[rows][:, cols].astype(float)
-    low, high = thin <= np.percentile(thin, 10), thin >= np.percentile(thin, 90)
-    return float(shown[low].mean() - shown[high].mean())
 
 
 def test_a_monochrome1_radiograph_is_shaded_low_values_white_and_its_maps_are_not(at):

@@ -15,7 +15,7 @@ import pytest
 
 from core import samples
 from core.data.warps import working_image
-from harness import choose_sample, image_captions, page_test, problems, shown_pictures, upload, widget
+from harness import brighter_where_low, choose_sample, image_captions, page_test, problems, shown_pictures, upload, widget
 
 PAGE = "lessons/unsupervised.py"
 PHANTOM, MNI = "Phantom: Shepp-Logan head (scikit-image)", samples.SAMPLES[2].name
@@ -346,17 +346,6 @@ def test_the_landmarks_section_registers_from_pairs_placed_on_the_lesson_s_probl
 
 
 RG3 = next(s.name for s in samples.SAMPLES if s.file == "RG3_UNCR.dcm")  # MONOCHROME1 in its file
-
-
-def brighter_where_low(shown: np.ndarray, values: np.ndarray) -> float:
-    """How much brighter (grey levels, first channel) a picture is where `values` are in their lowest tenth than in
-    their highest."""
-    shown = (shown if shown.ndim == 2 else shown[..., 0]).astype(float)
-    rows = (np.arange(shown.shape[0]) * values.shape[0] / shown.shape[0]).astype(int)
-    cols = (np.arange(shown.shape[1]) * values.shape[1] / shown.shape[1]).astype(int)
-    thin = values[rows][:, cols].astype(float)
-    low, high = thin <= np.percentile(thin, 10), thin >= np.percentile(thin, 90)
-    return float(shown[low].mean() - shown[high].mean())
 
 
 def test_a_monochrome1_radiograph_is_shaded_low_values_white_and_its_maps_are_not(at):
