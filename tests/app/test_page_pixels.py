@@ -14,7 +14,7 @@ import pytest
 from core import basics, pixels, samples
 from core.text.course_text import load_lesson
 from core.data.noise import add_noise, snr, snr_db
-from harness import brighter_where_low, choose_sample, page_test, problems, upload, widget
+from harness import brighter_where_low, choose_sample, image_captions, page_test, problems, upload, widget
 
 PAGE = "lessons/pixels.py"
 CT, MR, MNI, HEAD, FMRI, RETINA, PHANTOM = (samples.SAMPLES[i].name for i in (0, 1, 2, 6, 7, 8, 10))
@@ -41,8 +41,9 @@ def metrics(app) -> dict[str, str]:
     return {m.label: m.value for m in app.metric}
 
 
-def image_captions(app) -> str:
-    return " ".join(c for image in app.image for c in image.captions)
+def captions_text(app) -> str:
+    """Every image caption of the page, joined: a phrase is found whichever picture carries it."""
+    return " ".join(image_captions(app))
 
 
 def codes(app) -> str:
@@ -80,7 +81,7 @@ def test_the_lesson_opens_on_its_first_section_with_its_figure_and_draws_one_sec
     assert widget(at, "button_group", "section").value == "Pixels"
     assert not at.get("plotly_chart")  # the X's picture is a PNG (no chart library to load), nothing else is shown
     assert shows_picture(at, pixels.x_matrix())
-    assert "The same numbers as a picture: one square per pixel" in image_captions(at)
+    assert "The same numbers as a picture: one square per pixel" in captions_text(at)
     assert not at.slider and not at.metric
 
 
@@ -177,7 +178,7 @@ def test_the_bit_depth_range_is_the_radiograph_s_as_its_file_says(at):
     assert f"Over the whole image {distinct:,} values become 256." in captions
     step = int(np.ceil(max(values.shape) / 360))  # pixels.display_scale: a large image, thinned for the page
     thinned = f"{values.shape[0]:,} × {values.shape[1]:,} pixels, shown one pixel in {step} each way"
-    assert thinned in image_captions(at)
+    assert thinned in captions_text(at)
     assert 'get_testdata_file("RG1_UNCR.dcm")' in codes(at)
 
 
@@ -209,7 +210,7 @@ def test_colour_section_sources_and_toggles(at):
     assert "split and stacked again" in codes(at)
     set_and_run(at, "toggle", "Green", False)
     assert "keep = (False, False, True)" in codes(at)
-    captions = image_captions(at)
+    captions = captions_text(at)
     stats = pixels.channel_stats(samples.load(RETINA).data)
     assert f"mean {stats[1]['mean']:.2f}" in captions
 
@@ -306,7 +307,7 @@ def test_upload_of_a_colour_image_offers_its_channels_and_the_array(at):
     open_section(at, "Colour")
     set_and_run(at, "radio", "Image", "Your colour image")
     set_and_run(at, "toggle", "Blue", False)
-    captions = image_captions(at)
+    captions = captions_text(at)
     assert "blue as grey · min 0 · mean 60.00 · max 200" in captions
 
 
@@ -427,7 +428,7 @@ def test_bit_depth_presets_give_2_and_256_levels(at):
     shown = metrics(at)
     assert by_label(at, "slider", "Bits per value, n").value == 1
     assert shown["Levels possible"] == "2" and shown["Levels present"] == "2"
-    assert len(at.image) >= 1 and "1 bit: 2 levels" in image_captions(at)  # the picture, complete in one press
+    assert len(at.image) >= 1 and "1 bit: 2 levels" in captions_text(at)  # the picture, complete in one press
     assert at.query_params["bits"] == "1"
     press(at, "8 bits")
     shown = metrics(at)
@@ -662,7 +663,7 @@ def test_a_monochrome1_radiograph_is_shaded_low_values_white_in_zoom_and_noise(a
     zoom = json.loads(next(c for c in at.get("plotly_chart") if c.proto.id.endswith("-px-zoom-figure")).proto.spec)
     scale = zoom["data"][0]["colorscale"]
     assert scale[0][1] in ("white", "#ffffff") and scale[-1][1] in ("black", "#000000")  # low values white
-    assert "MONOCHROME1, low values white" in image_captions(at)
+    assert "MONOCHROME1, low values white" in captions_text(at)
     open_section(at, "Signal and noise")
     chart = next(c for c in at.get("plotly_chart") if c.proto.id.endswith("-px-regions"))
     source = json.loads(chart.proto.spec)["data"][0]["source"]  # the picture, a PNG
