@@ -31,17 +31,17 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
-import subprocess
 import sys
-import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # benchmarks/, for `common` and `bench_memory`
-from bench_memory import CHROMIUM, CHROMIUM_ARGS, NAV_LINK, free_port, wait_healthy  # noqa: E402
+from bench_memory import NAV_LINK  # noqa: E402
 from common import ROOT, Row, median, print_table  # noqa: E402
+
+sys.path.insert(0, str(ROOT))  # the repository, for deploy/
+from deploy.local_server import CHROMIUM, CHROMIUM_ARGS, serving  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "loadtest"))
 from run import STATE_RECORDER  # noqa: E402  (Streamlit's run state and the server's messages, in the page)
@@ -99,22 +99,9 @@ class Sample:
 @contextmanager
 def serve(script: str):
     """`streamlit run script` from the repository (its `core` and `ui` first on the path); yield its URL."""
-    port = free_port()
     env = dict(os.environ, PYTHONPATH=str(ROOT), STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True, env=env)
-    try:
-        wait_healthy(port)
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
+    with serving(ROOT / script, env=env) as (url, _):
+        yield url + "/"
 
 
 def renderer_cpu(cdp) -> tuple[float, float]:

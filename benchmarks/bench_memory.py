@@ -26,19 +26,16 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # benchmarks/, for `common`
 from common import ROOT, Row, print_table  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic",
-                 "--no-first-run", "--disable-component-update", "--disable-sync"]
+sys.path.insert(0, str(ROOT))  # the repository, for deploy/
+from deploy.local_server import CHROMIUM, CHROMIUM_ARGS, serving  # noqa: E402
+
 NAV_LINK = '[data-testid="stSidebarNavLink"]'
 
 
@@ -48,24 +45,6 @@ def rss_mib(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     raise RuntimeError(f"no VmRSS for {pid}")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_healthy(port: int, timeout: float = 60.0) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as answer:
-                if answer.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError(f"the app did not answer on port {port} within {timeout:.0f} s")
 
 
 def wait_idle(page, timeout_ms: int) -> None:
@@ -88,17 +67,10 @@ def open_every_page(page, timeout_ms: int) -> int:
 def measure(sessions: int, timeout: float) -> dict:
     from playwright.sync_api import sync_playwright
 
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-        env=dict(os.environ, STREAMLIT_BROWSER_GATHER_USAGE_STATS="false"))
     result = {}
-    try:
-        wait_healthy(port)
+    with serving(env=dict(os.environ, STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")) as (url, server):
         result["bare server"] = rss_mib(server.pid)
-        url = f"http://127.0.0.1:{port}/"
+        url += "/"
         timeout_ms = int(timeout * 1000)
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -127,12 +99,6 @@ def measure(sessions: int, timeout: float) -> dict:
             time.sleep(2)
             result["after one training"] = rss_mib(server.pid)
             browser.close()
-    finally:
-        server.terminate()
-        try:
-            server.wait(20)
-        except subprocess.TimeoutExpired:
-            server.kill()
     return result
 
 

@@ -26,11 +26,13 @@ import tempfile
 import threading
 import time
 import tomllib
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # the repository, whether this file runs as a script or is imported
+from deploy.local_server import free_ports, healthy, streamlit_command, wait_until  # noqa: E402
+
 TEMPLATE = Path(__file__).resolve().parent / "nginx.conf.template"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 MULTIPART_ENVELOPE_MB = 1  # Streamlit accepts maxUploadSize plus 1 MiB of multipart envelope per upload
@@ -93,42 +95,6 @@ def nginx_config(replica_ports: list[int], listen: str, run_dir: Path, upload_mb
     for name, value in fields.items():
         text = text.replace("{{" + name + "}}", value)
     return text
-
-
-def free_ports(count: int = 1) -> int:
-    """The first of `count` consecutive ports that are free on loopback now."""
-    import socket
-
-    for _ in range(100):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            first = probe.getsockname()[1]
-        try:
-            for port in range(first + 1, first + count):
-                with socket.socket() as probe:
-                    probe.bind(("127.0.0.1", port))
-            return first
-        except OSError:
-            continue
-    raise RuntimeError(f"no {count} free neighbouring ports on loopback")
-
-
-def healthy(url: str) -> bool:
-    """True when a course server (or the balancer) answers its health check at `url`."""
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-            return response.status == 200
-    except OSError:
-        return False
-
-
-def wait_until(predicate, timeout: float, what: str) -> None:
-    """Poll `predicate` until it is true; raise TimeoutError naming `what` after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{what} not ready after {timeout:.0f} s")
-        time.sleep(0.25)
 
 
 @dataclass
@@ -216,17 +182,8 @@ class Classroom:
         self.env = {**self.env, SCHEDULER_ENV: self.scheduler_address}
 
     def _start_replica(self, replica: Replica) -> None:
-        command = [
-            sys.executable, *self.launcher, "run", str(ROOT / "app.py"),
-            "--server.headless", "true",
-            "--server.address", "127.0.0.1",
-            "--server.port", str(replica.port),
-            "--server.fileWatcherType", "none",
-            "--browser.gatherUsageStats", "false",
-            "--logger.enableRich", "false",
-        ]
         with replica.log.open("a") as log:
-            replica.process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+            replica.process = subprocess.Popen(streamlit_command(ROOT / "app.py", replica.port, self.launcher), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
                                                env={**os.environ, **self.env,
                                                     "STREAMLIT_SERVER_COOKIE_SECRET": self.cookie_secret},
                                                start_new_session=True)

@@ -42,7 +42,8 @@ from run import cpu_seconds, proc_status, streamlit_server  # noqa: E402
 from timed_server import server_answers  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from deploy.classroom import Classroom, free_ports  # noqa: E402
+from deploy.classroom import Classroom  # noqa: E402
+from deploy.local_server import free_ports  # noqa: E402
 
 DEFAULT_LEVELS = "20:3,100:20,20:3:10,100:20:10"
 PRESS_AFTER_S = 10.0  # the heavy learners press this long after the level's start (the others are at work)

@@ -29,13 +29,9 @@ import asyncio
 import json
 import os
 import random
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import time
-import urllib.request
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -43,11 +39,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # loadtest/, run as a script or imported
 from timed_server import server_answers  # noqa: E402
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-APP = REPO_ROOT / "app.py"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository, for deploy/
+from deploy.local_server import APP, CHROMIUM, CHROMIUM_ARGS, serving  # noqa: E402
+
 # In a class every learner's page runs on the learner's own computer. Here the N browsers share the server's
 # cores, and Chromium run as root raises its own processes' priority (nice -8): the server is started at the
 # highest priority when the system allows it (root), so the browsers take what it leaves, as on a server of
@@ -218,12 +212,6 @@ class CpuMeter:
         return sum(self.last[pid] - self.first[pid] for pid in self.last)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _server_priority() -> None:
     """In the server's process before it starts: `SERVER_NICE` if allowed, else the default priority."""
     try:
@@ -236,41 +224,10 @@ def _server_priority() -> None:
 def streamlit_server(log_path: Path, timing_path: Path):
     """Start `streamlit run app.py` on a free loopback port, timing its runs into `timing_path` (see
     loadtest/timed_server.py); yield (url, pid); stop it."""
-    port = _free_port()
     timing_path.write_text("")
-    cmd = [sys.executable, str(Path(__file__).resolve().parent / "timed_server.py"), str(timing_path), "run", str(APP),
-           "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
-           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-           "--logger.enableRich", "false"]
-    log = log_path.open("w")
-    proc = subprocess.Popen(cmd, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-                            preexec_fn=_server_priority)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"streamlit exited with code {proc.returncode}; see {log_path}")
-            try:
-                with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"streamlit did not answer on {url} within 90 s; see {log_path}")
-            time.sleep(0.3)
+    with serving(APP, log_path, timeout=90, launcher=(str(Path(__file__).resolve().parent / "timed_server.py"),
+                                                      str(timing_path)), preexec_fn=_server_priority) as (url, proc):
         yield url, proc.pid
-    finally:
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=20)
-        except ProcessLookupError:
-            pass
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-        log.close()
 
 
 async def _wait_idle(page, mark: float) -> float:

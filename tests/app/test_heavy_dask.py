@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -24,6 +23,7 @@ from streamlit.runtime.scriptrunner_utils.exceptions import StopException
 
 from core import heavy as core_heavy
 from core.registration import register
+from deploy.local_server import free_ports
 from harness import page_test, problems
 from ui import heavy
 
@@ -261,16 +261,10 @@ def test_the_supervised_lesson_trains_on_the_cluster(on_dask):
     assert os.getpid() not in heavy.client().run(os.getpid).values()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def separate_scheduler(monkeypatch, tmp_path):
     """`dask scheduler` and one `dask worker` on loopback, as a lecturer starts them; killed at the end."""
-    port = _free_port()
+    port = free_ports()
     address = f"tcp://127.0.0.1:{port}"
     # The scheduler and the workers import the app's code (and here this module's slow task) like the server.
     env = dict(os.environ, PYTHONPATH=os.pathsep.join((str(ROOT), str(Path(__file__).parent))),
@@ -322,7 +316,7 @@ def test_a_separate_scheduler_and_worker_run_the_work(separate_scheduler, page):
 
 def test_an_unreachable_scheduler_is_a_clear_message(monkeypatch, page):
     heavy.shutdown()
-    monkeypatch.setenv(core_heavy.SCHEDULER_ENV, f"tcp://127.0.0.1:{_free_port()}")
+    monkeypatch.setenv(core_heavy.SCHEDULER_ENV, f"tcp://127.0.0.1:{free_ports()}")
     try:
         with pytest.raises(heavy.WorkLost, match="do not answer"):
             heavy.run("training", count, 1, 0.0, callbacks={"progress": lambda *a: None})

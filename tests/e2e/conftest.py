@@ -8,44 +8,20 @@ from __future__ import annotations
 
 import os
 import re
-import signal
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
+from deploy.local_server import CHROMIUM, CHROMIUM_ARGS, log_tail, serving
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 APP = Path(os.environ.get("COURSE_APP", REPO_ROOT / "app.py")).resolve()
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",  # we run as root
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PAGE_TIMEOUT_MS = 120_000  # allowed per page, first loads of Keras pages included
 VIEWPORT = {"width": 1400, "height": 1000}  # wide enough for the sidebar to be open
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _tail(path: Path, lines: int = 40) -> str:
-    text = path.read_text(errors="replace") if path.exists() else ""
-    return "\n".join(text.splitlines()[-lines:])
 
 
 @pytest.fixture(scope="session")
@@ -55,48 +31,12 @@ def server_log(tmp_path_factory) -> Path:
 
 @contextmanager
 def streamlit_server(log_path: Path):
-    """Start `streamlit run APP` on a free loopback port; yield its URL; stop it."""
+    """Start `streamlit run APP` on a free loopback port; yield its URL; stop it (a server that does not start
+    fails with its log's tail)."""
     if not APP.exists():
         pytest.fail(f"app not found: {APP}")
-    port = _free_port()
-    cmd = [
-        sys.executable, "-m", "streamlit", "run", str(APP),
-        "--server.headless", "true",
-        "--server.port", str(port),
-        "--server.address", "127.0.0.1",
-        "--browser.gatherUsageStats", "false",
-        "--server.fileWatcherType", "none",
-        "--logger.enableRich", "false",  # plain tracebacks in the log, quoted in failures
-    ]
-    log = log_path.open("w")
-    proc = subprocess.Popen(cmd, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)  # own process group, killed as a whole below
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"streamlit exited with code {proc.returncode}:\n{_tail(log_path)}")
-            try:
-                with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not answer on {url} within 60 s:\n{_tail(log_path)}")
-            time.sleep(0.3)
+    with serving(APP, log_path) as (url, _):
         yield url
-    finally:
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=20)
-        except ProcessLookupError:
-            pass
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-        log.close()
 
 
 @pytest.fixture(scope="session")
@@ -213,7 +153,7 @@ def visits(browser, base_url: str, server_log: Path) -> list[Visit]:
     try:
         urls = discover_pages(page, base_url)
     except Exception as exc:
-        pytest.fail(f"the home page did not finish loading: {exc}\n{_tail(server_log)}")
+        pytest.fail(f"the home page did not finish loading: {exc}\n{log_tail(server_log)}")
 
     results: list[Visit] = []
     for n, url in enumerate(urls):

@@ -15,7 +15,8 @@ import time
 import pytest
 
 from conftest import VIEWPORT, discover_pages, progress_cell, restore_progress_file, wait_idle
-from deploy.classroom import Classroom, free_ports, healthy, max_upload_mb, wait_until
+from deploy.classroom import Classroom, max_upload_mb
+from deploy.local_server import free_ports, healthy, wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
