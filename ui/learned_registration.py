@@ -18,7 +18,6 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
-from plotly.subplots import make_subplots
 
 from core import display, overlays
 from core import learned_registration as lr
@@ -29,6 +28,7 @@ from ui import heavy, picker
 from core.text.alt_text import describe_image
 from ui.alt import show_figure, show_image
 from ui.code import show_code
+from ui.curves import TRAINING, VALIDATION, epoch_curves
 from ui.lesson import STOPPED, explain, lecturer_mode, remembered_run, stoppable, was_stopped
 from ui.viewer import PLOT_CONFIG, png_bytes
 
@@ -66,18 +66,12 @@ def _shown(image: np.ndarray, side: int = 200) -> bytes:
 
 
 def _curves(history: lr.History, epochs: int) -> go.Figure:
-    figure = make_subplots(rows=1, cols=2, subplot_titles=("Image dissimilarity (lower is better)",
-                                                           "Smoothness penalty (field's squared gradient)"))
-    x = list(range(1, history.epochs + 1))
-    figure.add_scatter(x=x, y=history.similarity, name="training pairs", mode="lines+markers", row=1, col=1,
-                       line={"color": "#1f6feb"})
-    figure.add_scatter(x=x, y=history.val_similarity, name="held-out pairs", mode="lines+markers", row=1, col=1,
-                       line={"color": "#d1242f"})
-    figure.add_scatter(x=x, y=history.smoothness, name="smoothness (training)", mode="lines+markers", row=1, col=2,
-                       line={"color": "#6e7781"})
-    figure.update_xaxes(title="epoch", range=[0.5, max(epochs, 1) + 0.5])
-    figure.update_layout(height=320, margin={"l": 10, "r": 10, "t": 40, "b": 10}, legend={"orientation": "h", "y": -0.3})
-    return figure
+    """The image dissimilarity (training and held-out pairs) and the smoothness penalty per epoch."""
+    return epoch_curves([("Image dissimilarity (lower is better)",
+                          [("training pairs", history.similarity, TRAINING),
+                           ("held-out pairs", history.val_similarity, VALIDATION)]),
+                         ("Smoothness penalty (field's squared gradient)",
+                          [("smoothness (training)", history.smoothness, "#6e7781")])], epochs, legend_y=-0.3)
 
 
 def _problems(trained: lr.Trained, case: str, n: int) -> list:

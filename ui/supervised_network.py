@@ -23,6 +23,7 @@ from core.heavy import train_network
 from ui import heavy
 from ui.alt import show_figure
 from ui.code import show_code
+from ui.curves import TRAINING, VALIDATION, epoch_curves
 from ui.lesson import STOPPED, stoppable, was_stopped
 from ui.memo import session_memo
 from ui.safe_text import md
@@ -203,22 +204,11 @@ def network_table(recipe: Recipe, draw: bool = True) -> bool:
 
 def curves_figure(history: cnn.History, epochs: int):
     """Loss and accuracy per epoch, training against validation, side by side."""
-    from plotly.subplots import make_subplots
-
-    figure = make_subplots(rows=1, cols=2, subplot_titles=("Loss (lower is better)", "Accuracy"))
-    x = list(range(1, history.epochs + 1))
-    for col, (train, val) in enumerate((("loss", "val_loss"), ("accuracy", "val_accuracy")), start=1):
-        figure.add_scatter(x=x, y=getattr(history, train), name="training" if col == 1 else None,
-                           mode="lines+markers", line={"color": "#1f6feb"}, showlegend=col == 1, legendgroup="t",
-                           row=1, col=col)
-        figure.add_scatter(x=x, y=getattr(history, val), name="validation" if col == 1 else None,
-                           mode="lines+markers", line={"color": "#d1242f"}, showlegend=col == 1, legendgroup="v",
-                           row=1, col=col)
-    figure.update_xaxes(title="epoch", range=[0.5, max(epochs, 1) + 0.5])
-    figure.update_yaxes(range=[0, 1.02], row=1, col=2)
-    figure.update_layout(height=320, margin={"l": 10, "r": 10, "t": 40, "b": 10},
-                         legend={"orientation": "h", "y": -0.25})
-    return figure
+    figure = epoch_curves([("Loss (lower is better)", [("training", history.loss, TRAINING),
+                                                       ("validation", history.val_loss, VALIDATION)]),
+                           ("Accuracy", [("training", history.accuracy, TRAINING),
+                                         ("validation", history.val_accuracy, VALIDATION)])], epochs)
+    return figure.update_yaxes(range=[0, 1.02], row=1, col=2)
 
 
 def _train(setup: Setup) -> Network:

@@ -269,3 +269,19 @@ def test_a_code_panel_sends_its_code_only_while_open_and_each_panel_opens_alone(
     assert len(open_panels(at.session_state)) == 3
     at.run()
     assert [block.value for block in at.code] == ["print(1)", "print(2)", "print(3)"]
+
+
+def test_epoch_curves_draws_each_series_in_its_panel_with_one_legend_entry_per_name():
+    from ui.curves import TRAINING, VALIDATION, epoch_curves
+
+    figure = epoch_curves([("Loss", [("training", [0.9, 0.5], TRAINING), ("validation", [1.0, 0.7], VALIDATION)]),
+                           ("Accuracy", [("training", [0.6, 0.8], TRAINING), ("validation", [0.5, 0.7], VALIDATION)])],
+                          epochs=5)
+    traces = figure.data
+    assert [(t.name, t.xaxis, list(t.y)) for t in traces] == [
+        ("training", "x", [0.9, 0.5]), ("validation", "x", [1.0, 0.7]),
+        ("training", "x2", [0.6, 0.8]), ("validation", "x2", [0.5, 0.7])]
+    assert [t.showlegend for t in traces] == [True, True, False, False]  # one entry per series, both panels
+    assert [t.line.color for t in traces] == [TRAINING, VALIDATION, TRAINING, VALIDATION]
+    assert list(traces[0].x) == [1, 2] and tuple(figure.layout.xaxis2.range) == (0.5, 5.5)  # room for every epoch
+    assert [a.text for a in figure.layout.annotations] == ["Loss", "Accuracy"]
