@@ -66,9 +66,10 @@ class Config:
     features : tuple of int
         Filters of the encoder's levels (the decoder mirrors them).
     similarity : str
-        One of `SIMILARITIES`. Local NCC by default: on the same 10 held-out
-        pairs it gave a median TRE of 0.26 mm where MSE gave 0.40 mm, for the
-        same CPU (benchmarks/RESULTS.md, issue 23's trials).
+        One of `SIMILARITIES`. Local NCC by default: on the benchmark's 10
+        held-out pairs it gave a median TRE of 0.24-0.29 mm over three seeds
+        where MSE gave 0.35-0.40 mm, for the same CPU (benchmarks/RESULTS.md,
+        issue 23's trials).
     smoothness : float
         Weight ``lambda`` of the smoothness penalty (mean squared gradient of
         the field, in pixels): about 1 for local NCC, 0.01 for MSE (the two
