@@ -40,6 +40,8 @@ STOP_COMPARE = "unsup-learned-compare-stop"
 STOP_OWN = "unsup-learned-own-stop"
 CONFIG = lr.Config()
 """The defaults, sized to train in about a minute on 2 cores (benchmarks/bench_learned_registration.py)."""
+SIMILARITY_NAMES = {"mse": "MSE", "ncc": "local NCC"}
+"""How the page names each of `core.learned_registration.SIMILARITIES`."""
 SETTINGS_KEYS = {"epochs": "unsup-learned-epochs", "pairs": "unsup-learned-pairs",
                  "smoothness": "unsup-learned-smoothness", "similarity": "unsup-learned-similarity"}
 """Widget keys of the training settings (a test sets them small)."""
@@ -157,10 +159,11 @@ def section() -> None:
                                                            CONFIG.pairs, key=SETTINGS_KEYS["pairs"])
     smoothness = CONFIG.smoothness if lecturing else c.select_slider(
         "Smoothness weight λ", [0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0], CONFIG.smoothness,
-        key=SETTINGS_KEYS["smoothness"], help="0: the field may do anything that lowers the loss, even fold.")
+        key=SETTINGS_KEYS["smoothness"], help="0: the field may do anything that lowers the loss, even fold. About 1 "
+        "suits local NCC, 0.01 MSE (the two losses differ in scale).")
     similarity = CONFIG.similarity if lecturing else d.radio(
         "Similarity", lr.SIMILARITIES, horizontal=True, key=SETTINGS_KEYS["similarity"],
-        format_func=lambda s: {"mse": "MSE", "ncc": "local NCC"}[s])
+        format_func=SIMILARITY_NAMES.get)
     config = replace(CONFIG, epochs=epochs, pairs=pairs, smoothness=smoothness, similarity=similarity)
     st.caption(f"Training data: {config.pairs} pairs of {config.size} × {config.size} MNI152 T1 axial slices (every "
                f"4th slice kept apart for testing), each moved by a random known motion of this lesson's generator: "
@@ -192,7 +195,7 @@ def section() -> None:
                 key="unsup-learned-curves")
     st.caption(f"Trained for {history.epochs} epochs in {history.seconds:.0f} s: the held-out pairs' dissimilarity "
                f"went from {history.val_similarity[0]:.4g} to {history.val_similarity[-1]:.4g} "
-               f"({trained.config.similarity.upper()}, λ = {trained.config.smoothness:g}).")
+               f"({SIMILARITY_NAMES[trained.config.similarity]}, λ = {trained.config.smoothness:g}).")
     medians = _comparison(trained)
     _own_pair(trained)
     st.warning("**What it was trained on, and where it fails.** " + _limits(trained, medians),
@@ -210,15 +213,16 @@ def _limits(trained: lr.Trained, medians: pd.DataFrame | None) -> str:
             "same contrast in both images and no noise. ")
     if medians is None:
         text += ("Register the held-out pairs above to measure where it fails: less precise than B-spline even on "
-                 "pairs like its training ones, and worse with another contrast (its MSE loss then rewards the wrong "
-                 "alignment) or a larger motion. ")
+                 "pairs like its training ones, and worse with another contrast (it only learned what one contrast "
+                 "looks like when aligned) or a larger motion. ")
     else:
         like, other, large = (medians.loc[case] for case in CASES)
         text += (f"Measured in this run (median TRE): on held-out pairs like its training ones {like['network TRE (mm)']:.2f} mm "
                  f"against B-spline's {like['B-spline TRE (mm)']:.2f} mm ({like['network TRE (mm)'] / like['B-spline TRE (mm)']:.1f}×; "
                  f"no registration {like['no registration TRE (mm)']:.2f} mm); with another contrast "
                  f"{other['network TRE (mm)']:.2f} mm (no registration {other['no registration TRE (mm)']:.2f} mm): trained "
-                 "with MSE on one contrast, it has no other loss to turn to, while B-spline switches to mutual "
+                 f"with {SIMILARITY_NAMES[config.similarity]} on one contrast, it has no other loss to turn to, while "
+                 "B-spline switches to mutual "
                  f"information ({other['B-spline TRE (mm)']:.2f} mm); with motions twice as large "
                  f"{large['network TRE (mm)']:.2f} mm against B-spline's {large['B-spline TRE (mm)']:.2f} mm. ")
     return text + ("Show it another organ or a photograph and it still answers in one pass, with no warning: an "

@@ -74,8 +74,9 @@ def test_pairs_are_moved_by_their_known_motion():
 
 @pytest.fixture(scope="module")
 def tiny():
-    config = lr.Config(size=32, pairs=320, epochs=4, batch_size=16, features=(8, 16), smoothness=0.01,
-                       learning_rate=1e-2, scales=(1,))
+    # the default loss (local NCC, lambda = 1) at the default step size: at 1e-2 this tiny network's NCC training
+    # diverges (it did not with MSE, lambda = 0.01)
+    config = lr.Config(size=32, pairs=320, epochs=4, batch_size=16, features=(8, 16), scales=(1,))
     epochs = []
     trained = lr.train(config, on_epoch=lambda e, h: epochs.append(e), validation_pairs=16)
     return trained, epochs
@@ -88,7 +89,7 @@ def test_a_tiny_training_beats_doing_nothing_on_held_out_pairs(tiny):
     problems = lr.held_out_pairs(trained, 8).problems
     learned = [lr.register_learned(trained.model, p).tre_mm for p in problems]
     nothing = [lr.identity(p).tre_mm for p in problems]
-    assert np.median(learned) < 0.85 * np.median(nothing)  # 0.69 when written
+    assert np.median(learned) < 0.85 * np.median(nothing)  # 0.39 (0.46 with MSE, lambda = 0.01, step 1e-2)
     result = lr.register_learned(trained.model, problems[0])
     assert result.registered.shape == (32, 32) and result.displacement_mm.shape == (32, 32, 2)
     assert 0 <= result.folding <= 1 and result.seconds > 0
