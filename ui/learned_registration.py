@@ -158,12 +158,12 @@ def section() -> None:
     pairs = CONFIG.pairs if lecturing else b.select_slider("Training pairs", [32, 100, 300, 600, 1200, 2400],
                                                            CONFIG.pairs, key=SETTINGS_KEYS["pairs"])
     smoothness = CONFIG.smoothness if lecturing else c.select_slider(
-        "Smoothness weight λ", [0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0], CONFIG.smoothness,
+        "Smoothness weight λ", [0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0], CONFIG.smoothness,
         key=SETTINGS_KEYS["smoothness"], help="0: the field may do anything that lowers the loss, even fold. About 1 "
         "suits local NCC, 0.01 MSE (the two losses differ in scale).")
     similarity = CONFIG.similarity if lecturing else d.radio(
-        "Similarity", lr.SIMILARITIES, horizontal=True, key=SETTINGS_KEYS["similarity"],
-        format_func=SIMILARITY_NAMES.get)
+        "Similarity", lr.SIMILARITIES, index=lr.SIMILARITIES.index(CONFIG.similarity), horizontal=True,
+        key=SETTINGS_KEYS["similarity"], format_func=SIMILARITY_NAMES.get)
     config = replace(CONFIG, epochs=epochs, pairs=pairs, smoothness=smoothness, similarity=similarity)
     st.caption(f"Training data: {config.pairs} pairs of {config.size} × {config.size} MNI152 T1 axial slices (every "
                f"4th slice kept apart for testing), each moved by a random known motion of this lesson's generator: "

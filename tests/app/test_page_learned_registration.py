@@ -106,6 +106,15 @@ def test_train_compare_with_bspline_and_register_my_own_pair(at, submitted):
                for c in at.caption)
 
 
+def test_the_training_controls_start_from_the_recipe_s_defaults(at):
+    from core import learned_registration as lr
+
+    assert widget(at, "radio", "unsup-learned-similarity").value == lr.Config().similarity == "ncc"
+    smoothness = widget(at, "select_slider", "unsup-learned-smoothness")
+    assert smoothness.value == lr.Config().smoothness
+    assert max(smoothness.options, key=float) != str(smoothness.value)  # room on both sides of the default
+
+
 def test_stop_during_training_keeps_nothing_and_says_so(at, monkeypatch):
     from streamlit.runtime.scriptrunner_utils.exceptions import StopException
 
