@@ -5,10 +5,12 @@ from __future__ import annotations
 import base64
 import io
 import json
+import re
 import zipfile
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from core import eda, samples
@@ -37,7 +39,17 @@ def metrics(app) -> dict[str, str]:
 
 
 def file_table(app):
-    return next(d.value for d in app.dataframe if "why unreadable" in d.value.columns)
+    """The table of *One row per file* as the page writes it (a Markdown table): its cells as text, numbers as
+    numbers where the page wrote them."""
+    source = next(m.value for m in app.markdown if m.value.startswith("| file |"))
+    header, _, *rows = [[re.sub(r"\\(.)", r"\1", cell).replace("\u2060", "").strip()
+                         for cell in re.split(r"(?<!\\)\|", line)[1:-1]] for line in source.splitlines()]
+    table = pd.DataFrame(rows, columns=header)
+    words = ["file", "readable", "why unreadable", "format", "modality", "patient", "series", "sex", "scanner",
+             "orientation", "dtype", "pixel hash"]
+    numbers = [c for c in table if c not in words]
+    return table.assign(readable=table["readable"] == "True",
+                        **{c: pd.to_numeric(table[c].replace("", np.nan)) for c in numbers})
 
 
 def stats_table(app):
@@ -91,6 +103,26 @@ def test_the_cohort_is_summarised_tabled_and_every_problem_reported(at):
     key = next(d.value for d in at.dataframe if "found" in d.value.columns)
     assert key["found"].all() and len(key) == len(COHORT.problems)
     assert [c.key for c in at.get("plotly_chart")] == ["eda-snr"]  # the SNR per image
+
+
+def test_sort_by_reorders_the_file_table_and_brings_its_column_next_to_the_file(at):
+    assert not at.dataframe  # the first section draws no canvas grid: the table is one Markdown block
+    assert list(file_table(at)["file"]) == [n for n, _ in COHORT.files]  # as read, until the learner sorts
+    widget(at, "selectbox", "eda_sort").set_value("at max (%)").run()
+    assert not problems(at)
+    shown, table = file_table(at), eda.file_table(COHORT.files)
+    assert list(shown.columns[:2]) == ["file", "at max (%)"] and sorted(shown.columns) == sorted(table.columns)
+    expected = table.sort_values("at max (%)", ascending=False, kind="stable", na_position="last")["file"]
+    assert list(shown["file"]) == list(expected)
+    assert shown["file"].iloc[0] == COHORT.problems["saturation"][0]  # the clipped image stands out at the top
+    assert any("sorted by **at max (%)**, largest first" in c.value for c in at.caption)
+    widget(at, "toggle", "eda_descending").set_value(False).run()
+    shown = file_table(at)
+    assert shown["at max (%)"].dropna().is_monotonic_increasing and len(shown) == len(table)
+    assert shown["file"].iloc[-1] == COHORT.problems["unreadable"][0]  # no number: last in either order
+    widget(at, "selectbox", "eda_sort").set_value("file").run()
+    assert list(file_table(at)["file"]) == sorted(table["file"])
+    assert widget(at, "selectbox", "eda_sort").proto.query_param_key  # a link keeps the order
 
 
 def test_every_sample_as_the_current_image_has_its_histogram(at):
@@ -263,7 +295,7 @@ def test_presets_jump_to_the_clipped_and_the_noisy_image(at):
     assert rows.iloc[0]["SNR"] < eda.LOW_SNR < rows.iloc[1]["SNR"]
     assert list(rows["SNR"]) == pytest.approx([table["SNR"][n] for n in rows["image"]])
     open_section(at, "The dataset")  # the table on the page says the same
-    assert file_table(at).set_index("file").loc[name, "at max (%)"] == pytest.approx(share)
+    assert file_table(at).set_index("file").loc[name, "at max (%)"] == pytest.approx(share, abs=0.005)  # as written: .2f
 
 
 def test_self_check_gives_feedback_from_the_dataset_on_screen(at):
