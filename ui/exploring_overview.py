@@ -42,7 +42,10 @@ TABLE_CSS = f"""<style>
   .st-key-{TABLE_KEY} thead th {{ position: sticky; top: 0; background: #f3f6fa; }}
 </style>"""
 """The file table: one line per file, the column names kept in view while its box scrolls."""
-SORT_KEY, DESCENDING_KEY = "eda_sort", "eda_descending"
+SORT_KEY, DESCENDING_KEY, ALL_ROWS_KEY = "eda_sort", "eda_descending", "eda_all_rows"
+FIRST_ROWS = 10
+"""Rows of the file table shown until the learner asks for all: a thousand cells cost the browser a third of a
+second to lay out (issue 19), and sorting brings the rows that stand out to the top."""
 
 
 def show_counts(dataset: Dataset) -> None:
@@ -77,9 +80,10 @@ def table_text(table: pd.DataFrame) -> list[list[str]]:
 
 
 def sorted_view(table: pd.DataFrame) -> tuple[pd.DataFrame, str]:
-    """The "Sort by" control and its order (bound to the link); the rows so ordered, the sorted column moved next to
-    the file's name, and a caption saying so."""
-    by_col, order_col = st.columns([3, 2], vertical_alignment="bottom")
+    """The controls above the file table, bound to the link: "Sort by", its order and, for a long table, all rows
+    or the first `FIRST_ROWS`. Returns the rows to show (the sorted column moved next to the file's name) and a
+    caption saying what they are."""
+    by_col, order_col, rows_col = st.columns([3, 2, 2], vertical_alignment="bottom")
     options = [FILE_ORDER, *table.columns]
     if st.session_state.get(SORT_KEY) not in options:
         st.session_state.pop(SORT_KEY, None)
@@ -87,12 +91,16 @@ def sorted_view(table: pd.DataFrame) -> tuple[pd.DataFrame, str]:
                           help="Orders the rows by one column, which moves next to the file's name.")
     descending = order_col.toggle("Largest first", value=True, key=DESCENDING_KEY, bind="query-params",
                                   disabled=by == FILE_ORDER, help="Off: smallest first. Empty cells go last.")
+    every = len(table) <= FIRST_ROWS or rows_col.toggle(
+        f"All {len(table)} rows", key=ALL_ROWS_KEY, bind="query-params",
+        help=f"Off: the first {FIRST_ROWS} rows in this order, a lighter page.")
     if by == FILE_ORDER:
-        return table, f"{len(table)} rows in the order of the files."
-    rows = eda.sort_rows(table, by, descending)
-    first = table.columns[0]
-    moved = rows[[first, by, *(c for c in table.columns if c not in (first, by))]] if by != first else rows
-    return moved, f"{len(table)} rows, sorted by **{md(by)}**, {'largest' if descending else 'smallest'} first."
+        rows, order = table, "in the order of the files"
+    else:
+        rows = eda.sort_rows(table, by, descending)[list(dict.fromkeys([table.columns[0], by, *table.columns]))]
+        order = f"sorted by **{md(by)}**, {'largest' if descending else 'smallest'} first"
+    shown = f"All {len(table)} rows" if every else f"The first {FIRST_ROWS} of {len(table)} rows"
+    return (rows if every else rows.head(FIRST_ROWS)), f"{shown}, {order}."
 
 
 def show_table(dataset: Dataset, text: LessonText) -> None:

@@ -39,8 +39,11 @@ def metrics(app) -> dict[str, str]:
 
 
 def file_table(app):
-    """The table of *One row per file* as the page writes it (a Markdown table): its cells as text, numbers as
-    numbers where the page wrote them."""
+    """The table of *One row per file* as the page writes it (a Markdown table), every row (the learner's switch
+    "All rows" on, where the table is long enough to have it): its cells as text, numbers as numbers."""
+    every = [t for t in app.toggle if t.key == "eda_all_rows"]
+    if every and not every[0].value:
+        every[0].set_value(True).run()
     source = next(m.value for m in app.markdown if m.value.startswith("| file |"))
     header, _, *rows = [[re.sub(r"\\(.)", r"\1", cell).replace("\u2060", "").strip()
                          for cell in re.split(r"(?<!\\)\|", line)[1:-1]] for line in source.splitlines()]
@@ -105,17 +108,31 @@ def test_the_cohort_is_summarised_tabled_and_every_problem_reported(at):
     assert [c.key for c in at.get("plotly_chart")] == ["eda-snr"]  # the SNR per image
 
 
-def test_sort_by_reorders_the_file_table_and_brings_its_column_next_to_the_file(at):
+def shown_files(app) -> list[str]:
+    """The files of the rows the page shows, without asking for all of them."""
+    source = next(m.value for m in app.markdown if m.value.startswith("| file |"))
+    return [line.split(" | ")[0].removeprefix("| ").replace("\\", "") for line in source.splitlines()[2:]]
+
+
+def test_the_file_table_opens_with_its_first_ten_rows_and_all_are_one_switch_away(at):
     assert not at.dataframe  # the first section draws no canvas grid: the table is one Markdown block
-    assert list(file_table(at)["file"]) == [n for n, _ in COHORT.files]  # as read, until the learner sorts
+    assert shown_files(at) == [n for n, _ in COHORT.files][:10]
+    assert any(c.value == f"The first 10 of {len(COHORT.files)} rows, in the order of the files." for c in at.caption)
+    widget(at, "toggle", "eda_all_rows").set_value(True).run()
+    assert shown_files(at) == [n for n, _ in COHORT.files]
+    assert widget(at, "toggle", "eda_all_rows").proto.query_param_key == "eda_all_rows"
+
+
+def test_sort_by_reorders_the_file_table_and_brings_its_column_next_to_the_file(at):
     widget(at, "selectbox", "eda_sort").set_value("at max (%)").run()
     assert not problems(at)
+    assert shown_files(at)[0] == COHORT.problems["saturation"][0]  # on the first screen: the first row
     shown, table = file_table(at), eda.file_table(COHORT.files)
     assert list(shown.columns[:2]) == ["file", "at max (%)"] and sorted(shown.columns) == sorted(table.columns)
     expected = table.sort_values("at max (%)", ascending=False, kind="stable", na_position="last")["file"]
     assert list(shown["file"]) == list(expected)
     assert shown["file"].iloc[0] == COHORT.problems["saturation"][0]  # the clipped image stands out at the top
-    assert any("sorted by **at max (%)**, largest first" in c.value for c in at.caption)
+    assert any(c.value == f"All {len(table)} rows, sorted by **at max (%)**, largest first." for c in at.caption)
     widget(at, "toggle", "eda_descending").set_value(False).run()
     shown = file_table(at)
     assert shown["at max (%)"].dropna().is_monotonic_increasing and len(shown) == len(table)
