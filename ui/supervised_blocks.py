@@ -22,6 +22,13 @@ from ui.safe_text import md
 
 MATRICES_VERSION = "sup-matrices-version"
 """Part of the editors' keys: a new version is a fresh editor (the Matrices preset restores the lecture's)."""
+KEPT = "sup-matrices"
+"""Editor key -> (the matrix its editor started from, the matrix as the learner left it).
+
+Streamlit drops the state of a widget that a run does not draw, so an editor drawn again after another building
+block was shown would start from the lecture's numbers: it starts from the kept matrix instead."""
+BLOCK_KEY = "sup-block"
+BLOCKS = ("ReLU", "Max pooling", "Average pooling")
 OWN_KERNEL = "My own (edit below)"
 LEARNED_KERNEL = "Learned by your network (conv1, filter 1)"
 
@@ -29,18 +36,34 @@ LEARNED_KERNEL = "Learned by your network (conv1, filter 1)"
 def restore_lecture_matrices() -> None:
     """Give every editable matrix a fresh editor, so the lecture's numbers come back."""
     st.session_state[MATRICES_VERSION] = st.session_state.get(MATRICES_VERSION, 0) + 1
+    st.session_state[KEPT] = {}
+
+
+def _editor_key(key: str) -> str:
+    return f"{key}-{st.session_state.get(MATRICES_VERSION, 0)}"
+
+
+def kept_matrix(key: str, matrix: np.ndarray) -> np.ndarray:
+    """The matrix of the editor `key` as the learner last left it (empty cells as 0), or `matrix` if never edited."""
+    kept = st.session_state.get(KEPT, {}).get(_editor_key(key))
+    return matrix if kept is None else np.nan_to_num(kept[1])
 
 
 def matrix_editor(matrix: np.ndarray, key: str) -> np.ndarray:
-    """An editable matrix; returns its values (empty cells become 0).
+    """An editable matrix; returns its values (empty cells become 0). Edits survive runs that do not draw it.
 
     ``num_rows="add"`` is the one data-editor mode without column sorting: a click on a header must not
     re-order the rows of a matrix whose result stays as it was. A row the learner adds is part of the matrix.
     """
-    frame = pd.DataFrame(matrix, columns=[f"col {c + 1}" for c in range(matrix.shape[1])])
-    edited = editable_matrix(frame, key=f"{key}-{st.session_state.get(MATRICES_VERSION, 0)}", hide_index=True,
-                             width="content", num_rows="add")
-    return np.nan_to_num(edited.to_numpy(dtype=np.float64))
+    key, kept = _editor_key(key), st.session_state.setdefault(KEPT, {})
+    if key not in st.session_state or key not in kept:  # a fresh editor: from the matrix as the learner left it
+        kept[key] = (kept[key][1], kept[key][1]) if key in kept else (matrix, matrix)
+    start = kept[key][0]  # the same while the editor is drawn: its edits are kept relative to it
+    frame = pd.DataFrame(start, columns=[f"col {c + 1}" for c in range(start.shape[1])])
+    edited = editable_matrix(frame, key=key, hide_index=True, width="content", num_rows="add")
+    values = edited.to_numpy(dtype=np.float64)
+    kept[key] = (start, values)
+    return np.nan_to_num(values)
 
 
 ROOM_TABLES = """<style>
@@ -89,8 +112,8 @@ def relu_tab() -> None:
     show_code(cnn_snippets.relu_snippet(x))
 
 
-def pooling_tab(kind: str, example: np.ndarray) -> np.ndarray:
-    """The pooling of an editable matrix; returns the matrix as the learner left it."""
+def pooling_tab(kind: str, example: np.ndarray) -> None:
+    """The pooling of an editable matrix."""
     size = st.segmented_control("Window", [2, 3], default=2, key=f"sup-{kind}-size", bind="query-params",
                                 format_func=lambda s: f"{s} × {s}, stride {s}") or 2
     left, right = st.columns(2)
@@ -103,7 +126,7 @@ def pooling_tab(kind: str, example: np.ndarray) -> np.ndarray:
             pooled = layers.max_pool(x, size) if kind == "max" else layers.average_pool(x, size)
         except ValueError as exc:
             st.warning(str(exc).capitalize() + ".")
-            return x
+            return
         show_matrix(pooled, f"{x.shape[0]} × {x.shape[1]} → {pooled.shape[0]} × {pooled.shape[1]}: each "
                             f"{size} × {size} block becomes its {'maximum' if kind == 'max' else 'mean'}.")
         if kind != "max":
@@ -114,22 +137,27 @@ def pooling_tab(kind: str, example: np.ndarray) -> np.ndarray:
                         f"{int(np.trunc(v))} has dropped the fraction; the network keeps the true mean.",
                         icon=":material/calculate:")
     show_code(cnn_snippets.pooling_snippet(x, kind, size))
-    return x
 
 
 def building_blocks() -> np.ndarray:
-    """ReLU, max pooling and average pooling in tabs; returns the average-pooling matrix (for the self-check)."""
+    """ReLU, max pooling or average pooling, one at a time (chosen above it, kept in the link); returns the
+    average-pooling matrix as the learner left it (for the self-check)."""
     st.caption("Every matrix is editable: change a number and the result follows. The preset *Matrices* "
                "puts the lecture's numbers back.")
-    relu, max_tab, mean_tab = st.tabs(["ReLU", "Max pooling", "Average pooling"])
-    with relu:
+    for kind in ("max", "average"):  # a pooling's window, kept while another block is shown
+        if f"sup-{kind}-size" in st.session_state:
+            st.session_state[f"sup-{kind}-size"] = st.session_state[f"sup-{kind}-size"]
+    block = st.segmented_control("Building block", BLOCKS, default=BLOCKS[0], required=True, key=BLOCK_KEY,
+                                 bind="query-params") or BLOCKS[0]
+    if block == "ReLU":
         relu_tab()
-    with max_tab:
+    elif block == "Max pooling":
         st.markdown("**Max pooling** keeps the strongest response of each block: *was the pattern anywhere here?*")
         pooling_tab("max", layers.MAX_POOL_EXAMPLE)
-    with mean_tab:
+    else:
         st.markdown("**Average pooling** keeps the mean response of each block: *how much of the pattern is here?*")
-        return pooling_tab("average", layers.AVERAGE_POOL_EXAMPLE)
+        pooling_tab("average", layers.AVERAGE_POOL_EXAMPLE)
+    return kept_matrix("sup-average-matrix", layers.AVERAGE_POOL_EXAMPLE)
 
 
 def grey_input(volume) -> tuple[np.ndarray | None, str]:

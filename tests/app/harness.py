@@ -59,3 +59,12 @@ def shown_code(at: AppTest) -> list[str]:
     open_panels(at.session_state)
     at.run()
     return [block.value for block in at.code]
+
+
+def each_building_block(at: AppTest):
+    """Open lesson 6's building blocks (ReLU, max pooling, average pooling) in turn, as the learner does with the
+    control above them (one is drawn at a time); yield each one's name once its run is over."""
+    for name in widget(at, "button_group", "sup-block").options:
+        widget(at, "button_group", "sup-block").set_value(name)
+        at.run()
+        yield name
