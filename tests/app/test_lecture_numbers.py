@@ -20,6 +20,8 @@ def test_the_pooling_and_relu_preset_shows_the_lectures_matrices_and_results():
     at.run()
     click(at, "Matrices")
     assert not problems(at)
+    [edit] = [t for t in at.toggle if t.key == "sup-edit"]
+    edit.set_value(True).run()  # the input matrices as editors
     inputs, results = [], []
     for _ in each_building_block(at):  # one block at a time: its editable matrix and what the page computed from it
         assert not problems(at)
@@ -40,6 +42,8 @@ def test_the_pooling_and_relu_preset_shows_the_lectures_matrices_and_results():
 def test_editable_matrices_cannot_be_sorted():
     at = page_test("lessons/supervised.py", timeout=300)
     at.run()
+    [edit] = [t for t in at.toggle if t.key == "sup-edit"]
+    edit.set_value(True).run()
     editors = [d for _ in each_building_block(at) for d in at.dataframe
                if d.proto.editing_mode != Dataframe.EditingMode.READ_ONLY]
     assert len(editors) == 3  # ReLU, max pooling, average pooling: one at a time

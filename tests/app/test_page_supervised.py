@@ -90,8 +90,11 @@ def editors(at) -> list:
     return [d for d in at.dataframe if d.proto.editing_mode != Dataframe.EditingMode.READ_ONLY]
 
 
-def test_the_building_blocks_draw_one_editable_matrix_at_a_time(at):
+def test_the_building_blocks_draw_one_editable_matrix_at_a_time_once_asked(at):
     assert widget(at, "button_group", "sup-block").value == "ReLU"
+    assert not at.dataframe  # the first screen: the numbers as plain tables, no data editor for the browser to load
+    assert [[-249, -91, -37], [250, -134, 101], [27, 61, -153]] == at.table[0].value.to_numpy().tolist()
+    widget(at, "toggle", "sup-edit").set_value(True).run()
     for name in each_building_block(at):
         assert not problems(at)
         assert len(editors(at)) == 1, name  # one canvas grid for the learner's browser to draw, not three
@@ -100,6 +103,7 @@ def test_the_building_blocks_draw_one_editable_matrix_at_a_time(at):
 
 def test_an_edit_survives_a_switch_to_another_block_and_back(at):
     """Streamlit drops a data editor's edits in a run that does not draw it: the lesson keeps the matrix itself."""
+    widget(at, "toggle", "sup-edit").set_value(True).run()
     widget(at, "button_group", "sup-block").set_value("Max pooling").run()
     widget(at, "button_group", "sup-max-size").set_value(3).run()
     widget(at, "button_group", "sup-max-size").set_value(2).run()
@@ -117,6 +121,10 @@ def test_an_edit_survives_a_switch_to_another_block_and_back(at):
     assert [[100]] in [t.value.to_numpy().tolist() for t in at.table]
     widget(at, "button_group", "sup-max-size").set_value(2).run()
     assert [[100, 70], [12, 45]] in [t.value.to_numpy().tolist() for t in at.table]
+    widget(at, "toggle", "sup-edit").set_value(False).run()  # the editor folded away: the numbers as left
+    assert not at.dataframe and at.table[0].value.to_numpy().tolist()[0] == [29, 15, 28, 5]
+    assert [[100, 70], [12, 45]] in [t.value.to_numpy().tolist() for t in at.table]
+    widget(at, "toggle", "sup-edit").set_value(True).run()
     at.button(key="supervised-preset-Matrices").click().run()  # the preset brings the lecture's numbers back
     [editor] = editors(at)
     assert editor.value.to_numpy().tolist()[0] == [29, 15, 28, 184]
@@ -124,6 +132,7 @@ def test_an_edit_survives_a_switch_to_another_block_and_back(at):
 
 
 def test_the_self_check_reads_the_average_matrix_the_learner_left_while_another_block_is_shown(at):
+    widget(at, "toggle", "sup-edit").set_value(True).run()
     widget(at, "button_group", "sup-block").set_value("Average pooling").run()
     [editor] = editors(at)
     at.session_state[editor.key] = {"edited_rows": {0: {"col 1": 35}}, "added_rows": [], "deleted_rows": []}
@@ -500,6 +509,6 @@ def test_every_control_that_shapes_a_figure_is_kept_in_the_url(at):
                     assert control.proto.query_param_key == key, (section, key)
                     seen.add(key)
     assert widget(at, "button_group", "section").proto.query_param_key == "section"
-    assert {"sup-block", "sup-max-size", "sup-average-size", "sup-kernel", "sup-row", "sup-col", "sup-source", "sup-n-lesions", "sup-size",
+    assert {"sup-block", "sup-edit", "sup-max-size", "sup-average-size", "sup-kernel", "sup-row", "sup-col", "sup-source", "sup-n-lesions", "sup-size",
             "sup-blocks", "sup-epochs-lesions", "sup-lr", "sup-inside-layer", "sup-positive", "sup-cam-image",
             "sup-cam-class", "sup-cam-opacity"} <= seen
