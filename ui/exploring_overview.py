@@ -111,7 +111,7 @@ def show_table(dataset: Dataset, text: LessonText) -> None:
     table = dataset.table
     shown, caption = sorted_view(table)
     st.html(TABLE_CSS)
-    with st.container(height=min(420, 60 + 34 * len(table)), key=TABLE_KEY):  # one Markdown block: light to draw
+    with st.container(height=min(420, 60 + 34 * len(shown)), key=TABLE_KEY):  # one Markdown block: light to draw
         st.markdown(md_table(list(shown.columns), table_text(shown)))
     st.caption(caption)
     with st.expander("What the columns mean", icon=":material/help:"):

@@ -104,7 +104,7 @@ def show_matrix(matrix: np.ndarray, caption: str = "") -> None:
         st.caption(caption)
 
 
-def relu_tab(editing: bool) -> None:
+def relu_block(editing: bool) -> None:
     """The lecture's ReLU example, editable (`matrix_editor`)."""
     st.markdown("**ReLU** (rectified linear unit): `max(x, 0)`. Positive values pass, negative values become 0.")
     left, right = st.columns(2)
@@ -117,7 +117,7 @@ def relu_tab(editing: bool) -> None:
     show_code(cnn_snippets.relu_snippet(x))
 
 
-def pooling_tab(kind: str, example: np.ndarray, editing: bool) -> None:
+def pooling_block(kind: str, example: np.ndarray, editing: bool) -> None:
     """The pooling of an editable matrix (`matrix_editor`)."""
     size = st.segmented_control("Window", [2, 3], default=2, key=f"sup-{kind}-size", bind="query-params",
                                 format_func=lambda s: f"{s} × {s}, stride {s}") or 2
@@ -161,13 +161,13 @@ def building_blocks() -> np.ndarray:
                                     help="The input matrix becomes an editable grid: arrow keys move, a number "
                                          "typed replaces a cell. Your numbers are kept while you look elsewhere.")
     if block == "ReLU":
-        relu_tab(editing)
+        relu_block(editing)
     elif block == "Max pooling":
         st.markdown("**Max pooling** keeps the strongest response of each block: *was the pattern anywhere here?*")
-        pooling_tab("max", layers.MAX_POOL_EXAMPLE, editing)
+        pooling_block("max", layers.MAX_POOL_EXAMPLE, editing)
     else:
         st.markdown("**Average pooling** keeps the mean response of each block: *how much of the pattern is here?*")
-        pooling_tab("average", layers.AVERAGE_POOL_EXAMPLE, editing)
+        pooling_block("average", layers.AVERAGE_POOL_EXAMPLE, editing)
     return kept_matrix("sup-average-matrix", layers.AVERAGE_POOL_EXAMPLE)
 
 
