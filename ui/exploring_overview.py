@@ -3,6 +3,8 @@ per file, and the code that builds the table."""
 
 from __future__ import annotations
 
+import html
+
 import pandas as pd
 import streamlit as st
 
@@ -14,7 +16,8 @@ from ui.code import show_code
 from ui.exploring_data import Dataset
 from ui.lesson import explain, lecturer_mode
 from ui.lecture_table import formatted
-from ui.safe_text import md, md_table, safe_csv
+from ui.room import ROOM_PX
+from ui.safe_text import html_table, md, safe_csv
 from ui.viewer import PLOT_CONFIG
 
 SPACING_HELP = "From the header; empty when the file records no pixel size (PNG, JPEG, a DICOM without PixelSpacing): " \
@@ -35,13 +38,14 @@ FORMATS = {"min": "{:.6g}", "max": "{:.6g}", "mean": "{:.2f}", "position (mm)": 
            "at max (%)": "{:.2f}", "at min, not background (%)": "{:.2f}", "SNR": "{:.1f}"}
 """How the file table writes its numbers; other decimal numbers (ages, spacings) in their shortest form."""
 FILE_ORDER = "the order of the files"
-TABLE_KEY = "eda-file-table"
-TABLE_CSS = f"""<style>
-  .st-key-{TABLE_KEY} table {{ white-space: nowrap; margin: 0; }}
-  .st-key-{TABLE_KEY} :is(th, td) {{ padding: 0.2rem 0.6rem; }}
-  .st-key-{TABLE_KEY} thead th {{ position: sticky; top: 0; background: #f3f6fa; }}
+TABLE_CSS = """<style>
+  .eda-file-table { max-height: 400px; overflow: auto; border: 1px solid rgba(49, 51, 63, 0.2); border-radius: 0.5rem; }
+  .eda-file-table table { border-collapse: collapse; white-space: nowrap; font-size: %s; }
+  .eda-file-table :is(th, td) { padding: 0.2rem 0.6rem; border-bottom: 1px solid rgba(49, 51, 63, 0.1); text-align: left; }
+  .eda-file-table thead th { position: sticky; top: 0; background: #f3f6fa; }
 </style>"""
-"""The file table: one line per file, the column names kept in view while its box scrolls."""
+"""The file table: one line per file in a box that scrolls (a keyboard scrolls it once it has the focus), the column
+names kept in view; its numbers at room size in lecturer mode."""
 SORT_KEY, DESCENDING_KEY, ALL_ROWS_KEY = "eda_sort", "eda_descending", "eda_all_rows"
 FIRST_ROWS = 10
 """Rows of the file table shown until the learner asks for all: a thousand cells cost the browser a third of a
@@ -104,15 +108,16 @@ def sorted_view(table: pd.DataFrame) -> tuple[pd.DataFrame, str]:
 
 
 def show_table(dataset: Dataset, text: LessonText) -> None:
-    """One row per file (one Markdown table, sorted by the control above it), what its columns mean, its CSV download
+    """One row per file (one HTML table, sorted by the control above it), what its columns mean, its CSV download
     (not in lecturer mode) and the code that builds it."""
     st.header("One row per file")
     explain(text.explanation("table"))
     table = dataset.table
     shown, caption = sorted_view(table)
-    st.html(TABLE_CSS)
-    with st.container(height=min(420, 60 + 34 * len(shown)), key=TABLE_KEY):  # one Markdown block: light to draw
-        st.markdown(md_table(list(shown.columns), table_text(shown)))
+    label = html.escape("The dataset's files. " + caption.replace("**", ""))
+    st.html(TABLE_CSS % (f"{ROOM_PX}px" if lecturer_mode() else "0.9rem")
+            + f'<div class="eda-file-table" role="region" tabindex="0" aria-label="{label}">'
+            + html_table(list(shown.columns), table_text(shown)) + "</div>")
     st.caption(caption)
     with st.expander("What the columns mean", icon=":material/help:"):
         st.markdown("\n".join(f"- **{name}**: {meaning}" for name, meaning in COLUMN_HELP.items()))

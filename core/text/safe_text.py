@@ -105,10 +105,11 @@ def plain(value: object, limit: int | None = MAX_SHOWN) -> str:
     return html.escape(_one_line(value, limit), quote=False)
 
 
-def md_table(header: list, rows: list) -> str:
-    """A GitHub-flavoured Markdown table whose every cell, header included, shows exactly its text (:func:`md`).
+def html_table(header: list, rows: list) -> str:
+    """An HTML table whose every cell, header included, shows exactly its text (:func:`plain`: ``& < >`` as
+    entities, one line).
 
-    One Markdown block for a whole table: the browser parses it once, where ``st.table`` renders every cell as
+    One block of HTML for a whole table: the browser lays it out once, where ``st.table`` renders every cell as
     Markdown of its own (a table of a thousand cells costs the learner's browser a second).
 
     Parameters
@@ -121,19 +122,16 @@ def md_table(header: list, rows: list) -> str:
     Returns
     -------
     str
-        The table's Markdown source.
+        The ``<table>`` element.
 
     Examples
     --------
-    >>> print(md_table(["file", "SNR"], [["a|b.dcm", "12.5"], ["*c*.png", ""]]))
-    | file | SNR |
-    |---|---|
-    | a\\|b.dcm | 12\\.5 |
-    | \\*c\\*.png |  |
+    >>> html_table(["file", "SNR"], [["<b>x</b>.dcm", "12.5"]])
+    '<table><thead><tr><th scope="col">file</th><th scope="col">SNR</th></tr></thead><tbody><tr><td>&lt;b&gt;x&lt;/b&gt;.dcm</td><td>12.5</td></tr></tbody></table>'
     """
-    lines = ["| " + " | ".join(md(c) for c in header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(md(c) for c in row) + " |" for row in rows]
-    return "\n".join(lines)
+    head = "".join(f'<th scope="col">{plain(c)}</th>' for c in header)
+    body = "".join("<tr>" + "".join(f"<td>{plain(c)}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what makes a spreadsheet read a cell as a formula (OWASP)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import html
 import io
 import json
 import re
@@ -38,15 +39,20 @@ def metrics(app) -> dict[str, str]:
     return {m.label: m.value for m in app.metric}
 
 
+def table_rows(app) -> list[list[str]]:
+    """The rows of the file table as the page shows them (one HTML table), its header first, each cell's text."""
+    [source] = [h.proto.body for h in app.get("html") if 'class="eda-file-table"' in h.proto.body]
+    return [[html.unescape(c) for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row)]
+            for row in re.findall(r"<tr>(.*?)</tr>", source)]
+
+
 def file_table(app):
-    """The table of *One row per file* as the page writes it (a Markdown table), every row (the learner's switch
-    "All rows" on, where the table is long enough to have it): its cells as text, numbers as numbers."""
+    """The file table of *One row per file* as the page writes it, every row (the learner's switch "All rows" on,
+    where the table is long enough to have it): its cells as text, numbers as numbers."""
     every = [t for t in app.toggle if t.key == "eda_all_rows"]
     if every and not every[0].value:
         every[0].set_value(True).run()
-    source = next(m.value for m in app.markdown if m.value.startswith("| file |"))
-    header, _, *rows = [[re.sub(r"\\(.)", r"\1", cell).replace("\u2060", "").strip()
-                         for cell in re.split(r"(?<!\\)\|", line)[1:-1]] for line in source.splitlines()]
+    header, *rows = table_rows(app)
     table = pd.DataFrame(rows, columns=header)
     words = ["file", "readable", "why unreadable", "format", "modality", "patient", "series", "sex", "scanner",
              "orientation", "dtype", "pixel hash"]
@@ -110,12 +116,11 @@ def test_the_cohort_is_summarised_tabled_and_every_problem_reported(at):
 
 def shown_files(app) -> list[str]:
     """The files of the rows the page shows, without asking for all of them."""
-    source = next(m.value for m in app.markdown if m.value.startswith("| file |"))
-    return [line.split(" | ")[0].removeprefix("| ").replace("\\", "") for line in source.splitlines()[2:]]
+    return [row[0] for row in table_rows(app)[1:]]
 
 
 def test_the_file_table_opens_with_its_first_ten_rows_and_all_are_one_switch_away(at):
-    assert not at.dataframe  # the first section draws no canvas grid: the table is one Markdown block
+    assert not at.dataframe  # the first section draws no canvas grid: the table is one block of HTML
     assert shown_files(at) == [n for n, _ in COHORT.files][:10]
     assert any(c.value == f"The first 10 of {len(COHORT.files)} rows, in the order of the files." for c in at.caption)
     widget(at, "toggle", "eda_all_rows").set_value(True).run()
