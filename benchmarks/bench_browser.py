@@ -189,8 +189,9 @@ def navigation(context, url: str) -> list[tuple[str, str]]:
         page.close()
 
 
-def measure(runs: int, viewport: dict) -> list[Sample]:
-    """Every page and the bare page, `runs` rounds after a warm-up (see the module's docstring)."""
+def measure(runs: int, viewport: dict, pages: list[str] | None = None) -> list[Sample]:
+    """Every page (or those whose title holds one of `pages`) and the bare page, `runs` rounds after a warm-up
+    (see the module's docstring)."""
     from playwright.sync_api import sync_playwright
 
     with serve("app.py") as app_url, serve("benchmarks/bare_page.py") as bare_url, sync_playwright() as p:
@@ -198,7 +199,8 @@ def measure(runs: int, viewport: dict) -> list[Sample]:
         try:
             context = browser.new_context(viewport=viewport)
             context.add_init_script(STATE_RECORDER + DOM_RECORDER)
-            samples = [Sample(BARE, bare_url)] + [Sample(name, url) for name, url in navigation(context, app_url)]
+            samples = [Sample(BARE, bare_url)] + [Sample(name, url) for name, url in navigation(context, app_url)
+                                                  if not pages or any(p.lower() in name.lower() for p in pages)]
             for sample in samples:  # warm-up: the server's caches, the browser's HTTP cache
                 try:
                     measure_page(context, sample, record=False)
@@ -291,10 +293,10 @@ def to_rows(samples: list[Sample]) -> list[Row]:
     return rows
 
 
-def rows(runs: int = 3, viewport: dict | None = None) -> list[Row]:
+def rows(runs: int = 3, viewport: dict | None = None, pages: list[str] | None = None) -> list[Row]:
     """Measure, print issue 19's table, and return the rows for run_all's table."""
     viewport = viewport or {"width": 1280, "height": 720}
-    samples = measure(runs, viewport)
+    samples = measure(runs, viewport, pages)
     print(issue_table(samples, runs, viewport), flush=True)
     return to_rows(samples)
 
@@ -304,8 +306,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--width", type=int, default=1280)
     parser.add_argument("--height", type=int, default=720)
+    parser.add_argument("--pages", nargs="+", metavar="WORD",
+                        help="only the pages whose title holds one of these words (the bare page is always measured)")
     args = parser.parse_args()
-    found = rows(args.runs, {"width": args.width, "height": args.height})
+    found = rows(args.runs, {"width": args.width, "height": args.height}, args.pages)
     print()
     print_table(found, args.runs)
 

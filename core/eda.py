@@ -469,6 +469,37 @@ def summary_counts(table: pd.DataFrame) -> dict[str, int]:
     }
 
 
+def sort_rows(table: pd.DataFrame, column: str, descending: bool = True) -> pd.DataFrame:
+    """The rows of a file table ordered by one column, as a sortable table's header orders them.
+
+    Missing values (an unreadable file's numbers, a spacing the file does not record) go last in either
+    order, and rows with equal values keep their order in `table` (a stable sort), so sorting is repeatable.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A table such as `file_table`'s.
+    column : str
+        The column to order by (numbers, text or booleans).
+    descending : bool
+        Largest first (text: Z to A; booleans: True first).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The same rows and columns, re-ordered; the index goes with its rows.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"file": ["a", "b", "c", "d"], "at max (%)": [0.1, None, 4.2, 0.1]})
+    >>> sort_rows(t, "at max (%)")["file"].tolist()
+    ['c', 'a', 'd', 'b']
+    >>> sort_rows(t, "at max (%)", descending=False)["file"].tolist()
+    ['a', 'd', 'c', 'b']
+    """
+    return table.sort_values(column, ascending=not descending, kind="stable", na_position="last")
+
+
 # ----------------------------------------------------------------------------- quality report
 
 

@@ -2,8 +2,8 @@
 
 Streamlit draws ``st.dataframe`` on a canvas whose type no stylesheet reaches, so in lecturer mode the
 numbers go into ``st.table`` (an HTML table the lecturer styles set at room size, 24 px at 1280 × 720),
-formatted as the interactive table formats them. Large reference tables (a header of 300 fields, one row
-per file of a dataset) stay interactive: they are searched and sorted, not read from the back of a room.
+formatted as the interactive table formats them. A large reference table (a header of 300 fields) stays
+interactive: it is searched and sorted, not read from the back of a room.
 """
 
 from __future__ import annotations

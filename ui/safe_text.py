@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.text.safe_text import MAX_SHOWN, csv_cell, md, plain, safe_csv
+from core.text.safe_text import MAX_SHOWN, csv_cell, html_table, md, plain, safe_csv
 
-__all__ = ["MAX_SHOWN", "csv_cell", "md", "plain", "safe_csv", "error"]
+__all__ = ["MAX_SHOWN", "csv_cell", "html_table", "md", "plain", "safe_csv", "error"]
 
 
 def error(message: object, **kwargs) -> None:

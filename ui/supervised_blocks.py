@@ -22,6 +22,13 @@ from ui.safe_text import md
 
 MATRICES_VERSION = "sup-matrices-version"
 """Part of the editors' keys: a new version is a fresh editor (the Matrices preset restores the lecture's)."""
+KEPT = "sup-matrices"
+"""Editor key -> (the matrix its editor started from, the matrix as the learner left it).
+
+Streamlit drops the state of a widget that a run does not draw, so an editor drawn again after another building
+block was shown would start from the lecture's numbers: it starts from the kept matrix instead."""
+BLOCK_KEY, EDIT_KEY = "sup-block", "sup-edit"
+BLOCKS = ("ReLU", "Max pooling", "Average pooling")
 OWN_KERNEL = "My own (edit below)"
 LEARNED_KERNEL = "Learned by your network (conv1, filter 1)"
 
@@ -29,18 +36,39 @@ LEARNED_KERNEL = "Learned by your network (conv1, filter 1)"
 def restore_lecture_matrices() -> None:
     """Give every editable matrix a fresh editor, so the lecture's numbers come back."""
     st.session_state[MATRICES_VERSION] = st.session_state.get(MATRICES_VERSION, 0) + 1
+    st.session_state[KEPT] = {}
 
 
-def matrix_editor(matrix: np.ndarray, key: str) -> np.ndarray:
-    """An editable matrix; returns its values (empty cells become 0).
+def _editor_key(key: str) -> str:
+    return f"{key}-{st.session_state.get(MATRICES_VERSION, 0)}"
+
+
+def kept_matrix(key: str, matrix: np.ndarray) -> np.ndarray:
+    """The matrix of the editor `key` as the learner last left it (empty cells as 0), or `matrix` if never edited."""
+    kept = st.session_state.get(KEPT, {}).get(_editor_key(key))
+    return matrix if kept is None else np.nan_to_num(kept[1])
+
+
+def matrix_editor(matrix: np.ndarray, key: str, editing: bool = True) -> np.ndarray:
+    """An editable matrix; returns its values (empty cells become 0). Edits survive runs that do not draw it.
 
     ``num_rows="add"`` is the one data-editor mode without column sorting: a click on a header must not
     re-order the rows of a matrix whose result stays as it was. A row the learner adds is part of the matrix.
+    Not `editing`: the matrix as the learner left it, as a plain table (no data editor for the browser to load).
     """
-    frame = pd.DataFrame(matrix, columns=[f"col {c + 1}" for c in range(matrix.shape[1])])
-    edited = editable_matrix(frame, key=f"{key}-{st.session_state.get(MATRICES_VERSION, 0)}", hide_index=True,
-                             width="content", num_rows="add")
-    return np.nan_to_num(edited.to_numpy(dtype=np.float64))
+    if not editing:
+        values = kept_matrix(key, matrix)
+        show_matrix(values)
+        return values
+    key, kept = _editor_key(key), st.session_state.setdefault(KEPT, {})
+    if key not in st.session_state or key not in kept:  # a fresh editor: from the matrix as the learner left it
+        kept[key] = (kept[key][1], kept[key][1]) if key in kept else (matrix, matrix)
+    start = kept[key][0]  # the same while the editor is drawn: its edits are kept relative to it
+    frame = pd.DataFrame(start, columns=[f"col {c + 1}" for c in range(start.shape[1])])
+    edited = editable_matrix(frame, key=key, hide_index=True, width="content", num_rows="add")
+    values = edited.to_numpy(dtype=np.float64)
+    kept[key] = (start, values)
+    return np.nan_to_num(values)
 
 
 ROOM_TABLES = """<style>
@@ -76,34 +104,34 @@ def show_matrix(matrix: np.ndarray, caption: str = "") -> None:
         st.caption(caption)
 
 
-def relu_tab() -> None:
-    """The lecture's ReLU example, editable."""
+def relu_block(editing: bool) -> None:
+    """The lecture's ReLU example, editable (`matrix_editor`)."""
     st.markdown("**ReLU** (rectified linear unit): `max(x, 0)`. Positive values pass, negative values become 0.")
     left, right = st.columns(2)
     with left:
         st.caption("Input: a 3 × 3 feature map")
-        x = matrix_editor(layers.RELU_EXAMPLE, "sup-relu")
+        x = matrix_editor(layers.RELU_EXAMPLE, "sup-relu", editing)
     with right:
         st.caption("After ReLU")
         show_matrix(layers.relu(x), f"{int((x < 0).sum())} negative value(s) set to 0.")
     show_code(cnn_snippets.relu_snippet(x))
 
 
-def pooling_tab(kind: str, example: np.ndarray) -> np.ndarray:
-    """The pooling of an editable matrix; returns the matrix as the learner left it."""
+def pooling_block(kind: str, example: np.ndarray, editing: bool) -> None:
+    """The pooling of an editable matrix (`matrix_editor`)."""
     size = st.segmented_control("Window", [2, 3], default=2, key=f"sup-{kind}-size", bind="query-params",
                                 format_func=lambda s: f"{s} × {s}, stride {s}") or 2
     left, right = st.columns(2)
     with left:
         st.caption("Input (4 × 4 in the lecture)")
-        x = matrix_editor(example, f"sup-{kind}-matrix")
+        x = matrix_editor(example, f"sup-{kind}-matrix", editing)
     with right:
         st.caption(f"After {kind} pooling")
         try:
             pooled = layers.max_pool(x, size) if kind == "max" else layers.average_pool(x, size)
         except ValueError as exc:
             st.warning(str(exc).capitalize() + ".")
-            return x
+            return
         show_matrix(pooled, f"{x.shape[0]} × {x.shape[1]} → {pooled.shape[0]} × {pooled.shape[1]}: each "
                             f"{size} × {size} block becomes its {'maximum' if kind == 'max' else 'mean'}.")
         if kind != "max":
@@ -114,22 +142,33 @@ def pooling_tab(kind: str, example: np.ndarray) -> np.ndarray:
                         f"{int(np.trunc(v))} has dropped the fraction; the network keeps the true mean.",
                         icon=":material/calculate:")
     show_code(cnn_snippets.pooling_snippet(x, kind, size))
-    return x
 
 
 def building_blocks() -> np.ndarray:
-    """ReLU, max pooling and average pooling in tabs; returns the average-pooling matrix (for the self-check)."""
-    st.caption("Every matrix is editable: change a number and the result follows. The preset *Matrices* "
-               "puts the lecture's numbers back.")
-    relu, max_tab, mean_tab = st.tabs(["ReLU", "Max pooling", "Average pooling"])
-    with relu:
-        relu_tab()
-    with max_tab:
+    """ReLU, max pooling or average pooling, one at a time (chosen above it, kept in the link), its input matrix
+    editable once asked (in lecturer mode the editor is folded under the numbers: `ui.room.editable_matrix`);
+    returns the average-pooling matrix as the learner left it (for the self-check)."""
+    room = lecturer_mode()
+    st.caption(f"Every matrix is editable{'' if room else ' (switch on *Edit the numbers*)'}: change a number and "
+               "the result follows. The preset *Matrices* puts the lecture's numbers back.")
+    for kind in ("max", "average"):  # a pooling's window, kept while another block is shown
+        if f"sup-{kind}-size" in st.session_state:
+            st.session_state[f"sup-{kind}-size"] = st.session_state[f"sup-{kind}-size"]
+    chooser, switch = st.columns([3, 1], vertical_alignment="bottom")
+    block = chooser.segmented_control("Building block", BLOCKS, default=BLOCKS[0], required=True, key=BLOCK_KEY,
+                                      bind="query-params") or BLOCKS[0]
+    editing = room or switch.toggle("Edit the numbers", key=EDIT_KEY, bind="query-params",
+                                    help="The input matrix becomes an editable grid: arrow keys move, a number "
+                                         "typed replaces a cell. Your numbers are kept while you look elsewhere.")
+    if block == "ReLU":
+        relu_block(editing)
+    elif block == "Max pooling":
         st.markdown("**Max pooling** keeps the strongest response of each block: *was the pattern anywhere here?*")
-        pooling_tab("max", layers.MAX_POOL_EXAMPLE)
-    with mean_tab:
+        pooling_block("max", layers.MAX_POOL_EXAMPLE, editing)
+    else:
         st.markdown("**Average pooling** keeps the mean response of each block: *how much of the pattern is here?*")
-        return pooling_tab("average", layers.AVERAGE_POOL_EXAMPLE)
+        pooling_block("average", layers.AVERAGE_POOL_EXAMPLE, editing)
+    return kept_matrix("sup-average-matrix", layers.AVERAGE_POOL_EXAMPLE)
 
 
 def grey_input(volume) -> tuple[np.ndarray | None, str]:

@@ -20,8 +20,8 @@ def average_question(matrix: np.ndarray) -> Question:
     block = np.asarray(matrix, dtype=np.float64)[:2, :2]
     mean = float(block.mean())
     return Question(
-        "In the *Average pooling* tab, what does 2 × 2 average pooling give for the **top-left block** of the input "
-        "matrix as it stands now?",
+        "In the building block *Average pooling*, what does 2 × 2 average pooling give for the **top-left block** of "
+        "the input matrix as it stands now?",
         f"The mean of the four values: ({' + '.join(f'{v:g}' for v in block.ravel())}) / 4 = **{mean:g}**. "
         "Pooling keeps the fraction: no rounding.", mean, tolerance=0.01)
 

@@ -103,3 +103,12 @@ def brighter_where_low(shown: np.ndarray, values: np.ndarray) -> float:
     thin = values[rows][:, cols].astype(float)
     low, high = thin <= np.percentile(thin, 10), thin >= np.percentile(thin, 90)
     return float(shown[low].mean() - shown[high].mean())
+
+
+def each_building_block(at: AppTest):
+    """Open lesson 6's building blocks (ReLU, max pooling, average pooling) in turn, as the learner does with the
+    control above them (one is drawn at a time); yield each one's name once its run is over."""
+    for name in widget(at, "button_group", "sup-block").options:
+        widget(at, "button_group", "sup-block").set_value(name)
+        at.run()
+        yield name

@@ -191,7 +191,7 @@ def test_hostile_names_and_header_values_on_exploring_are_text_and_leave_no_link
     widget(at, "file_uploader", "eda_upload").set_value([(n, buffer.getvalue(), "application/dicom") for n in names])
     at.run()
     assert not problems(at), problems(at)
-    shown, specs = [], []
+    shown, specs, bodies = [], [], []
     for section in ("The dataset", "Dimensions and metadata", "Look at the images", "Histogram",
                     "Quality report"):  # one shown at a time
         at.session_state["section"] = section
@@ -199,7 +199,11 @@ def test_hostile_names_and_header_values_on_exploring_are_text_and_leave_no_link
         assert not problems(at), (section, problems(at))
         shown += _all_markdown(at)
         specs += [c.proto.spec for c in at.get("plotly_chart")]
+        bodies = [h.proto.body for h in at.get("html") if 'class="eda-file-table"' in h.proto.body] or bodies
     assert any("Duplicated images" in t for t in shown)  # the quality report lists the names
+    [table] = bodies  # the file table, one block of HTML: the hostile modality and names are its cells' text
+    assert "&lt;a href=" in table and "<a " not in table and "<img" not in table
+    assert all(f"<td>{n}</td>" in table for n in names)
     assert not [t for t in shown if "<img" in render(t) or "<a " in render(t)], \
         [t for t in shown if "<img" in render(t) or "<a " in render(t)]
     charts = " ".join(specs).replace("\\u002f", "/")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from streamlit.proto.Dataframe_pb2 import Dataframe
 
-from harness import page_test, problems
+from harness import each_building_block, page_test, problems
 
 #: the two data-editor modes in which the browser offers no column sorting (Streamlit's q_ in DataFrame.js)
 UNSORTABLE = {Dataframe.EditingMode.DYNAMIC, Dataframe.EditingMode.ADD_ONLY}
@@ -20,8 +20,13 @@ def test_the_pooling_and_relu_preset_shows_the_lectures_matrices_and_results():
     at.run()
     click(at, "Matrices")
     assert not problems(at)
-    inputs = [d.value.values.tolist() for d in at.dataframe[:3]]  # the editable matrices
-    results = [t.value.values.tolist() for t in at.table[:3]]  # what the page computed from them (HTML tables)
+    [edit] = [t for t in at.toggle if t.key == "sup-edit"]
+    edit.set_value(True).run()  # the input matrices as editors
+    inputs, results = [], []
+    for _ in each_building_block(at):  # one block at a time: its editable matrix and what the page computed from it
+        assert not problems(at)
+        inputs += [d.value.values.tolist() for d in at.dataframe[:1]]
+        results += [t.value.values.tolist() for t in at.table[:1]]  # an HTML table
     assert inputs == [
         [[-249, -91, -37], [250, -134, 101], [27, 61, -153]],  # the lecture's ReLU input
         [[29, 15, 28, 184], [0, 100, 70, 38], [12, 12, 7, 2], [12, 12, 45, 6]],  # max pooling input
@@ -37,8 +42,11 @@ def test_the_pooling_and_relu_preset_shows_the_lectures_matrices_and_results():
 def test_editable_matrices_cannot_be_sorted():
     at = page_test("lessons/supervised.py", timeout=300)
     at.run()
-    editors = [d for d in at.dataframe if d.proto.editing_mode != Dataframe.EditingMode.READ_ONLY]
-    assert len(editors) >= 3  # ReLU, max pooling, average pooling
+    [edit] = [t for t in at.toggle if t.key == "sup-edit"]
+    edit.set_value(True).run()
+    editors = [d for _ in each_building_block(at) for d in at.dataframe
+               if d.proto.editing_mode != Dataframe.EditingMode.READ_ONLY]
+    assert len(editors) == 3  # ReLU, max pooling, average pooling: one at a time
     assert all(d.proto.editing_mode in UNSORTABLE for d in editors)
     at = page_test("lessons/pixels.py", timeout=300)
     at.run()

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import base64
+import html
 import io
 import json
+import re
 import zipfile
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from core import eda, samples
@@ -36,8 +39,26 @@ def metrics(app) -> dict[str, str]:
     return {m.label: m.value for m in app.metric}
 
 
+def table_rows(app) -> list[list[str]]:
+    """The rows of the file table as the page shows them (one HTML table), its header first, each cell's text."""
+    [source] = [h.proto.body for h in app.get("html") if 'class="eda-file-table"' in h.proto.body]
+    return [[html.unescape(c) for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row)]
+            for row in re.findall(r"<tr>(.*?)</tr>", source)]
+
+
 def file_table(app):
-    return next(d.value for d in app.dataframe if "why unreadable" in d.value.columns)
+    """The file table of *One row per file* as the page writes it, every row (the learner's switch "All rows" on,
+    where the table is long enough to have it): its cells as text, numbers as numbers."""
+    every = [t for t in app.toggle if t.key == "eda_all_rows"]
+    if every and not every[0].value:
+        every[0].set_value(True).run()
+    header, *rows = table_rows(app)
+    table = pd.DataFrame(rows, columns=header)
+    words = ["file", "readable", "why unreadable", "format", "modality", "patient", "series", "sex", "scanner",
+             "orientation", "dtype", "pixel hash"]
+    numbers = [c for c in table if c not in words]
+    return table.assign(readable=table["readable"] == "True",
+                        **{c: pd.to_numeric(table[c].replace("", np.nan)) for c in numbers})
 
 
 def stats_table(app):
@@ -91,6 +112,39 @@ def test_the_cohort_is_summarised_tabled_and_every_problem_reported(at):
     key = next(d.value for d in at.dataframe if "found" in d.value.columns)
     assert key["found"].all() and len(key) == len(COHORT.problems)
     assert [c.key for c in at.get("plotly_chart")] == ["eda-snr"]  # the SNR per image
+
+
+def shown_files(app) -> list[str]:
+    """The files of the rows the page shows, without asking for all of them."""
+    return [row[0] for row in table_rows(app)[1:]]
+
+
+def test_the_file_table_opens_with_its_first_ten_rows_and_all_are_one_switch_away(at):
+    assert not at.dataframe  # the first section draws no canvas grid: the table is one block of HTML
+    assert shown_files(at) == [n for n, _ in COHORT.files][:10]
+    assert any(c.value == f"The first 10 of {len(COHORT.files)} rows, in the order of the files." for c in at.caption)
+    widget(at, "toggle", "eda_all_rows").set_value(True).run()
+    assert shown_files(at) == [n for n, _ in COHORT.files]
+    assert widget(at, "toggle", "eda_all_rows").proto.query_param_key == "eda_all_rows"
+
+
+def test_sort_by_reorders_the_file_table_and_brings_its_column_next_to_the_file(at):
+    widget(at, "selectbox", "eda_sort").set_value("at max (%)").run()
+    assert not problems(at)
+    assert shown_files(at)[0] == COHORT.problems["saturation"][0]  # on the first screen: the first row
+    shown, table = file_table(at), eda.file_table(COHORT.files)
+    assert list(shown.columns[:2]) == ["file", "at max (%)"] and sorted(shown.columns) == sorted(table.columns)
+    expected = table.sort_values("at max (%)", ascending=False, kind="stable", na_position="last")["file"]
+    assert list(shown["file"]) == list(expected)
+    assert shown["file"].iloc[0] == COHORT.problems["saturation"][0]  # the clipped image stands out at the top
+    assert any(c.value == f"All {len(table)} rows, sorted by **at max (%)**, largest first." for c in at.caption)
+    widget(at, "toggle", "eda_descending").set_value(False).run()
+    shown = file_table(at)
+    assert shown["at max (%)"].dropna().is_monotonic_increasing and len(shown) == len(table)
+    assert shown["file"].iloc[-1] == COHORT.problems["unreadable"][0]  # no number: last in either order
+    widget(at, "selectbox", "eda_sort").set_value("file").run()
+    assert list(file_table(at)["file"]) == sorted(table["file"])
+    assert widget(at, "selectbox", "eda_sort").proto.query_param_key  # a link keeps the order
 
 
 def test_every_sample_as_the_current_image_has_its_histogram(at):
@@ -263,7 +317,7 @@ def test_presets_jump_to_the_clipped_and_the_noisy_image(at):
     assert rows.iloc[0]["SNR"] < eda.LOW_SNR < rows.iloc[1]["SNR"]
     assert list(rows["SNR"]) == pytest.approx([table["SNR"][n] for n in rows["image"]])
     open_section(at, "The dataset")  # the table on the page says the same
-    assert file_table(at).set_index("file").loc[name, "at max (%)"] == pytest.approx(share)
+    assert file_table(at).set_index("file").loc[name, "at max (%)"] == pytest.approx(share, abs=0.005)  # as written: .2f
 
 
 def test_self_check_gives_feedback_from_the_dataset_on_screen(at):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from core import samples
-from harness import choose_sample, image_captions, page_test, problems, upload, widget
+from harness import choose_sample, each_building_block, image_captions, page_test, problems, upload, widget
 from upload_files import png, zip_of
 
 PAGE = "lessons/supervised.py"
@@ -57,17 +57,74 @@ def metrics(at) -> dict:
 
 
 def matrices(at) -> list[list]:
-    """Every matrix on the page: the editable ones (grids) and the results (HTML tables)."""
-    return [d.value.to_numpy().tolist() for d in [*at.dataframe, *at.table]]
+    """Every matrix of every building block: the editable ones (grids) and the results (HTML tables)."""
+    return [d.value.to_numpy().tolist() for _ in each_building_block(at) for d in [*at.dataframe, *at.table]]
 
 
 def test_worked_examples_reproduce_the_lecture(at):
-    values = matrices(at)
     assert [[0, 0, 0], [250, 0, 101], [27, 61, 0]] in [t.value.to_numpy().tolist() for t in at.table]  # a result
+    values = matrices(at)
     assert [[0, 0, 0], [250, 0, 101], [27, 61, 0]] in values  # the lecture's ReLU example
     assert [[100, 184], [12, 45]] in values
     assert [[36.5, 80.0], [12.0, 15.0]] in values
     assert "36.5" in texts(at) and "prints 36" in texts(at)
+
+
+def editors(at) -> list:
+    from streamlit.proto.Dataframe_pb2 import Dataframe
+    return [d for d in at.dataframe if d.proto.editing_mode != Dataframe.EditingMode.READ_ONLY]
+
+
+def test_the_building_blocks_draw_one_editable_matrix_at_a_time_once_asked(at):
+    assert widget(at, "button_group", "sup-block").value == "ReLU"
+    assert not at.dataframe  # the first screen: the numbers as plain tables, no data editor for the browser to load
+    assert [[-249, -91, -37], [250, -134, 101], [27, 61, -153]] == at.table[0].value.to_numpy().tolist()
+    widget(at, "toggle", "sup-edit").set_value(True).run()
+    for name in each_building_block(at):
+        assert not problems(at)
+        assert len(editors(at)) == 1, name  # one canvas grid for the learner's browser to draw, not three
+    assert widget(at, "button_group", "sup-block").proto.query_param_key == "sup-block"  # a link reopens it
+
+
+def test_an_edit_survives_a_switch_to_another_block_and_back(at):
+    """Streamlit drops a data editor's edits in a run that does not draw it: the lesson keeps the matrix itself."""
+    widget(at, "toggle", "sup-edit").set_value(True).run()
+    widget(at, "button_group", "sup-block").set_value("Max pooling").run()
+    widget(at, "button_group", "sup-max-size").set_value(3).run()
+    widget(at, "button_group", "sup-max-size").set_value(2).run()
+    [editor] = editors(at)
+    at.session_state[editor.key] = {"edited_rows": {0: {"col 4": 5}}, "added_rows": [], "deleted_rows": []}
+    at.run()  # the lecture's exercise: the 184 becomes 5, only the top-right output moves
+    assert [[100, 70], [12, 45]] in [t.value.to_numpy().tolist() for t in at.table]
+    widget(at, "button_group", "sup-max-size").set_value(3).run()
+    for name in ("ReLU", "Average pooling", "Max pooling"):
+        widget(at, "button_group", "sup-block").set_value(name).run()
+        assert not problems(at) and not at.warning, name
+    [editor] = editors(at)
+    assert editor.value.to_numpy().tolist()[0] == [29, 15, 28, 5]  # the edited matrix is back in its editor
+    assert widget(at, "button_group", "sup-max-size").value == 3  # and its window
+    assert [[100]] in [t.value.to_numpy().tolist() for t in at.table]
+    widget(at, "button_group", "sup-max-size").set_value(2).run()
+    assert [[100, 70], [12, 45]] in [t.value.to_numpy().tolist() for t in at.table]
+    widget(at, "toggle", "sup-edit").set_value(False).run()  # the editor folded away: the numbers as left
+    assert not at.dataframe and at.table[0].value.to_numpy().tolist()[0] == [29, 15, 28, 5]
+    assert [[100, 70], [12, 45]] in [t.value.to_numpy().tolist() for t in at.table]
+    widget(at, "toggle", "sup-edit").set_value(True).run()
+    at.button(key="supervised-preset-Matrices").click().run()  # the preset brings the lecture's numbers back
+    [editor] = editors(at)
+    assert editor.value.to_numpy().tolist()[0] == [29, 15, 28, 184]
+    assert [[100, 184], [12, 45]] in [t.value.to_numpy().tolist() for t in at.table]
+
+
+def test_the_self_check_reads_the_average_matrix_the_learner_left_while_another_block_is_shown(at):
+    widget(at, "toggle", "sup-edit").set_value(True).run()
+    widget(at, "button_group", "sup-block").set_value("Average pooling").run()
+    [editor] = editors(at)
+    at.session_state[editor.key] = {"edited_rows": {0: {"col 1": 35}}, "added_rows": [], "deleted_rows": []}
+    at.run()
+    widget(at, "button_group", "sup-block").set_value("ReLU").run()
+    widget(at, "number_input", "check-supervised-0").set_value(37.5).run()  # (35 + 15 + 0 + 100) / 4
+    assert any(s.value.startswith("Right.") and "37.5" in s.value for s in at.success)
 
 
 def test_every_sample_renders_the_convolution_and_the_page(at):
@@ -260,7 +317,7 @@ def test_presets_restore_the_lecture_matrices_and_an_unbalanced_set(at):
     at.session_state["sup-average-size"] = 3
     at.run()
     values = matrices(at)
-    assert [[100, 184], [12, 45]] not in values
+    assert [[100]] in values and [[100, 184], [12, 45]] not in values
     at.button(key="supervised-preset-Matrices").click()
     at.run()
     assert not problems(at)
@@ -422,13 +479,13 @@ def test_every_control_that_shapes_a_figure_is_kept_in_the_url(at):
     seen = set()
     for section in widget(at, "button_group", "section").options:
         open_section(at, section)
-        for kind in BOUND_KINDS:
-            for control in at.get(kind):
+        for _ in each_building_block(at) if section == "Building blocks" else [None]:  # one block at a time
+            for control in (c for kind in BOUND_KINDS for c in at.get(kind)):
                 key = str(getattr(control, "key", "") or "")
                 if key.startswith("sup-") and not key.startswith("sup-explain"):  # ui.explanations: not this lesson's
-                    assert control.proto.query_param_key == key, (section, kind, key)
+                    assert control.proto.query_param_key == key, (section, key)
                     seen.add(key)
     assert widget(at, "button_group", "section").proto.query_param_key == "section"
-    assert {"sup-max-size", "sup-kernel", "sup-row", "sup-col", "sup-source", "sup-n-lesions", "sup-size",
+    assert {"sup-block", "sup-edit", "sup-max-size", "sup-average-size", "sup-kernel", "sup-row", "sup-col", "sup-source", "sup-n-lesions", "sup-size",
             "sup-blocks", "sup-epochs-lesions", "sup-lr", "sup-inside-layer", "sup-positive", "sup-cam-image",
             "sup-cam-class", "sup-cam-opacity"} <= seen

@@ -213,3 +213,19 @@ def test_noise_scale_is_half_the_percentile_spread_and_never_zero():
     assert eda.noise_scale(np.arange(1001)) == 490.0  # (990 - 10) / 2
     assert eda.noise_scale(np.array([0.0, np.nan, 0.002, np.inf] * 50)) == 0.001
     assert eda.noise_scale(np.zeros((4, 4))) == 1.0 and eda.noise_scale(np.full(3, np.nan)) == 1.0
+
+
+def test_sorting_the_file_table_puts_the_clipped_image_first_and_missing_values_last(cohort, table):
+    clipped = cohort.problems["saturation"][0]
+    largest = eda.sort_rows(table, "at max (%)")
+    assert largest["file"].iloc[0] == clipped
+    assert largest["at max (%)"].iloc[0] == table["at max (%)"].max()
+    assert largest["at max (%)"].dropna().is_monotonic_decreasing
+    unreadable = list(cohort.problems["unreadable"])
+    assert largest["file"].iloc[-len(unreadable):].tolist() == unreadable  # no number: last, in either order
+    smallest = eda.sort_rows(table, "at max (%)", descending=False)
+    assert smallest["at max (%)"].dropna().is_monotonic_increasing
+    assert smallest["file"].iloc[-len(unreadable):].tolist() == unreadable
+    ties = smallest[smallest["at max (%)"] == smallest["at max (%)"].iloc[0]]
+    assert ties.index.is_monotonic_increasing  # equal values keep the table's order
+    assert sorted(largest.index) == list(table.index) and list(largest.columns) == list(table.columns)

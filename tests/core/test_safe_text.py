@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from markdown_it import MarkdownIt
 
-from core.text.safe_text import csv_cell, md, plain, safe_csv
+from core.text.safe_text import csv_cell, html_table, md, plain, safe_csv
 
 HOSTILE = [
     "![s](http://host.invalid/x.png)",
@@ -78,3 +78,17 @@ def test_text_that_gfm_would_turn_into_a_link_is_broken_invisibly(value):
     text = "".join(t.content for t in PARSER.parseInline(md(value))[0].children)
     assert not re.search(r"https?://|www\.|[-.\w+]@", text, re.IGNORECASE)
     assert text.replace("\u2060", "") == value
+
+
+def test_an_html_table_shows_every_cell_as_text_in_its_own_cell():
+    import html as html_module
+    import re
+
+    hostile = ["a|b.dcm", "<img src=x onerror=alert(1)>", "<b>bold</b>", "</td></tr></table><script>x</script>",
+               "&amp;.dcm", "line\nbreak.png"]
+    table = html_table(["file", "<th>note"], [[name, "ok"] for name in hostile])
+    assert "<img" not in table and "<b>" not in table and "<script" not in table and table.count("<table>") == 1
+    cells = [re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row) for row in re.findall(r"<tr>(.*?)</tr>", table)]
+    assert [html_module.unescape(c) for c in cells[0]] == ["file", "<th>note"]
+    assert [html_module.unescape(row[0]) for row in cells[1:]] == [n.replace("\n", " ") for n in hostile]
+    assert all(row[1] == "ok" for row in cells[1:])  # no cell broke out of its row
