@@ -15,6 +15,7 @@ import streamlit as st
 
 from core.text.alt_text import figure_alt, figure_numbers
 from ui.room import lecturer_mode, size_for_room
+from ui.safe_text import table_text
 
 
 TABLE_ROWS = 200
@@ -73,4 +74,4 @@ def numbers_table(container, frame: pd.DataFrame, label: str = "The figure's num
     if "x" in frame and frame["x"].map(type).nunique() > 1:
         frame = frame.assign(x=frame["x"].astype(str))  # numbers and category labels in one column
     with container.expander(label, icon=":material/table:"):
-        st.table(frame, hide_index=True)  # a plain HTML table: read cell by cell, unlike the canvas of st.dataframe
+        st.table(table_text(frame), hide_index=True)  # a plain HTML table: read cell by cell, unlike the canvas of st.dataframe

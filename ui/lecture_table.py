@@ -11,6 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ui.lesson import lecturer_mode
+from ui.safe_text import table_text
 
 
 def formatted(frame: pd.DataFrame, formats: dict[str, str]) -> pd.DataFrame:
@@ -45,6 +46,6 @@ def numbers_table(container, frame: pd.DataFrame, formats: dict[str, str] | None
         Passed to ``st.dataframe`` (``column_config``, ``height``, ``width`` ...).
     """
     if lecturer_mode():
-        container.table(formatted(frame, formats or {}), hide_index=hide_index)
+        container.table(table_text(formatted(frame, formats or {})), hide_index=hide_index)
     else:
         container.dataframe(frame, hide_index=hide_index, **dataframe_kwargs)

@@ -11,11 +11,19 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.text.safe_text import MAX_SHOWN, csv_cell, html_table, md, plain, safe_csv
+from core.text.safe_text import MAX_SHOWN, csv_cell, html_table, md, plain, safe_csv, table_cell
 
-__all__ = ["MAX_SHOWN", "csv_cell", "html_table", "md", "plain", "safe_csv", "error"]
+__all__ = ["MAX_SHOWN", "csv_cell", "html_table", "md", "plain", "safe_csv", "error", "table_text"]
 
 
 def error(message: object, **kwargs) -> None:
     """`st.error` with a message that may quote a file name or a header value, shown as text."""
     st.error(md(message, limit=None), **kwargs)
+
+
+def table_text(frame):
+    """`frame` (a pandas DataFrame) ready for ``st.table``, which renders every text cell and column name as
+    Markdown: each through `core.text.safe_text.table_cell`."""
+    shown = frame.map(table_cell)
+    shown.columns = [table_cell(c) for c in shown.columns]
+    return shown

@@ -21,10 +21,12 @@ cannot start a new Markdown block, and bound the length of what is shown.
 from __future__ import annotations
 
 import html
+import re
 
 MAX_SHOWN = 200  # characters of one user-controlled string shown on the page; the rest is elided
 _BREAK = "\u2060"  # WORD JOINER: invisible, keeps the line together, and stops GitHub-style autolinks
 _ALWAYS = frozenset("\\`*~[]<>!$&#|@{}")  # characters that start Markdown, HTML or Streamlit constructs
+_NUMBER_TEXT = re.compile(r"[\s\d.,%+\-\u2212eE×]*")  # the text of a number: nothing in it can make markup
 
 
 def _one_line(value: object, limit: int | None) -> str:
@@ -132,6 +134,21 @@ def html_table(header: list, rows: list) -> str:
     head = "".join(f'<th scope="col">{plain(c)}</th>' for c in header)
     body = "".join("<tr>" + "".join(f"<td>{plain(c)}</td>" for c in row) + "</tr>" for row in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def table_cell(value: object) -> object:
+    """A cell of ``st.table``, which renders every text cell (and column name) as Markdown: text through
+    :func:`md` (no length limit); numbers, and the text of a number (digits, sign, separators, ``%``,
+    exponent), as they are.
+
+    Examples
+    --------
+    >>> table_cell("[l](http://h.invalid)"), table_cell("-3.7%"), table_cell("16,384"), table_cell(3)
+    ('\\\\[l\\\\](http\\u2060\\\\://h.invalid)', '-3.7%', '16,384', 3)
+    """
+    if not isinstance(value, str) or _NUMBER_TEXT.fullmatch(value):
+        return value
+    return md(value, limit=None)
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what makes a spreadsheet read a cell as a formula (OWASP)

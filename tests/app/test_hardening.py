@@ -209,3 +209,45 @@ def test_hostile_names_and_header_values_on_exploring_are_text_and_leave_no_link
     charts = " ".join(specs).replace("\\u002f", "/")
     assert "&lt;a href=" in charts and "host.invalid/phish" in charts  # the value is shown, as text
     assert "<a href" not in charts and "\\u003ca href" not in charts.lower()
+
+
+def test_a_table_for_st_table_has_its_text_escaped_and_its_numbers_left_as_they_are():
+    import pandas as pd
+
+    from ui.safe_text import table_text
+
+    hostile = "![s](http://host.invalid/x.png)"
+    shown = table_text(pd.DataFrame({"image": [hostile, "CT_small.dcm"], "mean": ["-119.1", "3.7%"],
+                                     hostile: [1.5, 2]}))
+    assert shown["image"].tolist() == [md(hostile, limit=None), "CT_small.dcm"]
+    assert shown["mean"].tolist() == ["-119.1", "3.7%"] and list(shown.columns)[-1] == md(hostile, limit=None)
+    assert shown.iloc[:, -1].tolist() == [1.5, 2]
+    assert not [c for c in [*shown.columns, *shown["image"]] if "<img" in render(str(c)) or "<a " in render(str(c))]
+
+
+def test_room_size_tables_show_hostile_names_as_text():
+    """In lecturer mode the tables of numbers are ``st.table``, whose cells Streamlit renders as Markdown."""
+    import pydicom
+    from pydicom.data import get_testdata_file
+
+    from ui.room import LECTURER_KEY
+
+    at = page_test("lessons/exploring.py", timeout=300)
+    at.session_state[LECTURER_KEY] = True
+    at.run()
+    widget(at, "radio", "eda_source").set_value("My own files").run()
+    buffer = io.BytesIO()
+    pydicom.dcmread(get_testdata_file("CT_small.dcm")).save_as(buffer)
+    names = ["![s](http://host.invalid/x.png).dcm", "[l](http://h.invalid).dcm"]
+    widget(at, "file_uploader", "eda_upload").set_value([(n, buffer.getvalue(), "application/dicom") for n in names])
+    at.run()
+    cells = []
+    for section in ("Dimensions and metadata", "Histogram", "Quality report"):
+        at.session_state["section"] = section
+        at.run()
+        assert not problems(at), (section, problems(at))
+        for table in at.table:
+            frame = table.value
+            cells += [str(c) for c in frame.columns] + [str(v) for v in frame.to_numpy().ravel()]
+    assert [c for c in cells if md(names[0], limit=None) in c]  # a table names the file, escaped
+    assert not [c for c in cells if "<img" in render(c) or "<a " in render(c)]
