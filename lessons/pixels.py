@@ -20,7 +20,7 @@ from ui.pixel_figures import colour_grid, for_the_room, grids_figure, level_hist
 from ui.pixels_regions import SIGNAL, BACKGROUND, TARGET_KEY, apply_drawn_box, regions_figure
 from ui.pixels_views import (INVERTED_NOTE, choose_image, follow_image, metric_columns, rgb_picture, stored_range,
                              voxel_block)
-from ui.room import editable_matrix
+from ui.room import kept_editable_matrix
 from ui.safe_text import md
 from ui.sections import choose_section
 from ui.url_state import report_ignored_link_values
@@ -87,9 +87,12 @@ def pixels_section(_chosen) -> None:
     table_col, picture_col = st.columns([1, 1] if room else [2, 3])
     with table_col:
         start = pd.DataFrame(pixels.x_matrix(), columns=[str(c) for c in range(pixels.X_SIZE)])
-        edited = editable_matrix(start, key=f"px-x-{version}", width="stretch", num_rows="add",  # no sorting
-                                 column_config={str(c): st.column_config.NumberColumn(str(c), step=1)
-                                                for c in range(pixels.X_SIZE)})
+        editing = room or st.toggle("Edit the numbers", key="px-x-edit", bind="query-params",
+                                    help="The table becomes an editable grid: arrow keys move, a number typed "
+                                         "replaces a cell. Your numbers are kept while you look elsewhere.")
+        edited = kept_editable_matrix(start, f"px-x-{version}", editing, width="stretch", num_rows="add",  # no sorting
+                                      column_config={str(c): st.column_config.NumberColumn(str(c), step=1)
+                                                     for c in range(pixels.X_SIZE)})
         st.caption(TEXT.explanation("x_caption"))
     matrix = np.nan_to_num(edited.to_numpy(dtype=np.float64))
     caption = "The same numbers as a picture: one square per pixel, the smallest value black, the largest white"

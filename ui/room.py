@@ -177,6 +177,52 @@ def editable_matrix(frame, key: str, **editor):
     return edited
 
 
+KEPT_MATRICES = "kept-matrices"
+"""Editor key -> (the matrix its editor started from, the matrix as the learner left it), as DataFrames.
+
+Streamlit drops the state of a widget that a run does not draw, so an editor drawn again (after another view was
+shown, or with editing switched off and on) would start from its first numbers: it starts from the kept matrix."""
+
+
+def kept_matrix(key: str, frame):
+    """The matrix of the editor `key` as the learner last left it, or `frame` if it was never drawn."""
+    kept = st.session_state.get(KEPT_MATRICES, {}).get(key)
+    return frame if kept is None else kept[1]
+
+
+def kept_editable_matrix(frame, key: str, editing: bool = True, **editor):
+    """`editable_matrix` whose edits outlive the runs that do not draw it; not `editing`, a plain table.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The matrix as it starts.
+    key : str
+        The editor's widget key (a new key is a fresh editor, from `frame`).
+    editing : bool
+        False: no data editor (a canvas the learner's browser must load, folded or not), the matrix as the
+        learner left it as an HTML table.
+    **editor
+        Passed on to `editable_matrix`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The matrix as the learner left it.
+    """
+    if not editing:
+        values = kept_matrix(key, frame)
+        st.table(values.style.format("{:g}", na_rep=""), hide_index=bool(editor.get("hide_index")))
+        return values
+    kept = st.session_state.setdefault(KEPT_MATRICES, {})
+    if key not in st.session_state or key not in kept:  # a fresh editor: from the matrix as the learner left it
+        kept[key] = (kept[key][1], kept[key][1]) if key in kept else (frame, frame)
+    start = kept[key][0]  # the same while the editor is drawn: its edits are kept relative to it
+    edited = editable_matrix(start, key=key, **editor)
+    kept[key] = (start, edited)
+    return edited
+
+
 def _at_least(size, px: int):
     """A font size (a number, a per-point list, or unset) raised to at least `px`."""
     if isinstance(size, (list, tuple)):

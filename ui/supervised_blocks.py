@@ -17,16 +17,11 @@ from ui.code import show_code
 from ui.images import picture
 from ui.lesson import lecturer_mode
 from ui.picker import current
-from ui.room import editable_matrix
+from ui.room import kept_editable_matrix, kept_matrix
 from ui.safe_text import md
 
 MATRICES_VERSION = "sup-matrices-version"
 """Part of the editors' keys: a new version is a fresh editor (the Matrices preset restores the lecture's)."""
-KEPT = "sup-matrices"
-"""Editor key -> (the matrix its editor started from, the matrix as the learner left it).
-
-Streamlit drops the state of a widget that a run does not draw, so an editor drawn again after another building
-block was shown would start from the lecture's numbers: it starts from the kept matrix instead."""
 BLOCK_KEY, EDIT_KEY = "sup-block", "sup-edit"
 BLOCKS = ("ReLU", "Max pooling", "Average pooling")
 OWN_KERNEL = "My own (edit below)"
@@ -36,17 +31,19 @@ LEARNED_KERNEL = "Learned by your network (conv1, filter 1)"
 def restore_lecture_matrices() -> None:
     """Give every editable matrix a fresh editor, so the lecture's numbers come back."""
     st.session_state[MATRICES_VERSION] = st.session_state.get(MATRICES_VERSION, 0) + 1
-    st.session_state[KEPT] = {}
 
 
 def _editor_key(key: str) -> str:
     return f"{key}-{st.session_state.get(MATRICES_VERSION, 0)}"
 
 
-def kept_matrix(key: str, matrix: np.ndarray) -> np.ndarray:
+def _frame(matrix: np.ndarray) -> pd.DataFrame:
+    return pd.DataFrame(matrix, columns=[f"col {c + 1}" for c in range(matrix.shape[1])])
+
+
+def kept_values(key: str, matrix: np.ndarray) -> np.ndarray:
     """The matrix of the editor `key` as the learner last left it (empty cells as 0), or `matrix` if never edited."""
-    kept = st.session_state.get(KEPT, {}).get(_editor_key(key))
-    return matrix if kept is None else np.nan_to_num(kept[1])
+    return np.nan_to_num(kept_matrix(_editor_key(key), _frame(matrix)).to_numpy(dtype=np.float64))
 
 
 def matrix_editor(matrix: np.ndarray, key: str, editing: bool = True) -> np.ndarray:
@@ -57,18 +54,11 @@ def matrix_editor(matrix: np.ndarray, key: str, editing: bool = True) -> np.ndar
     Not `editing`: the matrix as the learner left it, as a plain table (no data editor for the browser to load).
     """
     if not editing:
-        values = kept_matrix(key, matrix)
+        values = kept_values(key, matrix)
         show_matrix(values)
         return values
-    key, kept = _editor_key(key), st.session_state.setdefault(KEPT, {})
-    if key not in st.session_state or key not in kept:  # a fresh editor: from the matrix as the learner left it
-        kept[key] = (kept[key][1], kept[key][1]) if key in kept else (matrix, matrix)
-    start = kept[key][0]  # the same while the editor is drawn: its edits are kept relative to it
-    frame = pd.DataFrame(start, columns=[f"col {c + 1}" for c in range(start.shape[1])])
-    edited = editable_matrix(frame, key=key, hide_index=True, width="content", num_rows="add")
-    values = edited.to_numpy(dtype=np.float64)
-    kept[key] = (start, values)
-    return np.nan_to_num(values)
+    edited = kept_editable_matrix(_frame(matrix), _editor_key(key), hide_index=True, width="content", num_rows="add")
+    return np.nan_to_num(edited.to_numpy(dtype=np.float64))
 
 
 ROOM_TABLES = """<style>
@@ -168,7 +158,7 @@ def building_blocks() -> np.ndarray:
     else:
         st.markdown("**Average pooling** keeps the mean response of each block: *how much of the pattern is here?*")
         pooling_block("average", layers.AVERAGE_POOL_EXAMPLE, editing)
-    return kept_matrix("sup-average-matrix", layers.AVERAGE_POOL_EXAMPLE)
+    return kept_values("sup-average-matrix", layers.AVERAGE_POOL_EXAMPLE)
 
 
 def grey_input(volume) -> tuple[np.ndarray | None, str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from streamlit.proto.Dataframe_pb2 import Dataframe
 
-from harness import each_building_block, page_test, problems
+from harness import each_building_block, page_test, problems, widget
 
 #: the two data-editor modes in which the browser offers no column sorting (Streamlit's q_ in DataFrame.js)
 UNSORTABLE = {Dataframe.EditingMode.DYNAMIC, Dataframe.EditingMode.ADD_ONLY}
@@ -50,6 +50,7 @@ def test_editable_matrices_cannot_be_sorted():
     assert all(d.proto.editing_mode in UNSORTABLE for d in editors)
     at = page_test("lessons/pixels.py", timeout=300)
     at.run()
+    widget(at, "toggle", "px-x-edit").set_value(True).run()  # the X is a plain table until the learner edits it
     editors = [d for d in at.dataframe if d.proto.editing_mode != Dataframe.EditingMode.READ_ONLY]
     assert editors and all(d.proto.editing_mode in UNSORTABLE for d in editors)  # the X
 

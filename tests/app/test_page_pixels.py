@@ -112,7 +112,23 @@ def test_every_sample_renders_every_section(at):
         assert {"Levels possible", "Levels present", "SNR of the original", "Bits needed"} <= set(shown), name
 
 
+def test_the_x_is_a_plain_table_until_the_learner_edits_it_and_an_edit_is_kept_when_editing_is_off(at):
+    assert not at.dataframe and at.table, "the first screen: the X as a plain table, no data editor to load"
+    assert (at.table[0].value.to_numpy(dtype=float) == pixels.x_matrix()).all()
+    widget(at, "toggle", "px-x-edit").set_value(True).run()
+    assert len(at.dataframe) == 1  # the data editor
+    at.session_state["px-x-0"] = {"edited_rows": {0: {"1": 9}}, "added_rows": [], "deleted_rows": []}
+    at.run()
+    widget(at, "toggle", "px-x-edit").set_value(False).run()
+    assert not at.dataframe
+    assert at.table[0].value.to_numpy(dtype=float)[0, 1] == 9  # the learner's number, in the plain table
+    assert "X = np.array([[1, 9, 0, 0, 0, 1]," in codes(at)
+    widget(at, "toggle", "px-x-edit").set_value(True).run()
+    assert "X = np.array([[1, 9, 0, 0, 0, 1]," in codes(at)  # the editor starts from it again
+
+
 def test_x_matrix_can_be_edited_and_reset(at):
+    widget(at, "toggle", "px-x-edit").set_value(True).run()
     at.session_state["px-x-0"] = {"edited_rows": {0: {"1": 9}}, "added_rows": [], "deleted_rows": []}
     at.run()
     assert not problems(at)
@@ -386,6 +402,7 @@ def test_every_preset_has_its_shortcut_and_opens_its_section(at):
 
 
 def test_preset_the_6x6_x_restores_the_lecture_matrix(at):
+    widget(at, "toggle", "px-x-edit").set_value(True).run()
     at.session_state["px-x-0"] = {"edited_rows": {0: {"0": 9}, 2: {"3": 5}}, "added_rows": [], "deleted_rows": []}
     at.run()
     edited = pixels.x_matrix()
