@@ -75,7 +75,7 @@ def show_charts(dataset: Dataset) -> None:
             column.caption(notes[key])
 
 
-def table_text(table: pd.DataFrame) -> list[list[str]]:
+def file_table_cells(table: pd.DataFrame) -> list[list[str]]:
     """The file table's cells as the page writes them: numbers in `FORMATS`, other decimal numbers in their shortest
     form, missing values blank."""
     kinds = {c: table[c].dtype.kind for c in table.columns}
@@ -114,10 +114,10 @@ def show_table(dataset: Dataset, text: LessonText) -> None:
     explain(text.explanation("table"))
     table = dataset.table
     shown, caption = sorted_view(table)
-    label = html.escape("The dataset's files. " + caption.replace("**", ""))
+    label = "The dataset's files. " + caption.replace("**", "")
     st.html(TABLE_CSS % (f"{ROOM_PX}px" if lecturer_mode() else "0.9rem")
-            + f'<div class="eda-file-table" role="region" tabindex="0" aria-label="{label}">'
-            + html_table(list(shown.columns), table_text(shown)) + "</div>")
+            + f'<div class="eda-file-table" role="region" tabindex="0" aria-label="{html.escape(label)}">'
+            + html_table(list(shown.columns), file_table_cells(shown)) + "</div>")
     st.caption(caption)
     with st.expander("What the columns mean", icon=":material/help:"):
         st.markdown("\n".join(f"- **{name}**: {meaning}" for name, meaning in COLUMN_HELP.items()))
