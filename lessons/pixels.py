@@ -13,13 +13,12 @@ from core.data.noise import NOISE_KINDS, add_noise, snr
 from ui import picker
 from ui.alt import show_figure, show_image
 from ui.code import show_code
-from ui.images import png_bytes
+from ui.images import png_bytes, shaded
 from ui.lesson import explain, intro, lecture_presets, lecturer_mode, lesson_text, self_check
 from ui.memo import session_memo
 from ui.pixel_figures import colour_grid, for_the_room, grids_figure, level_histogram_figure, value_grid
 from ui.pixels_regions import SIGNAL, BACKGROUND, TARGET_KEY, apply_drawn_box, regions_figure
-from ui.pixels_views import (INVERTED_NOTE, choose_image, follow_image, metric_columns, rgb_picture, stored_range,
-                             voxel_block)
+from ui.pixels_views import choose_image, follow_image, metric_columns, rgb_picture, stored_range, voxel_block
 from ui.room import kept_editable_matrix
 from ui.safe_text import md
 from ui.sections import choose_section
@@ -136,9 +135,9 @@ def zoom_section(chosen) -> None:
                             scale="grey inverted" if inverted else "grey", room=room)
     show_figure(numbers, for_the_room(figure, room), config=PLOT_CONFIG, key="px-zoom-figure")
     rgb_picture(picture, shown, stretch=True,
-                caption=f"The whole {what}, {rows} × {cols} pixels, the window in cyan"
-                + ("" if scale == 1 else f" (shown {scale:g}× {'larger' if scale > 1 else 'smaller'})")
-                + (INVERTED_NOTE if inverted else ""))
+                caption=shaded(f"The whole {what}, {rows} × {cols} pixels, the window in cyan"
+                               + ("" if scale == 1 else f" (shown {scale:g}× {'larger' if scale > 1 else 'smaller'})"),
+                               inverted))
     explain(f"Your image is a table too. Move the {size} × {size} window (the cyan square) with the sliders: every "
             "number inside it is printed in its cell. Hover over a cell for its row and column.")
     block = spacing = None
@@ -322,7 +321,7 @@ def noise_section(chosen) -> None:
                 config=PLOT_CONFIG, key="px-regions", on_select=functools.partial(apply_drawn_box, "px-regions",
                                                                                   grey.shape),
                 selection_mode="box")
-    picture.caption(f"With {kind} noise (same window as the original{INVERTED_NOTE if inverted else ''}). Drag a box "
+    picture.caption(f"With {kind} noise ({shaded('same window as the original', inverted)}). Drag a box "
                     f"to place the "
                     f"{st.session_state.get(TARGET_KEY) or SIGNAL} region.")
     a, b = numbers.columns(2)

@@ -19,7 +19,7 @@ from core.volume import Volume
 from ui import picker
 from ui.alt import show_figure, show_image
 from ui.code import show_code
-from ui.images import INVERTED_NOTE, png_bytes
+from ui.images import png_bytes, shaded
 from ui.lesson import explain, lecturer_mode
 from ui.pixel_figures import for_the_room, grids_figure
 from ui.safe_text import md
@@ -197,8 +197,8 @@ def stored_range(name: str, text: LessonText, room: bool, colour: tuple[int, int
     show_figure(grids, for_the_room(grids_figure(panels, height=400 if room else 330, room=room), room),
                 config=PLOT_CONFIG, key="px-range-patch")
     grids.caption(
-        f"Rows {rows[0]}-{rows[1]}, columns {cols[0]}-{cols[1]} (mean {patch.mean():.4g} {units}"
-        + (INVERTED_NOTE if volume.monochrome1 else "")
+        shaded(f"Rows {rows[0]}-{rows[1]}, columns {cols[0]}-{cols[1]} (mean {patch.mean():.4g} {units}",
+               volume.monochrome1)
         + f"): {pixels.distinct_values(patch)} different values; the 8-bit copy keeps only "
         f"{pixels.distinct_values(facts['patch8'])}, each value off by up to {facts['error8']:.3g} {units}. Over the "
         f"whole image {facts['distinct']:,} values become {facts['distinct8']}.")
