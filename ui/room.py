@@ -146,6 +146,12 @@ def bring_figure_into_view(nonce: int) -> None:
     st.sidebar.html(script, unsafe_allow_javascript=True)
 
 
+def matrix_table(container, frame, editor: dict) -> None:
+    """An editable matrix's numbers as a plain HTML table (shortest form, empty cells blank), its index shown as the
+    editor shows it (`editor`: the data editor's options)."""
+    container.table(frame.style.format("{:g}", na_rep=""), hide_index=bool(editor.get("hide_index")))
+
+
 def editable_matrix(frame, key: str, **editor):
     """An editable matrix (`st.data_editor`); in lecturer mode its numbers at room size, the editor folded under them.
 
@@ -173,7 +179,7 @@ def editable_matrix(frame, key: str, **editor):
     shown = st.empty()  # the numbers first, the editor folded under them
     with st.expander("Edit the numbers", icon=":material/edit:"):
         edited = st.data_editor(frame, key=key, **editor)
-    shown.table(edited.style.format("{:g}", na_rep=""), hide_index=bool(editor.get("hide_index")))
+    matrix_table(shown, edited, editor)
     return edited
 
 
@@ -212,7 +218,7 @@ def kept_editable_matrix(frame, key: str, editing: bool = True, **editor):
     """
     if not editing:
         values = kept_matrix(key, frame)
-        st.table(values.style.format("{:g}", na_rep=""), hide_index=bool(editor.get("hide_index")))
+        matrix_table(st, values, editor)
         return values
     kept = st.session_state.setdefault(KEPT_MATRICES, {})
     if key not in st.session_state or key not in kept:  # a fresh editor: from the matrix as the learner left it
