@@ -150,7 +150,8 @@ def section() -> None:
         f"2019). Then {CONFIG.stages} U-Nets run in a **cascade**: each sees the moving image warped by the field so "
         "far and registers what is left, the fields composed (Zhao et al., *Recursive Cascaded Networks for "
         "Unsupervised Medical Image Registration*, ICCV 2019). Each U-Net outputs its field on a grid "
-        f"{CONFIG.downsize} times coarser than the image, upsampled (a smooth field, and less work). All are trained "
+        f"{CONFIG.downsize} times coarser than the image, where the fields are composed, upsampled only to move the "
+        "image (a smooth field, and less work). All are trained "
         "together, end to end.")
     lecturing = lecturer_mode()
     a, b, c, d = st.columns(4)

@@ -64,6 +64,7 @@ from core.data.warps import anatomy_points
 
 settings = {config!r}
 size, features, seed = settings.size, settings.features, settings.seed
+coarse = size // settings.downsize              # the fields' grid
 slices, _, spacing = template_slices(size)     # (k, size, size) in [0, 1]; spacing in mm per pixel
 train_pos, held_pos = split_slices(len(slices))
 train = make_pairs(slices[train_pos], spacing, settings.pairs, settings, seed)
@@ -100,7 +101,7 @@ small = lambda: keras.initializers.RandomNormal(0.0, 1e-5)   # tiny weights: tra
 
 
 def unet(source, tag):
-    """A U-Net on (source, fixed): a field on a grid settings.downsize times coarser, upsampled to the image's."""
+    """A U-Net on (source, fixed): a field on a grid settings.downsize times coarser than the image."""
     x = layers.Concatenate(name=f"{{tag}}pair")([source, fixed])
     x = layers.LeakyReLU(0.2)(layers.Conv2D(features[0], 3, padding="same", name=f"{{tag}}enc0")(x))
     skips = [x]
@@ -114,16 +115,21 @@ def unet(source, tag):
         x = layers.UpSampling2D(name=f"{{tag}}up{{level + 1}}")(x)
         x = layers.Concatenate(name=f"{{tag}}skip{{level + 1}}")([x, skips[level]])
         x = layers.LeakyReLU(0.2)(layers.Conv2D(filters, 3, padding="same", name=f"{{tag}}dec{{level + 1}}")(x))
-    u = layers.Conv2D(2, 3, padding="same", name=f"{{tag}}field", kernel_initializer=small())(x)
-    if settings.downsize > 1:                       # a smooth field: bilinear upsampling to the image's grid
-        u = layers.UpSampling2D(settings.downsize, interpolation="bilinear", name=f"{{tag}}field_full")(u)
-    return u
+    return layers.Conv2D(2, 3, padding="same", name=f"{{tag}}field", kernel_initializer=small())(x)
+
+
+def full(flow, name):
+    """A field on the coarse grid, upsampled bilinearly to the image's (a smooth field)."""
+    if settings.downsize == 1:
+        return flow
+    return layers.UpSampling2D(settings.downsize, interpolation="bilinear", name=name)(flow)
 
 
 def affine_field(params):
-    """The field (pixels) of affine maps: 6 parameters each, in coordinates centred and scaled to [-1, 1]."""
-    half = (size - 1) / 2
-    coords = tf.range(size, dtype=tf.float32) / half - 1
+    """The field (pixels) of affine maps on the coarse grid: 6 parameters each, in coordinates centred and scaled to
+    [-1, 1]; a coarse pixel i sits at image position downsize * i + (downsize - 1) / 2."""
+    half, step = (size - 1) / 2, settings.downsize
+    coords = (tf.range(size // step, dtype=tf.float32) * step + (step - 1) / 2) / half - 1
     y, x = tf.meshgrid(coords, coords, indexing="ij")
     grid = tf.stack([y, x, tf.ones_like(y)], -1)
     return tf.einsum("nij,rcj->nrci", tf.reshape(params, (-1, 2, 3)), grid) * half
@@ -135,21 +141,23 @@ def affine_stage():
     for level, filters in enumerate(features):
         x = layers.LeakyReLU(0.2)(layers.Conv2D(filters, 3, strides=2, padding="same", name=f"affine_down{{level + 1}}")(x))
     params = layers.Dense(6, name="affine_params", kernel_initializer=small())(layers.Flatten(name="affine_flat")(x))
-    return layers.Lambda(affine_field, output_shape=(size, size, 2), name="affine_field")(params)
+    return layers.Lambda(affine_field, output_shape=(coarse, coarse, 2), name="affine_field")(params)
 
 
 def refine(flow, stage, tag):
-    """A cascade's next stage: a U-Net registers what is left; u(x) = r(x) + u_prev(x + r(x))."""
+    """A cascade's next stage: a U-Net registers what is left; u(x) = r(x) + u_prev(x + r(x)), on the coarse grid."""
     warped = layers.Lambda(lambda t: warp(t[0], t[1]), output_shape=(size, size, 1), name=f"warp_{{stage - 1}}")(
-        [moving, flow])
+        [moving, full(flow, f"field_full_{{stage - 1}}")])
     residual = unet(warped, tag)
-    return layers.Lambda(lambda t: t[1] + warp(t[0], t[1]), output_shape=(size, size, 2),
+    step = settings.downsize  # r is in image pixels, a coarse pixel is `step` of them
+    return layers.Lambda(lambda t: t[1] + warp(t[0], t[1] / step), output_shape=(coarse, coarse, 2),
                          name=f"compose_{{stage}}")([flow, residual])
 
 
 flow = refine(affine_stage(), 1, "") if settings.affine else unet(moving, "")
 for stage in range(2, settings.stages + 1):
     flow = refine(flow, stage, f"s{{stage}}_")
+flow = full(flow, "field_full")
 warped = layers.Lambda(lambda t: warp(t[0], t[1]), name="warp")([moving, flow])
 model = keras.Model([moving, fixed], [warped, flow], name="voxelmorph_2d")
 print("parameters", model.count_params())

@@ -192,46 +192,57 @@ def _loud(model, scale=2.0, seed=0):
                                rng.normal(0, scale, bias.shape).astype(np.float32)])
 
 
-def test_a_coarse_field_is_upsampled_bilinearly_to_the_image_grid():
+def upsampled(coarse, size):
+    """A coarse field ``(rows, cols, 2)`` upsampled bilinearly to ``size x size``, with half-pixel centres (coarse
+    pixel i at fine position ``k i + (k - 1) / 2``, what scikit-image's resize does too)."""
     from skimage.transform import resize
 
+    return np.stack([resize(coarse[..., i], (size, size), order=1, mode="edge") for i in range(2)], -1)
+
+
+def composed_on_the_grid(first, residual, downsize):
+    """``u(x) = r(x) + u1(x + r(x))`` on a coarse grid whose pixels are `downsize` image pixels (`r` in image pixels)."""
+    return residual + np.stack([lr.warp_numpy(first[..., i], residual / downsize) for i in range(2)], -1)
+
+
+def test_a_coarse_field_is_upsampled_bilinearly_to_the_image_grid():
     model = lr.build_model(32, (8, 8, 8), seed=0, downsize=4, stages=1, affine=False)
     _loud(model)
     rng = np.random.default_rng(1)
     moving, fixed = rng.random((2, 32, 32)), rng.random((2, 32, 32))
     coarse, full = _layer_outputs(model, ["field", "field_full"], moving, fixed)
     assert coarse.shape == (2, 8, 8, 2) and full.shape == (2, 32, 32, 2) and np.abs(coarse).max() > 0.5
-    # half-pixel centres: coarse pixel i sits at fine position 4 i + 1.5 (what scikit-image's resize does too)
-    expected = np.stack([resize(coarse[0, ..., i], (32, 32), order=1, mode="edge") for i in range(2)], -1)
-    np.testing.assert_allclose(full[0], expected, atol=1e-4)
+    np.testing.assert_allclose(full[0], upsampled(coarse[0], 32), atol=1e-4)
     _, flow = lr.predict(model, moving, fixed)
     np.testing.assert_allclose(flow, full, atol=1e-5)
 
 
-def test_a_cascade_composes_the_second_field_with_the_first():
+def test_a_cascade_composes_the_second_field_with_the_first_on_the_coarse_grid():
     model = lr.build_model(32, (8, 8), seed=0, downsize=2, stages=2, affine=False)
     _loud(model)
     rng = np.random.default_rng(2)
     moving, fixed = rng.random((1, 32, 32)), rng.random((1, 32, 32))
-    first, step_input, residual, total = _layer_outputs(model, ["field_full", "warp_1", "s2_field_full", "compose_2"],
+    first, step_input, residual, total = _layer_outputs(model, ["field", "warp_1", "s2_field", "compose_2"],
                                                         moving, fixed)
+    assert first.shape == residual.shape == total.shape == (1, 16, 16, 2)
     assert np.abs(first).max() > 0.5 and np.abs(residual).max() > 0.5
-    # the second U-Net sees the moving image warped by the first field
-    np.testing.assert_allclose(step_input[0, ..., 0], lr.warp_numpy(moving[0], first[0]), atol=1e-5)
+    # the second U-Net sees the moving image warped by the first field, upsampled to the image's grid
+    np.testing.assert_allclose(step_input[0, ..., 0], lr.warp_numpy(moving[0], upsampled(first[0], 32)), atol=1e-4)
     # u(x) = r(x) + u1(x + r(x)): a fixed point goes by r, then by the first field from there
-    composed = residual[0] + np.stack([lr.warp_numpy(first[0, ..., i], residual[0]) for i in range(2)], -1)
-    np.testing.assert_allclose(total[0], composed, atol=1e-4)
+    np.testing.assert_allclose(total[0], composed_on_the_grid(first[0], residual[0], 2), atol=1e-4)
     warped, flow = lr.predict(model, moving, fixed)
-    np.testing.assert_allclose(flow[0], total[0], atol=1e-5)
-    np.testing.assert_allclose(warped[0], lr.warp_numpy(moving[0], total[0]), atol=1e-5)  # one resampling of the image
+    np.testing.assert_allclose(flow[0], upsampled(total[0], 32), atol=1e-4)
+    np.testing.assert_allclose(warped[0], lr.warp_numpy(moving[0], flow[0]), atol=1e-5)  # one resampling of the image
     assert len(lr.build_model(32, (8, 8), seed=0, downsize=2, stages=3, affine=False).trainable_weights) == 3 * len(
         lr.build_model(32, (8, 8), seed=0, downsize=2, stages=1, affine=False).trainable_weights)  # a U-Net per stage
 
 
-def affine_numpy(params, size):
-    """The affine map's displacement (pixels) written out: rows and columns centred and scaled to [-1, 1]."""
+def affine_numpy(params, size, downsize=1):
+    """The affine map's displacement (pixels) written out: rows and columns centred and scaled to [-1, 1], at the
+    image's pixels or at the centres of its `downsize` x `downsize` blocks."""
     half = (size - 1) / 2
-    y, x = (np.mgrid[0:size, 0:size] - half) / half
+    centres = np.arange(size // downsize) * downsize + (downsize - 1) / 2
+    y, x = (np.stack(np.meshgrid(centres, centres, indexing="ij")) - half) / half
     a, b, c, d, e, f = params
     return np.stack([half * (a * y + b * x + c), half * (d * y + e * x + f)], -1)
 
@@ -244,6 +255,12 @@ def test_affine_field_is_the_affine_map_and_zero_is_the_identity():
     assert not field[1].any()
     # a point x goes to x + u(x): the centre moves by the shifts only (c, f in half-images = 8 pixels)
     np.testing.assert_allclose(field[0, 8, 8], [0.2 * 8, -0.25 * 8], atol=1e-5)
+    # on a grid 4 times coarser: the same map at the blocks' centres, where upsampling puts the coarse pixels
+    coarse = np.asarray(lr.affine_field(params, 32, 4))
+    assert coarse.shape == (2, 8, 8, 2)
+    np.testing.assert_allclose(coarse[0], affine_numpy(params[0], 32, 4), atol=1e-5)
+    inside = (slice(2, -2), slice(2, -2))  # bilinear upsampling of an affine field is the field, short of the edges
+    np.testing.assert_allclose(upsampled(coarse[0], 32)[inside], affine_numpy(params[0], 32)[inside], atol=1e-4)
 
 
 def test_the_affine_stage_comes_first_and_the_u_net_refines_what_it_leaves():
@@ -255,16 +272,15 @@ def test_the_affine_stage_comes_first_and_the_u_net_refines_what_it_leaves():
     model.get_layer("affine_params").set_weights([np.zeros_like(kernel), params])  # the same map for any pair
     rng = np.random.default_rng(3)
     moving, fixed = rng.random((1, 32, 32)), rng.random((1, 32, 32))
-    first, step_input, residual, total = _layer_outputs(model, ["affine_field", "warp_0", "field_full", "compose_1"],
+    first, step_input, residual, total = _layer_outputs(model, ["affine_field", "warp_0", "field", "compose_1"],
                                                         moving, fixed)
-    np.testing.assert_allclose(first[0], affine_numpy(params, 32), atol=1e-4)
-    np.testing.assert_allclose(step_input[0, ..., 0], lr.warp_numpy(moving[0], first[0]), atol=1e-5)
+    np.testing.assert_allclose(first[0], affine_numpy(params, 32, 2), atol=1e-4)
+    np.testing.assert_allclose(step_input[0, ..., 0], lr.warp_numpy(moving[0], upsampled(first[0], 32)), atol=1e-4)
     assert np.abs(residual).max() > 0.5
-    composed = residual[0] + np.stack([lr.warp_numpy(first[0, ..., i], residual[0]) for i in range(2)], -1)
-    np.testing.assert_allclose(total[0], composed, atol=1e-4)
+    np.testing.assert_allclose(total[0], composed_on_the_grid(first[0], residual[0], 2), atol=1e-4)
     warped, flow = lr.predict(model, moving, fixed)
-    np.testing.assert_allclose(flow[0], total[0], atol=1e-5)
-    np.testing.assert_allclose(warped[0], lr.warp_numpy(moving[0], total[0]), atol=1e-5)
+    np.testing.assert_allclose(flow[0], upsampled(total[0], 32), atol=1e-4)
+    np.testing.assert_allclose(warped[0], lr.warp_numpy(moving[0], flow[0]), atol=1e-5)
     # a new network starts from the identity: its field is tiny whatever the pair
     _, start = lr.predict(lr.build_model(32, (8, 8), seed=1, downsize=2, stages=2), moving, fixed)
     assert np.abs(start).max() < 1e-2
