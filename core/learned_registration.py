@@ -477,19 +477,23 @@ def smoothness_loss(flow):
 
 
 def ncc_loss(fixed, warped, window: int = 9):
-    """Minus the local normalised cross-correlation (squared, as VoxelMorph's ``NCC``) over `window`-pixel windows."""
+    """Minus the local normalised cross-correlation (squared, as VoxelMorph's ``NCC``) over `window`-pixel windows.
+
+    The five local means (of ``f``, ``w``, ``f f``, ``w w`` and ``f w``) are
+    one box filter over the five images stacked as channels, run down the
+    columns and then along the rows: the sums of a ``window x window`` box
+    with zeros outside, in half the time of five square convolutions.
+    """
     import tensorflow as tf
 
-    kernel = tf.ones((window, window, 1, 1)) / window ** 2
-
-    def _local(t):
-        return tf.nn.conv2d(t, kernel, 1, "SAME")
-
-    mf, mw = _local(fixed), _local(warped)
-    cross = _local(fixed * warped) - mf * mw
-    vf = _local(fixed * fixed) - mf * mf
-    vw = _local(warped * warped) - mw * mw
-    return -tf.reduce_mean(cross * cross / (vf * vw + 1e-5))
+    stack = tf.concat([fixed, warped, fixed * fixed, warped * warped, fixed * warped], -1)
+    down = tf.ones((window, 1, 5, 1)) / window
+    along = tf.ones((1, window, 5, 1)) / window
+    means = tf.nn.depthwise_conv2d(tf.nn.depthwise_conv2d(stack, down, [1, 1, 1, 1], "SAME"), along, [1, 1, 1, 1],
+                                   "SAME")
+    mf, mw, ff, ww, fw = tf.unstack(means, axis=-1)
+    cross = fw - mf * mw
+    return -tf.reduce_mean(cross * cross / ((ff - mf * mf) * (ww - mw * mw) + 1e-5))
 
 
 def train(config: Config = Config(), on_epoch: Callable[[int, History], None] | None = None,

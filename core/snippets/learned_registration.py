@@ -44,12 +44,12 @@ def training_snippet(config: Config, test_pairs: int, validation_pairs: int = VA
                   "    return tf.reduce_mean((f - w) ** 2)\n")
     else:
         single = '''def single(f, w, window=9):  # minus the local normalised cross-correlation (squared), 9 x 9 windows
-    kernel = tf.ones((window, window, 1, 1)) / window ** 2
-    local = lambda t: tf.nn.conv2d(t, kernel, 1, "SAME")
-    mf, mw = local(f), local(w)
-    cross = local(f * w) - mf * mw
-    vf, vw = local(f * f) - mf * mf, local(w * w) - mw * mw
-    return -tf.reduce_mean(cross * cross / (vf * vw + 1e-5))
+    stack = tf.concat([f, w, f * f, w * w, f * w], -1)          # local means of all five: one box filter,
+    down, along = tf.ones((window, 1, 5, 1)) / window, tf.ones((1, window, 5, 1)) / window   # down, then along
+    means = tf.nn.depthwise_conv2d(tf.nn.depthwise_conv2d(stack, down, [1, 1, 1, 1], "SAME"), along, [1, 1, 1, 1], "SAME")
+    mf, mw, ff, ww, fw = tf.unstack(means, axis=-1)
+    cross = fw - mf * mw
+    return -tf.reduce_mean(cross * cross / ((ff - mf * mf) * (ww - mw * mw) + 1e-5))
 '''
     return f'''import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")

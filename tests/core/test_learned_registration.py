@@ -292,3 +292,31 @@ def test_build_model_refuses_a_field_grid_it_cannot_make():
             lr.build_model(32, (8, 8), downsize=downsize)
     with pytest.raises(ValueError, match="stage"):
         lr.build_model(32, (8, 8), stages=0)
+
+
+def local_ncc_numpy(f, w, window=9):
+    """Local NCC written out with scipy's box filter (zeros outside the image), squared and averaged, negated."""
+    from scipy.ndimage import uniform_filter
+
+    def local(t):
+        return uniform_filter(t, window, mode="constant", cval=0.0)
+
+    mf, mw = local(f), local(w)
+    cross, vf, vw = local(f * w) - mf * mw, local(f * f) - mf * mf, local(w * w) - mw * mw
+    return -np.mean(cross * cross / (vf * vw + 1e-5))
+
+
+def test_local_ncc_is_the_box_filtered_correlation_and_ignores_brightness_and_contrast():
+    rng = np.random.default_rng(4)
+    f = rng.random((2, 24, 20))
+    w = 0.6 * f + 0.4 * rng.random((2, 24, 20))
+    loss = float(lr.ncc_loss(f[..., None].astype(np.float32), w[..., None].astype(np.float32)))
+    expected = np.mean([local_ncc_numpy(f[k], w[k]) for k in range(2)])
+    assert -1 < expected < -0.3
+    assert loss == pytest.approx(expected, rel=1e-4)
+    same = float(lr.ncc_loss(f[..., None].astype(np.float32), f[..., None].astype(np.float32)))
+    brighter = float(lr.ncc_loss(f[..., None].astype(np.float32), (3 * f + 0.5)[..., None].astype(np.float32)))
+    # brighter and with more contrast: the same score but for the small constant that keeps flat windows finite
+    assert same == pytest.approx(brighter, abs=0.015) and same < expected - 0.1  # the same image scores best
+    assert float(lr.ncc_loss(f[..., None].astype(np.float32), f[..., None].astype(np.float32), 5)) == pytest.approx(
+        np.mean([local_ncc_numpy(f[k], f[k], 5) for k in range(2)]), rel=1e-4)
