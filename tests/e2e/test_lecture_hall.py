@@ -247,11 +247,19 @@ def test_an_editable_matrix_shows_its_numbers_at_room_size_and_is_still_edited_b
         fold.focus()
         page.keyboard.press("Enter")
         expect(grid).to_be_visible()
-        for _ in range(10):
-            page.keyboard.press("Tab")
-            if page.evaluate(FOCUSED)[1].startswith(IN_GRID):
+        path = []
+        for attempt in range(2):
+            if attempt:  # a late rerun (the browser's saved progress coming back) can take the focus to the page
+                wait_idle(page)
+                fold.focus()
+            for _ in range(10):
+                page.keyboard.press("Tab")
+                path.append(page.evaluate(FOCUSED))
+                if path[-1][1].startswith(IN_GRID):
+                    break
+            if path[-1][1].startswith(IN_GRID):
                 break
-        assert page.evaluate(FOCUSED)[1].startswith(IN_GRID)  # the grid has the keyboard (its first cell)
+        assert path[-1][1].startswith(IN_GRID), path  # the grid has the keyboard (its first cell)
         page.keyboard.press("ArrowRight")
         page.keyboard.type("7")
         page.wait_for_timeout(600)  # the cell's editor opens with the typed digit
