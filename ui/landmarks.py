@@ -36,6 +36,10 @@ SIDES = ("fixed", "moving")
 GRID_CURVE = 1
 """The click grid is the second trace of each figure (after the heatmap)."""
 COLOURS = ("#ff3b30", "#0a84ff", "#ffd60a", "#30d158", "#bf5af2", "#ff9f0a", "#64d2ff", "#ff375f")
+HALO = "#000000"
+"""Drawn around every landmark's number and under its mark: white numbers and bright marks stay readable on the
+white parts of an image too (bone, or the background of a MONOCHROME1 radiograph)."""
+NUMBER_HALO = ", ".join(f"{dx}px {dy}px 2px {HALO}" for dx in (-1, 1) for dy in (-1, 1))
 OPTIMISER_TRANSFORMS = ("translation", "rigid", "affine")
 """The intensity-based transforms the landmarks can seed (a similarity seeds an affine's first stage)."""
 
@@ -102,9 +106,14 @@ def click_figure(image: np.ndarray, spacing: tuple[float, float], pairs: list[di
         hovertemplate="click: row %{y}, col %{x}<extra></extra>"))
     placed = [(n, pair[side]) for n, pair in enumerate(pairs) if pair.get(side) is not None]
     if placed:
+        x, y = [p[1] for _, p in placed], [p[0] for _, p in placed]
         figure.add_trace(go.Scatter(
-            x=[p[1] for _, p in placed], y=[p[0] for _, p in placed], mode="markers+text", name="landmarks",
-            text=[str(n + 1) for n, _ in placed], textposition="top right", textfont={"color": "#ffffff", "size": 14},
+            x=x, y=y, mode="markers", name="landmark outlines", showlegend=False, hoverinfo="skip",
+            marker={"size": 14, "symbol": "x-thin-open", "line": {"width": 6}, "color": HALO}))
+        figure.add_trace(go.Scatter(
+            x=x, y=y, mode="markers+text", name="landmarks",
+            text=[str(n + 1) for n, _ in placed], textposition="top right",
+            textfont={"color": "#ffffff", "size": 14, "shadow": NUMBER_HALO},
             marker={"size": 12, "symbol": "x-thin-open", "line": {"width": 3},
                     "color": [COLOURS[n % len(COLOURS)] for n, _ in placed]},
             hovertemplate="landmark %{text}: row %{y}, col %{x}<extra></extra>", showlegend=False))

@@ -135,3 +135,24 @@ def test_demonstration_pairs_seed_the_intensity_registration(at):
                                       "landmarks, then the optimiser"]
     assert runs.iloc[0]["iterations"] == 0 and runs.iloc[2]["iterations"] > 0
     assert runs.iloc[2]["mean TRE (mm)"] < 1.0
+
+
+def test_landmark_marks_and_numbers_keep_their_contrast_on_a_white_image():
+    """On the white of an inverted radiograph a white number or a yellow mark alone would vanish: each sits on black."""
+    import numpy as np
+
+    from ui.landmarks import COLOURS, HALO, click_figure
+
+    pairs = [{"fixed": (3.0, 4.0), "moving": None}, {"fixed": (10.0, 12.0), "moving": (9.0, 11.0)}]
+    figure = click_figure(np.zeros((20, 24)), (1.0, 1.0), pairs, "fixed", invert=True)
+    names = [trace.name for trace in figure.data]
+    assert "landmark outlines" in names and "landmarks" in names
+    outline, marks = figure.data[names.index("landmark outlines")], figure.data[names.index("landmarks")]
+    assert names.index("landmark outlines") < names.index("landmarks")  # drawn first, under the marks
+    assert list(outline.x) == list(marks.x) == [4.0, 12.0] and list(outline.y) == list(marks.y) == [3.0, 10.0]
+    assert outline.marker.color == HALO == "#000000" and outline.marker.line.width > marks.marker.line.width
+    assert outline.marker.size > marks.marker.size and outline.marker.symbol == marks.marker.symbol
+    assert list(marks.marker.color) == list(COLOURS[:2]) and list(marks.text) == ["1", "2"]
+    assert marks.textfont.color == "#ffffff"
+    shadows = marks.textfont.shadow.split(", ")
+    assert len(shadows) == 4 and all(s.endswith(HALO) for s in shadows)  # a black halo on every side
