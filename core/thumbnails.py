@@ -17,7 +17,8 @@ from core.eda import Finding
 TILE = 96
 
 
-def preview(data: np.ndarray, rgb: bool = False, is_4d: bool = False, side: int = TILE) -> np.ndarray:
+def preview(data: np.ndarray, rgb: bool = False, is_4d: bool = False, side: int = TILE,
+            invert: bool = False) -> np.ndarray:
     """A uint8 preview of an image: the middle slice (first time point), auto-windowed, shrunk to `side`.
 
     Parameters
@@ -28,6 +29,8 @@ def preview(data: np.ndarray, rgb: bool = False, is_4d: bool = False, side: int 
         As ``Volume.rgb`` and ``Volume.is_4d``.
     side : int
         The longer side of the preview, at most (images are never enlarged).
+    invert : bool
+        Low values white (a grey MONOCHROME1 image, as its file asks; ignored for colour).
 
     Returns
     -------
@@ -40,6 +43,8 @@ def preview(data: np.ndarray, rgb: bool = False, is_4d: bool = False, side: int 
     (50, 50)
     >>> preview(np.zeros((5, 4, 6))).shape  # the middle slice of a 3D stack
     (4, 6)
+    >>> preview(np.array([[0.0, 1.0]]), invert=True).tolist()  # MONOCHROME1: the low value white
+    [[255, 0]]
     """
     image = np.asarray(data)
     if is_4d:
@@ -57,7 +62,7 @@ def preview(data: np.ndarray, rgb: bool = False, is_4d: bool = False, side: int 
         return np.zeros(grey.shape, np.uint8)
     grey = np.where(finite, grey, np.nanmin(np.where(finite, grey, np.nan)))
     width, level = display.auto_window(grey)
-    out = display.apply_window(grey, width, level)
+    out = display.apply_window(grey, width, level, invert=invert)
     return np.where(finite, out, 0).astype(np.uint8)
 
 

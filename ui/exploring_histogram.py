@@ -21,7 +21,7 @@ from core.thumbnails import preview
 from ui.alt import show_figure, show_image
 from ui.code import show_code
 from ui.exploring_data import Dataset, pooled_histogram
-from ui.images import png_bytes
+from ui.images import png_bytes, shaded
 from ui.lecture_table import numbers_table
 from ui.lesson import explain, lecturer_mode
 from ui.picker import Current
@@ -47,6 +47,7 @@ class Chosen:
     rgb: bool
     is_4d: bool
     read_code: str
+    invert: bool = False  # a grey MONOCHROME1 image: its picture shows low values white, as its file asks
 
     @property
     def grey(self) -> np.ndarray | None:
@@ -63,14 +64,14 @@ def _read_file(dataset: Dataset, name: str, var: str = "values") -> Chosen:
     image = load_image(dict(dataset.files)[name], name)
     code = (eda_snippets.cohort_file_code(name, var) if dataset.cohort is not None else
             eda_snippets.upload_file_code(name, image.source_format, var))
-    return Chosen(name, image.data, image.rgb, image.is_4d, code)
+    return Chosen(name, image.data, image.rgb, image.is_4d, code, image.monochrome1 and not image.rgb)
 
 
 def _current(current: Current) -> Chosen:
     volume = current.volume
     code = (eda_snippets.sample_code(current.sample, volume.source_format) if current.sample else
             eda_snippets.upload_file_code(volume.name, volume.source_format))
-    return Chosen(volume.name, volume.data, volume.rgb, volume.is_4d, code)
+    return Chosen(volume.name, volume.data, volume.rgb, volume.is_4d, code, volume.monochrome1 and not volume.rgb)
 
 
 def _comparison(dataset: Dataset, chosen: Chosen, names: list[str]):
@@ -164,9 +165,9 @@ def histogram_section(dataset: Dataset, current: Current, text: LessonText) -> N
 def show_view(chosen: Chosen, view: eda.HistogramView, log: bool, marks: bool, noise, text: LessonText) -> None:
     """The picture beside its histogram, the statistics table, and what the numbers say (clipping, noise)."""
     picture_col, histogram_col = st.columns([1, 2], vertical_alignment="center")
-    show_image(picture_col, png_bytes(preview(chosen.data, chosen.rgb, chosen.is_4d, side=320)),
+    show_image(picture_col, png_bytes(preview(chosen.data, chosen.rgb, chosen.is_4d, side=320, invert=chosen.invert)),
                f"{chosen.label} (middle slice), the image whose histogram is beside it",
-               caption=f"{md(chosen.label)} (middle slice)", width="stretch")
+               caption=shaded(f"{md(chosen.label)} (middle slice)", chosen.invert), width="stretch")
     show_figure(histogram_col, eda.histogram_figure(view.curves, log, marks), config=PLOT_CONFIG, key="eda-histogram")
     numbers_table(st, view.table, formats=STATS_FORMATS, width="stretch", column_config={
         "its proportion": st.column_config.NumberColumn(format="percent"),

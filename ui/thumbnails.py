@@ -18,14 +18,16 @@ MAX_TILES = 48
 COLUMNS = 8
 
 
-def _tiles(files: list[tuple[str, bytes]], names: list[str]) -> dict[str, bytes | None]:
-    """PNG previews of the named files (None for a file that cannot be read)."""
+def _tiles(files: list[tuple[str, bytes]], names: list[str]) -> dict[str, tuple[bytes, bool] | None]:
+    """PNG previews of the named files, each with whether it shows low values white (a grey MONOCHROME1 file, as
+    it asks); None for a file that cannot be read."""
     contents = dict(files)
-    tiles: dict[str, bytes | None] = {}
+    tiles: dict[str, tuple[bytes, bool] | None] = {}
     for name in names:
         try:
             volume = load_image(contents[name], name)
-            tiles[name] = png_bytes(preview(volume.data, volume.rgb, volume.is_4d))
+            invert = volume.monochrome1 and not volume.rgb
+            tiles[name] = png_bytes(preview(volume.data, volume.rgb, volume.is_4d, invert=invert)), invert
         except (ImageLoadError, KeyError, ValueError):
             tiles[name] = None
     return tiles
@@ -58,8 +60,10 @@ def show_thumbnail_grid(files: list[tuple[str, bytes]], table: pd.DataFrame, wor
     for start in range(0, len(names), COLUMNS):
         for column, name in zip(st.columns(COLUMNS), names[start:start + COLUMNS]):
             found = flags[name]
-            caption = md(name) + (" · ⚠ " + md("; ".join(found)) if found else "")
-            tile = tiles.get(name)
-            alt = (f"Preview of {name}, middle slice" if tile else f"{name} could not be read: no preview") + (
+            tile, inverted = tiles.get(name) or (None, False)
+            caption = md(name) + (" · low values white (MONOCHROME1)" if inverted else "") + (
+                " · ⚠ " + md("; ".join(found)) if found else "")
+            alt = (f"Preview of {name}, middle slice" + (", low values white as its file asks" if inverted else "")
+                   if tile else f"{name} could not be read: no preview") + (
                 f"; flagged: {'; '.join(found)}" if found else "")
             show_image(column, tile or blank, alt, caption=caption, width="stretch")

@@ -420,3 +420,35 @@ def test_an_uploaded_file_s_name_never_goes_into_the_link(at):
     assert not widget(at, "selectbox", "eda_hist_image").proto.query_param_key
     assert not widget(at, "file_uploader", "eda_upload").proto.query_param_key if hasattr(
         widget(at, "file_uploader", "eda_upload").proto, "query_param_key") else True
+
+
+# --- a MONOCHROME1 radiograph: its pictures as the file asks -----------------------------------------------
+
+RG3 = next(s for s in samples.SAMPLES if s.file == "RG3_UNCR.dcm")  # MONOCHROME1 in its file
+
+
+def test_a_monochrome1_file_is_previewed_low_values_white_in_the_tiles_and_beside_its_histogram(at):
+    from harness import brighter_where_low, shown_pictures
+
+    from ui.images import INVERTED_NOTE
+
+    values = samples.load(RG3.name).data
+    monochrome2 = "P03_MR.dcm"
+    own_files(at).set_value([("tibia.dcm", Path(RG3.path).read_bytes(), "application/dicom"),
+                             (monochrome2, FILES[monochrome2], "application/dicom")])
+    at.run()
+    open_section(at, "Look at the images")
+    pictures = shown_pictures(at)
+    tile = next(c for c in pictures if c.startswith("tibia.dcm"))
+    assert "low values white (MONOCHROME1)" in tile
+    assert brighter_where_low(pictures[tile], values) > 150  # the low values white, the high ones dark
+    other = next(c for c in pictures if c.startswith(monochrome2))
+    assert "MONOCHROME1" not in other
+    assert brighter_where_low(pictures[other], load_image(FILES[monochrome2], monochrome2).data) < -150
+    choose_sample(at, RG3.name)
+    open_section(at, "Histogram")
+    current = next(o for o in options(at, "eda_hist_image") if o.startswith("The current image"))
+    widget(at, "selectbox", "eda_hist_image").set_value(current).run()
+    pictures = shown_pictures(at)
+    beside = next(c for c in pictures if c.endswith(f"(middle slice){INVERTED_NOTE}"))
+    assert brighter_where_low(pictures[beside], values) > 150
