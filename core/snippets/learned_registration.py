@@ -91,6 +91,34 @@ def warp(moving, flow):
     return top * (1 - wr) + bottom * wr
 
 
+def keys(t, a=-0.5):
+    """Keys' cubic convolution kernel: 1 at 0, 0 at the other whole pixels and from 2 on."""
+    t = tf.abs(t)
+    return tf.where(t <= 1, (a + 2) * t ** 3 - (a + 3) * t ** 2 + 1,
+                    tf.where(t < 2, a * t ** 3 - 5 * a * t ** 2 + 8 * a * t - 4 * a, tf.zeros_like(t)))
+
+
+def warp_cubic(moving, flow):
+    """As warp, bicubic (Keys): the last warp, which the loss sees (the pairs were moved with cubic splines)."""
+    shape = tf.shape(moving)
+    n, rows, cols, channels = shape[0], shape[1], shape[2], moving.shape[-1]
+    grid_r, grid_c = tf.meshgrid(tf.range(rows, dtype=tf.float32), tf.range(cols, dtype=tf.float32), indexing="ij")
+    r = tf.clip_by_value(grid_r[None] + flow[..., 0], 0.0, tf.cast(rows - 1, tf.float32))
+    c = tf.clip_by_value(grid_c[None] + flow[..., 1], 0.0, tf.cast(cols - 1, tf.float32))
+    r0, c0 = tf.floor(r), tf.floor(c)
+    # 16 copies of the image shifted by -1..2 pixels (edges repeated), read in one gather at (r0, c0)
+    padded = tf.concat([moving[:, :1], moving, moving[:, -1:], moving[:, -1:]], 1)
+    padded = tf.concat([padded[:, :, :1], padded, padded[:, :, -1:], padded[:, :, -1:]], 2)
+    copies = tf.concat([padded[:, i:i + rows, j:j + cols] for i in range(4) for j in range(4)], -1)
+    flat = tf.reshape(copies, (n * rows * cols, 16 * channels))
+    near = tf.gather(flat, (tf.range(n) * rows * cols)[:, None, None] + tf.cast(r0, tf.int32) * cols
+                     + tf.cast(c0, tf.int32))
+    wr = [keys(r - r0 - (i - 1))[..., None] for i in range(4)]
+    wc = [keys(c - c0 - (j - 1))[..., None] for j in range(4)]
+    return tf.add_n([wr[i] * wc[j] * near[..., (4 * i + j) * channels:(4 * i + j + 1) * channels]
+                     for i in range(4) for j in range(4)])
+
+
 # the network: an affine stage, then small U-Nets [moving, fixed] -> displacement field, and the warp layer
 # (VoxelMorph in 2D)
 keras.utils.set_random_seed(seed)
@@ -158,7 +186,7 @@ flow = refine(affine_stage(), 1, "") if settings.affine else unet(moving, "")
 for stage in range(2, settings.stages + 1):
     flow = refine(flow, stage, f"s{{stage}}_")
 flow = full(flow, "field_full")
-warped = layers.Lambda(lambda t: warp(t[0], t[1]), name="warp")([moving, flow])
+warped = layers.Lambda(lambda t: warp_cubic(t[0], t[1]), output_shape=(size, size, 1), name="warp")([moving, flow])
 model = keras.Model([moving, fixed], [warped, flow], name="voxelmorph_2d")
 print("parameters", model.count_params())
 

@@ -54,6 +54,38 @@ def test_warp_of_a_zero_field_is_the_image_and_of_a_shift_is_the_shift():
     np.testing.assert_allclose(shifted[:-2], image[2:], atol=1e-6)
 
 
+def keys_numpy(image, flow):
+    """Keys' cubic convolution (a = -0.5) written out: 16 neighbours, edges repeated, at x + flow(x) clipped."""
+    def kernel(t):
+        t = np.abs(t)
+        return np.where(t <= 1, 1.5 * t ** 3 - 2.5 * t ** 2 + 1,
+                        np.where(t < 2, -0.5 * t ** 3 + 2.5 * t ** 2 - 4 * t + 2, 0.0))
+
+    rows, cols = image.shape
+    r = np.clip(np.arange(rows)[:, None] + flow[..., 0], 0, rows - 1)
+    c = np.clip(np.arange(cols)[None] + flow[..., 1], 0, cols - 1)
+    r0, c0 = np.floor(r).astype(int), np.floor(c).astype(int)
+    return sum(kernel(r - r0 - i) * kernel(c - c0 - j) * image[np.clip(r0 + i, 0, rows - 1), np.clip(c0 + j, 0, cols - 1)]
+               for i in range(-1, 3) for j in range(-1, 3))
+
+
+def test_the_cubic_warp_is_keys_cubic_convolution_and_reproduces_quadratics():
+    shape = (40, 48)
+    flow = smooth_field(shape, 3.0)
+    rows, cols = np.mgrid[0:shape[0], 0:shape[1]].astype(float)
+    image = np.sin(rows / 5) * np.cos(cols / 7) + 0.01 * rows * cols
+    np.testing.assert_allclose(lr.warp_numpy(image, flow, cubic=True), keys_numpy(image, flow), atol=1e-4)
+    np.testing.assert_allclose(lr.warp_numpy(image, np.zeros(shape + (2,)), cubic=True), image, atol=1e-5)
+    # a quadratic is read exactly where all 16 neighbours are inside (bilinear is off by up to a quarter pixel²)
+    bowl = ((rows - 17.3) ** 2 + 0.5 * (cols - 20.1) ** 2) / 10
+    r, c = rows + flow[..., 0], cols + flow[..., 1]
+    deep = (r >= 1) & (r <= shape[0] - 3) & (c >= 1) & (c <= shape[1] - 3)
+    assert deep.mean() > 0.7
+    truth = ((r - 17.3) ** 2 + 0.5 * (c - 20.1) ** 2) / 10
+    assert np.abs(lr.warp_numpy(bowl, flow, cubic=True) - truth)[deep].max() < 2e-3
+    assert np.abs(lr.warp_numpy(bowl, flow) - truth)[deep].max() > 0.01
+
+
 def test_pairs_are_moved_by_their_known_motion():
     slices, indices, spacing = lr.template_slices(32)
     assert slices.shape[1:] == (32, 32) and len(indices) == len(slices) and slices.max() <= 1
@@ -232,7 +264,8 @@ def test_a_cascade_composes_the_second_field_with_the_first_on_the_coarse_grid()
     np.testing.assert_allclose(total[0], composed_on_the_grid(first[0], residual[0], 2), atol=1e-4)
     warped, flow = lr.predict(model, moving, fixed)
     np.testing.assert_allclose(flow[0], upsampled(total[0], 32), atol=1e-4)
-    np.testing.assert_allclose(warped[0], lr.warp_numpy(moving[0], flow[0]), atol=1e-5)  # one resampling of the image
+    # one resampling of the image, bicubic: the network's output is what its loss sees
+    np.testing.assert_allclose(warped[0], lr.warp_numpy(moving[0], flow[0], cubic=True), atol=1e-5)
     assert len(lr.build_model(32, (8, 8), seed=0, downsize=2, stages=3, affine=False).trainable_weights) == 3 * len(
         lr.build_model(32, (8, 8), seed=0, downsize=2, stages=1, affine=False).trainable_weights)  # a U-Net per stage
 
@@ -280,7 +313,7 @@ def test_the_affine_stage_comes_first_and_the_u_net_refines_what_it_leaves():
     np.testing.assert_allclose(total[0], composed_on_the_grid(first[0], residual[0], 2), atol=1e-4)
     warped, flow = lr.predict(model, moving, fixed)
     np.testing.assert_allclose(flow[0], upsampled(total[0], 32), atol=1e-4)
-    np.testing.assert_allclose(warped[0], lr.warp_numpy(moving[0], flow[0]), atol=1e-5)
+    np.testing.assert_allclose(warped[0], lr.warp_numpy(moving[0], flow[0], cubic=True), atol=1e-5)
     # a new network starts from the identity: its field is tiny whatever the pair
     _, start = lr.predict(lr.build_model(32, (8, 8), seed=1, downsize=2, stages=2), moving, fixed)
     assert np.abs(start).max() < 1e-2
