@@ -332,21 +332,19 @@ def warp(moving, flow):
     return top * (1 - wr) + bottom * wr
 
 
-def keys_kernel(t):
-    """Keys' cubic convolution kernel (``a = -0.5``) at offsets `t` in pixels (a tensor): 1 at 0, 0 at the other
-    whole pixels and from 2 on (R. Keys, "Cubic convolution interpolation for digital image processing", IEEE
-    Transactions on Acoustics, Speech, and Signal Processing 29(6), 1981)."""
-    import tensorflow as tf
-
-    a = -0.5
-    t = tf.abs(t)
-    near = (a + 2) * t ** 3 - (a + 3) * t ** 2 + 1
-    far = a * t ** 3 - 5 * a * t ** 2 + 8 * a * t - 4 * a
-    return tf.where(t <= 1, near, tf.where(t < 2, far, tf.zeros_like(t)))
+def keys_weights(fraction):
+    """Keys' cubic convolution weights (``a = -0.5``) of the neighbours at -1, 0, 1 and 2 pixels from a position
+    whose fraction past its pixel is `fraction` (a tensor in [0, 1)): the kernel's four pieces written as
+    polynomials of the fraction; they sum to 1 (R. Keys, "Cubic convolution interpolation for digital image
+    processing", IEEE Transactions on Acoustics, Speech, and Signal Processing 29(6), 1981)."""
+    f2 = fraction * fraction
+    f3 = f2 * fraction
+    return [-0.5 * f3 + f2 - 0.5 * fraction, 1.5 * f3 - 2.5 * f2 + 1, -1.5 * f3 + 2 * f2 + 0.5 * fraction,
+            0.5 * f3 - 0.5 * f2]
 
 
 def warp_cubic(moving, flow):
-    """Differentiable bicubic resampling (Keys' cubic convolution, `keys_kernel`), otherwise as `warp`.
+    """Differentiable bicubic resampling (Keys' cubic convolution, `keys_weights`), otherwise as `warp`.
 
     The network's last warp, the one its loss sees. The training pairs are
     moved with cubic splines (`core.data.warps.make_problem`); resampled
@@ -384,11 +382,9 @@ def warp_cubic(moving, flow):
     copies = tf.concat([padded[:, i:i + rows, j:j + cols] for i in range(4) for j in range(4)], -1)
     flat = tf.reshape(copies, (n * rows * cols, 16 * channels))
     index = (tf.range(n) * rows * cols)[:, None, None] + tf.cast(r0, tf.int32) * cols + tf.cast(c0, tf.int32)
-    near = tf.gather(flat, index)
-    wr = [keys_kernel(r - r0 - (i - 1))[..., None] for i in range(4)]
-    wc = [keys_kernel(c - c0 - (j - 1))[..., None] for j in range(4)]
-    return tf.add_n([wr[i] * wc[j] * near[..., (4 * i + j) * channels:(4 * i + j + 1) * channels]
-                     for i in range(4) for j in range(4)])
+    near = tf.split(tf.gather(flat, index), 16, axis=-1)  # near[4 i + j]: the neighbour at (i - 1, j - 1)
+    wr, wc = keys_weights((r - r0)[..., None]), keys_weights((c - c0)[..., None])
+    return tf.add_n([wr[i] * tf.add_n([wc[j] * near[4 * i + j] for j in range(4)]) for i in range(4)])
 
 
 def warp_numpy(image: np.ndarray, flow: np.ndarray, cubic: bool = False) -> np.ndarray:

@@ -91,11 +91,10 @@ def warp(moving, flow):
     return top * (1 - wr) + bottom * wr
 
 
-def keys(t, a=-0.5):
-    """Keys' cubic convolution kernel: 1 at 0, 0 at the other whole pixels and from 2 on."""
-    t = tf.abs(t)
-    return tf.where(t <= 1, (a + 2) * t ** 3 - (a + 3) * t ** 2 + 1,
-                    tf.where(t < 2, a * t ** 3 - 5 * a * t ** 2 + 8 * a * t - 4 * a, tf.zeros_like(t)))
+def keys(f):
+    """Keys' cubic convolution weights (a = -0.5) of the neighbours at -1, 0, 1, 2 for a fraction f in [0, 1)."""
+    return [-0.5 * f ** 3 + f ** 2 - 0.5 * f, 1.5 * f ** 3 - 2.5 * f ** 2 + 1, -1.5 * f ** 3 + 2 * f ** 2 + 0.5 * f,
+            0.5 * f ** 3 - 0.5 * f ** 2]
 
 
 def warp_cubic(moving, flow):
@@ -111,12 +110,10 @@ def warp_cubic(moving, flow):
     padded = tf.concat([padded[:, :, :1], padded, padded[:, :, -1:], padded[:, :, -1:]], 2)
     copies = tf.concat([padded[:, i:i + rows, j:j + cols] for i in range(4) for j in range(4)], -1)
     flat = tf.reshape(copies, (n * rows * cols, 16 * channels))
-    near = tf.gather(flat, (tf.range(n) * rows * cols)[:, None, None] + tf.cast(r0, tf.int32) * cols
-                     + tf.cast(c0, tf.int32))
-    wr = [keys(r - r0 - (i - 1))[..., None] for i in range(4)]
-    wc = [keys(c - c0 - (j - 1))[..., None] for j in range(4)]
-    return tf.add_n([wr[i] * wc[j] * near[..., (4 * i + j) * channels:(4 * i + j + 1) * channels]
-                     for i in range(4) for j in range(4)])
+    near = tf.split(tf.gather(flat, (tf.range(n) * rows * cols)[:, None, None] + tf.cast(r0, tf.int32) * cols
+                              + tf.cast(c0, tf.int32)), 16, axis=-1)   # near[4 i + j]: the neighbour at (i - 1, j - 1)
+    wr, wc = keys((r - r0)[..., None]), keys((c - c0)[..., None])
+    return tf.add_n([wr[i] * tf.add_n([wc[j] * near[4 * i + j] for j in range(4)]) for i in range(4)])
 
 
 # the network: an affine stage, then small U-Nets [moving, fixed] -> displacement field, and the warp layer
