@@ -599,6 +599,7 @@ def train(config: Config = Config(), on_epoch: Callable[[int, History], None] | 
     val = make_pairs(slices[held_pos], spacing, validation_pairs, config, config.seed + 10_000)
     model = build_model(config.size, config.features, config.seed, config.downsize, config.stages, config.affine)
     optimizer = keras.optimizers.Adam(config.learning_rate)
+    optimizer.build(model.trainable_variables)  # its moments made now, not inside the first step's trace (3 s less)
     single = (lambda f, w: tf.reduce_mean((f - w) ** 2)) if config.similarity == "mse" else ncc_loss
 
     def _similarity(f, w):

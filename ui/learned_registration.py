@@ -141,7 +141,7 @@ def section() -> None:
         "**VoxelMorph** (Balakrishnan et al., *VoxelMorph: A Learning Framework for Deformable Medical Image "
         "Registration*, IEEE Transactions on Medical Imaging, 2019), in 2D: an encoder-decoder (a small **U-Net**, "
         "the autoencoder-like network of the lecture) takes the moving and the fixed image and outputs a "
-        "**displacement field**; a differentiable **warp layer** (bilinear sampling) moves the image by it; the "
+        "**displacement field**; a differentiable **warp layer** (bicubic sampling) moves the image by it; the "
         "loss is the images' dissimilarity (MSE or local normalised cross-correlation) plus a **smoothness** "
         "penalty on the field. No labels and no true fields: only pairs of images. Three choices make a minute of "
         "training go further. An **affine stage** comes first: a small encoder and a dense layer predict the six "
