@@ -105,7 +105,7 @@ class Config:
     """
 
     size: int = 64
-    pairs: int = 960
+    pairs: int = 1200
     epochs: int = 10
     batch_size: int = 16
     features: tuple[int, ...] = (16, 32, 32, 32)

@@ -156,7 +156,7 @@ def section() -> None:
     lecturing = lecturer_mode()
     a, b, c, d = st.columns(4)
     epochs = CONFIG.epochs if lecturing else a.slider("Epochs", 1, 30, CONFIG.epochs, key=SETTINGS_KEYS["epochs"])
-    pairs = CONFIG.pairs if lecturing else b.select_slider("Training pairs", [32, 100, 300, 600, 960, 1200, 2400],
+    pairs = CONFIG.pairs if lecturing else b.select_slider("Training pairs", [32, 100, 300, 600, 1200, 2400],
                                                            CONFIG.pairs, key=SETTINGS_KEYS["pairs"])
     smoothness = CONFIG.smoothness if lecturing else c.select_slider(
         "Smoothness weight λ", [0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0], CONFIG.smoothness,
