@@ -10,7 +10,7 @@ error or normalised cross-correlation) plus a smoothness penalty on the
 field's gradient. No labels and no true fields are used: the network learns
 to register from pairs of images alone.
 
-Three choices make a minute of CPU go further (`Config.affine`,
+Three choices make a short training go further (`Config.affine`,
 `Config.stages`, `Config.downsize`). An affine stage comes first: a small
 encoder and a dense layer predict the 6 parameters of an affine map
 (`affine_field`), starting from the identity (de Vos et al., "A deep

@@ -39,7 +39,7 @@ STOP = "unsup-learned-stop"
 STOP_COMPARE = "unsup-learned-compare-stop"
 STOP_OWN = "unsup-learned-own-stop"
 CONFIG = lr.Config()
-"""The defaults, sized to train in about a minute on 2 cores (benchmarks/bench_learned_registration.py)."""
+"""The defaults: about a minute and a half of training on 2 cores (benchmarks/bench_learned_registration.py)."""
 SIMILARITY_NAMES = {"mse": "MSE", "ncc": "local NCC"}
 """How the page names each of `core.learned_registration.SIMILARITIES`."""
 SETTINGS_KEYS = {"epochs": "unsup-learned-epochs", "pairs": "unsup-learned-pairs",
@@ -143,7 +143,7 @@ def section() -> None:
         "the autoencoder-like network of the lecture) takes the moving and the fixed image and outputs a "
         "**displacement field**; a differentiable **warp layer** (bicubic sampling) moves the image by it; the "
         "loss is the images' dissimilarity (MSE or local normalised cross-correlation) plus a **smoothness** "
-        "penalty on the field. No labels and no true fields: only pairs of images. Three choices make a minute of "
+        "penalty on the field. No labels and no true fields: only pairs of images. Three choices make a short "
         "training go further. An **affine stage** comes first: a small encoder and a dense layer predict the six "
         "numbers of an affine map (shift, rotation, scale, shear), starting from the identity (de Vos et al., *A deep "
         "learning framework for unsupervised affine and deformable image registration*, Medical Image Analysis, "
@@ -188,8 +188,8 @@ def section() -> None:
                 icon=":material/stop_circle:")
     trained = st.session_state.get(TRAINED)
     if trained is None:
-        st.info("Press **Train the registration network** (about a minute with the defaults on 2 cores) to see it "
-                "race SimpleITK's B-spline.", icon=":material/model_training:")
+        st.info("Press **Train the registration network** (about a minute and a half with the defaults on 2 cores) "
+                "to see it race SimpleITK's B-spline.", icon=":material/model_training:")
         return
     history = trained.history
     show_figure(st, _curves(history, trained.config.epochs), table=True, config=PLOT_CONFIG,
