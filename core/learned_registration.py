@@ -354,20 +354,8 @@ def warp_cubic(moving, flow):
     exactly, and a network trained with it came closer to the truth
     (benchmarks/RESULTS.md, issue 23's fifth round). The 4 x 4 neighbours
     are read in one gather, of 16 shifted copies of the image stacked as
-    channels: cheap when the image needs no gradient (an input).
-
-    Parameters
-    ----------
-    moving : tensor
-        ``(n, rows, cols, channels)``.
-    flow : tensor
-        ``(n, rows, cols, 2)``, displacements in pixels (rows, then cols).
-        Positions outside the image take the nearest edge value.
-
-    Returns
-    -------
-    tensor
-        ``(n, rows, cols, channels)``.
+    channels: cheap when the image needs no gradient (an input). Its
+    parameters and result are `warp`'s.
     """
     import tensorflow as tf
 
