@@ -84,6 +84,11 @@ class Volume:
     display_path: object | None = None
 
     @property
+    def low_values_white(self) -> bool:
+        """True when its pictures show low values white: a grey MONOCHROME1 image, as its file asks."""
+        return self.monochrome1 and not self.rgb
+
+    @property
     def spatial_shape(self) -> tuple[int, ...]:
         """Shape of the spatial axes only (no colour or time axis)."""
         shape = self.data.shape[:-1] if self.rgb else self.data.shape

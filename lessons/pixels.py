@@ -44,7 +44,7 @@ lecture_presets(TEXT)
 section = choose_section(TEXT)
 room = lecturer_mode()
 colour = volume.rgb
-inverted = volume.monochrome1 and not colour  # drawn low values white, as a MONOCHROME1 file asks
+inverted = volume.low_values_white
 what = "slice" if volume.is_3d else "image"
 
 

@@ -64,14 +64,14 @@ def _read_file(dataset: Dataset, name: str, var: str = "values") -> Chosen:
     image = load_image(dict(dataset.files)[name], name)
     code = (eda_snippets.cohort_file_code(name, var) if dataset.cohort is not None else
             eda_snippets.upload_file_code(name, image.source_format, var))
-    return Chosen(name, image.data, image.rgb, image.is_4d, code, image.monochrome1 and not image.rgb)
+    return Chosen(name, image.data, image.rgb, image.is_4d, code, image.low_values_white)
 
 
 def _current(current: Current) -> Chosen:
     volume = current.volume
     code = (eda_snippets.sample_code(current.sample, volume.source_format) if current.sample else
             eda_snippets.upload_file_code(volume.name, volume.source_format))
-    return Chosen(volume.name, volume.data, volume.rgb, volume.is_4d, code, volume.monochrome1 and not volume.rgb)
+    return Chosen(volume.name, volume.data, volume.rgb, volume.is_4d, code, volume.low_values_white)
 
 
 def _comparison(dataset: Dataset, chosen: Chosen, names: list[str]):

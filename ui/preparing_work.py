@@ -193,7 +193,7 @@ def choose_work(text: LessonText, current: picker.Current) -> Work:
                            help="The code panels start from this file: your upload's slice, as the lesson sees it.")
     units = "HU" if base.modality == "CT" else ""
     return Work(key, clean, noisy, scale, units, noise, source, base, truths, window,
-                invert=base.monochrome1 and not base.rgb)
+                invert=base.low_values_white)
 
 
 def npy_bytes(array: np.ndarray) -> bytes:

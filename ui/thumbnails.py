@@ -26,7 +26,7 @@ def _tiles(files: list[tuple[str, bytes]], names: list[str]) -> dict[str, tuple[
     for name in names:
         try:
             volume = load_image(contents[name], name)
-            invert = volume.monochrome1 and not volume.rgb
+            invert = volume.low_values_white
             tiles[name] = png_bytes(preview(volume.data, volume.rgb, volume.is_4d, invert=invert)), invert
         except (ImageLoadError, KeyError, ValueError):
             tiles[name] = None

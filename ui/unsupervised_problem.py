@@ -168,7 +168,7 @@ def working(volume, key, sample, container, afresh: bool = False) -> Work:
         f"{spacing[1]:.3g} mm" + (f" ({'; '.join(notes)})" if notes else "") + "."
         + ("" if volume.spacing_known else " The file records no pixel size: every mm below is a pixel."))
     return Work(volume.name, image, spacing, source, (key, slice_index, side, fallback), sample is not None,
-                invert=volume.monochrome1 and not volume.rgb)
+                invert=volume.low_values_white)
 
 
 def shift_defaults(work: Work) -> dict[str, float]:

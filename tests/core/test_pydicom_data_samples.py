@@ -62,6 +62,7 @@ def test_sample_loads_offline_with_its_true_geometry(no_network, name, shape, dt
     if spacing is not None:
         assert volume.spacing == pytest.approx(spacing, rel=1e-6)
     assert volume.frame_axis == frame_axis and volume.rgb is rgb and volume.monochrome1 is mono1
+    assert volume.low_values_white is (mono1 and not rgb)  # its pictures: low values white when the file asks
     if modality_step is None:
         assert volume.display_path is None  # colour: no rescale, no window
     else:
@@ -140,3 +141,12 @@ def test_frames_rescaled_differently_are_each_rescaled_with_their_own():
     raw = ds.pixel_array.astype(np.float64)
     assert np.allclose(volume.data[0], raw[0] - 1024) and np.allclose(volume.data[1], 2 * raw[1] - 1000)
     assert volume.display_path is None
+
+
+def test_only_a_grey_monochrome1_image_is_drawn_low_values_white():
+    from core.volume import Volume
+
+    grey = np.zeros((4, 4))
+    assert Volume(grey, (1.0, 1.0), monochrome1=True).low_values_white
+    assert not Volume(grey, (1.0, 1.0)).low_values_white
+    assert not Volume(np.zeros((4, 4, 3)), (1.0, 1.0), rgb=True, monochrome1=True).low_values_white  # colour: never
