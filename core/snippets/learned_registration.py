@@ -46,7 +46,8 @@ def training_snippet(config: Config, test_pairs: int, validation_pairs: int = VA
         single = '''def single(f, w, window=9):  # minus the local normalised cross-correlation (squared), 9 x 9 windows
     stack = tf.concat([f, w, f * f, w * w, f * w], -1)          # local means of all five: one box filter,
     down, along = tf.ones((window, 1, 5, 1)) / window, tf.ones((1, window, 5, 1)) / window   # down, then along
-    means = tf.nn.depthwise_conv2d(tf.nn.depthwise_conv2d(stack, down, [1, 1, 1, 1], "SAME"), along, [1, 1, 1, 1], "SAME")
+    means = tf.nn.depthwise_conv2d(tf.nn.depthwise_conv2d(stack, down, [1, 1, 1, 1], "SAME"), along, [1, 1, 1, 1],
+                                   "SAME")
     mf, mw, ff, ww, fw = tf.unstack(means, axis=-1)
     cross = fw - mf * mw
     return -tf.reduce_mean(cross * cross / ((ff - mf * mf) * (ww - mw * mw) + 1e-5))
@@ -72,13 +73,19 @@ val = make_pairs(slices[held_pos], spacing, {int(validation_pairs)!r}, settings,
 test = make_pairs(slices[held_pos], spacing, {int(test_pairs)!r}, settings, 100_001)  # the pairs the page registers
 
 
-def warp(moving, flow):
-    """Bilinear resampling out(x) = moving(x + flow(x)); flow in pixels (rows, cols); outside: nearest edge."""
+def positions(moving, flow):
+    """Where a warp samples: x + flow(x) (rows, cols) clipped to the image; and n, rows, cols."""
     shape = tf.shape(moving)
     n, rows, cols = shape[0], shape[1], shape[2]
     grid_r, grid_c = tf.meshgrid(tf.range(rows, dtype=tf.float32), tf.range(cols, dtype=tf.float32), indexing="ij")
     r = tf.clip_by_value(grid_r[None] + flow[..., 0], 0.0, tf.cast(rows - 1, tf.float32))
     c = tf.clip_by_value(grid_c[None] + flow[..., 1], 0.0, tf.cast(cols - 1, tf.float32))
+    return r, c, n, rows, cols
+
+
+def warp(moving, flow):
+    """Bilinear resampling out(x) = moving(x + flow(x)); flow in pixels (rows, cols); outside: nearest edge."""
+    r, c, n, rows, cols = positions(moving, flow)
     r0, c0 = tf.floor(r), tf.floor(c)
     wr, wc = (r - r0)[..., None], (c - c0)[..., None]
     r0i, c0i = tf.cast(r0, tf.int32), tf.cast(c0, tf.int32)
@@ -99,11 +106,8 @@ def keys(f):
 
 def warp_cubic(moving, flow):
     """As warp, bicubic (Keys): the last warp, which the loss sees (the pairs were moved with cubic splines)."""
-    shape = tf.shape(moving)
-    n, rows, cols, channels = shape[0], shape[1], shape[2], moving.shape[-1]
-    grid_r, grid_c = tf.meshgrid(tf.range(rows, dtype=tf.float32), tf.range(cols, dtype=tf.float32), indexing="ij")
-    r = tf.clip_by_value(grid_r[None] + flow[..., 0], 0.0, tf.cast(rows - 1, tf.float32))
-    c = tf.clip_by_value(grid_c[None] + flow[..., 1], 0.0, tf.cast(cols - 1, tf.float32))
+    r, c, n, rows, cols = positions(moving, flow)
+    channels = moving.shape[-1]
     r0, c0 = tf.floor(r), tf.floor(c)
     # 16 copies of the image shifted by -1..2 pixels (edges repeated), read in one gather at (r0, c0)
     padded = tf.concat([moving[:, :1], moving, moving[:, -1:], moving[:, -1:]], 1)
