@@ -9,17 +9,15 @@ import streamlit as st
 from core import case_study
 from core.text.course_text import load_lesson
 from ui.case_study_view import cnn_step, cohort_controls, last_run, registration_step, run_button, subjects, timing
-from ui.lesson import explain, intro, lecturer_mode, self_check
+from ui.lesson import explain, intro, lecturer_mode, lesson_body, self_check
 from ui.sections import choose_section
 from ui.url_state import report_ignored_link_values
 
 text = load_lesson("case_study")
-st.title(f"Case study · {text.title}")
-intro(text)
-section = choose_section(text)
-run = last_run()
 
-if section == "Subjects":
+
+def subjects_section() -> None:
+    """The paper's pipeline and the simulated subjects, which follow the cohort's controls."""
     room = lecturer_mode()
     pipeline, cohort_area = st.container(), st.container()
     if room:  # in front of a room the subjects come first, their controls and the pipeline's words under them
@@ -42,6 +40,14 @@ if section == "Subjects":
             subjects(cohort_controls())
     st.info("Then open **Results** and press **Run the case study**: it registers every subject, then trains the "
             "CNN twice (under a minute for 80 subjects).", icon=":material/play_circle:")
+
+
+st.title(f"Case study · {text.title}")
+intro(text)
+section = choose_section(text)
+run = last_run()
+if section == "Subjects":
+    lesson_body(subjects_section)
 else:
     with st.expander("The cohort", icon=":material/groups:", expanded=run is None):
         cohort = cohort_controls()

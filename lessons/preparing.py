@@ -10,11 +10,11 @@ import streamlit as st
 from core import preprocess
 from core.questions.selfcheck import Question
 from ui import picker
-from ui.lesson import intro, lecture_presets, lecturer_mode, lesson_text, self_check
+from ui.lesson import intro, lecture_presets, lecturer_mode, lesson_body, lesson_text, self_check
 from ui.preparing_builder import builder_section
 from ui.preparing_figures import fmt
 from ui.preparing_sections import edges_section, filter_section, lecture_section, masking_section, threshold_section
-from ui.preparing_work import choose_work, memo, noise_section
+from ui.preparing_work import Work, choose_work, memo, noise_section
 from ui.sections import choose_section
 from ui.url_state import report_ignored_link_values
 
@@ -24,20 +24,12 @@ intro(text)
 lecture_presets(text)
 section = choose_section(text)
 picker.show_upload_error()
-# In front of a room the section's figure comes first and the image's controls (folded) under it.
-shown, image_controls = st.container(), st.container()
-if not lecturer_mode():
-    shown, image_controls = image_controls, shown
-with image_controls:
-    work = choose_work(text, picker.current())
 SECTIONS = {"Noise": noise_section, "Masking": masking_section, "Thresholds": threshold_section,
             "Filters": filter_section, "Edges": edges_section, "Lecture pipeline": lecture_section,
             "Pipeline builder": builder_section}
-with shown:
-    SECTIONS[section](work, text)
 
 
-def otsu_question() -> Question:
+def otsu_question(work: Work) -> Question:
     """A numeric question on the image the sections work on: its Otsu threshold."""
     t = memo(("otsu", work.key), lambda: preprocess.threshold_value(work.image, "otsu"))
     lo, hi = work.scale
@@ -50,7 +42,7 @@ def otsu_question() -> Question:
                     tolerance=max(0.005 * (hi - lo), 1e-3 * abs(t), 0.01))
 
 
-def manual_level_question() -> Question:
+def manual_level_question(work: Work) -> Question:
     """A numeric question: where the lecture's v = 127 falls on this image's range."""
     lo, hi = work.scale
     t = preprocess.manual_threshold(preprocess.MANUAL_LEVEL, work.scale)
@@ -63,5 +55,18 @@ def manual_level_question() -> Question:
         t, tolerance=max(0.005 * (hi - lo), 0.01))
 
 
-self_check("preparing", [otsu_question, manual_level_question, *text.questions])
+def body() -> None:
+    """The image's controls, the chosen section and the self-check, which all follow the image and its noise."""
+    # In front of a room the section's figure comes first and the image's controls (folded) under it.
+    shown, image_controls = st.container(), st.container()
+    if not lecturer_mode():
+        shown, image_controls = image_controls, shown
+    with image_controls:
+        work = choose_work(text, picker.current())
+    with shown:
+        SECTIONS[section](work, text)
+    self_check("preparing", [lambda: otsu_question(work), lambda: manual_level_question(work), *text.questions])
+
+
+lesson_body(body, long_work=section == "Pipeline builder")  # its whole-volume run has a Stop
 report_ignored_link_values()

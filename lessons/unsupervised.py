@@ -11,7 +11,7 @@ from ui import unsupervised_atlas as atlas
 from ui import unsupervised_loss as loss
 from ui import unsupervised_problem as problem
 from ui import unsupervised_register as registering
-from ui.lesson import explain, intro, lecture_presets, lecturer_mode, lesson_text, self_check
+from ui.lesson import explain, intro, lecture_presets, lecturer_mode, lesson_body, lesson_text, self_check
 from ui.sections import choose_section
 from ui.url_state import report_ignored_link_values
 from ui.working_copy import bounded
@@ -40,8 +40,9 @@ def registration_choice(folded: bool) -> registering.Choice:
         return registering.controls()
 
 
-def note(markdown: str) -> None:
-    """An explanation: before the figure for a learner; in front of a room held back, to come folded after it."""
+def note(held: list[str], markdown: str) -> None:
+    """An explanation: before the figure for a learner; in front of a room held back in `held`, to come folded
+    after it."""
     if lecturer_mode():
         held.append(markdown)
     else:
@@ -66,55 +67,60 @@ intro(text)
 lecture_presets(text)
 picker.show_upload_error()
 section = choose_section(text)
-held: list[str] = []  # the explanations `note` held back, drawn after the section's figure
-if section == "Problem":
-    note(text.explanation("unsupervised"))
-current = picker.current()
-volume = bounded(current.volume)  # a huge upload: a strided working copy, said on the page
 
-if section == "Learned registration":
-    learned_registration.section()
-else:
-    st.header(HEADERS[section])
-main = st.container()  # the section's figure first; the problem's settings under it
-setup = problem.settings(volume, current.key, current.sample, folded=section != "Problem", preset=landed())
 
-with main:
+def body() -> None:
+    """The chosen section, the problem's settings and the self-check, which all follow the image and its motion."""
+    held: list[str] = []  # the explanations `note` held back, drawn after the section's figure
     if section == "Problem":
-        note(text.explanation("problem"))
-        problem.problem_view(setup)
-    elif section == "Register":
-        note(text.explanation("register"))
-        choice = registration_choice(folded=False)
-        stored = registering.current(setup, choice, registering.register_button())
-        if stored:
-            registering.result_view(setup, stored)
-    elif section == "Lecture figure":
-        figure = st.container()  # first: the figure; under it, how to register it again
-        choice, pressed = registration_choice(folded=True), registering.register_button()
-        with figure:
-            stored = registering.current(setup, choice, pressed, auto=landed(section))
+        note(held, text.explanation("unsupervised"))
+    current = picker.current()
+    volume = bounded(current.volume)  # a huge upload: a strided working copy, said on the page
+    if section == "Learned registration":
+        learned_registration.section()
+    else:
+        st.header(HEADERS[section])
+    main = st.container()  # the section's figure first; the problem's settings under it
+    setup = problem.settings(volume, current.key, current.sample, folded=section != "Problem", preset=landed())
+    with main:
+        if section == "Problem":
+            note(held, text.explanation("problem"))
+            problem.problem_view(setup)
+        elif section == "Register":
+            note(held, text.explanation("register"))
+            choice = registration_choice(folded=False)
+            stored = registering.current(setup, choice, registering.register_button())
             if stored:
-                registering.lecture_figure(setup, stored, text.explanation("how_to_read"))
-    elif section == "Loss":
-        note(text.explanation("loss"))
-        loss.duel(setup, auto=landed(section))
-        loss.landscapes(setup)
-    elif section == "Landmarks":
-        note(text.explanation("landmarks"))
-        landmark_section(setup.problem, setup.key, invert=setup.work.invert)
-    elif section == "Atlas":
-        note(atlas.explanation(picker.load_sample(atlas.SUBJECT)))
-        atlas.atlas_section()
-    elif section == "Clustering":
-        note(text.explanation("clustering"))
-        on_template, k, method = atlas.clustering_controls()
-        if on_template:
-            atlas.template_clustering(k, method)
-        else:
-            atlas.image_clustering(setup.work, k, method)
-    for markdown in held:
-        explain(markdown)
+                registering.result_view(setup, stored)
+        elif section == "Lecture figure":
+            figure = st.container()  # first: the figure; under it, how to register it again
+            choice, pressed = registration_choice(folded=True), registering.register_button()
+            with figure:
+                stored = registering.current(setup, choice, pressed, auto=landed(section))
+                if stored:
+                    registering.lecture_figure(setup, stored, text.explanation("how_to_read"))
+        elif section == "Loss":
+            note(held, text.explanation("loss"))
+            loss.duel(setup, auto=landed(section))
+            loss.landscapes(setup)
+        elif section == "Landmarks":
+            note(held, text.explanation("landmarks"))
+            landmark_section(setup.problem, setup.key, invert=setup.work.invert)
+        elif section == "Atlas":
+            note(held, atlas.explanation(picker.load_sample(atlas.SUBJECT)))
+            atlas.atlas_section()
+        elif section == "Clustering":
+            note(held, text.explanation("clustering"))
+            on_template, k, method = atlas.clustering_controls()
+            if on_template:
+                atlas.template_clustering(k, method)
+            else:
+                atlas.image_clustering(setup.work, k, method)
+        for markdown in held:
+            explain(markdown)
 
-self_check("unsupervised", [lambda: shift_question(setup), *text.questions])
+    self_check("unsupervised", [lambda: shift_question(setup), *text.questions])
+
+
+lesson_body(body, long_work=section not in ("Problem", "Clustering"))  # the others register or train, with a Stop
 report_ignored_link_values()

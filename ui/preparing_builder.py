@@ -67,7 +67,6 @@ def step_controls(n: int, default: pipeline.Step | None) -> pipeline.Step | None
     return pipeline.Step(kind, option, float(value), seed)
 
 
-@st.fragment
 def builder_section(work: Work, text: LessonText) -> None:
     """Choose the steps; every intermediate image with its numbers; the result as PNG, or NIfTI for a volume."""
     steps = [s for s in (step_controls(n, d) for n, d in enumerate(DEFAULT_STEPS, 1)) if s is not None]

@@ -4,6 +4,7 @@ dataset): the work ends, a message says so, nothing half-done is kept, and no tr
 from __future__ import annotations
 
 import re
+from urllib.parse import urlencode
 
 import pytest
 
@@ -103,6 +104,21 @@ def test_stop_ends_a_long_registration_and_keeps_nothing(browser, base_url):
     stop_once_under_way(page, "· iteration", "Registration stopped before the end")
     assert page.get_by_text("The registration failed").count() == 0
     assert page.get_by_text("Choose a transform and a metric, then press").count() == 1  # no result kept
+    page.close()
+
+
+@pytest.mark.e2e
+def test_stop_ends_the_pipeline_on_the_whole_volume_and_keeps_nothing(browser, base_url):
+    """The pipeline builder's whole-volume run: two 11 × 11 median filters on the MNI template's 189 slices."""
+    page = browser.new_page(viewport=VIEWPORT)
+    slow = {"prep-step4": "median", "prep-step4-median-value": 11, "prep-step5": "median",
+            "prep-step5-median-value": 11}
+    page.goto(base_url + "/preparing?" + urlencode({"section": "Pipeline builder",
+                                                    "sample": "MRI 3D: brain template (MNI152 2009)", **slow}))
+    wait_idle(page)
+    page.get_by_role("button", name=re.compile(r"Run the pipeline on all \d+ slices")).click()
+    stop_once_under_way(page, re.compile(r"Step \d of 5, slice \d+ of \d+"), "The pipeline stopped before the end")
+    assert page.get_by_role("button", name="Download the result (NIfTI, .nii.gz)").count() == 0  # nothing kept
     page.close()
 
 
