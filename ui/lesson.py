@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 import streamlit as st
@@ -199,14 +200,19 @@ def remembered_run(pressed: bool, name: str, key, stop: str, what: str,
     return kept if kept is not None and kept["key"] == key else None
 
 
+_IN_BODY: ContextVar[bool] = ContextVar("in_lesson_body_fragment", default=False)
+"""True while a `lesson_body` fragment draws (per session: each session's script runs in its own thread)."""
+
+
 def lesson_body(draw: Callable[[], None], long_work: bool = False) -> None:
     """Draw a lesson's body, as a fragment unless it may start long work: a control in a fragment reruns it alone.
 
     The page's frame (the sidebar, title, introduction, presets and section
-    chooser) is then not sent again on every step of a slider, so the
-    learner's browser redraws about a third fewer elements (issue 19). Put
-    the self-check inside the body when its questions follow the body's
-    controls, so that they never show a number of the previous step.
+    chooser) is then neither rerun nor sent again on every step of a
+    slider: a third fewer elements for the learner's browser to redraw
+    (issue 19). Put the self-check inside the body when its questions follow
+    the body's controls, so that they never show a number of the previous
+    step.
 
     Parameters
     ----------
@@ -218,23 +224,34 @@ def lesson_body(draw: Callable[[], None], long_work: bool = False) -> None:
         control inside a fragment, so a Stop there would act only once the
         work is done.
     """
-    (draw if long_work else st.fragment(draw))()
+    if long_work:
+        draw()
+        return
+
+    def body() -> None:
+        token = _IN_BODY.set(True)
+        try:
+            draw()
+        finally:
+            _IN_BODY.reset(token)
+
+    st.fragment(body)()
 
 
 def record_progress(page: str, answered: int, correct: int, total: int) -> None:
     """Keep the self-check score of a page in this session (shown on the home page).
 
     A page opened with nothing answered keeps a restored score (from a file or the browser's copy).
-    A changed score asks for a full run: the app writes the browser's copy
-    after the page (`ui.browser_storage`), and a self-check inside a
-    `lesson_body` would otherwise rerun without it.
+    Inside a `lesson_body` fragment, a changed score asks for a full run:
+    the app writes the browser's copy after the page (`ui.browser_storage`),
+    and the fragment's rerun alone would not.
     """
     progress = st.session_state.setdefault("progress", {})
     before = progress.get(page)
     if answered == 0 and (before or {}).get("answered", 0) > 0:
         return
     progress[page] = {"answered": answered, "correct": correct, "total": total}
-    if before is not None and before != progress[page]:
+    if before is not None and before != progress[page] and _IN_BODY.get():
         st.rerun()
 
 
