@@ -43,7 +43,7 @@ CASES = {
     "pixels": Case("lessons/pixels.py", ("slider", "Bits per value, n"), [("button_group", "Section", "Bit depth")],
                    what="bit-depth slider"),
     "exploring": Case("lessons/exploring.py", ("slider", "Noise σ (in the image's units)"),
-                      [("button_group", "Section", "Histogram"), ("selectbox", "Image", "__sidebar__"),
+                      [("button_group", "Section", "Histogram"), ("selectbox", "Image", "image of the sidebar"),
                        ("selectbox", "Compare with", "a noisy copy")],
                       what="noise σ of the histogram's noisy copy, sidebar image"),
     "preparing": Case("lessons/preparing.py", ("slider", "Manual level v (8-bit scale)"),
@@ -106,9 +106,7 @@ def prepare(case: Case, image: bytes):
     at.run()
     upload(at, ("camera.png", image))
     for kind, label, value in case.setup:
-        if value == "__sidebar__":
-            value = next(o for o in find(at, kind, label).options if o.endswith("camera.png"))
-        elif kind == "selectbox":
+        if kind == "selectbox":
             value = next(o for o in find(at, kind, label).options if value in o)
         find(at, kind, label).set_value(value)
         at.run()

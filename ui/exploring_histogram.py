@@ -118,8 +118,12 @@ def _pooled(dataset: Dataset, choice: str, group: str, max_bins: int, log: bool,
         show_code(eda_snippets.pooled_histogram_snippet(dataset.files_code, group, integer, max_bins))
 
 
+@st.fragment
 def histogram_section(dataset: Dataset, current: Current, text: LessonText) -> None:
-    """The section "Histogram": the picture beside its histogram first, then the controls that shape them."""
+    """The section "Histogram": the picture beside its histogram first, then the controls that shape them.
+
+    A fragment: its controls rerun the section alone (nothing else on the page depends on them).
+    """
     st.header("Pixel intensity histogram")
     figure_area = st.container()  # the lecture's figure first (a preset lands on it), its controls below
     explain(text.explanation("histogram"))
