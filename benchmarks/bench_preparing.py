@@ -35,7 +35,7 @@ def rows(runs: int = 7) -> list[Row]:
     upload(at, ("camera.png", camera))
     first = time.perf_counter() - start
     assert not at.exception, [e.value for e in at.exception]
-    slider = lambda: widget(at, "slider", "threshold-level")  # noqa: E731
+    slider = lambda: widget(at, "slider", "prep-level")  # noqa: E731
     slider().set_value(100).run()  # warm-up: the new level's table is computed once
     times = []
     for n in range(runs):
@@ -49,10 +49,10 @@ def rows(runs: int = 7) -> list[Row]:
     at.run()
     choose_sample(at, samples.SAMPLES[2].name)
     for n, (kind, option) in enumerate((("noise", "rician"), ("median", ""), ("gaussian", ""), ("threshold", "otsu"),
-                                         ("edges", "canny"))):
-        widget(at, "selectbox", f"step-{n}-kind").set_value(kind).run()
+                                         ("edges", "canny")), 1):
+        widget(at, "selectbox", f"prep-step{n}").set_value(kind).run()
         if option:
-            widget(at, "selectbox", f"step-{n}-option-{kind}").set_value(option).run()
+            widget(at, "selectbox", f"prep-step{n}-{kind}").set_value(option).run()
     shape = " × ".join(str(v) for v in samples.load(samples.SAMPLES[2].name).data.shape)
     button = next(b for b in at.button if b.label.startswith("Run the pipeline on all"))
     start = time.perf_counter()

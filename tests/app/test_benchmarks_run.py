@@ -1,0 +1,33 @@
+"""`make bench` still runs: the lessons' benchmarks find the controls they move (a lesson that renames or moves a
+control, or shows it in another section, would otherwise stop the benchmark), each once with one run."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+import bench_exploring  # noqa: E402
+import bench_loading  # noqa: E402
+import bench_pixels  # noqa: E402
+import bench_preparing  # noqa: E402
+import bench_reruns  # noqa: E402
+
+
+@pytest.mark.parametrize("name", list(bench_reruns.CASES))
+def test_the_rerun_benchmark_finds_and_moves_each_lessons_control(name):
+    """Each of these controls reruns its fragment, not the page (lesson 3's histogram had lost its fragment)."""
+    case = bench_reruns.CASES[name]
+    at = bench_reruns.prepare(case, bench_reruns.camera_png())  # raises when a control is missing or the page fails
+    seconds, scoped = bench_reruns.rerun_after(at, *case.control, 0)
+    assert seconds > 0
+    assert scoped, f"{case.control[1]} reruns the whole page: its section or lesson body lost its fragment"
+
+
+@pytest.mark.parametrize("bench", [bench_exploring, bench_loading, bench_pixels, bench_preparing],
+                         ids=lambda module: module.__name__)
+def test_each_lessons_benchmark_runs_to_its_rows(bench):
+    rows = bench.rows(1)
+    assert rows and all(row.value is not None for row in rows), [row.name for row in rows]
