@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+import bench_cnn  # noqa: E402
 import bench_exploring  # noqa: E402
 import bench_loading  # noqa: E402
 import bench_pixels  # noqa: E402
@@ -31,3 +32,9 @@ def test_the_rerun_benchmark_finds_and_moves_each_lessons_control(name):
 def test_each_lessons_benchmark_runs_to_its_rows(bench):
     rows = bench.rows(1)
     assert rows and all(row.value is not None for row in rows), [row.name for row in rows]
+
+
+def test_the_cnn_benchmark_opens_the_training_section_and_trains():
+    times = bench_cnn.page_times()  # a fresh process: open the page twice, then press Train
+    assert times["tensorflow"] == 0  # not imported before Train
+    assert times["first"] > times["second"] > 0 and times["train"] > 0
