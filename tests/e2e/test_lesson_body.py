@@ -79,8 +79,10 @@ def test_an_answer_inside_a_lesson_body_is_kept_in_the_browser(browser, base_url
     answer.press("Enter")
     page.get_by_text("Not quite.").first.wait_for()
     wait_idle(page)
-    page.wait_for_timeout(500)
-    stored = page.evaluate("() => window.localStorage.getItem('mia-course-progress')")
-    assert stored, "nothing was written to the browser"
-    assert json.loads(stored)["progress"]["preparing"]["answered"] == 1
+    page.wait_for_function(  # the browser's copy is written by a component after the run: wait for it
+        "() => ((JSON.parse(localStorage.getItem('mia-course-progress') || '{}').progress || {}).preparing || {})"
+        ".answered === 1",
+        timeout=30_000)
+    stored = json.loads(page.evaluate("() => window.localStorage.getItem('mia-course-progress')"))
+    assert stored["progress"]["preparing"]["answered"] == 1
     context.close()
