@@ -23,6 +23,7 @@ volume = current.volume
 lecture_presets(text)
 section = choose_section(text)
 
+
 def body() -> None:
     """The chosen section and the self-check, whose questions follow the probed voxel."""
     if section == "Your file":
