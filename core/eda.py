@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from core.describe import bit_depth
+from core.figures import unchecked_figure
 from core.io.errors import MAX_DECODED_BYTES, decoded_budget, human_bytes
 from core.io import ImageLoadError, load_image, read_zip, sniff
 from core.io.orientation import axis_codes
@@ -920,8 +921,31 @@ class HistogramView:
     integer: bool
 
 
-def compare_histograms(images: list[tuple[str, np.ndarray, np.ndarray | None]],
-                       max_bins: int = 256) -> HistogramView | None:
+def image_numbers(values: np.ndarray, grey: np.ndarray | None) -> tuple[dict[str, float], float]:
+    """The statistics and SNR of one image as `compare_histograms` reports them; they do not depend on the bins.
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        The values (any shape; colour channels are pooled).
+    grey : numpy.ndarray or None
+        The grey image whose SNR is estimated (None for colour: NaN).
+
+    Returns
+    -------
+    (dict, float)
+        `value_stats` of the values, and `snr_estimate` of the grey image.
+
+    Examples
+    --------
+    >>> image_numbers(np.arange(101), None)
+    ({'mean': 50.0, 'median': 50.0, 'p1': 1.0, 'p99': 99.0}, nan)
+    """
+    return value_stats(values), snr_estimate(grey) if grey is not None else float("nan")
+
+
+def compare_histograms(images: list[tuple[str, np.ndarray, np.ndarray | None]], max_bins: int = 256,
+                       numbers: list[tuple[dict[str, float], float] | None] | None = None) -> HistogramView | None:
     """Histograms of images on the same bins (for a fair comparison), with their statistics and SNR.
 
     Parameters
@@ -931,6 +955,9 @@ def compare_histograms(images: list[tuple[str, np.ndarray, np.ndarray | None]],
         image whose SNR is estimated (None for colour).
     max_bins : int
         The most bins (integers spanning fewer levels get one bin per level).
+    numbers : list of ((dict, float) or None), optional
+        Each image's `image_numbers` when the caller kept them (an image that
+        did not change since the last call); computed where None.
 
     Returns
     -------
@@ -942,16 +969,16 @@ def compare_histograms(images: list[tuple[str, np.ndarray, np.ndarray | None]],
         return None
     bins, span = histogram_bins(low, high, integer, max_bins)
     curves, rows = [], []
-    for label, values, grey in images:
+    for (label, values, grey), known in zip(images, numbers or [None] * len(images), strict=True):
         histogram = intensity_histogram(values, bins, span)
-        stats = value_stats(values)
+        stats, snr = known if known is not None else image_numbers(values, grey)
         top = int(np.argmax(histogram.proportions))
         curves.append((label, histogram, stats))
         rows.append({"image": label, "pixels": histogram.n_values, "NaN or infinite": histogram.n_nonfinite,
                      "mean": stats["mean"], "median": stats["median"], "1st percentile": stats["p1"],
                      "99th percentile": stats["p99"], "most common value": float(histogram.centres[top]),
                      "its proportion": float(histogram.proportions[top]),
-                     "SNR": snr_estimate(grey) if grey is not None else float("nan")})
+                     "SNR": snr})
     per_level = bool(integer and span == (low - 0.5, high + 0.5))
     return HistogramView(curves, pd.DataFrame(rows), bins, per_level, bool(integer))
 
@@ -981,16 +1008,15 @@ def histogram_figure(curves: list[tuple[str, Histogram, dict]], log: bool = Fals
     -------
     plotly.graph_objects.Figure
     """
-    import plotly.graph_objects as go
-
-    traces, shapes, annotations = [], [], []  # built as plain dicts, validated once: a slider's redraw stays fast
+    traces, shapes, annotations = [], [], []
     for i, (label, histogram, stats) in enumerate(curves):
         colour = COLOURS[i % len(COLOURS)]
-        traces.append(go.Scatter(
-            x=histogram.centres, y=histogram.proportions, name=plain(label), mode="lines", line_shape="hvh",
-            line={"color": colour, "width": 1.5}, fill="tozeroy", opacity=0.6,
-            hovertemplate="value %{x:.6g}<br>proportion %{y:.4%}<extra>" + plain(label, 40) + "</extra>",
-        ))
+        traces.append({
+            "type": "scatter", "x": histogram.centres, "y": histogram.proportions, "name": plain(label),
+            "mode": "lines", "line": {"color": colour, "width": 1.5, "shape": "hvh"}, "fill": "tozeroy",
+            "opacity": 0.6, "hovertemplate": "value %{x:.6g}<br>proportion %{y:.4%}<extra>" + plain(label, 40)
+                                             + "</extra>",
+        })
         if marks:
             for j, (key, dash) in enumerate(MARKS):
                 if not np.isfinite(stats.get(key, np.nan)):
@@ -1001,17 +1027,31 @@ def histogram_figure(curves: list[tuple[str, Histogram, dict]], log: bool = Fals
                     "x": stats[key], "y": 0.98 - 0.08 * (j + len(MARKS) * i), "yref": "paper",
                     "text": f"{key} {stats[key]:.4g}", "showarrow": False, "xanchor": "left",
                     "font": {"size": 11, "color": colour}, "bgcolor": "rgba(255, 255, 255, 0.75)"})
-    figure = go.Figure(data=traces)
-    figure.update_layout(
-        height=380, margin={"l": 10, "r": 10, "t": 40, "b": 10}, hovermode="x unified",
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.08, "x": 0}, shapes=shapes, annotations=annotations,
-    )
-    figure.update_xaxes(title=unit)
-    figure.update_yaxes(title="proportion of pixels", type="log" if log else "linear",
-                        tickformat=".1%" if not log else None,
-                        exponentformat="power" if log else None)  # 10⁻⁴, not SI's "100µ" for a proportion
-    return figure
+    y_axis = {"title": {"text": "proportion of pixels"}, "type": "log" if log else "linear"}
+    y_axis.update({"exponentformat": "power"} if log else {"tickformat": ".1%"})  # 10⁻⁴, not SI's "100µ"
+    return unchecked_figure({"data": traces, "layout": {
+        "height": 380, "margin": {"l": 10, "r": 10, "t": 40, "b": 10}, "hovermode": "x unified",
+        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.08, "x": 0}, "shapes": shapes,
+        "annotations": annotations, "xaxis": {"title": {"text": unit}}, "yaxis": y_axis}})
 
+
+def histogram_alt(view: HistogramView) -> str:
+    """The text alternative of `histogram_figure` for `view`: each image's most common value and statistics.
+
+    Examples
+    --------
+    >>> view = compare_histograms([("ramp", np.arange(100), None)], 10)
+    >>> histogram_alt(view)
+    'Histogram: the proportion of pixels in each of 10 shared bins, from 0 to 99. ramp: most common value 4.95 (10.0% of its pixels), mean 49.5, median 49.5, 1st percentile 0.99, 99th 98.01.'
+    """
+    edges = view.curves[0][1].edges
+    said = [f"Histogram: the proportion of pixels in each of {view.bins} shared bins, from {edges[0]:.4g} to "
+            f"{edges[-1]:.4g}."]
+    for row in view.table.to_dict("records"):
+        said.append(f"{row['image']}: most common value {row['most common value']:.4g} "
+                    f"({row['its proportion']:.1%} of its pixels), mean {row['mean']:.4g}, median {row['median']:.4g}, "
+                    f"1st percentile {row['1st percentile']:.4g}, 99th {row['99th percentile']:.4g}.")
+    return " ".join(said)
 
 def _as_plotly_text(readable: pd.DataFrame) -> pd.DataFrame:
     """The columns charts label with (file name, modality, sex): user-controlled, so HTML-escaped for Plotly."""

@@ -209,6 +209,46 @@ def test_figures_show_the_dataset(table):
     assert len(eda.snr_figure(table).data) == 3
 
 
+
+@pytest.mark.parametrize("log", [False, True])
+@pytest.mark.parametrize("marks", [False, True])
+def test_the_histogram_figure_is_one_plotly_accepts(log, marks):
+    """Built without plotly's checks (a slider redraws it): the same figure built with them raises nothing."""
+    import plotly.graph_objects as go
+
+    values = np.arange(100.0)
+    curves = [(label, eda.intensity_histogram(v, 50, (-0.5, 199.5)), eda.value_stats(v))
+              for label, v in (("a <b>", values), ("b", values + 100))]
+    figure = eda.histogram_figure(curves, log=log, marks=marks)
+    checked = go.Figure(figure.to_plotly_json())
+    assert [t.name for t in checked.data] == ["a &lt;b&gt;", "b"] and checked.data[0].line.shape == "hvh"
+    assert len(checked.layout.shapes) == (8 if marks else 0) and checked.layout.yaxis.type == ("log" if log else "linear")
+    assert checked.layout.yaxis.tickformat == (None if log else ".1%")
+    assert checked.layout.yaxis.exponentformat == ("power" if log else None)
+    with pytest.raises(ValueError):  # what the check catches, and a figure built without it would not
+        go.Figure({"data": [{"type": "scatter", "colour": "red"}]})
+
+
+def test_compare_histograms_uses_the_numbers_it_is_given_and_computes_the_others():
+    image = np.add.outer(np.arange(64.0), np.arange(64.0))
+    other = image[::-1] * 2
+    known = ({"mean": 1.0, "median": 2.0, "p1": 3.0, "p99": 4.0}, 5.0)
+    view = eda.compare_histograms([("image", image, image), ("other", other, other)], 64, [known, None])
+    assert len(view.table) == 2
+    first, second = view.table.to_dict("records")
+    assert (first["mean"], first["median"], first["1st percentile"], first["99th percentile"], first["SNR"]) == \
+        (1.0, 2.0, 3.0, 4.0, 5.0)
+    stats, snr = eda.image_numbers(other, other)
+    assert stats == eda.value_stats(other) and stats["mean"] == pytest.approx(126.0)
+    assert (second["mean"], second["median"], second["SNR"]) == (stats["mean"], stats["median"], snr)
+    assert view.curves[0][2] == known[0]  # the marks of the chart are the same numbers
+    alt = eda.histogram_alt(view)  # the chart's text alternative says each image's numbers
+    assert alt.startswith("Histogram: the proportion of pixels in each of ") and "1st percentile 3, 99th 4." in alt
+    assert f"other: most common value {second['most common value']:.4g}" in alt
+    images = [("image", image, image), ("other", other, other)]
+    assert eda.compare_histograms(images, 64).table.equals(
+        eda.compare_histograms(images, 64, [eda.image_numbers(image, image), None]).table)
+
 def test_noise_scale_is_half_the_percentile_spread_and_never_zero():
     assert eda.noise_scale(np.arange(1001)) == 490.0  # (990 - 10) / 2
     assert eda.noise_scale(np.array([0.0, np.nan, 0.002, np.inf] * 50)) == 0.001
