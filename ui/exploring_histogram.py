@@ -24,6 +24,7 @@ from ui.exploring_data import Dataset, pooled_histogram
 from ui.images import png_bytes, shaded
 from ui.lecture_table import numbers_table
 from ui.lesson import explain, lecturer_mode
+from ui.memo import session_memo
 from ui.picker import Current
 from ui.safe_text import md
 from ui.viewer import PLOT_CONFIG
@@ -47,6 +48,7 @@ class Chosen:
     rgb: bool
     is_4d: bool
     read_code: str
+    key: tuple  # names the values for this session's memos: the image, or the image and its noise
     invert: bool = False  # a grey MONOCHROME1 image: its picture shows low values white, as its file asks
 
     @property
@@ -61,17 +63,20 @@ def _bound(dataset: Dataset) -> str | None:
 
 
 def _read_file(dataset: Dataset, name: str, var: str = "values") -> Chosen:
-    image = load_image(dict(dataset.files)[name], name)
+    """A file of the dataset, read once per session (not again on every step of a control)."""
+    key = ("file", dataset.key, name)
+    image = session_memo("exploring-files", key, lambda: load_image(dict(dataset.files)[name], name))
     code = (eda_snippets.cohort_file_code(name, var) if dataset.cohort is not None else
             eda_snippets.upload_file_code(name, image.source_format, var))
-    return Chosen(name, image.data, image.rgb, image.is_4d, code, image.low_values_white)
+    return Chosen(name, image.data, image.rgb, image.is_4d, code, key, image.low_values_white)
 
 
 def _current(current: Current) -> Chosen:
     volume = current.volume
     code = (eda_snippets.sample_code(current.sample, volume.source_format) if current.sample else
             eda_snippets.upload_file_code(volume.name, volume.source_format))
-    return Chosen(volume.name, volume.data, volume.rgb, volume.is_4d, code, volume.low_values_white)
+    return Chosen(volume.name, volume.data, volume.rgb, volume.is_4d, code, ("current", current.key),
+                  volume.low_values_white)
 
 
 def _comparison(dataset: Dataset, chosen: Chosen, names: list[str]):
@@ -94,7 +99,8 @@ def _comparison(dataset: Dataset, chosen: Chosen, names: list[str]):
             strength = strength_col.slider("Noise σ (in the image's units)", 0.0, top, float(f"{top / 10:.2g}"),
                                            key=SIGMA_KEY, bind="query-params")
         noisy = add_noise(chosen.data, kind, strength, seed=0)
-        other = Chosen(f"with {kind} noise ({strength:g})", noisy, chosen.rgb, chosen.is_4d, "")
+        other = Chosen(f"with {kind} noise ({strength:g})", noisy, chosen.rgb, chosen.is_4d, "",
+                       (*chosen.key, kind, strength, 0))
         return other, (kind, strength, 0)
     if compare == OTHER:
         choices = [n for n in names if n != chosen.label] or names
@@ -152,8 +158,9 @@ def histogram_section(dataset: Dataset, current: Current, text: LessonText) -> N
                    + (". A colour image: the red, green and blue values are pooled; no SNR for colour." if chosen.rgb
                       else "."))
     other, noise = _comparison(dataset, chosen, names)
-    images = [(chosen.label, chosen.data, chosen.grey)] + ([(other.label, other.data, other.grey)] if other else [])
-    view = eda.compare_histograms(images, max_bins)
+    shown = [chosen, other] if other else [chosen]
+    view = eda.compare_histograms([(c.label, c.data, c.grey) for c in shown], max_bins,
+                                  [numbers(c) for c in shown])
     with figure_area:
         if view is None:
             st.warning(f"{md(chosen.label)} has no finite value (every pixel is NaN or infinite): there is nothing to "
@@ -166,13 +173,24 @@ def histogram_section(dataset: Dataset, current: Current, text: LessonText) -> N
         snr_frame=None if chosen.rgb else ("values[0]" if chosen.is_4d else "values")))
 
 
+def numbers(chosen: Chosen) -> tuple[dict[str, float], float]:
+    """The image's statistics and SNR (`core.eda.image_numbers`), computed once per session and image.
+
+    A step of a control then recounts the histograms on their new bins, not
+    the statistics of the image that did not change (issue 19).
+    """
+    return session_memo("exploring-numbers", chosen.key, lambda: eda.image_numbers(chosen.data, chosen.grey))
+
+
 def show_view(chosen: Chosen, view: eda.HistogramView, log: bool, marks: bool, noise, text: LessonText) -> None:
     """The picture beside its histogram, the statistics table, and what the numbers say (clipping, noise)."""
     picture_col, histogram_col = st.columns([1, 2], vertical_alignment="center")
-    show_image(picture_col, png_bytes(preview(chosen.data, chosen.rgb, chosen.is_4d, side=320, invert=chosen.invert)),
-               f"{chosen.label} (middle slice), the image whose histogram is beside it",
+    picture = session_memo("exploring-previews", chosen.key, lambda: png_bytes(
+        preview(chosen.data, chosen.rgb, chosen.is_4d, side=320, invert=chosen.invert)))
+    show_image(picture_col, picture, f"{chosen.label} (middle slice), the image whose histogram is beside it",
                caption=shaded(f"{md(chosen.label)} (middle slice)", chosen.invert), width="stretch")
-    show_figure(histogram_col, eda.histogram_figure(view.curves, log, marks), config=PLOT_CONFIG, key="eda-histogram")
+    show_figure(histogram_col, eda.histogram_figure(view.curves, log, marks), eda.histogram_alt(view),
+                config=PLOT_CONFIG, key="eda-histogram")
     numbers_table(st, view.table, formats=STATS_FORMATS, width="stretch", column_config={
         "its proportion": st.column_config.NumberColumn(format="percent"),
         "SNR": st.column_config.NumberColumn(format="%.1f", help=eda.SNR_METHOD)})

@@ -302,6 +302,32 @@ def test_preset_original_against_a_noisy_copy_gives_the_lecture_figure(at):
     assert any(f"SNR is {rows.iloc[1]['SNR']:.1f} against {rows.iloc[0]['SNR']:.1f}" in i.value for i in at.info)
 
 
+
+def test_a_noise_step_counts_the_noisy_copy_and_keeps_the_image_s_numbers(at, monkeypatch):
+    """A step of σ recomputes the statistics and SNR of the noisy copy only (issue 19: the step's rerun time)."""
+    open_section(at, "Histogram")
+    widget(at, "selectbox", "eda_hist_image").set_value(LECTURE_IMAGE).run()
+    widget(at, "selectbox", "eda_compare").set_value("a noisy copy").run()
+    counted, real = [], eda.image_numbers
+    monkeypatch.setattr(eda, "image_numbers", lambda values, grey: counted.append(values) or real(values, grey))
+    sigma = widget(at, "slider", "eda_sigma")
+    new_sigma = float(f"{sigma.value * 2:.2g}")
+    sigma.set_value(new_sigma).run()
+    assert not problems(at)
+    data = load_image(FILES[LECTURE_IMAGE], LECTURE_IMAGE).data
+    noisy = add_noise(data, "gaussian", new_sigma, seed=0)
+    rows = stats_table(at)
+    assert list(rows["image"]) == [LECTURE_IMAGE, f"with gaussian noise ({new_sigma:g})"]
+    assert len(counted) == 1 and np.array_equal(counted[0], noisy)  # the noisy copy's, once
+    assert rows.iloc[0]["SNR"] == pytest.approx(eda.snr_estimate(data))  # the image's, kept from before
+    assert rows.iloc[0]["mean"] == pytest.approx(float(np.mean(data)))
+    assert rows.iloc[1]["SNR"] == pytest.approx(eda.snr_estimate(noisy))
+    charts = [c for c in at.get("plotly_chart") if c.key == "eda-histogram"]
+    assert len(charts) == 1  # its text alternative reads the same numbers as the table
+    assert f"with gaussian noise ({new_sigma:g}): most common value" in charts[0].proto.alt
+    assert f"mean {rows.iloc[1]['mean']:.4g}, median {rows.iloc[1]['median']:.4g}" in charts[0].proto.alt
+
+
 def test_presets_jump_to_the_clipped_and_the_noisy_image(at):
     table = eda.file_table(COHORT.files).set_index("file")
     preset(at, "Clipped values")
