@@ -140,7 +140,10 @@ def load_class_folders(data: bytes, name: str = "the .zip", size: int = 64,
     LabelledImages
         Images in [0, 1] with 3 channels when any image is in colour (grey
         ones are repeated), else 1; classes in alphabetical order; `test` marks
-        the images of ``test/``.
+        the images of ``test/``. Every image is bright where it is shown
+        bright: a grey MONOCHROME1 DICOM (its lowest value shown white) is
+        inverted, 1 - x after the scaling, so it looks to the network as it
+        does on screen and as the same anatomy saved as MONOCHROME2.
 
     Raises
     ------
@@ -177,6 +180,8 @@ def load_class_folders(data: bytes, name: str = "the .zip", size: int = 64,
             raise ImageLoadError(f"{name}: {path} is a 3D or multi-frame image; class folders must hold 2D pictures.")
         step = max(1, max(volume.data.shape[:2]) // MAX_WORK_SIDE)
         pixels = _to_unit(volume.data[::step, ::step] if step > 1 else volume.data)
+        if volume.low_values_white:
+            pixels = 1 - pixels  # MONOCHROME1: as its file asks, so high = bright in every image of the set
         pixels = pixels[..., :3] if volume.rgb else pixels[..., None]
         colour = colour or volume.rgb
         images.append(resize(pixels, (size, size), order=1, anti_aliasing=True, preserve_range=True).astype(np.float32))
