@@ -29,6 +29,7 @@ def write_dicom_slice(
     patient: dict | None = None,
     description: str = "",
     frame_uid: str | None = None,
+    photometric: str = "MONOCHROME2",
 ) -> bytes:
     """Encode one grey 2D slice as a DICOM file (Explicit VR Little Endian).
 
@@ -58,6 +59,9 @@ def write_dicom_slice(
         SeriesDescription.
     frame_uid : str, optional
         FrameOfReferenceUID (the study UID when omitted).
+    photometric : str
+        PhotometricInterpretation: "MONOCHROME2" (the lowest value shown
+        black) or "MONOCHROME1" (shown white); the stored values are the same.
 
     Returns
     -------
@@ -89,7 +93,7 @@ def write_dicom_slice(
         setattr(ds, keyword, value)
     signed = pixels.dtype.kind == "i"
     values = pixels.astype(np.int16 if signed else np.uint16)
-    ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
+    ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, photometric
     ds.Rows, ds.Columns = values.shape
     ds.BitsAllocated, ds.BitsStored, ds.HighBit = 16, 16, 15
     ds.PixelRepresentation = int(signed)

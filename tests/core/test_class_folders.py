@@ -4,7 +4,6 @@ import io
 import zipfile
 
 import numpy as np
-import pydicom
 import pytest
 from PIL import Image
 
@@ -98,21 +97,12 @@ def test_parse_layout_strips_one_top_folder_only():
         parse_layout(["x/train/a/1.png", "y/train/b/2.png"])
 
 
-def _dicom(pixels: np.ndarray, photometric: str) -> bytes:
-    """`pixels` as a small DICOM file whose PhotometricInterpretation is `photometric`."""
-    ds = pydicom.dcmread(io.BytesIO(write_dicom_slice(pixels, position_lps=(0, 0, 0), modality="OT",
-                                                      series_uid="1.2.3", study_uid="1.2.3.4")))
-    ds.PhotometricInterpretation = photometric
-    buffer = io.BytesIO()
-    ds.save_as(buffer)
-    return buffer.getvalue()
-
-
 def test_monochrome1_images_are_inverted_so_high_values_are_bright_in_every_image():
     """The same pixels as MONOCHROME2 and MONOCHROME1 load as mirror images: the network sees what the files show."""
     pixels = np.zeros((16, 16), np.uint16)
     pixels[:, 8:] = 1000  # left half 0, right half 1000: scaled to exactly 0 and 1
-    files = {f"train/{photometric}/{i}.dcm": _dicom(pixels, photometric)
+    files = {f"train/{photometric}/{i}.dcm": write_dicom_slice(pixels, position_lps=(0, 0, 0), modality="OT",
+                                                               series_uid="1.2", study_uid="1.2", photometric=photometric)
              for photometric in ("MONOCHROME1", "MONOCHROME2") for i in range(MIN_PER_CLASS)}
     data = load_class_folders(_zip(files), size=16)
     white_low, black_low = (data.images[data.labels == c][0, ..., 0] for c in range(2))
