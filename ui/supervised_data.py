@@ -212,7 +212,11 @@ def overview(choice: DataChoice) -> None:
                    f"A model that always answers *{md(biggest)}* is already right "
                    f"{100 * counts.max() / counts.sum():.0f}% of the time: watch sensitivity and specificity, not "
                    "accuracy alone.", icon=":material/balance:")
-    st.caption("A few examples of each class, at the network's input size:")
+    inverted = 0 if data.inverted is None else int(data.inverted.sum())
+    st.caption("A few examples of each class, at the network's input size"
+               + (f" ({inverted:,} MONOCHROME1 DICOM{'s' if inverted > 1 else ''} among the images, inverted (1 − x) "
+                  "as the file asks for the lowest value white: the network sees every image as it is shown)"
+                  if inverted else "") + ":")
     for c, name in enumerate(data.class_names):
         members = np.flatnonzero(data.labels == c)[:8]
         if members.size:

@@ -37,6 +37,9 @@ class LabelledImages:
     features : dict
         Per-image numbers that explain the label (e.g. the ABCD scores), each
         an array of length n.
+    inverted : numpy.ndarray of bool or None
+        ``(n,)``: True for images inverted when loaded (a MONOCHROME1 DICOM,
+        whose lowest value is shown white); None when none was.
     """
 
     images: np.ndarray
@@ -46,6 +49,7 @@ class LabelledImages:
     masks: np.ndarray | None = None
     test: np.ndarray | None = None
     features: dict = field(default_factory=dict)
+    inverted: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.labels.shape[0])
@@ -60,6 +64,7 @@ class LabelledImages:
             masks=None if self.masks is None else self.masks[positions],
             test=None if self.test is None else self.test[positions],
             features={k: np.asarray(v)[positions] for k, v in self.features.items()},
+            inverted=None if self.inverted is None else self.inverted[positions],
         )
 
 

@@ -143,7 +143,8 @@ def load_class_folders(data: bytes, name: str = "the .zip", size: int = 64,
         the images of ``test/``. Every image is bright where it is shown
         bright: a grey MONOCHROME1 DICOM (its lowest value shown white) is
         inverted, 1 - x after the scaling, so it looks to the network as it
-        does on screen and as the same anatomy saved as MONOCHROME2.
+        does on screen and as the same anatomy saved as MONOCHROME2;
+        `inverted` marks these images.
 
     Raises
     ------
@@ -166,7 +167,7 @@ def load_class_folders(data: bytes, name: str = "the .zip", size: int = 64,
     if few:
         raise ImageLoadError(f"{name}: class {few[0]} has {counts[few[0]]} training image(s); each class needs at "
                              f"least {MIN_PER_CLASS} (and many more to learn anything).")
-    images, colour = [], False
+    images, inverted, colour = [], [], False
     for done, (split, cls, index) in enumerate(layout):
         if progress is not None:
             progress(done, len(layout))
@@ -180,8 +181,9 @@ def load_class_folders(data: bytes, name: str = "the .zip", size: int = 64,
             raise ImageLoadError(f"{name}: {path} is a 3D or multi-frame image; class folders must hold 2D pictures.")
         step = max(1, max(volume.data.shape[:2]) // MAX_WORK_SIDE)
         pixels = _to_unit(volume.data[::step, ::step] if step > 1 else volume.data)
+        inverted.append(volume.low_values_white)
         if volume.low_values_white:
-            pixels = 1 - pixels  # MONOCHROME1: as its file asks, so high = bright in every image of the set
+            pixels = 1 - pixels  # MONOCHROME1: as its file asks it to be shown
         pixels = pixels[..., :3] if volume.rgb else pixels[..., None]
         colour = colour or volume.rgb
         images.append(resize(pixels, (size, size), order=1, anti_aliasing=True, preserve_range=True).astype(np.float32))
@@ -192,4 +194,5 @@ def load_class_folders(data: bytes, name: str = "the .zip", size: int = 64,
     labels = np.array([classes.index(cls) for _, cls, _ in layout], dtype=np.int64)
     test = np.array([split == "test" for split, _, _ in layout])
     names = tuple(paths[index] for _, _, index in layout)
-    return LabelledImages(np.clip(stack, 0, 1), labels, tuple(classes), names, None, test if test.any() else None)
+    return LabelledImages(np.clip(stack, 0, 1), labels, tuple(classes), names, None, test if test.any() else None,
+                          inverted=np.array(inverted) if any(inverted) else None)

@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 
 from core import samples
-from harness import choose_sample, each_building_block, image_captions, page_test, problems, upload, widget
+from core.io.dicom_writer import write_dicom_slice
+from harness import (choose_sample, each_building_block, image_captions, page_test, problems, shown_pictures, upload,
+                     widget)
 from upload_files import png, zip_of
 
 PAGE = "lessons/supervised.py"
@@ -283,6 +285,27 @@ def test_zip_of_class_folders_good_and_bad(at):
     at.run()
     assert not problems(at)
     assert any("single class" in e.value for e in at.error)
+
+
+def test_a_zip_of_monochrome1_dicoms_is_shown_and_learned_as_the_files_ask(at):
+    """MONOCHROME1 images are inverted when read: the gallery shows the lowest value white, and says how many were."""
+    pixels = np.zeros((16, 16), np.uint16)
+    pixels[:, 8:] = 1000  # left half the lowest value
+    files = {f"train/{photometric}/{i}.dcm": write_dicom_slice(pixels, position_lps=(0, 0, 0), series_uid="1.2",
+                                                               study_uid="1.2", photometric=photometric)
+             for photometric in ("MONOCHROME1", "MONOCHROME2") for i in range(5)}
+    open_section(at, "Data")
+    widget(at, "radio", "sup-source").set_value("zip")
+    at.run()
+    widget(at, "file_uploader", "sup-zip").set_value(("xr.zip", zip_of(files), "application/zip"))
+    at.run()
+    assert not problems(at) and not at.error
+    assert any("5 MONOCHROME1 DICOMs among the images, inverted" in c.value for c in at.caption)
+    shown = shown_pictures(at)
+    white_low = next(p for c, p in shown.items() if "MONOCHROME1" in c)
+    black_low = next(p for c, p in shown.items() if "MONOCHROME2" in c)
+    assert white_low[:, :4].min() == 255 and white_low[:, -4:].max() == 0  # the lowest value white, as the file asks
+    assert black_low[:, :4].max() == 0 and black_low[:, -4:].min() == 255
 
 
 def advanced_expander(at):

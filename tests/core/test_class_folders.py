@@ -59,6 +59,7 @@ def test_three_grey_classes_without_test_folder():
     files = {f"train/{c}/{i}.png": _png(v) for c, v in (("a", 10), ("b", 100), ("c", 250)) for i in range(MIN_PER_CLASS)}
     data = load_class_folders(_zip(files), size=8)
     assert data.class_names == ("a", "b", "c") and data.images.shape[-1] == 1 and data.test is None
+    assert data.inverted is None
     assert data.images[data.labels == 2].mean() == pytest.approx(250 / 255, abs=0.01)
 
 
@@ -101,8 +102,8 @@ def test_monochrome1_images_are_inverted_so_high_values_are_bright_in_every_imag
     """The same pixels as MONOCHROME2 and MONOCHROME1 load as mirror images: the network sees what the files show."""
     pixels = np.zeros((16, 16), np.uint16)
     pixels[:, 8:] = 1000  # left half 0, right half 1000: scaled to exactly 0 and 1
-    files = {f"train/{photometric}/{i}.dcm": write_dicom_slice(pixels, position_lps=(0, 0, 0), modality="OT",
-                                                               series_uid="1.2", study_uid="1.2", photometric=photometric)
+    files = {f"train/{photometric}/{i}.dcm": write_dicom_slice(pixels, position_lps=(0, 0, 0), series_uid="1.2",
+                                                               study_uid="1.2", photometric=photometric)
              for photometric in ("MONOCHROME1", "MONOCHROME2") for i in range(MIN_PER_CLASS)}
     data = load_class_folders(_zip(files), size=16)
     white_low, black_low = (data.images[data.labels == c][0, ..., 0] for c in range(2))
@@ -110,3 +111,5 @@ def test_monochrome1_images_are_inverted_so_high_values_are_bright_in_every_imag
     assert black_low[0, 0] == 0.0 and black_low[0, -1] == 1.0
     assert white_low[0, 0] == 1.0 and white_low[0, -1] == 0.0  # as the file asks: the lowest value white
     assert np.allclose(white_low, 1 - black_low)
+    assert data.inverted.tolist() == (data.labels == 0).tolist()  # marks the MONOCHROME1 images
+    assert data.subset(data.labels == 1).inverted.tolist() == [False] * MIN_PER_CLASS
