@@ -289,7 +289,7 @@ _SUMMARISE = '''def summarise(x):
 
 
 def pipeline_code(steps: list[Step], source: Source, scale: tuple[float, float], volume: bool = False,
-                  output: str = "") -> str:
+                  output: str = "", invert: bool = False) -> str:
     """Python that runs the whole pipeline with numpy and scikit-image and prints each step's numbers.
 
     Parameters
@@ -304,6 +304,8 @@ def pipeline_code(steps: list[Step], source: Source, scale: tuple[float, float],
     output : str
         Also save the result as `result_bytes` does: a ``.png`` (2D) or a
         ``.nii.gz`` (3D) file name; "" for none.
+    invert : bool
+        Save the PNG inverted, as `result_bytes` does with the same keyword.
 
     Returns
     -------
@@ -337,7 +339,9 @@ def pipeline_code(steps: list[Step], source: Source, scale: tuple[float, float],
         save = ("grey = image.astype(float)\n"
                 "span = grey.max() - grey.min()\n"
                 "grey = 255 * (grey - grey.min()) / span if span > 0 else np.zeros_like(grey)  # stretched to 0-255\n"
-                f'iio.imwrite("{output}", np.round(grey).astype(np.uint8))\nprint("saved {output}")')
+                f'iio.imwrite("{output}", {"255 - " if invert else ""}np.round(grey).astype(np.uint8))'
+                + ("  # MONOCHROME1: the lowest value white, as the page shows it" if invert else "")
+                + f'\nprint("saved {output}")')
     scale_line = f"lo, hi = {scale[0]!r}, {scale[1]!r}  # the image's range: noise levels and manual thresholds refer to it"
     if any(s.kind == "mask" for s in steps):
         scale_line += ("\nfill = volume.min(axis=(1, 2))  # each clean slice's minimum (air in CT): masked pixels take it"
@@ -348,7 +352,7 @@ def pipeline_code(steps: list[Step], source: Source, scale: tuple[float, float],
             + f'print("input:", summarise({name}))\n\n{body}\n' + (f"\n{save}\n" if save else ""))
 
 
-def result_bytes(result: np.ndarray, affine: np.ndarray | None = None) -> bytes:
+def result_bytes(result: np.ndarray, affine: np.ndarray | None = None, invert: bool = False) -> bytes:
     """The pipeline's result as a file: PNG for a 2D image, gzipped NIfTI for a volume (in memory).
 
     Parameters
@@ -357,12 +361,24 @@ def result_bytes(result: np.ndarray, affine: np.ndarray | None = None) -> bytes:
         2D image or 3D volume (bool or float).
     affine : numpy.ndarray, optional
         The volume's voxel-to-world matrix (identity when None).
+    invert : bool
+        For a 2D picture in the values of a MONOCHROME1 image, which is shown
+        low values white: the PNG's grey levels are inverted (255 - level), so
+        the file looks as the page shows it (a PNG has no photometric
+        interpretation). Leave it False for a mask or a map of edges, drawn as
+        they are. A volume's values are saved as they are.
 
     Returns
     -------
     bytes
         PNG: 8-bit grey, a mask as 0/255, values stretched from their minimum
         (0) to their maximum (255). NIfTI: uint8 for a mask, float32 otherwise.
+
+    Examples
+    --------
+    >>> import imageio.v3 as iio
+    >>> iio.imread(result_bytes(np.array([[-10.0, 0.0, 10.0]]), invert=True)).tolist()
+    [[255, 127, 0]]
     """
     import io
 
@@ -381,5 +397,6 @@ def result_bytes(result: np.ndarray, affine: np.ndarray | None = None) -> bytes:
     span = grey.max() - grey.min() if grey.size else 0.0
     grey = 255 * (grey - grey.min()) / span if span > 0 else np.zeros_like(grey)
     buffer = io.BytesIO()
-    iio.imwrite(buffer, np.round(grey).astype(np.uint8), extension=".png")
+    grey = np.round(grey).astype(np.uint8)
+    iio.imwrite(buffer, 255 - grey if invert else grey, extension=".png")
     return buffer.getvalue()

@@ -117,6 +117,20 @@ def test_generated_code_on_the_synthetic_shapes_saves_the_png(tmp_path, monkeypa
     assert np.array_equal(iio.imread(tmp_path / "result.png"), iio.imread(pl.result_bytes(result)))
 
 
+def test_generated_code_on_a_monochrome1_radiograph_saves_the_inverted_png_the_page_offers(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    rg3 = next(s.name for s in samples.SAMPLES if s.file == "RG3_UNCR.dcm")  # MONOCHROME1 in its file
+    image, _ = pp.grey_slice(samples.load(rg3).data, rgb=False, step=4)
+    steps = [pl.Step("gaussian", value=1.0)]
+    result = pl.run(image, steps, pp.threshold_scale(image))[-1]
+    code = pl.pipeline_code(steps, Source(sample=rg3, step=4), pp.threshold_scale(image), output="result.png",
+                            invert=True)
+    assert run_code(code)[-1] == "saved result.png"
+    saved = iio.imread(tmp_path / "result.png")
+    assert np.array_equal(saved, iio.imread(pl.result_bytes(result, invert=True)))
+    assert np.array_equal(saved, 255 - iio.imread(pl.result_bytes(result)))
+
+
 def test_generated_volume_code_matches_run_volume_and_saves_the_nifti(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     volume = samples.load(HEAD)
@@ -138,6 +152,8 @@ def test_result_bytes_png_for_2d_and_nifti_for_3d():
     assert png.dtype == np.uint8 and png.shape == (4, 5) and png[1, 2] == 255 and png.sum() == 255
     ramp = iio.imread(pl.result_bytes(np.array([[-10.0, 0.0, 10.0]])))
     assert ramp.tolist() == [[0, 128, 255]]
+    inverted = iio.imread(pl.result_bytes(np.array([[-10.0, 0.0, 10.0]]), invert=True))
+    assert inverted.tolist() == [[255, 127, 0]]  # a MONOCHROME1 picture: the lowest value white, as shown
     affine = np.diag([2.0, 1.0, 1.0, 1.0])
     data = np.arange(24.0).reshape(2, 3, 4)
     image = nib.Nifti1Image.from_bytes(gzip.decompress(pl.result_bytes(data, affine)))
