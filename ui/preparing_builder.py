@@ -89,10 +89,12 @@ def builder_section(work: Work, text: LessonText) -> None:
                    "computed from the slice; on the whole volume each slice k gets seed + k and a threshold is "
                    "computed once from all the slices.")
     result = images[-1]
-    st.download_button("Download the result (PNG)", lambda: pipeline.result_bytes(result), file_name="result.png",
-                       mime="image/png", icon=":material/download:", on_click="ignore", key="pipeline-png")
+    invert = work.invert and in_input_units(result, kinds)  # the file looks as the result's picture above
+    st.download_button("Download the result (PNG)", lambda: pipeline.result_bytes(result, invert=invert),
+                       file_name="result.png", mime="image/png", icon=":material/download:", on_click="ignore",
+                       key="pipeline-png")
     explain(text.explanation("builder"))
-    show_code(pipeline.pipeline_code(steps, work.source, work.scale, output="result.png"))
+    show_code(pipeline.pipeline_code(steps, work.source, work.scale, output="result.png", invert=invert))
     if work.whole_volume:
         volume_section(work, steps, text)
 

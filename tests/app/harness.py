@@ -95,6 +95,27 @@ def shown_pictures(at: AppTest) -> dict:
             for image in at.get("image") for shown in image.proto.imgs}
 
 
+def downloads(at: AppTest) -> dict:
+    """Rerun the page and make the file of every `st.download_button` it draws, as a click would: bytes by key.
+
+    A button given a function makes its file only when clicked, which AppTest cannot do: the function is called here.
+    """
+    from unittest import mock
+
+    import streamlit as st
+
+    given = {}
+    button = st.download_button
+
+    def keep(label, data, *args, **kwargs):
+        given[kwargs.get("key", label)] = data
+        return button(label, data, *args, **kwargs)
+
+    with mock.patch.object(st, "download_button", keep):
+        at.run()
+    return {key: data() if callable(data) else data for key, data in given.items()}
+
+
 def brighter_where_low(shown: np.ndarray, values: np.ndarray) -> float:
     """How much brighter (grey levels) a picture is where `values` are in their lowest tenth than in their highest."""
     shown = (shown if shown.ndim == 2 else shown[..., 0]).astype(float)

@@ -20,8 +20,8 @@ from core import samples
 from core.selection import lasso_mask
 from core.text.course_text import load_lesson
 from core.data.noise import add_noise
-from harness import (brighter_where_low, choose_sample, page_test, problems, shown_code, shown_pictures, upload,
-                     widget)
+from harness import (brighter_where_low, choose_sample, downloads, page_test, problems, shown_code, shown_pictures,
+                     upload, widget)
 from ui.code import COLLECTED_KEY
 
 PAGE = "lessons/preparing.py"
@@ -587,3 +587,20 @@ def test_a_monochrome1_radiograph_is_shaded_low_values_white_and_its_maps_are_no
     assert brighter_where_low(pictures["2. Gaussian (sigma 1)"], values) > 200
     assert brighter_where_low(pictures["3. threshold: otsu"], values) == -255
     assert sum(INVERTED_NOTE in caption for caption in pictures) == 1  # said once
+
+
+def test_a_monochrome1_result_downloads_as_shown_and_its_code_saves_the_same_file(at, tmp_path, monkeypatch):
+    """A picture of the radiograph's values is saved low values white, as shown; a mask as it is; the code agrees."""
+    choose_sample(at, RG3)
+    widget(at, "selectbox", "prep-noise").set_value("none").run()
+    show(at, "Pipeline builder")
+    values = samples.load(RG3).data
+    mask = iio.imread(downloads(at)["pipeline-png"])  # the default pipeline ends with a threshold
+    assert brighter_where_low(mask, values) == -255 and set(np.unique(mask)) == {0, 255}
+    widget(at, "selectbox", "prep-step3").set_value("—").run()  # ends with the Gaussian: the radiograph's values
+    grey = iio.imread(downloads(at)["pipeline-png"])
+    assert brighter_where_low(grey, values) > 100  # the lowest value white, as on the page (step 1's noise widens the range)
+    code = next(c for c in shown_code(at) if 'iio.imwrite("result.png"' in c)
+    monkeypatch.chdir(tmp_path)
+    exec(compile(code, "<builder>", "exec"), {"__name__": "__main__"})
+    assert np.array_equal(iio.imread(tmp_path / "result.png"), grey)
