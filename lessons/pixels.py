@@ -10,10 +10,11 @@ from core import basics, describe, display, pixels, samples
 from core.snippets import pixels as snip
 from core.text.alt_text import describe_image
 from core.data.noise import NOISE_KINDS, add_noise, snr
+from core.io.png_writer import encode_png
 from ui import picker
 from ui.alt import show_figure, show_image
 from ui.code import show_code
-from ui.images import png_bytes, shaded
+from ui.images import shaded
 from ui.lesson import explain, intro, lecture_presets, lecturer_mode, lesson_text, self_check
 from ui.memo import session_memo
 from ui.pixel_figures import colour_grid, for_the_room, grids_figure, level_histogram_figure, value_grid
@@ -96,7 +97,7 @@ def pixels_section(_chosen) -> None:
     matrix = np.nan_to_num(edited.to_numpy(dtype=np.float64))
     caption = "The same numbers as a picture: one square per pixel, the smallest value black, the largest white"
     # a picture, not a chart: its numbers are in the table beside it
-    show_image(picture_col, png_bytes(pixels.cells_picture(matrix)), describe_image(matrix, caption),
+    show_image(picture_col, encode_png(pixels.cells_picture(matrix)), describe_image(matrix, caption),
                caption=caption, width="stretch" if room else "content", output_format="PNG")
     explain(TEXT.explanation("x"))
     show_code(snip.x_snippet(matrix), key="px-code-x")
@@ -316,7 +317,7 @@ def noise_section(chosen) -> None:
     alt = (describe_image(shown, f"{what} with {kind} noise") + f" Signal box (blue): rows {sig_r[0]}-{sig_r[1]}, "
            f"columns {sig_c[0]}-{sig_c[1]}; background box (orange): rows {bg_r[0]}-{bg_r[1]}, columns "
            f"{bg_c[0]}-{bg_c[1]}.")
-    figure = for_the_room(regions_figure(shown, scale, boxes, png_bytes(shown), height=520 if room else 460), room)
+    figure = for_the_room(regions_figure(shown, scale, boxes, encode_png(shown), height=520 if room else 460), room)
     show_figure(picture, figure, alt=alt,
                 config=PLOT_CONFIG, key="px-regions", on_select=functools.partial(apply_drawn_box, "px-regions",
                                                                                   grey.shape),

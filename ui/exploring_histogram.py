@@ -18,10 +18,11 @@ from core.text.course_text import LessonText
 from core.io import load_image
 from core.data.noise import NOISE_KINDS, add_noise
 from core.thumbnails import preview
+from core.io.png_writer import encode_png
 from ui.alt import show_figure, show_image
 from ui.code import show_code
 from ui.exploring_data import Dataset, pooled_histogram
-from ui.images import png_bytes, shaded
+from ui.images import shaded
 from ui.lecture_table import numbers_table
 from ui.lesson import explain, lecturer_mode
 from ui.memo import session_memo
@@ -185,7 +186,7 @@ def numbers(chosen: Chosen) -> tuple[dict[str, float], float]:
 def show_view(chosen: Chosen, view: eda.HistogramView, log: bool, marks: bool, noise, text: LessonText) -> None:
     """The picture beside its histogram, the statistics table, and what the numbers say (clipping, noise)."""
     picture_col, histogram_col = st.columns([1, 2], vertical_alignment="center")
-    picture = session_memo("exploring-previews", chosen.key, lambda: png_bytes(
+    picture = session_memo("exploring-previews", chosen.key, lambda: encode_png(
         preview(chosen.data, chosen.rgb, chosen.is_4d, side=320, invert=chosen.invert)))
     show_image(picture_col, picture, f"{chosen.label} (middle slice), the image whose histogram is beside it",
                caption=shaded(f"{md(chosen.label)} (middle slice)", chosen.invert), width="stretch")

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-import io
 
 import numpy as np
-from PIL import Image
 
 from core import display
+from core.io.png_writer import encode_png
 from core.text.alt_text import describe_image
 from ui.alt import show_image
 from ui.memo import session_memo
@@ -60,13 +59,6 @@ def grey8(image: np.ndarray, window: tuple[float, float] | None = None, invert: 
     return display.apply_window(image, width, level, invert=invert)
 
 
-def png_bytes(pixels: np.ndarray) -> bytes:
-    """Lossless PNG bytes of 8-bit grey or RGB pixels, fast compression (st.image sends them as they are)."""
-    buffer = io.BytesIO()
-    Image.fromarray(np.ascontiguousarray(pixels)).save(buffer, format="PNG", compress_level=1)
-    return buffer.getvalue()
-
-
 def picture(container, image: np.ndarray, caption: str, window: tuple[float, float] | None = None,
             key=None, alt: str | None = None, invert: bool = False) -> None:
     """Show an image through a window with a caption and an alt text made from its data.
@@ -88,5 +80,5 @@ def picture(container, image: np.ndarray, caption: str, window: tuple[float, flo
     name = key if key is not None else hashlib.blake2b(np.ascontiguousarray(image).tobytes(),
                                                        digest_size=16).hexdigest()
     data, text = session_memo("pictures", (name, image.shape, window, invert, caption, alt),
-                              lambda: (png_bytes(grey8(image, window, invert)), alt or describe_image(image, caption)))
+                              lambda: (encode_png(grey8(image, window, invert)), alt or describe_image(image, caption)))
     show_image(container, data, text, caption=caption, width="stretch", output_format="PNG")

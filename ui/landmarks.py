@@ -26,11 +26,12 @@ from core.landmarks import (KINDS, MIN_PAIRS, LandmarkError, add_point, complete
 from core.registration import METRICS, register
 from core.selection import click_grid, selected_points
 from core.data.warps import Problem, anatomy_points, compare, tre
+from core.io.png_writer import encode_png
 from ui import heavy
 from ui.alt import show_figure, show_image
 from ui.images import shaded
 from ui.lesson import STOPPED, stoppable, was_stopped
-from ui.viewer import PLOT_CONFIG, heatmap_figure, png_bytes
+from ui.viewer import PLOT_CONFIG, heatmap_figure
 
 SIDES = ("fixed", "moving")
 GRID_CURVE = 1
@@ -263,7 +264,7 @@ def landmark_section(problem: Problem, problem_key, key: str = "landmarks", inve
     fixed8 = display.apply_window(problem.fixed, width, level, invert=invert)
     warped8 = display.apply_window(warp_moving(problem.moving, result, spacing), width, level, invert=invert)
     pair = overlays.overlay(fixed8, warped8)
-    show_image(st, png_bytes(overlays.enlarge(pair, 320)),
+    show_image(st, encode_png(overlays.enlarge(pair, 320)),
                describe_image(pair, "Fixed image in magenta, moving image warped by the landmarks in green"),
                caption="Fixed (magenta) and the moving image warped by the landmark transform (green): grey where "
                        "they agree.", output_format="PNG", width=420)

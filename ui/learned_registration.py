@@ -26,11 +26,12 @@ from core.heavy import train_registration
 from core.snippets.learned_registration import training_snippet
 from ui import heavy, picker
 from core.text.alt_text import describe_image
+from core.io.png_writer import encode_png
 from ui.alt import show_figure, show_image
 from ui.code import show_code
 from ui.curves import TRAINING, VALIDATION, epoch_curves
 from ui.lesson import STOPPED, explain, lecturer_mode, remembered_run, stoppable, was_stopped
-from ui.viewer import PLOT_CONFIG, png_bytes
+from ui.viewer import PLOT_CONFIG
 
 TRAINED = "unsup-learned"
 COMPARED = "unsup-learned-compared"
@@ -64,7 +65,7 @@ def _metric(contrast: float) -> str:
 def _shown(image: np.ndarray, side: int = 200) -> bytes:
     """A [0, 1] image as an enlarged 8-bit PNG."""
     eight = display.apply_window(np.asarray(image, np.float64), 1.0, 0.5)
-    return png_bytes(overlays.enlarge(eight, side))
+    return encode_png(overlays.enlarge(eight, side))
 
 
 def _curves(history: lr.History, epochs: int) -> go.Figure:

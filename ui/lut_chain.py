@@ -17,10 +17,11 @@ from core import display
 from core.io import lut
 from core.text.alt_text import describe_image
 from core.volume import Volume
+from core.io.png_writer import encode_png
 from ui.alt import show_figure, show_image
 from ui.lesson import explain
 from ui.safe_text import md, plain
-from ui.viewer import PLOT_CONFIG, png_bytes
+from ui.viewer import PLOT_CONFIG
 
 MAX_SHOWN_SIDE = 1024
 """The displayed image is thinned (every k-th pixel) to at most this many pixels a side."""
@@ -122,6 +123,6 @@ def lut_chain_section(volume: Volume, index: tuple[int, ...] | None = None, key:
     step = max(1, int(np.ceil(max(plane.shape) / MAX_SHOWN_SIDE)))
     grey = lut.voi_grey(values[::step, ::step], path, window)
     subject = plain(f"{volume.name} through its {path.modality_step} and {path.voi_step}")
-    show_image(st, png_bytes(grey), describe_image(grey, subject), output_format="PNG", width="content",
+    show_image(st, encode_png(grey), describe_image(grey, subject), output_format="PNG", width="content",
                caption="The image as the file's own path displays it"
                        + (f" (every {step}th pixel)" if step > 1 else "") + ".")

@@ -16,10 +16,11 @@ from core.snippets import pixels as snip
 from core.text.alt_text import describe_image
 from core.text.course_text import LessonText
 from core.volume import Volume
+from core.io.png_writer import encode_png
 from ui import picker
 from ui.alt import show_figure, show_image
 from ui.code import show_code
-from ui.images import png_bytes, shaded
+from ui.images import shaded
 from ui.lesson import explain, lecturer_mode
 from ui.pixel_figures import for_the_room, grids_figure
 from ui.safe_text import md
@@ -53,7 +54,7 @@ def follow_image(group: str, image_key, defaults: dict) -> None:
 
 def rgb_picture(container, rgb: np.ndarray, caption: str, stretch: bool = False) -> None:
     """An 8-bit picture (with outlines drawn on it) as PNG, at its own size unless `stretch`, with its alt text."""
-    show_image(container, png_bytes(rgb), describe_image(rgb, caption), caption=caption,
+    show_image(container, encode_png(rgb), describe_image(rgb, caption), caption=caption,
                width="stretch" if stretch else int(rgb.shape[1]))
 
 

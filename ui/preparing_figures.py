@@ -13,7 +13,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ui.images import png_bytes
+from core.io.png_writer import encode_png
 
 METHOD_COLOURS = {"manual": "#d1242f", "otsu": "#1f6feb", "li": "#8250df", "yen": "#bf8700", "triangle": "#1a7f37",
                   "mean": "#57606a"}
@@ -125,7 +125,7 @@ def drawing_figure(grey: np.ndarray, shape: tuple[int, int]) -> go.Figure:
         Rows and columns of the image the lesson works on: the selection comes back in its pixels.
     """
     rows, cols = shape
-    source = "data:image/png;base64," + base64.b64encode(png_bytes(grey)).decode("ascii")
+    source = "data:image/png;base64," + base64.b64encode(encode_png(grey)).decode("ascii")
     dy, dx = rows / grey.shape[0], cols / grey.shape[1]
     grid_r, grid_c = np.meshgrid(np.linspace(0, rows - 1, DRAW_GRID), np.linspace(0, cols - 1, DRAW_GRID))
     return go.Figure(

@@ -9,8 +9,8 @@ import streamlit as st
 from core import eda
 from core.io import ImageLoadError, load_image
 from core.thumbnails import preview, tile_flags, tile_order
+from core.io.png_writer import encode_png
 from ui.alt import show_image
-from ui.images import png_bytes
 from ui.memo import session_memo
 from ui.safe_text import md
 
@@ -27,7 +27,7 @@ def _tiles(files: list[tuple[str, bytes]], names: list[str]) -> dict[str, tuple[
         try:
             volume = load_image(contents[name], name)
             invert = volume.low_values_white
-            tiles[name] = png_bytes(preview(volume.data, volume.rgb, volume.is_4d, invert=invert)), invert
+            tiles[name] = encode_png(preview(volume.data, volume.rgb, volume.is_4d, invert=invert)), invert
         except (ImageLoadError, KeyError, ValueError):
             tiles[name] = None
     return tiles
@@ -56,7 +56,7 @@ def show_thumbnail_grid(files: list[tuple[str, bytes]], table: pd.DataFrame, wor
     flagged = sum(bool(flags[name]) for name in names)
     st.caption(f"{words} {flagged} flagged file(s) here."
                + (f" {len(names)} of {len(table)} files shown." if len(table) > len(names) else ""))
-    blank = png_bytes(np.full((48, 48), 40, np.uint8))
+    blank = encode_png(np.full((48, 48), 40, np.uint8))
     for start in range(0, len(names), COLUMNS):
         for column, name in zip(st.columns(COLUMNS), names[start:start + COLUMNS]):
             found = flags[name]

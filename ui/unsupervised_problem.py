@@ -19,9 +19,10 @@ from core.snippets import registration as snip
 from core.text.alt_text import describe_image
 from core.registration import check_pair, ncc
 from core.data.warps import Motion, Problem, make_problem, max_warp_mm, working_image
+from core.io.png_writer import encode_png
 from ui.alt import show_image
 from ui.code import show_code
-from ui.images import png_bytes, shaded
+from ui.images import shaded
 from ui.lesson import lecturer_mode
 from ui.memo import session_memo
 from ui.picker import load_sample
@@ -100,7 +101,7 @@ def show_row(images: list[tuple[np.ndarray, str]], min_side: int = 200, columns:
              container=st) -> None:
     """A row of uint8 images with captions, enlarged (nearest neighbour) when small, in `columns` columns."""
     for column, (image, caption) in zip(container.columns(columns or len(images)), images):
-        show_image(column, png_bytes(overlays.enlarge(image, min_side)), describe_image(image, caption),
+        show_image(column, encode_png(overlays.enlarge(image, min_side)), describe_image(image, caption),
                    caption=caption, output_format="PNG", width="stretch")
 
 

@@ -19,10 +19,11 @@ from core.snippets import registration as snip
 from core.text.alt_text import describe_image
 from core.registration import DEFORMABLE_METHODS, METRICS, TRANSFORMS, jacobian_determinant, ncc, register
 from core.data.warps import anatomy_points, compare, tre, warped_grid
+from core.io.png_writer import encode_png
 from ui import heavy
 from ui.alt import show_figure, show_image
 from ui.code import show_code
-from ui.images import png_bytes, shaded
+from ui.images import shaded
 from ui.lesson import STOPPED, explain, lecturer_mode, stoppable, was_stopped
 from ui.unsupervised_figures import deformation_maps, history_figure
 from ui.unsupervised_problem import KEEP, Setup, eight_bit, show_row, show_table, target_picture
@@ -235,12 +236,12 @@ def lecture_figure(setup: Setup, stored: dict, how_to_read: str) -> None:
     left, middle, right = st.columns(3)
     tiles = left.slider("Checkerboard tiles", 2, 16, 8, key="tiles", **KEEP)
     board = overlays.checkerboard(fixed8, registered8, tiles)
-    show_image(left, png_bytes(board), describe_image(board, f"{tiles} × {tiles} checkerboard: tiles alternate "
+    show_image(left, encode_png(board), describe_image(board, f"{tiles} × {tiles} checkerboard: tiles alternate "
                "between the target and the registered source, edges continue across tiles where aligned"),
                output_format="PNG", width="stretch", caption="checkerboard of the target and the registered source")
     alpha = middle.slider("Blend: target ↔ registered source", 0.0, 1.0, 0.5, 0.05, key="blend", **KEEP)
     blended = overlays.blend(fixed8, registered8, alpha)
-    show_image(middle, png_bytes(blended), describe_image(blended, f"blend of {1 - alpha:.2f} × target and "
+    show_image(middle, encode_png(blended), describe_image(blended, f"blend of {1 - alpha:.2f} × target and "
                f"{alpha:.2f} × registered source"), output_format="PNG", width="stretch",
                caption=f"blend: {1 - alpha:.2f} × target + {alpha:.2f} × registered")
     with right:
@@ -261,7 +262,7 @@ def deformation_view(setup: Setup, result, moving8: np.ndarray, model: str | Non
     st.subheader("The deformation")
     grid = warped_grid(moving8, result.displacement(), spacing, max(2, moving8.shape[0] // 16))
     left, right = st.columns([2, 3])
-    show_image(left, png_bytes(overlays.enlarge(grid, 400)),
+    show_image(left, encode_png(overlays.enlarge(grid, 400)),
                describe_image(grid, "the target's grid lines in yellow, carried into the source by the transform"),
                caption="the target's grid, carried into the source", output_format="PNG", width="stretch")
     show_figure(right, deformation_maps(magnitude, jacobian, spacing), config=PLOT_CONFIG, key="unsup-jacobian")

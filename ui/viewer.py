@@ -13,8 +13,8 @@ from core.text.alt_text import describe_image, slice_alt
 from core.basics import value_range
 from core.io.orientation import voxel_to_world
 from core.volume import Volume
+from core.io.png_writer import encode_png
 from ui.alt import show_figure, show_image
-from ui.images import png_bytes
 from ui.memo import session_memo
 
 MAX_HEATMAP_SIDE = 256
@@ -246,7 +246,7 @@ def _three_planes(volume: Volume, key: str) -> None:
         shown = display.equal_aspect(grey, (dy, dx))
         cross_row = crosses[plane][0] * shown.shape[0] / grey.shape[0]
         cross_col = crosses[plane][1] * shown.shape[1] / grey.shape[1]
-        show_image(column, png_bytes(plane_picture(shown, labels, (cross_row, cross_col))), slice_alt(
+        show_image(column, encode_png(plane_picture(shown, labels, (cross_row, cross_col))), slice_alt(
             f"{plane.capitalize()} slice", *positions[plane], (width, level), float(np.nanmin(image)),
             float(np.nanmax(image))) + " Edges: top {}, bottom {}, left {}, right {}; the cross marks the cursor.".format(
             *labels), caption=f"{plane} · {positions[plane][0]} of {positions[plane][1]}", width="stretch")

@@ -374,9 +374,9 @@ def shows_picture(app, matrix) -> bool:
     `core.pixels.cells_picture(matrix)` (Streamlit names a media file by a hash of its bytes)."""
     from streamlit.runtime.memory_media_file_storage import _calculate_file_id
 
-    from ui.images import png_bytes
+    from core.io.png_writer import encode_png
 
-    wanted = _calculate_file_id(png_bytes(pixels.cells_picture(np.asarray(matrix, float))), "image/png")
+    wanted = _calculate_file_id(encode_png(pixels.cells_picture(np.asarray(matrix, float))), "image/png")
     urls = [shown.url for image in app.get("image") for shown in image.proto.imgs]
     assert urls, "no picture on the page"
     return any(wanted in url for url in urls)
