@@ -53,17 +53,26 @@ def bright_region(image: np.ndarray, fraction: float = 0.1) -> tuple[tuple[int, 
     grey = np.asarray(image, dtype=np.float64)
     if grey.ndim == 3:
         grey = to_grey(grey) if grey.shape[2] >= 3 else grey[..., 0]
-    finite = np.isfinite(grey)
-    if grey.ndim != 2 or not finite.any():
+    if grey.ndim != 2:
         return None
-    values = grey[finite]
-    if values.min() == values.max():
+    finite, values = _finite(grey)
+    if not values.size or values.min() == values.max():
         return None
-    threshold = np.quantile(values, 1.0 - fraction)
-    rows, cols = np.nonzero(finite & (grey >= threshold) & (grey > values.min()))
+    bright = (grey >= np.quantile(values, 1.0 - fraction)) & (grey > values.min())
+    if finite is not None:
+        bright &= finite
+    rows, cols = np.flatnonzero(bright.any(axis=1)), np.flatnonzero(bright.any(axis=0))
     if rows.size == 0:
         return None
-    return (int(rows.min()), int(rows.max())), (int(cols.min()), int(cols.max()))
+    return (int(rows[0]), int(rows[-1])), (int(cols[0]), int(cols[-1]))
+
+
+def _finite(values: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
+    """The mask of finite values (None when all are: nothing copied) and those values, flattened."""
+    if values.dtype.kind in "iub":
+        return None, values.ravel()
+    finite = np.isfinite(values)
+    return (None, values.ravel()) if finite.all() else (finite, values[finite])
 
 
 def describe_image(image: np.ndarray, subject: str) -> str:
@@ -97,12 +106,11 @@ def describe_image(image: np.ndarray, subject: str) -> str:
         array = array[..., :3]
     if array.size == 0 or array.ndim not in (2, 3):
         return f"{subject}: empty image."
-    values = np.asarray(array, dtype=np.float64)
-    finite = values[np.isfinite(values)]
+    _, finite = _finite(array)
     if finite.size == 0:
         return f"{subject}: {array.shape[0]} × {array.shape[1]} {kind} image with no finite values."
     text = (f"{subject}: {array.shape[0]} × {array.shape[1]} {kind} image, values {number(finite.min())} to "
-            f"{number(finite.max())}, mean {number(finite.mean())}")
+            f"{number(finite.max())}, mean {number(finite.mean(dtype=np.float64))}")
     region = bright_region(array)
     if region is None:
         return text + "; every pixel has the same value."

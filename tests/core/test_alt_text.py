@@ -48,6 +48,18 @@ def test_bright_region_bounds_the_brightest_tenth():
     assert bright_region(np.ones((4, 4))) is None
 
 
+
+def test_non_finite_values_are_left_out_and_every_dtype_reads_the_same():
+    image = np.zeros((10, 10))
+    image[2, 7], image[4, 3] = 5, 9
+    flagged = image.copy()
+    flagged[9, 9], flagged[0, 0], flagged[7] = np.inf, -np.inf, np.nan  # never the brightest, never the range
+    assert bright_region(flagged) == ((2, 4), (3, 7))
+    assert describe_image(flagged, "x") == ("x: 10 × 10 grey image, values 0 to 9, mean 0.1591; brightest tenth in "
+                                            "rows 2-4, columns 3-7.")  # 14 / 88 finite values
+    said = {describe_image(image.astype(dtype), "x") for dtype in (np.float64, np.float32, np.uint8, np.int16)}
+    assert said == {"x: 10 × 10 grey image, values 0 to 9, mean 0.14; brightest tenth in rows 2-4, columns 3-7."}
+
 def test_bright_region_of_a_colour_image_follows_luminance_not_the_channel_mean():
     image = np.zeros((10, 10, 3), np.uint8)
     image[:, :5] = (0, 0, 255)  # blue: channel mean 85, luminance 18.4
