@@ -292,16 +292,20 @@ def level_values(levels: np.ndarray, image: np.ndarray, bits: int) -> np.ndarray
     return lo + (np.asarray(levels, dtype=np.float64) + 0.5) * level_step(image, bits)
 
 
-def levels_to_uint8(levels: np.ndarray, bits: int) -> np.ndarray:
+def levels_to_uint8(levels: np.ndarray, bits: int, invert: bool = False) -> np.ndarray:
     """Levels 0 to ``2**n - 1`` spread over the screen's 0 to 255 (0 black, top level white).
+
+    `invert` shades them the other way (0 white), as a DICOM MONOCHROME1 file asks.
 
     Examples
     --------
     >>> levels_to_uint8(np.array([0, 1, 2, 3]), 2).tolist()
     [0, 85, 170, 255]
+    >>> levels_to_uint8(np.array([0, 1, 2, 3]), 2, invert=True).tolist()
+    [255, 170, 85, 0]
     """
     top = level_count(bits) - 1
-    return apply_window(levels, width=float(top), level=top / 2)
+    return apply_window(levels, width=float(top), level=top / 2, invert=invert)
 
 
 def distinct_values(image: np.ndarray) -> int:

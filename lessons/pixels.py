@@ -169,9 +169,12 @@ def bit_depth_section(chosen) -> None:
     channels = [levels[..., c] for c in range(3)] if colour else [levels]
     counts = [(name, pixels.level_counts(c, n)) for name, c in zip(pixels.CHANNELS if colour else ["grey"], channels)]
     picture, histogram = figure_area.columns([2, 3])
-    shown = pixels.rescale_for_display(pixels.levels_to_uint8(levels, n), pixels.display_scale(image.shape, 360))
+    shown = pixels.rescale_for_display(pixels.levels_to_uint8(levels, n, invert=inverted),
+                                       pixels.display_scale(image.shape, 360))
+    ends = ("white", "black") if inverted else ("black", "white")
     rgb_picture(picture, shown, stretch=True,
-                caption=f"{n} bit{'s' if n > 1 else ''}: {2 ** n:,} levels from black (0) to white ({2 ** n - 1:,})")
+                caption=shaded(f"{n} bit{'s' if n > 1 else ''}: {2 ** n:,} levels from {ends[0]} (0) to {ends[1]} "
+                               f"({2 ** n - 1:,})", inverted))
     starts, _, per_bin = pixels.level_histogram(counts[0][1])
     grouped = [(name, pixels.level_histogram(c)[1]) for name, c in counts]
     show_figure(histogram, for_the_room(level_histogram_figure(starts, grouped, per_bin, n), room), config=PLOT_CONFIG,

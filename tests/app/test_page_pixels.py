@@ -14,7 +14,8 @@ import pytest
 from core import basics, pixels, samples
 from core.text.course_text import load_lesson
 from core.data.noise import add_noise, snr, snr_db
-from harness import brighter_where_low, choose_sample, image_captions, page_test, problems, upload, widget
+from harness import (brighter_where_low, choose_sample, image_captions, page_test, problems, shown_pictures, upload,
+                     widget)
 
 PAGE = "lessons/pixels.py"
 CT, MR, MNI, HEAD, FMRI, RETINA, PHANTOM = (samples.SAMPLES[i].name for i in (0, 1, 2, 6, 7, 8, 10))
@@ -673,7 +674,7 @@ def test_real_odd_and_degenerate_uploads_in_every_section(section):
     assert failures == {}
 
 
-def test_a_monochrome1_radiograph_is_shaded_low_values_white_in_zoom_and_noise(at):
+def test_a_monochrome1_radiograph_is_shaded_low_values_white_in_zoom_bit_depth_and_noise(at):
     name = next(s.name for s in samples.SAMPLES if s.file == "RG3_UNCR.dcm")  # MONOCHROME1 in its file
     choose_sample(at, name)
     open_section(at, "Zoom")
@@ -681,6 +682,11 @@ def test_a_monochrome1_radiograph_is_shaded_low_values_white_in_zoom_and_noise(a
     scale = zoom["data"][0]["colorscale"]
     assert scale[0][1] in ("white", "#ffffff") and scale[-1][1] in ("black", "#000000")  # low values white
     assert "MONOCHROME1, low values white" in captions_text(at)
+    open_section(at, "Bit depth")
+    levels = {c: p for c, p in shown_pictures(at).items() if "levels from" in c}
+    caption, = levels
+    assert "levels from white (0) to black (255), shaded as the file says: MONOCHROME1" in caption
+    assert brighter_where_low(levels[caption], samples.load(name).data) > 200  # level 0, the lowest values: white
     open_section(at, "Signal and noise")
     chart = next(c for c in at.get("plotly_chart") if c.proto.id.endswith("-px-regions"))
     source = json.loads(chart.proto.spec)["data"][0]["source"]  # the picture, a PNG
