@@ -14,7 +14,7 @@ from core import layers
 from core.snippets import cnn as cnn_snippets
 from core.basics import to_grey
 from ui.code import show_code
-from ui.images import picture
+from ui.images import picture, shaded
 from ui.lesson import lecturer_mode
 from ui.picker import current
 from ui.room import kept_editable_matrix, kept_matrix
@@ -198,6 +198,7 @@ def convolution(learned_kernel: np.ndarray | None) -> None:
                 "slides over the image; at each place the pixels under it are multiplied by the kernel, cell by "
                 "cell, and summed. That sum is one pixel of the *feature map*.")
     image, note = grey_input(volume)
+    inverted = volume.low_values_white  # MONOCHROME1: the image is shown low values white, its maps as they are
     if image is None:
         st.error(note)
         return
@@ -221,7 +222,8 @@ def convolution(learned_kernel: np.ndarray | None) -> None:
     if image.shape[0] < kr or image.shape[1] < kc:
         st.warning(f"This image ({image.shape[0]} × {image.shape[1]}) is smaller than the {kr} × {kc} kernel: "
                    "choose a larger image in the sidebar.")
-        picture(st.columns(4)[0], image, f"Image · {image.shape[0]} × {image.shape[1]}")
+        picture(st.columns(4)[0], image, shaded(f"Image · {image.shape[0]} × {image.shape[1]}", inverted),
+                invert=inverted)
         return
     rcol, ccol = st.columns(2)
     row = _position("Row of the output pixel", "sup-row", image.shape[0] - kr + 1, rcol)
@@ -240,10 +242,13 @@ def convolution(learned_kernel: np.ndarray | None) -> None:
     views = [("Image", image), ("Feature map (convolution)", feature), ("After ReLU", after)]
     if min(after.shape) >= 2:
         views.append(("After 2 × 2 max pooling", layers.max_pool(after)))
-    for column, (title, view) in zip(st.columns(len(views)), views):
-        picture(column, view, f"{title} · {view.shape[0]} × {view.shape[1]}")
+    for n, (column, (title, view)) in enumerate(zip(st.columns(len(views)), views)):
+        picture(column, view, shaded(f"{title} · {view.shape[0]} × {view.shape[1]}", inverted and n == 0),
+                invert=inverted and n == 0)
     st.caption(f"The feature map ranges from {feature.min():.4g} to {feature.max():.4g}; "
-               f"ReLU zeroes {100 * (feature < 0).mean():.0f}% of it. Each view is windowed to its own range.")
+               f"ReLU zeroes {100 * (feature < 0).mean():.0f}% of it. Each view is windowed to its own range"
+               + ("; the maps are computed on the image's values, not on its shading, and show their high values "
+                  "white." if inverted else "."))
     show_code(cnn_snippets.convolution_snippet(patch, kernel))
 
 

@@ -7,8 +7,8 @@ import pytest
 
 from core import samples
 from core.io.dicom_writer import write_dicom_slice
-from harness import (choose_sample, each_building_block, image_captions, page_test, problems, shown_pictures, upload,
-                     widget)
+from harness import (brighter_where_low, choose_sample, each_building_block, image_captions, page_test, problems,
+                     shown_pictures, upload, widget)
 from upload_files import png, zip_of
 
 PAGE = "lessons/supervised.py"
@@ -168,6 +168,27 @@ def test_good_and_bad_uploads(at):
     assert "**Sum** =" in texts(at)
     open_section(at, "Training")
     assert any("parameters" in d.value.columns for d in at.dataframe)  # the rest of the lesson carries on too
+
+
+RG3 = next(s.name for s in samples.SAMPLES if s.file == "RG3_UNCR.dcm")  # MONOCHROME1 in its file
+
+
+def test_the_convolution_shows_a_monochrome1_image_as_its_file_asks_and_its_maps_as_they_are(at):
+    from core import layers
+    from ui.images import INVERTED_NOTE, grey8
+
+    open_section(at, "Convolution")
+    choose_sample(at, RG3)
+    values = samples.load(RG3).data
+    pictures = shown_pictures(at)
+    image = pictures[f"Image · {values.shape[0]} × {values.shape[1]}{INVERTED_NOTE}"]
+    assert brighter_where_low(image, values) > 200  # the lowest values white, as the file asks
+    feature = layers.convolve(values.astype(np.float64), layers.KERNELS["Sobel, vertical edges"])
+    side = values.shape[0] - 2
+    assert np.array_equal(pictures[f"Feature map (convolution) · {side} × {side}"], grey8(feature))  # high white
+    assert np.array_equal(pictures[f"After ReLU · {side} × {side}"], grey8(layers.relu(feature)))
+    assert sum(INVERTED_NOTE in caption for caption in pictures) == 1  # said once
+    assert any("not on its shading" in c.value for c in at.caption)
 
 
 def test_short_training_then_evaluation_inside_and_grad_cam(at):
