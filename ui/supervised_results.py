@@ -216,10 +216,13 @@ def own_image(network: Network, setup: Setup, target: int | None, layer: str, op
     st.subheader("On your own image")
     spec, names = setup.recipe.spec, setup.choice.data.class_names
     volume = current().volume
+    inverted = volume.low_values_white
     st.caption(f"The image chosen in the sidebar (**{md(volume.name)}**; middle slice for a 3D image), scaled to "
-               f"{spec.input_size} × {spec.input_size} × {spec.channels} for the network.")
+               f"{spec.input_size} × {spec.input_size} × {spec.channels} for the network"
+               + (". A MONOCHROME1 image: inverted (1 − x) as its file asks, as a class-folder .zip's images are, "
+                  "so the network sees it as it is shown, low values white." if inverted else "."))
     try:
-        own = labelled.to_model_input(volume.slice2d(), spec.input_size, spec.channels)
+        own = labelled.to_model_input(volume.slice2d(), spec.input_size, spec.channels, invert=inverted)
     except ValueError as exc:
         st.error(f"This image cannot be fed to the network: {exc}.")
         return

@@ -231,7 +231,7 @@ def training_split(data: LabelledImages, fraction: float, seed: int = 0) -> tupl
     return candidates[train], validation, evaluation
 
 
-def to_model_input(image: np.ndarray, size: int, channels: int) -> np.ndarray:
+def to_model_input(image: np.ndarray, size: int, channels: int, invert: bool = False) -> np.ndarray:
     """Turn any 2D picture into one network input: [0, 1] values, ``(size, size, channels)``.
 
     Parameters
@@ -244,6 +244,12 @@ def to_model_input(image: np.ndarray, size: int, channels: int) -> np.ndarray:
     channels : int
         1 (colour becomes grey through `core.basics.to_grey`, the course's one grey
         conversion) or 3 (grey is repeated).
+    invert : bool
+        A grey image shown low values white (DICOM MONOCHROME1, see
+        `core.volume.Volume.low_values_white`): 1 - x after the windowing,
+        so the network sees it as it is shown, as
+        `core.io.class_folders.load_class_folders` does for its training
+        images. Ignored for colour.
 
     Returns
     -------
@@ -267,7 +273,7 @@ def to_model_input(image: np.ndarray, size: int, channels: int) -> np.ndarray:
             unit = to_grey(unit)[..., None]
     else:
         width, level = auto_window(image)
-        unit = (apply_window(image, width, level).astype(np.float32) / 255.0)[..., None]
+        unit = (apply_window(image, width, level, invert=invert).astype(np.float32) / 255.0)[..., None]
     unit = resize_images(unit[None], size)[0]
     if channels == 3 and unit.shape[-1] == 1:
         unit = np.repeat(unit, 3, axis=-1)

@@ -215,6 +215,9 @@ def test_short_training_then_evaluation_inside_and_grad_cam(at):
     assert any("Grad-CAM for “benign”" in c for c in image_captions(at))
     choose_sample(at, "fMRI 4D: time series (nibabel example4d.nii.gz)")
     assert not problems(at) and "What the network receives" in image_captions(at)
+    choose_sample(at, RG3)  # MONOCHROME1: the network receives it as it is shown, as a .zip's images are
+    assert any("inverted (1 − x) as its file asks" in c.value for c in at.caption)
+    assert brighter_where_low(shown_pictures(at)["What the network receives"], samples.load(RG3).data) > 100
 
 
 def test_the_grad_cam_preset_holds_the_lecture_s_network():

@@ -56,5 +56,14 @@ def test_grey_pictures_are_windowed_repeated_for_colour_networks_and_nan_only_is
         labelled.to_model_input(np.full((4, 4), np.nan), 8, 1)
 
 
+def test_a_monochrome1_picture_is_inverted_for_the_network_as_it_is_shown():
+    ramp = np.tile(np.arange(16, dtype=np.float64), (16, 1))
+    shown = labelled.to_model_input(ramp, 16, 1, invert=True)
+    assert shown == pytest.approx(1 - labelled.to_model_input(ramp, 16, 1), abs=1e-6)
+    assert shown[0, 0, 0] == 1.0 and shown[0, -1, 0] == 0.0  # the lowest value white
+    rgb = np.zeros((8, 8, 3), np.uint8)
+    assert np.array_equal(labelled.to_model_input(rgb, 8, 3, invert=True), labelled.to_model_input(rgb, 8, 3))
+
+
 def test_resize_masks_is_gone():
     assert not hasattr(labelled, "resize_masks")
