@@ -778,12 +778,33 @@ def held_out_pairs(trained: Trained, n: int, seed: int = 1, contrast: float = 0.
 
 
 def own_pair(image: np.ndarray, size: int, spacing: tuple[float, float], motion: warps.Motion,
-             contrast: float = 0.0) -> warps.Problem:
+             contrast: float = 0.0, invert: bool = False) -> warps.Problem:
     """A learner's image resized to the network's `size`, scaled to [0, 1], and moved by `motion`.
 
     The network's pixel size is kept (`spacing`): the image is squeezed into
     the same grid as the template slices, so its motion is measured in the
     network's millimetres.
+
+    Parameters
+    ----------
+    image : numpy.ndarray
+        A grey 2D image in any units.
+    size : int
+        The network's input side.
+    spacing : (float, float)
+        The network's mm per pixel.
+    motion : warps.Motion
+        The known motion of the moving image.
+    contrast : float
+        0 to 1: how much of `core.data.warps.other_contrast` the moving image gets.
+    invert : bool
+        An image shown low values white (DICOM MONOCHROME1, see
+        `core.volume.Volume.low_values_white`): 1 - x after the scaling, so
+        the network sees it as it is shown.
+
+    Returns
+    -------
+    core.data.warps.Problem
     """
     from skimage.transform import resize
 
@@ -793,6 +814,8 @@ def own_pair(image: np.ndarray, size: int, spacing: tuple[float, float], motion:
     small = resize(values, (size, size), order=1, anti_aliasing=True, preserve_range=True)
     lo, hi = float(small.min()), float(np.percentile(small, 99.5))
     unit = np.clip((small - lo) / (hi - lo), 0, 1) if hi > lo else np.zeros_like(small)
+    if invert:
+        unit = 1 - unit
     bend = float(np.clip(motion.warp_mm, -warps.max_warp_mm(unit.shape, spacing), warps.max_warp_mm(unit.shape, spacing)))
     problem = warps.make_problem(unit, spacing, warps.Motion(motion.shift_mm, motion.angles_deg, motion.scale, bend),
                                  contrast=contrast)

@@ -333,6 +333,7 @@ def _own_pair(trained: lr.Trained) -> None:
     from core.data.warps import max_warp_mm
 
     motion = Motion((shift, 0.0), (angle,), 1.0, bend * max_warp_mm((size, size), spacing))
+    invert = False
     if source == "a held-out template slice":
         slices, indices, _ = template_slices(size)
         held = lr.split_slices(len(slices))[1]
@@ -340,8 +341,11 @@ def _own_pair(trained: lr.Trained) -> None:
     else:
         volume = picker.current().volume
         image, _, _ = working_image(volume)
-        name = f"your image, resized to {size} × {size}"
-    problem = lr.own_pair(image, size, spacing, motion, contrast)
+        name, invert = f"your image, resized to {size} × {size}", volume.low_values_white
+        if invert:
+            st.caption("A MONOCHROME1 image: inverted (1 − x) as its file asks, low values white, so the network "
+                       "registers it as it is shown.")
+    problem = lr.own_pair(image, size, spacing, motion, contrast, invert)
     key = (id(trained), source, name, shift, angle, bend, contrast, problem.fixed.shape, float(problem.fixed.sum()))
 
     def register_own() -> dict | None:

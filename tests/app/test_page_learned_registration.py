@@ -11,7 +11,8 @@ import statistics
 
 import pytest
 
-from harness import image_captions, page_test, problems, shown_code, widget
+from harness import (brighter_where_low, choose_sample, image_captions, page_test, problems, shown_code, shown_pictures,
+                     widget)
 from test_heavy_dask import local_cluster, on_dask  # noqa: F401 - the embedded cluster's fixtures
 
 PAGE = "lessons/unsupervised.py"
@@ -104,6 +105,23 @@ def test_train_compare_with_bspline_and_register_my_own_pair(at, submitted):
     assert any(c.startswith("Fixed (your image, resized to 64 × 64)") for c in image_captions(at))
     assert any("outside what the network was trained on" in c.value and "not a template slice" in c.value
                for c in at.caption)
+
+
+def test_my_own_pair_from_a_monochrome1_image_is_registered_and_shown_as_its_file_asks(at):
+    from core import samples
+
+    rg3 = next(s.name for s in samples.SAMPLES if s.file == "RG3_UNCR.dcm")  # MONOCHROME1 in its file
+    at.button(key="unsup-learned-train").click()
+    at.run()
+    choose_sample(at, rg3)
+    widget(at, "radio", "unsup-learned-source").set_value("my image (sidebar)")
+    at.run()
+    assert any("A MONOCHROME1 image: inverted (1 − x)" in c.value for c in at.caption)
+    at.button(key="unsup-learned-own-run").click()
+    at.run()
+    assert not problems(at), problems(at)
+    fixed = next(p for c, p in shown_pictures(at).items() if c.startswith("Fixed (your image"))
+    assert brighter_where_low(fixed, samples.load(rg3).data) > 100  # the lowest values white, as the file asks
 
 
 def test_the_training_controls_start_from_the_recipe_s_defaults(at):

@@ -206,6 +206,15 @@ def test_own_pair_resizes_any_image_and_moves_it():
         lr.build_model(30, (8, 16))
 
 
+def test_own_pair_inverts_a_monochrome1_image_as_it_is_shown():
+    image = np.tile(np.arange(64, dtype=np.float64), (64, 1))
+    still = warps.Motion((0.0, 0.0), (0.0,), 1.0, 0.0)
+    plain = lr.own_pair(image, 32, (2.0, 2.0), still)
+    shown = lr.own_pair(image, 32, (2.0, 2.0), still, invert=True)
+    assert shown.fixed == pytest.approx(1 - plain.fixed)
+    assert shown.fixed[:, 0].min() == 1.0 and shown.fixed[:, -1].max() < 0.05  # the lowest values white
+
+
 def _layer_outputs(model, names, moving, fixed):
     """The outputs of the named layers for one batch (a sub-model of the same graph)."""
     import keras
