@@ -97,9 +97,8 @@ def click_figure(image: np.ndarray, spacing: tuple[float, float], pairs: list[di
 
     `invert` shades low values white (a MONOCHROME1 image), its colour bar too.
     """
-    figure = heatmap_figure(image, spacing, *display.auto_window(image), f"{side} image: click a landmark")
-    if invert:
-        figure.update_traces(colorscale="gray_r", selector={"type": "heatmap"})
+    figure = heatmap_figure(image, spacing, *display.auto_window(image), f"{side} image: click a landmark",
+                            invert=invert)
     rows, cols = click_grid(image.shape)
     figure.add_trace(go.Scattergl(
         x=cols, y=rows, mode="markers", name="click grid", showlegend=False,

@@ -59,7 +59,7 @@ def probe_figure(volume: Volume, index: tuple[int, ...], width: float, level: fl
         figure = colour_figure(image, "click a pixel to probe it (ring)")
     else:
         figure = heatmap_figure(image, volume.pixel_spacing, width, level, "click a pixel to probe it (ring)",
-                                value_label=unit)
+                                value_label=unit, invert=volume.low_values_white)
     figure.update_traces(hoverinfo="skip", hovertemplate=None)  # the grid below carries the values
     rows, cols = click_grid(image.shape, CLICK_SIDE ** 2)
     values = image[rows, cols]
@@ -158,11 +158,12 @@ def value_chain_section(volume: Volume, explanation: str, colour_note: str) -> t
             numbers_col.metric("× slope + intercept", f"× {chain['slope']:.6g} + {chain['intercept']:.6g}")
         numbers_col.metric("Physical value", f"{chain['physical']:.6g}")
         numbers_col.metric("Displayed grey", f"{chain['grey']}")
-        low = level - width / 2
+        low, inverted = level - width / 2, volume.low_values_white
+        ends = ("white", "black") if inverted else ("black", "white")
         numbers_col.caption(
-            f"Window: values from {low:.6g} (black) to {low + width:.6g} (white). "
-            f"Grey = clip(({chain['physical']:.6g} − {low:.6g}) / {width:.6g} × 255) = {chain['grey']}"
-            + (" (MONOCHROME1: inverted)." if volume.monochrome1 else "."))
+            f"Window: values from {low:.6g} ({ends[0]}) to {low + width:.6g} ({ends[1]}). "
+            f"Grey = {'255 − ' if inverted else ''}clip(({chain['physical']:.6g} − {low:.6g}) / {width:.6g} × 255) = "
+            f"{chain['grey']}" + (" (MONOCHROME1: inverted, as the picture shows it)." if inverted else "."))
         figure = probe_figure(volume, index, width, level)
         alt = describe_image(image, f"Image windowed {width:.4g}/{level:.4g} (width/level) with the probed pixel "
                                     f"ringed at row {index[-2]}, column {index[-1]}: stored {chain['stored']:.6g}, "

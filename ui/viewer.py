@@ -109,17 +109,20 @@ def window_controls(volume: Volume, key: str) -> tuple[float, float]:
 
 
 def heatmap_figure(image: np.ndarray, spacing: tuple[float, float], width: float, level: float,
-                   title: str = "", value_label: str = "value") -> go.Figure:
+                   title: str = "", value_label: str = "value", invert: bool = False) -> go.Figure:
     """A grey heatmap whose hover shows row, column and the real value.
 
     Images larger than `MAX_HEATMAP_SIDE` are sampled every n-th pixel; the
-    axes keep the true row and column numbers.
+    axes keep the true row and column numbers. `invert` reverses the grey
+    scale (low values white, as a MONOCHROME1 file asks), its colour bar too;
+    the values stay as they are.
     """
     step = max(1, int(np.ceil(max(image.shape[:2]) / MAX_HEATMAP_SIDE)))
     rows, cols = np.arange(0, image.shape[0], step), np.arange(0, image.shape[1], step)
     z = image[::step, ::step].astype(np.float32)
     figure = go.Figure(go.Heatmap(
-        z=z, x=cols, y=rows, colorscale="gray", zmin=level - width / 2, zmax=level + width / 2,
+        z=z, x=cols, y=rows, colorscale="gray_r" if invert else "gray",
+        zmin=level - width / 2, zmax=level + width / 2,
         hovertemplate=f"row %{{y}}, col %{{x}}<br>{value_label} %{{z:.6g}}<extra></extra>",
         colorbar={"title": {"text": value_label, "side": "right"}, "thickness": 12},
     ))
@@ -187,10 +190,12 @@ def show_2d(volume: Volume, image: np.ndarray, key: str, title: str = "") -> Non
                     key=f"{key}-colour")
         return
     width, level = window_controls(volume, key)
-    if volume.monochrome1:
-        st.caption("MONOCHROME1: in this file low values are meant to be white; the colour bar shows values.")
+    if volume.low_values_white:
+        st.caption("MONOCHROME1: this file asks for low values white, so the grey scale is reversed; the colour bar "
+                   "and the hover show the values.")
     show_figure(st, heatmap_figure(image, volume.pixel_spacing, width, level, title,
-                                   value_label="HU" if volume.modality == "CT" else "value"), describe_image(
+                                   value_label="HU" if volume.modality == "CT" else "value",
+                                   invert=volume.low_values_white), describe_image(
         image, f"{title or volume.name}, window {width:.4g}/{level:.4g} (width/level)"), config=PLOT_CONFIG,
         key=f"{key}-heatmap")
 

@@ -344,3 +344,25 @@ def test_a_window_preset_sets_both_sliders_of_the_viewer(at):
     widget(at, "slider", "view_level").set_value(500.0).run()  # the sliders fine-tune the preset
     heatmap = next(t for f in charts(at) for t in f["data"] if t.get("type") == "heatmap")
     assert (heatmap["zmin"], heatmap["zmax"]) == (500 - 1250, 500 + 1250)
+
+
+def test_a_monochrome1_radiograph_is_shaded_low_values_white_and_its_values_stay(at):
+    def ends(app) -> tuple[float, float]:
+        """The grey of the lowest (zmin) and of the highest value (zmax) of the page's one heatmap."""
+        heatmap, = (t for f in charts(app) for t in f["data"] if t.get("type") == "heatmap")
+        return tuple(float(np.mean([float(v) for v in heatmap["colorscale"][n][1].strip("rgb()").split(",")]))
+                     for n in (0, -1))
+
+    rg3 = next(s for s in samples.SAMPLES if s.file == "RG3_UNCR.dcm")  # MONOCHROME1 in its file
+    choose_sample(at, rg3.name)
+    open_section(at, "Look at it")
+    low, high = ends(at)
+    assert low > 250 and high < 5  # the lowest value white, as the file asks
+    assert any("grey scale is reversed" in c.value for c in at.caption)
+    open_section(at, "From file to screen")
+    low, high = ends(at)
+    assert low > 250 and high < 5  # the probe's picture too, beside its "Displayed grey"
+    words = " ".join(c.value for c in at.caption)
+    assert "(white) to " in words and "(black). Grey = 255 − clip(" in words
+    grey = int(metrics(at)["Displayed grey"])
+    assert f"= {grey} (MONOCHROME1: inverted, as the picture shows it)." in words
