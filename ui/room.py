@@ -33,6 +33,10 @@ LECTURER_CSS = f"""
   /* Words stay whole: a line breaks between words, never inside one ("Classificatio/n"). */
   [data-testid="stMain"] :is(p, li, td, th, span, label, div, button, a),
   [data-testid="stSidebar"] :is(p, li, span, label, a) {{ {_WRAP} }}
+  /* A picture's caption is as narrow as its picture: a long file name breaks inside (at its end if it must)
+     rather than running under the next tile's caption. */
+  [data-testid="stMain"] [data-testid="stImageCaption"], [data-testid="stMain"] [data-testid="stImageCaption"] * {{
+    overflow-wrap: anywhere !important; }}
   /* Tables (st.table and Markdown tables): the numbers themselves at room size. */
   [data-testid="stTable"] :is(td, th), [data-testid="stMarkdownContainer"] table :is(td, th) {{
     font-size: {ROOM_PX}px !important; }}

@@ -8,14 +8,18 @@ import streamlit as st
 
 from core import eda
 from core.io import ImageLoadError, load_image
-from core.thumbnails import preview, tile_flags, tile_order
 from core.io.png_writer import encode_png
+from core.thumbnails import preview, tile_flags, tile_order
 from ui.alt import show_image
 from ui.memo import session_memo
+from ui.room import lecturer_mode
 from ui.safe_text import md
 
 MAX_TILES = 48
 COLUMNS = 8
+"""Tiles per row."""
+ROOM_COLUMNS = 5
+"""Tiles per row in lecturer mode: fewer and larger, their names read from the back of the room."""
 
 
 def _tiles(files: list[tuple[str, bytes]], names: list[str]) -> dict[str, tuple[bytes, bool] | None]:
@@ -57,8 +61,9 @@ def show_thumbnail_grid(files: list[tuple[str, bytes]], table: pd.DataFrame, wor
     st.caption(f"{words} {flagged} flagged file(s) here."
                + (f" {len(names)} of {len(table)} files shown." if len(table) > len(names) else ""))
     blank = encode_png(np.full((48, 48), 40, np.uint8))
-    for start in range(0, len(names), COLUMNS):
-        for column, name in zip(st.columns(COLUMNS), names[start:start + COLUMNS]):
+    per_row = ROOM_COLUMNS if lecturer_mode() else COLUMNS
+    for start in range(0, len(names), per_row):
+        for column, name in zip(st.columns(per_row), names[start:start + per_row]):
             found = flags[name]
             tile, inverted = tiles.get(name) or (None, False)
             caption = md(name) + (" · low values white (MONOCHROME1)" if inverted else "") + (

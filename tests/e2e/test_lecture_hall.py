@@ -6,7 +6,8 @@ browser's own measurements are judged:
 
 (a) no visible text is cut: no element whose text overflows a box that hides its overflow
     (``scrollWidth > clientWidth`` with overflow hidden or clip, either way) and none truncated with
-    ``text-overflow: ellipsis``; the page itself is no wider than the window. Code blocks scroll on
+    ``text-overflow: ellipsis``; no text spills out of its box onto its neighbours (a word wider than
+    its box: a file name under a picture); the page itself is no wider than the window. Code blocks scroll on
     purpose and are left out, as are canvases (st.dataframe) and the figures' SVG (judged by (b));
 (b) the numbers the lesson is about are at least 24 px: the computed font size of plotly's SVG text
     (ticks, axis titles, legend, colour bars, annotations, the values printed in cells), of st.table and
@@ -37,7 +38,7 @@ COURSE_TEXT = REPO_ROOT / "assets" / "course"
 # Every element with visible text that is cut: [where, text, how]. Code, canvases and SVG are left out.
 CUT_TEXT = """(scope) => {
   const skip = '[data-testid="stCode"], pre, code, canvas, svg, [data-testid="stDataFrame"], '
-             + '[data-testid="stDataFrameResizable"], textarea, input';
+             + '[data-testid="stDataFrameResizable"], textarea, input, [data-testid="stIconMaterial"]';  // icons: ligatures
   const found = [];
   for (const root of document.querySelectorAll(scope)) {
     for (const el of root.querySelectorAll('*')) {
@@ -53,6 +54,8 @@ CUT_TEXT = """(scope) => {
       else if (hides(cs.overflowX) && wide) how = `overflows its box (${el.scrollWidth} > ${el.clientWidth} px)`;
       else if (hides(cs.overflowY) && el.clientHeight > 0 && el.scrollHeight > el.clientHeight + 1)
         how = `cut at the bottom (${el.scrollHeight} > ${el.clientHeight} px)`;
+      else if (wide && !el.children.length)  // a word wider than its box runs over what stands beside it
+        how = `spills out of its box (${el.scrollWidth} > ${el.clientWidth} px)`;
       if (how) found.push([el.getAttribute('data-testid') || el.tagName.toLowerCase(), text.slice(0, 60), how]);
     }
   }
