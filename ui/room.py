@@ -252,7 +252,8 @@ def size_for_room(figure: go.Figure, px: int = ROOM_PX) -> go.Figure:
     traces' own text (the values printed in a grid's cells) are raised to `px` (the title to 1.25 ×
     `px`); sizes already larger are kept. Axes get ``automargin`` so their larger labels push the
     margins out instead of being cut, the top margin grows for a title or subplot titles, and a figure
-    of fixed height grows by what its margins took, so its plot keeps its size.
+    of fixed height grows by what its margins took, so its plot keeps its size. A horizontal legend under the
+    plot moves beside it, since the larger tick labels and axis title would run into it.
 
     Parameters
     ----------
@@ -287,6 +288,9 @@ def size_for_room(figure: go.Figure, px: int = ROOM_PX) -> go.Figure:
             axis.dtick = 1  # decades only: plotly draws the 2 and 5 between them at three quarters of the size
     layout.legend.font.size = _at_least(layout.legend.font.size, px)
     layout.legend.title.font.size = _at_least(layout.legend.title.font.size, px)
+    if layout.legend.orientation == "h" and (layout.legend.y or 0) < 0:
+        # Under the plot, the larger tick labels and axis title would run into it: beside the plot instead.
+        layout.legend.update(orientation="v", x=1.02, xanchor="left", y=1, yanchor="top")
     for name in [key for key in layout if key.startswith("coloraxis")]:
         _colorbar(layout[name].colorbar, px)
     for annotation in layout.annotations:

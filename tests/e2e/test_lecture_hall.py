@@ -338,6 +338,18 @@ def test_show_figure_sizes_figures_for_the_room_in_lecturer_mode_only():
     assert spec["layout"]["font"]["size"] == ROOM_PX and spec["data"][0]["textfont"]["size"] == ROOM_PX
 
 
+
+def test_size_for_room_moves_a_legend_from_under_the_plot_to_beside_it():
+    from ui.room import size_for_room
+
+    figure = go.Figure(go.Scatter(y=[1, 2], name="otsu -180.1"), layout={
+        "legend": {"orientation": "h", "y": -0.3, "x": 0}, "xaxis": {"title": {"text": "value"}}})
+    room = size_for_room(figure)
+    assert room.layout.legend.orientation == "v" and room.layout.legend.x > 1 and room.layout.legend.y == 1
+    assert figure.layout.legend.orientation == "h"  # the learner's figure is left as it was
+    above = size_for_room(go.Figure(go.Scatter(y=[1]), layout={"legend": {"orientation": "h", "y": 1.08}}))
+    assert above.layout.legend.orientation == "h" and above.layout.legend.y == 1.08  # clear of the axis: kept
+
 def test_size_for_room_gives_no_colour_bar_to_a_trace_that_shows_no_scale():
     from ui.room import size_for_room
 
