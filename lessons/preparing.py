@@ -47,8 +47,8 @@ def manual_level_question(work: Work) -> Question:
     lo, hi = work.scale
     t = preprocess.manual_threshold(preprocess.MANUAL_LEVEL, work.scale)
     return Question(
-        f"The values of this image run from {fmt(lo)} to {fmt(hi)}{work.unit}. The lesson maps the lecture's 8-bit "
-        f"level v = {preprocess.MANUAL_LEVEL} onto that range: which threshold t does it give?",
+        f"The file's values run from {fmt(lo)} to {fmt(hi)}{work.unit} (before any noise). The lesson maps the "
+        f"lecture's 8-bit level v = {preprocess.MANUAL_LEVEL} onto that range: which threshold t does it give?",
         f"t = {fmt(lo)} + {preprocess.MANUAL_LEVEL}/255 × ({fmt(hi)} − {fmt(lo)}) = {t:.6g}{work.unit}"
         + (": on an 8-bit scale the level is used as it is." if (lo, hi) == (0.0, 255.0) else
            ". The same number 127 means something else on a scale that is not 0-255."),

@@ -215,8 +215,9 @@ def _scale_caption(work: Work, level: int) -> None:
     if (lo, hi) == (0.0, 255.0):
         st.caption(f"An 8-bit scale (0-255): the manual level is used as it is, t = {manual:.6g}.")
     else:
-        st.caption(f"This image is not 8-bit: its values run from {fmt(lo)} to {fmt(hi)}{work.unit}. The level is "
-                   f"taken as a fraction of that range: t = {fmt(lo)} + {level}/255 × ({fmt(hi)} − {fmt(lo)}) = "
+        st.caption(f"This image is not 8-bit: the file's values run from {fmt(lo)} to {fmt(hi)}{work.unit} (before "
+                   "any noise, which spreads them further but does not move the level). The level is taken as a "
+                   f"fraction of that range: t = {fmt(lo)} + {level}/255 × ({fmt(hi)} − {fmt(lo)}) = "
                    f"**{manual:.6g}{work.unit}** ({100 * level / 255:.1f} % of the way from minimum to maximum).")
 
 
