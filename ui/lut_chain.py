@@ -36,6 +36,13 @@ VOI_WORDS = {
     "window": "a **window** (centre and width) that the file recommends",
     "none": "**no recommendation**: the course windows the values from their 1st to 99th percentile",
 }
+STEP_NAMES = {"Modality LUT": "Modality LUT", "rescale": "rescale", "VOI LUT": "VOI LUT", "window": "the file's window"}
+"""A step's name in the figures' titles; a step the file does not ask for is named by what is done instead."""
+
+
+def step_names(path: lut.DisplayPath) -> tuple[str, str]:
+    """The two steps of `path` as the figures name them: what the file asks for, or what is done without it."""
+    return STEP_NAMES.get(path.modality_step, "no rescale"), STEP_NAMES.get(path.voi_step, "auto window")
 
 
 def probe_inputs(volume: Volume, key: str) -> tuple[int, ...]:
@@ -50,12 +57,13 @@ def probe_inputs(volume: Volume, key: str) -> tuple[int, ...]:
 def curves_figure(path: lut.DisplayPath, stored_range: tuple[float, float], value_range: tuple[float, float],
                   window: tuple[float, float] | None, probe: list[dict]) -> go.Figure:
     """The modality step and the VOI step side by side, the probed pixel marked on both."""
-    figure = make_subplots(rows=1, cols=2, subplot_titles=(f"1 · modality step: {path.modality_step}",
-                                                           f"2 · VOI step: {path.voi_step} → grey"))
+    modality, voi = step_names(path)
+    figure = make_subplots(rows=1, cols=2, subplot_titles=(f"1 · modality step: {modality}",
+                                                           f"2 · VOI step: {voi} → grey"))
     x, y = lut.modality_curve(path, *stored_range)
-    figure.add_trace(go.Scatter(x=x, y=y, mode="lines", name=path.modality_step), row=1, col=1)
+    figure.add_trace(go.Scatter(x=x, y=y, mode="lines", name=modality), row=1, col=1)
     x, y = lut.voi_curve(path, *value_range, window)
-    figure.add_trace(go.Scatter(x=x, y=y, mode="lines", name=path.voi_step,
+    figure.add_trace(go.Scatter(x=x, y=y, mode="lines", name=voi,
                                 line={"shape": "hv" if path.voi_lut is not None else "linear"}), row=1, col=2)
     stored, meaningful, grey = probe[0]["value"], probe[1]["value"], probe[-1]["value"]
     marker = {"symbol": "circle-open", "size": 14, "color": "#ff3b30", "line": {"width": 3}}
@@ -68,7 +76,7 @@ def curves_figure(path: lut.DisplayPath, stored_range: tuple[float, float], valu
     figure.update_xaxes(title_text="meaningful value", row=1, col=2)
     figure.update_yaxes(title_text="grey (0-255)", range=[-5, 260], row=1, col=2)
     figure.update_layout(height=340, margin={"l": 10, "r": 10, "t": 70, "b": 10}, showlegend=False,
-                         title=f"Display path: {path.modality_step}, then {path.voi_step}")
+                         title=f"Display path: {modality}, then {voi}")
     return figure
 
 
@@ -122,7 +130,7 @@ def lut_chain_section(volume: Volume, index: tuple[int, ...] | None = None, key:
     show_figure(st, figure, config=PLOT_CONFIG, key=f"{key}-curves")  # alt text: core.text.alt_text.figure_alt
     step = max(1, int(np.ceil(max(plane.shape) / MAX_SHOWN_SIDE)))
     grey = lut.voi_grey(values[::step, ::step], path, window)
-    subject = plain(f"{volume.name} through its {path.modality_step} and {path.voi_step}")
+    subject = plain(f"{volume.name} through its " + " and ".join(step_names(path)))
     show_image(st, encode_png(grey), describe_image(grey, subject), output_format="PNG", width="content",
                caption="The image as the file's own path displays it"
                        + (f" (every {step}th pixel)" if step > 1 else "") + ".")

@@ -82,13 +82,13 @@ def test_the_figure_draws_both_steps_and_the_image_is_described():
     assert len(charts) == 1
     spec = json.loads(charts[0].proto.spec)
     names = [trace.get("name") for trace in spec["data"]]
-    assert names[:2] == ["Modality LUT", "none"]  # mlut_18 has no VOI LUT nor window: the course's window
+    assert names[:2] == ["Modality LUT", "auto window"]  # mlut_18 has no VOI LUT nor window: the course's
     x, y = (trace_values(spec["data"][0][axis]) for axis in ("x", "y"))
     assert len(x) > 1000  # the table's entries, not a straight line
     assert np.array_equal(y, apply_modality_lut(x.astype(np.int64), ds).astype(float))
     probe = spec["data"][2]
     assert trace_values(probe["x"]).tolist() == [float(ds.pixel_array[256, 256])]
-    assert charts[0].proto.alt.startswith("Display path: Modality LUT, then none")
+    assert charts[0].proto.alt.startswith("Display path: Modality LUT, then auto window")  # no VOI in the file
     assert "of 4096 values" in charts[0].proto.alt
     images = [img for element in at.get("image") for img in element.proto.imgs]
     assert len(images) == 1
