@@ -80,7 +80,8 @@ def overlaid_histograms(histograms: list[tuple[str, np.ndarray, np.ndarray]], ti
 
 
 def otsu_histograms(panels: list[tuple[str, np.ndarray, np.ndarray, float | None]]) -> go.Figure:
-    """The lecture's histograms in one figure: one panel per ``(title, counts, edges, Otsu threshold or None)``."""
+    """The lecture's histograms in one figure, on one value axis: a panel per ``(title, counts, edges, Otsu threshold
+    or None)``."""
     figure = make_subplots(rows=1, cols=len(panels), horizontal_spacing=0.06,
                            subplot_titles=[title for title, *_ in panels])
     for n, (title, counts, edges, threshold) in enumerate(panels, 1):
@@ -95,6 +96,9 @@ def otsu_histograms(panels: list[tuple[str, np.ndarray, np.ndarray, float | None
                                   font={"color": METHOD_COLOURS["otsu"]})
     figure.update_yaxes(type="log", dtick=1)
     figure.update_yaxes(title_text="pixels (log)", row=1, col=1)
+    figure.update_xaxes(nticks=4)
+    for n in range(2, len(panels) + 1):  # one value axis: the noise widens the histogram, the filter narrows it
+        figure.update_xaxes(matches="x", row=1, col=n)
     figure.update_layout(height=280, bargap=0, margin={"l": 10, "r": 10, "t": 40, "b": 10})
     return figure
 

@@ -336,9 +336,9 @@ def lecture_section(work: Work, text: LessonText) -> None:
     sweep = memo(("sweep", work.key, truth_name), lambda: preprocess.sigma_sweep(work.image, truth, SWEEP_SIGMAS))
     best = max(sweep, key=lambda row: row[2])
     metrics = figure.columns(3)
-    metrics[0].metric("Best sigma", f"{best[0]:g}", help=f"Of the sweep below: Dice {best[2]:.4f}.")
+    metrics[0].metric("Best sigma of the sweep", f"{best[0]:g}", help=f"Of the sweep below: Dice {best[2]:.4f}.")
     metrics[1].metric("Dice, Otsu alone", f"{result.dice_noisy:.4f}")
-    metrics[2].metric("Dice, smoothed", f"{result.dice_filtered:.4f}",
+    metrics[2].metric(f"Dice, smoothed (sigma {sigma:g})", f"{result.dice_filtered:.4f}",
                       delta=f"{result.dice_filtered - result.dice_noisy:+.4f}",
                       help=f"Gaussian (sigma {sigma:g}) first, then Otsu.")
     columns = figure.columns(3)

@@ -30,7 +30,7 @@ TEXT = load_lesson("preparing")
 SECTIONS = list(TEXT.sections)
 #: a metric each section shows, whatever the image
 SECTION_METRICS = {"Noise": "Noise std", "Masking": "Pixels removed", "Thresholds": "Threshold",
-                   "Filters": "RMSE vs clean", "Edges": None, "Lecture pipeline": "Dice, smoothed",
+                   "Filters": "RMSE vs clean", "Edges": None, "Lecture pipeline": "Dice, Otsu alone",
                    "Pipeline builder": None}
 
 
@@ -104,8 +104,12 @@ def test_phantom_shows_the_lecture_s_gain_from_filtering_first(at):
     found = metrics(at)
     assert widget(at, "selectbox", "prep-truth").value == "skull (value 255)"
     assert found["Dice, Otsu alone"] == f"{result.dice_noisy:.4f}"
-    assert found["Dice, smoothed"] == f"{result.dice_filtered:.4f}"
+    assert found["Dice, smoothed (sigma 1)"] == f"{result.dice_filtered:.4f}"  # the sigma it is at, said
     assert result.dice_filtered - result.dice_noisy > 0.6
+    charts = [c for c in at.get("plotly_chart") if c.key == "prep-lecture-histograms"]
+    assert len(charts) == 1
+    layout = json.loads(charts[0].proto.spec)["layout"]  # clean, noisy, smoothed: on one value axis, comparable
+    assert [layout[f"xaxis{n}"].get("matches") for n in ("", "2", "3")] == [None, "x", "x"]
     assert any("**raises** Dice" in m.value for m in at.markdown)
     show(at, "Noise")
     assert metrics(at)["Noise std"] == f"{(noisy - clean).std():.4g}"  # about 51
@@ -264,7 +268,7 @@ def test_synthetic_shapes_have_a_known_answer(at):
     assert widget(at, "selectbox", "prep-truth").value == "the shapes" and "Dice" in metrics(at)
     show(at, "Lecture pipeline")
     found = metrics(at)
-    assert float(found["Dice, smoothed"]) > float(found["Dice, Otsu alone"])
+    assert float(found["Dice, smoothed (sigma 1)"]) > float(found["Dice, Otsu alone"])
     show(at, "Pipeline builder")
     assert "Run the pipeline" not in [b.label for b in at.button]  # 2D: no whole-volume run
 
@@ -432,7 +436,7 @@ def test_preset_noisy_gaussian_otsu_pipeline_raises_dice(at):
     result = pp.otsu_with_and_without_smoothing(noisy, clean == 255, 1.0)
     found = metrics(at)
     assert found["Dice, Otsu alone"] == f"{result.dice_noisy:.4f}"
-    assert found["Dice, smoothed"] == f"{result.dice_filtered:.4f}"
+    assert found["Dice, smoothed (sigma 1)"] == f"{result.dice_filtered:.4f}"
     assert result.dice_filtered > result.dice_noisy + 0.5
     assert [c for i in at.get("image") for c in i.captions][:3] == [
         "ground truth: skull (value 255)", f"noisy → Otsu (t = {result.threshold_noisy:.4g})",
@@ -471,7 +475,7 @@ def test_a_link_reopens_the_lesson_s_state_and_the_controls_write_the_url():
     clean = samples.load(PHANTOM).data.astype(float)
     noisy = pp.NoiseSettings("rician", 30.0, 4).apply(clean, (0.0, 255.0))
     result = pp.otsu_with_and_without_smoothing(noisy, clean == 255, 2.5)
-    assert metrics(app)["Dice, smoothed"] == f"{result.dice_filtered:.4f}"
+    assert metrics(app)["Dice, smoothed (sigma 2.5)"] == f"{result.dice_filtered:.4f}"
     assert not any("not used" in w.value for w in app.warning)
 
 
