@@ -36,7 +36,7 @@ def show_header(volume: Volume, image_key, explanation: str) -> None:
     hidden = getattr(volume, "hidden_metadata", {})
     if st.session_state.get(REVEAL_FOR) != image_key:
         st.session_state[REVEAL_FOR], st.session_state[REVEAL_KEY] = image_key, False
-    reveal = reveal_col.toggle(f"Show the {len(hidden)} hidden field(s) for this session", False, key=REVEAL_KEY,
+    reveal = reveal_col.toggle(f"Show the {len(hidden)} redacted value(s) for this session", False, key=REVEAL_KEY,
                                disabled=not hidden,
                                help="Only in your browser session; nothing is stored. Use it for your own data only.")
     if reveal:
@@ -48,4 +48,7 @@ def show_header(volume: Volume, image_key, explanation: str) -> None:
         numbers_table(st, table, width="stretch", height=320)
     else:
         st.dataframe(table, hide_index=True, width="stretch", height=320)
-    st.caption(f"{len(table)} of {len(fields)} fields shown · {sum(v == REDACTED for v in fields.values())} redacted.")
+    redacted = sum(v == REDACTED for v in fields.values())
+    st.caption(f"{len(table)} of {len(fields)} fields " + ("match the search" if query else "listed") + f" · {redacted} "
+               "value(s) redacted: every field that does not describe the image or the equipment (names, IDs, dates, "
+               "UIDs, descriptions, private fields).")
