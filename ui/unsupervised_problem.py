@@ -164,6 +164,8 @@ def working(volume, key, sample, container, afresh: bool = False) -> Work:
         notes.append("colour turned into grey (scikit-image's rgb2gray)")
     if resized:
         notes.append(f"shrunk to {image.shape[0]} × {image.shape[1]}")
+    elif max(image.shape) < side:
+        notes.append(f"smaller than the working size {side}: used as it is, never enlarged")
     columns[0].caption(
         f"Working image: {md(volume.name)} · {image.shape[0]} × {image.shape[1]} pixels of {spacing[0]:.3g} × "
         f"{spacing[1]:.3g} mm" + (f" ({'; '.join(notes)})" if notes else "") + "."

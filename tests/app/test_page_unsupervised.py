@@ -215,6 +215,18 @@ def test_clustering_controls_and_dice(at):
     assert not problems(at) and "no Dice" in captions(at)
 
 
+
+def test_an_image_smaller_than_the_working_size_is_said_to_be_used_as_it_is(at):
+    upload(at, ("small.png", png_bytes(samples.load(PHANTOM).data[::2, ::2])))
+    shape = samples.load(PHANTOM).data[::2, ::2].shape  # 200 × 200
+    widget(at, "radio", "side").set_value(256).run()
+    assert max(shape) < 256 and not problems(at)
+    said = f"{shape[0]} × {shape[1]} pixels"
+    assert said in captions(at) and "smaller than the working size 256: used as it is" in captions(at)
+    widget(at, "radio", "side").set_value(128).run()
+    assert not problems(at) and "smaller than the working size" not in captions(at)
+    assert "shrunk to 128 × 128" in captions(at)
+
 def test_a_good_upload_a_bad_one_and_a_constant_image(at):
     phantom = samples.load(PHANTOM).data
     upload(at, ("phantom.png", png_bytes(phantom)))
