@@ -304,7 +304,9 @@ def size_for_room(figure: go.Figure, px: int = ROOM_PX) -> go.Figure:
             _colorbar(trace.marker.colorbar, px)  # only a shown scale: styling a hidden one makes plotly draw it
     top = layout.margin.t
     above = any((a.yref or "y").endswith("paper") and (a.y or 0) >= 1 for a in layout.annotations)
-    needed = (title_px * 2 if layout.title.text else 0) + (round(px * 1.5) if above else 0) + px // 2
+    on_top = any(axis.side == "top" for axis in room.select_xaxes())  # its tick labels and title under the title
+    needed = ((title_px * 2 if layout.title.text else 0) + (round(px * 1.5) if above else 0) + px // 2
+              + (px * 3 if on_top else 0))
     if top is None or top < needed:
         layout.margin.t = needed
     if layout.height:  # a fixed height keeps its plot: add what the margins took

@@ -350,6 +350,17 @@ def test_size_for_room_moves_a_legend_from_under_the_plot_to_beside_it():
     above = size_for_room(go.Figure(go.Scatter(y=[1]), layout={"legend": {"orientation": "h", "y": 1.08}}))
     assert above.layout.legend.orientation == "h" and above.layout.legend.y == 1.08  # clear of the axis: kept
 
+
+def test_size_for_room_makes_room_for_an_axis_on_top_under_the_title():
+    from ui.room import ROOM_PX as PX, size_for_room
+
+    def grid(side: str) -> go.Figure:
+        return go.Figure(go.Heatmap(z=[[1, 2]]), layout={"title": {"text": "Recombined"}, "margin": {"t": 95},
+                                                         "xaxis": {"side": side, "title": {"text": "column"}}})
+    title_px = round(PX * 1.25)
+    assert size_for_room(grid("top")).layout.margin.t == 2 * title_px + PX // 2 + 3 * PX  # ticks and axis title too
+    assert size_for_room(grid("bottom")).layout.margin.t == 95  # enough for the title alone: kept
+
 def test_size_for_room_gives_no_colour_bar_to_a_trace_that_shows_no_scale():
     from ui.room import size_for_room
 
