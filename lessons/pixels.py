@@ -207,7 +207,7 @@ def bit_depth_section(chosen) -> None:
 def colour_section(chosen) -> None:
     """Split a colour image into red, green and blue, and recombine the channels chosen."""
     own = colour and volume.name != RETINA
-    choices = [X_CHOICE, f"Retina photo ({RETINA})"] + (["Your colour image"] if own else [])
+    choices = [X_CHOICE, RETINA] + (["Your colour image"] if own else [])
     if st.session_state.get("colour", X_CHOICE) not in choices:  # "Your colour image", and the image is grey now
         st.session_state["colour"] = X_CHOICE
     figure_area = st.container()  # the first figure above the controls that shape it

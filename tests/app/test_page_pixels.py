@@ -223,7 +223,7 @@ def test_colour_section_sources_and_toggles(at):
     assert "red, green, blue = X, np.zeros_like(X), X" in codes(at)
     set_and_run(at, "toggle", "Red", False)
     assert "keep = (False, True, True)" in codes(at)
-    set_and_run(at, "radio", "Image", f"Retina photo ({RETINA})")
+    set_and_run(at, "radio", "Image", RETINA)
     assert "split and stacked again" in codes(at)
     set_and_run(at, "toggle", "Green", False)
     assert "keep = (False, False, True)" in codes(at)
@@ -419,7 +419,7 @@ def test_preset_the_6x6_x_restores_the_lecture_matrix(at):
 
 def test_preset_magenta_x_shows_the_x_in_red_and_blue(at):
     open_section(at, "Colour")
-    set_and_run(at, "radio", "Image", f"Retina photo ({RETINA})")
+    set_and_run(at, "radio", "Image", RETINA)
     set_and_run(at, "toggle", "Red", False)
     open_section(at, "Zoom")
     press(at, "Magenta X")
