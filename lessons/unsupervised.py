@@ -116,8 +116,8 @@ def body() -> None:
                 atlas.template_clustering(k, method)
             else:
                 atlas.image_clustering(setup.work, k, method)
-        for markdown in held:
-            explain(markdown)
+        if held:  # one panel in lecturer mode, not two of the same name
+            explain("\n\n".join(held))
 
     self_check("unsupervised", [lambda: shift_question(setup), *text.questions])
 

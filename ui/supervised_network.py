@@ -198,7 +198,7 @@ def network_table(recipe: Recipe, draw: bool = True) -> bool:
     table(pd.DataFrame(rows), hide_index=True, width="stretch", height=35 * (len(rows) + 1) + 3)
     st.caption(f"**{total:,} parameters** (weights and biases) to learn. Pooling, ReLU, flatten and dropout have "
                "none; a convolution has kernel × kernel × input channels × filters weights plus one bias per filter.")
-    show_code(cnn_snippets.model_snippet(spec))
+    show_code(cnn_snippets.model_snippet(spec), "Show the code: build this network")
     return True
 
 
@@ -326,7 +326,7 @@ def training(setup: Setup, start: bool = False) -> None:
     network_table(recipe)
     if valid:
         show_code(cnn_snippets.training_snippet(recipe.spec, setup.choice.code, recipe.epochs, recipe.batch_size,
-                                                recipe.learning_rate, recipe.validation))
+                                                recipe.learning_rate, recipe.validation), "Show the code: train it")
     model_upload()
     if usable(setup) is not None:
         network = st.session_state[TRAINED]

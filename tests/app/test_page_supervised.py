@@ -340,6 +340,8 @@ def test_lecturer_mode_folds_explanations_and_the_advanced_controls(at):
     assert not any(e.label == "Explanation" for e in at.expander)
     open_section(at, "Training")
     assert not advanced_expander(at)
+    panels = [e.label for e in at.expander if e.label.startswith("Show the code")]
+    assert len(panels) == 2 and len(set(panels)) == 2, panels  # two code panels, each named by what it does
     assert widget(at, "select_slider", "sup-kernel-size") and widget(at, "select_slider", "sup-lr")
     widget(at, "toggle", "lecturer").set_value(True).run()
     assert not problems(at)

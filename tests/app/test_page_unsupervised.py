@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from core import samples
+from core.text.course_text import load_lesson
 from core.data.warps import working_image
 from harness import brighter_where_low, choose_sample, image_captions, page_test, problems, shown_pictures, upload, widget
 
@@ -287,7 +288,11 @@ def test_lecturer_mode_folds_explanations_and_hides_the_details(at):
     assert not problems(at)
     folded = {section: sum(e.label == "Explanation" for e in go(at, section).expander)
               for section in ("Problem", "Register", "Loss", "Clustering")}
-    assert folded == {"Problem": 2, "Register": 1, "Loss": 1, "Clustering": 1}
+    assert folded == {"Problem": 1, "Register": 1, "Loss": 1, "Clustering": 1}  # one panel, never two of one name
+    panel = next(e for e in go(at, "Problem").expander if e.label == "Explanation")
+    said = "\n".join(m.value for m in panel.markdown)
+    words = load_lesson("unsupervised")
+    assert all(words.explanation(name)[:60] in said for name in ("unsupervised", "problem"))  # both, in it
     assert not any(e.label == "Try this" for e in at.expander)
     go(at, "Register")
     keys = {w.key for w in at.slider}
