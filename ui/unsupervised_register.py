@@ -49,7 +49,8 @@ class Choice:
 
 def controls() -> Choice:
     """The transform, the metric and (except in lecturer mode) the optimiser's details."""
-    r1, r2, r3, r4 = st.columns(4)
+    room = lecturer_mode()  # the optimiser's details stay at their defaults, out of the way: wider choices
+    r1, r2, r3, r4 = (*st.columns([2, 3, 3]), None) if room else st.columns(4)
     transform = r1.selectbox("Transform", TRANSFORMS, index=1, key="transform", **KEEP,
                              help="translation: 2 parameters · rigid: + rotation · affine: + scale and shear "
                                   "(found after a similarity) · deformable: affine + B-spline grid or demons field")
@@ -64,7 +65,7 @@ def controls() -> Choice:
         metric = "ssd"
         r2.caption("Demons compares intensities directly: it always uses mean squares.")
     levels, iterations, sampling, mesh = DEFAULT_LEVELS, DEFAULT_ITERATIONS, DEFAULT_SAMPLING / 100, DEFAULT_MESH
-    if lecturer_mode():  # the optimiser's details stay at their defaults, out of the way
+    if room:
         r3.caption(f"{levels} resolution levels, up to {iterations} iterations each, {sampling:.0%} of the pixels "
                    "sampled.")
     else:

@@ -59,6 +59,12 @@ CUT_TEXT = """(scope) => {
       if (how) found.push([el.getAttribute('data-testid') || el.tagName.toLowerCase(), text.slice(0, 60), how]);
     }
   }
+  for (const root of document.querySelectorAll(scope)) {  // a chosen option wider than its box ("Mattes mutual informati")
+    for (const input of root.querySelectorAll('[data-testid="stSelectbox"] input')) {
+      if (input.checkVisibility() && input.value && input.scrollWidth > input.clientWidth + 1)
+        found.push(['stSelectbox', input.value.slice(0, 60), `cut (${input.scrollWidth} > ${input.clientWidth} px)`]);
+    }
+  }
   const page = document.scrollingElement;
   if (page.scrollWidth > window.innerWidth + 1)
     found.push(['page', '', `wider than the window (${page.scrollWidth} px)`]);
