@@ -59,7 +59,8 @@ def summary(volume: Volume) -> dict[str, str]:
     }
     if volume.affine is not None:
         facts["orientation in the file"] = "".join(axis_codes(volume.file_affine if volume.file_affine is not None else volume.affine))
-        facts["orientation shown"] = "".join(axis_codes(volume.affine)) + " (slice, row, col)"
+        facts["orientation shown"] = "".join(axis_codes(volume.affine)) + (
+            " (slice, row, col)" if volume.is_3d else " (the slice's normal, then its rows and columns)")
     finite = data[np.isfinite(data)] if data.dtype.kind == "f" else data
     if finite.size:
         facts["physical values"] = f"{finite.min():.6g} to {finite.max():.6g}"

@@ -25,6 +25,9 @@ def test_summary_reports_bits_stored_and_both_value_ranges():
     assert facts["bit depth (stored)"] == "16 bits"
     assert facts["physical values"] == "-896 to 1167" and facts["stored values"] == "128 to 2191"
     assert facts["format"] == "DICOM" and facts["modality"] == "CT"
+    # a single slice: its first axis code is the slice's normal, not an axis of the array
+    assert facts["orientation shown"] == "SPL (the slice's normal, then its rows and columns)"
+    assert describe.summary(samples.load(samples.SAMPLES[2].name))["orientation shown"] == "SPL (slice, row, col)"
 
 
 def test_file_index_and_affine_steps_agree_with_nibabel():
