@@ -1014,8 +1014,8 @@ def histogram_figure(curves: list[tuple[str, Histogram, dict]], log: bool = Fals
         traces.append({
             "type": "scatter", "x": histogram.centres, "y": histogram.proportions, "name": plain(label),
             "mode": "lines", "line": {"color": colour, "width": 1.5, "shape": "hvh"}, "fill": "tozeroy",
-            "opacity": 0.6, "hovertemplate": "value %{x:.6g}<br>proportion %{y:.4%}<extra>" + plain(label, 40)
-                                             + "</extra>",
+            "opacity": 0.6,
+            "hovertemplate": f"value %{{x:.6g}}<br>proportion %{{y:.4%}}<extra>{plain(label, 40)}</extra>",
         })
         if marks:
             for j, (key, dash) in enumerate(MARKS):
@@ -1041,8 +1041,9 @@ def histogram_alt(view: HistogramView) -> str:
     Examples
     --------
     >>> view = compare_histograms([("ramp", np.arange(100), None)], 10)
-    >>> histogram_alt(view)
-    'Histogram: the proportion of pixels in each of 10 shared bins, from 0 to 99. ramp: most common value 4.95 (10.0% of its pixels), mean 49.5, median 49.5, 1st percentile 0.99, 99th 98.01.'
+    >>> print(histogram_alt(view))  # doctest: +NORMALIZE_WHITESPACE
+    Histogram: the proportion of pixels in each of 10 shared bins, from 0 to 99. ramp: most common value 4.95
+    (10.0% of its pixels), mean 49.5, median 49.5, 1st percentile 0.99, 99th 98.01.
     """
     edges = view.curves[0][1].edges
     said = [f"Histogram: the proportion of pixels in each of {view.bins} shared bins, from {edges[0]:.4g} to "
@@ -1052,6 +1053,7 @@ def histogram_alt(view: HistogramView) -> str:
                     f"({row['its proportion']:.1%} of its pixels), mean {row['mean']:.4g}, median {row['median']:.4g}, "
                     f"1st percentile {row['1st percentile']:.4g}, 99th {row['99th percentile']:.4g}.")
     return " ".join(said)
+
 
 def _as_plotly_text(readable: pd.DataFrame) -> pd.DataFrame:
     """The columns charts label with (file name, modality, sex): user-controlled, so HTML-escaped for Plotly."""
