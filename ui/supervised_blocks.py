@@ -74,8 +74,9 @@ def room_tables() -> None:
 
 def table(frame: pd.DataFrame, hide_index: bool = False, **kwargs) -> None:
     """A read-only table: an interactive grid for a learner, plain HTML sized for the room in lecturer mode."""
-    if lecturer_mode():
-        st.table(frame, hide_index=hide_index)
+    if lecturer_mode():  # numbers as the page prints them (up to 4 significant digits), not pandas' "0.2500"
+        floats = frame.select_dtypes("float").columns
+        st.table(frame.style.format("{:.4g}", subset=floats), hide_index=hide_index)
     else:
         st.dataframe(frame, hide_index=hide_index, **kwargs)
 

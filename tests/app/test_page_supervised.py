@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pyarrow as pa
 import pytest
 
 from core import samples
@@ -357,6 +358,9 @@ def test_lecturer_mode_folds_explanations_and_the_advanced_controls(at):
     assert sum(e.label == "Explanation" for e in at.expander) >= 2
     open_section(at, "Data")
     assert sum(e.label == "Explanation" for e in at.expander) >= 1
+    [abcd] = [t for t in at.table if "asymmetry" in t.value.columns]
+    shown = pa.ipc.open_stream(abcd.proto.arrow_data.styler.display_values).read_pandas()
+    assert list(shown["asymmetry"]) == [f"{v:.4g}" for v in abcd.value["asymmetry"]]  # "0.25", not "0.2500"
     assert any("No skin-cancer dataset" in m.value
                for e in at.expander if e.label == "Explanation" for m in e.get("markdown"))
 
