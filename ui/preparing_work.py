@@ -215,11 +215,12 @@ def noise_section(work: Work, text: LessonText) -> None:
     picture(columns[2], work.image, "noisy: the image every section works on", work.window, ("noisy", work.key),
             invert=work.invert)
     measured = st.columns(3)
-    measured[0].metric("Noise mean", fmt(float(difference.mean())),
+    measured[0].metric("Noise mean", fmt(float(difference.mean())) + work.unit,
                        help="The mean of noisy − clean. Gaussian noise averages 0; Rician and salt and pepper can "
                             "shift the mean.")
-    measured[1].metric("Noise std", fmt(float(difference.std())), help="The standard deviation of noisy − clean.")
-    measured[2].metric("Noisy range", f"{fmt(float(work.image.min()))} to {fmt(float(work.image.max()))}",
+    measured[1].metric("Noise std", fmt(float(difference.std())) + work.unit,
+                       help="The standard deviation of noisy − clean.")
+    measured[2].metric("Noisy range", f"{fmt(float(work.image.min()))} to {fmt(float(work.image.max()))}{work.unit}",
                        help="The noisy image's minimum and maximum.")
     strength = work.noise.strength(work.scale)
     if strength > 0:

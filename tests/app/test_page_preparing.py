@@ -112,7 +112,14 @@ def test_phantom_shows_the_lecture_s_gain_from_filtering_first(at):
     assert [layout[f"xaxis{n}"].get("matches") for n in ("", "2", "3")] == [None, "x", "x"]
     assert any("**raises** Dice" in m.value for m in at.markdown)
     show(at, "Noise")
-    assert metrics(at)["Noise std"] == f"{(noisy - clean).std():.4g}"  # about 51
+    assert metrics(at)["Noise std"] == f"{(noisy - clean).std():.4g}"  # about 51; the phantom has no unit
+
+
+def test_the_noise_is_measured_in_the_image_s_units(at):
+    choose_sample(at, CT)
+    show(at, "Noise")
+    found = metrics(at)
+    assert found and all(found[name].endswith(" HU") for name in ("Noise mean", "Noise std", "Noisy range")), found
 
 
 def test_threshold_methods_and_the_manual_level_give_core_s_numbers(at):
