@@ -36,13 +36,10 @@ VOI_WORDS = {
     "window": "a **window** (centre and width) that the file recommends",
     "none": "**no recommendation**: the course windows the values from their 1st to 99th percentile",
 }
-STEP_NAMES = {"Modality LUT": "Modality LUT", "rescale": "rescale", "VOI LUT": "VOI LUT", "window": "the file's window"}
-"""A step's name in the figures' titles; a step the file does not ask for is named by what is done instead."""
-
-
 def step_names(path: lut.DisplayPath) -> tuple[str, str]:
     """The two steps of `path` as the figures name them: what the file asks for, or what is done without it."""
-    return STEP_NAMES.get(path.modality_step, "no rescale"), STEP_NAMES.get(path.voi_step, "auto window")
+    modality = "no rescale" if path.modality_step == "none" else path.modality_step
+    return modality, {"none": "auto window", "window": "the file's window"}.get(path.voi_step, path.voi_step)
 
 
 def probe_inputs(volume: Volume, key: str) -> tuple[int, ...]:
