@@ -96,7 +96,7 @@ def headline(volume: Volume, facts: dict[str, str]) -> dict[str, str]:
         "Dimensions": facts["dimensions"].split(" (")[0] + (" RGB" if volume.rgb else ""),
         "Data type": facts["data type"],
         "Bit depth (stored)": facts["bit depth (stored)"],
-        "Voxel size (mm)": " × ".join(f"{s:.3g}" for s in volume.spacing) if volume.spacing_known else "unknown",
+        "Voxel size (mm)": facts["voxel size (mm)"] if volume.spacing_known else "unknown",  # the table's digits
     }
 
 

@@ -68,6 +68,6 @@ def test_the_headline_shows_an_unknown_voxel_size_as_unknown():
     ct = load_image(get_testdata_file("CT_small.dcm"))
     assert describe.headline(ct, describe.summary(ct)) == {
         "Format": "DICOM", "Dimensions": "2D", "Data type": str(ct.data.dtype), "Bit depth (stored)": "16 bits",
-        "Voxel size (mm)": "0.661 × 0.661"}
+        "Voxel size (mm)": "0.6615 × 0.6615"}  # as the table below it says
     ct.spacing_known = False
     assert describe.headline(ct, describe.summary(ct))["Voxel size (mm)"] == "unknown"
