@@ -14,7 +14,7 @@ from core.io.png_writer import encode_png
 from ui import picker
 from ui.alt import show_figure, show_image
 from ui.code import show_code
-from ui.images import shaded
+from ui.images import grey_ends, shaded
 from ui.lesson import explain, intro, lecture_presets, lecturer_mode, lesson_text, self_check
 from ui.memo import session_memo
 from ui.pixel_figures import colour_grid, for_the_room, grids_figure, level_histogram_figure, value_grid
@@ -171,7 +171,7 @@ def bit_depth_section(chosen) -> None:
     picture, histogram = figure_area.columns([2, 3])
     shown = pixels.rescale_for_display(pixels.levels_to_uint8(levels, n, invert=inverted),
                                        pixels.display_scale(image.shape, 360))
-    ends = ("white", "black") if inverted else ("black", "white")
+    ends = grey_ends(inverted)
     rgb_picture(picture, shown, stretch=True,
                 caption=shaded(f"{n} bit{'s' if n > 1 else ''}: {2 ** n:,} levels from {ends[0]} (0) to {ends[1]} "
                                f"({2 ** n - 1:,})", inverted))

@@ -35,6 +35,17 @@ def shaded(caption: str, invert: bool) -> str:
     return caption + (INVERTED_NOTE if invert else "")
 
 
+def grey_ends(invert: bool) -> tuple[str, str]:
+    """The shades of the lowest and the highest value: black and white, the other way round when `invert`.
+
+    Examples
+    --------
+    >>> grey_ends(True)
+    ('white', 'black')
+    """
+    return ("white", "black") if invert else ("black", "white")
+
+
 def grey8(image: np.ndarray, window: tuple[float, float] | None = None, invert: bool = False) -> np.ndarray:
     """An image as 8-bit grey for the page: masks black and white, values through a window, large ones thinned.
 

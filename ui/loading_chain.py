@@ -16,6 +16,7 @@ from core.selection import click_grid, selected_points
 from core.text.alt_text import describe_image
 from core.volume import Volume
 from ui.alt import show_figure
+from ui.images import grey_ends
 from ui.lesson import explain
 from ui.memo import session_memo
 from ui.viewer import PLOT_CONFIG, colour_figure, heatmap_figure, image_id, start_over_on_new_image
@@ -159,7 +160,7 @@ def value_chain_section(volume: Volume, explanation: str, colour_note: str) -> t
         numbers_col.metric("Physical value", f"{chain['physical']:.6g}")
         numbers_col.metric("Displayed grey", f"{chain['grey']}")
         low, inverted = level - width / 2, volume.low_values_white
-        ends = ("white", "black") if inverted else ("black", "white")
+        ends = grey_ends(inverted)
         numbers_col.caption(
             f"Window: values from {low:.6g} ({ends[0]}) to {low + width:.6g} ({ends[1]}). "
             f"Grey = {'255 − ' if inverted else ''}clip(({chain['physical']:.6g} − {low:.6g}) / {width:.6g} × 255) = "
