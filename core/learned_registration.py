@@ -287,8 +287,9 @@ def _positions(moving, flow):
     shape = tf.shape(moving)
     n, rows, cols = shape[0], shape[1], shape[2]
     grid_r, grid_c = tf.meshgrid(tf.range(rows, dtype=tf.float32), tf.range(cols, dtype=tf.float32), indexing="ij")
-    r = tf.clip_by_value(grid_r[None] + flow[..., 0], 0.0, tf.cast(rows - 1, tf.float32))
-    c = tf.clip_by_value(grid_c[None] + flow[..., 1], 0.0, tf.cast(cols - 1, tf.float32))
+    along_rows, along_cols = tf.unstack(flow, axis=-1)  # its gradient a stack, cheaper than two slices' (StridedSliceGrad)
+    r = tf.clip_by_value(grid_r[None] + along_rows, 0.0, tf.cast(rows - 1, tf.float32))
+    c = tf.clip_by_value(grid_c[None] + along_cols, 0.0, tf.cast(cols - 1, tf.float32))
     return r, c, n, rows, cols
 
 
@@ -522,11 +523,22 @@ def build_model(size: int = 64, features: tuple[int, ...] = (16, 32, 32, 32), se
 
 
 def smoothness_loss(flow):
-    """Mean squared finite differences of the field along rows and columns (VoxelMorph's ``Grad('l2')``)."""
+    """Mean squared finite differences of the field along rows and columns (VoxelMorph's ``Grad('l2')``).
+
+    The differences ``flow[:, 1:] - flow[:, :-1]`` (and along columns) are
+    taken as depthwise convolutions with the kernel ``(-1, 1)``: the same
+    numbers, and a gradient that is a convolution too, where slicing's
+    (StridedSliceGrad, four of them) cost about 5 ms of a training step's
+    80 (benchmarks/RESULTS.md).
+    """
     import tensorflow as tf
 
-    dr = flow[:, 1:, :, :] - flow[:, :-1, :, :]
-    dc = flow[:, :, 1:, :] - flow[:, :, :-1, :]
+    channels = flow.shape[-1]
+    difference = tf.constant([-1.0, 1.0])
+    down = tf.tile(tf.reshape(difference, (2, 1, 1, 1)), (1, 1, channels, 1))
+    along = tf.tile(tf.reshape(difference, (1, 2, 1, 1)), (1, 1, channels, 1))
+    dr = tf.nn.depthwise_conv2d(flow, down, [1, 1, 1, 1], "VALID")
+    dc = tf.nn.depthwise_conv2d(flow, along, [1, 1, 1, 1], "VALID")
     return (tf.reduce_mean(dr * dr) + tf.reduce_mean(dc * dc)) / 2
 
 

@@ -40,7 +40,7 @@ STOP = "unsup-learned-stop"
 STOP_COMPARE = "unsup-learned-compare-stop"
 STOP_OWN = "unsup-learned-own-stop"
 CONFIG = lr.Config()
-"""The defaults: about a minute and a half of training on 2 cores (benchmarks/bench_learned_registration.py)."""
+"""The defaults: about a minute of training on 2 cores, TensorFlow's import included (benchmarks/bench_learned_registration.py)."""
 SIMILARITY_NAMES = {"mse": "MSE", "ncc": "local NCC"}
 """How the page names each of `core.learned_registration.SIMILARITIES`."""
 SETTINGS_KEYS = {"epochs": "unsup-learned-epochs", "pairs": "unsup-learned-pairs",
@@ -189,7 +189,7 @@ def section() -> None:
                 icon=":material/stop_circle:")
     trained = st.session_state.get(TRAINED)
     if trained is None:
-        st.info("Press **Train the registration network** (about a minute and a half with the defaults on 2 cores) "
+        st.info("Press **Train the registration network** (about a minute with the defaults on 2 cores) "
                 "to see it race SimpleITK's B-spline.", icon=":material/model_training:")
         return
     history = trained.history

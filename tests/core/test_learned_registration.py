@@ -362,3 +362,25 @@ def test_local_ncc_is_the_box_filtered_correlation_and_ignores_brightness_and_co
     assert same == pytest.approx(brighter, abs=0.015) and same < expected - 0.1  # the same image scores best
     assert float(lr.ncc_loss(f[..., None].astype(np.float32), f[..., None].astype(np.float32), 5)) == pytest.approx(
         np.mean([local_ncc_numpy(f[k], f[k], 5) for k in range(2)]), rel=1e-4)
+
+
+def test_smoothness_is_the_mean_squared_difference_of_neighbours_and_its_gradient_is_exact():
+    import tensorflow as tf
+
+    rng = np.random.default_rng(5)
+    flow = rng.normal(size=(2, 9, 7, 2))
+    dr, dc = np.diff(flow, axis=1), np.diff(flow, axis=2)
+    expected = (np.mean(dr ** 2) + np.mean(dc ** 2)) / 2
+    # its gradient by hand: d/dflow of mean(d**2) is 2 d / d.size, spread to both ends of each difference
+    grad = np.zeros_like(flow)
+    grad[:, 1:] += dr / dr.size
+    grad[:, :-1] -= dr / dr.size
+    grad[:, :, 1:] += dc / dc.size
+    grad[:, :, :-1] -= dc / dc.size
+    tensor = tf.constant(flow, tf.float32)
+    with tf.GradientTape() as tape:
+        tape.watch(tensor)
+        loss = lr.smoothness_loss(tensor)
+    assert float(loss) == pytest.approx(expected, rel=1e-5)
+    assert np.abs(tape.gradient(loss, tensor).numpy() - grad).max() < 1e-6
+    assert float(lr.smoothness_loss(tf.zeros((1, 4, 4, 2)) + 3.0)) == 0.0  # a shift is perfectly smooth
