@@ -905,7 +905,7 @@ class HistogramView:
         Label, histogram and `value_stats` of each image, for `histogram_figure`.
     table : pandas.DataFrame
         One row per image: pixels, NaN or infinite, mean, median, 1st and 99th
-        percentiles, most common value and its proportion, SNR.
+        percentiles, the tallest bin and its proportion (see `tallest_bin`), SNR.
     bins : int
         Number of bins.
     per_level : bool
@@ -944,6 +944,39 @@ def image_numbers(values: np.ndarray, grey: np.ndarray | None) -> tuple[dict[str
     return value_stats(values), snr_estimate(grey) if grey is not None else float("nan")
 
 
+def tallest_bin(histogram: Histogram, per_level: bool) -> dict[str, float]:
+    """The tallest bin of a histogram and the proportion of the pixels in it, named for what it is.
+
+    With one bin per grey level the tallest bin is the most common value
+    itself. A wider bin holds many values: its lower and upper edges are
+    given, not its centre (a number that need not be in the image at all).
+    Of bins equally tall, the first.
+
+    Parameters
+    ----------
+    histogram : Histogram
+    per_level : bool
+        Whether each bin is one grey level (see `HistogramView`).
+
+    Returns
+    -------
+    dict
+        ``most common value`` and ``its proportion`` with one bin per level,
+        else ``tallest bin from``, ``tallest bin to`` and ``its proportion``.
+
+    Examples
+    --------
+    >>> tallest_bin(intensity_histogram(np.array([0, 0, 1, 3]), *histogram_bins(0, 3, True)), True)
+    {'most common value': 0.0, 'its proportion': 0.5}
+    >>> tallest_bin(intensity_histogram(np.array([0.0, 0.1, 0.6, 0.9]), 2, (0.0, 1.0)), False)
+    {'tallest bin from': 0.0, 'tallest bin to': 0.5, 'its proportion': 0.5}
+    """
+    top = int(np.argmax(histogram.proportions))
+    where = ({"most common value": float(histogram.centres[top])} if per_level else
+             {"tallest bin from": float(histogram.edges[top]), "tallest bin to": float(histogram.edges[top + 1])})
+    return {**where, "its proportion": float(histogram.proportions[top])}
+
+
 def compare_histograms(images: list[tuple[str, np.ndarray, np.ndarray | None]], max_bins: int = 256,
                        numbers: list[tuple[dict[str, float], float] | None] | None = None) -> HistogramView | None:
     """Histograms of images on the same bins (for a fair comparison), with their statistics and SNR.
@@ -968,18 +1001,15 @@ def compare_histograms(images: list[tuple[str, np.ndarray, np.ndarray | None]], 
     if not np.isfinite(low):
         return None
     bins, span = histogram_bins(low, high, integer, max_bins)
+    per_level = bool(integer and span == (low - 0.5, high + 0.5))
     curves, rows = [], []
     for (label, values, grey), known in zip(images, numbers or [None] * len(images), strict=True):
         histogram = intensity_histogram(values, bins, span)
         stats, snr = known if known is not None else image_numbers(values, grey)
-        top = int(np.argmax(histogram.proportions))
         curves.append((label, histogram, stats))
         rows.append({"image": label, "pixels": histogram.n_values, "NaN or infinite": histogram.n_nonfinite,
                      "mean": stats["mean"], "median": stats["median"], "1st percentile": stats["p1"],
-                     "99th percentile": stats["p99"], "most common value": float(histogram.centres[top]),
-                     "its proportion": float(histogram.proportions[top]),
-                     "SNR": snr})
-    per_level = bool(integer and span == (low - 0.5, high + 0.5))
+                     "99th percentile": stats["p99"], **tallest_bin(histogram, per_level), "SNR": snr})
     return HistogramView(curves, pd.DataFrame(rows), bins, per_level, bool(integer))
 
 
@@ -1036,22 +1066,24 @@ def histogram_figure(curves: list[tuple[str, Histogram, dict]], log: bool = Fals
 
 
 def histogram_alt(view: HistogramView) -> str:
-    """The text alternative of `histogram_figure` for `view`: each image's most common value and statistics.
+    """The text alternative of `histogram_figure` for `view`: each image's tallest bin and statistics.
 
     Examples
     --------
     >>> view = compare_histograms([("ramp", np.arange(100), None)], 10)
     >>> print(histogram_alt(view))  # doctest: +NORMALIZE_WHITESPACE
-    Histogram: the proportion of pixels in each of 10 shared bins, from 0 to 99. ramp: most common value 4.95
+    Histogram: the proportion of pixels in each of 10 shared bins, from 0 to 99. ramp: tallest bin 0 to 9.9
     (10.0% of its pixels), mean 49.5, median 49.5, 1st percentile 0.99, 99th 98.01.
     """
     edges = view.curves[0][1].edges
     said = [f"Histogram: the proportion of pixels in each of {view.bins} shared bins, from {edges[0]:.4g} to "
             f"{edges[-1]:.4g}."]
     for row in view.table.to_dict("records"):
-        said.append(f"{row['image']}: most common value {row['most common value']:.4g} "
-                    f"({row['its proportion']:.1%} of its pixels), mean {row['mean']:.4g}, median {row['median']:.4g}, "
-                    f"1st percentile {row['1st percentile']:.4g}, 99th {row['99th percentile']:.4g}.")
+        peak = (f"most common value {row['most common value']:.4g}" if view.per_level else
+                f"tallest bin {row['tallest bin from']:.4g} to {row['tallest bin to']:.4g}")
+        said.append(f"{row['image']}: {peak} ({row['its proportion']:.1%} of its pixels), mean {row['mean']:.4g}, "
+                    f"median {row['median']:.4g}, 1st percentile {row['1st percentile']:.4g}, "
+                    f"99th {row['99th percentile']:.4g}.")
     return " ".join(said)
 
 

@@ -36,7 +36,8 @@ IMAGE_KEY, OTHER_KEY, SIGMA_KEY = "eda_hist_image", "eda_other", "eda_sigma"
 BINS = [32, 64, 128, 256, 512, 1024]
 PHOTONS = [0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
 STATS_FORMATS = {"pixels": "{:,}", "NaN or infinite": "{:,}", "its proportion": "{:.1%}", "SNR": "{:.1f}",
-                 **dict.fromkeys(("mean", "median", "1st percentile", "99th percentile", "most common value"), "{:.4g}")}
+                 **dict.fromkeys(("mean", "median", "1st percentile", "99th percentile", "most common value",
+                                  "tallest bin from", "tallest bin to"), "{:.4g}")}
 """The statistics at room size (lecturer mode), as the interactive table shows them."""
 
 
@@ -169,9 +170,9 @@ def histogram_section(dataset: Dataset, current: Current, text: LessonText) -> N
             return
         show_view(chosen, view, log, marks, noise, text)
     show_code(eda_snippets.histogram_snippet(
-        chosen.read_code, chosen.label, view.integer, max_bins, other_code=other.read_code if other and not noise
-        else None, other_label=other.label if other else "", noise=noise,
-        snr_frame=None if chosen.rgb else ("values[0]" if chosen.is_4d else "values")))
+        chosen.read_code, chosen.label, view.integer, max_bins, per_level=view.per_level,
+        other_code=other.read_code if other and not noise else None, other_label=other.label if other else "",
+        noise=noise, snr_frame=None if chosen.rgb else ("values[0]" if chosen.is_4d else "values")))
 
 
 def numbers(chosen: Chosen) -> tuple[dict[str, float], float]:

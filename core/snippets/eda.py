@@ -220,7 +220,7 @@ def snr(image):
 '''
 
 
-def histogram_snippet(read_code: str, label: str, integer: bool, max_bins: int, *,
+def histogram_snippet(read_code: str, label: str, integer: bool, max_bins: int, *, per_level: bool,
                       other_code: str | None = None, other_label: str = "", noise: tuple | None = None,
                       snr_frame: str | None = "values") -> str:
     """Code that computes the intensity histogram (proportions) of one image, and of a second one to compare.
@@ -235,6 +235,9 @@ def histogram_snippet(read_code: str, label: str, integer: bool, max_bins: int, 
         Whether the values compared are all integers (one bin per grey level when few).
     max_bins : int
         The most bins.
+    per_level : bool
+        Whether the bins are one per grey level (`core.eda.HistogramView`): the
+        tallest bin is then printed as the most common value, else by its edges.
     other_code : str, optional
         Code that sets ``other``: a second image to compare.
     other_label : str
@@ -271,9 +274,11 @@ def histogram_snippet(read_code: str, label: str, integer: bool, max_bins: int, 
         "    counts, edges = np.histogram(f, bins=bins, range=value_range)",
         "    proportions = counts / f.size  # the share of the pixels in each bin",
         "    p1, median, p99 = np.percentile(f, [1, 50, 99])",
-        "    top = int(np.argmax(proportions))",
-        '    print(label, "| bins", bins, "| sum of proportions", proportions.sum(), "| most common value",',
-        '          (edges[top] + edges[top + 1]) / 2, "with", proportions[top])',
+        "    top = int(np.argmax(proportions))  # the tallest bin: "
+        + ("one grey level, the most common value" if per_level else "many values, given by its edges"),
+        '    print(label, "| bins", bins, "| sum of proportions", proportions.sum())',
+        '    print("   most common value", (edges[top] + edges[top + 1]) / 2, "with", proportions[top])' if per_level
+        else '    print("   tallest bin from", edges[top], "to", edges[top + 1], "with", proportions[top])',
         '    print("   mean", f.mean(), "median", median, "p1", p1, "p99", p99)',
     ]
     if snr_frame:

@@ -166,12 +166,23 @@ def test_every_sample_as_the_current_image_has_its_histogram(at):
 def test_histogram_controls_noise_comparison_and_whole_set(at):
     open_section(at, "Histogram")
     image = widget(at, "selectbox", "eda_hist_image")
-    image.set_value("P03_MR.dcm").run()
+    image.set_value("P16_screenshot.dcm").run()  # 8 bits: one bin per grey level
+    levels = load_image(FILES["P16_screenshot.dcm"], "P16_screenshot.dcm").data.ravel()
+    row = stats_table(at).iloc[0]
+    assert "most common value" in row and "tallest bin from" not in row
+    assert (row["most common value"], row["its proportion"]) == (
+        np.bincount(levels).argmax(), pytest.approx(np.bincount(levels).max() / levels.size))
+    image.set_value("P03_MR.dcm").run()  # 868 grey levels in 256 bins: a bin holds several
     before = stats_table(at).iloc[0]
     widget(at, "toggle", "eda_log").set_value(True).run()
     widget(at, "select_slider", "eda_bins").set_value(64).run()
     assert not problems(at)
-    assert stats_table(at).iloc[0]["most common value"] != before["most common value"]  # wider bins
+    after = stats_table(at).iloc[0]
+    for row in (before, after):  # no bin centre passed off as a value of the image
+        assert "most common value" not in row and {"tallest bin from", "tallest bin to"} <= set(row.index)
+    width = after["tallest bin to"] - after["tallest bin from"]
+    assert width == pytest.approx(4 * (before["tallest bin to"] - before["tallest bin from"]))  # 4 times wider bins
+    assert after["its proportion"] > before["its proportion"]
     widget(at, "selectbox", "eda_compare").set_value("a noisy copy").run()
     for kind in NOISE_KINDS:
         widget(at, "selectbox", "eda_noise_kind").set_value(kind).run()
@@ -324,7 +335,10 @@ def test_a_noise_step_counts_the_noisy_copy_and_keeps_the_image_s_numbers(at, mo
     assert rows.iloc[1]["SNR"] == pytest.approx(eda.snr_estimate(noisy))
     charts = [c for c in at.get("plotly_chart") if c.key == "eda-histogram"]
     assert len(charts) == 1  # its text alternative reads the same numbers as the table
-    assert f"with gaussian noise ({new_sigma:g}): most common value" in charts[0].proto.alt
+    assert {"tallest bin from", "tallest bin to"} <= set(rows) and "most common value" not in rows  # float values
+    noisy_row = rows.iloc[1]
+    assert (f"with gaussian noise ({new_sigma:g}): tallest bin {noisy_row['tallest bin from']:.4g} to "
+            f"{noisy_row['tallest bin to']:.4g} ({noisy_row['its proportion']:.1%} of its pixels)") in charts[0].proto.alt
     assert f"mean {rows.iloc[1]['mean']:.4g}, median {rows.iloc[1]['median']:.4g}" in charts[0].proto.alt
 
 

@@ -244,10 +244,45 @@ def test_compare_histograms_uses_the_numbers_it_is_given_and_computes_the_others
     assert view.curves[0][2] == known[0]  # the marks of the chart are the same numbers
     alt = eda.histogram_alt(view)  # the chart's text alternative says each image's numbers
     assert alt.startswith("Histogram: the proportion of pixels in each of ") and "1st percentile 3, 99th 4." in alt
-    assert f"other: most common value {second['most common value']:.4g}" in alt
+    assert "most common value" not in view.table  # 127 levels in 64 bins: its tallest bin, not a value
+    assert f"other: tallest bin {second['tallest bin from']:.4g} to {second['tallest bin to']:.4g}" in alt
     images = [("image", image, image), ("other", other, other)]
     assert eda.compare_histograms(images, 64).table.equals(
         eda.compare_histograms(images, 64, [eda.image_numbers(image, image), None]).table)
+
+def test_an_integer_image_with_wider_bins_than_its_levels_shows_its_tallest_bin_not_a_value():
+    values = np.concatenate([np.arange(300), np.full(50, 7)]).reshape(35, 10)  # 7 is the most common value
+    view = eda.compare_histograms([("image", values, None)], 10)  # 300 levels in 10 bins of width 29.9
+    assert not view.per_level and view.integer
+    assert "most common value" not in view.table  # a bin's centre (14.95) is no value of the image
+    assert {"tallest bin from", "tallest bin to", "its proportion"} <= set(view.table)
+    row = view.table.iloc[0]
+    assert row["tallest bin from"] == 0.0 and row["tallest bin to"] == pytest.approx(29.9)
+    assert row["its proportion"] == pytest.approx(80 / 350)  # 0 to 29 once each, and 7 fifty more times
+    assert "image: tallest bin 0 to 29.9 (22.9% of its pixels)" in eda.histogram_alt(view)
+
+
+def test_an_integer_image_with_one_bin_per_level_shows_its_most_common_value():
+    values = np.concatenate([np.arange(300), np.full(50, 7)]).reshape(35, 10)
+    view = eda.compare_histograms([("image", values, None)], 300)
+    assert view.per_level and "tallest bin from" not in view.table
+    assert {"most common value", "its proportion"} <= set(view.table)
+    row = view.table.iloc[0]
+    assert (row["most common value"], row["its proportion"]) == (7.0, pytest.approx(51 / 350))
+    assert "image: most common value 7 (14.6% of its pixels)" in eda.histogram_alt(view)
+
+
+def test_a_float_image_shows_its_tallest_bin():
+    values = np.concatenate([np.linspace(0.0, 1.0, 101), np.full(20, 0.55), [np.nan]])
+    view = eda.compare_histograms([("image", values, None)], 4)  # bins 0, 0.25, 0.5, 0.75, 1
+    assert not view.integer and not view.per_level
+    assert "most common value" not in view.table
+    assert {"tallest bin from", "tallest bin to", "its proportion"} <= set(view.table)
+    row = view.table.iloc[0]
+    assert (row["tallest bin from"], row["tallest bin to"]) == (0.5, 0.75)
+    assert row["its proportion"] == pytest.approx(45 / 121)  # 0.50 to 0.74, and 0.55 twenty more times
+    assert "image: tallest bin 0.5 to 0.75 (37.2% of its pixels)" in eda.histogram_alt(view)
+
 
 def test_noise_scale_is_half_the_percentile_spread_and_never_zero():
     assert eda.noise_scale(np.arange(1001)) == 490.0  # (990 - 10) / 2

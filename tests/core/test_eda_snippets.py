@@ -22,13 +22,15 @@ def run(code: str, cwd=None, monkeypatch=None) -> str:
 
 
 def printed_stats(text: str) -> dict[str, dict[str, float]]:
-    """Per image: bins, sum, mode, its proportion, mean, median, p1, p99 and SNR as printed."""
+    """Per image: bins, sum, the tallest bin (most common value, or its edges) and its proportion, mean, median,
+    p1, p99 and SNR as printed."""
     found = {}
-    pattern = (rf"(.+?) \| bins (\d+) \| sum of proportions {NUMBER} \| most common value {NUMBER} with {NUMBER}\n"
+    pattern = (rf"(.+?) \| bins (\d+) \| sum of proportions {NUMBER}\n"
+               rf"   (?:most common value {NUMBER}|tallest bin from {NUMBER} to {NUMBER}) with {NUMBER}\n"
                rf"   mean {NUMBER} median {NUMBER} p1 {NUMBER} p99 {NUMBER}(?:\n   SNR {NUMBER})?")
     for m in re.finditer(pattern, text):
-        keys = ("bins", "sum", "most common value", "its proportion", "mean", "median", "1st percentile",
-                "99th percentile", "SNR")
+        keys = ("bins", "sum", "most common value", "tallest bin from", "tallest bin to", "its proportion", "mean",
+                "median", "1st percentile", "99th percentile", "SNR")
         found[m.group(1)] = {k: float(v) for k, v in zip(keys, m.groups()[1:]) if v is not None}
     return found
 
@@ -36,10 +38,12 @@ def printed_stats(text: str) -> dict[str, dict[str, float]]:
 def assert_matches(text: str, view: eda.HistogramView) -> None:
     printed = printed_stats(text)
     assert list(printed) == list(view.table["image"])
+    peak = ("most common value",) if view.per_level else ("tallest bin from", "tallest bin to")
     for row in view.table.to_dict("records"):
         numbers = printed[row["image"]]
         assert numbers["bins"] == view.bins and numbers["sum"] == pytest.approx(1.0)
-        for key in ("most common value", "its proportion", "mean", "median", "1st percentile", "99th percentile"):
+        assert set(peak) <= set(numbers) and set(peak) <= set(row)  # the table's words, printed
+        for key in (*peak, "its proportion", "mean", "median", "1st percentile", "99th percentile"):
             assert numbers[key] == pytest.approx(row[key], rel=1e-6, abs=1e-9), key
         if np.isfinite(row["SNR"]) or np.isinf(row["SNR"]):
             assert numbers["SNR"] == pytest.approx(row["SNR"], rel=1e-6)
@@ -75,7 +79,7 @@ def test_histogram_snippet_with_a_noisy_copy_matches_core(cohort, kind):
     label = f"with {kind} noise ({strength:g})"
     view = eda.compare_histograms([(name, data, data), (label, noisy, noisy)], 256)
     code = eda_snippets.histogram_snippet(eda_snippets.cohort_file_code(name), name, view.integer, 256,
-                                          other_label=label, noise=(kind, strength, 0))
+                                          per_level=view.per_level, other_label=label, noise=(kind, strength, 0))
     assert_matches(run(code), view)
 
 
@@ -86,7 +90,8 @@ def test_histogram_snippet_comparing_two_files_with_one_bin_per_level(cohort):
     assert view.per_level and view.bins == int(second.max()) + 1  # levels 0 to the MR maximum
     code = eda_snippets.histogram_snippet(
         eda_snippets.cohort_file_code("P16_screenshot.dcm"), "P16_screenshot.dcm", view.integer, 1024,
-        other_code=eda_snippets.cohort_file_code("P03_MR.dcm", "other"), other_label="P03_MR.dcm")
+        per_level=view.per_level, other_code=eda_snippets.cohort_file_code("P03_MR.dcm", "other"),
+        other_label="P03_MR.dcm")
     assert_matches(run(code), view)
 
 
@@ -94,7 +99,8 @@ def test_histogram_snippet_of_a_nan_filled_float_image(cohort):
     name = "P15_MR_T2map.dcm"
     data = load_image(dict(cohort.files)[name], name).data
     view = eda.compare_histograms([(name, data, data)], 128)
-    text = run(eda_snippets.histogram_snippet(eda_snippets.cohort_file_code(name), name, view.integer, 128))
+    text = run(eda_snippets.histogram_snippet(eda_snippets.cohort_file_code(name), name, view.integer, 128,
+                                              per_level=view.per_level))
     assert_matches(text, view)
     assert "SNR nan" in text
 
@@ -107,7 +113,8 @@ def test_histogram_snippet_of_the_current_sample(name):
     frame = None if volume.rgb else ("values[0]" if volume.is_4d else "values")
     read = eda_snippets.sample_code(samples.info(name), volume.source_format)
     assert ("core" in read) == (not samples.info(name).package)  # found by the library that ships it
-    code = eda_snippets.histogram_snippet(read, volume.name, view.integer, 256, snr_frame=frame)
+    code = eda_snippets.histogram_snippet(read, volume.name, view.integer, 256, per_level=view.per_level,
+                                          snr_frame=frame)
     text = run(code)
     assert_matches(text, view)
     assert ("SNR" in text) == (not volume.rgb)

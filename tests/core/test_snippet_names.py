@@ -50,7 +50,7 @@ def _generators(name: str) -> dict[str, str]:
         "eda.sample_code": eda_snippets.sample_code(Sample(name, "pydicom", name, "CT", "", ""), "DICOM"),
         "eda.pooled_histogram_snippet": eda_snippets.pooled_histogram_snippet(eda_snippets.COHORT_FILES, name, True, 64),
         "eda.histogram_snippet": eda_snippets.histogram_snippet(
-            eda_snippets.upload_file_code(name, "PNG"), name, True, 64,
+            eda_snippets.upload_file_code(name, "PNG"), name, True, 64, per_level=False,
             other_code=eda_snippets.upload_file_code(name, "DICOM", "other"), other_label=name),
         "cnn.data_code": data,
         "cnn.data_snippet": cnn_snippets.data_snippet(data),
