@@ -1020,7 +1020,7 @@ MARKS = (("mean", "solid"), ("median", "dash"), ("p1", "dot"), ("p99", "dot"))
 
 
 def histogram_figure(curves: list[tuple[str, Histogram, dict]], log: bool = False, marks: bool = True,
-                     unit: str = "value"):
+                     unit: str = "value", per_level: bool = False):
     """The histograms of one or more images on one chart, with mean, median and percentiles marked.
 
     Parameters
@@ -1033,19 +1033,24 @@ def histogram_figure(curves: list[tuple[str, Histogram, dict]], log: bool = Fals
         Draw vertical lines at the mean, median, 1st and 99th percentiles.
     unit : str
         Title of the value axis.
+    per_level : bool
+        Each bin is one grey level (`HistogramView.per_level`): the hover
+        names a bin's centre as its value; otherwise as the bin's centre,
+        which need not be a value of the image.
 
     Returns
     -------
     plotly.graph_objects.Figure
     """
     traces, shapes, annotations = [], [], []
+    where = "value" if per_level else "bin centre"
     for i, (label, histogram, stats) in enumerate(curves):
         colour = COLOURS[i % len(COLOURS)]
         traces.append({
             "type": "scatter", "x": histogram.centres, "y": histogram.proportions, "name": plain(label),
             "mode": "lines", "line": {"color": colour, "width": 1.5, "shape": "hvh"}, "fill": "tozeroy",
             "opacity": 0.6,
-            "hovertemplate": f"value %{{x:.6g}}<br>proportion %{{y:.4%}}<extra>{plain(label, 40)}</extra>",
+            "hovertemplate": f"{where} %{{x:.6g}}<br>proportion %{{y:.4%}}<extra>{plain(label, 40)}</extra>",
         })
         if marks:
             for j, (key, dash) in enumerate(MARKS):

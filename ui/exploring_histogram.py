@@ -191,8 +191,8 @@ def show_view(chosen: Chosen, view: eda.HistogramView, log: bool, marks: bool, n
         preview(chosen.data, chosen.rgb, chosen.is_4d, side=320, invert=chosen.invert)))
     show_image(picture_col, picture, f"{chosen.label} (middle slice), the image whose histogram is beside it",
                caption=shaded(f"{md(chosen.label)} (middle slice)", chosen.invert), width="stretch")
-    show_figure(histogram_col, eda.histogram_figure(view.curves, log, marks), eda.histogram_alt(view),
-                config=PLOT_CONFIG, key="eda-histogram")
+    show_figure(histogram_col, eda.histogram_figure(view.curves, log, marks, per_level=view.per_level),
+                eda.histogram_alt(view), config=PLOT_CONFIG, key="eda-histogram")
     numbers_table(st, view.table, formats=STATS_FORMATS, width="stretch", column_config={
         "its proportion": st.column_config.NumberColumn(format="percent"),
         "SNR": st.column_config.NumberColumn(format="%.1f", help=eda.SNR_METHOD)})

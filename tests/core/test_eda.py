@@ -225,6 +225,9 @@ def test_the_histogram_figure_is_one_plotly_accepts(log, marks):
     assert len(checked.layout.shapes) == (8 if marks else 0) and checked.layout.yaxis.type == ("log" if log else "linear")
     assert checked.layout.yaxis.tickformat == (None if log else ".1%")
     assert checked.layout.yaxis.exponentformat == ("power" if log else None)
+    # 50 bins of 4 levels: the hover names the x of a bin its centre, not a value of the image
+    assert checked.data[0].hovertemplate.startswith("bin centre %{x")
+    assert eda.histogram_figure(curves, per_level=True).data[0].hovertemplate.startswith("value %{x")
     with pytest.raises(ValueError):  # what the check catches, and a figure built without it would not
         go.Figure({"data": [{"type": "scatter", "colour": "red"}]})
 
