@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
 from core import eda
@@ -36,8 +37,7 @@ IMAGE_KEY, OTHER_KEY, SIGMA_KEY = "eda_hist_image", "eda_other", "eda_sigma"
 BINS = [32, 64, 128, 256, 512, 1024]
 PHOTONS = [0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
 STATS_FORMATS = {"pixels": "{:,}", "NaN or infinite": "{:,}", "its proportion": "{:.1%}", "SNR": "{:.1f}",
-                 **dict.fromkeys(("mean", "median", "1st percentile", "99th percentile", "most common value",
-                                  "tallest bin from", "tallest bin to"), "{:.4g}")}
+                 **dict.fromkeys(("mean", "median", "1st percentile", "99th percentile", "most common value"), "{:.4g}")}
 """The statistics at room size (lecturer mode), as the interactive table shows them."""
 
 
@@ -175,6 +175,19 @@ def histogram_section(dataset: Dataset, current: Current, text: LessonText) -> N
         noise=noise, snr_frame=None if chosen.rgb else ("values[0]" if chosen.is_4d else "values")))
 
 
+def tallest_bin_joined(table: pd.DataFrame) -> pd.DataFrame:
+    """The statistics with a wide tallest bin's two edges in one column, such as "12.48 to 15.61".
+
+    At room size (lecturer mode) the two numeric columns of `core.eda.tallest_bin` pushed the last one, the
+    SNR the lecture compares, off a 1280-pixel projector.
+    """
+    if "tallest bin from" not in table:
+        return table
+    joined = [f"{low:.4g} to {high:.4g}" for low, high in zip(table["tallest bin from"], table["tallest bin to"])]
+    table = table.drop(columns=["tallest bin to"]).rename(columns={"tallest bin from": "tallest bin"})
+    return table.assign(**{"tallest bin": joined})
+
+
 def numbers(chosen: Chosen) -> tuple[dict[str, float], float]:
     """The image's statistics and SNR (`core.eda.image_numbers`), computed once per session and image.
 
@@ -193,9 +206,10 @@ def show_view(chosen: Chosen, view: eda.HistogramView, log: bool, marks: bool, n
                caption=shaded(f"{md(chosen.label)} (middle slice)", chosen.invert), width="stretch")
     show_figure(histogram_col, eda.histogram_figure(view.curves, log, marks, per_level=view.per_level),
                 eda.histogram_alt(view), config=PLOT_CONFIG, key="eda-histogram")
-    numbers_table(st, view.table, formats=STATS_FORMATS, width="stretch", column_config={
-        "its proportion": st.column_config.NumberColumn(format="percent"),
-        "SNR": st.column_config.NumberColumn(format="%.1f", help=eda.SNR_METHOD)})
+    numbers_table(st, tallest_bin_joined(view.table) if lecturer_mode() else view.table, formats=STATS_FORMATS,
+                  width="stretch", column_config={
+                      "its proportion": st.column_config.NumberColumn(format="percent"),
+                      "SNR": st.column_config.NumberColumn(format="%.1f", help=eda.SNR_METHOD)})
     width = (view.curves[0][1].edges[-1] - view.curves[0][1].edges[0]) / view.bins
     st.caption(f"{view.bins} bins {'one per grey level' if view.per_level else f'of width {width:.4g}'}; each "
                f"curve's proportions sum to 1 ({', '.join(f'{c[1].proportions.sum():.6f}' for c in view.curves)}). "

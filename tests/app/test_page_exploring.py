@@ -310,6 +310,11 @@ def test_preset_original_against_a_noisy_copy_gives_the_lecture_figure(at):
     assert rows.iloc[0]["SNR"] == pytest.approx(eda.snr_estimate(data))
     assert rows.iloc[1]["SNR"] == pytest.approx(eda.snr_estimate(noisy)) and rows.iloc[1]["SNR"] < rows.iloc[0]["SNR"] / 3
     assert rows.iloc[1]["99th percentile"] > rows.iloc[0]["99th percentile"]  # the noise widens the histogram
+    # at room size a wide tallest bin is one column, so that the SNR still fits on the projector
+    assert {"tallest bin from", "tallest bin to"} <= set(rows.columns) and "tallest bin" in room
+    assert not {"tallest bin from", "tallest bin to"} & set(room.columns) and list(room.columns)[-1] == "SNR"
+    assert [cell.replace("\\", "") for cell in room["tallest bin"]] == [f"{low:.4g} to {high:.4g}"  # Markdown-escaped
+                                         for low, high in zip(rows["tallest bin from"], rows["tallest bin to"])]
     assert any(f"SNR is {rows.iloc[1]['SNR']:.1f} against {rows.iloc[0]['SNR']:.1f}" in i.value for i in at.info)
 
 
