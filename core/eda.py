@@ -1035,8 +1035,8 @@ def histogram_figure(curves: list[tuple[str, Histogram, dict]], log: bool = Fals
         Title of the value axis.
     per_level : bool
         Each bin is one grey level (`HistogramView.per_level`): the hover
-        names a bin's centre as its value; otherwise as the bin's centre,
-        which need not be a value of the image.
+        calls a bin's position its value. Otherwise it calls it the bin's
+        centre, which need not be a value of the image.
 
     Returns
     -------

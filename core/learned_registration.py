@@ -287,7 +287,7 @@ def _positions(moving, flow):
     shape = tf.shape(moving)
     n, rows, cols = shape[0], shape[1], shape[2]
     grid_r, grid_c = tf.meshgrid(tf.range(rows, dtype=tf.float32), tf.range(cols, dtype=tf.float32), indexing="ij")
-    along_rows, along_cols = tf.unstack(flow, axis=-1)  # its gradient a stack, cheaper than two slices' (StridedSliceGrad)
+    along_rows, along_cols = tf.unstack(flow, axis=-1)  # its gradient: a stack, cheaper than two slices'
     r = tf.clip_by_value(grid_r[None] + along_rows, 0.0, tf.cast(rows - 1, tf.float32))
     c = tf.clip_by_value(grid_c[None] + along_cols, 0.0, tf.cast(cols - 1, tf.float32))
     return r, c, n, rows, cols

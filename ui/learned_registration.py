@@ -40,7 +40,8 @@ STOP = "unsup-learned-stop"
 STOP_COMPARE = "unsup-learned-compare-stop"
 STOP_OWN = "unsup-learned-own-stop"
 CONFIG = lr.Config()
-"""The defaults: about a minute of training on 2 cores, TensorFlow's import included (benchmarks/bench_learned_registration.py)."""
+"""The defaults: about a minute of training on 2 cores, TensorFlow's import included
+(benchmarks/bench_learned_registration.py)."""
 SIMILARITY_NAMES = {"mse": "MSE", "ncc": "local NCC"}
 """How the page names each of `core.learned_registration.SIMILARITIES`."""
 SETTINGS_KEYS = {"epochs": "unsup-learned-epochs", "pairs": "unsup-learned-pairs",
