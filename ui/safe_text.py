@@ -22,8 +22,9 @@ def error(message: object, **kwargs) -> None:
 
 
 def table_text(frame):
-    """`frame` (a pandas DataFrame) ready for ``st.table``, which renders every text cell and column name as
-    Markdown: each through `core.text.safe_text.table_cell`."""
+    """`frame` (a pandas DataFrame) ready for ``st.table``, which renders every text cell, column name and row
+    label as Markdown: each through `core.text.safe_text.table_cell`."""
     shown = frame.map(table_cell)
     shown.columns = [table_cell(c) for c in shown.columns]
+    shown.index = [table_cell(i) for i in shown.index]
     return shown

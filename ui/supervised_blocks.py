@@ -18,7 +18,7 @@ from ui.images import picture, shaded
 from ui.lesson import lecturer_mode
 from ui.picker import current
 from ui.room import kept_editable_matrix, kept_matrix
-from ui.safe_text import md
+from ui.safe_text import md, table_text
 
 MATRICES_VERSION = "sup-matrices-version"
 """Part of the editors' keys: a new version is a fresh editor (the Matrices preset restores the lecture's)."""
@@ -75,8 +75,8 @@ def room_tables() -> None:
 def table(frame: pd.DataFrame, hide_index: bool = False, **kwargs) -> None:
     """A read-only table: an interactive grid for a learner, plain HTML sized for the room in lecturer mode."""
     if lecturer_mode():  # numbers as the page prints them (up to 4 significant digits), not pandas' "0.2500"
-        floats = frame.select_dtypes("float").columns
-        st.table(frame.style.format("{:.4g}", subset=floats), hide_index=hide_index)
+        shown = table_text(frame)  # class names come from a learner's folders
+        st.table(shown.style.format("{:.4g}", subset=shown.select_dtypes("float").columns), hide_index=hide_index)
     else:
         st.dataframe(frame, hide_index=hide_index, **kwargs)
 

@@ -251,3 +251,28 @@ def test_room_size_tables_show_hostile_names_as_text():
             cells += [str(c) for c in frame.columns] + [str(v) for v in frame.to_numpy().ravel()]
     assert [c for c in cells if md(names[0], limit=None) in c]  # a table names the file, escaped
     assert not [c for c in cells if "<img" in render(c) or "<a " in render(c)]
+
+
+def _room_table_script():
+    import pandas as pd
+    import streamlit as st
+
+    from ui.room import LECTURER_KEY
+    from ui.supervised_blocks import table
+
+    st.session_state[LECTURER_KEY] = True
+    names = ["![s](http://host.invalid/x.png)", "benign"]  # class folders of a learner's zip
+    table(pd.DataFrame([[3, 1], [0, 4]], index=[f"is {n}" for n in names], columns=[f"said {n}" for n in names]))
+
+
+def test_lesson_6_room_tables_show_hostile_class_names_as_text():
+    """The confusion matrix in lecturer mode: its row labels and columns are class-folder names, rendered as Markdown."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(_room_table_script).run()
+    [shown] = at.table
+    hostile = "![s](http://host.invalid/x.png)"
+    assert list(shown.value.index) == [md(f"is {hostile}", limit=None), "is benign"]
+    assert list(shown.value.columns) == [md(f"said {hostile}", limit=None), "said benign"]
+    assert shown.value.to_numpy().tolist() == [[3, 1], [0, 4]]  # the numbers as they are
+    assert not [c for c in [*shown.value.index, *shown.value.columns] if "<img" in render(str(c))]
