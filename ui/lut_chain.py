@@ -36,6 +36,8 @@ VOI_WORDS = {
     "window": "a **window** (centre and width) that the file recommends",
     "none": "**no recommendation**: the course windows the values from their 1st to 99th percentile",
 }
+
+
 def step_names(path: lut.DisplayPath) -> tuple[str, str]:
     """The two steps of `path` as the figures name them: what the file asks for, or what is done without it."""
     modality = "no rescale" if path.modality_step == "none" else path.modality_step
