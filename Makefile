@@ -66,4 +66,4 @@ loadtest: venv
 
 # A small browser-side check: a few real headless-chromium learners (they share the server's cores).
 loadtest-browser: venv chromium
-	$(PYTHON) loadtest/run.py --users 1,5
+	$(PYTHON) loadtest/run.py --users 1,5 --reference

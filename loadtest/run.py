@@ -18,7 +18,12 @@ The server's resident memory (VmRSS from /proc), thread count and CPU time are s
 Everything is bounded: a time budget per level (no step starts after it) and a timeout per step (a
 slower step counts as a failure).
 
-    make loadtest                                   # N = 1, 5, 10, 20
+With --reference, the first level is run again against a bare multipage app (loadtest/bare_app.py: the same
+sidebar picker and pages, each only its title and the sidebar's image), after the course's levels and with
+the same steps: what the browsers spend there is the floor of any Streamlit app with this navigation, and the
+course's figure is read against it.
+
+    make loadtest-browser                           # N = 1, 5 and the reference
     .venv/bin/python loadtest/run.py --users 1 --pages 1 --json   # the smoke test's quick run
 """
 
@@ -104,6 +109,7 @@ class Step:
 class Level:
     """What one level of concurrency measured."""
     users: int
+    app: str = "course"  # or "bare reference" (loadtest/bare_app.py)
     steps: list[Step] = field(default_factory=list)
     wall_seconds: float = 0.0
     rss_before_mib: float = 0.0
@@ -221,13 +227,27 @@ def _server_priority() -> None:
 
 
 @contextmanager
-def streamlit_server(log_path: Path, timing_path: Path):
-    """Start `streamlit run app.py` on a free loopback port, timing its runs into `timing_path` (see
+def streamlit_server(log_path: Path, timing_path: Path, script: Path = APP, env: dict | None = None):
+    """Start `streamlit run script` (the course) on a free loopback port, timing its runs into `timing_path` (see
     loadtest/timed_server.py); yield (url, pid); stop it."""
     timing_path.write_text("")
-    with serving(APP, log_path, timeout=90, launcher=(str(Path(__file__).resolve().parent / "timed_server.py"),
-                                                      str(timing_path)), preexec_fn=_server_priority) as (url, proc):
+    with serving(script, log_path, timeout=90, launcher=(str(Path(__file__).resolve().parent / "timed_server.py"),
+                                                         str(timing_path)), env=env,
+                 preexec_fn=_server_priority) as (url, proc):
         yield url, proc.pid
+
+
+def bare_pages(steps: list[Step]) -> list[tuple[str, bool]]:
+    """The pages the learners of `steps` visited, in order, each with whether a slider was moved there: the
+    reference app's navigation (loadtest/bare_app.py), so its learners take the same kinds of step.
+
+    Example: a home page whose sample changed, then a lesson whose slider moved ->
+    [("Course map", False), ("4 · Preparing data", True)]
+    """
+    pages: dict[str, bool] = {}
+    for step in steps:
+        pages[step.lesson] = pages.get(step.lesson, False) or step.control.startswith("slider")
+    return list(pages.items())
 
 
 async def _wait_idle(page, mark: float) -> float:
@@ -316,7 +336,8 @@ async def learner(browser, url: str, user: int, max_lessons: int, deadline: floa
         try:
             await page.goto(url + "/", timeout=STEP_TIMEOUT_MS)
             first.seconds = await _wait_idle(page, 0.0)  # from navigation start
-            lessons = (await _lessons(page))[:max_lessons]
+            # a one-page app (the reference of a one-page run) shows no navigation: its page is the only lesson
+            lessons = (await _lessons(page))[:max_lessons] or [(first.lesson, "")]
         except Exception as exc:
             first.error = f"{type(exc).__name__}: {str(exc).splitlines()[0][:120]}"
             return steps
@@ -458,29 +479,53 @@ def per_lesson(levels: list[Level]) -> str:
     return "\n".join(lines)
 
 
-async def main_async(args) -> list[Level]:
+async def measure_app(args, script: Path, users: list[int], env: dict | None = None,
+                      app: str = "course") -> tuple[list[Level], list[Step]]:
+    """Serve `script`, warm it up with one learner, then run a level for each N in `users`; return the levels
+    and the warm-up's steps."""
     from playwright.async_api import async_playwright
 
-    log_path = Path(args.log)
+    log_path = Path(args.log) if app == "course" else Path(args.log).with_suffix(".reference.log")
     levels: list[Level] = []
     timing = log_path.with_suffix(".timing")
-    with streamlit_server(log_path, timing) as (url, pid):
+    with streamlit_server(log_path, timing, script, env) as (url, pid):
         async with async_playwright() as p:
             browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
             try:
                 start = time.monotonic()
                 warm = await learner(browser, url, 0, args.pages, time.monotonic() + args.level_budget, 0)
-                print(f"warm-up (one learner, imports and caches): {time.monotonic() - start:.0f} s, "
+                print(f"{app}: warm-up (one learner, imports and caches): {time.monotonic() - start:.0f} s, "
                       f"{sum(1 for s in warm if s.seconds is None)} failed step(s), "
                       f"server RSS {proc_status(pid, 'VmRSS') / 1024:.0f} MiB", file=sys.stderr, flush=True)
-                for users in args.users:
-                    level = await run_level(browser, url, pid, timing, users, args.pages, args.level_budget,
-                                            args.think)
+                for n in users:
+                    level = await run_level(browser, url, pid, timing, n, args.pages, args.level_budget, args.think)
+                    level.app = app
                     levels.append(level)
                     print(table([level]).splitlines()[-1], file=sys.stderr, flush=True)
             finally:
                 await browser.close()
+    return levels, warm
+
+
+async def main_async(args) -> list[Level]:
+    """The course's levels, then (with `args.reference`) the bare reference app at the first level's N."""
+    levels, warm = await measure_app(args, APP, args.users)
+    if args.reference:
+        env = dict(os.environ, BARE_PAGES=json.dumps(bare_pages(warm)), PYTHONPATH=str(APP.parent))
+        reference, _ = await measure_app(args, APP.parent / "loadtest" / "bare_app.py", args.users[:1], env,
+                                         app="bare reference")
+        levels += reference
     return levels
+
+
+def against_reference(course: Level, reference: Level) -> str:
+    """The browsers' and the server's CPU per learner step, the course's against the bare reference app's."""
+    per_step = [(lv.browsers_cpu_seconds / max(len(lv.steps), 1), lv.server_cpu_seconds / max(len(lv.steps), 1))
+                for lv in (course, reference)]
+    (browsers, server), (bare_browsers, bare_server) = per_step
+    return (f"Against the bare reference app (loadtest/bare_app.py) in the same run, N = {course.users}: a learner "
+            f"step cost the browsers {browsers:.2f} s of CPU against {bare_browsers:.2f} s "
+            f"({browsers / max(bare_browsers, 1e-9):.2f}×), and the server {server:.2f} s against {bare_server:.2f} s.")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -493,14 +538,18 @@ def main(argv: list[str] | None = None) -> int:
                         help="mean reading time between a learner's steps, seconds (0: a stress test)")
     parser.add_argument("--log", default="/tmp/loadtest-streamlit.log", help="the server's log file")
     parser.add_argument("--json", action="store_true", help="print the levels as JSON instead of a table")
+    parser.add_argument("--reference", action="store_true",
+                        help="then run the first level against the bare reference app (loadtest/bare_app.py)")
     args = parser.parse_args(argv)
     args.users = [int(n) for n in args.users.split(",")]
     if not os.access(CHROMIUM, os.X_OK):
         print(f"{CHROMIUM} not found: run `make chromium`", file=sys.stderr)
         return 2
     levels = asyncio.run(main_async(args))
+    reference = [lv for lv in levels if lv.app != "course"]
+    levels = [lv for lv in levels if lv.app == "course"]
     if args.json:
-        print(json.dumps([{**asdict(lv), "passes": lv.passes()} for lv in levels]))
+        print(json.dumps([{**asdict(lv), "passes": lv.passes()} for lv in levels + reference]))
         return 0
     print(f"\nLoad test on loopback, on a {os.cpu_count()}-core machine (the N browsers and the server on the same "
           f"cores, the server at a higher priority when allowed; load average {os.getloadavg()[0]:.1f} at the end). "
@@ -515,6 +564,10 @@ def main(argv: list[str] | None = None) -> int:
           f"Server peak RSS {max(lv.rss_peak_mib for lv in levels):.0f} MiB." if levels else "no level ran")
     if levels and levels[0].steps:
         print(capacity(levels[0], max(args.users), args.think))
+    if reference and levels:
+        print(f"\nThe bare reference app, N = {reference[0].users}:")
+        print(table(reference))
+        print(against_reference(levels[0], reference[0]))
     return 0
 
 

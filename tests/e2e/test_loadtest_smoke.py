@@ -13,14 +13,19 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.e2e
-def test_load_test_runs_one_learner_over_the_home_page(tmp_path):
+def test_load_test_runs_one_learner_over_the_home_page_then_over_the_bare_reference(tmp_path):
     # A subprocess: the load test drives Playwright's async API, the other browser tests its sync API.
     run = subprocess.run(
         [sys.executable, str(ROOT / "loadtest" / "run.py"), "--users", "1", "--pages", "1", "--think", "0",
-         "--json", "--log", str(tmp_path / "server.log")],
-        cwd=ROOT, capture_output=True, text=True, timeout=300)
+         "--reference", "--json", "--log", str(tmp_path / "server.log")],
+        cwd=ROOT, capture_output=True, text=True, timeout=400)
     assert run.returncode == 0, run.stderr[-3000:]
-    [level] = json.loads(run.stdout.splitlines()[-1])
+    [level, reference] = json.loads(run.stdout.splitlines()[-1])
+    assert (level["app"], reference["app"]) == ("course", "bare reference")
+    # the reference's learner took the same steps on its own page of the same name: its image's sample changed
+    assert [(s["kind"], s["lesson"]) for s in reference["steps"]] == [("first", "Course map"), ("change", "Course map")]
+    assert reference["steps"][1]["control"].startswith("sample: ") and reference["steps"][1]["seconds"] > 0
+    assert reference["browsers_cpu_seconds"] > 0 and reference["server_answers"]
     kinds = [(s["kind"], s["lesson"]) for s in level["steps"]]
     assert kinds == [("first", "Course map"), ("change", "Course map")], level["steps"]
     assert all(s["seconds"] is not None and s["seconds"] > 0 and not s["exceptions"] for s in level["steps"]), \
@@ -34,6 +39,32 @@ def test_load_test_runs_one_learner_over_the_home_page(tmp_path):
     assert level["rss_peak_mib"] > 50 and level["threads_peak"] > 0  # read from /proc while it ran
     assert level["server_cpu_seconds"] > 0
     assert level["browsers_cpu_seconds"] > level["server_cpu_seconds"]  # Chromium drew two pages; Python ran two reruns
+
+
+def test_the_reference_app_has_the_pages_the_learners_visited_with_a_slider_where_they_moved_one():
+    from loadtest.run import Step, bare_pages
+
+    steps = [Step(0, "first", "Course map"), Step(0, "change", "Course map", control="sample: MR"),
+             Step(0, "open", "4 · Preparing data"), Step(0, "change", "4 · Preparing data", control="slider: Noise"),
+             Step(1, "first", "Course map"), Step(1, "change", "Course map", control="sample: CT"),
+             Step(1, "open", "6 · Supervised learning"), Step(1, "change", "6 · Supervised learning", control="")]
+    assert bare_pages(steps) == [("Course map", False), ("4 · Preparing data", True), ("6 · Supervised learning", False)]
+
+
+def test_the_reference_app_draws_each_page_as_its_title_and_the_sidebar_image(monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("BARE_PAGES", json.dumps([["4 · Preparing data", True], ["Course map", False]]))
+    at = AppTest.from_file(str(ROOT / "loadtest" / "bare_app.py"), default_timeout=60).run()
+    assert not at.exception
+    assert [t.value for t in at.title] == ["4 · Preparing data"]  # the first page named opens
+    assert len(at.get("image")) == 1 and at.sidebar.selectbox  # the image, and the sample picker to change it
+    [slider] = at.slider
+    slider.set_value(10).run()
+    assert not at.exception and len(at.get("image")) == 1
+    monkeypatch.setenv("BARE_PAGES", json.dumps([["Course map", False]]))
+    at = AppTest.from_file(str(ROOT / "loadtest" / "bare_app.py"), default_timeout=60).run()
+    assert [t.value for t in at.title] == ["Course map"] and not at.slider and len(at.get("image")) == 1
 
 
 def test_percentiles_interpolate_like_numpy():
