@@ -13,7 +13,9 @@ lesson in a new tab), and measured:
   also counts the time the thread waited for a core);
 - **one slider step**: the page's first visible ``st.slider`` in the main area (whatever the lesson or
   section shows first, found by its test id, so the benchmark follows the lessons as they change) moved
-  one step with the keyboard: wall time from the key press until idle, and renderer CPU.
+  one step with the keyboard: wall time from the key press until idle, and renderer CPU; and where that
+  time went (a second table): until the page sent its request on Streamlit's websocket, until the server's
+  first message, until its last, and after it until idle.
 
 Idle means: a script run that started after the mark has ended (Streamlit's own run state, recorded in the
 page), no skeleton placeholder is left, and neither the run state, the server's messages nor the page's DOM
@@ -54,12 +56,27 @@ SETTLE_MS = 400
 TIMEOUT_MS = 120_000  # per open; the first open of a Keras page included
 STEP_TIMEOUT_MS = 30_000
 
-# The time of the page's last DOM change, next to STATE_RECORDER's run states and last server message.
+# The time of the page's last DOM change, next to STATE_RECORDER's run states and last server message; and the
+# times of the messages the page sent and received on Streamlit's websocket (the latest 500 of each).
 DOM_RECORDER = """
 window.__lastChange = 0;
 new MutationObserver(() => { window.__lastChange = performance.now(); })
   .observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
+window.__sent = []; window.__heard = [];
+window.WebSocket = class extends window.WebSocket {
+  constructor(...args) {
+    super(...args);
+    this.addEventListener('message', () => { window.__heard.push(performance.now()); window.__heard.splice(0, window.__heard.length - 500); });
+  }
+  send(data) { window.__sent.push(performance.now()); window.__sent.splice(0, window.__sent.length - 500); return super.send(data); }
+};
 """
+# Where a step's time went, in ms from `mark`: the first request sent, the first and last server message, their count.
+STEP_PARTS = """(mark) => {
+  const sent = window.__sent.filter((t) => t >= mark), heard = window.__heard.filter((t) => t >= mark);
+  return sent.length && heard.length ? [sent[0] - mark, heard[0] - mark, heard[heard.length - 1] - mark, heard.length]
+                                     : null;
+}"""
 
 # True once a run started after `mark` has ended and nothing (run state, server message, DOM) changed for `settle` ms.
 IDLE_SINCE = """([mark, settle]) => {
@@ -90,6 +107,7 @@ class Sample:
     step_cpu: list[float] = field(default_factory=list)
     open_thread: list[float] = field(default_factory=list)  # the main thread's CPU time (ThreadTime), beside
     step_thread: list[float] = field(default_factory=list)  # TaskDuration, which also counts time descheduled
+    step_parts: list[tuple[float, float, float, float]] = field(default_factory=list)  # see STEP_PARTS (seconds)
     charts: int = 0
     slider: str = ""  # the stepped slider's label; "" when the page has none
     error: str = ""  # the page did not open: left out of the next rounds
@@ -154,7 +172,8 @@ def measure_page(context, sample: Sample, record: bool = True) -> None:
                 key = "ArrowLeft" if thumb.get_attribute("value") == thumb.get_attribute("max") else "ArrowRight"
                 mark, before = page.evaluate("performance.now()"), renderer_cpu(cdp)
                 thumb.press(key)
-                step = (wait_idle_since(page, mark, STEP_TIMEOUT_MS), *spent(before, renderer_cpu(cdp)))
+                step = (wait_idle_since(page, mark, STEP_TIMEOUT_MS), *spent(before, renderer_cpu(cdp)),
+                        page.evaluate(STEP_PARTS, mark))
             except Exception as exc:  # a step that never settles: said in the table, the open still counts
                 sample.step_error = f"{type(exc).__name__}: {str(exc).splitlines()[0][:100]}"
         if record:
@@ -165,6 +184,8 @@ def measure_page(context, sample: Sample, record: bool = True) -> None:
                 sample.step_wall.append(step[0])
                 sample.step_cpu.append(step[1])
                 sample.step_thread.append(step[2])
+                if step[3]:
+                    sample.step_parts.append((*(t / 1000 for t in step[3][:3]), step[3][3]))
     finally:
         page.close()
 
@@ -268,6 +289,21 @@ def issue_table(samples: list[Sample], runs: int, viewport: dict) -> str:
     return "\n".join(lines)
 
 
+def step_table(samples: list[Sample]) -> str:
+    """Where a slider step's time to idle goes (medians): in the browser before the request leaves, on the server
+    until its first message, while its messages come, and in the browser after the last one."""
+    lines = ["| page | key → request sent | → first server message | → last server message (messages) "
+             "| → idle | time to idle |", "|---|---|---|---|---|---|"]
+    for sample in samples:
+        if sample.step_parts:
+            sent, first, last, count = (median([p[i] for p in sample.step_parts]) for i in range(4))
+            idle = _median(sample.step_wall)
+            lines.append(f"| {sample.name} | {1000 * sent:.0f} ms | +{1000 * (first - sent):.0f} ms "
+                         f"| +{1000 * (last - first):.0f} ms ({count:.0f}) | +{1000 * (idle - last):.0f} ms "
+                         f"| {1000 * idle:.0f} ms |")
+    return "\n".join(lines)
+
+
 def to_rows(samples: list[Sample]) -> list[Row]:
     """The same measurements as rows of `make bench`'s one table."""
     bare = samples[0]
@@ -298,6 +334,7 @@ def rows(runs: int = 3, viewport: dict | None = None, pages: list[str] | None = 
     viewport = viewport or {"width": 1280, "height": 720}
     samples = measure(runs, viewport, pages)
     print(issue_table(samples, runs, viewport), flush=True)
+    print("\nWhere a slider step's time goes (medians):\n\n" + step_table(samples), flush=True)
     return to_rows(samples)
 
 
