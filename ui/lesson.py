@@ -10,7 +10,7 @@ from pathlib import Path
 import streamlit as st
 
 from core.text.course_text import COURSE_DIR, CourseFileError, LessonText, load_lesson
-from core.questions.selfcheck import Question, is_correct
+from core.questions.selfcheck import Question, is_correct, progress_text
 from ui.room import bring_figure_into_view, lecturer_mode  # lecturer mode itself lives in ui.room
 
 STOPPED = "{} stopped before the end (Stop, or another control, was pressed): nothing was kept."
@@ -288,7 +288,13 @@ def ask(key: str, question: Question, prompt: str | None = None) -> bool | None:
 
 
 def self_check(page: str, questions: list[Question | Callable[[], Question]]) -> None:
-    """Three to five questions checked on the spot, each with the explanation of its answer.
+    """Three to five questions checked on the spot, each with the explanation of its answer, shown on demand.
+
+    The questions are drawn when the learner turns them on (a switch under
+    the heading, kept while the lesson stays open): folded, the check is
+    three elements instead of about a dozen, so every open and every step
+    of the lesson costs the learner's browser less (issue 19). Answers
+    given stay while the questions are folded away.
 
     Parameters
     ----------
@@ -298,10 +304,18 @@ def self_check(page: str, questions: list[Question | Callable[[], Question]]) ->
         Questions, or functions building one from the learner's current image.
     """
     st.header("Check yourself")
+    keys = [f"check-{page}-{n}" for n in range(len(questions))]
+    if not st.toggle(f"Show the {len(questions)} questions", key=f"check-open-{page}",
+                     help="Questions on this lesson, each checked on the spot with its explanation."):
+        for key in keys:  # a widget not drawn in a run loses its value: keep the answers given
+            if key in st.session_state:
+                st.session_state[key] = st.session_state[key]
+        st.caption(f"{len(questions)} questions · {progress_text(st.session_state.get('progress', {}).get(page))}.")
+        return
     answered = correct = 0
-    for n, item in enumerate(questions):
+    for n, (key, item) in enumerate(zip(keys, questions)):
         question = item() if callable(item) else item
-        right = ask(f"check-{page}-{n}", question, f"**{n + 1}.** {question.prompt}")
+        right = ask(key, question, f"**{n + 1}.** {question.prompt}")
         answered += right is not None
         correct += bool(right)
     st.caption(f"{correct} of {len(questions)} right ({answered} answered).")

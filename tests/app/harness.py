@@ -36,6 +36,12 @@ def widget(at: AppTest, kind: str, key: str):
     return matches[0]
 
 
+def show_self_check(at: AppTest, page: str) -> AppTest:
+    """Turn on the switch that shows the self-check's questions of `page` (they are folded by default) and rerun."""
+    widget(at, "toggle", f"check-open-{page}").set_value(True)
+    return at.run()
+
+
 def choose_sample(at: AppTest, name: str) -> AppTest:
     """Pick a built-in sample in the sidebar and rerun."""
     widget(at, "radio", "image_source").set_value("Built-in sample")

@@ -87,6 +87,43 @@ def memo_page():
     st.markdown(f"held: {sorted(st.session_state['memo-demo'])}")
 
 
+def self_check_page():
+    import streamlit as st
+
+    from core.questions.selfcheck import Question
+    from ui.lesson import self_check
+
+    part = st.radio("Part", ["one", "two"], key="part")  # another control of the page: a full rerun
+    self_check("demo", [Question("How many?", "Two.", 2.0, tolerance=0.1),
+                        Question("Which?", "B.", 1, choices=("A", "B"))])
+    st.markdown(f"part {part}")
+
+
+def question_widgets(at) -> list:
+    return [w for w in [*at.number_input, *at.radio] if (w.key or "").startswith("check-demo-")]
+
+
+def test_a_self_check_is_folded_until_shown_and_keeps_its_answers_while_folded():
+    at = AppTest.from_function(self_check_page).run()
+    assert [h.value for h in at.header] == ["Check yourself"]
+    [switch] = at.toggle
+    assert switch.label == "Show the 2 questions" and switch.value is False
+    assert question_widgets(at) == []  # folded: no question is drawn
+    assert any(c.value == "2 questions · not started." for c in at.caption)
+    switch.set_value(True).run()
+    assert len(question_widgets(at)) == 2
+    at.number_input(key="check-demo-0").set_value(2.0)
+    at.radio(key="check-demo-1").set_value("A").run()
+    assert [s.value for s in at.success] == ["Right. Two."] and [e.value for e in at.error] == ["Not quite. B."]
+    assert at.session_state["progress"]["demo"] == {"answered": 2, "correct": 1, "total": 2}
+    at.toggle(key="check-open-demo").set_value(False).run()
+    assert question_widgets(at) == [] and any(c.value == "2 questions · 1 of 2 right." for c in at.caption)
+    at.radio(key="part").set_value("two").run()  # a full run with the questions folded
+    at.toggle(key="check-open-demo").set_value(True).run()
+    assert at.number_input(key="check-demo-0").value == 2.0 and at.radio(key="check-demo-1").value == "A"
+    assert not at.warning and not at.exception  # no "value set through the Session State API" warning
+
+
 def test_the_session_memo_computes_once_and_keeps_the_most_recent_results_within_its_bounds():
     at = AppTest.from_function(memo_page)
     at.session_state["keys"] = [1, 2, 1, 3, 4]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from core import samples
-from harness import choose_sample, page_test, problems, upload, widget
+from harness import choose_sample, page_test, problems, show_self_check, upload, widget
 
 PAGE = "lessons/case_study.py"
 
@@ -72,12 +72,14 @@ def test_run_shows_both_accuracies_and_registration_wins_in_a_small_case(page):
     assert sum("Show the code" in t for t in titles) == 2  # registration and CNN (one subject's: in Subjects)
     # the self-check question on the gain is computed from this run
     gain = round(100 * (result.with_registration.accuracy - result.without_registration.accuracy))
+    show_self_check(at, "case_study")
     widget(at, "number_input", "check-case_study-3").set_value(gain)
     at.run()
     assert any("Right." in s.value for s in at.success)
 
 
 def test_self_check_gives_feedback(page):
+    show_self_check(page, "case_study")
     widget(page, "radio", "check-case_study-0").set_value("registration")
     widget(page, "radio", "check-case_study-2").set_value("from the paper")
     page.run()

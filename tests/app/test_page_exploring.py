@@ -19,7 +19,7 @@ from core.snippets import eda as eda_snippets
 from core.data.cohort import LECTURE_IMAGE, build_cohort
 from core.io import load_image
 from core.data.noise import NOISE_KINDS, add_noise
-from harness import choose_sample, page_test, problems, shown_code, upload, widget
+from harness import choose_sample, page_test, problems, show_self_check, shown_code, upload, widget
 
 PAGE = "lessons/exploring.py"
 KEPT = "upload-outcome-eda"  # where ui.uploads.read_once keeps the learner's files once read
@@ -252,6 +252,7 @@ def test_nothing_readable_gives_a_warning_and_the_page_keeps_working(at):
     assert not problems(at)
     assert any("None of these files" in w.value for w in at.warning)
     assert metrics(at)["Images"] == "0"
+    show_self_check(at, "exploring")
     assert at.session_state["progress"]["exploring"]["total"] == 4  # no table question without a readable file
 
 
@@ -367,6 +368,7 @@ def test_presets_jump_to_the_clipped_and_the_noisy_image(at):
 
 def test_self_check_gives_feedback_from_the_dataset_on_screen(at):
     unreadable = int(metrics(at)["Unreadable files"])
+    show_self_check(at, "exploring")
     widget(at, "number_input", "check-exploring-0").set_value(unreadable + 1)
     widget(at, "radio", "check-exploring-2").set_value("The peaks widen and the SNR falls")
     at.run()

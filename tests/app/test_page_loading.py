@@ -15,7 +15,7 @@ from pydicom.data import get_testdata_file
 
 from core import samples
 from core.text.safe_text import md
-from harness import choose_sample, page_test, problems, upload, widget
+from harness import choose_sample, page_test, problems, show_self_check, upload, widget
 
 PAGE = "lessons/loading.py"
 NIBABEL_DATA = Path(nib.__file__).parent / "tests" / "data"
@@ -278,6 +278,7 @@ def test_bad_uploads_give_an_error_and_the_page_keeps_working(at, files):
 
 def test_self_check_gives_feedback_and_computes_from_the_image(at):
     choose_sample(at, "CT: chest slice (pydicom CT_small)")
+    show_self_check(at, "loading")
     widget(at, "radio", "check-loading-0").set_value("In a .hdr file and an .img file")
     widget(at, "radio", "check-loading-1").set_value("How the file was compressed")
     at.run()

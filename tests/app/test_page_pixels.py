@@ -14,8 +14,8 @@ import pytest
 from core import basics, pixels, samples
 from core.text.course_text import load_lesson
 from core.data.noise import add_noise, snr, snr_db
-from harness import (brighter_where_low, choose_sample, image_captions, page_test, problems, shown_pictures, upload,
-                     widget)
+from harness import (brighter_where_low, choose_sample, image_captions, page_test, problems, show_self_check,
+                     shown_pictures, upload, widget)
 
 PAGE = "lessons/pixels.py"
 CT, MR, MNI, HEAD, FMRI, RETINA, PHANTOM = (samples.SAMPLES[i].name for i in (0, 1, 2, 6, 7, 8, 10))
@@ -592,6 +592,8 @@ def test_lecturer_mode_folds_explanations_and_sizes_the_grids_for_the_room(at):
 
 
 def answer(app, n: int, value):
+    if not widget(app, "toggle", "check-open-pixels").value:
+        show_self_check(app, "pixels")
     widget(app, "radio" if isinstance(value, str) else "number_input", f"check-pixels-{n}").set_value(value)
 
 

@@ -20,8 +20,8 @@ from core import samples
 from core.selection import lasso_mask
 from core.text.course_text import load_lesson
 from core.data.noise import add_noise
-from harness import (brighter_where_low, choose_sample, downloads, page_test, problems, shown_code, shown_pictures,
-                     upload, widget)
+from harness import (brighter_where_low, choose_sample, downloads, page_test, problems, show_self_check, shown_code,
+                     shown_pictures, upload, widget)
 from ui.code import COLLECTED_KEY
 
 PAGE = "lessons/preparing.py"
@@ -487,7 +487,7 @@ def test_a_link_reopens_the_lesson_s_state_and_the_controls_write_the_url():
 
 
 #: controls that shape no figure of the lesson: the sidebar's picker and switches, and the self-check's answers
-NOT_IN_LINKS = ("image_source", "sample_name", "lecturer", "check-preparing-")
+NOT_IN_LINKS = ("image_source", "sample_name", "lecturer", "check-")
 
 
 def test_every_control_that_shapes_a_figure_is_kept_in_the_url(at):
@@ -545,6 +545,7 @@ def test_self_check_feedback_progress_and_the_image_s_otsu(at):
     choose_sample(at, CT)
     show(at, "Thresholds")
     otsu = metrics(at)["Otsu's threshold"]  # as the lesson shows it, with its unit
+    show_self_check(at, "preparing")
     widget(at, "number_input", "check-preparing-0").set_value(float(otsu.split()[0]))
     widget(at, "number_input", "check-preparing-2").set_value(0.5)
     widget(at, "radio", "check-preparing-3").set_value("A median filter").run()

@@ -9,7 +9,7 @@ import pytest
 from core import samples
 from core.io.dicom_writer import write_dicom_slice
 from harness import (brighter_where_low, choose_sample, each_building_block, image_captions, page_test, problems,
-                     shown_pictures, upload, widget)
+                     show_self_check, shown_pictures, upload, widget)
 from upload_files import png, zip_of
 
 PAGE = "lessons/supervised.py"
@@ -126,6 +126,7 @@ def test_the_self_check_reads_the_average_matrix_the_learner_left_while_another_
     at.session_state[editor.key] = {"edited_rows": {0: {"col 1": 35}}, "added_rows": [], "deleted_rows": []}
     at.run()
     widget(at, "button_group", "sup-block").set_value("ReLU").run()
+    show_self_check(at, "supervised")
     widget(at, "number_input", "check-supervised-0").set_value(37.5).run()  # (35 + 15 + 0 + 100) / 4
     assert any(s.value.startswith("Right.") and "37.5" in s.value for s in at.success)
 
@@ -393,6 +394,7 @@ def test_self_check_gives_feedback_computed_from_the_page(at):
     conv1 = next(d.value for d in at.dataframe if "parameters" in d.value.columns)
     conv1 = int(conv1.set_index("layer").loc["conv1", "parameters"])
     assert conv1 == 3 * 3 * 3 * 8 + 8
+    show_self_check(at, "supervised")
     widget(at, "number_input", "check-supervised-0").set_value(36.5)
     widget(at, "number_input", "check-supervised-1").set_value(conv1)
     widget(at, "radio", "check-supervised-2").set_value("95% accuracy, 100% sensitivity")

@@ -16,7 +16,8 @@ import pytest
 from core import samples
 from core.text.course_text import load_lesson
 from core.data.warps import working_image
-from harness import brighter_where_low, choose_sample, image_captions, page_test, problems, shown_pictures, upload, widget
+from harness import (brighter_where_low, choose_sample, image_captions, page_test, problems, show_self_check,
+                     shown_pictures, upload, widget)
 
 PAGE = "lessons/unsupervised.py"
 PHANTOM, MNI = "Phantom: Shepp-Logan head (scikit-image)", samples.SAMPLES[2].name
@@ -334,6 +335,7 @@ def test_the_contrast_preset_shows_mi_winning_where_ssd_fails_side_by_side(at):
 
 def test_self_check_gives_feedback_and_computes_the_shift_in_pixels(at):
     press(at, PRESET.format(LECTURE_FIGURE))
+    show_self_check(at, "unsupervised")
     widget(at, "radio", "check-unsupervised-1").set_value("Mutual information (MI)")
     widget(at, "radio", "check-unsupervised-2").set_value("rigid")
     at.run()

@@ -2,8 +2,9 @@
 
 axe-core comes from the pinned `axe-playwright-python` package (its bundled axe.min.js, injected
 into the page from the local file: nothing is fetched at run time). Every page of the sidebar is
-checked in learner mode and in lecturer mode (?lecturer=1), with every expander opened so that
-code panels, explanations and self-checks are checked too, and again after the main action of
+checked in learner mode and in lecturer mode (?lecturer=1), with every expander opened and every
+self-check's questions shown (they are folded behind a switch) so that code panels, explanations and
+self-checks are checked too, and again after the main action of
 three lessons (an upload, a registration, a training). Any serious or critical violation of the
 WCAG 2.0/2.1 A and AA rules fails, listed with its elements.
 """
@@ -81,12 +82,30 @@ def serious(results: dict) -> list[str]:
     return lines
 
 
-def check(page, where: str, report: dict[str, list[str]]) -> None:
-    """Open the expanders, run axe and note the page's serious or critical violations under `where`."""
+def show_self_checks(page) -> int:
+    """Turn on every switch that shows a self-check's questions ("Show the N questions"), with the keyboard."""
+    switches = page.locator('[data-testid="stMain"] [data-testid="stCheckbox"]').filter(
+        has_text=re.compile(r"^Show the \d+ questions$"))
+    shown = 0
+    for i in range(switches.count()):
+        box = switches.nth(i).locator("input")
+        if not box.is_checked():
+            box.focus()
+            page.keyboard.press("Space")
+            wait_idle(page)
+            shown += 1
+    return shown
+
+
+def check(page, where: str, report: dict[str, list[str]]) -> int:
+    """Show the self-checks, open the expanders, run axe and note the page's serious or critical violations under
+    `where`; return the number of self-checks shown."""
+    shown = show_self_checks(page)
     open_expanders(page)
     results = run_axe(page)
     assert results["testEngine"]["name"] == "axe-core"
     report[where] = serious(results)
+    return shown
 
 
 def check_other_tabs(page, where: str, report: dict[str, list[str]]) -> int:
@@ -141,13 +160,15 @@ def test_axe_is_loaded_from_the_package_and_finds_a_missing_alt(browser, base_ur
 def test_every_page_meets_wcag_21_aa(browser, base_url, page_urls, mode):
     page = browser.new_page(viewport=VIEWPORT)
     report: dict[str, list[str]] = {}
+    self_checks = 0
     for url in page_urls:
         page.goto(url + ("?lecturer=1" if mode == "lecturer" else ""))
         wait_idle(page)
-        check(page, f"{url.removeprefix(base_url) or '/'} ({mode})", report)
+        self_checks += check(page, f"{url.removeprefix(base_url) or '/'} ({mode})", report)
         if mode == "learner":
             check_other_tabs(page, f"{url.removeprefix(base_url)} ({mode})", report)
     page.close()
+    assert self_checks >= 7, self_checks  # the questions of the six lessons and the case study were checked too
     fail_on(report)
 
 
