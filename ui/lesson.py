@@ -310,7 +310,8 @@ def self_check(page: str, questions: list[Question | Callable[[], Question]]) ->
         for key in keys:  # a widget not drawn in a run loses its value: keep the answers given
             if key in st.session_state:
                 st.session_state[key] = st.session_state[key]
-        st.caption(f"{len(questions)} questions · {progress_text(st.session_state.get('progress', {}).get(page))}.")
+        record_progress(page, 0, 0, len(questions))  # opened: "not answered yet" on the course map, unless answered
+        st.caption(f"{len(questions)} questions · {progress_text(st.session_state['progress'][page])}.")
         return
     answered = correct = 0
     for n, (key, item) in enumerate(zip(keys, questions)):

@@ -109,7 +109,7 @@ def test_a_self_check_is_folded_until_shown_and_keeps_its_answers_while_folded()
     [switch] = at.toggle
     assert switch.label == "Show the 2 questions" and switch.value is False
     assert question_widgets(at) == []  # folded: no question is drawn
-    assert any(c.value == "2 questions · not started." for c in at.caption)
+    assert any(c.value == "2 questions · not answered yet." for c in at.caption)
     switch.set_value(True).run()
     assert len(question_widgets(at)) == 2
     at.number_input(key="check-demo-0").set_value(2.0)

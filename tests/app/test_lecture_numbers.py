@@ -67,9 +67,10 @@ def test_a_cine_loop_without_pixel_spacing_is_shown_with_unknown_spacing_and_fra
     assert not problems(at)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Voxel size (mm)"] == "unknown"
-    from harness import widget
+    from harness import show_self_check, widget
     widget(at, "button_group", "section").set_value("Look at it").run()
     assert [s for s in at.slider if s.label == "Frame (time)"]
+    show_self_check(at, "loading")  # its questions speak of frames, not of mm³
     texts = " ".join(m.value for m in at.markdown)
     assert "How many pixels does one frame" in texts and "mm³" not in texts
 
