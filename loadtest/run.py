@@ -479,13 +479,12 @@ def per_lesson(levels: list[Level]) -> str:
     return "\n".join(lines)
 
 
-async def measure_app(args, script: Path, users: list[int], env: dict | None = None,
+async def measure_app(args, script: Path, users: list[int], log_path: Path, env: dict | None = None,
                       app: str = "course") -> tuple[list[Level], list[Step]]:
-    """Serve `script`, warm it up with one learner, then run a level for each N in `users`; return the levels
-    and the warm-up's steps."""
+    """Serve `script` (its log in `log_path`), warm it up with one learner, then run a level for each N in `users`;
+    return the levels and the warm-up's steps."""
     from playwright.async_api import async_playwright
 
-    log_path = Path(args.log) if app == "course" else Path(args.log).with_suffix(".reference.log")
     levels: list[Level] = []
     timing = log_path.with_suffix(".timing")
     with streamlit_server(log_path, timing, script, env) as (url, pid):
@@ -507,15 +506,15 @@ async def measure_app(args, script: Path, users: list[int], env: dict | None = N
     return levels, warm
 
 
-async def main_async(args) -> list[Level]:
-    """The course's levels, then (with `args.reference`) the bare reference app at the first level's N."""
-    levels, warm = await measure_app(args, APP, args.users)
-    if args.reference:
-        env = dict(os.environ, BARE_PAGES=json.dumps(bare_pages(warm)), PYTHONPATH=str(APP.parent))
-        reference, _ = await measure_app(args, APP.parent / "loadtest" / "bare_app.py", args.users[:1], env,
-                                         app="bare reference")
-        levels += reference
-    return levels
+async def main_async(args) -> tuple[list[Level], list[Level]]:
+    """The course's levels, then (with `args.reference`) the bare reference app's level at the first level's N."""
+    levels, warm = await measure_app(args, APP, args.users, Path(args.log))
+    if not args.reference:
+        return levels, []
+    env = dict(os.environ, BARE_PAGES=json.dumps(bare_pages(warm)), PYTHONPATH=str(APP.parent))
+    reference, _ = await measure_app(args, APP.parent / "loadtest" / "bare_app.py", args.users[:1],
+                                     Path(args.log).with_suffix(".reference.log"), env, app="bare reference")
+    return levels, reference
 
 
 def against_reference(course: Level, reference: Level) -> str:
@@ -545,9 +544,7 @@ def main(argv: list[str] | None = None) -> int:
     if not os.access(CHROMIUM, os.X_OK):
         print(f"{CHROMIUM} not found: run `make chromium`", file=sys.stderr)
         return 2
-    levels = asyncio.run(main_async(args))
-    reference = [lv for lv in levels if lv.app != "course"]
-    levels = [lv for lv in levels if lv.app == "course"]
+    levels, reference = asyncio.run(main_async(args))
     if args.json:
         print(json.dumps([{**asdict(lv), "passes": lv.passes()} for lv in levels + reference]))
         return 0
