@@ -5,7 +5,7 @@ from pathlib import Path
 import streamlit as st
 
 from ui.accessibility import apply_accessibility_css
-from ui.browser_storage import keep_progress_in_browser
+from ui.browser_storage import keep_progress_in_browser, restore_progress_from_browser
 from ui.code import code_download, start_collecting
 from ui.course import EXTRAS, OBJECTIVES
 from ui.picker import image_picker
@@ -23,6 +23,7 @@ navigation = st.navigation(pages)
 apply_accessibility_css()
 lecturer_toggle()
 image_picker()
+restore_progress_from_browser()
 start_collecting(navigation.url_path)
 navigation.run()
 code_download(navigation.title)

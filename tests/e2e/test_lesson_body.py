@@ -72,8 +72,6 @@ def test_an_answer_inside_a_lesson_body_is_kept_in_the_browser(browser, base_url
     page = context.new_page()
     page.goto(f"{base_url}/preparing")
     wait_idle(page)
-    page.wait_for_timeout(1500)  # the browser's copy of the progress is read once, with one more run
-    wait_idle(page)
     page.get_by_role("switch", name="Show the 5 questions").press("Space")  # the questions are folded until shown
     wait_idle(page)
     answer = page.get_by_placeholder("type a number").first  # the first question: the Otsu threshold

@@ -42,8 +42,8 @@ def test_a_click_on_the_picture_probes_the_pixel_under_the_pointer(browser, base
     try:
         page.goto(base_url + "/loading?section=From+file+to+screen")
         wait_idle(page)
-        # the page's first runs (the browser's copy of the progress asks for one more) may stand a stale chart
-        # beside the new one for a moment: wait until one stands, and the page is idle again
+        # a page's runs may stand a stale chart beside the new one for a moment: wait until one stands, and the
+        # page is idle again
         page.wait_for_function("s => document.querySelectorAll(s).length === 1", arg=CHART, timeout=60_000)
         wait_idle(page)
         assert (number_box(page, "Row"), number_box(page, "Column")) == (64, 64)
