@@ -38,3 +38,26 @@ def test_the_cnn_benchmark_opens_the_training_section_and_trains():
     times = bench_cnn.page_times()  # a fresh process: open the page twice, then press Train
     assert times["tensorflow"] == 0  # not imported before Train
     assert times["first"] > times["second"] > 0 and times["train"] > 0
+
+
+@pytest.mark.parametrize("layout,controls,metrics", [("lesson", 4, 3), ("lesson, one metrics line", 4, 0),
+                                                     ("lesson, one picture element", 4, 0), ("slider alone", 1, 0),
+                                                     ("eight controls", 8, 0)])
+def test_the_step_layout_study_draws_each_layout_with_the_noise_level_first(monkeypatch, layout, controls, metrics):
+    """benchmarks/step_layout.py: every page steps the same slider, and differs only in what the step sends."""
+    from streamlit.testing.v1 import AppTest
+
+    import step_layout
+
+    assert layout in step_layout.LAYOUTS
+    monkeypatch.setenv("STEP_LAYOUT", layout)
+    at = AppTest.from_file(str(Path(step_layout.__file__)), default_timeout=60).run()
+    assert not at.exception
+    widgets = [*at.slider, *at.radio, *at.selectbox, *at.number_input]
+    assert len(widgets) == controls and at.slider[0].label.startswith("Noise level")
+    assert len(at.metric) == metrics
+    numbers = [m.value for m in at.metric] or [md.value for md in at.markdown if "Noise std" in md.value]
+    assert numbers  # the noise's numbers, as metrics or one line
+    at.slider[0].set_value(40).run()
+    assert not at.exception
+    assert ([m.value for m in at.metric] or [md.value for md in at.markdown if "Noise std" in md.value]) != numbers
