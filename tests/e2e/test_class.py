@@ -146,14 +146,15 @@ def test_a_killed_replica_costs_its_learners_a_reconnect_only_and_rejoins(browse
     on_r1 = learner(browser, "learner-on-r1", replica="r1", url=classroom.url)
     on_r2 = learner(browser, "learner-on-r2", replica="r2", url=classroom.url)
     page1, page2 = on_r1.new_page(), on_r2.new_page()
-    page1.goto(classroom.url + "/")  # the learner on r1 has progress, kept in their browser
+    page1.goto(classroom.url + "/")  # the learner on r1 has progress, kept in their browser by this very session
     wait_idle(page1)
     restore_progress_file(page1)
     assert "2 of 4 right" in progress_cell(page1, "2. Loading data")
-    baselines = []
-    for page in (page1, page2):
-        page.goto(classroom.url + "/pixels?section=Zoom")
-        baselines.append(settled(page))
+    page1.get_by_role("link", name=re.compile("How a computer sees an image")).click()  # the same session
+    wait_idle(page1)
+    page1.get_by_role("radio", name="Zoom").click()
+    page2.goto(classroom.url + "/pixels?section=Zoom")
+    baselines = [settled(page) for page in (page1, page2)]
     assert replicas_seen(classroom, "learner-on-r1")[-1] == "r1"
     assert replicas_seen(classroom, "learner-on-r2")[-1] == "r2"
     restarts = classroom.members[0].restarts
