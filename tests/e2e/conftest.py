@@ -6,6 +6,7 @@ point the fixtures elsewhere. Screenshots go to tests/e2e/screenshots/ (gitignor
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 import time
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from deploy.local_server import CHROMIUM, CHROMIUM_ARGS, log_tail, serving
 
@@ -58,6 +60,25 @@ def browser():
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield b
         b.close()
+
+
+def record_server_messages(context, page) -> list[dict]:
+    """The server's websocket frames to `page`, recorded from now on (DevTools protocol); read with `forward_messages`."""
+    frames: list[dict] = []
+    cdp = context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.on("Network.webSocketFrameReceived", lambda event: frames.append(event["response"]))
+    return frames
+
+
+def forward_messages(frames: list[dict]) -> list[ForwardMsg]:
+    """Streamlit's messages (ForwardMsg) among recorded websocket frames: the binary ones, decoded."""
+    messages = []
+    for frame in frames:
+        if frame.get("opcode") == 2:
+            messages.append(ForwardMsg())
+            messages[-1].ParseFromString(base64.b64decode(frame["payloadData"]))
+    return messages
 
 
 def wait_idle(page, timeout_ms: int = PAGE_TIMEOUT_MS) -> None:

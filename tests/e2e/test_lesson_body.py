@@ -3,13 +3,11 @@ still follows the control, and an answer given inside the body is still kept in 
 
 from __future__ import annotations
 
-import base64
 import json
 
 import pytest
-from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from conftest import VIEWPORT, wait_idle
+from conftest import VIEWPORT, forward_messages, record_server_messages, wait_idle
 
 pytestmark = pytest.mark.e2e
 
@@ -25,11 +23,7 @@ STEPS = [  # (page, its first slider, the URL parameter it is bound to)
 def deltas(frames: list[dict]) -> list[tuple[tuple[int, ...], str]]:
     """(delta path, element or block type) of every delta among the server's websocket frames."""
     found = []
-    for frame in frames:
-        if frame.get("opcode") != 2:  # binary: a ForwardMsg
-            continue
-        msg = ForwardMsg()
-        msg.ParseFromString(base64.b64decode(frame["payloadData"]))
+    for msg in forward_messages(frames):
         if msg.WhichOneof("type") == "delta":
             kind = msg.delta.WhichOneof("type")
             what = msg.delta.new_element.WhichOneof("type") if kind == "new_element" else kind
@@ -41,10 +35,7 @@ def deltas(frames: list[dict]) -> list[tuple[tuple[int, ...], str]]:
 def test_a_slider_step_redraws_the_body_and_not_the_frame(browser, base_url, name, label, parameter):
     context = browser.new_context(viewport=VIEWPORT)
     page = context.new_page()
-    frames: list[dict] = []
-    cdp = context.new_cdp_session(page)
-    cdp.send("Network.enable")
-    cdp.on("Network.webSocketFrameReceived", lambda event: frames.append(event["response"]))
+    frames = record_server_messages(context, page)
     page.goto(f"{base_url}/{name}")
     wait_idle(page)
     title = page.locator("h1").first.inner_text()

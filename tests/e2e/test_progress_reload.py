@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import base64
 import json
 
 import pytest
-from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from conftest import VIEWPORT, progress_cell, restore_progress_file, wait_idle
+from conftest import (VIEWPORT, forward_messages, progress_cell, record_server_messages, restore_progress_file,
+                      wait_idle)
 
 pytestmark = pytest.mark.e2e
 STORE = "() => window.localStorage.getItem('mia-course-progress')"
@@ -16,22 +15,13 @@ STORE = "() => window.localStorage.getItem('mia-course-progress')"
 
 def runs_started(frames: list[dict]) -> int:
     """How many script runs the server started among its websocket frames (each begins with a new_session)."""
-    count = 0
-    for frame in frames:
-        if frame.get("opcode") == 2:  # binary: a ForwardMsg
-            msg = ForwardMsg()
-            msg.ParseFromString(base64.b64decode(frame["payloadData"]))
-            count += msg.WhichOneof("type") == "new_session"
-    return count
+    return sum(msg.WhichOneof("type") == "new_session" for msg in forward_messages(frames))
 
 
 def open_counting_runs(context, url: str) -> tuple[object, list[dict]]:
     """A new tab of `context` on `url`, idle, with the server's websocket frames recorded from the start."""
     page = context.new_page()
-    frames: list[dict] = []
-    cdp = context.new_cdp_session(page)
-    cdp.send("Network.enable")
-    cdp.on("Network.webSocketFrameReceived", lambda event: frames.append(event["response"]))
+    frames = record_server_messages(context, page)
     page.goto(url)
     wait_idle(page)
     page.wait_for_timeout(1500)  # time for the browser's copy to come back, were it sent
