@@ -55,6 +55,7 @@ def first_figure(page) -> dict:
     """Where the first figure is, once a figure is on the page (a preset's work may still be drawing it)."""
     page.wait_for_function(FIRST_FIGURE, timeout=120_000)
     page.wait_for_timeout(1200)  # plotly's second layout (automargins), and a preset's scroll after the run
+    wait_idle(page)  # a preset's run that started late (a busy machine) has drawn its section, not the one before
     found = page.evaluate(FIRST_FIGURE)
     assert found is not None, page.locator('[data-testid="stMain"]').inner_text()[:1500]
     return found
